@@ -1,0 +1,96 @@
+"""One DuckDB connection over the extracts, and named queries run with bound parameters."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+QUERIES_DIR = ROOT / "queries"
+VIEWS_DIR = QUERIES_DIR / "views"
+log = logging.getLogger(__name__)
+
+
+def data_dir() -> Path:
+    """The extracts folder: $CAREJSNA_DATA, or the repository's data/."""
+    return Path(os.environ.get("CAREJSNA_DATA", ROOT / "data"))
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    sql: str
+    help: str  # the comment lines that open the file
+    params: tuple[str, ...]  # declared in a "-- Parameters:" line
+
+
+PARAM = re.compile(r"\$([a-z_]+)")
+
+
+@cache
+def query(name: str, folder: Path = QUERIES_DIR) -> Query:
+    """The query in folder/name.sql, checked: it uses exactly the parameters it declares."""
+    path = folder / f"{name}.sql"
+    if not re.fullmatch(r"[a-z0-9_]+", name) or not path.is_file():
+        raise KeyError(f"no query named {name!r} in {folder}")
+    sql = path.read_text()
+    comments = [line[2:].strip() for line in sql.splitlines() if line.startswith("--")]
+    declared = next((c.split(":", 1)[1] for c in comments if c.startswith("Parameters:")), "")
+    params = tuple(sorted(p.strip().lstrip("$") for p in declared.split(",") if p.strip()))
+    used = tuple(sorted(set(PARAM.findall(sql))))
+    if params != used:
+        raise ValueError(f"{path.name}: declares parameters {params} but uses {used}")
+    return Query(name, sql, "\n".join(comments), params)
+
+
+def connect(folder: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory database: a table per extract, then a table per view in queries/views/."""
+    folder = Path(folder or data_dir())
+    if not (folder / "metadata.json").exists():
+        raise FileNotFoundError(
+            f"no extracts in {folder}: run `carejsna build RETURNS_DIR --out {folder}` first"
+        )
+    con = duckdb.connect()
+    for path in sorted(folder.glob("*.parquet")):
+        con.read_parquet(str(path)).create(path.stem)
+    pending = sorted(p.stem for p in VIEWS_DIR.glob("*.sql"))
+    while pending:  # a view may read another view: make each once what it reads exists
+        failed = []
+        for name in pending:
+            try:
+                con.sql(query(name, VIEWS_DIR).sql).create(name)
+            except duckdb.CatalogException:
+                failed.append(name)
+        if failed == pending:
+            con.sql(query(failed[0], VIEWS_DIR).sql)  # raises the real error
+        pending = failed
+    return con
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
+    """Run queries/name.sql with exactly its declared parameters, on a cursor of its own."""
+    q = query(name)
+    if set(params) != set(q.params):
+        raise TypeError(
+            f"query {name} takes {', '.join(q.params) or 'no parameters'}, got {params}"
+        )
+    cursor = con.cursor()
+    try:
+        return cursor.execute(q.sql, params).df()
+    except duckdb.Error:
+        log.exception("query %s failed with parameters %s", name, params)
+        raise
+    finally:
+        cursor.close()
+
+
+def metadata(folder: Path | None = None) -> dict:
+    return json.loads((Path(folder or data_dir()) / "metadata.json").read_text())

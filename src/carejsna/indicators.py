@@ -1,0 +1,232 @@
+"""Figures for a selection: cells summed over districts and age bands, then protected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from carejsna import db, disclosure
+from carejsna.catalogue import Indicator
+from carejsna.returns.postcodes import OTHER, UNKNOWN
+
+SCALE = {"count": None, "percent": 100, "rate_per_10k": 10_000, "mean": 1}
+DECIMALS = {"count": 0, "percent": 1, "rate_per_10k": 1, "mean": 1}
+ALL_AGES = "All ages"
+VIEWS = ("trend", "district", "age_band")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the extracts cover: the council, its districts, age bands and years."""
+
+    council_code: str
+    council_name: str
+    synthetic: bool
+    source: str
+    licence: str
+    years: tuple[int, ...]
+    districts: pd.DataFrame  # district_code, district_name, is_council_district, sort_order
+    age_bands: tuple[str, ...]
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection, folder: Path | None = None) -> Context:
+        meta = db.metadata(folder)
+        council = meta["council"]
+        cursor = con.cursor()
+        districts = cursor.execute("select * from districts order by sort_order").df()
+        bands = cursor.execute("select age_band from age_bands order by sort_order").fetchall()
+        return cls(
+            council_code=council["code"],
+            council_name=council["name"],
+            synthetic=bool(council["synthetic"]),
+            source=council["source"],
+            licence=council["licence"],
+            years=tuple(meta["years"]),
+            districts=districts,
+            age_bands=tuple(b[0] for b in bands),
+        )
+
+    @property
+    def district_names(self) -> dict[str, str]:
+        return dict(
+            zip(self.districts["district_code"], self.districts["district_name"], strict=True)
+        )
+
+    @property
+    def source_note(self) -> str:
+        note = f"Source: {self.source}, {self.council_name}."
+        if self.synthetic:
+            note = "SYNTHETIC DEMO DATA, not real children. " + note
+        return note
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The shared filters: empty districts or age_bands mean all of them."""
+
+    year_from: int
+    year_to: int
+    districts: tuple[str, ...] = ()
+    age_bands: tuple[str, ...] = ()
+
+    def area(self, context: Context) -> tuple[str, str]:
+        if not self.districts:
+            return context.council_code or "council", context.council_name
+        names = context.district_names
+        return "+".join(self.districts), ", ".join(names.get(d, d) for d in self.districts)
+
+
+def cells(
+    con: duckdb.DuckDBPyConnection, indicator: Indicator, selection: Selection
+) -> pd.DataFrame:
+    """The indicator's unprotected cells (year x district x age band) for the selected years."""
+    return db.run(con, indicator.query, year_from=selection.year_from, year_to=selection.year_to)
+
+
+def figures(
+    cells: pd.DataFrame, indicator: Indicator, selection: Selection, view: str, context: Context
+) -> pd.DataFrame:
+    """What one chart or table shows, after disclosure control.
+
+    trend: the selection (and, when it is a part, the whole council) for each selected year;
+    district: each district and the council for the latest selected year;
+    age_band: each age band and all ages, for the selected districts, for the latest year.
+    Columns: area_code, area_name, year, age_band, numerator, denominator, value, symbol.
+    """
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}: one of {', '.join(VIEWS)}")
+    data = _filled(cells, selection, context)
+    everyone = pd.Series(True, index=data.index)
+    in_districts = (
+        data["district_code"].isin(selection.districts) if selection.districts else everyone
+    )
+    in_bands = data["age_band"].isin(selection.age_bands) if selection.age_bands else everyone
+    bands_label = ", ".join(selection.age_bands) if selection.age_bands else ALL_AGES
+    code, name = selection.area(context)
+    council = (context.council_code or "council", context.council_name)
+
+    if view == "trend":
+        parts = [
+            _sum(data[in_districts & in_bands], ["year"]).assign(area_code=code, area_name=name)
+        ]
+        if selection.districts:
+            whole = _sum(data[in_bands], ["year"]).assign(
+                area_code=council[0], area_name=council[1]
+            )
+            parts.append(whole)
+        out = pd.concat(parts, ignore_index=True).assign(age_band=bands_label)
+    else:
+        latest = data[data["year"] == selection.year_to]
+        if view == "district":
+            rows = _sum(latest[in_bands], ["district_code"])
+            rows = context.districts.merge(rows, on="district_code", how="left")
+            rows = rows[rows["is_council_district"] | (rows["numerator"] > 0)]
+            rows = rows.rename(columns={"district_code": "area_code", "district_name": "area_name"})
+            total = _sum(latest[in_bands], []).assign(area_code=council[0], area_name=council[1])
+            out = pd.concat([rows, total], ignore_index=True).assign(age_band=bands_label)
+        else:
+            rows = _sum(latest[in_districts], ["age_band"])
+            order = [*context.age_bands, "Unknown"]
+            rows = rows[rows["age_band"].isin(context.age_bands) | (rows["numerator"] > 0)]
+            present = set(rows["age_band"])
+            rows = rows.set_index("age_band").reindex([b for b in order if b in present])
+            rows = rows.reset_index()
+            total = _sum(latest[in_districts], []).assign(age_band=ALL_AGES)
+            out = pd.concat([rows, total], ignore_index=True).assign(area_code=code, area_name=name)
+        out = out.assign(year=selection.year_to)
+
+    out = _values(out, indicator, context)
+    columns = [
+        "area_code",
+        "area_name",
+        "year",
+        "age_band",
+        "numerator",
+        "denominator",
+        "value",
+        "symbol",
+    ]
+    return disclosure.protect(out[columns], indicator.unit)
+
+
+def _filled(cells: pd.DataFrame, selection: Selection, context: Context) -> pd.DataFrame:
+    """Cells for every year with data x district x age band, zero where no child was counted."""
+    years = [y for y in range(selection.year_from, selection.year_to + 1) if y in context.years]
+    grid = pd.MultiIndex.from_product(
+        [years, context.districts["district_code"], [*context.age_bands, "Unknown"]],
+        names=["year", "district_code", "age_band"],
+    ).to_frame(index=False)
+    data = grid.merge(cells, on=["year", "district_code", "age_band"], how="left")
+    data["numerator"] = data["numerator"].astype("Float64").fillna(0)
+    data["denominator"] = data["denominator"].astype("Float64")
+    return data
+
+
+def _sum(data: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Numerators and denominators summed; a denominator stays blank only if all its parts are."""
+    if not by:
+        data = data.assign(_all=0)
+        by = ["_all"]
+    summed = data.groupby(by, sort=True).agg(
+        numerator=("numerator", "sum"),
+        denominator=("denominator", lambda s: s.sum() if s.notna().any() else pd.NA),
+    )
+    return summed.reset_index().drop(columns=["_all"], errors="ignore")
+
+
+def _values(out: pd.DataFrame, indicator: Indicator, context: Context) -> pd.DataFrame:
+    out = out.copy()
+    out["numerator"] = out["numerator"].astype("float64")
+    out["denominator"] = pd.to_numeric(out["denominator"], errors="coerce").astype("float64")
+    out["symbol"] = ""
+    scale = SCALE[indicator.unit]
+    if scale is None:
+        out["value"] = out["numerator"]
+        out["denominator"] = float("nan")
+    else:
+        out["value"] = out["numerator"] / out["denominator"].where(out["denominator"] > 0) * scale
+        no_denominator = out["value"].isna()
+        not_applicable = out["area_code"].isin([UNKNOWN, OTHER]) | (out["denominator"] == 0)
+        out.loc[no_denominator, "symbol"] = disclosure.NOT_AVAILABLE
+        out.loc[no_denominator & not_applicable, "symbol"] = disclosure.NOT_APPLICABLE
+    missing_year = ~out["year"].isin(context.years)
+    out.loc[missing_year, ["value", "numerator", "denominator"]] = float("nan")
+    out.loc[missing_year, "symbol"] = disclosure.NOT_AVAILABLE
+    return out
+
+
+def table(figures: pd.DataFrame, indicator: Indicator, context: Context) -> pd.DataFrame:
+    """Protected figures as a reader (and a CSV) sees them: numbers, or their symbols."""
+    decimals = DECIMALS[indicator.unit]
+    out = pd.DataFrame(
+        {
+            "area_code": figures["area_code"],
+            "area_name": figures["area_name"],
+            "year": figures["year"].astype(int),
+            "age_band": figures["age_band"],
+            "indicator_id": indicator.id,
+            "indicator": indicator.title,
+            "unit": indicator.unit_label,
+            "value": [
+                disclosure.shown(v, s, decimals)
+                for v, s in zip(figures["value"], figures["symbol"], strict=True)
+            ],
+            "numerator": _shown(figures["numerator"], figures["symbol"]),
+            "denominator": _shown(figures["denominator"], figures["symbol"]),
+            "source": context.source_note,
+        }
+    )
+    if indicator.unit == "count":
+        out["denominator"] = ""
+    return out
+
+
+def _shown(values: pd.Series, symbols: pd.Series) -> list[str]:
+    """A count as shown: the number where there is one, else the row's symbol."""
+    return [
+        disclosure.shown(v, s if pd.isna(v) else "", 0)
+        for v, s in zip(values, symbols, strict=True)
+    ]

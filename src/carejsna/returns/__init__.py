@@ -1,0 +1,1 @@
+"""Reading, validating and building SSDA903 returns."""

@@ -1,0 +1,391 @@
+"""Build the Parquet extracts from a folder of SSDA903 returns, all or nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from carejsna import __version__
+from carejsna.returns import postcodes
+from carejsna.returns.read import (
+    FILE_NOT_LOADED,
+    NOT_SUPPLIED,
+    NOTED,
+    FileProblem,
+    Problem,
+    find_file,
+    read_file,
+)
+from carejsna.returns.schema import CODES_CSV, FILES
+
+AGE_BANDS = pd.DataFrame(
+    {
+        "age_band": ["Under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over"],
+        "min_age": [0, 1, 5, 10, 16],
+        "max_age": [0, 4, 9, 15, 120],
+        "sort_order": [1, 2, 3, 4, 5],
+    }
+)
+SHORT_BREAKS = ("V3", "V4")
+
+
+@dataclass
+class Council:
+    code: str = ""
+    name: str = "Council"
+    synthetic: bool = False
+    source: str = "SSDA903 returns"
+    licence: str = ""
+
+
+@dataclass
+class BuildResult:
+    problems: list[Problem] = field(default_factory=list)
+    rows: dict[str, dict[str, int]] = field(
+        default_factory=dict
+    )  # "2018/header.csv" -> read/loaded
+    extracts: dict[str, int] = field(default_factory=dict)
+    written: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return any(p.action == FILE_NOT_LOADED for p in self.problems)
+
+
+def read_council(returns_dir: Path) -> Council:
+    path = returns_dir / "council.toml"
+    if not path.exists():
+        return Council()
+    with path.open("rb") as f:
+        values = tomllib.load(f)
+    known = {k: v for k, v in values.items() if k in Council.__dataclass_fields__}
+    return Council(**known)
+
+
+def year_folders(returns_dir: Path) -> list[tuple[int, Path]]:
+    return sorted(
+        (int(p.name), p)
+        for p in returns_dir.iterdir()
+        if p.is_dir() and re.fullmatch(r"\d{4}", p.name)
+    )
+
+
+def build(returns_dir: Path, out_dir: Path) -> BuildResult:
+    """Validate every return under returns_dir and, if every file can be used, write out_dir."""
+    result = BuildResult()
+    returns_dir, out_dir = Path(returns_dir), Path(out_dir)
+    if not returns_dir.is_dir():
+        result.problems.append(
+            Problem(None, str(returns_dir), None, "", "", "no such folder", FILE_NOT_LOADED)
+        )
+        return result
+    years = year_folders(returns_dir)
+    if not years:
+        result.problems.append(
+            Problem(
+                None,
+                str(returns_dir),
+                None,
+                "",
+                "",
+                "no year folders (expected e.g. 2024/ holding header.csv and episodes.csv)",
+                FILE_NOT_LOADED,
+            )
+        )
+        return result
+
+    frames: dict[str, list[pd.DataFrame]] = {spec.extract: [] for spec in FILES.values()}
+    for year, folder in years:
+        for spec in FILES.values():
+            path = find_file(folder, spec.name)
+            label = f"{year}/{spec.name}.csv"
+            if path is None:
+                action = FILE_NOT_LOADED if spec.required else NOT_SUPPLIED
+                why = "required file missing" if spec.required else "optional file not supplied"
+                result.problems.append(Problem(year, label, None, "", "", why, action))
+                continue
+            try:
+                frame, problems = read_file(path, spec, year)
+            except FileProblem as error:
+                result.problems.append(error.problem)
+                continue
+            result.problems.extend(problems)
+            result.rows[f"{year}/{path.name}"] = {
+                "read": int(frame["source_row"].max() - 1) if len(frame) else 0,
+                "loaded": len(frame),
+            }
+            frame.insert(0, "year", year)
+            frames[spec.extract].append(frame)
+    if result.failed:
+        return result
+
+    council = read_council(returns_dir)
+    tables = {name: _concat(parts, name) for name, parts in frames.items()}
+    result.problems.extend(_cross_checks(tables))
+    extracts = _extracts(tables, council, result)
+    _write(extracts, council, result, out_dir)
+    return result
+
+
+def _concat(parts: list[pd.DataFrame], name: str) -> pd.DataFrame:
+    if parts:
+        return pd.concat(parts, ignore_index=True)
+    spec = next(s for s in FILES.values() if s.extract == name)
+    return pd.DataFrame(columns=["year", "source_row", *[c.as_name for c in spec.cols]])
+
+
+def _cross_checks(tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Problems that need more than one row or file: noted, the rows still load."""
+    problems = []
+    episodes, header = tables["episodes"], tables["children"]
+    known = set(zip(header["year"], header["child_id"], strict=True))
+    for row in episodes.itertuples():
+        if (row.year, row.child_id) not in known:
+            problems.append(
+                Problem(
+                    row.year,
+                    f"{row.year}/episodes.csv",
+                    row.source_row,
+                    "CHILD",
+                    row.child_id,
+                    "child not in header.csv: sex, age and ethnicity unknown",
+                    NOTED,
+                )
+            )
+    ordered = episodes.sort_values(["year", "child_id", "start_date"])
+    previous = ordered.groupby(["year", "child_id"])["end_date"].shift()
+    same_child = previous.notna()
+    overlaps = ordered[same_child & (ordered["start_date"] < previous)]
+    for row in overlaps.itertuples():
+        problems.append(
+            Problem(
+                row.year,
+                f"{row.year}/episodes.csv",
+                row.source_row,
+                "DECOM",
+                row.start_date.strftime("%d/%m/%Y"),
+                "starts before the child's previous episode ends",
+                NOTED,
+            )
+        )
+    open_twice = ordered[
+        ordered["end_date"].isna()
+        & ordered.duplicated(["year", "child_id", "end_date"], keep="last")
+    ]
+    for row in open_twice.itertuples():
+        problems.append(
+            Problem(
+                row.year,
+                f"{row.year}/episodes.csv",
+                row.source_row,
+                "DEC",
+                "",
+                "blank, but a later episode of the child has started",
+                NOTED,
+            )
+        )
+    return problems
+
+
+def _district(codes: pd.Series, council_districts: set[str]) -> pd.Series:
+    if not council_districts:
+        return codes.fillna(postcodes.UNKNOWN)
+    inside = codes.isin(council_districts)
+    return codes.where(inside, postcodes.OTHER).where(codes.notna(), postcodes.UNKNOWN)
+
+
+def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildResult):
+    population = tables["population"]
+    names = (
+        population.sort_values("year")
+        .drop_duplicates("district_code", keep="last")
+        .set_index("district_code")["district_name"]
+    )
+    council_districts = set(names.index)
+
+    episodes = tables["episodes"].copy()
+    home = postcodes.lookup(episodes["home_postcode"])
+    placement = postcodes.lookup(episodes["placement_postcode"])
+    for side, found, column in (
+        ("HOME_POST", home, "home_postcode"),
+        ("PL_POST", placement, "placement_postcode"),
+    ):
+        missing = episodes[column].notna() & found["district_code"].isna()
+        for row in episodes[missing].itertuples():
+            result.problems.append(
+                Problem(
+                    row.year,
+                    f"{row.year}/episodes.csv",
+                    row.source_row,
+                    side,
+                    getattr(row, column),
+                    "postcode not found in the ONS postcode directory: district Unknown",
+                    NOTED,
+                )
+            )
+    episodes["home_district_code"] = _district(home["district_code"], council_districts)
+    episodes["placement_district_code"] = _district(placement["district_code"], council_districts)
+    episodes["distance_miles"] = postcodes.distance_miles(home, placement)
+    episodes["is_placed_outside_council"] = (
+        ~placement["district_code"].isin(council_districts) if council_districts else pd.NA
+    )
+    episodes.loc[placement["district_code"].isna(), "is_placed_outside_council"] = pd.NA
+    episodes["is_placed_outside_council"] = episodes["is_placed_outside_council"].astype("boolean")
+    episodes["is_short_break"] = episodes["legal_status"].isin(SHORT_BREAKS)
+    episodes = episodes.drop(columns=["home_postcode", "placement_postcode"])
+
+    children = _children(tables, episodes)
+    districts = pd.DataFrame(
+        {
+            "district_code": [*names.index, postcodes.OTHER, postcodes.UNKNOWN],
+            "district_name": [*names.to_numpy(), "Outside the council's districts", "Unknown"],
+            "is_council_district": [True] * len(names) + [False, False],
+        }
+    )
+    if not council_districts:
+        found = sorted(set(children["district_code"]) - {postcodes.UNKNOWN})
+        districts = pd.DataFrame(
+            {
+                "district_code": [*found, postcodes.UNKNOWN],
+                "district_name": [*found, "Unknown"],
+                "is_council_district": [True] * len(found) + [False],
+            }
+        )
+    districts = districts.sort_values(
+        ["is_council_district", "district_name"], ascending=[False, True]
+    )
+    districts["sort_order"] = range(1, len(districts) + 1)
+
+    def tidy(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+        frame = frame.drop(columns=["source_row"], errors="ignore")
+        return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+    codes = pd.read_csv(CODES_CSV, dtype=str, keep_default_na=False)
+    return {
+        "children": tidy(children, ["year", "child_id"]),
+        "episodes": tidy(episodes, ["year", "child_id", "start_date"]),
+        "health": tidy(tables["health"], ["year", "child_id"]),
+        "care_leavers": tidy(tables["care_leavers"], ["year", "child_id"]),
+        "uasc": tidy(tables["uasc"], ["year", "child_id"]),
+        "education": tidy(tables["education"], ["year", "child_id"]),
+        "population": tidy(
+            population.drop(columns=["district_name"]), ["year", "district_code", "age", "sex"]
+        ),
+        "districts": districts.reset_index(drop=True),
+        "age_bands": AGE_BANDS,
+        "codes": codes,
+    }
+
+
+def _children(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.DataFrame:
+    """One row per child per year: everyone in any of the year's files, with a home district.
+
+    District: HOME_POST of the child's latest non-short-break episode in the year; failing that,
+    of the latest such episode in the most recent earlier return; failing that, Unknown.
+    """
+    header = tables["children"].drop(columns=["source_row", "upn"])
+    ids = (
+        pd.concat(
+            [
+                tables[name][["year", "child_id"]]
+                for name in ("children", "episodes", "care_leavers", "uasc", "health", "education")
+            ]
+        )
+        .astype({"year": "int64", "child_id": "str"})
+        .drop_duplicates()
+    )
+    children = ids.merge(header, on=["year", "child_id"], how="left")
+    uasc = tables["uasc"][["year", "child_id"]].astype({"year": "int64"}).assign(is_uasc=True)
+    children = children.merge(uasc, on=["year", "child_id"], how="left")
+    children["is_uasc"] = children["is_uasc"].astype("boolean").fillna(False)
+
+    latest = (
+        episodes[~episodes["is_short_break"]]
+        .sort_values(["child_id", "year", "start_date"])
+        .groupby(["child_id", "year"])
+        .tail(1)[["child_id", "year", "home_district_code"]]
+        .rename(columns={"year": "district_year", "home_district_code": "district_code"})
+        .sort_values("district_year")
+    )
+    children = pd.merge_asof(
+        children.sort_values("year"),
+        latest,
+        left_on="year",
+        right_on="district_year",
+        by="child_id",
+        direction="backward",
+    )
+    children["district_code"] = children["district_code"].fillna(postcodes.UNKNOWN)
+    return children.drop(columns=["district_year"])
+
+
+def _write(extracts: dict, council: Council, result: BuildResult, out_dir: Path) -> None:
+    """Write a new folder beside out_dir, then swap it in: a failure leaves out_dir as it was."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        for name, frame in extracts.items():
+            frame.to_parquet(staging / f"{name}.parquet", index=False)
+            result.extracts[name] = len(frame)
+        metadata = {
+            "council": asdict(council),
+            "years": sorted(int(y) for y in extracts["episodes"]["year"].unique()),
+            "extracts": result.extracts,
+            "built_with": f"carejsna {__version__}",
+        }
+        (staging / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
+        report_frame(result.problems).to_csv(staging / "build_report.csv", index=False)
+        old = out_dir.with_name(f".{out_dir.name}-old")
+        if old.exists():
+            shutil.rmtree(old)
+        if out_dir.exists():
+            out_dir.rename(old)
+        staging.rename(out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+        result.written = True
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+
+
+def report_frame(problems: list[Problem]) -> pd.DataFrame:
+    columns = list(Problem.__dataclass_fields__)
+    frame = pd.DataFrame([asdict(p) for p in problems], columns=columns)
+    return frame.astype({"year": "Int64", "row": "Int64"})
+
+
+def summary(result: BuildResult, examples: int = 3) -> str:
+    """A report a person can read: rows per file, then each kind of problem with examples."""
+    lines = []
+    if result.rows:
+        lines.append("Rows read and loaded:")
+        for name, n in result.rows.items():
+            lines.append(f"  {name}: {n['loaded']} of {n['read']} loaded")
+    if result.problems:
+        frame = report_frame(result.problems)
+        lines.append(f"Problems found: {len(frame)}")
+        groups = frame.groupby(["file", "column", "problem", "action"], sort=False, dropna=False)
+        for (file, column, problem, action), group in groups:
+            where = f"{file} {column}".strip()
+            lines.append(f"  {where}: {problem} ({action}): {len(group)}")
+            for row in group.head(examples).itertuples():
+                at = f"row {row.row}" if pd.notna(row.row) else "file"
+                value = f" value {row.value!r}" if row.value else ""
+                lines.append(f"      {at}{value}")
+    else:
+        lines.append("No problems found.")
+    if result.failed:
+        lines.append("Build failed: the files above marked 'file not loaded' cannot be used.")
+        lines.append("Nothing was written; the previous extracts are untouched.")
+    elif result.written:
+        lines.append(
+            "Extracts written: " + ", ".join(f"{k} ({v})" for k, v in result.extracts.items())
+        )
+    return "\n".join(lines)

@@ -1,0 +1,168 @@
+"""Read one SSDA903 (or local) CSV file, check every value, and report each problem."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from carejsna.returns.schema import FileSpec, valid_codes
+
+# What happens to a row or value with a problem.
+FILE_NOT_LOADED = "file not loaded"
+ROW_NOT_LOADED = "row not loaded"
+VALUE_BLANKED = "value left blank"
+NOTED = "loaded as it is"
+NOT_SUPPLIED = "its indicators not available for the year"
+
+
+@dataclass(frozen=True)
+class Problem:
+    year: int | None
+    file: str
+    row: int | None  # the spreadsheet row: the column names are row 1
+    column: str
+    value: str
+    problem: str
+    action: str
+
+
+class FileProblem(Exception):
+    """A file that cannot be used at all."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(f"{problem.file}: {problem.column}: {problem.problem}")
+        self.problem = problem
+
+
+POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
+
+
+def find_file(folder: Path, name: str) -> Path | None:
+    """The file `name`.csv in folder, whatever the case of its name."""
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.name.lower() == f"{name}.csv":
+            return path
+    return None
+
+
+def read_file(path: Path, spec: FileSpec, year: int | None) -> tuple[pd.DataFrame, list[Problem]]:
+    """The file's rows under our column names, typed, with every problem found in them."""
+    label = f"{year}/{path.name}" if year is not None else path.name
+
+    def problem(row, column, value, text, action) -> Problem:
+        return Problem(year, label, row, column, str(value), text, action)
+
+    try:
+        raw = pd.read_csv(
+            path, dtype=str, keep_default_na=False, skip_blank_lines=True, encoding="utf-8-sig"
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise FileProblem(
+            problem(None, "", "", f"cannot be read as CSV ({error})", FILE_NOT_LOADED)
+        ) from error
+    raw.columns = [str(c).strip().upper() for c in raw.columns]
+    missing = [col.name for col in spec.cols if col.name not in raw.columns]
+    needed = [name for name in missing if any(c.name == name and c.required for c in spec.cols)]
+    if needed:
+        raise FileProblem(
+            problem(
+                None,
+                ", ".join(needed),
+                "",
+                f"required column missing (the file has: {', '.join(raw.columns)})",
+                FILE_NOT_LOADED,
+            )
+        )
+    problems = [
+        problem(None, name, "", "optional column missing: read as blank", NOTED) for name in missing
+    ]
+    rows = pd.Series(range(2, len(raw) + 2), index=raw.index)
+    out = pd.DataFrame(index=raw.index)
+    drop = pd.Series(False, index=raw.index)
+    codes = valid_codes()
+
+    for col in spec.cols:
+        text = raw[col.name].str.strip() if col.name in raw.columns else pd.Series("", raw.index)
+        blank = text == ""
+        if col.kind == "date":
+            value = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
+            bad = ~blank & value.isna()
+            if col.key and bad.sum() and bad.sum() == (~blank).sum():
+                raise FileProblem(
+                    problem(
+                        None,
+                        col.name,
+                        text[bad].iloc[0],
+                        "no value in this date column reads as a dd/mm/yyyy date",
+                        FILE_NOT_LOADED,
+                    )
+                )
+            why = "not a dd/mm/yyyy date"
+            value = value.dt.date
+        elif col.kind == "code":
+            text = text.str.upper()
+            bad = ~blank & ~text.isin(codes[col.codes])
+            value = text.where(~blank & ~bad)
+            why = f"not a valid {col.name} code"
+        elif col.kind in ("int", "number"):
+            number = pd.to_numeric(text, errors="coerce")
+            whole = (number % 1 == 0) | number.isna() | (col.kind == "number")
+            low = -float("inf") if col.low is None else col.low
+            high = float("inf") if col.high is None else col.high
+            bad = ~blank & (number.isna() | ~whole | (number < low) | (number > high))
+            value = number.where(~bad)
+            kind = "whole number" if col.kind == "int" else "number"
+            why = f"not a {kind} from {col.low:g} to {col.high:g}"
+            if col.kind == "int":
+                value = value.astype("Int64")
+        elif col.kind == "postcode":
+            text = text.str.upper().str.replace(r"\s+", " ", regex=True)
+            bad = ~blank & ~text.str.match(POSTCODE)
+            value = text.where(~blank)
+            why = "not in the form of a UK postcode (kept, and looked up as it is)"
+        else:
+            bad = pd.Series(False, index=text.index)
+            value = text.where(~blank)
+            why = ""
+
+        action = ROW_NOT_LOADED if col.key else (NOTED if col.kind == "postcode" else VALUE_BLANKED)
+        for index in text.index[bad]:
+            problems.append(problem(rows[index], col.name, text[index], why, action))
+        if col.required and col.name in raw.columns:
+            action = ROW_NOT_LOADED if col.key else NOTED
+            for index in text.index[blank]:
+                problems.append(problem(rows[index], col.name, "", "blank, but required", action))
+        if col.key:
+            drop |= blank | bad
+        out[col.as_name] = value
+
+    if spec.name == "episodes":
+        ends_early = out["end_date"].notna() & (out["end_date"] < out["start_date"])
+        for index in out.index[ends_early & ~drop]:
+            problems.append(
+                problem(
+                    rows[index], "DEC", raw.at[index, "DEC"], "ends before DECOM", ROW_NOT_LOADED
+                )
+            )
+        drop |= ends_early
+
+    keys = [next(c.as_name for c in spec.cols if c.name == name) for name in spec.unique]
+    repeated = out.duplicated(subset=keys, keep="first") & ~drop
+    for index in out.index[repeated]:
+        value = ", ".join(str(out.at[index, k]) for k in keys)
+        problems.append(
+            problem(
+                rows[index],
+                " + ".join(spec.unique),
+                value,
+                "repeats an earlier row's key: the first is kept",
+                ROW_NOT_LOADED,
+            )
+        )
+    drop |= repeated
+    out = out[~drop].reset_index(drop=True)
+    out.insert(0, "source_row", rows[~drop].to_numpy())
+    return out, problems

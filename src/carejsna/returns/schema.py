@@ -1,0 +1,165 @@
+"""The input files: their columns, what each must hold, and the business name it takes."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+CODES_CSV = Path(__file__).with_name("codes.csv")
+
+
+@dataclass(frozen=True)
+class Col:
+    """One input column: DfE's name, our name, and what a valid value is."""
+
+    name: str
+    as_name: str
+    kind: str  # id | date | code | int | number | postcode | text
+    codes: str | None = None  # the codes.csv field whose codes are valid
+    required: bool = False  # a blank value is a problem
+    key: bool = False  # the row cannot be used without a valid value
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str  # file name without .csv
+    extract: str  # the extract it feeds
+    required: bool
+    cols: tuple[Col, ...]
+    unique: tuple[str, ...] = ("CHILD",)
+
+
+def _flag(name: str, as_name: str) -> Col:
+    return Col(name, as_name, "code", codes="FLAG")
+
+
+CHILD = Col("CHILD", "child_id", "id", required=True, key=True)
+
+FILES: dict[str, FileSpec] = {
+    spec.name: spec
+    for spec in (
+        FileSpec(
+            "header",
+            "children",
+            True,
+            (
+                CHILD,
+                Col("SEX", "sex", "code", codes="SEX", required=True),
+                Col("DOB", "birth_date", "date", required=True),
+                Col("ETHNIC", "ethnicity", "code", codes="ETHNIC", required=True),
+                Col("UPN", "upn", "text"),
+                Col("MOTHER", "is_mother", "code", codes="MOTHER"),
+                Col("MC_DOB", "mother_child_birth_date", "date"),
+            ),
+        ),
+        FileSpec(
+            "episodes",
+            "episodes",
+            True,
+            (
+                CHILD,
+                Col("DECOM", "start_date", "date", required=True, key=True),
+                Col("RNE", "reason_new_episode", "code", codes="RNE", required=True),
+                Col("LS", "legal_status", "code", codes="LS", required=True),
+                Col("CIN", "category_of_need", "code", codes="CIN", required=True),
+                Col("PLACE", "placement_type", "code", codes="PLACE", required=True),
+                Col("PLACE_PROVIDER", "placement_provider", "code", codes="PLACE_PROVIDER"),
+                Col("DEC", "end_date", "date"),
+                Col("REC", "reason_ended", "code", codes="REC"),
+                Col(
+                    "REASON_PLACE_CHANGE",
+                    "reason_place_change",
+                    "code",
+                    codes="REASON_PLACE_CHANGE",
+                ),
+                Col("HOME_POST", "home_postcode", "postcode"),
+                Col("PL_POST", "placement_postcode", "postcode"),
+                Col("URN", "ofsted_urn", "text"),
+            ),
+            unique=("CHILD", "DECOM"),
+        ),
+        FileSpec(
+            "uasc",
+            "uasc",
+            False,
+            (
+                CHILD,
+                Col("SEX", "sex", "code", codes="SEX"),
+                Col("DOB", "birth_date", "date"),
+                Col("DUC", "uasc_end_date", "date"),
+            ),
+        ),
+        FileSpec(
+            "oc2",
+            "health",
+            False,
+            (
+                CHILD,
+                Col("DOB", "birth_date", "date"),
+                Col("SDQ_SCORE", "sdq_score", "int", low=0, high=40),
+                Col("SDQ_REASON", "sdq_reason", "code", codes="SDQ_REASON"),
+                _flag("CONVICTED", "is_convicted"),
+                _flag("HEALTH_CHECK", "has_development_check"),
+                _flag("IMMUNISATIONS", "has_immunisations"),
+                _flag("TEETH_CHECK", "has_dental_check"),
+                _flag("HEALTH_ASSESSMENT", "has_health_assessment"),
+                _flag("SUBSTANCE_MISUSE", "has_substance_misuse"),
+                _flag("INTERVENTION_RECEIVED", "received_intervention"),
+                _flag("INTERVENTION_OFFERED", "offered_intervention"),
+            ),
+        ),
+        FileSpec(
+            "oc3",
+            "care_leavers",
+            False,
+            (
+                CHILD,
+                Col("DOB", "birth_date", "date"),
+                Col("IN_TOUCH", "in_touch", "code", codes="IN_TOUCH"),
+                Col("ACTIV", "activity", "code", codes="ACTIV"),
+                Col("ACCOM", "accommodation", "code", codes="ACCOM"),
+            ),
+        ),
+        FileSpec(
+            "education",
+            "education",
+            False,
+            (
+                CHILD,
+                _flag("KS2_RWM_EXPECTED", "ks2_rwm_expected"),
+                Col("KS4_ATTAINMENT8", "ks4_attainment8", "number", low=0, high=90),
+                _flag("KS4_ENG_MATHS_4", "ks4_eng_maths_4"),
+                _flag("PERSISTENT_ABSENCE", "is_persistently_absent"),
+                Col("SUSPENSIONS", "suspensions", "int", low=0, high=365),
+                Col("SEN_PROVISION", "sen_provision", "code", codes="SEN_PROVISION"),
+            ),
+        ),
+        FileSpec(
+            "population",
+            "population",
+            False,
+            (
+                Col("DISTRICT", "district_code", "id", required=True, key=True),
+                Col("DISTRICT_NAME", "district_name", "text", required=True),
+                Col("AGE", "age", "int", required=True, key=True, low=0, high=17),
+                Col("SEX", "sex", "code", codes="SEX", required=True, key=True),
+                Col("POPULATION", "population", "int", required=True, key=True, low=0, high=1e7),
+            ),
+            unique=("DISTRICT", "AGE", "SEX"),
+        ),
+    )
+}
+
+
+@cache
+def valid_codes() -> dict[str, frozenset[str]]:
+    """Every codes.csv field with its set of valid codes."""
+    codes: dict[str, set[str]] = {}
+    with CODES_CSV.open(newline="") as f:
+        for row in csv.DictReader(f):
+            codes.setdefault(row["field"], set()).add(row["code"])
+    return {field: frozenset(values) for field, values in codes.items()}
