@@ -45,10 +45,10 @@ def protect(figures: pd.DataFrame, unit: str, threshold: int = THRESHOLD) -> pd.
     return out
 
 
-def shown(value: float, symbol: str, decimals: int) -> str:
+def shown(value: float, symbol: str, decimals: int, thousands: bool = True) -> str:
     """A value as a reader sees it: the number, or its symbol."""
     if symbol:
         return symbol
     if pd.isna(value):
         return NOT_AVAILABLE
-    return f"{value:,.{decimals}f}"
+    return f"{value:{',' if thousands else ''}.{decimals}f}"

@@ -198,8 +198,10 @@ def _values(out: pd.DataFrame, indicator: Indicator, context: Context) -> pd.Dat
     return out
 
 
-def table(figures: pd.DataFrame, indicator: Indicator, context: Context) -> pd.DataFrame:
-    """Protected figures as a reader (and a CSV) sees them: numbers, or their symbols."""
+def table(
+    figures: pd.DataFrame, indicator: Indicator, context: Context, thousands: bool = True
+) -> pd.DataFrame:
+    """Protected figures as a reader (and, without thousands separators, a CSV) sees them."""
     decimals = DECIMALS[indicator.unit]
     out = pd.DataFrame(
         {
@@ -211,11 +213,11 @@ def table(figures: pd.DataFrame, indicator: Indicator, context: Context) -> pd.D
             "indicator": indicator.title,
             "unit": indicator.unit_label,
             "value": [
-                disclosure.shown(v, s, decimals)
+                disclosure.shown(v, s, decimals, thousands)
                 for v, s in zip(figures["value"], figures["symbol"], strict=True)
             ],
-            "numerator": _shown(figures["numerator"], figures["symbol"]),
-            "denominator": _shown(figures["denominator"], figures["symbol"]),
+            "numerator": _shown(figures["numerator"], figures["symbol"], thousands),
+            "denominator": _shown(figures["denominator"], figures["symbol"], thousands),
             "source": context.source_note,
         }
     )
@@ -224,9 +226,9 @@ def table(figures: pd.DataFrame, indicator: Indicator, context: Context) -> pd.D
     return out
 
 
-def _shown(values: pd.Series, symbols: pd.Series) -> list[str]:
+def _shown(values: pd.Series, symbols: pd.Series, thousands: bool) -> list[str]:
     """A count as shown: the number where there is one, else the row's symbol."""
     return [
-        disclosure.shown(v, s if pd.isna(v) else "", 0)
+        disclosure.shown(v, s if pd.isna(v) else "", 0, thousands)
         for v, s in zip(values, symbols, strict=True)
     ]

@@ -7,6 +7,7 @@ import re
 import shutil
 import tempfile
 import tomllib
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -233,11 +234,9 @@ def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildRe
     episodes["home_district_code"] = _district(home["district_code"], council_districts)
     episodes["placement_district_code"] = _district(placement["district_code"], council_districts)
     episodes["distance_miles"] = postcodes.distance_miles(home, placement)
-    episodes["is_placed_outside_council"] = (
-        ~placement["district_code"].isin(council_districts) if council_districts else pd.NA
-    )
-    episodes.loc[placement["district_code"].isna(), "is_placed_outside_council"] = pd.NA
-    episodes["is_placed_outside_council"] = episodes["is_placed_outside_council"].astype("boolean")
+    outside = (~placement["district_code"].isin(council_districts)).astype("boolean")
+    known = placement["district_code"].notna() & bool(council_districts)
+    episodes["is_placed_outside_council"] = outside.where(known, pd.NA)
     episodes["is_short_break"] = episodes["legal_status"].isin(SHORT_BREAKS)
     episodes = episodes.drop(columns=["home_postcode", "placement_postcode"])
 
@@ -328,9 +327,7 @@ def _children(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.Dat
 
 def _write(extracts: dict, council: Council, result: BuildResult, out_dir: Path) -> None:
     """Write a new folder beside out_dir, then swap it in: a failure leaves out_dir as it was."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    try:
+    with staged(out_dir) as staging:
         for name, frame in extracts.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
             result.extracts[name] = len(frame)
@@ -342,17 +339,25 @@ def _write(extracts: dict, council: Council, result: BuildResult, out_dir: Path)
         }
         (staging / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
         report_frame(result.problems).to_csv(staging / "build_report.csv", index=False)
+    result.written = True
+
+
+@contextmanager
+def staged(out_dir: Path):
+    """A new empty folder beside out_dir, swapped in for it only if the block succeeds."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
+    try:
+        yield staging
         old = out_dir.with_name(f".{out_dir.name}-old")
-        if old.exists():
-            shutil.rmtree(old)
+        shutil.rmtree(old, ignore_errors=True)
         if out_dir.exists():
             out_dir.rename(old)
         staging.rename(out_dir)
         shutil.rmtree(old, ignore_errors=True)
-        result.written = True
     finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def report_frame(problems: list[Problem]) -> pd.DataFrame:

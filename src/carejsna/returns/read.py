@@ -101,7 +101,7 @@ def read_file(path: Path, spec: FileSpec, year: int | None) -> tuple[pd.DataFram
                     )
                 )
             why = "not a dd/mm/yyyy date"
-            value = value.dt.date
+            value = value.dt.date.astype(object)
         elif col.kind == "code":
             text = text.str.upper()
             bad = ~blank & ~text.isin(codes[col.codes])
@@ -140,7 +140,8 @@ def read_file(path: Path, spec: FileSpec, year: int | None) -> tuple[pd.DataFram
         out[col.as_name] = value
 
     if spec.name == "episodes":
-        ends_early = out["end_date"].notna() & (out["end_date"] < out["start_date"])
+        ends, starts = pd.to_datetime(out["end_date"]), pd.to_datetime(out["start_date"])
+        ends_early = ends.notna() & (ends < starts)
         for index in out.index[ends_early & ~drop]:
             problems.append(
                 problem(

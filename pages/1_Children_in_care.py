@@ -1,0 +1,12 @@
+"""Children in care: how many, at what rate, who started and who left."""
+
+from carejsna import ui
+
+selection = ui.page(
+    "Children in care",
+    "How many children the council looks after at 31 March each year, the rate per 10,000 "
+    "children, and how many start and stop being looked after during the year. Use the filters "
+    "to pick districts, age bands and years; every chart has its table and a CSV download.",
+)
+for indicator_id in ("cla_at_31_march", "cla_rate_per_10k", "cla_started", "cla_ceased"):
+    ui.indicator(indicator_id, selection)

@@ -1,0 +1,127 @@
+"""The house chart style: pure functions from protected figures to a Plotly figure."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from carejsna.catalogue import Indicator
+from carejsna.disclosure import FOOTNOTES, SUPPRESSED
+from carejsna.indicators import DECIMALS
+
+# The Analysis Function's categorical palette (dark blue, turquoise, dark pink, orange).
+PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25")
+COMPARATOR = "#6B6B6B"
+FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#0B0C0C")
+CONFIG = {"displayModeBar": False, "responsive": True}  # the mode bar helps no reader here
+
+
+def _layout(fig: go.Figure, indicator: Indicator, source_note: str, notes: list[str]) -> go.Figure:
+    footer = "<br>".join([*notes, source_note])
+    fig.update_layout(
+        font=FONT,
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        margin=dict(l=10, r=10, t=40, b=40 + 18 * footer.count("<br>")),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        hoverlabel=dict(font=FONT, bgcolor="white"),
+    )
+    fig.add_annotation(
+        text=footer,
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        yshift=-60,
+        showarrow=False,
+        align="left",
+        xanchor="left",
+        yanchor="top",
+        font=dict(size=11, color="#505A5F"),
+    )
+    return fig
+
+
+def _hover(indicator: Indicator) -> str:
+    return f"%{{customdata}}<extra>{indicator.unit_label}</extra>"
+
+
+def _labels(values: pd.Series, indicator: Indicator) -> list[str]:
+    decimals = DECIMALS[indicator.unit]
+    return [f"{v:,.{decimals}f}" for v in values]
+
+
+def trend(figures: pd.DataFrame, indicator: Indicator, source_note: str) -> go.Figure:
+    """A line per area over the years; suppressed years are gaps, never numbers."""
+    fig = go.Figure()
+    notes = []
+    for i, (area, rows) in enumerate(figures.groupby("area_name", sort=False)):
+        comparator = i > 0
+        shown = rows["value"].notna()
+        hover = [
+            f"{area}, year ending 31 March {y}: {label}"
+            for y, label in zip(rows["year"], _safe_labels(rows, indicator), strict=True)
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=rows["year"],
+                y=rows["value"],
+                name=area,
+                mode="lines+markers",
+                customdata=hover,
+                hovertemplate=_hover(indicator),
+                connectgaps=False,
+                line=dict(
+                    color=COMPARATOR if comparator else PALETTE[0],
+                    width=2 if comparator else 3,
+                    dash="dash" if comparator else "solid",
+                ),
+                marker=dict(size=7, symbol="diamond" if comparator else "circle"),
+            )
+        )
+        if (rows["symbol"] == SUPPRESSED).any():
+            missing = ", ".join(str(y) for y in rows.loc[~shown, "year"])
+            notes.append(f"{area}: suppressed in {missing} ({FOOTNOTES[SUPPRESSED]}).")
+    fig.update_xaxes(title="Year ending 31 March", dtick=1, showgrid=False, linecolor="#B1B4B6")
+    fig.update_yaxes(title=indicator.unit_label, rangemode="tozero", gridcolor="#E5E6E7")
+    return _layout(fig, indicator, source_note, notes)
+
+
+def bars(figures: pd.DataFrame, indicator: Indicator, by: str, source_note: str) -> go.Figure:
+    """Horizontal bars, one per district or age band; a suppressed bar is labelled, not drawn."""
+    rows = figures.iloc[::-1]  # plotly draws the first category at the bottom
+    total = rows["area_name"] if by == "area_name" else rows["age_band"]
+    labels = [
+        f"{name} (suppressed: c)" if symbol == SUPPRESSED else (f"{name} ({symbol})" if symbol else name)
+        for name, symbol in zip(total, rows["symbol"], strict=True)
+    ]
+    is_total = pd.Series(range(len(rows))) == 0  # the whole (council or all ages) comes last
+    colours = [PALETTE[1] if last else PALETTE[0] for last in is_total]
+    hover = [f"{name}: {label}" for name, label in zip(labels, _safe_labels(rows, indicator), strict=True)]
+    fig = go.Figure(
+        go.Bar(
+            x=rows["value"],
+            y=labels,
+            orientation="h",
+            marker_color=colours,
+            customdata=hover,
+            hovertemplate=_hover(indicator),
+            text=[label if pd.notna(v) else "" for v, label in zip(rows["value"], _safe_labels(rows, indicator), strict=True)],
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
+    notes = [FOOTNOTES[s] for s in sorted(set(rows["symbol"]) - {""})]
+    fig.update_xaxes(title=indicator.unit_label, rangemode="tozero", gridcolor="#E5E6E7")
+    fig.update_yaxes(title=None, automargin=True)
+    fig.update_layout(height=max(260, 48 * len(rows) + 120), showlegend=False)
+    return _layout(fig, indicator, source_note, notes)
+
+
+def _safe_labels(rows: pd.DataFrame, indicator: Indicator) -> list[str]:
+    """Hover and bar labels: a protected value's number, or its symbol; never a hidden count."""
+    decimals = DECIMALS[indicator.unit]
+    return [
+        symbol or (f"{v:,.{decimals}f}" if pd.notna(v) else "x")
+        for v, symbol in zip(rows["value"], rows["symbol"], strict=True)
+    ]

@@ -1,0 +1,94 @@
+"""The command line: carejsna demo | build | indicator."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from carejsna import catalogue, db
+from carejsna import indicators as ind
+from carejsna.returns.build import build, staged, summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="carejsna", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="write synthetic SSDA903 returns (fixed seed)")
+    demo.add_argument("--out", type=Path, required=True, help="folder for the returns")
+    demo.add_argument("--seed", type=int, default=903)
+
+    b = commands.add_parser("build", help="validate returns and write the Parquet extracts")
+    b.add_argument("returns_dir", type=Path)
+    b.add_argument("--out", type=Path, required=True, help="the extracts folder, e.g. data/")
+
+    i = commands.add_parser("indicator", help="print an indicator as CSV, after disclosure control")
+    i.add_argument("id", nargs="?", help="indicator id (see --list)")
+    i.add_argument("--list", action="store_true", help="print the catalogue")
+    i.add_argument("--data", type=Path, default=None, help="the extracts folder (default data/)")
+    i.add_argument("--year", type=int, help="one year (ending 31 March); default every year")
+    i.add_argument("--district", help="one district code; default every district")
+    i.add_argument("--age-band", help="one age band, e.g. '10 to 15'; default all ages")
+
+    args = parser.parse_args(argv)
+    try:
+        return {"demo": _demo, "build": _build, "indicator": _indicator}[args.command](args)
+    except (KeyError, ValueError, FileNotFoundError, FileExistsError) as error:
+        message = error.args[0] if error.args else str(error)
+        print(f"carejsna {args.command}: {message}", file=sys.stderr)
+        return 2
+
+
+def _demo(args) -> int:
+    from carejsna.returns.demo import write_demo
+
+    with staged(args.out) as staging:
+        write_demo(staging, seed=args.seed)
+    print(f"Synthetic SSDA903 returns written to {args.out}")
+    return 0
+
+
+def _build(args) -> int:
+    result = build(args.returns_dir, args.out)
+    print(summary(result))
+    return 1 if result.failed else 0
+
+
+def _indicator(args) -> int:
+    if args.list:
+        for item in catalogue.catalogue().values():
+            print(f"{item.id}\t{item.title} ({item.unit_label}; {item.theme})")
+            print(f"\t{item.definition}")
+        return 0
+    if not args.id:
+        raise ValueError("give an indicator id, or --list to see them")
+    indicator = catalogue.get(args.id)
+    con = db.connect(args.data)
+    context = ind.Context.load(con, args.data)
+    years = context.years
+    if args.year is not None and args.year not in years:
+        raise ValueError(f"--year {args.year}: the data covers {years[0]} to {years[-1]}")
+    codes = list(context.districts["district_code"])
+    if args.district is not None and args.district not in codes:
+        raise ValueError(f"--district {args.district}: not one of {', '.join(codes)}")
+    if args.age_band is not None and args.age_band not in context.age_bands:
+        raise ValueError(f"--age-band {args.age_band!r}: not one of {', '.join(context.age_bands)}")
+    chosen = [args.year] if args.year else list(years)
+    bands = (args.age_band,) if args.age_band else ()
+    rows = []
+    for year in chosen:
+        selection = ind.Selection(year, year, age_bands=bands)
+        cells = ind.cells(con, indicator, selection)
+        figures = ind.figures(cells, indicator, selection, "district", context)
+        if args.district:
+            figures = figures[figures["area_code"] == args.district]
+        rows.append(ind.table(figures, indicator, context, thousands=False))
+    pd.concat(rows).to_csv(sys.stdout, index=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""A tiny hand-made set of SSDA903 returns whose answers were worked out by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+MANSFIELD, ASHFIELD = "E07000174", "E07000170"
+MANSFIELD_POST, ASHFIELD_POST, DERBY_POST = "NG17 4NX", "NG15 0AA", "DE1 0AA"
+
+HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB"
+EPISODES = (
+    "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN"
+)
+
+# Year ending 31 March 2024. Hand-worked answers are in tests/test_queries.py.
+RETURNS = {
+    "2023": {
+        "header.csv": [HEADER, "A1,1,15/06/2012,WBRI,A123456789012,,"],
+        "episodes.csv": [
+            EPISODES,
+            f"A1,01/01/2020,S,C2,N1,U4,PR1,,,,{MANSFIELD_POST},{MANSFIELD_POST},",
+        ],
+    },
+    "2024": {
+        "header.csv": [
+            HEADER,
+            "A1,1,15/06/2012,WBRI,A123456789012,,",  # in care all year
+            "B2,2,01/01/2010,WBRI,B123456789012,0,",  # care ends on 31 March: not in care then
+            "C3,1,01/01/2015,WBRI,C123456789012,,",  # short breaks only (V3): never counted
+            "D4,2,01/02/2020,MWBC,D123456789012,,",  # starts, then moves placement
+            "E5,1,01/03/2008,WBRI,E123456789012,,",  # two spells in the year
+            "F6,2,01/06/2023,WBRI,F123456789012,,",  # home postcode not in the ONS data
+        ],
+        "episodes.csv": [
+            EPISODES,
+            f"A1,01/01/2020,S,C2,N1,U4,PR1,,,,{MANSFIELD_POST},{MANSFIELD_POST},",
+            f"B2,01/06/2022,S,V2,N4,U6,PR1,31/03/2024,E4A,,{MANSFIELD_POST},{MANSFIELD_POST},",
+            f"C3,01/04/2023,S,V3,N2,K2,PR1,,,,{MANSFIELD_POST},{MANSFIELD_POST},1234567",
+            f"D4,10/05/2023,S,C1,N1,U6,PR1,01/09/2023,X1,CARPL,{ASHFIELD_POST},{ASHFIELD_POST},",
+            f"D4,01/09/2023,P,C1,N1,U4,PR4,,,,{ASHFIELD_POST},{DERBY_POST},",
+            f"E5,01/05/2023,S,V2,N5,U6,PR1,01/07/2023,E4A,,{MANSFIELD_POST},{MANSFIELD_POST},",
+            f"E5,01/10/2023,S,V2,N5,K2,PR4,01/02/2024,E13,,{MANSFIELD_POST},{DERBY_POST},7654321",
+            "F6,01/07/2023,S,L2,N1,U6,PR1,,,,ZZ9 9ZZ,,",
+        ],
+    },
+}
+
+
+def population(districts=((MANSFIELD, "Mansfield", 100), (ASHFIELD, "Ashfield", 50))):
+    """Every age 0-17 and both sexes: Mansfield 3,600 children, Ashfield 1,800."""
+    rows = ["DISTRICT,DISTRICT_NAME,AGE,SEX,POPULATION"]
+    for code, name, each in districts:
+        rows += [f"{code},{name},{age},{sex},{each}" for age in range(18) for sex in (1, 2)]
+    return rows
+
+
+def write(folder: Path) -> Path:
+    for year, files in RETURNS.items():
+        (folder / year).mkdir(parents=True, exist_ok=True)
+        for name, lines in {**files, "population.csv": population()}.items():
+            (folder / year / name).write_text("\n".join(lines) + "\n")
+    (folder / "council.toml").write_text('code = "E10000024"\nname = "Testshire"\nsynthetic = true\n')
+    return folder
