@@ -16,4 +16,5 @@ st.markdown(
     f"**Data:** {data.source}, {data.council_name}, years ending 31 March "
     f"{data.years[0]} to {data.years[-1]}. {data.licence}"
 )
-st.page_link("pages/1_Children_in_care.py", label="Children in care", icon=":material/groups:")
+for path, label, icon in ui.PAGES[1:]:
+    st.page_link(path, label=label, icon=icon)

@@ -59,5 +59,7 @@ def write(folder: Path) -> Path:
         (folder / year).mkdir(parents=True, exist_ok=True)
         for name, lines in {**files, "population.csv": population()}.items():
             (folder / year / name).write_text("\n".join(lines) + "\n")
-    (folder / "council.toml").write_text('code = "E10000024"\nname = "Testshire"\nsynthetic = true\n')
+    (folder / "council.toml").write_text(
+        'code = "E10000024"\nname = "Testshire"\nsynthetic = true\n'
+    )
     return folder

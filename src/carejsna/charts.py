@@ -92,12 +92,17 @@ def bars(figures: pd.DataFrame, indicator: Indicator, by: str, source_note: str)
     rows = figures.iloc[::-1]  # plotly draws the first category at the bottom
     total = rows["area_name"] if by == "area_name" else rows["age_band"]
     labels = [
-        f"{name} (suppressed: c)" if symbol == SUPPRESSED else (f"{name} ({symbol})" if symbol else name)
+        f"{name} (suppressed: c)"
+        if symbol == SUPPRESSED
+        else (f"{name} ({symbol})" if symbol else name)
         for name, symbol in zip(total, rows["symbol"], strict=True)
     ]
     is_total = pd.Series(range(len(rows))) == 0  # the whole (council or all ages) comes last
     colours = [PALETTE[1] if last else PALETTE[0] for last in is_total]
-    hover = [f"{name}: {label}" for name, label in zip(labels, _safe_labels(rows, indicator), strict=True)]
+    hover = [
+        f"{name}: {label}"
+        for name, label in zip(labels, _safe_labels(rows, indicator), strict=True)
+    ]
     fig = go.Figure(
         go.Bar(
             x=rows["value"],
@@ -106,7 +111,10 @@ def bars(figures: pd.DataFrame, indicator: Indicator, by: str, source_note: str)
             marker_color=colours,
             customdata=hover,
             hovertemplate=_hover(indicator),
-            text=[label if pd.notna(v) else "" for v, label in zip(rows["value"], _safe_labels(rows, indicator), strict=True)],
+            text=[
+                label if pd.notna(v) else ""
+                for v, label in zip(rows["value"], _safe_labels(rows, indicator), strict=True)
+            ],
             textposition="outside",
             cliponaxis=False,
         )

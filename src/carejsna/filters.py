@@ -1,84 +1,122 @@
-"""The shared filters, kept in the URL so that a link reopens the same view."""
+"""The shared filters: kept in the session across pages, and in the URL so a link reopens a view.
+
+Each page makes its own filter widgets (Streamlit's widget ids include the page), so the values
+live in one session entry, `filters`; widgets are seeded from it before they are drawn and write
+back to it when changed. The first run of a session reads the URL; every run writes it.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import streamlit as st
 
 from carejsna.indicators import Context, Selection
 
-# URL parameter for each filter: ?district=E07000174&age_band=10+to+15&years=2019&years=2024
-DISTRICT, AGE_BAND, YEARS = "district", "age_band", "years"
+# ?district=E07000174&district=E07000170&age_band=10+to+15&from=2019&to=2024
+DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO = "district", "age_band", "from", "to"
+KEYS = (DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO)
 
 
-def url_problems(params: dict[str, list[str]], context: Context) -> list[str]:
-    """A sentence for each value in the URL that is not one the filters offer."""
+def defaults(context: Context) -> dict:
+    return {DISTRICT: [], AGE_BAND: [], YEAR_FROM: context.years[0], YEAR_TO: context.years[-1]}
+
+
+def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, list[str]]:
+    """Filter values from URL parameters, and a sentence for each value that was ignored."""
+    values, problems = defaults(context), []
     offered = {
         DISTRICT: (list(context.districts["district_code"]), "district code"),
         AGE_BAND: (list(context.age_bands), "age band"),
-        YEARS: ([str(y) for y in context.years], "year"),
+        YEAR_FROM: ([str(y) for y in context.years], "year"),
+        YEAR_TO: ([str(y) for y in context.years], "year"),
     }
-    problems = []
-    for key, values in params.items():
-        if key not in offered:
-            continue
-        options, what = offered[key]
-        for value in values:
-            if value not in options:
+    for key, (options, what) in offered.items():
+        given = params.get(key, [])
+        good = [v for v in dict.fromkeys(given) if v in options]
+        for bad in [v for v in given if v not in options]:
+            problems.append(
+                f"The link's {key}={bad!r} is not a {what} in this data "
+                f"(one of: {', '.join(options)}); it was ignored."
+            )
+        if key in (DISTRICT, AGE_BAND):
+            values[key] = good
+        elif good:
+            if len(good) > 1:
                 problems.append(
-                    f"The link's {key}={value!r} is not a {what} this data has "
-                    f"(one of: {', '.join(options)}); it was ignored."
+                    f"The link gives {key} more than once; the first, {good[0]}, is used."
                 )
-        if key == YEARS and len(values) not in (0, 2) and not problems:
-            problems.append(f"The link's {key} needs a first and a last year; it was ignored.")
-    return problems
+            values[key] = int(good[0])
+    if values[YEAR_FROM] > values[YEAR_TO]:
+        problems.append(
+            f"The link's years run backwards ({values[YEAR_FROM]} to {values[YEAR_TO]}); "
+            "they were swapped."
+        )
+        values[YEAR_FROM], values[YEAR_TO] = values[YEAR_TO], values[YEAR_FROM]
+    return values, problems
 
 
-def _keep(key: str) -> None:
-    # A widget made on every page loses its value on a page switch unless re-assigned first.
-    if key in st.session_state:
-        st.session_state[key] = st.session_state[key]
+def to_url(values: dict, context: Context) -> dict[str, list[str]]:
+    """URL parameters for the values that differ from the defaults (so a plain link stays plain)."""
+    base = defaults(context)
+    return {
+        key: [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        for key, value in values.items()
+        if value != base[key]
+    }
+
+
+def selection(values: dict) -> Selection:
+    return Selection(
+        int(values[YEAR_FROM]),
+        int(values[YEAR_TO]),
+        tuple(values[DISTRICT]),
+        tuple(values[AGE_BAND]),
+    )
+
+
+def _changed() -> None:
+    state = st.session_state
+    state.filters = {key: state[key] for key in KEYS}
+    if state.filters[YEAR_FROM] > state.filters[YEAR_TO]:  # keep the range the right way round
+        state.filters[YEAR_FROM], state.filters[YEAR_TO] = (
+            state.filters[YEAR_TO],
+            state.filters[YEAR_FROM],
+        )
 
 
 def sidebar(context: Context) -> Selection:
-    """The filters in the sidebar, bound to the URL; notices for any value the URL got wrong."""
-    if "url_problems" not in st.session_state:
-        params = {k: st.query_params.get_all(k) for k in st.query_params}
-        st.session_state.url_problems = url_problems(params, context)
-    for problem in st.session_state.url_problems:
+    """The filters in the sidebar; notices for anything the URL asked for that was ignored."""
+    state = st.session_state
+    if "filters" not in state:
+        params = {key: st.query_params.get_all(key) for key in st.query_params}
+        state.filters, state.url_problems = from_url(params, context)
+    for problem in state.url_problems:
         st.warning(problem, icon=":material/link_off:")
+    for key in KEYS:
+        state[key] = state.filters[key]
 
     names = context.district_names
-    codes = list(context.districts["district_code"])
     years = list(context.years)
-    for key in (DISTRICT, AGE_BAND, YEARS):
-        _keep(key)
     with st.sidebar:
         st.header("Filters")
-        districts = st.multiselect(
+        st.multiselect(
             "District",
-            codes,
+            list(context.districts["district_code"]),
             format_func=lambda code: names.get(code, code),
             placeholder="All districts",
             key=DISTRICT,
-            bind="query-params",
+            on_change=_changed,
             help="The child's home district. Leave empty for the whole council.",
         )
-        bands = st.multiselect(
-            "Age band (at 31 March)",
+        st.multiselect(
+            "Age band (age at 31 March)",
             list(context.age_bands),
             placeholder="All ages",
             key=AGE_BAND,
-            bind="query-params",
+            on_change=_changed,
         )
-        if len(years) > 1:
-            first, last = st.select_slider(
-                "Years ending 31 March",
-                options=years,
-                value=(years[0], years[-1]),
-                key=YEARS,
-                bind="query-params",
-            )
-        else:
-            first = last = years[0]
-            st.caption(f"Year ending 31 March {first} (the only year in the data)")
-    return Selection(int(first), int(last), tuple(districts), tuple(bands))
+        st.selectbox("From year ending 31 March", years, key=YEAR_FROM, on_change=_changed)
+        st.selectbox("To year ending 31 March", years, key=YEAR_TO, on_change=_changed)
+    st.query_params.from_dict(to_url(state.filters, context))
+    return selection(state.filters)

@@ -26,9 +26,18 @@ def cells(indicator_id: str, year_from: int, year_to: int) -> pd.DataFrame:
     return ind.cells(connection(), indicator, ind.Selection(year_from, year_to))
 
 
+PAGES = (
+    ("app.py", "Overview", ":material/home:"),
+    ("pages/1_Children_in_care.py", "Children in care", ":material/groups:"),
+)
+
+
 def page(title: str, intro: str) -> ind.Selection:
-    """Page setup: title, banner, filters. Returns the reader's selection."""
+    """Page setup: title, banner, page list, filters. Returns the reader's selection."""
     st.set_page_config(page_title=f"{title} | Children in care JSNA explorer", layout="wide")
+    with st.sidebar:
+        for path, label, icon in PAGES:
+            st.page_link(path, label=label, icon=icon)
     data = context()
     st.title(title)
     if data.synthetic:
