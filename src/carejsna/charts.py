@@ -46,11 +46,6 @@ def _hover(indicator: Indicator) -> str:
     return f"%{{customdata}}<extra>{indicator.unit_label}</extra>"
 
 
-def _labels(values: pd.Series, indicator: Indicator) -> list[str]:
-    decimals = DECIMALS[indicator.unit]
-    return [f"{v:,.{decimals}f}" for v in values]
-
-
 def trend(figures: pd.DataFrame, indicator: Indicator, source_note: str) -> go.Figure:
     """A line per area over the years; suppressed years are gaps, never numbers."""
     fig = go.Figure()
@@ -97,12 +92,9 @@ def bars(figures: pd.DataFrame, indicator: Indicator, by: str, source_note: str)
         else (f"{name} ({symbol})" if symbol else name)
         for name, symbol in zip(total, rows["symbol"], strict=True)
     ]
-    is_total = pd.Series(range(len(rows))) == 0  # the whole (council or all ages) comes last
-    colours = [PALETTE[1] if last else PALETTE[0] for last in is_total]
-    hover = [
-        f"{name}: {label}"
-        for name, label in zip(labels, _safe_labels(rows, indicator), strict=True)
-    ]
+    values = _safe_labels(rows, indicator)
+    colours = [PALETTE[1] if i == 0 else PALETTE[0] for i in range(len(rows))]  # the whole
+    hover = [f"{name}: {value}" for name, value in zip(labels, values, strict=True)]
     fig = go.Figure(
         go.Bar(
             x=rows["value"],
@@ -111,10 +103,7 @@ def bars(figures: pd.DataFrame, indicator: Indicator, by: str, source_note: str)
             marker_color=colours,
             customdata=hover,
             hovertemplate=_hover(indicator),
-            text=[
-                label if pd.notna(v) else ""
-                for v, label in zip(rows["value"], _safe_labels(rows, indicator), strict=True)
-            ],
+            text=[v if pd.notna(x) else "" for x, v in zip(rows["value"], values, strict=True)],
             textposition="outside",
             cliponaxis=False,
         )
