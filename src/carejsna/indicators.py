@@ -99,42 +99,37 @@ def figures(
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}: one of {', '.join(VIEWS)}")
     data = _filled(cells, selection, context)
-    everyone = pd.Series(True, index=data.index)
-    in_districts = (
-        data["district_code"].isin(selection.districts) if selection.districts else everyone
-    )
-    in_bands = data["age_band"].isin(selection.age_bands) if selection.age_bands else everyone
+    in_bands = _pick(data, "age_band", selection.age_bands)
+    in_both = _pick(in_bands, "district_code", selection.districts)
+    in_districts = _pick(data, "district_code", selection.districts)
     bands_label = ", ".join(selection.age_bands) if selection.age_bands else ALL_AGES
     code, name = selection.area(context)
     council = (context.council_code or "council", context.council_name)
 
     if view == "trend":
-        parts = [
-            _sum(data[in_districts & in_bands], ["year"]).assign(area_code=code, area_name=name)
-        ]
+        parts = [_sum(in_both, ["year"]).assign(area_code=code, area_name=name)]
         if selection.districts:
-            whole = _sum(data[in_bands], ["year"]).assign(
-                area_code=council[0], area_name=council[1]
-            )
+            whole = _sum(in_bands, ["year"]).assign(area_code=council[0], area_name=council[1])
             parts.append(whole)
         out = pd.concat(parts, ignore_index=True).assign(age_band=bands_label)
     else:
-        latest = data[data["year"] == selection.year_to]
+        in_bands = in_bands[in_bands["year"] == selection.year_to]
+        in_districts = in_districts[in_districts["year"] == selection.year_to]
         if view == "district":
-            rows = _sum(latest[in_bands], ["district_code"])
+            rows = _sum(in_bands, ["district_code"])
             rows = context.districts.merge(rows, on="district_code", how="left")
             rows = rows[rows["is_council_district"] | (rows["numerator"] > 0)]
             rows = rows.rename(columns={"district_code": "area_code", "district_name": "area_name"})
-            total = _sum(latest[in_bands], []).assign(area_code=council[0], area_name=council[1])
+            total = _sum(in_bands, []).assign(area_code=council[0], area_name=council[1])
             out = pd.concat([rows, total], ignore_index=True).assign(age_band=bands_label)
         else:
-            rows = _sum(latest[in_districts], ["age_band"])
+            rows = _sum(in_districts, ["age_band"])
             order = [*context.age_bands, "Unknown"]
             rows = rows[rows["age_band"].isin(context.age_bands) | (rows["numerator"] > 0)]
             present = set(rows["age_band"])
             rows = rows.set_index("age_band").reindex([b for b in order if b in present])
             rows = rows.reset_index()
-            total = _sum(latest[in_districts], []).assign(age_band=ALL_AGES)
+            total = _sum(in_districts, []).assign(age_band=ALL_AGES)
             out = pd.concat([rows, total], ignore_index=True).assign(area_code=code, area_name=name)
         out = out.assign(year=selection.year_to)
 
@@ -150,6 +145,11 @@ def figures(
         "symbol",
     ]
     return disclosure.protect(out[columns], indicator.unit)
+
+
+def _pick(data: pd.DataFrame, column: str, chosen: tuple[str, ...]) -> pd.DataFrame:
+    """The rows whose column is one of chosen; all rows when nothing is chosen."""
+    return data[data[column].isin(chosen)] if chosen else data
 
 
 def _filled(cells: pd.DataFrame, selection: Selection, context: Context) -> pd.DataFrame:

@@ -51,6 +51,14 @@ def page(title: str, intro: str) -> ind.Selection:
     return selection
 
 
+COLUMN_NAMES = {
+    "area_name": "Area",
+    "year": "Year ending 31 March",
+    "age_band": "Age band",
+    "value": "Value",
+    "numerator": "Numerator",
+    "denominator": "Denominator",
+}
 VIEW_TITLES = {
     "trend": "Over time",
     "district": "By district, {year}",
@@ -109,7 +117,7 @@ def _view(item, raw, selection, view, data) -> None:
     if item.unit == "count":
         columns = columns[:-2]
     st.dataframe(
-        table[columns].rename(columns=str.capitalize).rename(columns={"Area_name": "Area"}),
+        table[columns].rename(columns=COLUMN_NAMES),
         hide_index=True,
         key=f"{item.id}-{view}-table",
     )

@@ -1,0 +1,144 @@
+"""The build: loading the public sample return, reporting problems, and never half-writing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from carejsna import db
+from carejsna.cli import main
+from carejsna.returns.build import build, summary
+from tests import fixture_returns
+
+SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "reference-data" / "ssda903-sample"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    if not SAMPLE.exists():
+        pytest.fail(f"the public sample return is missing: {SAMPLE}")
+    root = tmp_path_factory.mktemp("sample")
+    shutil.copytree(
+        SAMPLE, root / "returns" / "2018", ignore=shutil.ignore_patterns("*.md", "LICENSE")
+    )
+    result = build(root / "returns", root / "data")
+    return root, result
+
+
+def test_sample_builds_and_counts_children_in_care(sample):
+    root, result = sample
+    assert result.written and not result.failed
+    con = db.connect(root / "data")
+    cells = db.run(con, "cla_at_31_march", year_from=2018, year_to=2018)
+    # 1,191 children with a blank-DEC non-V3/V4 episode, 10 more whose episode ends 01/04/2018.
+    assert cells["numerator"].sum() == 1201
+
+
+def test_sample_problems_name_file_row_column_and_value(sample):
+    _, result = sample
+    found = {(p.file, p.row, p.column, p.value) for p in result.problems}
+    assert ("2018/oc3.csv", 2, "ACCOM", "01") in found  # ACCOM 01 is not a DfE code
+    assert ("2018/oc3.csv", 47, "ACCOM", "02") in found
+    assert ("2018/header.csv", 1273, "MOTHER", "1.0") in found
+    report = summary(result)
+    assert "2018/oc3.csv ACCOM: not a valid ACCOM code (value left blank): 3" in report
+    assert "postcode not found in the ONS postcode directory" in report
+
+
+def test_sample_report_is_written_beside_the_extracts(sample):
+    root, result = sample
+    report = pd.read_csv(root / "data" / "build_report.csv")
+    assert len(report) == len(result.problems)
+    assert {"year", "file", "row", "column", "value", "problem", "action"} == set(report.columns)
+
+
+def _returns(tmp_path: Path) -> Path:
+    return fixture_returns.write(tmp_path / "returns")
+
+
+def test_bad_code_loads_the_row_and_reports_it(tmp_path):
+    returns = _returns(tmp_path)
+    path = returns / "2024" / "episodes.csv"
+    path.write_text(
+        path.read_text().replace("A1,01/01/2020,S,C2,N1,U4", "A1,01/01/2020,S,C2,N1,QQ")
+    )
+    result = build(returns, tmp_path / "data")
+    assert result.written
+    bad = [p for p in result.problems if p.column == "PLACE"]
+    assert [(p.file, p.row, p.value, p.action) for p in bad] == [
+        ("2024/episodes.csv", 2, "QQ", "value left blank")
+    ]
+    con = db.connect(tmp_path / "data")
+    assert db.run(con, "cla_at_31_march", year_from=2024, year_to=2024)["numerator"].sum() == 3
+
+
+def test_names_of_files_and_columns_are_case_insensitive(tmp_path):
+    returns = _returns(tmp_path)
+    path = returns / "2024" / "header.csv"
+    path.rename(path.with_name("Header.CSV"))
+    episodes = returns / "2024" / "episodes.csv"
+    episodes.write_text(episodes.read_text().replace("CHILD,DECOM", "child,Decom", 1))
+    result = build(returns, tmp_path / "data")
+    assert result.written and not result.failed
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("CHILD,DECOM,RNE", "CHILD,DECOM,RNX"), "RNE: required column missing"),
+        (("01/01/2020,S", "2020-01-01,S"), None),  # one bad date: that row is dropped, not fatal
+    ],
+)
+def test_unusable_file_fails_and_leaves_previous_extracts(tmp_path, change, expected):
+    returns = _returns(tmp_path)
+    data = tmp_path / "data"
+    assert build(returns, data).written
+    before = {p.name: p.read_bytes() for p in data.iterdir()}
+    path = returns / "2024" / "episodes.csv"
+    path.write_text(path.read_text().replace(*change))
+    result = build(returns, data)
+    if expected is None:
+        assert result.written
+        dropped = [p for p in result.problems if p.action == "row not loaded"]
+        assert [(p.file, p.row, p.column) for p in dropped] == [("2024/episodes.csv", 2, "DECOM")]
+        return
+    assert result.failed and not result.written
+    assert expected in "\n".join(f"{p.column}: {p.problem}" for p in result.problems)
+    assert {p.name: p.read_bytes() for p in data.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_unreadable_date_column_fails_with_exit_code(tmp_path, capsys):
+    returns = _returns(tmp_path)
+    path = returns / "2024" / "episodes.csv"
+    lines = path.read_text().splitlines()
+    rows = [lines[0]] + [
+        ",".join([r.split(",")[0], "not a date", *r.split(",")[2:]]) for r in lines[1:]
+    ]
+    path.write_text("\n".join(rows) + "\n")
+    code = main(["build", str(returns), "--out", str(tmp_path / "data")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "2024/episodes.csv DECOM: no value in this date column reads as a dd/mm/yyyy date" in out
+    assert "Nothing was written" in out
+    assert not (tmp_path / "data").exists()
+
+
+def test_missing_required_file_fails(tmp_path):
+    returns = _returns(tmp_path)
+    (returns / "2024" / "header.csv").unlink()
+    result = build(returns, tmp_path / "data")
+    assert result.failed
+    assert [(p.file, p.problem) for p in result.problems if p.action == "file not loaded"] == [
+        ("2024/header.csv", "required file missing")
+    ]
+
+
+def test_no_year_folders_says_what_is_expected(tmp_path):
+    (tmp_path / "returns").mkdir()
+    result = build(tmp_path / "returns", tmp_path / "data")
+    assert result.failed
+    assert "no year folders" in result.problems[0].problem

@@ -1,0 +1,58 @@
+"""The command line prints, after disclosure control, the figures the page shows."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from carejsna.cli import main
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_indicator_prints_protected_csv(capsys, fixture_data):
+    code, out, _ = run(capsys, "indicator", "cla_at_31_march", "--data", str(fixture_data))
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    assert {"area_code", "area_name", "year", "value", "numerator", "denominator"} <= set(table)
+    assert set(table["year"]) == {"2023", "2024"}
+    council = table[(table["area_name"] == "Testshire") & (table["year"] == "2024")]
+    assert council["value"].tolist() == ["c"]  # 3 children: suppressed, never printed
+    assert not table["numerator"].isin(["1", "2", "3", "4"]).any()
+    assert table["source"].str.startswith("SYNTHETIC DEMO DATA").all()
+
+
+def test_indicator_filters_by_year_district_and_band(capsys, fixture_data):
+    code, out, _ = run(
+        capsys, "indicator", "cla_rate_per_10k", "--data", str(fixture_data),
+        "--year", "2024", "--district", "E07000174", "--age-band", "Under 1",
+    )  # fmt: skip
+    table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    assert code == 0
+    assert table[["area_name", "year", "age_band", "value", "numerator", "denominator"]].values.tolist() == [
+        ["Mansfield", "2024", "Under 1", "0.0", "0", "200"]
+    ]  # fmt: skip
+
+
+def test_bad_arguments_say_what_is_wrong(capsys, fixture_data):
+    assert run(capsys, "indicator", "nope", "--data", str(fixture_data))[2].startswith(
+        "carejsna indicator: no indicator 'nope'"
+    )
+    code, _, err = run(
+        capsys, "indicator", "cla_started", "--data", str(fixture_data), "--year", "1999"
+    )
+    assert code == 2 and "--year 1999: the data covers 2023 to 2024" in err
+    code, _, err = run(
+        capsys, "indicator", "cla_started", "--data", str(fixture_data), "--district", "X"
+    )
+    assert code == 2 and "--district X: not one of" in err
+
+
+def test_list_prints_the_catalogue(capsys):
+    code, out, _ = run(capsys, "indicator", "--list")
+    assert code == 0 and "cla_rate_per_10k\tRate of children in care per 10,000 children" in out

@@ -1,0 +1,46 @@
+"""Filters in the URL: valid values apply, invalid ones are ignored with a notice."""
+
+from __future__ import annotations
+
+import pytest
+
+from carejsna import filters
+from carejsna import indicators as ind
+from tests.fixture_returns import ASHFIELD, MANSFIELD
+
+
+@pytest.fixture(scope="module")
+def context(con, fixture_data):
+    return ind.Context.load(con, fixture_data)
+
+
+def test_valid_url_values_apply(context):
+    values, problems = filters.from_url(
+        {"district": [MANSFIELD, ASHFIELD], "age_band": ["1 to 4"], "from": ["2024"]}, context
+    )
+    assert problems == []
+    assert filters.selection(values) == ind.Selection(
+        2024, 2024, (MANSFIELD, ASHFIELD), ("1 to 4",)
+    )
+
+
+def test_invalid_url_values_are_ignored_with_a_notice(context):
+    values, problems = filters.from_url(
+        {"district": ["E99999999", MANSFIELD], "age_band": ["ninety"], "to": ["1066"]}, context
+    )
+    assert values["district"] == [MANSFIELD] and values["age_band"] == [] and values["to"] == 2024
+    assert len(problems) == 3
+    assert "district='E99999999' is not a district code in this data" in problems[0]
+    assert "age_band='ninety'" in problems[1] and "to='1066'" in problems[2]
+
+
+def test_backwards_years_are_swapped_with_a_notice(context):
+    values, problems = filters.from_url({"from": ["2024"], "to": ["2023"]}, context)
+    assert (values["from"], values["to"]) == (2023, 2024)
+    assert "backwards" in problems[0]
+
+
+def test_url_keeps_only_what_differs_from_the_defaults(context):
+    values = {**filters.defaults(context), "district": [MANSFIELD]}
+    assert filters.to_url(values, context) == {"district": [MANSFIELD]}
+    assert filters.from_url(filters.to_url(values, context), context) == (values, [])
