@@ -45,9 +45,9 @@ def test_pages_show_only_catalogued_indicators():
     shown = set()
     for page in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
         for node in ast.walk(ast.parse(page.read_text())):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", node.value):
-                    shown.add(node.value)
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", text):
+                shown.add(text)
     assert shown, "no indicator ids found in the pages"
     assert shown <= set(catalogue.catalogue())
 

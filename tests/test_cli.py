@@ -34,9 +34,8 @@ def test_indicator_filters_by_year_district_and_band(capsys, fixture_data):
     )  # fmt: skip
     table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
     assert code == 0
-    assert table[["area_name", "year", "age_band", "value", "numerator", "denominator"]].values.tolist() == [
-        ["Mansfield", "2024", "Under 1", "0.0", "0", "200"]
-    ]  # fmt: skip
+    columns = ["area_name", "year", "age_band", "value", "numerator", "denominator"]
+    assert table[columns].values.tolist() == [["Mansfield", "2024", "Under 1", "0.0", "0", "200"]]
 
 
 def test_bad_arguments_say_what_is_wrong(capsys, fixture_data):
