@@ -35,6 +35,8 @@ class Indicator:
     measure: str = ""
     choices: str = ""
     filter_notes: dict[str, str] = field(default_factory=dict, hash=False)
+    params: dict[str, int | str] = field(default_factory=dict, hash=False)  # fixed query values
+    breakdown: str = ""  # for a distribution over categories: what a category is
 
     @property
     def unit_label(self) -> str:

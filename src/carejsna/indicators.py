@@ -83,7 +83,13 @@ def cells(
     con: duckdb.DuckDBPyConnection, indicator: Indicator, selection: Selection
 ) -> pd.DataFrame:
     """The indicator's unprotected cells (year x district x age band) for the selected years."""
-    return db.run(con, indicator.query, year_from=selection.year_from, year_to=selection.year_to)
+    return db.run(
+        con,
+        indicator.query,
+        year_from=selection.year_from,
+        year_to=selection.year_to,
+        **indicator.params,
+    )
 
 
 def figures(

@@ -46,10 +46,10 @@ _YEAR = 365.25
 # Rates and shares (per reporting year, per 10,000 children unless said)
 
 _ENTRY_RATE_2015 = 22.0  # first-time entrants, not UASC
-_ENTRY_GROWTH = 0.020  # per year, relative to 2015
-_UASC_RATE = {2015: 1.6, 2016: 3.0, 2017: 2.6, 2018: 2.2, 2019: 2.2, 2020: 2.0, 2021: 1.4}
-_UASC_RATE_LATER = 3.0  # 2022 onwards, with the national transfer scheme mandatory
-_UASC_RATE_EARLIER = 1.2
+_ENTRY_GROWTH = 0.015  # per year, relative to 2015
+_UASC_RATE = {2015: 2.4, 2016: 3.6, 2017: 3.0, 2018: 2.6, 2019: 2.6, 2020: 2.6, 2021: 1.8}
+_UASC_RATE_LATER = 3.6  # 2022 onwards, with the national transfer scheme mandatory
+_UASC_RATE_EARLIER = 1.8
 _SHORT_BREAK_RATE = 0.45  # children starting a series of short breaks
 
 # Age at entry, in days: under 1, 1-4, 5-9, 10-15, 16-17 (England's shares, before UASC).
@@ -60,11 +60,11 @@ _AGE_SHARES = [0.195, 0.16, 0.19, 0.37, 0.085]
 HOME, ADOPT, SGO, CAO, INDEP, TO18, E13, E3, E9, E8, E2, E15, E14 = range(13)
 _OUTCOMES_BY_BAND = [
     # HOME ADOPT SGO  CAO  INDEP TO18  E13   E3    E9    E8     E2     E15  E14
-    [0.20, 0.40, 0.20, 0.04, 0.0, 0.07, 0.03, 0.03, 0.0, 0.025, 0.005, 0.0, 0.0],
-    [0.27, 0.24, 0.22, 0.06, 0.0, 0.12, 0.03, 0.03, 0.0, 0.027, 0.003, 0.0, 0.0],
-    [0.38, 0.02, 0.16, 0.07, 0.0, 0.26, 0.04, 0.03, 0.0, 0.038, 0.002, 0.0, 0.0],
-    [0.37, 0.0, 0.05, 0.03, 0.11, 0.28, 0.04, 0.02, 0.02, 0.06, 0.001, 0.0, 0.019],
-    [0.28, 0.0, 0.01, 0.01, 0.17, 0.40, 0.04, 0.02, 0.02, 0.03, 0.001, 0.0, 0.019],
+    [0.22, 0.40, 0.20, 0.04, 0.0, 0.05, 0.03, 0.03, 0.0, 0.025, 0.005, 0.0, 0.0],
+    [0.29, 0.24, 0.22, 0.06, 0.0, 0.10, 0.03, 0.03, 0.0, 0.027, 0.003, 0.0, 0.0],
+    [0.42, 0.02, 0.16, 0.07, 0.0, 0.22, 0.04, 0.03, 0.0, 0.038, 0.002, 0.0, 0.0],
+    [0.43, 0.0, 0.05, 0.03, 0.05, 0.27, 0.04, 0.02, 0.02, 0.06, 0.001, 0.0, 0.019],
+    [0.33, 0.0, 0.01, 0.01, 0.10, 0.42, 0.04, 0.02, 0.02, 0.03, 0.001, 0.0, 0.019],
 ]
 _OUTCOMES_UASC = [0, 0, 0, 0, 0.05, 0.72, 0, 0.08, 0, 0.07, 0, 0.08, 0]
 # Median days in care and lognormal spread by outcome (TO18, INDEP and ADOPT are built apart).
@@ -96,15 +96,29 @@ _CIN = {"N1": 0.65, "N2": 0.03, "N3": 0.03, "N4": 0.08, "N5": 0.13, "N6": 0.01, 
 _MOVE_REASONS = {"CARPL": 0.30, "CREQB": 0.20, "CREQO": 0.14, "CHILD": 0.08, "LAREQ": 0.10,
                  "ALLEG": 0.03, "STAND": 0.03, "CLOSE": 0.04, "APPRR": 0.01, "OTHER": 0.07}  # fmt: skip
 
+# How a period's legal status runs: C = interim then full care order (or placement order),
+# V = section 20, L = police protection or emergency order first, J = youth justice.
+_LEGAL_PATHS = {
+    ADOPT: {"C": 0.80, "LC": 0.12, "VC": 0.04, "V": 0.04},
+    SGO: {"C": 0.80, "LC": 0.10, "VC": 0.06, "V": 0.04},
+    CAO: {"C": 0.80, "LC": 0.10, "VC": 0.06, "V": 0.04},
+    HOME: {"V": 0.55, "C": 0.30, "LC": 0.07, "LV": 0.08},
+    (TO18, False): {"C": 0.70, "LC": 0.10, "VC": 0.10, "V": 0.10},
+    (INDEP, False): {"C": 0.70, "LC": 0.10, "VC": 0.10, "V": 0.10},
+    (TO18, True): {"V": 0.36, "C": 0.42, "VC": 0.12, "LC": 0.05, "LV": 0.05},
+    (INDEP, True): {"V": 0.36, "C": 0.42, "VC": 0.12, "LC": 0.05, "LV": 0.05},
+    None: {"V": 0.5, "C": 0.35, "LC": 0.07, "LV": 0.08},
+}
+
 # Where a placement is: the child's home district, another district of the council, a
 # neighbouring district outside it, or far away (another region).
 _WHERE = {
-    "kin": (0.55, 0.27, 0.14, 0.04),
-    "foster": (0.40, 0.40, 0.14, 0.06),
-    "K2": (0.14, 0.36, 0.26, 0.24),
-    "H5": (0.30, 0.45, 0.16, 0.09),
-    "special": (0.05, 0.15, 0.35, 0.45),
-    "adopt": (0.25, 0.30, 0.25, 0.20),
+    "kin": (0.60, 0.28, 0.10, 0.02),
+    "foster": (0.45, 0.42, 0.10, 0.03),
+    "K2": (0.18, 0.44, 0.24, 0.14),
+    "H5": (0.35, 0.48, 0.12, 0.05),
+    "special": (0.10, 0.25, 0.35, 0.30),
+    "adopt": (0.30, 0.35, 0.23, 0.12),
     "T1": (0.7, 0.3, 0.0, 0.0),
     "T2": (0.0, 0.1, 0.2, 0.7),
     "temp": (0.4, 0.5, 0.1, 0.0),
@@ -134,8 +148,8 @@ _PLACES_UASC = [(16, {"U6": 0.75, "K2": 0.15, "U4": 0.10}), (99, {"H5": 0.6, "U6
 _PLACES_REMAND = {"R5": 0.3, "K1": 0.15, "K2": 0.3, "U6": 0.25}
 # Median days in a placement and lognormal spread, by type.
 _STAY = {
-    "U6": (450, 0.9), "U5": (300, 0.8), "U4": (1800, 0.7), "U1": (1800, 0.7), "U3": (600, 0.9),
-    "U2": (300, 0.8), "K2": (300, 0.9), "H5": (400, 0.7), "P1": (400, 0.8), "S1": (700, 0.6),
+    "U6": (380, 0.9), "U5": (300, 0.8), "U4": (1800, 0.7), "U1": (1800, 0.7), "U3": (600, 0.9),
+    "U2": (300, 0.8), "K2": (250, 0.9), "H5": (400, 0.7), "P1": (400, 0.8), "S1": (700, 0.6),
     "R1": (500, 0.6), "K1": (90, 0.6), "R3": (90, 0.5), "Z1": (200, 0.8), "R5": (60, 0.6),
 }  # fmt: skip
 
@@ -147,7 +161,7 @@ _ACTIV_OLDER = {"F1": 0.07, "P1": 0.01, "F2": 0.17, "P2": 0.03, "F4": 0.07, "P4"
 _ACCOM_YOUNG = {"D": 0.27, "B": 0.20, "E": 0.12, "U": 0.10, "Z": 0.08, "C": 0.05, "K": 0.05,
                 "T": 0.03, "V": 0.02, "X": 0.02, "S": 0.01, "W": 0.01, "Y": 0.04}  # fmt: skip
 _ACCOM_OLDER = {"U": 0.36, "B": 0.14, "D": 0.12, "Z": 0.10, "E": 0.07, "K": 0.06, "T": 0.03,
-                "V": 0.02, "W": 0.01, "S": 0.02, "X": 0.03, "Y": 0.04}  # fmt: skip
+                "V": 0.02, "W": 0.01, "S": 0.01, "X": 0.02, "Y": 0.04}  # fmt: skip
 
 # Mid-year population shares by single year of age 0-17 (England's profile, roughly).
 _AGE_PROFILE = [5.1, 5.2, 5.3, 5.4, 5.5, 5.6, 5.7, 5.8, 5.8, 5.8, 5.8, 5.7, 5.7, 5.7, 5.6, 5.5,
@@ -254,8 +268,8 @@ class _Geo:
             self.choices.append(
                 [
                     ([int(i)], [1.0]),
-                    self._weights(others, np.exp(-km[others] / 20)),
-                    self._weights(near, self.count[near] * np.exp(-km[near] / 12)),
+                    self._weights(others, np.exp(-km[others] / 12)),
+                    self._weights(near, self.count[near] * np.exp(-km[near] / 10)),
                     self._weights(far, self.count[far].astype(float)),
                 ]
             )
@@ -454,6 +468,7 @@ class _Walker:
         self.places_uasc = [(a, _table(t)) for a, t in _PLACES_UASC]
         self.remand = _table(_PLACES_REMAND)
         self.reasons = _table(_MOVE_REASONS)
+        self.legal_paths = {k: _table(v) for k, v in _LEGAL_PATHS.items()}
 
     # -- placements
 
@@ -521,7 +536,7 @@ class _Walker:
 
     def _stay(self, place: str, first: bool) -> int:
         rnd = self.rnd
-        if first and place in ("U6", "K2", "U3") and rnd.random() < 0.42:
+        if first and place in ("U6", "K2", "U3") and rnd.random() < 0.5:
             return 1 + int(rnd.expovariate(1 / 35))
         median, sigma = _STAY.get(place, (300, 0.8))
         return max(1, int(rnd.lognormvariate(math.log(median), sigma)))
@@ -530,35 +545,17 @@ class _Walker:
 
     def _legal(self, start, end, outcome, age, uasc, e1) -> list[tuple[int, str]]:
         rnd = self.rnd
-        u = rnd.random()
         if uasc or outcome == E15:
             path = "V"
         elif outcome == E14:
             path = "J1"
-        elif end - start <= 3 and outcome in (HOME, E8) and age >= 10 and u < 0.5:
+        elif end - start <= 3 and outcome in (HOME, E8) and age >= 10 and rnd.random() < 0.5:
             path = "J2"
-        elif outcome == ADOPT:
-            path = "C" if u < 0.78 else "LC" if u < 0.90 else "VC" if u < 0.95 else "V"
-        elif outcome in (SGO, CAO):
-            path = "C" if u < 0.78 else "LC" if u < 0.88 else "VC" if u < 0.95 else "V"
-        elif outcome == HOME:
-            path = "V" if u < 0.55 else "C" if u < 0.85 else "LC" if u < 0.91 else "LV"
-        elif outcome in (TO18, INDEP) and age < 13:
-            path = "C" if u < 0.62 else "LC" if u < 0.70 else "VC" if u < 0.82 else "V"
-        elif outcome in (TO18, INDEP):
-            path = (
-                "V"
-                if u < 0.52
-                else "C"
-                if u < 0.80
-                else "VC"
-                if u < 0.90
-                else "LC"
-                if u < 0.95
-                else "LV"
-            )
         else:
-            path = "V" if u < 0.5 else "C" if u < 0.85 else "LC" if u < 0.92 else "LV"
+            key = outcome if outcome in _LEGAL_PATHS else None
+            if outcome in (TO18, INDEP):
+                key = (outcome, age >= 13)
+            path = _pick(rnd, self.legal_paths[key])
         if path in ("J1", "J2", "V"):
             return [(start, path if path != "V" else "V2")]
         events = []
@@ -579,7 +576,7 @@ class _Walker:
             if max(e1, t + 30) < end:
                 events.append((max(e1, t + 30), "E1"))
         else:
-            t += rnd.randint(120, 420)
+            t += rnd.randint(90, 330)
             if t < end:
                 events.append((t, "C2"))
         return events
@@ -604,7 +601,7 @@ class _Walker:
         planned: list[tuple[int, str, str]] = []
         if outcome == ADOPT:
             planned.append((adopt_at, "ADOPT", "CARPL"))
-        elif outcome == HOME and end - start > 90 and rnd.random() < 0.35:
+        elif outcome == HOME and end - start > 90 and rnd.random() < 0.6:
             day = end - rnd.randint(30, min(300, (end - start) // 2))
             if ls_on(day) in ("C1", "C2"):
                 planned.append((day, "P1", "CARPL"))
@@ -751,7 +748,7 @@ class _Walker:
             return "E5" if u < 0.75 else "E6"
         if outcome == TO18:
             if place in _FOSTER:
-                return "E17" if u < 0.45 else "E8" if u < 0.85 else "E5"
+                return "E17" if u < 0.55 else "E8" if u < 0.88 else "E5"
             if place == "H5":
                 return "E5" if u < 0.55 else "E8" if u < 0.9 else "E6"
             return "E8" if u < 0.6 else "E5" if u < 0.95 else "E6"
@@ -1115,7 +1112,7 @@ def _care_leaver_items(rng, ages, blanks, year, mc_dob, ye):
     kind = np.where(
         (kind == "Z") & ((ages < 18) | ((ages == 21) & (rng.random(k) < 0.7))), "U", kind
     )
-    suitable = np.where(np.isin(kind, ["S", "X"]), "2", np.where(rng.random(k) < 0.93, "1", "2"))
+    suitable = np.where(np.isin(kind, ["S", "X"]), "2", np.where(rng.random(k) < 0.985, "1", "2"))
     accom = kind + suitable
     unknown = np.isin(in_touch, ["DIED", "RHOM"]) | (
         np.isin(in_touch, ["NO", "REFU"]) & (rng.random(k) < 0.85)
@@ -1148,14 +1145,14 @@ def _oc2(rng, ppl, cohort, year, ye, fmt) -> dict[str, np.ndarray]:
         sdq_age, _draw(rng, {"SDQ2": 0.3, "SDQ3": 0.2, "SDQ4": 0.35, "SDQ5": 0.15}, k), "SDQ1"
     )
     teeth = {2021: 0.45, 2022: 0.7}.get(year, 0.83)
-    substance = rng.random(k) < np.where(age >= 12, 0.07, 0.003)
+    substance = rng.random(k) < np.where(age >= 12, 0.045, 0.002)
     offered = substance & (rng.random(k) < 0.85)
     return {
         "CHILD": ppl["id"][cohort],
         "DOB": fmt(ppl["dob"][cohort]),
         "SDQ_SCORE": np.where(scored, score, ""),
         "SDQ_REASON": np.where(scored, "", reason),
-        "CONVICTED": _flag(rng.random(k) < np.where(age >= 14, 0.05, 0.012), age < 10),
+        "CONVICTED": _flag(rng.random(k) < np.where(age >= 14, 0.04, 0.01), age < 10),
         "HEALTH_CHECK": _flag(rng.random(k) < 0.88, age >= 5),
         "IMMUNISATIONS": _flag(rng.random(k) < 0.85),
         "TEETH_CHECK": _flag(rng.random(k) < teeth),
