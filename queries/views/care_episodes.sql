@@ -20,5 +20,6 @@ select
     placement_district_code,
     distance_miles,
     is_placed_outside_council,
+    placement_key,
 from episodes
 where not is_short_break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -238,6 +239,7 @@ def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildRe
     known = placement["district_code"].notna() & bool(council_districts)
     episodes["is_placed_outside_council"] = outside.where(known, pd.NA)
     episodes["is_short_break"] = episodes["legal_status"].isin(SHORT_BREAKS)
+    episodes["placement_key"] = _pseudonym(episodes["placement_postcode"])
     episodes = episodes.drop(columns=["home_postcode", "placement_postcode"])
 
     children = _children(tables, episodes)
@@ -281,6 +283,14 @@ def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildRe
         "age_bands": AGE_BANDS,
         "codes": codes,
     }
+
+
+def _pseudonym(postcodes: pd.Series) -> pd.Series:
+    """A stable key per placement postcode, so a return to the same place can be seen without
+    the extracts holding postcodes."""
+    key = postcodes.str.replace(" ", "", regex=False)
+    hashed = key.map(lambda k: hashlib.sha256(k.encode()).hexdigest()[:16], na_action="ignore")
+    return hashed.astype(object).where(key.notna(), None)
 
 
 def _children(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.DataFrame:

@@ -46,9 +46,9 @@ _YEAR = 365.25
 # Rates and shares (per reporting year, per 10,000 children unless said)
 
 _ENTRY_RATE_2015 = 22.0  # first-time entrants, not UASC
-_ENTRY_GROWTH = 0.015  # per year, relative to 2015
-_UASC_RATE = {2015: 2.4, 2016: 3.6, 2017: 3.0, 2018: 2.6, 2019: 2.6, 2020: 2.6, 2021: 1.8}
-_UASC_RATE_LATER = 3.6  # 2022 onwards, with the national transfer scheme mandatory
+_ENTRY_GROWTH = 0.01  # per year, relative to 2015
+_UASC_RATE = {2015: 2.4, 2016: 3.0, 2017: 2.6, 2018: 2.4, 2019: 2.4, 2020: 2.4, 2021: 1.8}
+_UASC_RATE_LATER = 3.2  # 2022 onwards, with the national transfer scheme mandatory
 _UASC_RATE_EARLIER = 1.8
 _SHORT_BREAK_RATE = 0.45  # children starting a series of short breaks
 
@@ -103,22 +103,22 @@ _LEGAL_PATHS = {
     SGO: {"C": 0.80, "LC": 0.10, "VC": 0.06, "V": 0.04},
     CAO: {"C": 0.80, "LC": 0.10, "VC": 0.06, "V": 0.04},
     HOME: {"V": 0.55, "C": 0.30, "LC": 0.07, "LV": 0.08},
-    (TO18, False): {"C": 0.70, "LC": 0.10, "VC": 0.10, "V": 0.10},
-    (INDEP, False): {"C": 0.70, "LC": 0.10, "VC": 0.10, "V": 0.10},
-    (TO18, True): {"V": 0.36, "C": 0.42, "VC": 0.12, "LC": 0.05, "LV": 0.05},
-    (INDEP, True): {"V": 0.36, "C": 0.42, "VC": 0.12, "LC": 0.05, "LV": 0.05},
-    None: {"V": 0.5, "C": 0.35, "LC": 0.07, "LV": 0.08},
+    (TO18, False): {"C": 0.74, "LC": 0.10, "VC": 0.10, "V": 0.06},
+    (INDEP, False): {"C": 0.74, "LC": 0.10, "VC": 0.10, "V": 0.06},
+    (TO18, True): {"V": 0.25, "C": 0.50, "VC": 0.15, "LC": 0.05, "LV": 0.05},
+    (INDEP, True): {"V": 0.25, "C": 0.50, "VC": 0.15, "LC": 0.05, "LV": 0.05},
+    None: {"V": 0.4, "C": 0.45, "LC": 0.07, "LV": 0.08},
 }
 
 # Where a placement is: the child's home district, another district of the council, a
 # neighbouring district outside it, or far away (another region).
 _WHERE = {
     "kin": (0.60, 0.28, 0.10, 0.02),
-    "foster": (0.45, 0.42, 0.10, 0.03),
-    "K2": (0.18, 0.44, 0.24, 0.14),
-    "H5": (0.35, 0.48, 0.12, 0.05),
-    "special": (0.10, 0.25, 0.35, 0.30),
-    "adopt": (0.30, 0.35, 0.23, 0.12),
+    "foster": (0.46, 0.42, 0.10, 0.02),
+    "K2": (0.18, 0.46, 0.26, 0.10),
+    "H5": (0.35, 0.50, 0.11, 0.04),
+    "special": (0.10, 0.30, 0.35, 0.25),
+    "adopt": (0.30, 0.37, 0.23, 0.10),
     "T1": (0.7, 0.3, 0.0, 0.0),
     "T2": (0.0, 0.1, 0.2, 0.7),
     "temp": (0.4, 0.5, 0.1, 0.0),
@@ -134,12 +134,12 @@ _FOSTER = {"U1", "U2", "U3", "U4", "U5", "U6"}
 
 # First or next placement by age (years at the placement's start).
 _PLACES_BY_AGE = [
-    (1, {"U6": 0.70, "U3": 0.14, "U5": 0.08, "R3": 0.05, "P1": 0.03}),
-    (5, {"U6": 0.68, "U3": 0.20, "U5": 0.03, "K2": 0.01, "P1": 0.04, "U4": 0.04}),
-    (10, {"U6": 0.63, "U3": 0.18, "U4": 0.06, "K2": 0.06, "P1": 0.05, "S1": 0.01, "Z1": 0.01}),
-    (14, {"U6": 0.56, "U3": 0.12, "U4": 0.04, "K2": 0.18, "P1": 0.04, "S1": 0.02, "R1": 0.01,
+    (1, {"U6": 0.68, "U3": 0.14, "U5": 0.08, "R3": 0.05, "P1": 0.05}),
+    (5, {"U6": 0.62, "U3": 0.20, "U5": 0.03, "K2": 0.01, "P1": 0.10, "U4": 0.04}),
+    (10, {"U6": 0.58, "U3": 0.17, "U4": 0.06, "K2": 0.06, "P1": 0.11, "S1": 0.01, "Z1": 0.01}),
+    (14, {"U6": 0.52, "U3": 0.12, "U4": 0.04, "K2": 0.18, "P1": 0.08, "S1": 0.02, "R1": 0.01,
           "K1": 0.005, "Z1": 0.025}),
-    (16, {"U6": 0.50, "U3": 0.10, "U4": 0.02, "K2": 0.25, "P1": 0.05, "S1": 0.02, "K1": 0.01,
+    (16, {"U6": 0.48, "U3": 0.10, "U4": 0.02, "K2": 0.25, "P1": 0.07, "S1": 0.02, "K1": 0.01,
           "Z1": 0.03, "R1": 0.02}),
     (99, {"U6": 0.36, "U3": 0.08, "K2": 0.15, "H5": 0.33, "P1": 0.03, "Z1": 0.03, "K1": 0.005,
           "R1": 0.015}),
@@ -149,7 +149,7 @@ _PLACES_REMAND = {"R5": 0.3, "K1": 0.15, "K2": 0.3, "U6": 0.25}
 # Median days in a placement and lognormal spread, by type.
 _STAY = {
     "U6": (380, 0.9), "U5": (300, 0.8), "U4": (1800, 0.7), "U1": (1800, 0.7), "U3": (600, 0.9),
-    "U2": (300, 0.8), "K2": (250, 0.9), "H5": (400, 0.7), "P1": (400, 0.8), "S1": (700, 0.6),
+    "U2": (300, 0.8), "K2": (250, 0.9), "H5": (400, 0.7), "P1": (600, 0.8), "S1": (700, 0.6),
     "R1": (500, 0.6), "K1": (90, 0.6), "R3": (90, 0.5), "Z1": (200, 0.8), "R5": (60, 0.6),
 }  # fmt: skip
 
@@ -403,13 +403,18 @@ def _periods(rng, child, start, dob, uasc, horizon):
         probs[:, ADOPT] -= shift
         probs[:, SGO] += shift * 0.6
         probs[:, TO18] += shift * 0.4
+        # Children have stayed longer in care year on year since 2015.
+        years_on = np.clip((start - _day(2015, 4, 1)) / _YEAR, 0, 10)
+        shift = probs[:, HOME] * 0.015 * years_on * ~uasc[child]
+        probs[:, HOME] -= shift
+        probs[:, TO18] += shift
         cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
         outcome = np.minimum((rng.random(n)[:, None] > cum).sum(axis=1), E14)
         med = np.array([_DURATION.get(o, (100, 1.0))[0] for o in range(13)])[outcome]
         sig = np.array([_DURATION.get(o, (100, 1.0))[1] for o in range(13)])[outcome]
         dur = np.maximum(1, np.exp(np.log(med) + sig * rng.standard_normal(n))).astype(np.int64)
         # Adoption: placement order after 8-14 months, placed 1-7 months later, order 5-11 later.
-        e1 = rng.integers(240, 420, n) + (rng.random(n) < 0.15) * rng.integers(60, 400, n)
+        e1 = rng.integers(180, 360, n) + (rng.random(n) < 0.15) * rng.integers(60, 400, n)
         placed = e1 + rng.integers(40, 200, n)
         adopt_dur = placed + rng.integers(150, 330, n)
         dur = np.where(outcome == ADOPT, adopt_dur, dur)
@@ -576,7 +581,7 @@ class _Walker:
             if max(e1, t + 30) < end:
                 events.append((max(e1, t + 30), "E1"))
         else:
-            t += rnd.randint(90, 330)
+            t += rnd.randint(60, 270)
             if t < end:
                 events.append((t, "C2"))
         return events
