@@ -16,7 +16,7 @@ VIEWS = sorted(p.stem for p in db.VIEWS_DIR.glob("*.sql"))
 
 
 def test_every_entry_has_a_query_and_every_query_an_entry():
-    assert sorted(i.query for i in catalogue.catalogue().values()) == QUERIES
+    assert sorted({i.query for i in catalogue.catalogue().values()}) == QUERIES
 
 
 @pytest.mark.parametrize("name", QUERIES)

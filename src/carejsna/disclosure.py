@@ -37,7 +37,8 @@ def protect(figures: pd.DataFrame, unit: str, threshold: int = THRESHOLD) -> pd.
     for column in CHILD_COUNTS[unit]:
         counts = out["denominator"] - out["numerator"] if column == "complement" else out[column]
         small |= counts.between(1, threshold).fillna(False).astype(bool)
-    out.loc[small, ["value", "numerator"]] = float("nan")
+    hidden = [c for c in ("value", "numerator", "sum_squares") if c in out]
+    out.loc[small, hidden] = float("nan")
     if "denominator" in CHILD_COUNTS[unit]:
         small_denominator = out["denominator"].between(1, threshold).fillna(False).astype(bool)
         out.loc[small & small_denominator, "denominator"] = float("nan")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -15,7 +15,7 @@ from carejsna.returns.postcodes import OTHER, UNKNOWN
 SCALE = {"count": None, "percent": 100, "rate_per_10k": 10_000, "mean": 1}
 DECIMALS = {"count": 0, "percent": 1, "rate_per_10k": 1, "mean": 1}
 ALL_AGES = "All ages"
-VIEWS = ("trend", "district", "age_band")
+VIEWS = ("trend", "district", "age_band", "category")
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,13 @@ def cells(
     )
 
 
+def views(indicator: Indicator) -> tuple[str, ...]:
+    """The views an indicator offers: a distribution has no district or age band comparison."""
+    if indicator.breakdown:
+        return ("category", "trend")
+    return ("trend", "district", "age_band") if "age_band" in indicator.filters else VIEWS[:2]
+
+
 def figures(
     cells: pd.DataFrame, indicator: Indicator, selection: Selection, view: str, context: Context
 ) -> pd.DataFrame:
@@ -99,58 +106,61 @@ def figures(
 
     trend: the selection (and, when it is a part, the whole council) for each selected year;
     district: each district and the council for the latest selected year;
-    age_band: each age band and all ages, for the selected districts, for the latest year.
-    Columns: area_code, area_name, year, age_band, numerator, denominator, value, symbol.
+    age_band: each age band and all ages, for the selected districts, for the latest year;
+    category: each category of a distribution, for the selection, for the latest year.
+    Columns: area_code, area_name, year, age_band, [category,] numerator, denominator, value,
+    symbol [, sum_squares for means].
     """
-    if view not in VIEWS:
-        raise ValueError(f"unknown view {view!r}: one of {', '.join(VIEWS)}")
-    data = _filled(cells, selection, context)
+    if view not in views(indicator):
+        raise ValueError(f"{indicator.id} has no view {view!r}: one of {views(indicator)}")
+    if "age_band" not in indicator.filters:
+        cells = cells.assign(age_band=ALL_AGES)
+        selection = replace(selection, age_bands=())
+        bands = (ALL_AGES,)
+    else:
+        bands = (*context.age_bands, "Unknown")
+    keys = ["category"] if indicator.breakdown else []
+    data = _filled(cells, selection, context, bands, keys)
     in_bands = _pick(data, "age_band", selection.age_bands)
     in_both = _pick(in_bands, "district_code", selection.districts)
     in_districts = _pick(data, "district_code", selection.districts)
     bands_label = ", ".join(selection.age_bands) if selection.age_bands else ALL_AGES
     code, name = selection.area(context)
     council = (context.council_code or "council", context.council_name)
+    latest = selection.year_to
 
     if view == "trend":
-        parts = [_sum(in_both, ["year"]).assign(area_code=code, area_name=name)]
-        if selection.districts:
+        parts = [_sum(in_both, ["year", *keys]).assign(area_code=code, area_name=name)]
+        if selection.districts and not keys:
             whole = _sum(in_bands, ["year"]).assign(area_code=council[0], area_name=council[1])
             parts.append(whole)
         out = pd.concat(parts, ignore_index=True).assign(age_band=bands_label)
+    elif view == "category":
+        out = _sum(in_both[in_both["year"] == latest], ["category"])
+        out = out.sort_values(["numerator", "category"], ascending=[False, True])
+        out = out.assign(area_code=code, area_name=name, age_band=bands_label, year=latest)
+    elif view == "district":
+        in_bands = in_bands[in_bands["year"] == latest]
+        rows = _sum(in_bands, ["district_code"])
+        rows = context.districts.merge(rows, on="district_code", how="left")
+        rows = rows[rows["is_council_district"] | (rows["numerator"] > 0)]
+        rows = rows.rename(columns={"district_code": "area_code", "district_name": "area_name"})
+        total = _sum(in_bands, []).assign(area_code=council[0], area_name=council[1])
+        out = pd.concat([rows, total], ignore_index=True).assign(age_band=bands_label, year=latest)
     else:
-        in_bands = in_bands[in_bands["year"] == selection.year_to]
-        in_districts = in_districts[in_districts["year"] == selection.year_to]
-        if view == "district":
-            rows = _sum(in_bands, ["district_code"])
-            rows = context.districts.merge(rows, on="district_code", how="left")
-            rows = rows[rows["is_council_district"] | (rows["numerator"] > 0)]
-            rows = rows.rename(columns={"district_code": "area_code", "district_name": "area_name"})
-            total = _sum(in_bands, []).assign(area_code=council[0], area_name=council[1])
-            out = pd.concat([rows, total], ignore_index=True).assign(age_band=bands_label)
-        else:
-            rows = _sum(in_districts, ["age_band"])
-            order = [*context.age_bands, "Unknown"]
-            rows = rows[rows["age_band"].isin(context.age_bands) | (rows["numerator"] > 0)]
-            present = set(rows["age_band"])
-            rows = rows.set_index("age_band").reindex([b for b in order if b in present])
-            rows = rows.reset_index()
-            total = _sum(in_districts, []).assign(age_band=ALL_AGES)
-            out = pd.concat([rows, total], ignore_index=True).assign(area_code=code, area_name=name)
-        out = out.assign(year=selection.year_to)
+        in_districts = in_districts[in_districts["year"] == latest]
+        rows = _sum(in_districts, ["age_band"])
+        rows = rows[rows["age_band"].isin(context.age_bands) | (rows["numerator"] > 0)]
+        present = set(rows["age_band"])
+        rows = rows.set_index("age_band").reindex([b for b in bands if b in present])
+        total = _sum(in_districts, []).assign(age_band=ALL_AGES)
+        out = pd.concat([rows.reset_index(), total], ignore_index=True)
+        out = out.assign(area_code=code, area_name=name, year=latest)
 
     out = _values(out, indicator, context)
-    columns = [
-        "area_code",
-        "area_name",
-        "year",
-        "age_band",
-        "numerator",
-        "denominator",
-        "value",
-        "symbol",
-    ]
-    return disclosure.protect(out[columns], indicator.unit)
+    columns = ["area_code", "area_name", "year", "age_band", *keys, "numerator", "denominator"]
+    columns += ["value", "symbol", *(["sum_squares"] if "sum_squares" in out else [])]
+    return disclosure.protect(out[columns].reset_index(drop=True), indicator.unit)
 
 
 def _pick(data: pd.DataFrame, column: str, chosen: tuple[str, ...]) -> pd.DataFrame:
@@ -158,16 +168,27 @@ def _pick(data: pd.DataFrame, column: str, chosen: tuple[str, ...]) -> pd.DataFr
     return data[data[column].isin(chosen)] if chosen else data
 
 
-def _filled(cells: pd.DataFrame, selection: Selection, context: Context) -> pd.DataFrame:
-    """Cells for every year with data x district x age band, zero where no child was counted."""
+def _filled(
+    cells: pd.DataFrame,
+    selection: Selection,
+    context: Context,
+    bands: tuple[str, ...],
+    keys: list[str],
+) -> pd.DataFrame:
+    """Cells for every year with data x district x age band [x category], zero where none."""
     years = [y for y in range(selection.year_from, selection.year_to + 1) if y in context.years]
-    grid = pd.MultiIndex.from_product(
-        [years, context.districts["district_code"], [*context.age_bands, "Unknown"]],
-        names=["year", "district_code", "age_band"],
-    ).to_frame(index=False)
-    data = grid.merge(cells, on=["year", "district_code", "age_band"], how="left")
+    dims = {"year": years, "district_code": context.districts["district_code"], "age_band": bands}
+    if keys:
+        dims["category"] = sorted(cells["category"].dropna().unique())
+    grid = pd.MultiIndex.from_product(list(dims.values()), names=list(dims)).to_frame(index=False)
+    data = grid.merge(cells, on=list(dims), how="left")
     data["numerator"] = data["numerator"].astype("Float64").fillna(0)
     data["denominator"] = data["denominator"].astype("Float64")
+    if keys:  # every category of a cell shares the cell's total
+        cell = ["year", "district_code", "age_band"]
+        data["denominator"] = data.groupby(cell)["denominator"].transform("max")
+    if "sum_squares" in data:
+        data["sum_squares"] = data["sum_squares"].astype("Float64").fillna(0)
     return data
 
 
@@ -176,10 +197,13 @@ def _sum(data: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     if not by:
         data = data.assign(_all=0)
         by = ["_all"]
-    summed = data.groupby(by, sort=True).agg(
-        numerator=("numerator", "sum"),
-        denominator=("denominator", lambda s: s.sum() if s.notna().any() else pd.NA),
-    )
+    sums = {
+        "numerator": ("numerator", "sum"),
+        "denominator": ("denominator", lambda s: s.sum() if s.notna().any() else pd.NA),
+    }
+    if "sum_squares" in data:
+        sums["sum_squares"] = ("sum_squares", "sum")
+    summed = data.groupby(by, sort=True).agg(**sums)
     return summed.reset_index().drop(columns=["_all"], errors="ignore")
 
 
@@ -215,6 +239,7 @@ def table(
             "area_name": figures["area_name"],
             "year": figures["year"].astype(int),
             "age_band": figures["age_band"],
+            **({"category": figures["category"]} if "category" in figures else {}),
             "indicator_id": indicator.id,
             "indicator": indicator.title,
             "unit": indicator.unit_label,

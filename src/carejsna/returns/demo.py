@@ -45,10 +45,10 @@ _YEAR = 365.25
 # ---------------------------------------------------------------------------------------------
 # Rates and shares (per reporting year, per 10,000 children unless said)
 
-_ENTRY_RATE_2015 = 22.0  # first-time entrants, not UASC
+_ENTRY_RATE_2015 = 23.2  # first-time entrants, not UASC
 _ENTRY_GROWTH = 0.01  # per year, relative to 2015
 _UASC_RATE = {2015: 2.4, 2016: 3.0, 2017: 2.6, 2018: 2.4, 2019: 2.4, 2020: 2.4, 2021: 1.8}
-_UASC_RATE_LATER = 3.2  # 2022 onwards, with the national transfer scheme mandatory
+_UASC_RATE_LATER = 2.6  # 2022 onwards, with the national transfer scheme mandatory
 _UASC_RATE_EARLIER = 1.8
 _SHORT_BREAK_RATE = 0.45  # children starting a series of short breaks
 
@@ -60,11 +60,11 @@ _AGE_SHARES = [0.195, 0.16, 0.19, 0.37, 0.085]
 HOME, ADOPT, SGO, CAO, INDEP, TO18, E13, E3, E9, E8, E2, E15, E14 = range(13)
 _OUTCOMES_BY_BAND = [
     # HOME ADOPT SGO  CAO  INDEP TO18  E13   E3    E9    E8     E2     E15  E14
-    [0.22, 0.40, 0.20, 0.04, 0.0, 0.05, 0.03, 0.03, 0.0, 0.025, 0.005, 0.0, 0.0],
-    [0.29, 0.24, 0.22, 0.06, 0.0, 0.10, 0.03, 0.03, 0.0, 0.027, 0.003, 0.0, 0.0],
-    [0.42, 0.02, 0.16, 0.07, 0.0, 0.22, 0.04, 0.03, 0.0, 0.038, 0.002, 0.0, 0.0],
-    [0.43, 0.0, 0.05, 0.03, 0.05, 0.27, 0.04, 0.02, 0.02, 0.06, 0.001, 0.0, 0.019],
-    [0.33, 0.0, 0.01, 0.01, 0.10, 0.42, 0.04, 0.02, 0.02, 0.03, 0.001, 0.0, 0.019],
+    [0.18, 0.40, 0.20, 0.04, 0.0, 0.05, 0.04, 0.03, 0.0, 0.055, 0.005, 0.0, 0.0],
+    [0.22, 0.24, 0.23, 0.07, 0.0, 0.10, 0.04, 0.03, 0.0, 0.067, 0.003, 0.0, 0.0],
+    [0.33, 0.02, 0.175, 0.085, 0.0, 0.22, 0.06, 0.03, 0.0, 0.078, 0.002, 0.0, 0.0],
+    [0.37, 0.0, 0.06, 0.04, 0.03, 0.27, 0.06, 0.02, 0.02, 0.10, 0.001, 0.0, 0.019],
+    [0.30, 0.0, 0.01, 0.01, 0.07, 0.42, 0.05, 0.02, 0.02, 0.08, 0.001, 0.0, 0.019],
 ]
 _OUTCOMES_UASC = [0, 0, 0, 0, 0.05, 0.72, 0, 0.08, 0, 0.07, 0, 0.08, 0]
 # Median days in care and lognormal spread by outcome (TO18, INDEP and ADOPT are built apart).
@@ -102,12 +102,12 @@ _LEGAL_PATHS = {
     ADOPT: {"C": 0.80, "LC": 0.12, "VC": 0.04, "V": 0.04},
     SGO: {"C": 0.80, "LC": 0.10, "VC": 0.06, "V": 0.04},
     CAO: {"C": 0.80, "LC": 0.10, "VC": 0.06, "V": 0.04},
-    HOME: {"V": 0.55, "C": 0.30, "LC": 0.07, "LV": 0.08},
+    HOME: {"V": 0.45, "C": 0.40, "LC": 0.07, "LV": 0.08},
     (TO18, False): {"C": 0.74, "LC": 0.10, "VC": 0.10, "V": 0.06},
     (INDEP, False): {"C": 0.74, "LC": 0.10, "VC": 0.10, "V": 0.06},
-    (TO18, True): {"V": 0.25, "C": 0.50, "VC": 0.15, "LC": 0.05, "LV": 0.05},
-    (INDEP, True): {"V": 0.25, "C": 0.50, "VC": 0.15, "LC": 0.05, "LV": 0.05},
-    None: {"V": 0.4, "C": 0.45, "LC": 0.07, "LV": 0.08},
+    (TO18, True): {"V": 0.18, "C": 0.56, "VC": 0.16, "LC": 0.05, "LV": 0.05},
+    (INDEP, True): {"V": 0.18, "C": 0.56, "VC": 0.16, "LC": 0.05, "LV": 0.05},
+    None: {"V": 0.3, "C": 0.55, "LC": 0.07, "LV": 0.08},
 }
 
 # Where a placement is: the child's home district, another district of the council, a
@@ -414,7 +414,7 @@ def _periods(rng, child, start, dob, uasc, horizon):
         sig = np.array([_DURATION.get(o, (100, 1.0))[1] for o in range(13)])[outcome]
         dur = np.maximum(1, np.exp(np.log(med) + sig * rng.standard_normal(n))).astype(np.int64)
         # Adoption: placement order after 8-14 months, placed 1-7 months later, order 5-11 later.
-        e1 = rng.integers(180, 360, n) + (rng.random(n) < 0.15) * rng.integers(60, 400, n)
+        e1 = rng.integers(150, 300, n) + (rng.random(n) < 0.15) * rng.integers(60, 400, n)
         placed = e1 + rng.integers(40, 200, n)
         adopt_dur = placed + rng.integers(150, 330, n)
         dur = np.where(outcome == ADOPT, adopt_dur, dur)
@@ -581,7 +581,7 @@ class _Walker:
             if max(e1, t + 30) < end:
                 events.append((max(e1, t + 30), "E1"))
         else:
-            t += rnd.randint(60, 270)
+            t += rnd.randint(40, 200)
             if t < end:
                 events.append((t, "C2"))
         return events
@@ -753,10 +753,10 @@ class _Walker:
             return "E5" if u < 0.75 else "E6"
         if outcome == TO18:
             if place in _FOSTER:
-                return "E17" if u < 0.55 else "E8" if u < 0.88 else "E5"
+                return "E17" if u < 0.55 else "E8" if u < 0.92 else "E5"
             if place == "H5":
-                return "E5" if u < 0.55 else "E8" if u < 0.9 else "E6"
-            return "E8" if u < 0.6 else "E5" if u < 0.95 else "E6"
+                return "E5" if u < 0.35 else "E8" if u < 0.93 else "E6"
+            return "E8" if u < 0.75 else "E5" if u < 0.96 else "E6"
         return {E13: "E13", E3: "E3", E9: "E9", E8: "E8", E2: "E2", E15: "E15", E14: "E14"}[outcome]
 
     # -- short breaks
