@@ -67,10 +67,13 @@ def connect(folder: Path | None = None) -> duckdb.DuckDBPyConnection:
         for name in pending:
             try:
                 con.sql(query(name, VIEWS_DIR).sql).create(name)
-            except duckdb.CatalogException:
+            except duckdb.CatalogException as error:
                 failed.append(name)
+                last_error = error
+            except duckdb.Error as error:
+                raise ValueError(f"queries/views/{name}.sql: {error}") from error
         if failed == pending:
-            con.sql(query(failed[0], VIEWS_DIR).sql)  # raises the real error
+            raise ValueError(f"queries/views/{failed[0]}.sql: {last_error}")
         pending = failed
     return con
 

@@ -1,0 +1,157 @@
+"""The board overview: headline tiles, a sentence per theme and the KPI scorecard, from the data."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from carejsna.catalogue import Indicator
+from carejsna.indicators import DECIMALS
+
+LEADS = {"count": "number of ", "percent": "percentage of ", "rate_per_10k": "", "mean": ""}
+UNIT_WORDS = {"count": "", "percent": "%", "rate_per_10k": " per 10,000", "mean": ""}
+
+
+def shown(value: float, indicator: Indicator) -> str:
+    return f"{value:,.{DECIMALS[indicator.unit]}f}{UNIT_WORDS[indicator.unit]}"
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A headline: the latest value and how it moved on the year before."""
+
+    indicator: Indicator
+    year: int
+    value: float | None  # None when suppressed or not available
+    symbol: str
+    previous: float | None
+    direction: str  # up | down | same | unknown
+    judgement: str  # better | worse | no judgement | unknown
+
+    @property
+    def value_text(self) -> str:
+        return self.symbol or "x" if self.value is None else shown(self.value, self.indicator)
+
+    @property
+    def change_size(self) -> str:
+        """How much it moved: per cent for counts, points or units otherwise."""
+        if self.indicator.unit == "count" and self.previous:
+            return f"{abs(self.value - self.previous) / self.previous:.0%}"
+        size = shown(abs(self.value - self.previous), self.indicator)
+        return size.replace("%", " percentage points")
+
+    @property
+    def change_text(self) -> str:
+        if self.direction == "unknown":
+            return "no comparison with the year before"
+        if self.direction == "same":
+            return f"no change on {self.year - 1}"
+        return f"{self.direction} {self.change_size} on {self.year - 1}"
+
+
+def tile(trend: pd.DataFrame, indicator: Indicator) -> Tile:
+    """A tile from an indicator's protected trend figures (the selection's own rows)."""
+    rows = trend[trend["area_name"] == trend["area_name"].iloc[0]].sort_values("year")
+    last = rows.iloc[-1]
+    value = None if pd.isna(last["value"]) else float(last["value"])
+    previous = None
+    if len(rows) > 1 and pd.notna(rows.iloc[-2]["value"]):
+        previous = float(rows.iloc[-2]["value"])
+    if value is None or previous is None:
+        direction = "unknown"
+    elif math.isclose(value, previous, abs_tol=10 ** -DECIMALS[indicator.unit] / 2):
+        direction = "same"
+    else:
+        direction = "up" if value > previous else "down"
+    return Tile(
+        indicator,
+        int(last["year"]),
+        value,
+        last["symbol"],
+        previous,
+        direction,
+        judge(direction, indicator.polarity),
+    )
+
+
+def judge(direction: str, polarity: str) -> str:
+    """Better or worse, by the indicator's polarity; 'no judgement' where it has none."""
+    if direction == "unknown":
+        return "unknown"
+    if polarity == "no_judgement" or direction == "same":
+        return "no judgement" if polarity == "no_judgement" else "no change"
+    higher_better = polarity == "higher_is_better"
+    return "better" if (direction == "up") == higher_better else "worse"
+
+
+def sentence(trend: pd.DataFrame, districts: pd.DataFrame, indicator: Indicator, area: str) -> str:
+    """One plain-English sentence about an indicator for the selection, from its figures.
+
+    e.g. "The number of children in care in Mansfield rose by 12% to 214 in 2024, the highest
+    of the 7 districts."
+    """
+    t = tile(trend, indicator)
+    what = indicator.title[0].lower() + indicator.title[1:]
+    lead = f"The {LEADS[indicator.unit]}{what} in {area}"
+    if t.value is None:
+        return f"{lead} in {t.year} cannot be shown: it rests on fewer than 5 children."
+    if t.direction == "unknown":
+        change = f"was {t.value_text} in {t.year}"
+    elif t.direction == "same":
+        change = f"was unchanged at {t.value_text} in {t.year}"
+    else:
+        verb = "rose" if t.direction == "up" else "fell"
+        change = f"{verb} by {t.change_size} to {t.value_text} in {t.year}"
+    return f"{lead} {change}{_rank(districts, area)}."
+
+
+def _rank(districts: pd.DataFrame, area: str) -> str:
+    """Where the area stands among the council's districts, when it is one of them."""
+    ranked = districts[districts["is_council_district"] & districts["value"].notna()]
+    if area not in set(ranked["area_name"]) or len(ranked) < 3:
+        return ""
+    order = ranked.sort_values("value", ascending=False)["area_name"].tolist()
+    place = order.index(area)
+    if place == 0:
+        return f", the highest of the {len(order)} districts"
+    if place == len(order) - 1:
+        return f", the lowest of the {len(order)} districts"
+    return f", {_ordinal(place + 1)} highest of the {len(order)} districts"
+
+
+def _ordinal(n: int) -> str:
+    return {2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth"}.get(n, f"{n}th")
+
+
+@dataclass(frozen=True)
+class Kpi:
+    indicator: Indicator
+    target: float
+    tolerance: float
+    good: str  # higher | lower
+    note: str
+    value: float | None
+    status: str  # green | amber | red | not known
+
+    LABELS = {
+        "green": "✔ On target",
+        "amber": "▲ Within tolerance",
+        "red": "✖ Off target",
+        "not known": "? Not known",
+    }
+
+    @property
+    def label(self) -> str:
+        return self.LABELS[self.status]
+
+
+def rag(value: float | None, target: float, tolerance: float, good: str) -> str:
+    """Red, amber or green: on target, within tolerance of it, or beyond."""
+    if value is None or pd.isna(value):
+        return "not known"
+    gap = (target - value) if good == "higher" else (value - target)
+    if gap <= 0:
+        return "green"
+    return "amber" if gap <= tolerance else "red"
