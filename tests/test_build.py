@@ -142,3 +142,23 @@ def test_no_year_folders_says_what_is_expected(tmp_path):
     result = build(tmp_path / "returns", tmp_path / "data")
     assert result.failed
     assert "no year folders" in result.problems[0].problem
+
+
+def test_targets_are_checked_and_kept(tmp_path):
+    returns = _returns(tmp_path)
+    (returns / "targets.csv").write_text(
+        "INDICATOR,TARGET,TOLERANCE,GOOD,NOTE\n"
+        "cla_rate_per_10k,60,5,lower,Example\n"
+        "no_such_indicator,1,1,HIGHER,\n"
+        "cla_started,10,1,SIDEWAYS,\n"
+    )
+    result = build(returns, tmp_path / "data")
+    assert result.written
+    found = {(p.file, p.row, p.column, p.value) for p in result.problems}
+    assert ("targets.csv", 3, "INDICATOR", "no_such_indicator") in found
+    assert ("targets.csv", 4, "GOOD", "SIDEWAYS") in found
+    targets = pd.read_parquet(tmp_path / "data" / "targets.parquet")
+    assert targets.to_dict("records") == [
+        {"indicator_id": "cla_rate_per_10k", "target": 60.0, "tolerance": 5.0, "good": "lower",
+         "note": "Example"}
+    ]  # fmt: skip

@@ -15,17 +15,19 @@ from pathlib import Path
 import pandas as pd
 
 from carejsna import __version__
+from carejsna.catalogue import catalogue
 from carejsna.returns import postcodes
 from carejsna.returns.read import (
     FILE_NOT_LOADED,
     NOT_SUPPLIED,
     NOTED,
+    ROW_NOT_LOADED,
     FileProblem,
     Problem,
     find_file,
     read_file,
 )
-from carejsna.returns.schema import CODES_CSV, FILES
+from carejsna.returns.schema import CODES_CSV, FILES, TARGETS
 
 AGE_BANDS = pd.DataFrame(
     {
@@ -125,6 +127,7 @@ def build(returns_dir: Path, out_dir: Path) -> BuildResult:
             }
             frame.insert(0, "year", year)
             frames[spec.extract].append(frame)
+    targets = _targets(returns_dir, result)
     if result.failed:
         return result
 
@@ -132,8 +135,39 @@ def build(returns_dir: Path, out_dir: Path) -> BuildResult:
     tables = {name: _concat(parts, name) for name, parts in frames.items()}
     result.problems.extend(_cross_checks(tables))
     extracts = _extracts(tables, council, result)
+    extracts["targets"] = targets
     _write(extracts, council, result, out_dir)
     return result
+
+
+def _targets(returns_dir: Path, result: BuildResult) -> pd.DataFrame:
+    """The council's KPI targets (targets.csv beside the year folders), if it keeps any."""
+    empty = pd.DataFrame(columns=[c.as_name for c in TARGETS.cols])
+    path = find_file(returns_dir, "targets")
+    if path is None:
+        return empty
+    try:
+        frame, problems = read_file(path, TARGETS, None)
+    except FileProblem as error:
+        result.problems.append(error.problem)
+        return empty
+    result.problems.extend(problems)
+    known = set(catalogue())
+    for row in frame[~frame["indicator_id"].isin(known)].itertuples():
+        result.problems.append(
+            Problem(
+                None,
+                path.name,
+                row.source_row,
+                "INDICATOR",
+                row.indicator_id,
+                "not an indicator in the catalogue (carejsna indicator --list)",
+                ROW_NOT_LOADED,
+            )
+        )
+    frame = frame[frame["indicator_id"].isin(known)]
+    frame["good"] = frame["good"].str.lower()
+    return frame.drop(columns=["source_row"]).reset_index(drop=True)
 
 
 def _concat(parts: list[pd.DataFrame], name: str) -> pd.DataFrame:

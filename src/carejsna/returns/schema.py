@@ -155,6 +155,22 @@ FILES: dict[str, FileSpec] = {
 }
 
 
+# Local targets for the overview's KPI scorecard: one file beside the year folders.
+TARGETS = FileSpec(
+    "targets",
+    "targets",
+    False,
+    (
+        Col("INDICATOR", "indicator_id", "id", required=True, key=True),
+        Col("TARGET", "target", "number", required=True, key=True, low=0, high=1e6),
+        Col("TOLERANCE", "tolerance", "number", required=True, key=True, low=0, high=1e6),
+        Col("GOOD", "good", "code", codes="GOOD", required=True, key=True),
+        Col("NOTE", "note", "text"),
+    ),
+    unique=("INDICATOR",),
+)
+
+
 @cache
 def valid_codes() -> dict[str, frozenset[str]]:
     """Every codes.csv field with its set of valid codes."""
