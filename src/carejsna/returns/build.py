@@ -21,6 +21,7 @@ from carejsna.returns.read import (
     FILE_NOT_LOADED,
     NOT_SUPPLIED,
     NOTED,
+    POSTCODE,
     ROW_NOT_LOADED,
     FileProblem,
     Problem,
@@ -255,14 +256,16 @@ def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildRe
     ):
         missing = episodes[column].notna() & found["district_code"].isna()
         for row in episodes[missing].itertuples():
+            value = getattr(row, column)
+            shape = "" if POSTCODE.match(value) else " (not even in the form of a UK postcode)"
             result.problems.append(
                 Problem(
                     row.year,
                     f"{row.year}/episodes.csv",
                     row.source_row,
                     side,
-                    getattr(row, column),
-                    "postcode not found in the ONS postcode directory: district Unknown",
+                    value,
+                    f"postcode not found in the ONS postcode directory{shape}: district Unknown",
                     NOTED,
                 )
             )
