@@ -1,0 +1,36 @@
+-- pct_in_touch: Care leavers the council is in touch with.
+-- A row is one year x home district, for care leavers aged $min_age to $max_age at their
+-- birthday in the year (age at 31 March); age_band is 'All ages' (the age band filter does not
+-- apply).
+-- numerator = care leavers with IN_TOUCH YES.
+-- Care leavers: OC3 rows with IN_TOUCH completed; the denominator counts every one of them,
+-- including those not in touch, refusing contact, returned home or died (CHOICE).
+-- CHOICE: in touch = YES only; NO, REFU (refuses contact), NREQ (no longer requires services),
+-- RHOM (returned home) and DIED are not in touch.
+-- Parameters: $year_from, $year_to, $min_age, $max_age
+-- Sources: care_leavers_in_year (queries/views/care_leavers_in_year.sql).
+with
+
+care_leavers as (
+    select
+        year,
+        district_code,
+        in_touch,
+    from care_leavers_in_year
+    where year between $year_from and $year_to
+        and age between $min_age and $max_age
+),
+
+final as (
+    select
+        year,
+        district_code,
+        'All ages' as age_band,
+        count_if(in_touch = 'YES')::bigint as numerator,
+        count(*)::bigint as denominator,
+    from care_leavers
+    group by year, district_code
+)
+
+select * from final
+order by year, district_code

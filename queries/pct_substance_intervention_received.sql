@@ -1,0 +1,33 @@
+-- pct_substance_intervention_received: Children looked after for 12 months with a substance
+-- misuse problem who received an intervention.
+-- A row is one year x home district x age band (at 31 March); numerator = those with
+-- INTERVENTION_RECEIVED 1, denominator = cohort children with SUBSTANCE_MISUSE 1 in OC2.
+-- A blank INTERVENTION_RECEIVED counts as not received.
+-- Parameters: $year_from, $year_to
+-- Sources: cla_12_months_health (queries/views/cla_12_months_health.sql).
+with
+
+misusing as (
+    select
+        year,
+        district_code,
+        age_band,
+        received_intervention,
+    from cla_12_months_health
+    where year between $year_from and $year_to
+        and has_substance_misuse
+),
+
+final as (
+    select
+        year,
+        district_code,
+        age_band,
+        count_if(received_intervention)::bigint as numerator,
+        count(*)::bigint as denominator,
+    from misusing
+    group by year, district_code, age_band
+)
+
+select * from final
+order by year, district_code, age_band
