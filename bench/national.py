@@ -23,8 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 INDICATORS = ("cla_at_31_march", "cla_rate_per_10k", "cla_started", "cla_ceased")
-DISTRICTS = 300  # English districts drawn from the ONS postcode data
-CHILDREN_PER_DISTRICT = 40_000  # England has about 12 million children in some 300 districts
+CHILDREN_PER_DISTRICT = 20_000  # x every English district: ~1M episode rows in ten returns
 
 
 def generate(returns: Path) -> dict:
@@ -37,11 +36,9 @@ def generate(returns: Path) -> dict:
     codes = sorted(
         c for c in ons.dataframe["laua"].dropna().unique() if c[:3] in ("E06", "E07", "E08", "E09")
     )
-    step = len(codes) / DISTRICTS
-    chosen = [codes[int(i * step)] for i in range(DISTRICTS)]
-    weights = [0.5 + (i * 37 % 100) / 66 for i in range(DISTRICTS)]  # a spread of rates
+    weights = [0.5 + (i * 37 % 100) / 66 for i in range(len(codes))]  # a spread of rates
     districts = [
-        District(c, c, CHILDREN_PER_DISTRICT, w) for c, w in zip(chosen, weights, strict=True)
+        District(c, c, CHILDREN_PER_DISTRICT, w) for c, w in zip(codes, weights, strict=True)
     ]
     write_demo(
         returns, districts=districts, council_code="E92000001", council_name="England (synthetic)"
@@ -72,9 +69,9 @@ def cube_duckdb(data: Path) -> dict:
         rows[name] = int(frame["numerator"].sum())
     done = time.perf_counter()
     return {
-        "connect (load extracts, make views) s": round(connected - start, 3),
-        "queries s": round(done - connected, 3),
-        "cube s": round(done - start, 3),
+        "load s": round(connected - start, 3),
+        "cube s": round(done - connected, 3),
+        "load and cube s": round(done - start, 3),
         "totals": rows,
     }
 
@@ -100,6 +97,8 @@ def cube_pandas(data: Path) -> dict:
     children = pd.read_parquet(
         data / "children.parquet", columns=["year", "child_id", "birth_date", "district_code"]
     )
+    population = pd.read_parquet(data / "population.parquet")
+    loaded = time.perf_counter()
     march = pd.to_datetime(children["year"].astype(str) + "-03-31")
     birth = pd.to_datetime(children["birth_date"])
     age = (
@@ -131,7 +130,6 @@ def cube_pandas(data: Path) -> dict:
     )
     ended = end_date.between(year_start, year_end) & episodes["reason_ended"].notna()
     ceased = cells(ended & (episodes["reason_ended"] != "X1"))
-    population = pd.read_parquet(data / "population.parquet")
     population["age_band"] = pd.cut(
         population["age"], [-1, 0, 4, 9, 15, 200], labels=bands.cat.categories
     ).astype(str)
@@ -139,7 +137,9 @@ def cube_pandas(data: Path) -> dict:
     rate = pd.concat([in_care.rename("numerator"), denominators.rename("denominator")], axis=1)
     done = time.perf_counter()
     return {
-        "cube s": round(done - start, 3),
+        "load s": round(loaded - start, 3),
+        "cube s": round(done - loaded, 3),
+        "load and cube s": round(done - start, 3),
         "totals": {
             "cla_at_31_march": int(in_care.sum()),
             "cla_rate_per_10k": int(rate["numerator"].sum()),
@@ -184,15 +184,22 @@ def main() -> None:
     print(f"build: {seconds:.1f} s, peak {memory:.0f} MB, {result}")
     fast, _, fast_mb = phase("duckdb", data)
     slow, _, slow_mb = phase("pandas", data)
-    print(f"cube with the package's queries: {fast['cube s']:.3f} s, process peak {fast_mb:.0f} MB")
-    print(f"  {fast}")
-    print(f"cube with plain pandas: {slow['cube s']:.3f} s, process peak {slow_mb:.0f} MB")
-    print(f"pandas / queries: {slow['cube s'] / fast['cube s']:.1f}x")
-    agree = fast["totals"] == slow["totals"]
-    print(f"totals agree: {agree} ({fast['totals']})")
+    for label, result, memory in (
+        ("package's queries", fast, fast_mb),
+        ("plain pandas", slow, slow_mb),
+    ):
+        print(
+            f"{label}: load {result['load s']:.3f} s, cube {result['cube s']:.3f} s, "
+            f"both {result['load and cube s']:.3f} s, process peak {memory:.0f} MB"
+        )
+    print(f"totals agree: {fast['totals'] == slow['totals']} ({fast['totals']})")
+    cube_ratio = slow["cube s"] / fast["cube s"]
+    both_ratio = slow["load and cube s"] / fast["load and cube s"]
+    print(f"pandas / queries: cube {cube_ratio:.1f}x, load and cube {both_ratio:.1f}x")
     targets = {
         "cube under 1 s": fast["cube s"] < 1,
-        "at least 10x pandas": slow["cube s"] / fast["cube s"] >= 10,
+        "load and cube under 1 s": fast["load and cube s"] < 1,
+        "at least 10x pandas (cube)": cube_ratio >= 10,
         "peak memory under 1 GB": fast_mb < 1024,
     }
     print("targets: " + ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in targets.items()))

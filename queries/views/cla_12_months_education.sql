@@ -1,9 +1,9 @@
 -- cla_12_months_education: the education outcomes (education.csv) of each child looked after
 -- continuously for 12 months at 31 March, one row per cohort child per year with a row in the
 -- year's education.csv.
--- Joined by child and year: folder Y's education.csv is read with the cohort at 31 March Y (CHOICE:
--- the local file holds the outcomes matched to that year's return; note that DfE's outcomes
--- publications match an academic year to the cohort at the 31 March within it). Items stay as
+-- Joined by child and year: folder Y's education.csv holds the academic year that contains
+-- 31 March Y (docs/returns-layout.md), read with the cohort at 31 March Y, as DfE's outcomes
+-- publications match an academic year to the cohort at the 31 March within it. Items stay as
 -- given: blank = not applicable (not at the end of the key stage, not of school age), so each
 -- indicator's denominator is the children with the item. Education rows of children outside the
 -- cohort are left out.

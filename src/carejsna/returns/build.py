@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 import shutil
@@ -323,10 +324,15 @@ def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildRe
 
 
 def _pseudonym(postcodes: pd.Series) -> pd.Series:
-    """A stable key per placement postcode, so a return to the same place can be seen without
-    the extracts holding postcodes."""
+    """A key per placement postcode, so a return to the same place can be seen without the
+    extracts holding postcodes. Keyed with a secret drawn from every postcode in the returns
+    (so the same returns give the same keys), since a bare hash of a postcode is easy to reverse:
+    there are only 1.7 million postcodes."""
     key = postcodes.str.replace(" ", "", regex=False)
-    hashed = key.map(lambda k: hashlib.sha256(k.encode()).hexdigest()[:16], na_action="ignore")
+    secret = hashlib.sha256("\n".join(sorted(key.dropna().unique())).encode()).digest()
+    hashed = key.map(
+        lambda k: hmac.new(secret, k.encode(), "sha256").hexdigest()[:16], na_action="ignore"
+    )
     return hashed.astype(object).where(key.notna(), None)
 
 
@@ -369,7 +375,20 @@ def _children(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.Dat
         direction="backward",
     )
     children["district_code"] = children["district_code"].fillna(postcodes.UNKNOWN)
-    return children.drop(columns=["district_year"])
+    children = children.drop(columns=["district_year"])
+    children["age"], children["age_band"] = _age_at_31_march(children)
+    return children
+
+
+def _age_at_31_march(children: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Whole years of age at 31 March of the year, and its DfE age band (Unknown if no DOB)."""
+    born = pd.to_datetime(children["birth_date"])
+    march = pd.to_datetime(children["year"].astype(str) + "-03-31")
+    before_birthday = (march.dt.month * 100 + march.dt.day) < (born.dt.month * 100 + born.dt.day)
+    age = (march.dt.year - born.dt.year - before_birthday).astype("Int64")
+    edges = [-1, *AGE_BANDS["max_age"]]
+    band = pd.cut(age.astype("float64"), edges, labels=AGE_BANDS["age_band"]).astype(object)
+    return age, band.where(band.notna(), "Unknown")
 
 
 def _write(extracts: dict, council: Council, result: BuildResult, out_dir: Path) -> None:

@@ -1011,8 +1011,9 @@ def _write_year(folder: Path, year: int, sim: _Sim, rng: np.random.Generator) ->
     cohort = cohort[np.argsort(ids[cohort])]
     _write_csv(folder / "oc2.csv", _oc2(rng, sim, cohort, year, ye))
 
-    # Outcomes of the academic year that ended the summer before 31 March.
-    school_age = sim.births.age_on(_day(year - 2, 8, 31), in_return)
+    # Outcomes of the academic year that holds 31 March (folder 2024: 2023/24), as DfE's
+    # outcomes for children looked after pair them.
+    school_age = sim.births.age_on(_day(year - 1, 8, 31), in_return)
     pupils = in_return[(school_age >= 5) & (school_age <= 15)]
     _write_csv(folder / "education.csv", _education(rng, sim, pupils, year))
 
@@ -1123,8 +1124,8 @@ def _oc2(rng, sim: _Sim, cohort: np.ndarray, year: int, ye: int) -> dict[str, np
 
 def _education(rng, sim: _Sim, pupils: np.ndarray, year: int) -> dict[str, np.ndarray]:
     k = len(pupils)
-    age = sim.births.age_on(_day(year - 2, 8, 31), pupils)
-    summer = year - 1
+    age = sim.births.age_on(_day(year - 1, 8, 31), pupils)
+    summer = year
     # No KS2 tests in 2020 or 2021; GCSE grades were teacher-assessed, and higher, then.
     ks2 = (age == 10) & (summer not in (2020, 2021))
     ks4 = age == 15
