@@ -1,20 +1,20 @@
-"""Entry page of the explorer: what it is, whose data, and where to go."""
+"""Overview for board members: headline figures, a sentence per theme, and the KPI scorecard."""
 
 import streamlit as st
 
 from carejsna import ui
 
 selection = ui.page(
-    "Children in care and care leavers: JSNA explorer",
-    "Figures for a Joint Strategic Needs Assessment, computed from the council's own SSDA903 "
-    "returns, for its districts and age bands. Small numbers are suppressed so that no child "
-    "can be identified. Pick a theme in the sidebar; the filters travel with you and with any "
-    "link you copy.",
+    "Children in care and care leavers: overview",
+    "Headline figures for the selection in the sidebar, how they moved on the year before, and "
+    "the board's key performance indicators against their targets. Every figure comes from the "
+    "council's SSDA903 returns; counts of fewer than 5 children are never shown.",
 )
+ui.headlines(selection)
+ui.sentences(selection)
+ui.scorecard(selection)
 data = ui.context()
-st.markdown(
-    f"**Data:** {data.source}, {data.council_name}, years ending 31 March "
-    f"{data.years[0]} to {data.years[-1]}. {data.licence}"
+st.caption(
+    f"Data: {data.source_note} Years ending 31 March {data.years[0]} to {data.years[-1]}. "
+    f"{data.licence}"
 )
-for path, label, icon in ui.PAGES[1:]:
-    st.page_link(path, label=label, icon=icon)

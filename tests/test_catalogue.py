@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from carejsna import catalogue, db
+from carejsna import catalogue, db, ui
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = sorted(p.stem for p in db.QUERIES_DIR.glob("*.sql"))
@@ -49,7 +49,10 @@ def test_pages_show_only_catalogued_indicators():
             if isinstance(text, str) and re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", text):
                 shown.add(text)
     assert shown, "no indicator ids found in the pages"
-    assert shown <= set(catalogue.catalogue())
+    assert shown - set(ui.THEMES) <= set(catalogue.catalogue())
+    overview = set(ui.HEADLINES) | {i for row in ui.THEME_SENTENCES for i in row[:2]}
+    assert overview <= set(catalogue.catalogue())
+    assert {i.theme for i in catalogue.catalogue().values()} == set(ui.THEMES)
 
 
 def test_no_sql_is_built_from_values():

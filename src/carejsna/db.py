@@ -97,5 +97,14 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
         cursor.close()
 
 
+def table(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
+    """A whole extract or view, by name (e.g. the council's KPI targets)."""
+    cursor = con.cursor()
+    try:
+        return cursor.table(name).df()
+    finally:
+        cursor.close()
+
+
 def metadata(folder: Path | None = None) -> dict:
     return json.loads((Path(folder or data_dir()) / "metadata.json").read_text())

@@ -9,7 +9,9 @@ import pandas as pd
 
 from carejsna.catalogue import Indicator
 from carejsna.indicators import DECIMALS
+from carejsna.returns.postcodes import OTHER, UNKNOWN
 
+OUTSIDE = {OTHER, UNKNOWN}  # not districts of the council: never ranked
 LEADS = {"count": "number of ", "percent": "percentage of ", "rate_per_10k": "", "mean": ""}
 UNIT_WORDS = {"count": "", "percent": "%", "rate_per_10k": " per 10,000", "mean": ""}
 
@@ -86,11 +88,18 @@ def judge(direction: str, polarity: str) -> str:
     return "better" if (direction == "up") == higher_better else "worse"
 
 
-def sentence(trend: pd.DataFrame, districts: pd.DataFrame, indicator: Indicator, area: str) -> str:
+def sentence(
+    trend: pd.DataFrame,
+    indicator: Indicator,
+    area: str,
+    districts: pd.DataFrame | None = None,
+    ranked_on: str = "",
+) -> str:
     """One plain-English sentence about an indicator for the selection, from its figures.
 
-    e.g. "The number of children in care in Mansfield rose by 12% to 214 in 2024, the highest
-    of the 7 districts."
+    With `districts` (the latest year by district, of this or a related indicator named by
+    `ranked_on`), a single district is placed among the others: "The number of children in care
+    at 31 March in Mansfield rose by 12% to 214 in 2024, the highest rate of the 7 districts."
     """
     t = tile(trend, indicator)
     what = indicator.title[0].lower() + indicator.title[1:]
@@ -104,21 +113,25 @@ def sentence(trend: pd.DataFrame, districts: pd.DataFrame, indicator: Indicator,
     else:
         verb = "rose" if t.direction == "up" else "fell"
         change = f"{verb} by {t.change_size} to {t.value_text} in {t.year}"
-    return f"{lead} {change}{_rank(districts, area)}."
+    rank = "" if districts is None else _rank(districts, area, ranked_on)
+    return f"{lead} {change}{rank}."
 
 
-def _rank(districts: pd.DataFrame, area: str) -> str:
+def _rank(districts: pd.DataFrame, area: str, ranked_on: str) -> str:
     """Where the area stands among the council's districts, when it is one of them."""
-    ranked = districts[districts["is_council_district"] & districts["value"].notna()]
+    council = districts["area_code"].iloc[-1]  # the district view ends with the whole council
+    ranked = districts[~districts["area_code"].isin(OUTSIDE | {council})]
+    ranked = ranked[ranked["value"].notna()]
     if area not in set(ranked["area_name"]) or len(ranked) < 3:
         return ""
     order = ranked.sort_values("value", ascending=False)["area_name"].tolist()
     place = order.index(area)
+    what = f"{ranked_on} " if ranked_on else ""
     if place == 0:
-        return f", the highest of the {len(order)} districts"
+        return f", the highest {what}of the {len(order)} districts"
     if place == len(order) - 1:
-        return f", the lowest of the {len(order)} districts"
-    return f", {_ordinal(place + 1)} highest of the {len(order)} districts"
+        return f", the lowest {what}of the {len(order)} districts"
+    return f", the {_ordinal(place + 1)} highest {what}of the {len(order)} districts"
 
 
 def _ordinal(n: int) -> str:

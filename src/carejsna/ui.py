@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
-from carejsna import catalogue, charts, db, disclosure, filters
+from carejsna import catalogue, charts, db, disclosure, filters, overview
 from carejsna import indicators as ind
 
 
@@ -27,9 +29,21 @@ def cells(indicator_id: str, year_from: int, year_to: int) -> pd.DataFrame:
 
 
 PAGES = (
-    ("app.py", "Overview", ":material/home:"),
+    ("app.py", "Overview", ":material/dashboard:"),
     ("pages/1_Children_in_care.py", "Children in care", ":material/groups:"),
+    ("pages/2_Placement_stability.py", "Placement stability", ":material/home_work:"),
+    ("pages/3_Health_and_wellbeing.py", "Health and wellbeing", ":material/favorite:"),
+    ("pages/4_Education.py", "Education", ":material/school:"),
+    ("pages/5_Care_leavers.py", "Care leavers", ":material/directions_walk:"),
+    ("pages/6_Indicator_catalogue.py", "Indicator catalogue", ":material/menu_book:"),
 )
+THEMES = {
+    "children_in_care": "Children in care",
+    "placement_stability": "Placement stability",
+    "health": "Health and wellbeing",
+    "education": "Education",
+    "care_leavers": "Care leavers",
+}
 
 
 def page(title: str, intro: str) -> ind.Selection:
@@ -55,6 +69,7 @@ COLUMN_NAMES = {
     "area_name": "Area",
     "year": "Year ending 31 March",
     "age_band": "Age band",
+    "category": "Category",
     "value": "Value",
     "numerator": "Numerator",
     "denominator": "Denominator",
@@ -63,6 +78,7 @@ VIEW_TITLES = {
     "trend": "Over time",
     "district": "By district, {year}",
     "age_band": "By age band, {year}",
+    "category": "{breakdown}, {year}",
 }
 EMPTY = {
     disclosure.SUPPRESSED: "Every figure in this selection is suppressed (c): it rests on fewer "
@@ -82,8 +98,11 @@ def indicator(indicator_id: str, selection: ind.Selection) -> None:
     for name, why in item.filter_notes.items():
         st.info(f"The {name.replace('_', ' ')} filter does not apply here: {why}")
     raw = cells(item.id, selection.year_from, selection.year_to)
-    views = [v for v in ind.VIEWS if v != "age_band" or "age_band" in item.filters]
-    tabs = st.tabs([VIEW_TITLES[v].format(year=selection.year_to) for v in views])
+    views = ind.views(item)
+    titles = [
+        VIEW_TITLES[v].format(year=selection.year_to, breakdown=item.breakdown) for v in views
+    ]
+    tabs = st.tabs(titles)
     for tab, view in zip(tabs, views, strict=True):
         with tab:
             _view(item, raw, selection, view, data)
@@ -98,6 +117,51 @@ def indicator(indicator_id: str, selection: ind.Selection) -> None:
         )
 
 
+BARS_BY = {"district": "area_name", "age_band": "age_band", "category": "category"}
+
+
+def theme(theme_id: str, selection: ind.Selection, shown: tuple[str, ...] = ()) -> None:
+    """The rest of a theme: a table of all its indicators, then any one of them in full."""
+    items = [i for i in catalogue.catalogue().values() if i.theme == theme_id]
+    rest = [i for i in items if i.id not in shown]
+    st.header(f"All {THEMES[theme_id].lower()} indicators" if not shown else "More indicators")
+    summary = summary_table([i for i in items if not i.breakdown], selection)
+    st.dataframe(summary, hide_index=True, key=f"{theme_id}-summary")
+    st.caption(
+        "Latest year of the selection, with the year before. "
+        + " · ".join(disclosure.FOOTNOTES.values())
+    )
+    names = {i.id: i.title for i in rest}
+    default = st.query_params.get("indicator")
+    choice = st.selectbox(
+        "Show an indicator in full",
+        list(names),
+        index=list(names).index(default) if default in names else 0,
+        format_func=names.get,
+        key=f"indicator-{theme_id}",
+    )
+    st.query_params["indicator"] = choice
+    indicator(choice, selection)
+
+
+def summary_table(items: list, selection: ind.Selection) -> pd.DataFrame:
+    """One row per indicator: its value for the selection in the latest year and the year before."""
+    data = context()
+    years = [selection.year_to - 1, selection.year_to]
+    wider = replace(selection, year_from=min(selection.year_from, years[0]))
+    rows = []
+    for item in items:
+        raw = cells(item.id, wider.year_from, wider.year_to)
+        trend = ind.figures(raw, item, wider, "trend", data)
+        own = ind.table(trend[trend["area_name"] == trend["area_name"].iloc[0]], item, data)
+        values = dict(zip(own["year"], own["value"], strict=True))
+        rows.append(
+            {"Indicator": item.title, "Unit": item.unit_label}
+            | {str(year): values.get(year, disclosure.NOT_AVAILABLE) for year in years}
+        )
+    return pd.DataFrame(rows)
+
+
 def _view(item, raw, selection, view, data) -> None:
     figures = ind.figures(raw, item, selection, view, data)
     table = ind.table(figures, item, data)
@@ -106,14 +170,14 @@ def _view(item, raw, selection, view, data) -> None:
         if view == "trend":
             fig = charts.trend(figures, item, data.source_note)
         else:
-            by = "area_name" if view == "district" else "age_band"
-            fig = charts.bars(figures, item, by, data.source_note)
+            fig = charts.bars(figures, item, BARS_BY[view], data.source_note)
         st.plotly_chart(fig, width="stretch", key=f"{item.id}-{view}", config=charts.CONFIG)
     else:
         symbols = set(figures["symbol"]) - {""}
         reason = EMPTY[symbols.pop()] if len(symbols) == 1 else EMPTY[disclosure.NOT_AVAILABLE]
         st.info(reason, icon=":material/info:")
-    columns = ["area_name", "year", "age_band", "value", "numerator", "denominator"]
+    columns = ["area_name", "year", "age_band", "category", "value", "numerator", "denominator"]
+    columns = [c for c in columns if c in table]
     if item.unit == "count":
         columns = columns[:-2]
     st.dataframe(
@@ -132,4 +196,137 @@ def _view(item, raw, selection, view, data) -> None:
         mime="text/csv",
         key=f"{item.id}-{view}-csv",
         icon=":material/download:",
+    )
+
+
+def trend(indicator_id: str, selection: ind.Selection) -> pd.DataFrame:
+    """An indicator's protected trend for the selection (its own rows, not the comparator)."""
+    item = catalogue.get(indicator_id)
+    raw = cells(item.id, selection.year_from, selection.year_to)
+    figures = ind.figures(raw, item, selection, "trend", context())
+    return figures[figures["area_name"] == figures["area_name"].iloc[0]]
+
+
+HEADLINES = (
+    "cla_at_31_march",
+    "cla_rate_per_10k",
+    "cla_started",
+    "pct_3plus_placements",
+    "pct_long_term_stability",
+    "pct_health_assessment",
+    "pct_persistent_absence",
+    "pct_eet_19to21",
+)
+# The indicator each theme's sentence is about, and the one its district is ranked on.
+THEME_SENTENCES = (
+    ("cla_at_31_march", "cla_rate_per_10k", "rate"),
+    ("pct_3plus_placements", "pct_3plus_placements", ""),
+    ("pct_health_assessment", "pct_health_assessment", ""),
+    ("pct_persistent_absence", "pct_persistent_absence", ""),
+    ("pct_eet_19to21", "pct_eet_19to21", ""),
+)
+
+
+def headlines(selection: ind.Selection) -> None:
+    """A tile per headline indicator: latest value, change on the year before, good or bad."""
+    st.header("Headline figures")
+    columns = st.columns(4)
+    for i, indicator_id in enumerate(HEADLINES):
+        item = catalogue.get(indicator_id)
+        tile = overview.tile(trend(indicator_id, selection), item)
+        delta, colour = None, "off"
+        if tile.direction in ("up", "down"):
+            sign = "+" if tile.direction == "up" else "-"
+            delta = f"{sign}{tile.change_size} on {tile.year - 1} ({tile.judgement})"
+            good_when_up = tile.judgement == ("better" if tile.direction == "up" else "worse")
+            if tile.judgement in ("better", "worse"):
+                colour = "normal" if good_when_up else "inverse"
+        elif tile.direction == "same":
+            delta = f"no change on {tile.year - 1}"
+        with columns[i % 4]:
+            st.metric(
+                f"{item.short_title}, {tile.year}",
+                tile.value_text,
+                delta=delta,
+                delta_color=colour,
+                help=item.definition,
+                border=True,
+            )
+
+
+def sentences(selection: ind.Selection) -> None:
+    """One plain-English sentence per theme, written from the data."""
+    data = context()
+    code, area = selection.area(data)
+    st.header("In brief")
+    lines = []
+    for indicator_id, ranked_id, ranked_on in THEME_SENTENCES:
+        item = catalogue.get(indicator_id)
+        districts = None
+        if len(selection.districts) == 1:
+            ranked = catalogue.get(ranked_id)
+            raw = cells(ranked.id, selection.year_from, selection.year_to)
+            districts = ind.figures(raw, ranked, selection, "district", data)
+        text = overview.sentence(trend(indicator_id, selection), item, area, districts, ranked_on)
+        lines.append(f"- **{THEMES[item.theme]}.** {text}")
+    st.markdown("\n".join(lines))
+
+
+RAG_COLOURS = {"green": "#cce2d8", "amber": "#fff7bf", "red": "#f6d7d2", "not known": "#f3f2f1"}
+
+
+def scorecard(selection: ind.Selection) -> None:
+    """The council's KPIs against its own targets (targets.csv), red, amber or green."""
+    st.header("KPI scorecard")
+    targets = db.table(connection(), "targets")
+    if targets.empty:
+        st.info("No targets set: add a targets.csv to the returns folder (docs/returns-layout.md).")
+        return
+    rows = []
+    for target in targets.itertuples():
+        item = catalogue.get(target.indicator_id)
+        tile = overview.tile(trend(item.id, selection), item)
+        status = overview.rag(tile.value, target.target, target.tolerance, target.good)
+        rows.append(
+            {
+                "KPI": item.title,
+                "Year": tile.year,
+                "Value": tile.value_text,
+                "Target": f"{'at least' if target.good == 'higher' else 'at most'} "
+                + overview.shown(target.target, item),
+                "Status": overview.Kpi.LABELS[status],
+                "Note": target.note or "",
+            }
+        )
+    table = pd.DataFrame(rows)
+    colours = {label: RAG_COLOURS[s] for s, label in overview.Kpi.LABELS.items()}
+    styled = table.style.map(lambda v: f"background-color: {colours[v]}", subset=["Status"])
+    st.dataframe(styled, hide_index=True, key="scorecard")
+    st.caption(
+        "✔ On target: the value meets the target. ▲ Within tolerance: short of it by no more "
+        "than the council's tolerance. ✖ Off target: further short. ? Not known: the value is "
+        "suppressed or not available. Targets are the council's own (targets.csv)."
+    )
+
+
+def catalogue_table() -> pd.DataFrame:
+    """The catalogue as a reader's table."""
+    return pd.DataFrame(
+        [
+            {
+                "Theme": THEMES[i.theme],
+                "Indicator": i.title,
+                "Id": i.id,
+                "Definition": i.definition,
+                "Numerator": i.numerator,
+                "Denominator": i.denominator,
+                "Unit": i.unit_label,
+                "Polarity": i.polarity.replace("_", " "),
+                "Filters": ", ".join(f.replace("_", " ") for f in i.filters),
+                "Matches": i.measure,
+                "Our choices": i.choices,
+                "Query": f"queries/{i.query}.sql",
+            }
+            for i in catalogue.catalogue().values()
+        ]
     )

@@ -1,0 +1,16 @@
+"""Education: the theme's headline indicators in full, then every other one."""
+
+from carejsna import ui
+
+selection = ui.page(
+    "Education",
+    "Attainment at key stages 2 and 4, absence, suspensions and special educational needs of "
+    "children looked after continuously for 12 months at 31 March.",
+)
+HEADLINES = (
+    "pct_ks2_rwm_expected",
+    "mean_ks4_attainment8",
+)
+for indicator_id in HEADLINES:
+    ui.indicator(indicator_id, selection)
+ui.theme("education", selection, shown=HEADLINES)

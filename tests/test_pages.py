@@ -1,0 +1,153 @@
+"""Every page in Streamlit's AppTest, on the committed demo data: what a reader sees."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from carejsna import catalogue, overview
+from carejsna.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ["app.py", *sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))]
+MANSFIELD, RUSHCLIFFE = "E07000174", "E07000176"
+
+
+def open_page(page: str, **params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "app.py":
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def cli(capsys, *args) -> pd.DataFrame:
+    assert main(["indicator", *args]) == 0
+    return pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_loads_and_says_the_data_is_synthetic(page):
+    at = open_page(page)
+    assert at.title[0].value
+    assert any("Synthetic demo data" in w.value for w in at.warning)
+    assert at.dataframe, "every page shows at least one table"
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if "catalogue" not in p])
+def test_district_filter_changes_what_is_shown(page):
+    at = open_page(page)
+    before = [t.value.to_csv() for t in at.dataframe]
+    at.multiselect(key="district").set_value([RUSHCLIFFE]).run()
+    assert not at.exception
+    after = [t.value.to_csv() for t in at.dataframe]
+    assert before != after
+    assert at.query_params["district"] in (RUSHCLIFFE, [RUSHCLIFFE])  # the link keeps it
+
+
+def test_first_chart_table_is_the_selection_with_the_council_beside_it():
+    at = open_page("pages/1_Children_in_care.py", district=MANSFIELD, **{"from": "2020"})
+    table = at.dataframe[0].value
+    assert set(table["Area"]) == {"Mansfield", "Nottinghamshire"}
+    assert sorted(set(table["Year ending 31 March"])) == [2020, 2021, 2022, 2023, 2024]
+    assert at.multiselect(key="district").value == [MANSFIELD]
+
+
+def test_a_bad_url_value_is_ignored_with_a_notice():
+    at = open_page("pages/1_Children_in_care.py", district="E99999999", to="1066")
+    notices = [w.value for w in at.warning]
+    assert any("district='E99999999'" in n for n in notices)
+    assert any("to='1066'" in n for n in notices)
+    assert at.multiselect(key="district").value == []
+
+
+def test_filter_that_does_not_apply_says_so():
+    at = open_page("pages/5_Care_leavers.py", age_band="10 to 15")
+    assert any("age band filter does not apply" in i.value for i in at.info)
+
+
+def test_figures_on_the_page_match_the_command_line(capsys):
+    at = open_page("pages/1_Children_in_care.py", district=MANSFIELD)
+    district_table = at.dataframe[1].value  # Children in care at 31 March, by district, 2024
+    printed = cli(capsys, "cla_at_31_march", "--year", "2024")
+    expected = dict(zip(printed["area_name"], printed["value"], strict=True))
+    assert dict(zip(district_table["Area"], district_table["Value"], strict=True)) == {
+        k: f"{int(v):,}" if v.isdigit() else v for k, v in expected.items()
+    }
+
+
+def counts_shown(frame: pd.DataFrame) -> pd.Series:
+    """Every count of children a table shows: numerators, a count's values, summary counts."""
+    if "Numerator" in frame:
+        shown = frame["Numerator"]
+    elif "Area" in frame and "Value" in frame:  # a count indicator's table
+        shown = frame["Value"]
+    elif "Unit" in frame:  # a theme's summary: the year columns of its count rows
+        rows = frame[frame["Unit"] == "Number of children"]
+        shown = rows[[c for c in frame if c.isdigit()]].stack()
+    else:
+        shown = pd.Series(dtype=str)
+    return pd.to_numeric(shown.astype(str).str.replace(",", ""), errors="coerce")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_small_count_reaches_a_page(page):
+    at = open_page(page, district=RUSHCLIFFE, age_band="Under 1")
+    checked = 0
+    for table in at.dataframe:
+        counts = counts_shown(table.value)
+        assert not counts.between(1, 4).any(), table.value
+        checked += counts.notna().sum()
+    count_tiles = {i.short_title for i in catalogue.catalogue().values() if i.unit == "count"}
+    for tile in at.metric:
+        if tile.label.rsplit(",", 1)[0] in count_tiles:
+            value = pd.to_numeric(tile.value.replace(",", ""), errors="coerce")
+            assert not 1 <= value <= 4, tile
+            checked += 1
+    assert checked or "catalogue" in page or "Care_leavers" in page
+
+
+def test_overview_sentences_and_tiles_describe_the_data(capsys):
+    at = open_page("app.py", district=MANSFIELD)
+    printed = cli(capsys, "cla_at_31_march", "--district", MANSFIELD)
+    by_year = dict(zip(printed["year"], printed["value"].astype(int), strict=True))
+    change = (by_year["2024"] - by_year["2023"]) / by_year["2023"]
+    text = at.markdown[1].value
+    verb = "rose" if change > 0 else "fell"
+    assert f"in Mansfield {verb} by {abs(change):.0%} to {by_year['2024']:,} in 2024" in text
+    rates = cli(capsys, "cla_rate_per_10k", "--year", "2024")
+    districts = rates[~rates["area_code"].isin(["UNKNOWN", "OTHER", "E10000024"])]
+    highest = districts.loc[districts["value"].astype(float).idxmax(), "area_name"]
+    assert ("the highest rate of the 7 districts" in text) == (highest == "Mansfield")
+    tile = next(m for m in at.metric if m.label.startswith("Children in care"))
+    assert tile.value == f"{by_year['2024']:,}"
+
+
+def test_scorecard_status_follows_the_targets(capsys):
+    at = open_page("app.py")
+    table = next(t.value for t in at.dataframe if "KPI" in t.value)
+    targets = pd.read_csv(ROOT / "demo" / "returns" / "targets.csv")
+    assert len(table) == len(targets)
+    for row, target in zip(table.itertuples(), targets.itertuples(), strict=True):
+        item = catalogue.get(target.INDICATOR)
+        printed = cli(capsys, item.id, "--year", "2024")
+        value = printed.loc[printed["area_code"] == "E10000024", "value"].iloc[0]
+        status = overview.rag(
+            None if value in ("c", "x", "z") else float(value),
+            target.TARGET,
+            target.TOLERANCE,
+            target.GOOD.lower(),
+        )
+        assert item.title == row.KPI
+        assert row.Status == overview.Kpi.LABELS[status]
+        shown = re.sub(r"[^0-9.]", "", row.Value.split(" per ")[0])  # "68.0 per 10,000"
+        assert shown == (value if value not in "cxz" else "")
+        assert "Example target" in row.Note
