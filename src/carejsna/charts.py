@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -17,26 +19,29 @@ CONFIG = {"displayModeBar": False, "responsive": True}  # the mode bar helps no 
 
 
 def _layout(fig: go.Figure, indicator: Indicator, source_note: str, notes: list[str]) -> go.Figure:
-    footer = "<br>".join([*notes, source_note])
+    # Plotly does not wrap text: break the notes into lines a narrow chart can hold.
+    notes = [*notes, source_note.replace("`", "")]
+    lines = [line for note in notes for line in textwrap.wrap(note, 110)]
+    footer = "<br>".join(lines)
     fig.update_layout(
         font=FONT,
         plot_bgcolor="white",
         paper_bgcolor="white",
-        margin=dict(l=10, r=10, t=40, b=40 + 18 * footer.count("<br>")),
+        margin=dict(l=10, r=10, t=40, b=82 + 15 * len(lines)),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         hoverlabel=dict(font=FONT, bgcolor="white"),
     )
     # Streamlit's chart theme greys tick labels and axis titles to #808495, 3.7:1 on white (WCAG
     # AA asks 4.5:1); the notes' colour below is 7:1.
     fig.update_xaxes(tickfont_color="#505A5F", title_font_color="#505A5F")
-    fig.update_yaxes(tickfont_color="#505A5F", title_font_color="#505A5F")
+    fig.update_yaxes(tickfont_color="#505A5F", title_font_color="#505A5F", automargin=True)
     fig.add_annotation(
         text=footer,
         xref="paper",
         yref="paper",
         x=0,
         y=0,
-        yshift=-60,
+        yshift=-70,
         showarrow=False,
         align="left",
         xanchor="left",

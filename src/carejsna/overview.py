@@ -45,6 +45,15 @@ class Tile:
         return size.replace("%", " percentage points")
 
     @property
+    def short_change(self) -> str:
+        """The change for a tile: '+6%', '-2.3 pts', '+4.7'."""
+        sign = "+" if self.direction == "up" else "-"
+        if self.indicator.unit == "count" and self.previous:
+            return f"{sign}{abs(self.value - self.previous) / self.previous:.0%}"
+        size = f"{abs(self.value - self.previous):,.{DECIMALS[self.indicator.unit]}f}"
+        return f"{sign}{size}{' pts' if self.indicator.unit == 'percent' else ''}"
+
+    @property
     def change_text(self) -> str:
         if self.direction == "unknown":
             return "no comparison with the year before"
@@ -127,11 +136,12 @@ def _rank(districts: pd.DataFrame, area: str, ranked_on: str) -> str:
     order = ranked.sort_values("value", ascending=False)["area_name"].tolist()
     place = order.index(area)
     what = f"{ranked_on} " if ranked_on else ""
-    if place == 0:
-        return f", the highest {what}of the {len(order)} districts"
-    if place == len(order) - 1:
-        return f", the lowest {what}of the {len(order)} districts"
-    return f", the {_ordinal(place + 1)} highest {what}of the {len(order)} districts"
+    from_top, from_bottom = place + 1, len(order) - place
+    if from_top <= from_bottom:
+        rank = "highest" if from_top == 1 else f"{_ordinal(from_top)} highest"
+    else:
+        rank = "lowest" if from_bottom == 1 else f"{_ordinal(from_bottom)} lowest"
+    return f", the {rank} {what}of the {len(order)} districts"
 
 
 def _ordinal(n: int) -> str:

@@ -95,8 +95,10 @@ def indicator(indicator_id: str, selection: ind.Selection) -> None:
     data = context()
     st.subheader(item.title)
     st.caption(item.definition)
+    chosen = {"age_band": selection.age_bands, "district": selection.districts}
     for name, why in item.filter_notes.items():
-        st.info(f"The {name.replace('_', ' ')} filter does not apply here: {why}")
+        if chosen.get(name):
+            st.info(f"The {name.replace('_', ' ')} filter does not apply here: {why}")
     raw = cells(item.id, selection.year_from, selection.year_to)
     views = ind.views(item)
     titles = [
@@ -171,7 +173,9 @@ def _view(item, raw, selection, view, data) -> None:
             fig = charts.trend(figures, item, data.source_note)
         else:
             fig = charts.bars(figures, item, BARS_BY[view], data.source_note)
-        st.plotly_chart(fig, width="stretch", key=f"{item.id}-{view}", config=charts.CONFIG)
+        st.plotly_chart(
+            fig, width="stretch", key=f"{item.id}-{view}", config=charts.CONFIG, theme=None
+        )
     else:
         symbols = set(figures["symbol"]) - {""}
         reason = EMPTY[symbols.pop()] if len(symbols) == 1 else EMPTY[disclosure.NOT_AVAILABLE]
@@ -183,6 +187,7 @@ def _view(item, raw, selection, view, data) -> None:
     st.dataframe(
         table[columns].rename(columns=COLUMN_NAMES),
         hide_index=True,
+        height=min(36 * (len(table) + 1) + 3, 290),  # a short table in full, a long one scrolls
         key=f"{item.id}-{view}-table",
     )
     notes = [disclosure.FOOTNOTES[s] for s in sorted(set(figures["symbol"]) - {""})]
@@ -236,8 +241,8 @@ def headlines(selection: ind.Selection) -> None:
         tile = overview.tile(trend(indicator_id, selection), item)
         delta, colour = None, "off"
         if tile.direction in ("up", "down"):
-            sign = "+" if tile.direction == "up" else "-"
-            delta = f"{sign}{tile.change_size} on {tile.year - 1} ({tile.judgement})"
+            judged = f" ({tile.judgement})" if tile.judgement in ("better", "worse") else ""
+            delta = f"{tile.short_change} on {tile.year - 1}{judged}"
             good_when_up = tile.judgement == ("better" if tile.direction == "up" else "worse")
             if tile.judgement in ("better", "worse"):
                 colour = "normal" if good_when_up else "inverse"
@@ -246,7 +251,7 @@ def headlines(selection: ind.Selection) -> None:
         with columns[i % 4]:
             st.metric(
                 f"{item.short_title}, {tile.year}",
-                tile.value_text,
+                tile.value_text.replace(" per 10,000", ""),
                 delta=delta,
                 delta_color=colour,
                 help=item.definition,
