@@ -9,15 +9,17 @@ THRESHOLD = 4  # counts of children from 1 to THRESHOLD are never shown
 SUPPRESSED = "c"
 NOT_AVAILABLE = "x"
 NOT_APPLICABLE = "z"
+LOW = "low"
 FOOTNOTES = {
-    SUPPRESSED: "c = suppressed: fewer than 5 children (or computed from such a count), "
-    "withheld so that no child can be identified",
+    SUPPRESSED: "c = suppressed: fewer than 5 children, computed from such a count, or withheld "
+    "so that a suppressed figure cannot be worked out from the others",
     NOT_AVAILABLE: "x = not available: no data for this year or area",
     NOT_APPLICABLE: "z = not applicable: no denominator for this area "
     "(e.g. no resident population for an Unknown district)",
+    LOW: "low = more than zero, but rounds to zero",
 }
 
-# Which of numerator and denominator count children, by unit.
+# Which counts of children a figure rests on, by unit: each must be safe to show.
 CHILD_COUNTS = {
     "count": ("numerator",),
     "rate_per_10k": ("numerator",),
@@ -26,23 +28,75 @@ CHILD_COUNTS = {
 }
 
 
-def protect(figures: pd.DataFrame, unit: str, threshold: int = THRESHOLD) -> pd.DataFrame:
-    """Blank every value that shows or is computed from 1 to `threshold` children.
+def key(row) -> tuple:
+    """What a shown figure is, whichever view shows it: area, year, age band, category."""
+    return (row.area_code, int(row.year), row.age_band, getattr(row, "category", ""))
 
-    `figures` has numerator, denominator, value and symbol columns. A suppressed row keeps its
-    place, with value and numerator blank and symbol "c"; zero may be shown.
+
+def protect(
+    frames: dict[str, pd.DataFrame],
+    unit: str,
+    groups: list[tuple] = (),
+    threshold: int = THRESHOLD,
+) -> dict[str, pd.DataFrame]:
+    """Withhold every figure that shows, rests on, or would let a reader work out, a count of 1
+    to `threshold` children, across all the views shown together.
+
+    Primary: a row whose counts (CHILD_COUNTS) include one from 1 to threshold. Secondary: for
+    each (whole, parts) group, while what the whole minus its shown parts leaves is a single
+    withheld part, or a count from 1 to threshold, the smallest shown part is withheld too (the
+    whole, if none is left). A withheld row keeps its place, with value, numerator (and, for
+    percentages and means, denominator) blank and symbol "c"; zero may be shown.
     """
-    out = figures.copy()
-    small = pd.Series(False, index=out.index)
-    for column in CHILD_COUNTS[unit]:
-        counts = out["denominator"] - out["numerator"] if column == "complement" else out[column]
-        small |= counts.between(1, threshold).fillna(False).astype(bool)
-    hidden = [c for c in ("value", "numerator", "sum_squares") if c in out]
-    out.loc[small, hidden] = float("nan")
-    if "denominator" in CHILD_COUNTS[unit]:
-        small_denominator = out["denominator"].between(1, threshold).fillna(False).astype(bool)
-        out.loc[small & small_denominator, "denominator"] = float("nan")
-    out.loc[small, "symbol"] = SUPPRESSED
+    counts = _counts(frames, unit)
+    hidden = {k for k, c in counts.items() if any(1 <= v <= threshold for v in c.values())}
+    changed = True
+    while changed:
+        changed = False
+        for whole, parts in groups:
+            if isinstance(whole, tuple) and whole in hidden:
+                continue
+            for column in CHILD_COUNTS[unit]:
+                total = counts[whole][column] if isinstance(whole, tuple) else whole
+                if not isinstance(whole, tuple) and column != "numerator":
+                    continue  # a distribution's total is its denominator: parts sum to it
+                shown = [p for p in parts if p not in hidden]
+                withheld = [p for p in parts if p in hidden]
+                left = total - sum(counts[p][column] for p in shown)
+                if pd.isna(left):
+                    continue
+                single = len(withheld) == 1 and abs(left - counts[withheld[0]][column]) < 1e-9
+                if single or 1 <= left <= threshold:
+                    before = len(hidden)
+                    others = [p for p in shown if counts[p][column] > 0]
+                    if others:
+                        hidden.add(min(others, key=lambda p: (counts[p][column], p)))
+                    elif isinstance(whole, tuple):
+                        hidden.add(whole)
+                    else:  # a distribution's total, shown as every row's denominator
+                        hidden.update(parts)
+                    changed = changed or len(hidden) > before
+    return {view: _blank(frame, unit, hidden) for view, frame in frames.items()}
+
+
+def _counts(frames: dict[str, pd.DataFrame], unit: str) -> dict[tuple, dict[str, float]]:
+    counts = {}
+    for frame in frames.values():
+        for row in frame.itertuples():
+            values = {"numerator": row.numerator, "denominator": row.denominator}
+            values["complement"] = row.denominator - row.numerator
+            counts[key(row)] = {c: values[c] for c in CHILD_COUNTS[unit]}
+    return counts
+
+
+def _blank(frame: pd.DataFrame, unit: str, hidden: set[tuple]) -> pd.DataFrame:
+    out = frame.copy()
+    withheld = pd.Series([key(r) in hidden for r in out.itertuples()], index=out.index, dtype=bool)
+    columns = ["value", "numerator", "sum_squares"]
+    if unit in ("percent", "mean"):
+        columns.append("denominator")
+    out.loc[withheld, [c for c in columns if c in out]] = float("nan")
+    out.loc[withheld, "symbol"] = SUPPRESSED
     return out
 
 
@@ -52,4 +106,6 @@ def shown(value: float, symbol: str, decimals: int, thousands: bool = True) -> s
         return symbol
     if pd.isna(value):
         return NOT_AVAILABLE
+    if value > 0 and round(value, decimals) == 0:
+        return LOW
     return f"{value:{',' if thousands else ''}.{decimals}f}"

@@ -102,7 +102,17 @@ def views(indicator: Indicator) -> tuple[str, ...]:
 def figures(
     cells: pd.DataFrame, indicator: Indicator, selection: Selection, view: str, context: Context
 ) -> pd.DataFrame:
-    """What one chart or table shows, after disclosure control.
+    """What one chart or table shows, after disclosure control: see `all_figures`."""
+    if view not in views(indicator):
+        raise ValueError(f"{indicator.id} has no view {view!r}: one of {views(indicator)}")
+    return all_figures(cells, indicator, selection, context)[view]
+
+
+def all_figures(
+    cells: pd.DataFrame, indicator: Indicator, selection: Selection, context: Context
+) -> dict[str, pd.DataFrame]:
+    """Every view of an indicator for a selection, protected together, so that no figure hidden
+    in one view can be worked out from what the others show.
 
     trend: the selection (and, when it is a part, the whole council) for each selected year;
     district: each district and the council for the latest selected year;
@@ -111,8 +121,6 @@ def figures(
     Columns: area_code, area_name, year, age_band, [category,] numerator, denominator, value,
     symbol [, sum_squares for means].
     """
-    if view not in views(indicator):
-        raise ValueError(f"{indicator.id} has no view {view!r}: one of {views(indicator)}")
     if "age_band" not in indicator.filters:
         cells = cells.assign(age_band=ALL_AGES)
         selection = replace(selection, age_bands=())
@@ -129,38 +137,75 @@ def figures(
     council = (context.council_code or "council", context.council_name)
     latest = selection.year_to
 
-    if view == "trend":
-        parts = [_sum(in_both, ["year", *keys]).assign(area_code=code, area_name=name)]
-        if selection.districts and not keys:
-            whole = _sum(in_bands, ["year"]).assign(area_code=council[0], area_name=council[1])
-            parts.append(whole)
-        out = pd.concat(parts, ignore_index=True).assign(age_band=bands_label)
-    elif view == "category":
-        out = _sum(in_both[in_both["year"] == latest], ["category"])
-        out = out.sort_values(["numerator", "category"], ascending=[False, True])
-        out = out.assign(area_code=code, area_name=name, age_band=bands_label, year=latest)
-    elif view == "district":
-        in_bands = in_bands[in_bands["year"] == latest]
-        rows = _sum(in_bands, ["district_code"])
-        rows = context.districts.merge(rows, on="district_code", how="left")
-        rows = rows[rows["is_council_district"] | (rows["numerator"] > 0)]
-        rows = rows.rename(columns={"district_code": "area_code", "district_name": "area_name"})
-        total = _sum(in_bands, []).assign(area_code=council[0], area_name=council[1])
-        out = pd.concat([rows, total], ignore_index=True).assign(age_band=bands_label, year=latest)
-    else:
-        in_districts = in_districts[in_districts["year"] == latest]
-        rows = _sum(in_districts, ["age_band"])
-        rows = rows[rows["age_band"].isin(context.age_bands) | (rows["numerator"] > 0)]
-        present = set(rows["age_band"])
-        rows = rows.set_index("age_band").reindex([b for b in bands if b in present])
-        total = _sum(in_districts, []).assign(age_band=ALL_AGES)
-        out = pd.concat([rows.reset_index(), total], ignore_index=True)
-        out = out.assign(area_code=code, area_name=name, year=latest)
+    frames = {}
+    for view in views(indicator):
+        if view == "trend":
+            parts = [_sum(in_both, ["year", *keys]).assign(area_code=code, area_name=name)]
+            if selection.districts and not keys:
+                whole = _sum(in_bands, ["year"]).assign(area_code=council[0], area_name=council[1])
+                parts.append(whole)
+            out = pd.concat(parts, ignore_index=True).assign(age_band=bands_label)
+        elif view == "category":
+            out = _sum(in_both[in_both["year"] == latest], ["category"])
+            out = out.sort_values(["numerator", "category"], ascending=[False, True])
+            out = out.assign(area_code=code, area_name=name, age_band=bands_label, year=latest)
+        elif view == "district":
+            latest_bands = in_bands[in_bands["year"] == latest]
+            rows = _sum(latest_bands, ["district_code"])
+            rows = context.districts.merge(rows, on="district_code", how="left")
+            rows = rows[rows["is_council_district"] | (rows["numerator"] > 0)]
+            rows = rows.rename(columns={"district_code": "area_code", "district_name": "area_name"})
+            total = _sum(latest_bands, []).assign(area_code=council[0], area_name=council[1])
+            out = pd.concat([rows, total], ignore_index=True)
+            out = out.assign(age_band=bands_label, year=latest)
+        else:
+            latest_districts = in_districts[in_districts["year"] == latest]
+            rows = _sum(latest_districts, ["age_band"])
+            rows = rows[rows["age_band"].isin(context.age_bands) | (rows["numerator"] > 0)]
+            present = set(rows["age_band"])
+            rows = rows.set_index("age_band").reindex([b for b in bands if b in present])
+            total = _sum(latest_districts, []).assign(age_band=ALL_AGES)
+            out = pd.concat([rows.reset_index(), total], ignore_index=True)
+            out = out.assign(area_code=code, area_name=name, year=latest)
+        out = _values(out, indicator, context)
+        columns = ["area_code", "area_name", "year", "age_band", *keys, "numerator", "denominator"]
+        columns += ["value", "symbol", *(["sum_squares"] if "sum_squares" in out else [])]
+        frames[view] = out[columns].reset_index(drop=True)
+    groups = _groups(frames, selection, council[0], code)
+    return disclosure.protect(frames, indicator.unit, groups)
 
-    out = _values(out, indicator, context)
-    columns = ["area_code", "area_name", "year", "age_band", *keys, "numerator", "denominator"]
-    columns += ["value", "symbol", *(["sum_squares"] if "sum_squares" in out else [])]
-    return disclosure.protect(out[columns].reset_index(drop=True), indicator.unit)
+
+def _groups(
+    frames: dict[str, pd.DataFrame], selection: Selection, council: str, area: str
+) -> list[tuple]:
+    """Wholes and their shown parts, for secondary suppression: (whole, [parts]) where a whole
+    is a row key or, for a distribution, its total as a number."""
+    key = disclosure.key
+    groups = []
+    if "category" in frames:
+        for view in ("category", "trend"):
+            for _, rows in frames[view].groupby("year"):
+                groups.append((rows["denominator"].iloc[0], [key(r) for r in rows.itertuples()]))
+        return groups
+    trend = frames["trend"]
+    if selection.districts:
+        for _, rows in trend.groupby("year"):
+            whole = rows[rows["area_code"] == council]
+            part = rows[rows["area_code"] != council]
+            groups.append((key(next(whole.itertuples())), [key(next(part.itertuples()))]))
+    district = list(frames["district"].itertuples())
+    groups.append((key(district[-1]), [key(r) for r in district[:-1]]))
+    latest = trend[(trend["year"] == selection.year_to) & (trend["area_code"] == area)]
+    if len(selection.districts) > 1:  # the trend's latest figure sums the chosen districts
+        chosen = [key(r) for r in district[:-1] if r.area_code in selection.districts]
+        groups.append((key(next(latest.itertuples())), chosen))
+    if "age_band" in frames:
+        bands = list(frames["age_band"].itertuples())
+        groups.append((key(bands[-1]), [key(r) for r in bands[:-1]]))
+        if len(selection.age_bands) > 1:  # the trend's latest figure sums the chosen bands
+            chosen = [key(r) for r in bands[:-1] if r.age_band in selection.age_bands]
+            groups.append((key(next(latest.itertuples())), chosen))
+    return groups
 
 
 def _pick(data: pd.DataFrame, column: str, chosen: tuple[str, ...]) -> pd.DataFrame:

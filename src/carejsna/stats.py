@@ -1,0 +1,277 @@
+"""Confidence intervals, benchmark comparisons and recent-trend tests, by OHID's methods."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+LEVELS = (0.95, 0.998)
+POLARITY_WORDS = {  # (interval wholly above the benchmark, wholly below it)
+    "higher_is_better": ("better", "worse"),
+    "higher_is_worse": ("worse", "better"),
+    "no_judgement": ("higher", "lower"),
+}
+NOT_COMPARED = "not compared"
+SIMILAR = "similar"
+INCREASING = "increasing"
+DECREASING = "decreasing"
+NO_CHANGE = "no significant change"
+NOT_ENOUGH_DATA = "not enough data"
+BYAR_FROM = 10  # OHID: exact limits below 10 events, Byar's approximation from 10 up
+
+
+def z_for(level: float) -> float:
+    """The two-sided normal quantile for a confidence level given as a fraction (0.95)."""
+    if not 0 < level < 1:
+        raise ValueError(f"confidence level must be a fraction between 0 and 1, not {level!r}")
+    return float(stats.norm.isf((1 - level) / 2))
+
+
+def _floats(*values) -> list[np.ndarray]:
+    return np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in values))
+
+
+def _out(array: np.ndarray):
+    # A scalar in gives a numpy scalar out, an array in an array out.
+    return array[()]
+
+
+def wilson(numerator, denominator, level: float = 0.95):
+    """Wilson score limits for a proportion, as fractions (0 to 1): (lower, upper)."""
+    o, n = _floats(numerator, denominator)
+    z = z_for(level)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        root = z * np.sqrt(z**2 + 4 * o * (1 - o / n))
+        lower = (2 * o + z**2 - root) / (2 * (n + z**2))
+        upper = (2 * o + z**2 + root) / (2 * (n + z**2))
+    valid = (n > 0) & (o >= 0) & (o <= n)
+    # Rounding in the square root can leave 1e-17 where the formula's limit is exactly 0 or 1.
+    lower = np.where(valid, np.where(o == 0, 0.0, lower), np.nan)
+    upper = np.where(valid, np.where(o == n, 1.0, upper), np.nan)
+    return _out(lower), _out(upper)
+
+
+def poisson_count(count, level: float = 0.95):
+    """Limits for an observed count: exact below 10 events, Byar's method from 10 up."""
+    (o,) = _floats(count)
+    alpha = 1 - level
+    z = z_for(level)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        exact_lower = np.where(o > 0, stats.chi2.ppf(alpha / 2, 2 * o) / 2, 0.0)
+        exact_upper = stats.chi2.isf(alpha / 2, 2 * o + 2) / 2
+        byar_lower = o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3
+        byar_upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
+    small = o < BYAR_FROM
+    valid = o >= 0
+    lower = np.where(valid, np.where(small, exact_lower, byar_lower), np.nan)
+    upper = np.where(valid, np.where(small, exact_upper, byar_upper), np.nan)
+    return _out(lower), _out(upper)
+
+
+def rate(count, denominator, multiplier: float = 10_000, level: float = 0.95):
+    """Limits for a crude rate per `multiplier` of the denominator: (lower, upper)."""
+    lower, upper = poisson_count(count, level)
+    lower, upper, n = _floats(lower, upper, denominator)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(n > 0, multiplier / n, np.nan)
+    return _out(lower * scale), _out(upper * scale)
+
+
+def mean_t(total, count, sum_squares, level: float = 0.95):
+    """Student's t limits for a mean known by its sum, number and sum of squared values."""
+    total, n, sum_squares = _floats(total, count, sum_squares)
+    enough = n >= 2
+    df = np.where(enough, n - 1, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / n
+        # Sums of squares of near-equal values can come out a hair below zero.
+        variance = np.maximum((sum_squares - total**2 / n) / df, 0.0)
+        half = stats.t.isf((1 - level) / 2, df) * np.sqrt(variance / n)
+    return _out(np.where(enough, mean - half, np.nan)), _out(np.where(enough, mean + half, np.nan))
+
+
+def level_suffix(level: float) -> str:
+    """Column suffix for a level: 0.95 -> "95", 0.998 -> "99_8"."""
+    return f"{level * 100:g}".replace(".", "_")
+
+
+def limits(unit: str, numerator, denominator=None, sum_squares=None, levels=LEVELS) -> pd.DataFrame:
+    """Value and limits at each level (columns value, lower_95, upper_95, ...) for a unit:
+    percent (numerator/denominator x 100), rate_per_10k, mean (numerator = sum of values,
+    denominator = how many, with sum_squares) or count (numerator alone)."""
+    if unit not in ("percent", "rate_per_10k", "mean", "count"):
+        raise ValueError(f"unknown unit {unit!r}: percent, rate_per_10k, mean or count")
+    if unit == "mean" and sum_squares is None:
+        raise ValueError("unit 'mean' needs sum_squares")
+    index = numerator.index if isinstance(numerator, pd.Series) else None
+    if unit == "count":
+        (o,) = _floats(numerator)
+        value = o
+    else:
+        if denominator is None:
+            raise ValueError(f"unit {unit!r} needs a denominator")
+        o, n = _floats(numerator, denominator)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where(n > 0, o / n, np.nan)
+
+    def interval(level):
+        if unit == "percent":
+            return tuple(np.asarray(x) * 100 for x in wilson(o, n, level))
+        if unit == "rate_per_10k":
+            return rate(o, n, 10_000, level)
+        if unit == "mean":
+            return mean_t(o, n, sum_squares, level)
+        return poisson_count(o, level)
+
+    scale = {"percent": 100, "rate_per_10k": 10_000}.get(unit, 1)
+    columns = {"value": value * scale}
+    for level in levels:
+        lower, upper = interval(level)
+        columns[f"lower_{level_suffix(level)}"] = np.broadcast_to(lower, np.shape(value))
+        columns[f"upper_{level_suffix(level)}"] = np.broadcast_to(upper, np.shape(value))
+    return pd.DataFrame({k: np.atleast_1d(v) for k, v in columns.items()}, index=index)
+
+
+def compare(lower, upper, benchmark, polarity: str) -> np.ndarray:
+    """Each interval against a benchmark value, Fingertips style: "similar" where the benchmark
+    lies within the interval (limits included); otherwise better/worse, or higher/lower for
+    no_judgement; "not compared" where a limit or the benchmark is missing."""
+    try:
+        above, below = POLARITY_WORDS[polarity]
+    except KeyError:
+        raise ValueError(f"unknown polarity {polarity!r}: {', '.join(POLARITY_WORDS)}") from None
+    lower, upper, benchmark = _floats(lower, upper, benchmark)
+    missing = np.isnan(lower) | np.isnan(upper) | np.isnan(benchmark)
+    return np.select(
+        [missing, lower > benchmark, upper < benchmark],
+        [NOT_COMPARED, above, below],
+        default=SIMILAR,
+    )
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A trend test's outcome. `slope` is per unit of year: the change in the proportion for
+    proportions (weighted least squares, as the chi-square test's), the log rate ratio for
+    counts. Statistic and p value are NaN when there is not enough data."""
+
+    direction: str
+    statistic: float = math.nan
+    p_value: float = math.nan
+    slope: float = math.nan
+    points: int = 0
+    method: str = ""
+
+
+def _direction(p_value: float, slope: float, alpha: float) -> str:
+    if p_value < alpha:
+        return INCREASING if slope > 0 else DECREASING
+    return NO_CHANGE
+
+
+def trend_proportions(
+    numerators, denominators, years, alpha: float = 0.05, min_points: int = 5
+) -> Trend:
+    """Chi-square test for linear trend in proportions (Cochran-Armitage, 1 df) over the
+    points given; pass the last five for Fingertips' recent trend. Points without a usable
+    numerator and denominator (> 0) are left out, and fewer than `min_points` is not enough."""
+    method = "chi-square test for linear trend in proportions (Cochran-Armitage)"
+    o, n, year = _floats(numerators, denominators, years)
+    keep = np.isfinite(o) & np.isfinite(year) & (n > 0) & (o >= 0) & (o <= n)
+    o, n, year = o[keep], n[keep], year[keep]
+    points = int(keep.sum())
+    if points < max(min_points, 2):
+        return Trend(NOT_ENOUGH_DATA, points=points, method=method)
+    total = n.sum()
+    centred = year - (n * year).sum() / total
+    spread = (n * centred**2).sum()
+    if spread == 0:  # every point in the same year
+        return Trend(NOT_ENOUGH_DATA, points=points, method=method)
+    score = (o * centred).sum()
+    slope = float(score / spread)
+    p_bar = o.sum() / total
+    if p_bar in (0, 1):
+        # All or none every year: no variation to test, and certainly no evidence of change.
+        return Trend(NO_CHANGE, 0.0, 1.0, 0.0, points, method)
+    statistic = float(score**2 / (p_bar * (1 - p_bar) * spread))
+    p_value = float(stats.chi2.sf(statistic, 1))
+    return Trend(_direction(p_value, slope, alpha), statistic, p_value, slope, points, method)
+
+
+def _poisson_fit(counts, x, offset, iterations: int = 100):
+    """Newton-Raphson for log(mu) = offset + a + b x: (b, log-likelihood, variance of b)."""
+    design = np.column_stack([np.ones_like(x), x])
+
+    def loglik(beta):
+        eta = offset + design @ beta
+        return float((counts * eta - np.exp(eta)).sum())
+
+    beta = np.array([math.log(counts.sum() / np.exp(offset).sum()), 0.0])
+    current = loglik(beta)
+    for _ in range(iterations):
+        mu = np.exp(offset + design @ beta)
+        information = design.T @ (mu[:, None] * design)
+        try:
+            step = np.linalg.solve(information, design.T @ (counts - mu))
+        except np.linalg.LinAlgError:
+            break
+        # Halve the step until the likelihood rises: the slope can run off towards infinity
+        # when every count but the last is zero.
+        for _ in range(30):
+            trial = loglik(beta + step)
+            if trial >= current:
+                break
+            step /= 2
+        else:
+            break
+        beta, gain, current = beta + step, trial - current, trial
+        if gain < 1e-12 * (1 + abs(current)):
+            break
+    mu = np.exp(offset + design @ beta)
+    variance = np.linalg.pinv(design.T @ (mu[:, None] * design))[1, 1]
+    return beta[1], current, variance
+
+
+def trend_counts(
+    counts,
+    years,
+    exposures=None,
+    alpha: float = 0.05,
+    min_points: int = 5,
+    test: str = "likelihood_ratio",
+) -> Trend:
+    """Poisson regression of counts on year, with log(exposure) as offset for rates (exposure =
+    the population) and none for counts; the slope tested by likelihood ratio (default) or
+    Wald. Points without a usable count (or exposure > 0) are left out."""
+    if test not in ("likelihood_ratio", "wald"):
+        raise ValueError(f"test must be 'likelihood_ratio' or 'wald', not {test!r}")
+    method = f"Poisson regression on year, {test.replace('_', '-')} test"
+    exposures = 1.0 if exposures is None else exposures
+    c, year, exposure = _floats(counts, years, exposures)
+    keep = np.isfinite(c) & (c >= 0) & np.isfinite(year) & (exposure > 0)
+    c, year, exposure = c[keep], year[keep], exposure[keep]
+    points = int(keep.sum())
+    if points < max(min_points, 2) or np.ptp(year) == 0:
+        return Trend(NOT_ENOUGH_DATA, points=points, method=method)
+    if c.sum() == 0:
+        # No events at all: nothing to fit, and no evidence of change.
+        return Trend(NO_CHANGE, 0.0, 1.0, 0.0, points, method)
+    offset = np.log(exposure)
+    # Centring the years keeps exp() in range for years like 2024.
+    slope, loglik, variance = _poisson_fit(c, year - year.mean(), offset)
+    if test == "wald":
+        # Misleads where the slope runs off (Hauck-Donner), hence likelihood ratio by default.
+        statistic = slope**2 / variance
+    else:
+        null_mu = exposure * c.sum() / exposure.sum()
+        null_loglik = float((c * np.log(null_mu) - null_mu).sum())
+        statistic = max(2 * (loglik - null_loglik), 0.0)
+    p_value = float(stats.chi2.sf(statistic, 1))
+    slope = float(slope)
+    return Trend(
+        _direction(p_value, slope, alpha), float(statistic), p_value, slope, points, method
+    )

@@ -1,0 +1,131 @@
+"""Browser tier fixtures: one `streamlit run` for the session, driven with Debian's chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from carejsna import db
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+TIMEOUT_MS = 30_000  # a cold page with its Plotly charts takes ~6 s; leave room on a busy box
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+            return response.read().decode().strip() == "ok"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def app_data() -> Path:
+    """The extracts the app reads: its own default (the repo's data/, or $CAREJSNA_DATA).
+
+    The journeys name the demo's districts (Mansfield, Ashfield, Rushcliffe), so the data must be
+    the synthetic Nottinghamshire that `carejsna demo` makes.
+    """
+    folder = db.data_dir()
+    if not (folder / "metadata.json").exists():
+        pytest.fail(
+            f"no extracts in {folder}: run `carejsna demo --out demo/returns && "
+            f"carejsna build demo/returns --out {folder}` first"
+        )
+    council = json.loads((folder / "metadata.json").read_text())["council"]
+    if not (council["synthetic"] and council["name"] == "Nottinghamshire"):
+        pytest.fail(f"{folder} holds {council['name']}; the journeys expect the demo data")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data, tmp_path_factory) -> str:
+    """`streamlit run app.py` on a free port for the whole session; its process group is ended."""
+    port = _free_port()
+    url = f"http://localhost:{port}"
+    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    # No file watcher: others edit the app while the suite runs, and a rerun on save (or the
+    # "source file changed" prompt) would make a journey flaky.
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    env = {**os.environ, "CAREJSNA_DATA": str(app_data)}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start on {url}:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def base_url(app_url) -> str:
+    """pytest-playwright's base URL, so a journey opens `page.goto("/Children_in_care")`."""
+    return app_url
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args) -> dict:
+    """Debian's chromium: Playwright's own browser download is blocked here."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args) -> dict:
+    return {**browser_context_args, "viewport": {"width": 1400, "height": 1000}}
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    page.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
+    return page

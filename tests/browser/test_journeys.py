@@ -1,0 +1,163 @@
+"""Browser journeys: what a reader does in a real chromium, and what they then see."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.helpers import (
+    assert_accessible,
+    chart,
+    choose,
+    chosen,
+    hover,
+    legend,
+    no_exception,
+    open_page,
+    sidebar_filter,
+    table_rows,
+    traces,
+    wait_for_app,
+)
+
+pytestmark = pytest.mark.browser
+
+CHILDREN_IN_CARE = "/Children_in_care"
+MANSFIELD, ASHFIELD, RUSHCLIFFE = "E07000174", "E07000170", "E07000176"
+COUNCIL = "Nottinghamshire"
+
+
+def url_params(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def link_to(page_path: str, **params: str) -> re.Pattern:
+    """A URL of the app's page (its path after the host) carrying these parameters, among any."""
+    carried = "".join(rf"(?=(.*&)?{key}={value}(&|$))" for key, value in params.items())
+    return re.compile(rf"^https?://[^/]+/{page_path}\?{carried}")
+
+
+def test_picking_a_district_changes_the_first_chart_and_table(page: Page):
+    open_page(page, CHILDREN_IN_CARE)
+    (council_before,) = traces(page)  # the whole council alone: one line, no legend
+    assert council_before["name"] == COUNCIL
+    rows_before = table_rows(page)
+    assert {row["Area"] for row in rows_before} == {COUNCIL}
+
+    choose(page, "District", "Mansfield")
+    wait_for_app(page, legend(page).filter(has_text="Mansfield"))
+
+    assert chosen(page, "District") == ["Mansfield"]
+    expect(legend(page)).to_have_text(["Mansfield", COUNCIL])  # the district, then its council
+    mansfield, council = traces(page)
+    assert mansfield["name"] == "Mansfield"
+    assert mansfield["x"] == council_before["x"]
+    assert all(m < c for m, c in zip(mansfield["y"], council_before["y"], strict=True))
+    assert council["y"] == council_before["y"]  # the comparator line is the same council
+
+    rows = table_rows(page)
+    assert rows[0]["Area"] == "Mansfield"
+    assert [r["Value"] for r in rows[:3]] != [r["Value"] for r in rows_before[:3]]
+    assert url_params(page)["district"] == [MANSFIELD]
+
+
+def test_a_link_with_filters_opens_that_view(page: Page):
+    open_page(
+        page,
+        f"{CHILDREN_IN_CARE}?district={MANSFIELD}&district={ASHFIELD}"
+        "&age_band=10+to+15&from=2018&to=2022",
+    )
+
+    assert chosen(page, "District") == ["Mansfield", "Ashfield"]
+    assert chosen(page, "Age band (age at 31 March)") == ["10 to 15"]
+    expect(page.get_by_role("combobox", name="From year ending 31 March")).to_have_value("2018")
+    expect(page.get_by_role("combobox", name="To year ending 31 March")).to_have_value("2022")
+
+    years = [2018, 2019, 2020, 2021, 2022]
+    expect(legend(page)).to_have_text(["Mansfield, Ashfield", COUNCIL])
+    for trace in traces(page):
+        assert trace["x"] == years
+    rows = table_rows(page)
+    assert [r["Year ending 31 March"] for r in rows[:5]] == [str(y) for y in years]
+    assert {r["Area"] for r in rows[:5]} == {"Mansfield, Ashfield"}
+    assert {r["Age band"] for r in rows} == {"10 to 15"}
+    expect(page.get_by_role("tab", name="By district, 2022").first).to_be_visible()
+
+
+def test_an_odd_link_says_what_it_ignored_and_the_page_still_works(page: Page):
+    open_page(page, f"{CHILDREN_IN_CARE}?district=E99999999&from=banana")
+
+    notices = page.get_by_test_id("stAlert")
+    expect(notices.filter(has_text="district='E99999999'")).to_be_visible()
+    expect(notices.filter(has_text="from='banana'")).to_be_visible()
+    no_exception(page)
+    assert chosen(page, "District") == []  # the bad value was dropped, not half-applied
+    (council,) = traces(page)
+    assert council["name"] == COUNCIL
+    assert table_rows(page)[0]["Area"] == COUNCIL
+
+
+def test_filters_survive_a_page_switch(page: Page):
+    open_page(page, CHILDREN_IN_CARE)
+    choose(page, "District", "Mansfield")
+    wait_for_app(page, legend(page).filter(has_text="Mansfield"))
+
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_role("link", name="Overview").click()
+    expect(page).to_have_url(link_to("", district=MANSFIELD))
+    expect(page.get_by_role("heading", name="Children in care", exact=True)).to_have_count(0)
+    wait_for_app(page, page.get_by_role("heading", level=1))
+    expect(sidebar_filter(page, "District")).to_be_visible()
+    assert chosen(page, "District") == ["Mansfield"]
+
+    sidebar.get_by_role("link", name="Children in care").click()
+    wait_for_app(page, page.get_by_role("heading", name="Children in care", exact=True))
+    expect(legend(page)).to_have_text(["Mansfield", COUNCIL])
+    assert chosen(page, "District") == ["Mansfield"]
+    assert table_rows(page)[0]["Area"] == "Mansfield"
+    expect(page).to_have_url(link_to("Children_in_care", district=MANSFIELD))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        CHILDREN_IN_CARE,
+        # a district chosen: legends, a comparator line, suppression notes and "c" cells
+        f"{CHILDREN_IN_CARE}?district={RUSHCLIFFE}&age_band=Under+1",
+    ],
+    ids=["overview", "children_in_care", "children_in_care_suppressed"],
+)
+def test_pages_have_no_serious_accessibility_violations(page: Page, path: str):
+    open_page(page, path)
+    assert_accessible(page)
+
+
+def test_hovering_a_chart_never_shows_a_suppressed_number(page: Page):
+    # Rushcliffe's babies in care: fewer than 5 in most years of the demo data, so suppressed.
+    open_page(page, f"{CHILDREN_IN_CARE}?district={RUSHCLIFFE}&age_band=Under+1")
+    rushcliffe, council = traces(page)
+    assert rushcliffe["name"] == "Rushcliffe"
+    suppressed = [x for x, y in zip(rushcliffe["x"], rushcliffe["y"], strict=True) if y is None]
+    assert suppressed, "this selection should have suppressed years; pick a smaller one"
+
+    # A suppressed year is a gap in the line, and the label its tooltip would carry says "c".
+    for x, y, label in zip(rushcliffe["x"], rushcliffe["y"], rushcliffe["hover"], strict=True):
+        assert label == f"Rushcliffe, year ending 31 March {x}: {'c' if y is None else f'{y:,.0f}'}"
+
+    # Every point that is drawn shows, on hover, exactly its label: never a number behind a gap.
+    plot = chart(page)
+    for trace in (rushcliffe, council):
+        for x, y, label in zip(trace["x"], trace["y"], trace["hover"], strict=True):
+            if y is not None:
+                expect(hover(page, plot, x, y)).to_have_text(label)
+
+    # The table beside the chart shows the same years as "c".
+    rows = [r for r in table_rows(page) if r["Area"] == "Rushcliffe"]
+    assert rows, "the table's first rows should be Rushcliffe's"
+    for row in rows:
+        if int(row["Year ending 31 March"]) in suppressed:
+            assert row["Value"] == "c", row

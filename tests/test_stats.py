@@ -1,0 +1,446 @@
+"""Intervals, comparisons and trend tests against published worked examples, and properties."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import optimize
+from scipy import stats as sp
+
+from carejsna import stats
+
+Z95 = sp.norm.ppf(0.975)
+Z998 = sp.norm.ppf(0.999)
+
+
+# --- Wilson score interval -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("o", "n", "lower", "upper"),
+    [
+        # Newcombe RG (1998) "Two-sided confidence intervals for the single proportion:
+        # comparison of seven methods", Statistics in Medicine 17:857-872, Table I, method 3
+        # (score interval without continuity correction), printed to 4 d.p.
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ],
+)
+def test_wilson_matches_newcombe_table_1(o, n, lower, upper):
+    got = stats.wilson(o, n)
+    assert round(float(got[0]), 4) == lower
+    assert round(float(got[1]), 4) == upper
+
+
+@pytest.mark.parametrize(
+    ("o", "n", "level", "side", "expected"),
+    [
+        # DHSC's Python port of PHEindicatormethods (DataS-DHSC/PHStatsMethods,
+        # ph_statistical_methods/tests/test.wilsons.py): its expected Wilson limits.
+        (20, 360, 0.95, 0, 0.036248204600072345),
+        (550, 2400, 0.998, 0, 0.20375892211705743),
+        (30, 400, 0.95, 1, 0.10504770626130437),
+        (76, 238, 0.998, 1, 0.418131030603369),
+    ],
+)
+def test_wilson_matches_ohid_python_port(o, n, level, side, expected):
+    assert stats.wilson(o, n, level)[side] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(("level", "z"), [(0.95, Z95), (0.998, Z998)])
+@pytest.mark.parametrize("n", [1, 7, 20, 1000])
+def test_wilson_at_none_and_all(level, z, n):
+    # Wilson (1927): the limits solve (p - pi)^2 = z^2 pi (1 - pi) / n, which for p = 0 gives
+    # 0 and z^2 / (n + z^2), and for p = 1 gives n / (n + z^2) and 1.
+    lower, upper = stats.wilson(0, n, level)
+    assert lower == 0
+    assert upper == pytest.approx(z**2 / (n + z**2), rel=1e-12)
+    lower, upper = stats.wilson(n, n, level)
+    assert lower == pytest.approx(n / (n + z**2), rel=1e-12)
+    assert upper == 1
+
+
+@given(st.integers(1, 10_000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_wilson_limits_solve_the_score_equation(case):
+    o, n = case
+    p = o / n
+    for level in stats.LEVELS:
+        z = stats.z_for(level)
+        for limit in stats.wilson(o, n, level):
+            assert (p - limit) ** 2 == pytest.approx(z**2 * limit * (1 - limit) / n, abs=1e-12)
+
+
+@given(st.integers(1, 100_000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_wilson_contains_the_proportion_and_widens(case):
+    o, n = case
+    low95, high95 = stats.wilson(o, n, 0.95)
+    low998, high998 = stats.wilson(o, n, 0.998)
+    assert 0 <= low998 <= low95 <= o / n <= high95 <= high998 <= 1
+
+
+def test_wilson_returns_nan_for_what_it_cannot_estimate():
+    lower, upper = stats.wilson([0, np.nan, 5, -1, 3], [0, 10, np.nan, 10, 2])
+    assert np.isnan(lower).all()
+    assert np.isnan(upper).all()
+
+
+# --- counts and rates ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("o", "lower", "upper"),
+    [
+        # Exact (Garwood 1936) 95% limits for an observed count, to the places usually
+        # tabulated. 0 and 1 have closed forms: -ln(0.025) = 3.6889 (also epitools' pois.exact
+        # documentation: "pois.exact returns 3.689"), and -ln(0.975) = 0.02532. The others
+        # were checked against scipy's chi-square quantiles and, independently, against the
+        # Poisson tail probabilities in test_exact_limits_leave_half_alpha_in_each_tail.
+        (0, 0.0, 3.689),
+        (1, 0.0253, 5.572),
+        (5, 1.6235, 11.668),
+        (9, 4.1154, 17.085),
+    ],
+)
+def test_exact_poisson_limits_95(o, lower, upper):
+    got = stats.poisson_count(o)
+    assert float(got[0]) == pytest.approx(lower, abs=5e-5)
+    assert float(got[1]) == pytest.approx(upper, abs=5e-4)
+
+
+def test_exact_poisson_limits_closed_forms_at_both_levels():
+    for level in stats.LEVELS:
+        tail = (1 - level) / 2
+        assert stats.poisson_count(0, level) == (0, pytest.approx(-math.log(tail)))
+        assert stats.poisson_count(1, level)[0] == pytest.approx(-math.log(1 - tail))
+
+
+@pytest.mark.parametrize("level", stats.LEVELS)
+def test_exact_limits_leave_half_alpha_in_each_tail(level):
+    # The definition (Garwood 1936): P(X >= O | lower) = P(X <= O | upper) = alpha / 2.
+    tail = (1 - level) / 2
+    o = np.arange(0, 10)
+    lower, upper = stats.poisson_count(o, level)
+    assert sp.poisson.sf(o[1:] - 1, lower[1:]) == pytest.approx(tail, rel=1e-9)
+    assert sp.poisson.cdf(o, upper) == pytest.approx(tail, rel=1e-9)
+
+
+@pytest.mark.parametrize("level", stats.LEVELS)
+def test_byars_method_from_ten_events(level):
+    # phe_rate (PHEindicatormethods R/Rates.R): exact where x < 10, Byar's from 10 up.
+    z = stats.z_for(level)
+    lower, upper = stats.poisson_count(10, level)
+    assert lower == pytest.approx(10 * (1 - 1 / 90 - z / (3 * math.sqrt(10))) ** 3)
+    assert upper == pytest.approx(11 * (1 - 1 / 99 + z / (3 * math.sqrt(11))) ** 3)
+    assert stats.poisson_count(9, level)[0] == pytest.approx(sp.chi2.ppf((1 - level) / 2, 18) / 2)
+
+
+def test_byars_within_a_fifth_of_a_percent_of_exact():
+    # PHE Public Health Data Science, "Technical Guide: Confidence Intervals" (25 May 2018):
+    # "For 95% confidence intervals, Byar's method is within 0.2% of the exact value for
+    # numerators of 10 or more."
+    o = np.arange(10, 5001)
+    lower, upper = stats.poisson_count(o, 0.95)
+    assert np.abs(lower / (sp.chi2.ppf(0.025, 2 * o) / 2) - 1).max() < 0.002
+    assert np.abs(upper / (sp.chi2.isf(0.025, 2 * o + 2) / 2) - 1).max() < 0.002
+
+
+@given(st.integers(0, 1_000_000))
+def test_count_limits_contain_the_count_and_widen(o):
+    low95, high95 = stats.poisson_count(o, 0.95)
+    low998, high998 = stats.poisson_count(o, 0.998)
+    assert 0 <= low998 <= low95 <= o <= high95 <= high998
+
+
+def test_count_limits_rise_with_the_count():
+    lower, upper = stats.poisson_count(np.arange(0, 200), 0.998)
+    assert (np.diff(lower) > 0).all()
+    assert (np.diff(upper) > 0).all()
+
+
+def test_rate_is_count_limits_over_denominator():
+    counts = np.array([0, 3, 9, 10, 250])
+    lower, upper = stats.rate(counts, 20_000, multiplier=10_000)
+    count_lower, count_upper = stats.poisson_count(counts)
+    assert lower == pytest.approx(count_lower / 2)
+    assert upper == pytest.approx(count_upper / 2)
+    assert lower[0] == 0
+    assert upper[0] == pytest.approx(-math.log(0.025) / 2)
+
+
+def test_rate_is_nan_without_a_denominator_or_count():
+    lower, upper = stats.rate([5, 5, np.nan, -1], [0, np.nan, 100, 100])
+    assert np.isnan(lower).all()
+    assert np.isnan(upper).all()
+
+
+# --- means -----------------------------------------------------------------------------------
+
+# Student's sleep data (Cushny and Peebles 1905, R's `sleep`): extra hours of sleep under two
+# drugs for the same ten patients. R's t.test(extra[group == 1], extra[group == 2],
+# paired = TRUE), printed in countless R tutorials, gives the mean difference -1.58 with 95%
+# confidence interval -2.4598858 to -0.7001142: a one-sample t interval on the differences.
+SLEEP_1 = np.array([0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0])
+SLEEP_2 = np.array([1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4])
+
+
+def test_mean_t_matches_r_on_students_sleep_data():
+    d = SLEEP_1 - SLEEP_2
+    lower, upper = stats.mean_t(d.sum(), d.size, (d**2).sum())
+    assert lower == pytest.approx(-2.4598858, abs=5e-8)
+    assert upper == pytest.approx(-0.7001142, abs=5e-8)
+
+
+@given(st.lists(st.integers(-1000, 1000), min_size=2, max_size=60))
+def test_mean_t_from_sums_equals_the_record_level_interval(values):
+    x = np.array(values, dtype=float)
+    for level in stats.LEVELS:
+        lower, upper = stats.mean_t(x.sum(), x.size, (x**2).sum(), level)
+        half = sp.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
+        assert lower == pytest.approx(x.mean() - half, abs=1e-6)
+        assert upper == pytest.approx(x.mean() + half, abs=1e-6)
+
+
+def test_mean_t_needs_two_values():
+    lower, upper = stats.mean_t([0, 5, 5, np.nan], [0, 1, 2, 3], [0, 25, 12.5, 10])
+    assert np.isnan(lower[:2]).all() and np.isnan(upper[:2]).all()
+    assert lower[2] == upper[2] == 2.5  # two equal values: no spread, a zero-width interval
+    assert np.isnan(lower[3])
+
+
+# --- limits for a unit, at 95% and 99.8% from one call ---------------------------------------
+
+
+def test_limits_percent_gives_both_levels_in_per_cent():
+    frame = stats.limits("percent", pd.Series([0, 81, 20], index=list("abc")), [20, 263, 20])
+    assert list(frame.columns) == ["value", "lower_95", "upper_95", "lower_99_8", "upper_99_8"]
+    assert list(frame.index) == list("abc")
+    assert frame.loc["b", "value"] == pytest.approx(100 * 81 / 263)
+    assert frame.loc["b", "lower_95"] == pytest.approx(25.53, abs=0.005)  # Newcombe, above
+    assert frame.loc["a", ["lower_95", "lower_99_8"]].tolist() == [0, 0]
+    assert frame.loc["c", ["upper_95", "upper_99_8"]].tolist() == [100, 100]
+    assert (frame["lower_99_8"] <= frame["lower_95"]).all()
+    assert (frame["upper_99_8"] >= frame["upper_95"]).all()
+
+
+def test_limits_rate_count_and_mean():
+    rates = stats.limits("rate_per_10k", [0, 45], [9000, 9000])
+    assert rates["value"].tolist() == pytest.approx([0, 50])
+    assert rates["upper_95"][0] == pytest.approx(-math.log(0.025) / 0.9)
+    counts = stats.limits("count", [0, 12])
+    assert counts["value"].tolist() == [0, 12]
+    assert counts["upper_99_8"][0] == pytest.approx(-math.log(0.001))
+    d = SLEEP_1 - SLEEP_2
+    means = stats.limits("mean", d.sum(), d.size, (d**2).sum(), levels=(0.95,))
+    assert means.iloc[0].tolist() == pytest.approx([-1.58, -2.4598858, -0.7001142])
+
+
+def test_limits_never_raise_on_zero_denominators():
+    frame = stats.limits("percent", [0, 0], [0, 5])
+    assert frame.iloc[0].isna().all()
+    assert frame.iloc[1].tolist() == pytest.approx(
+        [0, 0, 100 * Z95**2 / (5 + Z95**2), 0, 100 * Z998**2 / (5 + Z998**2)]
+    )
+
+
+def test_limits_refuses_unknown_units():
+    with pytest.raises(ValueError, match="unknown unit"):
+        stats.limits("per_mille", [1], [2])
+    with pytest.raises(ValueError, match="sum_squares"):
+        stats.limits("mean", [1], [2])
+
+
+# --- comparison with a benchmark -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("polarity", "above", "below"),
+    [
+        ("higher_is_better", "better", "worse"),
+        ("higher_is_worse", "worse", "better"),
+        ("no_judgement", "higher", "lower"),
+    ],
+)
+def test_compare_words_follow_polarity(polarity, above, below):
+    lower = [12, 2, 5, 10, 5, np.nan, 5]
+    upper = [15, 4, 15, 15, 10, 9, 9]
+    benchmark = [10, 10, 10, 10, 10, 10, np.nan]
+    assert stats.compare(lower, upper, benchmark, polarity).tolist() == [
+        above,
+        below,
+        "similar",
+        "similar",  # the benchmark on a limit counts as within the interval
+        "similar",
+        "not compared",
+        "not compared",
+    ]
+
+
+def test_compare_broadcasts_one_benchmark_and_refuses_unknown_polarity():
+    assert stats.compare([1, 3], [2, 4], 2.5, "no_judgement").tolist() == ["lower", "higher"]
+    with pytest.raises(ValueError, match="polarity"):
+        stats.compare([1], [2], 3, "lower_is_better")
+
+
+# --- trend in proportions --------------------------------------------------------------------
+
+
+def test_trend_proportions_matches_r_prop_trend_test():
+    # R's ?prop.trend.test example (smokers among patients, from Fleiss 1981 via ?prop.test):
+    # X-squared = 8.2249, df = 1, p-value = 0.004132, as R prints it.
+    trend = stats.trend_proportions(
+        [83, 90, 129, 70], [86, 93, 136, 82], [1, 2, 3, 4], min_points=4
+    )
+    assert trend.statistic == pytest.approx(8.2249, abs=5e-5)
+    assert trend.p_value == pytest.approx(0.004132, abs=5e-7)
+    assert trend.direction == stats.DECREASING
+
+
+def test_trend_proportions_on_rosners_age_at_first_birth_example():
+    # Rosner, Fundamentals of Biostatistics, chi-square test for trend (pp. 430-437): breast
+    # cancer cases among women by age at first birth in five groups; a course handout working
+    # it in R prints A = 567.16. Checked a second way: Armitage's statistic equals N r^2,
+    # r the correlation between group score and outcome over the individual women.
+    cases = np.array([320, 1206, 1011, 463, 220])
+    women = np.array([1742, 5638, 3904, 1555, 626])
+    score = np.arange(1, 6)
+    trend = stats.trend_proportions(cases, women, score)
+    people = np.column_stack([cases, women - cases]).ravel()  # cases, then the rest, by group
+    outcome = np.repeat(np.tile([1.0, 0.0], 5), people)
+    scores = np.repeat(np.repeat(score, 2), people)
+    r = np.corrcoef(outcome, scores)[0, 1]
+    assert trend.statistic == pytest.approx(outcome.size * r**2, rel=1e-9)
+    p = cases.sum() / women.sum()
+    spread = (women * (score - (women * score).sum() / women.sum()) ** 2).sum()
+    assert math.sqrt(trend.statistic * p * (1 - p) * spread) == pytest.approx(567.16, abs=0.005)
+    assert trend.direction == stats.INCREASING
+    assert trend.points == 5
+
+
+def test_trend_proportions_needs_five_usable_points():
+    years = [2020, 2021, 2022, 2023, 2024]
+    short = stats.trend_proportions([1, 2, 3, 4], [10, 10, 10, 10], years[:4])
+    assert short.direction == stats.NOT_ENOUGH_DATA
+    assert math.isnan(short.statistic) and math.isnan(short.p_value)
+    gap = stats.trend_proportions([1, 2, 3, 4, 5], [10, 10, 0, 10, 10], years)
+    assert (gap.direction, gap.points) == (stats.NOT_ENOUGH_DATA, 4)
+    assert stats.trend_proportions([1, np.nan, 3, 4, 5], [10] * 5, years).points == 4
+
+
+def test_trend_proportions_with_no_events_is_no_change():
+    trend = stats.trend_proportions([0] * 5, [40] * 5, range(2020, 2025))
+    assert (trend.direction, trend.statistic, trend.p_value) == (stats.NO_CHANGE, 0, 1)
+
+
+def test_trend_proportions_alpha_sets_the_bar():
+    args = ([20, 24, 28, 30, 34], [200] * 5, range(2020, 2025))
+    trend = stats.trend_proportions(*args)
+    assert 0.01 < trend.p_value < 0.05
+    assert trend.direction == stats.INCREASING
+    assert stats.trend_proportions(*args, alpha=0.01).direction == stats.NO_CHANGE
+    # Order of the points does not matter, and the slope is per year.
+    shuffled = stats.trend_proportions(
+        [30, 20, 34, 24, 28], [200] * 5, [2023, 2020, 2024, 2021, 2022]
+    )
+    assert shuffled.statistic == pytest.approx(trend.statistic)
+    assert trend.slope == pytest.approx(0.017)
+
+
+# --- trend in counts and rates ---------------------------------------------------------------
+
+# New AIDS cases in Belgium, 1981-1993 (the log-linear example in Wood, "Generalized Additive
+# Models: An Introduction with R"). R's glm(y ~ t, poisson), as printed on RPubs
+# (rstudio-pubs-static 1419470): slope 0.2021212, null deviance 872.2, residual deviance 80.69.
+AIDS = [12, 14, 33, 50, 67, 74, 123, 141, 165, 204, 253, 246, 240]
+
+
+def test_trend_counts_matches_r_glm_on_belgian_aids_cases():
+    trend = stats.trend_counts(AIDS, range(1981, 1994))
+    assert trend.slope == pytest.approx(0.2021212, abs=5e-8)
+    assert trend.statistic == pytest.approx(872.2 - 80.69, abs=0.06)  # the deviance drop
+    assert trend.direction == stats.INCREASING
+    assert trend.points == 13
+
+
+def _poisson_by_scipy(counts, years, exposures):
+    # An independent fit: minimise the negative log-likelihood numerically.
+    counts, x, offset = np.asarray(counts, float), np.asarray(years, float), np.log(exposures)
+    x = x - x.mean()
+
+    def minus_loglik(beta):
+        eta = offset + beta[0] + beta[1] * x
+        return -(counts * eta - np.exp(eta)).sum()
+
+    start = [math.log(counts.sum() / np.sum(exposures)), 0.0]
+    fit = optimize.minimize(
+        minus_loglik,
+        start,
+        method="Nelder-Mead",
+        options={"xatol": 1e-12, "fatol": 1e-12, "maxiter": 20_000},
+    )
+    mu = np.exp(offset + fit.x[0] + fit.x[1] * x)
+    design = np.column_stack([np.ones_like(x), x])
+    variance = np.linalg.inv(design.T @ (mu[:, None] * design))[1, 1]
+    null = -minus_loglik(start)  # the null model's intercept is start[0] exactly
+    return fit.x[1], 2 * (-fit.fun - null), fit.x[1] ** 2 / variance
+
+
+def test_trend_counts_rates_agree_with_an_independent_fit():
+    counts = [31, 28, 40, 45, 52]
+    population = [61_200, 62_050, 62_400, 63_900, 64_100]
+    years = range(2020, 2025)
+    slope, lr, wald = _poisson_by_scipy(counts, years, population)
+    trend = stats.trend_counts(counts, years, population)
+    assert trend.slope == pytest.approx(slope, abs=1e-6)
+    assert trend.statistic == pytest.approx(lr, rel=1e-6)
+    assert trend.direction == stats.INCREASING
+    by_wald = stats.trend_counts(counts, years, population, test="wald")
+    assert by_wald.statistic == pytest.approx(wald, rel=1e-5)
+    assert by_wald.slope == trend.slope
+
+
+def test_trend_counts_ignores_the_scale_of_exposure():
+    counts, years = [31, 28, 40, 45, 52], range(2020, 2025)
+    pop = np.array([61_200, 62_050, 62_400, 63_900, 64_100])
+    a = stats.trend_counts(counts, years, pop)
+    b = stats.trend_counts(counts, years, pop / 10_000)
+    assert (a.statistic, a.slope) == pytest.approx((b.statistic, b.slope))
+
+
+def test_trend_counts_constant_rate_is_no_change():
+    pop = np.array([50_000, 55_000, 60_000, 65_000, 70_000])
+    trend = stats.trend_counts(pop / 1000, range(2020, 2025), pop)
+    assert trend.statistic == pytest.approx(0, abs=1e-9)
+    assert trend.slope == pytest.approx(0, abs=1e-9)
+    assert trend.direction == stats.NO_CHANGE
+    rising = stats.trend_counts(pop / 1000, range(2020, 2025))  # as counts, they do rise
+    assert rising.slope > 0
+
+
+def test_trend_counts_edge_cases_never_raise():
+    years = range(2020, 2025)
+    assert stats.trend_counts([1, 2, 3, 4], years[:4]).direction == stats.NOT_ENOUGH_DATA
+    assert stats.trend_counts([1, 2, 3, 4, 5], years, [1, 1, 0, 1, 1]).points == 4
+    assert stats.trend_counts([1, 2, np.nan, 4, 5, 6], range(2019, 2025)).points == 5
+    none = stats.trend_counts([0] * 5, years, [1000] * 5)
+    assert (none.direction, none.statistic, none.p_value) == (stats.NO_CHANGE, 0, 1)
+    # Every count but the last zero: the slope runs off, the likelihood ratio stays finite.
+    sudden = stats.trend_counts([0, 0, 0, 0, 50], years)
+    assert math.isfinite(sudden.statistic)
+    assert sudden.direction == stats.INCREASING
+    with pytest.raises(ValueError, match="test"):
+        stats.trend_counts([1, 2, 3, 4, 5], years, test="score")
+
+
+def test_levels_and_suffixes():
+    assert stats.z_for(0.95) == pytest.approx(1.959964, abs=1e-6)
+    assert stats.z_for(0.998) == pytest.approx(3.090232, abs=1e-6)
+    assert [stats.level_suffix(x) for x in stats.LEVELS] == ["95", "99_8"]
+    with pytest.raises(ValueError):
+        stats.z_for(95)
