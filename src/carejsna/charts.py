@@ -7,6 +7,7 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
+from carejsna import stats
 from carejsna.catalogue import Indicator
 from carejsna.disclosure import FOOTNOTES, SUPPRESSED
 from carejsna.indicators import DECIMALS
@@ -55,7 +56,9 @@ def _hover(indicator: Indicator) -> str:
     return f"%{{customdata}}<extra>{indicator.unit_label}</extra>"
 
 
-def trend(figures: pd.DataFrame, indicator: Indicator, source_note: str) -> go.Figure:
+def trend(
+    figures: pd.DataFrame, indicator: Indicator, source_note: str, level: float = 0.95
+) -> go.Figure:
     """A line per area (or, for a distribution, per one of its four largest categories) over the
     years; suppressed years are gaps, never numbers."""
     fig = go.Figure()
@@ -72,7 +75,7 @@ def trend(figures: pd.DataFrame, indicator: Indicator, source_note: str) -> go.F
         shown = rows["value"].notna()
         hover = [
             f"{area}, year ending 31 March {y}: {label}"
-            for y, label in zip(rows["year"], _safe_labels(rows, indicator), strict=True)
+            for y, label in zip(rows["year"], _safe_labels(rows, indicator, level), strict=True)
         ]
         fig.add_trace(
             go.Scatter(
@@ -83,6 +86,7 @@ def trend(figures: pd.DataFrame, indicator: Indicator, source_note: str) -> go.F
                 customdata=hover,
                 hovertemplate=_hover(indicator),
                 connectgaps=False,
+                error_y=_whiskers(rows, level, colour),
                 line=dict(
                     color=colour,
                     width=2 if comparator else 3,
@@ -99,7 +103,9 @@ def trend(figures: pd.DataFrame, indicator: Indicator, source_note: str) -> go.F
     return _layout(fig, indicator, source_note, notes)
 
 
-def bars(figures: pd.DataFrame, indicator: Indicator, by: str, source_note: str) -> go.Figure:
+def bars(
+    figures: pd.DataFrame, indicator: Indicator, by: str, source_note: str, level: float = 0.95
+) -> go.Figure:
     """Horizontal bars, one per district or age band; a suppressed bar is labelled, not drawn."""
     rows = figures.iloc[::-1]  # plotly draws the first category at the bottom
     total = rows[by]
@@ -110,9 +116,10 @@ def bars(figures: pd.DataFrame, indicator: Indicator, by: str, source_note: str)
         for name, symbol in zip(total, rows["symbol"], strict=True)
     ]
     values = _safe_labels(rows, indicator)
+    described = _safe_labels(rows, indicator, level)
     whole = by != "category"  # districts and age bands end with the whole, drawn apart
     colours = [PALETTE[1] if whole and i == 0 else PALETTE[0] for i in range(len(rows))]
-    hover = [f"{name}: {value}" for name, value in zip(labels, values, strict=True)]
+    hover = [f"{name}: {value}" for name, value in zip(labels, described, strict=True)]
     fig = go.Figure(
         go.Bar(
             x=rows["value"],
@@ -122,6 +129,7 @@ def bars(figures: pd.DataFrame, indicator: Indicator, by: str, source_note: str)
             customdata=hover,
             hovertemplate=_hover(indicator),
             text=[v if pd.notna(x) else "" for x, v in zip(rows["value"], values, strict=True)],
+            error_x=_whiskers(rows, level, "#0B0C0C"),
             textposition="outside",
             cliponaxis=False,
         )
@@ -133,10 +141,37 @@ def bars(figures: pd.DataFrame, indicator: Indicator, by: str, source_note: str)
     return _layout(fig, indicator, source_note, notes)
 
 
-def _safe_labels(rows: pd.DataFrame, indicator: Indicator) -> list[str]:
-    """Hover and bar labels: a protected value's number, or its symbol; never a hidden count."""
+def _whiskers(rows: pd.DataFrame, level: float, colour: str) -> dict:
+    """Confidence limits as whiskers; none where the value is withheld."""
+    suffix = stats.level_suffix(level)
+    lower, upper = rows[f"lower_{suffix}"], rows[f"upper_{suffix}"]
+    return dict(
+        type="data",
+        symmetric=False,
+        array=(upper - rows["value"]).to_numpy(),
+        arrayminus=(rows["value"] - lower).to_numpy(),
+        color=colour,
+        thickness=1.2,
+        width=4,
+    )
+
+
+def _safe_labels(rows: pd.DataFrame, indicator: Indicator, level: float | None = None) -> list:
+    """Hover and bar labels: a protected value's number (with its confidence interval at
+    `level`), or its symbol; never a hidden count."""
     decimals = DECIMALS[indicator.unit]
-    return [
-        symbol or (f"{v:,.{decimals}f}" if pd.notna(v) else "x")
-        for v, symbol in zip(rows["value"], rows["symbol"], strict=True)
-    ]
+    labels = []
+    for row in rows.to_dict("records"):
+        if row["symbol"] or pd.isna(row["value"]):
+            labels.append(row["symbol"] or "x")
+            continue
+        label = f"{row['value']:,.{decimals}f}"
+        if level is not None:
+            suffix = stats.level_suffix(level)
+            low, high = row[f"lower_{suffix}"], row[f"upper_{suffix}"]
+            if pd.notna(low) and pd.notna(high):
+                label += f" ({level:.1%} CI {low:,.{decimals}f} to {high:,.{decimals}f})".replace(
+                    ".0% CI", "% CI"
+                )
+        labels.append(label)
+    return labels

@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--year", type=int, help="one year (ending 31 March); default every year")
     i.add_argument("--district", help="one district code; default every district")
     i.add_argument("--age-band", help="one age band, e.g. '10 to 15'; default all ages")
+    i.add_argument(
+        "--level", type=float, choices=(95, 99.8), default=95, help="confidence level (per cent)"
+    )
 
     args = parser.parse_args(argv)
     try:
@@ -85,7 +88,7 @@ def _indicator(args) -> int:
         figures = ind.figures(cells, indicator, selection, "district", context)
         if args.district:
             figures = figures[figures["area_code"] == args.district]
-        rows.append(ind.table(figures, indicator, context, thousands=False))
+        rows.append(ind.table(figures, indicator, context, False, args.level / 100))
     pd.concat(rows).to_csv(sys.stdout, index=False)
     return 0
 

@@ -93,6 +93,7 @@ def _blank(frame: pd.DataFrame, unit: str, hidden: set[tuple]) -> pd.DataFrame:
     out = frame.copy()
     withheld = pd.Series([key(r) in hidden for r in out.itertuples()], index=out.index, dtype=bool)
     columns = ["value", "numerator", "sum_squares"]
+    columns += [c for c in out if c.startswith(("lower_", "upper_"))]
     if unit in ("percent", "mean"):
         columns.append("denominator")
     out.loc[withheld, [c for c in columns if c in out]] = float("nan")

@@ -14,12 +14,19 @@ import streamlit as st
 from carejsna.indicators import Context, Selection
 
 # ?district=E07000174&district=E07000170&age_band=10+to+15&from=2019&to=2024
-DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO = "district", "age_band", "from", "to"
-KEYS = (DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO)
+DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO, LEVEL = "district", "age_band", "from", "to", "ci"
+KEYS = (DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO, LEVEL)
+LEVELS = {"95": "95%", "99.8": "99.8%"}
 
 
 def defaults(context: Context) -> dict:
-    return {DISTRICT: [], AGE_BAND: [], YEAR_FROM: context.years[0], YEAR_TO: context.years[-1]}
+    return {
+        DISTRICT: [],
+        AGE_BAND: [],
+        YEAR_FROM: context.years[0],
+        YEAR_TO: context.years[-1],
+        LEVEL: "95",
+    }
 
 
 def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, list[str]]:
@@ -30,6 +37,7 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
         AGE_BAND: (list(context.age_bands), "age band"),
         YEAR_FROM: ([str(y) for y in context.years], "year"),
         YEAR_TO: ([str(y) for y in context.years], "year"),
+        LEVEL: (list(LEVELS), "confidence level"),
     }
     for key, (options, what) in offered.items():
         given = params.get(key, [])
@@ -41,6 +49,8 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
             )
         if key in (DISTRICT, AGE_BAND):
             values[key] = good
+        elif key == LEVEL:
+            values[key] = good[0] if good else values[key]
         elif good:
             if len(good) > 1:
                 problems.append(
@@ -72,6 +82,7 @@ def selection(values: dict) -> Selection:
         int(values[YEAR_TO]),
         tuple(values[DISTRICT]),
         tuple(values[AGE_BAND]),
+        float(values[LEVEL]) / 100,
     )
 
 
@@ -118,5 +129,14 @@ def sidebar(context: Context) -> Selection:
         )
         st.selectbox("From year ending 31 March", years, key=YEAR_FROM, on_change=_changed)
         st.selectbox("To year ending 31 March", years, key=YEAR_TO, on_change=_changed)
+        st.radio(
+            "Confidence intervals",
+            list(LEVELS),
+            format_func=LEVELS.get,
+            horizontal=True,
+            key=LEVEL,
+            on_change=_changed,
+            help="95% is the usual choice; 99.8% (OHID's second level) for comparing many areas.",
+        )
     st.query_params.from_dict(to_url(state.filters, context))
     return selection(state.filters)

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from carejsna import db, disclosure
+from carejsna import db, disclosure, stats
 from carejsna.catalogue import Indicator
 from carejsna.returns.postcodes import OTHER, UNKNOWN
 
@@ -71,6 +71,7 @@ class Selection:
     year_to: int
     districts: tuple[str, ...] = ()
     age_bands: tuple[str, ...] = ()
+    level: float = 0.95  # the confidence level shown: 0.95 or 0.998
 
     def area(self, context: Context) -> tuple[str, str]:
         if not self.districts:
@@ -170,9 +171,21 @@ def all_figures(
         out = _values(out, indicator, context)
         columns = ["area_code", "area_name", "year", "age_band", *keys, "numerator", "denominator"]
         columns += ["value", "symbol", *(["sum_squares"] if "sum_squares" in out else [])]
-        frames[view] = out[columns].reset_index(drop=True)
+        frames[view] = _intervals(out[columns].reset_index(drop=True), indicator)
     groups = _groups(frames, selection, council[0], code)
     return disclosure.protect(frames, indicator.unit, groups)
+
+
+def _intervals(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    """95% and 99.8% confidence limits (OHID's methods: Wilson, exact Poisson or Byar, t)."""
+    limits = stats.limits(
+        indicator.unit,
+        frame["numerator"],
+        frame["denominator"],
+        frame.get("sum_squares"),
+    )
+    limits = limits.drop(columns=["value"]).where(frame["value"].notna())
+    return pd.concat([frame, limits], axis=1)
 
 
 def _groups(
@@ -274,10 +287,16 @@ def _values(out: pd.DataFrame, indicator: Indicator, context: Context) -> pd.Dat
 
 
 def table(
-    figures: pd.DataFrame, indicator: Indicator, context: Context, thousands: bool = True
+    figures: pd.DataFrame,
+    indicator: Indicator,
+    context: Context,
+    thousands: bool = True,
+    level: float = 0.95,
 ) -> pd.DataFrame:
-    """Protected figures as a reader (and, without thousands separators, a CSV) sees them."""
+    """Protected figures as a reader (and, without thousands separators, a CSV) sees them, with
+    the confidence limits at `level`."""
     decimals = DECIMALS[indicator.unit]
+    suffix = stats.level_suffix(level)
     out = pd.DataFrame(
         {
             "area_code": figures["area_code"],
@@ -291,6 +310,14 @@ def table(
             "value": [
                 disclosure.shown(v, s, decimals, thousands)
                 for v, s in zip(figures["value"], figures["symbol"], strict=True)
+            ],
+            f"lower_{suffix}": [
+                disclosure.shown(v, s, decimals + (indicator.unit == "count"), thousands)
+                for v, s in zip(figures[f"lower_{suffix}"], figures["symbol"], strict=True)
+            ],
+            f"upper_{suffix}": [
+                disclosure.shown(v, s, decimals + (indicator.unit == "count"), thousands)
+                for v, s in zip(figures[f"upper_{suffix}"], figures["symbol"], strict=True)
             ],
             "numerator": _shown(figures["numerator"], figures["symbol"], thousands),
             "denominator": _shown(figures["denominator"], figures["symbol"], thousands),

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from carejsna import catalogue, charts, db, disclosure, filters, overview
+from carejsna import catalogue, charts, db, disclosure, filters, overview, stats
 from carejsna import indicators as ind
 
 
@@ -100,6 +100,7 @@ def indicator(indicator_id: str, selection: ind.Selection) -> None:
         if chosen.get(name):
             st.info(f"The {name.replace('_', ' ')} filter does not apply here: {why}")
     raw = cells(item.id, selection.year_from, selection.year_to)
+    frames = ind.all_figures(raw, item, selection, data)
     views = ind.views(item)
     titles = [
         VIEW_TITLES[v].format(year=selection.year_to, breakdown=item.breakdown) for v in views
@@ -107,7 +108,7 @@ def indicator(indicator_id: str, selection: ind.Selection) -> None:
     tabs = st.tabs(titles)
     for tab, view in zip(tabs, views, strict=True):
         with tab:
-            _view(item, raw, selection, view, data)
+            _view(item, frames[view], selection, view, data)
     with st.expander(f"Definition and source: {item.short_title}"):
         st.markdown(
             f"- **Numerator:** {item.numerator}\n"
@@ -164,15 +165,16 @@ def summary_table(items: list, selection: ind.Selection) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _view(item, raw, selection, view, data) -> None:
-    figures = ind.figures(raw, item, selection, view, data)
-    table = ind.table(figures, item, data)
+def _view(item, figures, selection, view, data) -> None:
+    table = ind.table(figures, item, data, level=selection.level)
+    suffix = stats.level_suffix(selection.level)
+    label = filters.LEVELS[f"{selection.level * 100:g}"]
     shown = figures["value"].notna()
     if shown.any():
         if view == "trend":
-            fig = charts.trend(figures, item, data.source_note)
+            fig = charts.trend(figures, item, data.source_note, selection.level)
         else:
-            fig = charts.bars(figures, item, BARS_BY[view], data.source_note)
+            fig = charts.bars(figures, item, BARS_BY[view], data.source_note, selection.level)
         st.plotly_chart(
             fig, width="stretch", key=f"{item.id}-{view}", config=charts.CONFIG, theme=None
         )
@@ -180,12 +182,15 @@ def _view(item, raw, selection, view, data) -> None:
         symbols = set(figures["symbol"]) - {""}
         reason = EMPTY[symbols.pop()] if len(symbols) == 1 else EMPTY[disclosure.NOT_AVAILABLE]
         st.info(reason, icon=":material/info:")
-    columns = ["area_name", "year", "age_band", "category", "value", "numerator", "denominator"]
+    columns = ["area_name", "year", "age_band", "category", "value", f"lower_{suffix}"]
+    columns += [f"upper_{suffix}", "numerator", "denominator"]
     columns = [c for c in columns if c in table]
     if item.unit == "count":
         columns = columns[:-2]
+    names = {**COLUMN_NAMES, f"lower_{suffix}": f"Lower {label} CI"}
+    names[f"upper_{suffix}"] = f"Upper {label} CI"
     st.dataframe(
-        table[columns].rename(columns=COLUMN_NAMES),
+        table[columns].rename(columns=names),
         hide_index=True,
         height=min(36 * (len(table) + 1) + 3, 290),  # a short table in full, a long one scrolls
         key=f"{item.id}-{view}-table",
@@ -193,7 +198,7 @@ def _view(item, raw, selection, view, data) -> None:
     notes = [disclosure.FOOTNOTES[s] for s in sorted(set(figures["symbol"]) - {""})]
     if notes:
         st.caption(" · ".join(notes))
-    csv = ind.table(figures, item, data, thousands=False).to_csv(index=False).encode()
+    csv = ind.table(figures, item, data, False, selection.level).to_csv(index=False).encode()
     st.download_button(
         f"Download this table (CSV, {len(table)} rows, {len(csv) / 1024:.1f} KB)",
         csv,
