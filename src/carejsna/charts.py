@@ -15,6 +15,12 @@ from carejsna.indicators import DECIMALS
 # The Analysis Function's categorical palette (dark blue, turquoise, dark pink, orange).
 PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25")
 COMPARATOR = "#6B6B6B"
+ENGLAND = "#3D3D3D"
+# Compared with the comparator: a colour-blind-safe pair and a neutral, always with a text label.
+COMPARISON_COLOURS = {
+    "better": "#12436D", "higher": "#12436D", "similar": "#A0A4A8", "worse": "#F46A25",
+    "lower": "#F46A25",
+}  # fmt: skip
 FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#0B0C0C")
 CONFIG = {"displayModeBar": False, "responsive": True}  # the mode bar helps no reader here
 
@@ -57,7 +63,11 @@ def _hover(indicator: Indicator) -> str:
 
 
 def trend(
-    figures: pd.DataFrame, indicator: Indicator, source_note: str, level: float = 0.95
+    figures: pd.DataFrame,
+    indicator: Indicator,
+    source_note: str,
+    level: float = 0.95,
+    published: pd.DataFrame | None = None,
 ) -> go.Figure:
     """A line per area (or, for a distribution, per one of its four largest categories) over the
     years; suppressed years are gaps, never numbers."""
@@ -98,6 +108,25 @@ def trend(
         if (rows["symbol"] == SUPPRESSED).any():
             missing = ", ".join(str(y) for y in rows.loc[~shown, "year"])
             notes.append(f"{area}: suppressed in {missing} ({FOOTNOTES[SUPPRESSED]}).")
+    if published is not None and len(published):
+        fig.add_trace(
+            go.Scatter(
+                x=published["year"],
+                y=published["value"],
+                name="England (DfE, published)",
+                mode="markers+lines",
+                line=dict(color=ENGLAND, width=1.5, dash="dot"),
+                marker=dict(size=9, symbol="square-open", color=ENGLAND),
+                customdata=[
+                    f"England, year ending 31 March {y}: {v:,.{DECIMALS[indicator.unit]}f} "
+                    "(published by DfE; real official statistics)"
+                    for y, v in zip(published["year"], published["value"], strict=True)
+                ],
+                hovertemplate=_hover(indicator),
+            )
+        )
+    elif published is not None and indicator.unit != "count":
+        notes.append("No comparator: DfE publishes no England figure for this indicator.")
     fig.update_xaxes(title="Year ending 31 March", dtick=1, showgrid=False, linecolor="#B1B4B6")
     fig.update_yaxes(title=indicator.unit_label, rangemode="tozero", gridcolor="#E5E6E7")
     return _layout(fig, indicator, source_note, notes)
@@ -118,7 +147,17 @@ def bars(
     values = _safe_labels(rows, indicator)
     described = _safe_labels(rows, indicator, level)
     whole = by != "category"  # districts and age bands end with the whole, drawn apart
-    colours = [PALETTE[1] if whole and i == 0 else PALETTE[0] for i in range(len(rows))]
+    comparison = rows.get("comparison", pd.Series("", rows.index))
+    colours = [
+        PALETTE[1] if whole and i == 0 else COMPARISON_COLOURS.get(c, PALETTE[0])
+        for i, c in enumerate(comparison)
+    ]
+    labels = [
+        f"{label} [{c} vs {n}]" if c in COMPARISON_COLOURS else label
+        for label, c, n in zip(
+            labels, comparison, rows.get("comparator", pd.Series("", rows.index)), strict=True
+        )
+    ]
     hover = [f"{name}: {value}" for name, value in zip(labels, described, strict=True)]
     fig = go.Figure(
         go.Bar(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -30,6 +30,7 @@ class Context:
     years: tuple[int, ...]
     districts: pd.DataFrame  # district_code, district_name, is_council_district, sort_order
     age_bands: tuple[str, ...]
+    benchmarks: pd.DataFrame = field(default_factory=pd.DataFrame)  # published figures
 
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection, folder: Path | None = None) -> Context:
@@ -38,6 +39,8 @@ class Context:
         cursor = con.cursor()
         districts = cursor.execute("select * from districts order by sort_order").df()
         bands = cursor.execute("select age_band from age_bands order by sort_order").fetchall()
+        extracts = {name for (name,) in cursor.execute("show tables").fetchall()}
+        published = cursor.table("benchmarks").df() if "benchmarks" in extracts else None
         return cls(
             council_code=council["code"],
             council_name=council["name"],
@@ -47,7 +50,15 @@ class Context:
             years=tuple(meta["years"]),
             districts=districts,
             age_bands=tuple(b[0] for b in bands),
+            benchmarks=published if published is not None else pd.DataFrame(),
         )
+
+    def published(self, indicator_id: str, area_type: str = "country") -> pd.DataFrame:
+        """Published figures for an indicator (England's, unless another area type is asked)."""
+        if self.benchmarks.empty:
+            return pd.DataFrame({"year": pd.Series(dtype=int), "value": pd.Series(dtype=float)})
+        rows = self.benchmarks
+        return rows[(rows["indicator_id"] == indicator_id) & (rows["area_type"] == area_type)]
 
     @property
     def district_names(self) -> dict[str, str]:
@@ -173,7 +184,49 @@ def all_figures(
         columns += ["value", "symbol", *(["sum_squares"] if "sum_squares" in out else [])]
         frames[view] = _intervals(out[columns].reset_index(drop=True), indicator)
     groups = _groups(frames, selection, council[0], code)
-    return disclosure.protect(frames, indicator.unit, groups)
+    frames = disclosure.protect(frames, indicator.unit, groups)
+    return _compared(frames, indicator, selection, context, council)
+
+
+def _compared(frames, indicator, selection, context, council) -> dict[str, pd.DataFrame]:
+    """Each figure against its comparator, the public health way (its confidence interval
+    against the comparator's value): a district against the council, the council against
+    England's published figure. Adds comparator, comparator_value and comparison."""
+    england = context.published(indicator.id)
+    england = dict(zip(england["year"], england["value"], strict=True)) if len(england) else {}
+    suffix = stats.level_suffix(selection.level)
+    whole = frames["trend"][frames["trend"]["area_code"] == council[0]]
+    by_year = dict(zip(whole["year"], whole["value"], strict=True))
+    if "district" in frames:  # the council's latest figure, for the selected age bands
+        by_year[selection.year_to] = frames["district"]["value"].iloc[-1]
+    out = {}
+    for view, frame in frames.items():
+        frame = frame.copy()
+        names, values = [], []
+        for row in frame.itertuples():
+            counts = indicator.unit == "count"  # a part's count is smaller than the whole's
+            if counts or view == "category" or (view == "age_band" and row.age_band != ALL_AGES):
+                names.append("")
+                values.append(float("nan"))
+            elif row.area_code == council[0]:
+                names.append("England")
+                values.append(england.get(row.year, float("nan")))
+            else:
+                names.append(council[1])
+                values.append(by_year.get(row.year, float("nan")))
+        frame["comparator"] = names
+        frame["comparator_value"] = values
+        comparison = stats.compare(
+            frame[f"lower_{suffix}"], frame[f"upper_{suffix}"], frame["comparator_value"],
+            indicator.polarity,
+        )  # fmt: skip
+        missing = frame["comparator_value"].isna() & (frame["comparator"] != "")
+        frame["comparison"] = pd.Series(comparison, index=frame.index).where(
+            ~missing, "no comparator"
+        )
+        frame.loc[frame["comparator"] == "", "comparison"] = stats.NOT_COMPARED
+        out[view] = frame
+    return out
 
 
 def _intervals(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
@@ -321,12 +374,35 @@ def table(
             ],
             "numerator": _shown(figures["numerator"], figures["symbol"], thousands),
             "denominator": _shown(figures["denominator"], figures["symbol"], thousands),
+            "comparator": figures.get("comparator", ""),
+            "comparator_value": [
+                "" if pd.isna(v) else f"{v:.{decimals}f}"
+                for v in figures.get("comparator_value", pd.Series(float("nan"), figures.index))
+            ],
+            "comparison": figures.get("comparison", stats.NOT_COMPARED),
+            "compared": [
+                _compared_text(c, n)
+                for c, n in zip(
+                    figures.get("comparison", pd.Series(stats.NOT_COMPARED, figures.index)),
+                    figures.get("comparator", pd.Series("", figures.index)),
+                    strict=True,
+                )
+            ],  # fmt: skip
             "source": context.source_note,
         }
     )
     if indicator.unit == "count":
         out["denominator"] = ""
     return out
+
+
+def _compared_text(comparison: str, comparator: str) -> str:
+    """'Higher than England', 'Similar to Nottinghamshire', 'No comparator', 'Not compared'."""
+    if comparison in ("better", "worse", "higher", "lower"):
+        return f"{comparison.capitalize()} than {comparator}"
+    if comparison == stats.SIMILAR:
+        return f"Similar to {comparator}"
+    return comparison.capitalize()
 
 
 def _shown(values: pd.Series, symbols: pd.Series, thousands: bool) -> list[str]:

@@ -70,6 +70,7 @@ COLUMN_NAMES = {
     "year": "Year ending 31 March",
     "age_band": "Age band",
     "category": "Category",
+    "compared": "Compared with",
     "value": "Value",
     "numerator": "Numerator",
     "denominator": "Denominator",
@@ -172,7 +173,9 @@ def _view(item, figures, selection, view, data) -> None:
     shown = figures["value"].notna()
     if shown.any():
         if view == "trend":
-            fig = charts.trend(figures, item, data.source_note, selection.level)
+            published = data.published(item.id)
+            published = published[published["year"].between(selection.year_from, selection.year_to)]
+            fig = charts.trend(figures, item, data.source_note, selection.level, published)
         else:
             fig = charts.bars(figures, item, BARS_BY[view], data.source_note, selection.level)
         st.plotly_chart(
@@ -183,7 +186,7 @@ def _view(item, figures, selection, view, data) -> None:
         reason = EMPTY[symbols.pop()] if len(symbols) == 1 else EMPTY[disclosure.NOT_AVAILABLE]
         st.info(reason, icon=":material/info:")
     columns = ["area_name", "year", "age_band", "category", "value", f"lower_{suffix}"]
-    columns += [f"upper_{suffix}", "numerator", "denominator"]
+    columns += [f"upper_{suffix}", "compared", "numerator", "denominator"]
     columns = [c for c in columns if c in table]
     if item.unit == "count":
         columns = columns[:-2]

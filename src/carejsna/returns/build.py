@@ -17,7 +17,7 @@ import pandas as pd
 
 from carejsna import __version__
 from carejsna.catalogue import catalogue
-from carejsna.returns import postcodes
+from carejsna.returns import benchmarks, postcodes
 from carejsna.returns.read import (
     FILE_NOT_LOADED,
     NOT_SUPPLIED,
@@ -130,6 +130,7 @@ def build(returns_dir: Path, out_dir: Path) -> BuildResult:
             frame.insert(0, "year", year)
             frames[spec.extract].append(frame)
     targets = _targets(returns_dir, result)
+    comparators = _benchmarks(returns_dir, result)
     if result.failed:
         return result
 
@@ -138,8 +139,23 @@ def build(returns_dir: Path, out_dir: Path) -> BuildResult:
     result.problems.extend(_cross_checks(tables))
     extracts = _extracts(tables, council, result)
     extracts["targets"] = targets
+    extracts["benchmarks"] = comparators
     _write(extracts, council, result, out_dir)
     return result
+
+
+def _benchmarks(returns_dir: Path, result: BuildResult) -> pd.DataFrame:
+    """Published figures to compare with: England's, shipped, and any CSVs the council adds in
+    RETURNS_DIR/benchmarks/ (docs/benchmarks.md)."""
+    folder = returns_dir / "benchmarks"
+    added = sorted(folder.glob("*.csv"), key=lambda p: p.name) if folder.is_dir() else []
+    try:
+        frame, problems = benchmarks.load([benchmarks.SHIPPED, *added])
+    except FileProblem as error:
+        result.problems.append(error.problem)
+        return pd.DataFrame()
+    result.problems.extend(problems)
+    return frame
 
 
 def _targets(returns_dir: Path, result: BuildResult) -> pd.DataFrame:

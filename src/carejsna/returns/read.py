@@ -57,7 +57,7 @@ def read_file(path: Path, spec: FileSpec, year: int | None) -> tuple[pd.DataFram
 
     try:
         raw = pd.read_csv(
-            path, dtype=str, keep_default_na=False, skip_blank_lines=True, encoding="utf-8-sig"
+            path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig"
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise FileProblem(
@@ -79,7 +79,9 @@ def read_file(path: Path, spec: FileSpec, year: int | None) -> tuple[pd.DataFram
     problems = [
         problem(None, name, "", "optional column missing: read as blank", NOTED) for name in missing
     ]
-    rows = pd.Series(range(2, len(raw) + 2), index=raw.index)
+    rows = pd.Series(range(2, len(raw) + 2), index=raw.index)  # kept through blank lines
+    blank_rows = (raw.apply(lambda c: c.str.strip()) == "").all(axis=1)
+    raw, rows = raw[~blank_rows], rows[~blank_rows]
     out = pd.DataFrame(index=raw.index)
     drop = pd.Series(False, index=raw.index)
     codes = valid_codes()
