@@ -55,3 +55,25 @@ def test_bad_arguments_say_what_is_wrong(capsys, fixture_data):
 def test_list_prints_the_catalogue(capsys):
     code, out, _ = run(capsys, "indicator", "--list")
     assert code == 0 and "cla_rate_per_10k\tRate of children in care per 10,000 children" in out
+
+
+def test_intervals_and_comparators_are_printed(capsys):
+    code, out, _ = run(capsys, "indicator", "cla_rate_per_10k", "--year", "2024")
+    table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False).set_index("area_name")
+    council = table.loc["Nottinghamshire"]
+    # England's published 2024 rate (src/carejsna/benchmarks/england.csv) is the comparator.
+    assert council["comparator"] == "England" and council["comparator_value"] == "70.0"
+    low, high = float(council["lower_95"]), float(council["upper_95"])
+    assert low < float(council["value"]) < high
+    expected = "similar" if low <= 70 <= high else ("higher" if low > 70 else "lower")
+    assert council["comparison"] == expected
+    mansfield = table.loc["Mansfield"]
+    assert mansfield["comparator"] == "Nottinghamshire"
+    assert mansfield["comparison"] == (
+        "higher"
+        if float(mansfield["lower_95"]) > float(council["value"])
+        else mansfield["comparison"]
+    )
+    code, out, _ = run(capsys, "indicator", "cla_rate_per_10k", "--year", "2024", "--level", "99.8")
+    wider = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False).set_index("area_name")
+    assert float(wider.loc["Nottinghamshire", "lower_99_8"]) < low

@@ -444,3 +444,26 @@ def test_levels_and_suffixes():
     assert [stats.level_suffix(x) for x in stats.LEVELS] == ["95", "99_8"]
     with pytest.raises(ValueError):
         stats.z_for(95)
+
+
+def test_recent_trend_is_only_called_significant_when_it_is():
+    import pandas as pd
+
+    from carejsna import catalogue
+    from carejsna import indicators as ind
+
+    years = pd.Series([2020, 2021, 2022, 2023, 2024])
+    flat = pd.DataFrame(
+        {"area_name": "A", "year": years, "numerator": [50.0, 52, 49, 51, 50],
+         "denominator": [100.0] * 5, "symbol": ""}
+    )  # fmt: skip
+    rising = flat.assign(numerator=[20.0, 35, 50, 65, 80])
+    indicator = catalogue.get("pct_health_assessment")
+    assert "no statistically significant change" in ind.trend_sentence(
+        ind.recent_trend(flat, indicator), years
+    )
+    assert "increasing, statistically significant" in ind.trend_sentence(
+        ind.recent_trend(rising, indicator), years
+    )
+    withheld = rising.assign(symbol=["", "", "c", "", ""])
+    assert "not tested" in ind.trend_sentence(ind.recent_trend(withheld, indicator), years)

@@ -411,3 +411,33 @@ def _shown(values: pd.Series, symbols: pd.Series, thousands: bool) -> list[str]:
         disclosure.shown(v, s if pd.isna(v) else "", 0, thousands)
         for v, s in zip(values, symbols, strict=True)
     ]
+
+
+def recent_trend(trend: pd.DataFrame, indicator: Indicator) -> stats.Trend:
+    """The selection's recent trend, as Fingertips judges it: its last five yearly points, a
+    chi-square test for linear trend for proportions, a Poisson test for rates and counts.
+    Not tested where a point is withheld (the test must not rest on hidden counts) or for means.
+    """
+    own = trend[trend["area_name"] == trend["area_name"].iloc[0]].sort_values("year").tail(5)
+    if indicator.unit == "mean" or indicator.breakdown:
+        return stats.Trend("not tested for this kind of indicator")
+    if len(own) < 5 or own["numerator"].isna().any() or (own["symbol"] != "").any():
+        return stats.Trend(stats.NOT_ENOUGH_DATA, points=int(own["numerator"].notna().sum()))
+    if indicator.unit == "percent":
+        return stats.trend_proportions(own["numerator"], own["denominator"], own["year"])
+    exposures = own["denominator"] if indicator.unit == "rate_per_10k" else None
+    return stats.trend_counts(own["numerator"], own["year"], exposures)
+
+
+def trend_sentence(result: stats.Trend, years: pd.Series) -> str:
+    """'Recent trend (2020 to 2024): increasing (p = 0.012).' Never significant unless it is."""
+    span = f"{int(years.max()) - 4} to {int(years.max())}" if len(years) else ""
+    if result.direction in (stats.INCREASING, stats.DECREASING):
+        p = "p < 0.001" if result.p_value < 0.001 else f"p = {result.p_value:.3f}"
+        significant = f"statistically significant ({p})"
+        return f"Recent trend ({span}): {result.direction}, {significant}."
+    if result.direction == stats.NO_CHANGE:
+        return f"Recent trend ({span}): no statistically significant change."
+    if result.direction == stats.NOT_ENOUGH_DATA:
+        return "Recent trend: not tested (it needs five years, none of them suppressed)."
+    return f"Recent trend: {result.direction}."

@@ -181,6 +181,8 @@ def _view(item, figures, selection, view, data) -> None:
         st.plotly_chart(
             fig, width="stretch", key=f"{item.id}-{view}", config=charts.CONFIG, theme=None
         )
+        if view == "trend":
+            st.caption(ind.trend_sentence(ind.recent_trend(figures, item), figures["year"]))
     else:
         symbols = set(figures["symbol"]) - {""}
         reason = EMPTY[symbols.pop()] if len(symbols) == 1 else EMPTY[disclosure.NOT_AVAILABLE]
@@ -246,7 +248,9 @@ def headlines(selection: ind.Selection) -> None:
     columns = st.columns(4)
     for i, indicator_id in enumerate(HEADLINES):
         item = catalogue.get(indicator_id)
-        tile = overview.tile(trend(indicator_id, selection), item)
+        figures = trend(indicator_id, selection)
+        tile = overview.tile(figures, item)
+        verdict = ind.trend_sentence(ind.recent_trend(figures, item), figures["year"])
         delta, colour = None, "off"
         if tile.direction in ("up", "down"):
             judged = f" ({tile.judgement})" if tile.judgement in ("better", "worse") else ""
@@ -262,7 +266,8 @@ def headlines(selection: ind.Selection) -> None:
                 tile.value_text.replace(" per 10,000", ""),
                 delta=delta,
                 delta_color=colour,
-                help=item.definition,
+                help=f"{item.definition} {verdict} The change on the year before is not a "
+                "test of significance.",
                 border=True,
             )
 
@@ -280,8 +285,10 @@ def sentences(selection: ind.Selection) -> None:
             ranked = catalogue.get(ranked_id)
             raw = cells(ranked.id, selection.year_from, selection.year_to)
             districts = ind.figures(raw, ranked, selection, "district", data)
-        text = overview.sentence(trend(indicator_id, selection), item, area, districts, ranked_on)
-        lines.append(f"- **{THEMES[item.theme]}.** {text}")
+        figures = trend(indicator_id, selection)
+        text = overview.sentence(figures, item, area, districts, ranked_on)
+        verdict = ind.trend_sentence(ind.recent_trend(figures, item), figures["year"])
+        lines.append(f"- **{THEMES[item.theme]}.** {text} {verdict}")
     st.markdown("\n".join(lines))
 
 
