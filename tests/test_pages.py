@@ -151,3 +151,22 @@ def test_scorecard_status_follows_the_targets(capsys):
         shown = re.sub(r"[^0-9.]", "", row.Value.split(" per ")[0])  # "68.0 per 10,000"
         assert shown == (value if value not in "cxz" else "")
         assert "Example target" in row.Note
+
+
+@pytest.mark.parametrize(
+    "page", [p for p in PAGES if p.startswith("pages/") and "catalogue" not in p]
+)
+def test_page_shows_intervals_and_comparators(page):
+    at = open_page(page, district=MANSFIELD, ci="99.8")
+    tables = [t.value for t in at.dataframe]
+    assert any("Lower 99.8% CI" in t and "Upper 99.8% CI" in t for t in tables)
+    compared = [v for t in tables if "Compared with" in t for v in t["Compared with"]]
+    assert any(v.endswith("than Nottinghamshire") or v.startswith("Similar to") for v in compared)
+    assert any("Recent trend" in c.value for c in at.caption)
+
+
+def test_rounding_shows_counts_to_the_nearest_5():
+    at = open_page("pages/1_Children_in_care.py", round="5")
+    counts = pd.to_numeric(at.dataframe[0].value["Value"].str.replace(",", ""), errors="coerce")
+    assert (counts.dropna() % 5 == 0).all() and counts.notna().any()
+    assert at.toggle(key="round").value is True

@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument(
         "--level", type=float, choices=(95, 99.8), default=95, help="confidence level (per cent)"
     )
+    i.add_argument("--round", action="store_true", help="counts to the nearest 5 (publication)")
 
     args = parser.parse_args(argv)
     try:
@@ -83,7 +84,7 @@ def _indicator(args) -> int:
     bands = (args.age_band,) if args.age_band else ()
     rows = []
     for year in chosen:
-        selection = ind.Selection(year, year, age_bands=bands)
+        selection = ind.Selection(year, year, age_bands=bands, rounded=args.round)
         cells = ind.cells(con, indicator, selection)
         figures = ind.figures(cells, indicator, selection, "district", context)
         if args.district:

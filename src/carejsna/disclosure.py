@@ -5,14 +5,17 @@ from __future__ import annotations
 import pandas as pd
 
 THRESHOLD = 4  # counts of children from 1 to THRESHOLD are never shown
+DENOMINATOR_THRESHOLD = 10  # a percentage or mean of fewer children than this is not shown
+ROUND_TO = 5  # the publication option: counts to the nearest 5
 
 SUPPRESSED = "c"
 NOT_AVAILABLE = "x"
 NOT_APPLICABLE = "z"
 LOW = "low"
 FOOTNOTES = {
-    SUPPRESSED: "c = suppressed: fewer than 5 children, computed from such a count, or withheld "
-    "so that a suppressed figure cannot be worked out from the others",
+    SUPPRESSED: "c = suppressed: fewer than 5 children (a percentage or average of fewer than "
+    "10), computed from such a count, or withheld so that a suppressed figure cannot be worked "
+    "out from the others",
     NOT_AVAILABLE: "x = not available: no data for this year or area",
     NOT_APPLICABLE: "z = not applicable: no denominator for this area "
     "(e.g. no resident population for an Unknown district)",
@@ -50,6 +53,9 @@ def protect(
     """
     counts = _counts(frames, unit)
     hidden = {k for k, c in counts.items() if any(1 <= v <= threshold for v in c.values())}
+    if unit in ("percent", "mean"):  # too few children for a share or an average to mean much
+        small = {k for k, c in counts.items() if 1 <= c["denominator"] < DENOMINATOR_THRESHOLD}
+        hidden |= small
     changed = True
     while changed:
         changed = False
@@ -98,6 +104,21 @@ def _blank(frame: pd.DataFrame, unit: str, hidden: set[tuple]) -> pd.DataFrame:
         columns.append("denominator")
     out.loc[withheld, [c for c in columns if c in out]] = float("nan")
     out.loc[withheld, "symbol"] = SUPPRESSED
+    return out
+
+
+def rounded(frames: dict[str, pd.DataFrame], unit: str) -> dict[str, pd.DataFrame]:
+    """Counts of children to the nearest ROUND_TO, for publication; rates, percentages and
+    means stay as computed from the unrounded counts, as DfE does."""
+    out = {}
+    for view, frame in frames.items():
+        frame = frame.copy()
+        columns = [c for c in CHILD_COUNTS[unit] if c != "complement"]
+        if unit == "count":
+            columns += ["value"] + [c for c in frame if c.startswith(("lower_", "upper_"))]
+        for column in columns:
+            frame[column] = (frame[column] / ROUND_TO).round() * ROUND_TO
+        out[view] = frame
     return out
 
 

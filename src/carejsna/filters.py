@@ -15,7 +15,8 @@ from carejsna.indicators import Context, Selection
 
 # ?district=E07000174&district=E07000170&age_band=10+to+15&from=2019&to=2024
 DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO, LEVEL = "district", "age_band", "from", "to", "ci"
-KEYS = (DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO, LEVEL)
+ROUNDED = "round"
+KEYS = (DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO, LEVEL, ROUNDED)
 LEVELS = {"95": "95%", "99.8": "99.8%"}
 
 
@@ -26,6 +27,7 @@ def defaults(context: Context) -> dict:
         YEAR_FROM: context.years[0],
         YEAR_TO: context.years[-1],
         LEVEL: "95",
+        ROUNDED: False,
     }
 
 
@@ -38,6 +40,7 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
         YEAR_FROM: ([str(y) for y in context.years], "year"),
         YEAR_TO: ([str(y) for y in context.years], "year"),
         LEVEL: (list(LEVELS), "confidence level"),
+        ROUNDED: (["5"], "rounding (only round=5)"),
     }
     for key, (options, what) in offered.items():
         given = params.get(key, [])
@@ -51,6 +54,8 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
             values[key] = good
         elif key == LEVEL:
             values[key] = good[0] if good else values[key]
+        elif key == ROUNDED:
+            values[key] = bool(good)
         elif good:
             if len(good) > 1:
                 problems.append(
@@ -69,11 +74,14 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
 def to_url(values: dict, context: Context) -> dict[str, list[str]]:
     """URL parameters for the values that differ from the defaults (so a plain link stays plain)."""
     base = defaults(context)
-    return {
+    url = {
         key: [str(v) for v in value] if isinstance(value, list) else [str(value)]
         for key, value in values.items()
         if value != base[key]
     }
+    if values.get(ROUNDED):
+        url[ROUNDED] = ["5"]
+    return url
 
 
 def selection(values: dict) -> Selection:
@@ -83,6 +91,7 @@ def selection(values: dict) -> Selection:
         tuple(values[DISTRICT]),
         tuple(values[AGE_BAND]),
         float(values[LEVEL]) / 100,
+        bool(values[ROUNDED]),
     )
 
 
@@ -137,6 +146,13 @@ def sidebar(context: Context) -> Selection:
             key=LEVEL,
             on_change=_changed,
             help="95% is the usual choice; 99.8% (OHID's second level) for comparing many areas.",
+        )
+        st.toggle(
+            "Round counts to the nearest 5",
+            key=ROUNDED,
+            on_change=_changed,
+            help="For publication: counts of children shown to the nearest 5; rates and "
+            "percentages stay as computed from the exact counts.",
         )
     st.query_params.from_dict(to_url(state.filters, context))
     return selection(state.filters)

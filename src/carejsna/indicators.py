@@ -83,6 +83,7 @@ class Selection:
     districts: tuple[str, ...] = ()
     age_bands: tuple[str, ...] = ()
     level: float = 0.95  # the confidence level shown: 0.95 or 0.998
+    rounded: bool = False  # counts to the nearest 5, for publication
 
     def area(self, context: Context) -> tuple[str, str]:
         if not self.districts:
@@ -185,6 +186,8 @@ def all_figures(
         frames[view] = _intervals(out[columns].reset_index(drop=True), indicator)
     groups = _groups(frames, selection, council[0], code)
     frames = disclosure.protect(frames, indicator.unit, groups)
+    if selection.rounded:
+        frames = disclosure.rounded(frames, indicator.unit)
     return _compared(frames, indicator, selection, context, council)
 
 
