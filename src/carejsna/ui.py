@@ -173,8 +173,11 @@ def _view(item, figures, selection, view, data) -> None:
     shown = figures["value"].notna()
     if shown.any():
         if view == "trend":
-            published = data.published(item.id)
-            published = published[published["year"].between(selection.year_from, selection.year_to)]
+            published = None  # England's count is no yardstick for a council's
+            if item.unit != "count":
+                published = data.published(item.id)
+                span = published["year"].between(selection.year_from, selection.year_to)
+                published = published[span]
             fig = charts.trend(figures, item, data.source_note, selection.level, published)
         else:
             fig = charts.bars(figures, item, BARS_BY[view], data.source_note, selection.level)
