@@ -30,6 +30,7 @@ RETURNS = {
             "D4,2,01/02/2020,MWBC,D123456789012,,",  # starts, then moves placement
             "E5,1,01/03/2008,WBRI,E123456789012,,",  # two spells in the year
             "F6,2,01/06/2023,WBRI,F123456789012,,",  # home postcode not in the ONS data
+            "G7,1,15/09/2005,WBRI,G123456789012,,",  # turned 18 during the year, and left
         ],
         "episodes.csv": [
             EPISODES,
@@ -41,6 +42,7 @@ RETURNS = {
             f"E5,01/05/2023,S,V2,N5,U6,PR1,01/07/2023,E4A,,{MANSFIELD_POST},{MANSFIELD_POST},",
             f"E5,01/10/2023,S,V2,N5,K2,PR4,01/02/2024,E13,,{MANSFIELD_POST},{DERBY_POST},7654321",
             "F6,01/07/2023,S,L2,N1,U6,PR1,,,,ZZ9 9ZZ,,",
+            f"G7,01/03/2021,S,C2,N1,U4,PR1,15/09/2023,E17,,{MANSFIELD_POST},{MANSFIELD_POST},",
         ],
     },
 }

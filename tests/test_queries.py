@@ -41,10 +41,11 @@ def test_started_counts_each_child_once(con):
 
 
 def test_ceased_counts_each_child_once_and_not_x1(con):
-    # B2 ceased on 31 March; E5 ceased twice (once counted); D4's X1 is not a ceasing.
+    # B2 ceased on 31 March; E5 ceased twice (once counted); D4's X1 is not a ceasing; G7 left
+    # at 18 (E17) on 15/09/2023, and is 18 at 31 March: "16 and over".
     assert {k: n for k, (n, _) in cells(con, "cla_ceased").items()} == {
         (MANSFIELD, "10 to 15"): 1,
-        (MANSFIELD, "16 and over"): 1,
+        (MANSFIELD, "16 and over"): 2,
     }
 
 

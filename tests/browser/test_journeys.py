@@ -128,8 +128,22 @@ def test_filters_survive_a_page_switch(page: Page):
         CHILDREN_IN_CARE,
         # a district chosen: legends, a comparator line, suppression notes and "c" cells
         f"{CHILDREN_IN_CARE}?district={RUSHCLIFFE}&age_band=Under+1",
+        "/Placement_stability",
+        "/Health_and_wellbeing",
+        "/Education",
+        "/Care_leavers",
+        "/Indicator_catalogue",
     ],
-    ids=["overview", "children_in_care", "children_in_care_suppressed"],
+    ids=[
+        "overview",
+        "children_in_care",
+        "children_in_care_suppressed",
+        "placement_stability",
+        "health",
+        "education",
+        "care_leavers",
+        "catalogue",
+    ],
 )
 def test_pages_have_no_serious_accessibility_violations(page: Page, path: str):
     open_page(page, path)
