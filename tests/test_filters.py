@@ -19,9 +19,8 @@ def test_valid_url_values_apply(context):
         {"district": [MANSFIELD, ASHFIELD], "age_band": ["1 to 4"], "from": ["2024"]}, context
     )
     assert problems == []
-    assert filters.selection(values) == ind.Selection(
-        2024, 2024, (MANSFIELD, ASHFIELD), ("1 to 4",)
-    )
+    expected = ind.Selection(2024, 2024, (MANSFIELD, ASHFIELD), ("1 to 4",), comparator="E92000001")
+    assert filters.selection(values) == expected  # England, shipped, is the default comparator
 
 
 def test_invalid_url_values_are_ignored_with_a_notice(context):

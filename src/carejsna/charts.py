@@ -68,6 +68,7 @@ def trend(
     source_note: str,
     level: float = 0.95,
     published: pd.DataFrame | None = None,
+    published_name: str = "England",
 ) -> go.Figure:
     """A line per area (or, for a distribution, per one of its four largest categories) over the
     years; suppressed years are gaps, never numbers."""
@@ -113,20 +114,20 @@ def trend(
             go.Scatter(
                 x=published["year"],
                 y=published["value"],
-                name="England (DfE, published)",
+                name=f"{published_name} (published)",
                 mode="markers+lines",
                 line=dict(color=ENGLAND, width=1.5, dash="dot"),
                 marker=dict(size=9, symbol="square-open", color=ENGLAND),
                 customdata=[
-                    f"England, year ending 31 March {y}: {v:,.{DECIMALS[indicator.unit]}f} "
-                    "(published by DfE; real official statistics)"
+                    f"{published_name}, year ending 31 March {y}: "
+                    f"{v:,.{DECIMALS[indicator.unit]}f} (published; real official statistics)"
                     for y, v in zip(published["year"], published["value"], strict=True)
                 ],
                 hovertemplate=_hover(indicator),
             )
         )
     elif published is not None and indicator.unit != "count":
-        notes.append("No comparator: DfE publishes no England figure for this indicator.")
+        notes.append(f"No comparator: no published {published_name} figure for these years.")
     fig.update_xaxes(title="Year ending 31 March", dtick=1, showgrid=False, linecolor="#B1B4B6")
     fig.update_yaxes(title=indicator.unit_label, rangemode="tozero", gridcolor="#E5E6E7")
     return _layout(fig, indicator, source_note, notes)

@@ -15,8 +15,8 @@ from carejsna.indicators import Context, Selection
 
 # ?district=E07000174&district=E07000170&age_band=10+to+15&from=2019&to=2024
 DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO, LEVEL = "district", "age_band", "from", "to", "ci"
-ROUNDED = "round"
-KEYS = (DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO, LEVEL, ROUNDED)
+ROUNDED, COMPARATOR = "round", "compare"
+KEYS = (DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO, LEVEL, ROUNDED, COMPARATOR)
 LEVELS = {"95": "95%", "99.8": "99.8%"}
 
 
@@ -28,6 +28,7 @@ def defaults(context: Context) -> dict:
         YEAR_TO: context.years[-1],
         LEVEL: "95",
         ROUNDED: False,
+        COMPARATOR: next(iter(context.comparators), ""),
     }
 
 
@@ -41,6 +42,7 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
         YEAR_TO: ([str(y) for y in context.years], "year"),
         LEVEL: (list(LEVELS), "confidence level"),
         ROUNDED: (["5"], "rounding (only round=5)"),
+        COMPARATOR: (list(context.comparators), "comparator area code"),
     }
     for key, (options, what) in offered.items():
         given = params.get(key, [])
@@ -56,6 +58,8 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
             values[key] = good[0] if good else values[key]
         elif key == ROUNDED:
             values[key] = bool(good)
+        elif key == COMPARATOR:
+            values[key] = good[0] if good else values[key]
         elif good:
             if len(good) > 1:
                 problems.append(
@@ -92,6 +96,7 @@ def selection(values: dict) -> Selection:
         tuple(values[AGE_BAND]),
         float(values[LEVEL]) / 100,
         bool(values[ROUNDED]),
+        values[COMPARATOR],
     )
 
 
@@ -147,6 +152,16 @@ def sidebar(context: Context) -> Selection:
             on_change=_changed,
             help="95% is the usual choice; 99.8% (OHID's second level) for comparing many areas.",
         )
+        if context.comparators:
+            st.selectbox(
+                "Compare the council with",
+                list(context.comparators),
+                format_func=context.comparators.get,
+                key=COMPARATOR,
+                on_change=_changed,
+                help="Published figures (real official statistics). Districts are always "
+                "compared with the council itself.",
+            )
         st.toggle(
             "Round counts to the nearest 5",
             key=ROUNDED,

@@ -53,12 +53,26 @@ class Context:
             benchmarks=published if published is not None else pd.DataFrame(),
         )
 
-    def published(self, indicator_id: str, area_type: str = "country") -> pd.DataFrame:
-        """Published figures for an indicator (England's, unless another area type is asked)."""
+    def published(self, indicator_id: str, area_code: str = "") -> pd.DataFrame:
+        """Published figures for an indicator, for a comparator area (the first one, England
+        as shipped, unless another is named)."""
+        area_code = area_code or next(iter(self.comparators), "")
         if self.benchmarks.empty:
             return pd.DataFrame({"year": pd.Series(dtype=int), "value": pd.Series(dtype=float)})
         rows = self.benchmarks
-        return rows[(rows["indicator_id"] == indicator_id) & (rows["area_type"] == area_type)]
+        return rows[(rows["indicator_id"] == indicator_id) & (rows["area_code"] == area_code)]
+
+    @property
+    def comparators(self) -> dict[str, str]:
+        """Areas with published figures to compare the council with: England first, then any
+        region, statistical neighbours or other area the council added."""
+        if self.benchmarks.empty:
+            return {}
+        order = {"country": 0, "region": 1, "statistical_neighbours": 2, "local_authority": 3}
+        areas = self.benchmarks.drop_duplicates("area_code")
+        areas = areas.assign(rank=areas["area_type"].map(order).fillna(9))
+        areas = areas.sort_values(["rank", "area_name"])
+        return dict(zip(areas["area_code"], areas["area_name"], strict=True))
 
     @property
     def district_names(self) -> dict[str, str]:
@@ -84,6 +98,7 @@ class Selection:
     age_bands: tuple[str, ...] = ()
     level: float = 0.95  # the confidence level shown: 0.95 or 0.998
     rounded: bool = False  # counts to the nearest 5, for publication
+    comparator: str = ""  # the published area the council is compared with ("" = England)
 
     def area(self, context: Context) -> tuple[str, str]:
         if not self.districts:
@@ -194,8 +209,11 @@ def all_figures(
 def _compared(frames, indicator, selection, context, council) -> dict[str, pd.DataFrame]:
     """Each figure against its comparator, the public health way (its confidence interval
     against the comparator's value): a district against the council, the council against
-    England's published figure. Adds comparator, comparator_value and comparison."""
-    england = context.published(indicator.id)
+    chosen published figure (England's unless another is chosen). Adds comparator,
+    comparator_value and comparison."""
+    area = selection.comparator or next(iter(context.comparators), "")
+    area_name = context.comparators.get(area, "England")
+    england = context.published(indicator.id, area)
     england = dict(zip(england["year"], england["value"], strict=True)) if len(england) else {}
     suffix = stats.level_suffix(selection.level)
     whole = frames["trend"][frames["trend"]["area_code"] == council[0]]
@@ -212,7 +230,7 @@ def _compared(frames, indicator, selection, context, council) -> dict[str, pd.Da
                 names.append("")
                 values.append(float("nan"))
             elif row.area_code == council[0]:
-                names.append("England")
+                names.append(area_name)
                 values.append(england.get(row.year, float("nan")))
             else:
                 names.append(council[1])

@@ -175,10 +175,13 @@ def _view(item, figures, selection, view, data) -> None:
         if view == "trend":
             published = None  # England's count is no yardstick for a council's
             if item.unit != "count":
-                published = data.published(item.id)
+                published = data.published(item.id, selection.comparator)
                 span = published["year"].between(selection.year_from, selection.year_to)
                 published = published[span]
-            fig = charts.trend(figures, item, data.source_note, selection.level, published)
+            name = data.comparators.get(selection.comparator or next(iter(data.comparators), ""))
+            fig = charts.trend(
+                figures, item, data.source_note, selection.level, published, name or "England"
+            )
         else:
             fig = charts.bars(figures, item, BARS_BY[view], data.source_note, selection.level)
         st.plotly_chart(
