@@ -37,6 +37,8 @@ def con(tmp_path_factory):
 
 
 def run(con, name, year=2024, **params):
+    if name in CARE_LEAVERS:  # one query serves every care leaver share, named by its measure
+        name, params = "care_leaver_share", {**params, "measure": name.removeprefix("pct_")}
     return db.run(con, name, year_from=year, year_to=year, **params)
 
 
@@ -290,19 +292,19 @@ def test_breakdown_categories_add_up_to_the_denominator(con, name, ages):
 
 # The contract ---------------------------------------------------------------------------------
 
-ALL = HEALTH + EDUCATION + CARE_LEAVERS + BREAKDOWNS
+ALL = [*HEALTH, *EDUCATION, "care_leaver_share", *BREAKDOWNS]
 
 
 @pytest.mark.parametrize("name", ALL)
 def test_query_keeps_the_contract(con, name):
     query = db.query(name)  # raises if declared and used parameters differ
-    leavers = name in CARE_LEAVERS + BREAKDOWNS
-    expected = (
-        ("max_age", "min_age", "year_from", "year_to") if leavers else ("year_from", "year_to")
-    )
+    leavers = name in ("care_leaver_share", *BREAKDOWNS)
+    extra = {**AGES_19_21, "measure": "eet"} if name == "care_leaver_share" else AGES_19_21
+    expected = tuple(sorted(["year_from", "year_to", *(extra if leavers else {})]))
     assert query.params == expected
     assert query.help.startswith(f"{name}:") and "A row is" in query.help
-    frame = db.run(con, name, year_from=2023, year_to=2024, **(AGES_19_21 if leavers else {}))
+    params = extra if leavers else {}
+    frame = db.run(con, name, year_from=2023, year_to=2024, **params)
     columns = ["year", "district_code", "age_band"]
     columns += ["category"] if name in BREAKDOWNS else []
     columns += ["numerator", "denominator"]
@@ -313,7 +315,7 @@ def test_query_keeps_the_contract(con, name):
     if not name.startswith("mean_"):
         assert (frame["numerator"] <= frame["denominator"]).all()
     assert str(frame["denominator"].dtype) == "int64"
-    assert db.run(con, name, year_from=2010, year_to=2012, **(AGES_19_21 if leavers else {})).empty
+    assert db.run(con, name, year_from=2010, year_to=2012, **params).empty
 
 
 @pytest.mark.parametrize(
@@ -325,3 +327,8 @@ def test_views_have_one_row_per_child_per_year(con, name):
     table = con.table(name)
     [(rows, keys)] = table.aggregate("count(*), count(distinct (year, child_id))").fetchall()
     assert rows == keys > 0
+
+
+def test_an_unknown_care_leaver_measure_is_an_error_not_a_zero(con):
+    with pytest.raises(Exception, match="unknown care leaver measure"):
+        db.run(con, "care_leaver_share", year_from=2024, year_to=2024, measure="eat", **AGES_19_21)
