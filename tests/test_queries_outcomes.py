@@ -36,9 +36,16 @@ def con(tmp_path_factory):
     return db.connect(root / "data")
 
 
+SHARED = {  # one query serves each family of shares, the measure named by the catalogue
+    **{name: "care_leaver_share" for name in CARE_LEAVERS},
+    **{name: "health_share" for name in HEALTH if name.startswith("pct_")},
+    **{name: "education_share" for name in EDUCATION if name.startswith("pct_")},
+}
+
+
 def run(con, name, year=2024, **params):
-    if name in CARE_LEAVERS:  # one query serves every care leaver share, named by its measure
-        name, params = "care_leaver_share", {**params, "measure": name.removeprefix("pct_")}
+    if name in SHARED:
+        name, params = SHARED[name], {**params, "measure": name.removeprefix("pct_")}
     return db.run(con, name, year_from=year, year_to=year, **params)
 
 
@@ -292,7 +299,8 @@ def test_breakdown_categories_add_up_to_the_denominator(con, name, ages):
 
 # The contract ---------------------------------------------------------------------------------
 
-ALL = [*HEALTH, *EDUCATION, "care_leaver_share", *BREAKDOWNS]
+ALL = ["health_share", "mean_sdq", "education_share", "mean_ks4_attainment8"]
+ALL += ["care_leaver_share", *BREAKDOWNS]
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -300,10 +308,11 @@ def test_query_keeps_the_contract(con, name):
     query = db.query(name)  # raises if declared and used parameters differ
     leavers = name in ("care_leaver_share", *BREAKDOWNS)
     extra = {**AGES_19_21, "measure": "eet"} if name == "care_leaver_share" else AGES_19_21
-    expected = tuple(sorted(["year_from", "year_to", *(extra if leavers else {})]))
-    assert query.params == expected
-    assert query.help.startswith(f"{name}:") and "A row is" in query.help
     params = extra if leavers else {}
+    params = {"health_share": {"measure": "convicted"}}.get(name, params)
+    params = {"education_share": {"measure": "suspended"}}.get(name, params)
+    assert query.params == tuple(sorted(["year_from", "year_to", *params]))
+    assert query.help.startswith(f"{name}:") and "A row is" in query.help
     frame = db.run(con, name, year_from=2023, year_to=2024, **params)
     columns = ["year", "district_code", "age_band"]
     columns += ["category"] if name in BREAKDOWNS else []
@@ -329,6 +338,10 @@ def test_views_have_one_row_per_child_per_year(con, name):
     assert rows == keys > 0
 
 
-def test_an_unknown_care_leaver_measure_is_an_error_not_a_zero(con):
-    with pytest.raises(Exception, match="unknown care leaver measure"):
-        db.run(con, "care_leaver_share", year_from=2024, year_to=2024, measure="eat", **AGES_19_21)
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [("care_leaver_share", AGES_19_21), ("health_share", {}), ("education_share", {})],
+)
+def test_an_unknown_measure_is_an_error_not_a_zero(con, name, params):
+    with pytest.raises(Exception, match="unknown .* measure: eat"):
+        db.run(con, name, year_from=2024, year_to=2024, measure="eat", **params)
