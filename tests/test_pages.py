@@ -170,3 +170,10 @@ def test_rounding_shows_counts_to_the_nearest_5():
     counts = pd.to_numeric(at.dataframe[0].value["Value"].str.replace(",", ""), errors="coerce")
     assert (counts.dropna() % 5 == 0).all() and counts.notna().any()
     assert at.toggle(key="round").value is True
+
+
+def test_a_link_notice_goes_once_the_reader_changes_a_filter():
+    at = open_page("pages/1_Children_in_care.py", district="E99999999")
+    assert any("E99999999" in w.value for w in at.warning)
+    at.multiselect(key="district").set_value([MANSFIELD]).run()
+    assert not any("E99999999" in w.value for w in at.warning)

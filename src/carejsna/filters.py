@@ -103,6 +103,7 @@ def selection(values: dict) -> Selection:
 def _changed() -> None:
     state = st.session_state
     state.filters = {key: state[key] for key in KEYS}
+    state.url_problems = []  # the reader has moved on from the link's mistakes
     if state.filters[YEAR_FROM] > state.filters[YEAR_TO]:  # keep the range the right way round
         state.filters[YEAR_FROM], state.filters[YEAR_TO] = (
             state.filters[YEAR_TO],
