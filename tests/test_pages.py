@@ -147,7 +147,7 @@ def test_scorecard_status_follows_the_targets(capsys):
             target.GOOD.lower(),
         )
         assert item.title == row.KPI
-        assert row.Status == overview.Kpi.LABELS[status]
+        assert row.Status == overview.RAG_LABELS[status]
         shown = re.sub(r"[^0-9.]", "", row.Value.split(" per ")[0])  # "68.0 per 10,000"
         assert shown == (value if value not in "cxz" else "")
         assert "Example target" in row.Note

@@ -48,18 +48,8 @@ class Tile:
     def short_change(self) -> str:
         """The change for a tile: '+6%', '-2.3 pts', '+4.7'."""
         sign = "+" if self.direction == "up" else "-"
-        if self.indicator.unit == "count" and self.previous:
-            return f"{sign}{abs(self.value - self.previous) / self.previous:.0%}"
-        size = f"{abs(self.value - self.previous):,.{DECIMALS[self.indicator.unit]}f}"
-        return f"{sign}{size}{' pts' if self.indicator.unit == 'percent' else ''}"
-
-    @property
-    def change_text(self) -> str:
-        if self.direction == "unknown":
-            return "no comparison with the year before"
-        if self.direction == "same":
-            return f"no change on {self.year - 1}"
-        return f"{self.direction} {self.change_size} on {self.year - 1}"
+        size = self.change_size.replace(" percentage points", " pts")
+        return sign + size.replace(UNIT_WORDS["rate_per_10k"], "")
 
 
 def tile(trend: pd.DataFrame, indicator: Indicator) -> Tile:
@@ -148,26 +138,12 @@ def _ordinal(n: int) -> str:
     return {2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth"}.get(n, f"{n}th")
 
 
-@dataclass(frozen=True)
-class Kpi:
-    indicator: Indicator
-    target: float
-    tolerance: float
-    good: str  # higher | lower
-    note: str
-    value: float | None
-    status: str  # green | amber | red | not known
-
-    LABELS = {
-        "green": "✔ On target",
-        "amber": "▲ Within tolerance",
-        "red": "✖ Off target",
-        "not known": "? Not known",
-    }
-
-    @property
-    def label(self) -> str:
-        return self.LABELS[self.status]
+RAG_LABELS = {  # a label and a symbol beside the colour, so the scorecard reads in greyscale
+    "green": "✔ On target",
+    "amber": "▲ Within tolerance",
+    "red": "✖ Off target",
+    "not known": "? Not known",
+}
 
 
 def rag(value: float | None, target: float, tolerance: float, good: str) -> str:

@@ -28,6 +28,15 @@ def cells(indicator_id: str, year_from: int, year_to: int) -> pd.DataFrame:
     return ind.cells(connection(), indicator, ind.Selection(year_from, year_to))
 
 
+@st.cache_data(max_entries=512)
+def figures(indicator_id: str, selection: ind.Selection) -> dict[str, pd.DataFrame]:
+    """Every view of an indicator for a selection, protected together: computed once, whichever
+    tile, sentence, table or chart asks for it."""
+    item = catalogue.get(indicator_id)
+    raw = cells(item.id, selection.year_from, selection.year_to)
+    return ind.all_figures(raw, item, selection, context())
+
+
 PAGES = (
     ("app.py", "Overview", ":material/dashboard:"),
     ("pages/1_Children_in_care.py", "Children in care", ":material/groups:"),
@@ -100,8 +109,7 @@ def indicator(indicator_id: str, selection: ind.Selection) -> None:
     for name, why in item.filter_notes.items():
         if chosen.get(name):
             st.info(f"The {name.replace('_', ' ')} filter does not apply here: {why}")
-    raw = cells(item.id, selection.year_from, selection.year_to)
-    frames = ind.all_figures(raw, item, selection, data)
+    frames = figures(item.id, selection)
     views = ind.views(item)
     titles = [
         VIEW_TITLES[v].format(year=selection.year_to, breakdown=item.breakdown) for v in views
@@ -155,8 +163,7 @@ def summary_table(items: list, selection: ind.Selection) -> pd.DataFrame:
     wider = replace(selection, year_from=min(selection.year_from, years[0]))
     rows = []
     for item in items:
-        raw = cells(item.id, wider.year_from, wider.year_to)
-        trend = ind.figures(raw, item, wider, "trend", data)
+        trend = figures(item.id, wider)["trend"]
         own = ind.table(trend[trend["area_name"] == trend["area_name"].iloc[0]], item, data)
         values = dict(zip(own["year"], own["value"], strict=True))
         rows.append(
@@ -166,11 +173,11 @@ def summary_table(items: list, selection: ind.Selection) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _view(item, figures, selection, view, data) -> None:
-    table = ind.table(figures, item, data, level=selection.level)
+def _view(item, frame, selection, view, data) -> None:
+    table = ind.table(frame, item, data, level=selection.level)
     suffix = stats.level_suffix(selection.level)
     label = filters.LEVELS[f"{selection.level * 100:g}"]
-    shown = figures["value"].notna()
+    shown = frame["value"].notna()
     if shown.any():
         if view == "trend":
             published = None  # England's count is no yardstick for a council's
@@ -180,17 +187,17 @@ def _view(item, figures, selection, view, data) -> None:
                 published = published[span]
             name = data.comparators.get(selection.comparator or next(iter(data.comparators), ""))
             fig = charts.trend(
-                figures, item, data.source_note, selection.level, published, name or "England"
+                frame, item, data.source_note, selection.level, published, name or "England"
             )
         else:
-            fig = charts.bars(figures, item, BARS_BY[view], data.source_note, selection.level)
+            fig = charts.bars(frame, item, BARS_BY[view], data.source_note, selection.level)
         st.plotly_chart(
             fig, width="stretch", key=f"{item.id}-{view}", config=charts.CONFIG, theme=None
         )
         if view == "trend":
-            st.caption(ind.trend_sentence(ind.recent_trend(figures, item), figures["year"]))
+            st.caption(ind.trend_sentence(ind.recent_trend(frame, item), frame["year"]))
     else:
-        symbols = set(figures["symbol"]) - {""}
+        symbols = set(frame["symbol"]) - {""}
         reason = EMPTY[symbols.pop()] if len(symbols) == 1 else EMPTY[disclosure.NOT_AVAILABLE]
         st.info(reason, icon=":material/info:")
     columns = ["area_name", "year", "age_band", "category", "value", f"lower_{suffix}"]
@@ -206,10 +213,10 @@ def _view(item, figures, selection, view, data) -> None:
         height=min(36 * (len(table) + 1) + 3, 290),  # a short table in full, a long one scrolls
         key=f"{item.id}-{view}-table",
     )
-    notes = [disclosure.FOOTNOTES[s] for s in sorted(set(figures["symbol"]) - {""})]
+    notes = [disclosure.FOOTNOTES[s] for s in sorted(set(frame["symbol"]) - {""})]
     if notes:
         st.caption(" · ".join(notes))
-    csv = ind.table(figures, item, data, False, selection.level).to_csv(index=False).encode()
+    csv = ind.table(frame, item, data, False, selection.level).to_csv(index=False).encode()
     st.download_button(
         f"Download this table (CSV, {len(table)} rows, {len(csv) / 1024:.1f} KB)",
         csv,
@@ -222,10 +229,8 @@ def _view(item, figures, selection, view, data) -> None:
 
 def trend(indicator_id: str, selection: ind.Selection) -> pd.DataFrame:
     """An indicator's protected trend for the selection (its own rows, not the comparator)."""
-    item = catalogue.get(indicator_id)
-    raw = cells(item.id, selection.year_from, selection.year_to)
-    figures = ind.figures(raw, item, selection, "trend", context())
-    return figures[figures["area_name"] == figures["area_name"].iloc[0]]
+    shown = figures(indicator_id, selection)["trend"]
+    return shown[shown["area_name"] == shown["area_name"].iloc[0]]
 
 
 HEADLINES = (
@@ -254,9 +259,9 @@ def headlines(selection: ind.Selection) -> None:
     columns = st.columns(4)
     for i, indicator_id in enumerate(HEADLINES):
         item = catalogue.get(indicator_id)
-        figures = trend(indicator_id, selection)
-        tile = overview.tile(figures, item)
-        verdict = ind.trend_sentence(ind.recent_trend(figures, item), figures["year"])
+        own = trend(indicator_id, selection)
+        tile = overview.tile(own, item)
+        verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"])
         delta, colour = None, "off"
         if tile.direction in ("up", "down"):
             judged = f" ({tile.judgement})" if tile.judgement in ("better", "worse") else ""
@@ -289,11 +294,10 @@ def sentences(selection: ind.Selection) -> None:
         districts = None
         if len(selection.districts) == 1:
             ranked = catalogue.get(ranked_id)
-            raw = cells(ranked.id, selection.year_from, selection.year_to)
-            districts = ind.figures(raw, ranked, selection, "district", data)
-        figures = trend(indicator_id, selection)
-        text = overview.sentence(figures, item, area, districts, ranked_on)
-        verdict = ind.trend_sentence(ind.recent_trend(figures, item), figures["year"])
+            districts = figures(ranked.id, selection)["district"]
+        own = trend(indicator_id, selection)
+        text = overview.sentence(own, item, area, districts, ranked_on)
+        verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"])
         lines.append(f"- **{THEMES[item.theme]}.** {text} {verdict}")
     st.markdown("\n".join(lines))
 
@@ -320,12 +324,12 @@ def scorecard(selection: ind.Selection) -> None:
                 "Value": tile.value_text,
                 "Target": f"{'at least' if target.good == 'higher' else 'at most'} "
                 + overview.shown(target.target, item),
-                "Status": overview.Kpi.LABELS[status],
+                "Status": overview.RAG_LABELS[status],
                 "Note": target.note or "",
             }
         )
     table = pd.DataFrame(rows)
-    colours = {label: RAG_COLOURS[s] for s, label in overview.Kpi.LABELS.items()}
+    colours = {label: RAG_COLOURS[s] for s, label in overview.RAG_LABELS.items()}
     styled = table.style.map(lambda v: f"background-color: {colours[v]}", subset=["Status"])
     st.dataframe(styled, hide_index=True, key="scorecard")
     st.caption(
