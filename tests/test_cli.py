@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 
 import pandas as pd
 
@@ -77,3 +79,17 @@ def test_intervals_and_comparators_are_printed(capsys):
     code, out, _ = run(capsys, "indicator", "cla_rate_per_10k", "--year", "2024", "--level", "99.8")
     wider = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False).set_index("area_name")
     assert float(wider.loc["Nottinghamshire", "lower_99_8"]) < low
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """`carejsna indicator ... | head -1`: the pipe closes before the CSV is written."""
+    script = "import sys; from carejsna.cli import main; sys.exit(main(sys.argv[1:]))"
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, "indicator", "cla_rate_per_10k"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.close()  # as `head` does once it has its line
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 0
+    assert err.decode() == ""
