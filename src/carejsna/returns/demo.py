@@ -154,7 +154,7 @@ _PLACES_BY_AGE = [
 _PLACES_UASC = [(16, {"U6": 0.75, "K2": 0.15, "U4": 0.10}), (99, {"H5": 0.6, "U6": 0.3, "K2": 0.1})]
 _PLACES_REMAND = {"R5": 0.3, "K1": 0.15, "K2": 0.3, "U6": 0.25}
 # Median days in a placement and lognormal spread.
-_STAY = {"U6": (380, 0.9), "U5": (300, 0.8), "U4": (1800, 0.7), "U1": (1800, 0.7),
+_STAY = {"U6": (380, 0.9), "U5": (300, 0.8), "U4": (2100, 0.65), "U1": (2100, 0.65),
          "U3": (600, 0.9), "U2": (300, 0.8), "K2": (250, 0.9), "H5": (400, 0.7),
          "P1": (600, 0.8), "S1": (700, 0.6), "R1": (500, 0.6), "K1": (90, 0.6), "R3": (90, 0.5),
          "Z1": (200, 0.8), "R5": (60, 0.6)}  # fmt: skip
@@ -630,7 +630,7 @@ class _Walker:
         t, stay = start, self._stay(first, True)
         while t + stay < cutoff:
             place = current[0]
-            if long_stay and place in ("U6", "U3") and stay > 400 and (t - dob) / _YEAR < 14:
+            if long_stay and place in ("U6", "U3") and stay > 300 and (t - dob) / _YEAR < 15:
                 # A foster placement that lasts becomes long-term, with the same carers.
                 t += rnd.randint(240, 400)
                 current = ("U4" if place == "U6" else "U1",) + current[1:]
