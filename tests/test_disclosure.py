@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from carejsna import catalogue, disclosure
+from carejsna import catalogue, db, disclosure
 from carejsna import indicators as ind
 
 
@@ -80,6 +80,16 @@ def test_zeros_do_not_protect_and_the_whole_goes_when_nothing_else_can():
     keys = [disclosure.key(r) for r in f.itertuples()]
     out = protect(f, groups=[(keys[3], keys[:3])])
     assert list(out["symbol"]) == ["c", "", "", "c"]
+
+
+def test_a_part_with_no_data_counts_as_zero():
+    # An average of 3 pupils beside one of 12 and a total of 15; the other bands have no pupils.
+    nan = float("nan")
+    f = frame([0, 0, 33, 200, 233], denominators=[nan, nan, 3.0, 12.0, 15.0])
+    keys = [disclosure.key(r) for r in f.itertuples()]
+    out = protect(f, "mean", groups=[(keys[4], keys[:4])])
+    assert out["symbol"].tolist()[2:] != ["c", "", ""]  # else 15 - 12 gives the 3 back
+    assert out.loc[2, "symbol"] == "c" and "c" in out["symbol"].tolist()[3:]
 
 
 def test_low_is_shown_for_a_value_that_rounds_to_zero():
@@ -192,3 +202,42 @@ def test_property_no_small_count_is_shown_or_recoverable(cells, districts, bands
         for row in f.itertuples():
             k = disclosure.key(row)
             assert seen.setdefault(k, row.symbol) == row.symbol
+
+
+selections = st.tuples(
+    st.lists(st.sampled_from(DISTRICTS), unique=True, max_size=2),
+    st.lists(st.sampled_from(BANDS), unique=True, max_size=2),
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=cells_strategy, first=selections, second=selections)
+def test_property_a_figure_is_withheld_whatever_the_filters(cells, first, second):
+    """Two selections never withhold different cells: else a reader sets them side by side."""
+    indicator = catalogue.get("cla_at_31_march")
+    frame = pd.DataFrame(cells, columns=["year", "district_code", "age_band", "numerator"])
+    frame = frame.groupby(["year", "district_code", "age_band"], as_index=False).sum()
+    frame["denominator"] = pd.NA
+    context = context_for([2023, 2024])
+    symbols = {}
+    for districts, bands in (first, second, ((), ())):
+        selection = ind.Selection(2023, 2024, tuple(districts), tuple(bands))
+        for figures in ind.all_figures(frame, indicator, selection, context).values():
+            for row in figures.itertuples():
+                symbol = symbols.setdefault(disclosure.key(row), row.symbol)
+                assert symbol == row.symbol, (disclosure.key(row), districts, bands)
+
+
+def test_the_demo_withholds_the_same_age_bands_whatever_the_band_filter():
+    """Rushcliffe's children in care by age band, 2024, with and without a band chosen."""
+    con = db.connect()
+    context = ind.Context.load(con)
+    indicator = catalogue.get("cla_at_31_march")
+    cells = ind.cells(con, indicator, ind.Selection(2024, 2024))
+    shown = []
+    for bands in ((), ("16 and over",), ("Under 1", "1 to 4")):
+        selection = ind.Selection(2024, 2024, ("E07000176",), bands)
+        figures = ind.all_figures(cells, indicator, selection, context)["age_band"]
+        shown.append(figures[["age_band", "numerator", "symbol"]].astype(str).values.tolist())
+    assert shown[0] == shown[1] == shown[2]
+    assert any(symbol == "c" for _, _, symbol in shown[0])  # the case is there to be tested

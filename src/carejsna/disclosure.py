@@ -42,14 +42,23 @@ def protect(
     groups: list[tuple] = (),
     threshold: int = THRESHOLD,
 ) -> dict[str, pd.DataFrame]:
-    """Withhold every figure that shows, rests on, or would let a reader work out, a count of 1
-    to `threshold` children, across all the views shown together.
+    """The frames with every figure in `withheld` blanked: see there."""
+    return withhold(frames, unit, withheld(frames, unit, groups, threshold))
+
+
+def withheld(
+    frames: dict[str, pd.DataFrame],
+    unit: str,
+    groups: list[tuple] = (),
+    threshold: int = THRESHOLD,
+) -> set[tuple]:
+    """The keys of every figure that shows, rests on, or would let a reader work out, a count of
+    1 to `threshold` children, across all the frames shown together.
 
     Primary: a row whose counts (CHILD_COUNTS) include one from 1 to threshold. Secondary: for
     each (whole, parts) group, while what the whole minus its shown parts leaves is a single
     withheld part, or a count from 1 to threshold, the smallest shown part is withheld too (the
-    whole, if none is left). A withheld row keeps its place, with value, numerator (and, for
-    percentages and means, denominator) blank and symbol "c"; zero may be shown.
+    whole, if none is left). A part with no count (no data) counts as zero.
     """
     counts = _counts(frames, unit)
     hidden = {k for k, c in counts.items() if any(1 <= v <= threshold for v in c.values())}
@@ -66,15 +75,17 @@ def protect(
                 total = counts[whole][column] if isinstance(whole, tuple) else whole
                 if not isinstance(whole, tuple) and column != "numerator":
                     continue  # a distribution's total is its denominator: parts sum to it
+                if pd.isna(total):
+                    continue
                 shown = [p for p in parts if p not in hidden]
                 withheld = [p for p in parts if p in hidden]
-                left = total - sum(counts[p][column] for p in shown)
-                if pd.isna(left):
-                    continue
-                single = len(withheld) == 1 and abs(left - counts[withheld[0]][column]) < 1e-9
+                left = total - sum(_count(counts[p][column]) for p in shown)
+                single = (
+                    len(withheld) == 1 and abs(left - _count(counts[withheld[0]][column])) < 1e-9
+                )
                 if single or 1 <= left <= threshold:
                     before = len(hidden)
-                    others = [p for p in shown if counts[p][column] > 0]
+                    others = [p for p in shown if _count(counts[p][column]) > 0]
                     if others:
                         hidden.add(min(others, key=lambda p: (counts[p][column], p)))
                     elif isinstance(whole, tuple):
@@ -82,7 +93,11 @@ def protect(
                     else:  # a distribution's total, shown as every row's denominator
                         hidden.update(parts)
                     changed = changed or len(hidden) > before
-    return {view: _blank(frame, unit, hidden) for view, frame in frames.items()}
+    return hidden
+
+
+def _count(value: float) -> float:
+    return 0.0 if pd.isna(value) else value
 
 
 def _counts(frames: dict[str, pd.DataFrame], unit: str) -> dict[tuple, dict[str, float]]:
@@ -93,6 +108,15 @@ def _counts(frames: dict[str, pd.DataFrame], unit: str) -> dict[tuple, dict[str,
             values["complement"] = row.denominator - row.numerator
             counts[key(row)] = {c: values[c] for c in CHILD_COUNTS[unit]}
     return counts
+
+
+def withhold(
+    frames: dict[str, pd.DataFrame], unit: str, hidden: set[tuple]
+) -> dict[str, pd.DataFrame]:
+    """Each frame with the rows whose key is hidden blanked: a withheld row keeps its place, with
+    value, numerator, limits (and, for percentages and means, denominator) blank and symbol "c".
+    Zero may be shown."""
+    return {view: _blank(frame, unit, hidden) for view, frame in frames.items()}
 
 
 def _blank(frame: pd.DataFrame, unit: str, hidden: set[tuple]) -> pd.DataFrame:

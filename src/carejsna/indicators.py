@@ -199,8 +199,9 @@ def all_figures(
         columns = ["area_code", "area_name", "year", "age_band", *keys, "numerator", "denominator"]
         columns += ["value", "symbol", *(["sum_squares"] if "sum_squares" in out else [])]
         frames[view] = _intervals(out[columns].reset_index(drop=True), indicator)
-    groups = _groups(frames, selection, council[0], code)
-    frames = disclosure.protect(frames, indicator.unit, groups)
+    frames = disclosure.withhold(
+        frames, indicator.unit, _withheld(frames, data, indicator, council)
+    )
     if selection.rounded:
         frames = disclosure.rounded(frames, indicator.unit)
     return _compared(frames, indicator, selection, context, council)
@@ -262,37 +263,60 @@ def _intervals(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     return pd.concat([frame, limits], axis=1)
 
 
-def _groups(
-    frames: dict[str, pd.DataFrame], selection: Selection, council: str, area: str
-) -> list[tuple]:
-    """Wholes and their shown parts, for secondary suppression: (whole, [parts]) where a whole
-    is a row key or, for a distribution, its total as a number."""
+def _withheld(
+    frames: dict[str, pd.DataFrame], data: pd.DataFrame, indicator: Indicator, council: tuple
+) -> set[tuple]:
+    """The keys of the figures to withhold, the same whatever the filters: disclosure control is
+    decided once on every figure any selection could show alone (each district and the council,
+    by each age band and all ages [and category], each year), so that two selections never
+    withhold different cells a reader could set side by side. A figure that sums several of
+    those (chosen districts or age bands) is withheld when any of its parts is: a sum of shown
+    parts tells nothing the parts do not.
+    """
+    keys = ["category"] if indicator.breakdown else []
+    areas = [*data["district_code"].unique(), council[0]]
+    bands = list(data["age_band"].unique())
+    cells = data.rename(columns={"district_code": "area_code"})
+    lattice = pd.concat(
+        [cells, _sum(data, ["year", "age_band", *keys]).assign(area_code=council[0])]
+    )
+    if bands != [ALL_AGES]:
+        every_age = _sum(lattice, ["year", "area_code", *keys]).assign(age_band=ALL_AGES)
+        lattice = pd.concat([lattice, every_age])
+    lattice = lattice.assign(
+        category=lattice["category"] if keys else "",
+        numerator=lattice["numerator"].astype("float64"),
+        denominator=pd.to_numeric(lattice["denominator"], errors="coerce").astype("float64"),
+    )
     key = disclosure.key
     groups = []
-    if "category" in frames:
-        for view in ("category", "trend"):
-            for _, rows in frames[view].groupby("year"):
-                groups.append((rows["denominator"].iloc[0], [key(r) for r in rows.itertuples()]))
-        return groups
-    trend = frames["trend"]
-    if selection.districts:
-        for _, rows in trend.groupby("year"):
-            whole = rows[rows["area_code"] == council]
-            part = rows[rows["area_code"] != council]
-            groups.append((key(next(whole.itertuples())), [key(next(part.itertuples()))]))
-    district = list(frames["district"].itertuples())
-    groups.append((key(district[-1]), [key(r) for r in district[:-1]]))
-    latest = trend[(trend["year"] == selection.year_to) & (trend["area_code"] == area)]
-    if len(selection.districts) > 1:  # the trend's latest figure sums the chosen districts
-        chosen = [key(r) for r in district[:-1] if r.area_code in selection.districts]
-        groups.append((key(next(latest.itertuples())), chosen))
-    if "age_band" in frames:
-        bands = list(frames["age_band"].itertuples())
-        groups.append((key(bands[-1]), [key(r) for r in bands[:-1]]))
-        if len(selection.age_bands) > 1:  # the trend's latest figure sums the chosen bands
-            chosen = [key(r) for r in bands[:-1] if r.age_band in selection.age_bands]
-            groups.append((key(next(latest.itertuples())), chosen))
-    return groups
+    for (year, category), rows in lattice.groupby(["year", "category"]):
+        by = {key(r): r for r in rows.itertuples()}
+        for band in {*bands, ALL_AGES}:
+            parts = [(a, year, band, category) for a in areas[:-1]]
+            groups.append(((council[0], year, band, category), [p for p in parts if p in by]))
+        if bands != [ALL_AGES]:
+            for area in areas:
+                parts = [(area, year, b, category) for b in bands]
+                groups.append(((area, year, ALL_AGES, category), [p for p in parts if p in by]))
+    if keys:  # every category of a cell sums to the cell's total, each row's denominator
+        for _, rows in lattice.groupby(["year", "area_code", "age_band"]):
+            groups.append((rows["denominator"].max(), [key(r) for r in rows.itertuples()]))
+    hidden = disclosure.withheld({"all": lattice}, indicator.unit, groups)
+    known = {key(r) for r in lattice.itertuples()}
+    out = set()
+    for frame in frames.values():
+        for row in frame.itertuples():
+            area, year, band, category = key(row)
+            if (area, year, band, category) in known:
+                parts = [(area, year, band, category)]
+            else:  # a sum over chosen districts ("a+b") or age bands ("a, b")
+                chosen_areas = [area] if area in areas else area.split("+")
+                chosen_bands = [band] if band in bands or band == ALL_AGES else band.split(", ")
+                parts = [(a, year, b, category) for a in chosen_areas for b in chosen_bands]
+            if any(p in hidden for p in parts):
+                out.add(key(row))
+    return out
 
 
 def _pick(data: pd.DataFrame, column: str, chosen: tuple[str, ...]) -> pd.DataFrame:
