@@ -93,3 +93,16 @@ def test_a_reader_that_stops_early_gets_no_traceback():
     _, err = process.communicate(timeout=120)
     assert process.returncode == 0
     assert err.decode() == ""
+
+
+def test_rounded_percentages_follow_the_rounded_counts(capsys):
+    """Else 10.8% beside a rounded 65 children gives the exact 7 back."""
+    code, out, _ = run(capsys, "indicator", "pct_3plus_placements", "--year", "2024", "--round")
+    table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    numerators = pd.to_numeric(table["numerator"], errors="coerce")
+    shown = table[numerators.notna()]
+    assert code == 0 and len(shown) > 3
+    numerators, denominators = shown["numerator"].astype(float), shown["denominator"].astype(float)
+    assert (numerators % 5 == 0).all() and (denominators % 5 == 0).all()
+    expected = (numerators / denominators * 100).round(1)
+    assert (shown["value"].astype(float) - expected).abs().max() < 0.051

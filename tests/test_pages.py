@@ -177,3 +177,11 @@ def test_a_link_notice_goes_once_the_reader_changes_a_filter():
     assert any("E99999999" in w.value for w in at.warning)
     at.multiselect(key="district").set_value([MANSFIELD]).run()
     assert not any("E99999999" in w.value for w in at.warning)
+
+
+def test_a_link_reopens_the_indicator_shown_in_full():
+    at = open_page("pages/3_Health_and_wellbeing.py", indicator="mean_sdq", district="E07000174")
+    assert at.selectbox(key="indicator-health").value == "mean_sdq"
+    assert "Average SDQ score of children looked after for 12 months" in [
+        h.value for h in at.subheader
+    ]

@@ -132,8 +132,9 @@ def _blank(frame: pd.DataFrame, unit: str, hidden: set[tuple]) -> pd.DataFrame:
 
 
 def rounded(frames: dict[str, pd.DataFrame], unit: str) -> dict[str, pd.DataFrame]:
-    """Counts of children to the nearest ROUND_TO, for publication; rates, percentages and
-    means stay as computed from the unrounded counts, as DfE does."""
+    """Counts of children to the nearest ROUND_TO, for publication. The caller computes rates and
+    percentages again from the rounded counts: else a shown percentage and its rounded
+    denominator would give the exact numerator back."""
     out = {}
     for view, frame in frames.items():
         frame = frame.copy()

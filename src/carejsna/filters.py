@@ -18,6 +18,7 @@ DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO, LEVEL = "district", "age_band", "from", 
 ROUNDED, COMPARATOR = "round", "compare"
 KEYS = (DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO, LEVEL, ROUNDED, COMPARATOR)
 LEVELS = {"95": "95%", "99.8": "99.8%"}
+PAGE_KEYS = ("indicator",)  # a page's own URL parameters, kept when the filters are written
 
 
 def defaults(context: Context) -> dict:
@@ -36,21 +37,23 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
     """Filter values from URL parameters, and a sentence for each value that was ignored."""
     values, problems = defaults(context), []
     offered = {
-        DISTRICT: (list(context.districts["district_code"]), "district code"),
-        AGE_BAND: (list(context.age_bands), "age band"),
-        YEAR_FROM: ([str(y) for y in context.years], "year"),
-        YEAR_TO: ([str(y) for y in context.years], "year"),
-        LEVEL: (list(LEVELS), "confidence level"),
-        ROUNDED: (["5"], "rounding (only round=5)"),
-        COMPARATOR: (list(context.comparators), "comparator area code"),
+        DISTRICT: (list(context.districts["district_code"]), "a district code"),
+        AGE_BAND: (list(context.age_bands), "an age band"),
+        YEAR_FROM: ([str(y) for y in context.years], "a year"),
+        YEAR_TO: ([str(y) for y in context.years], "a year"),
+        LEVEL: (list(LEVELS), "a confidence level"),
+        ROUNDED: (["5"], "a rounding (only round=5)"),
+        COMPARATOR: (list(context.comparators), "a comparator area code"),
     }
+    names = {**context.district_names, **context.comparators}
     for key, (options, what) in offered.items():
         given = params.get(key, [])
         good = [v for v in dict.fromkeys(given) if v in options]
         for bad in [v for v in given if v not in options]:
             problems.append(
-                f"The link's {key}={bad!r} is not a {what} in this data "
-                f"(one of: {', '.join(options)}); it was ignored."
+                f"The link's {key}={bad!r} is not {what} in this data (one of: "
+                f"{', '.join(f'{o} ({names[o]})' if o in names else o for o in options)}); "
+                "it was ignored."
             )
         if key in (DISTRICT, AGE_BAND):
             values[key] = good
@@ -167,8 +170,10 @@ def sidebar(context: Context) -> Selection:
             "Round counts to the nearest 5",
             key=ROUNDED,
             on_change=_changed,
-            help="For publication: counts of children shown to the nearest 5; rates and "
-            "percentages stay as computed from the exact counts.",
+            help="For publication: counts of children shown to the nearest 5, and rates and "
+            "percentages worked out from the rounded counts (so the exact counts cannot be "
+            "worked back from them).",
         )
-    st.query_params.from_dict(to_url(state.filters, context))
+    page = {k: st.query_params.get_all(k) for k in PAGE_KEYS if k in st.query_params}
+    st.query_params.from_dict({**page, **to_url(state.filters, context)})
     return selection(state.filters)

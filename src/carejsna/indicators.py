@@ -204,6 +204,8 @@ def all_figures(
     )
     if selection.rounded:
         frames = disclosure.rounded(frames, indicator.unit)
+        if indicator.unit in ("percent", "rate_per_10k"):
+            frames = {view: _from_rounded(f, indicator) for view, f in frames.items()}
     return _compared(frames, indicator, selection, context, council)
 
 
@@ -249,6 +251,15 @@ def _compared(frames, indicator, selection, context, council) -> dict[str, pd.Da
         frame.loc[frame["comparator"] == "", "comparison"] = stats.NOT_COMPARED
         out[view] = frame
     return out
+
+
+def _from_rounded(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    """A percentage or rate, and its interval, from the rounded counts it is shown beside."""
+    frame = frame.drop(columns=[c for c in frame if c.startswith(("lower_", "upper_"))])
+    shown = frame["symbol"] == ""
+    value = frame["numerator"] / frame["denominator"] * SCALE[indicator.unit]
+    frame["value"] = value.where(shown, frame["value"])
+    return _intervals(frame, indicator)
 
 
 def _intervals(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
