@@ -62,3 +62,10 @@ def test_no_sql_is_built_from_values():
             if re.search(r"(execute|sql)\(\s*f[\"']", line) or ".format(" in line and "sql" in line:
                 offenders.append(f"{path.name}:{number}")
     assert offenders == []
+
+
+def test_a_count_of_something_other_than_children_says_what_it_counts():
+    for item in catalogue.catalogue().values():
+        if item.unit == "count" and "not children" in item.definition:
+            assert item.counted and item.unit_label == f"Number of {item.counted}", item.id
+    assert catalogue.get("placement_moves").unit_label == "Number of placement moves"

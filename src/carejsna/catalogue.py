@@ -37,10 +37,11 @@ class Indicator:
     filter_notes: dict[str, str] = field(default_factory=dict, hash=False)
     params: dict[str, int | str] = field(default_factory=dict, hash=False)  # fixed query values
     breakdown: str = ""  # for a distribution over categories: what a category is
+    counted: str = ""  # what a count counts, where it is not children (e.g. "placement moves")
 
     @property
     def unit_label(self) -> str:
-        return UNITS[self.unit]
+        return f"Number of {self.counted}" if self.counted else UNITS[self.unit]
 
 
 @cache
