@@ -103,8 +103,9 @@ class Selection:
     def area(self, context: Context) -> tuple[str, str]:
         if not self.districts:
             return context.council_code or "council", context.council_name
-        names = context.district_names
-        return "+".join(self.districts), ", ".join(names.get(d, d) for d in self.districts)
+        names = [context.district_names.get(d, d) for d in self.districts]
+        joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        return "+".join(self.districts), joined
 
 
 def cells(

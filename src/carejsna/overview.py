@@ -8,11 +8,18 @@ from dataclasses import dataclass
 import pandas as pd
 
 from carejsna.catalogue import Indicator
+from carejsna.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED
 from carejsna.indicators import DECIMALS
 from carejsna.returns.postcodes import OTHER, UNKNOWN
 
 OUTSIDE = {OTHER, UNKNOWN}  # not districts of the council: never ranked
 LEADS = {"count": "number of ", "percent": "percentage of ", "rate_per_10k": "", "mean": ""}
+WITHOUT_VALUE = {  # why a sentence has no figure to give, by the figure's symbol
+    SUPPRESSED: "is withheld to protect children's privacy: it rests on fewer than 5 children, "
+    "or would let a figure about so few be worked out",
+    NOT_AVAILABLE: "is not available: the returns hold no data for it",
+    NOT_APPLICABLE: "does not apply to this selection",
+}
 UNIT_WORDS = {"count": "", "percent": "%", "rate_per_10k": " per 10,000", "mean": ""}
 
 
@@ -93,18 +100,20 @@ def sentence(
     area: str,
     districts: pd.DataFrame | None = None,
     ranked_on: str = "",
+    ages: str = "",
 ) -> str:
     """One plain-English sentence about an indicator for the selection, from its figures.
 
     With `districts` (the latest year by district, of this or a related indicator named by
-    `ranked_on`), a single district is placed among the others: "The number of children in care
-    at 31 March in Mansfield rose by 12% to 214 in 2024, the highest rate of the 7 districts."
+    `ranked_on`), a single district is placed among the others (`ages` names any chosen ages):
+    "The number of children in care at 31 March in Mansfield rose by 12% to 214 in 2024, the
+    highest rate of the 7 districts."
     """
     t = tile(trend, indicator)
     what = indicator.title[0].lower() + indicator.title[1:]
-    lead = f"The {LEADS[indicator.unit]}{what} in {area}"
+    lead = f"The {LEADS[indicator.unit]}{what} in {area}" + (f" ({ages})" if ages else "")
     if t.value is None:
-        return f"{lead} in {t.year} cannot be shown: it rests on fewer than 5 children."
+        return f"{lead} in {t.year} {WITHOUT_VALUE.get(t.symbol, WITHOUT_VALUE[NOT_AVAILABLE])}."
     if t.direction == "unknown":
         change = f"was {t.value_text} in {t.year}"
     elif t.direction == "same":

@@ -271,9 +271,10 @@ def headlines(selection: ind.Selection) -> None:
                 colour = "normal" if good_when_up else "inverse"
         elif tile.direction == "same":
             delta = f"no change on {tile.year - 1}"
+        ages = _ages(item, selection)
         with columns[i % 4]:
             st.metric(
-                f"{item.short_title}, {tile.year}",
+                f"{item.short_title}{f' ({ages})' if ages else ''}, {tile.year}",
                 tile.value_text.replace(" per 10,000", ""),
                 delta=delta,
                 delta_color=colour,
@@ -281,6 +282,17 @@ def headlines(selection: ind.Selection) -> None:
                 "test of significance.",
                 border=True,
             )
+    st.caption(" · ".join(disclosure.FOOTNOTES.values()))
+
+
+def _ages(item, selection: ind.Selection) -> str:
+    """The chosen ages, in words, for a headline ("aged under 1"), or "age band filter not
+    applied" where the indicator has none; "" when no age band is chosen."""
+    if not selection.age_bands:
+        return ""
+    if "age_band" not in item.filters:
+        return "age band filter not applied"
+    return "aged " + " or ".join(band[0].lower() + band[1:] for band in selection.age_bands)
 
 
 def sentences(selection: ind.Selection) -> None:
@@ -296,7 +308,7 @@ def sentences(selection: ind.Selection) -> None:
             ranked = catalogue.get(ranked_id)
             districts = figures(ranked.id, selection)["district"]
         own = trend(indicator_id, selection)
-        text = overview.sentence(own, item, area, districts, ranked_on)
+        text = overview.sentence(own, item, area, districts, ranked_on, _ages(item, selection))
         verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"])
         lines.append(f"- **{THEMES[item.theme]}.** {text} {verdict}")
     st.markdown("\n".join(lines))

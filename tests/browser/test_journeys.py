@@ -77,12 +77,12 @@ def test_a_link_with_filters_opens_that_view(page: Page):
     expect(page.get_by_role("combobox", name="To year ending 31 March")).to_have_value("2022")
 
     years = [2018, 2019, 2020, 2021, 2022]
-    expect(legend(page)).to_have_text(["Mansfield, Ashfield", COUNCIL])
+    expect(legend(page)).to_have_text(["Mansfield and Ashfield", COUNCIL])
     for trace in traces(page):
         assert trace["x"] == years
     rows = table_rows(page)
     assert [r["Year ending 31 March"] for r in rows[:5]] == [str(y) for y in years]
-    assert {r["Area"] for r in rows[:5]} == {"Mansfield, Ashfield"}
+    assert {r["Area"] for r in rows[:5]} == {"Mansfield and Ashfield"}
     assert {r["Age band"] for r in rows} == {"10 to 15"}
     expect(page.get_by_role("tab", name="By district, 2022").first).to_be_visible()
 
