@@ -200,3 +200,16 @@ def test_a_link_reopens_the_indicator_shown_in_full():
     assert "Average SDQ score of children looked after for 12 months" in [
         h.value for h in at.subheader
     ]
+
+
+def test_an_empty_chart_gives_every_reason_its_table_shows():
+    at = open_page(
+        "pages/3_Health_and_wellbeing.py",
+        district=RUSHCLIFFE,
+        age_band="10 to 15",
+        indicator="pct_substance_intervention_received",
+    )
+    mixed = [i.value for i in at.info if i.value.startswith("Nothing to chart")]
+    assert mixed and "suppressed to protect children's privacy (c)" in mixed[0]
+    assert "not available (x)" in mixed[0]
+    assert not any(i.value.startswith("No data for this selection") for i in at.info)

@@ -91,11 +91,19 @@ VIEW_TITLES = {
     "category": "{breakdown}, {year}",
 }
 EMPTY = {
-    disclosure.SUPPRESSED: "Every figure in this selection is suppressed (c): it rests on fewer "
-    "than 5 children. Widen the selection (more districts, ages or years) to see figures.",
+    disclosure.SUPPRESSED: "Every figure in this selection is suppressed (c) to protect children's "
+    "privacy: each rests on fewer than 5 children, or would let such a figure be worked out. "
+    "Widen the selection (more districts, ages or years) to see figures.",
     disclosure.NOT_AVAILABLE: "No data for this selection (x): the returns hold nothing for it.",
     disclosure.NOT_APPLICABLE: "Not applicable to this selection (z): there is no denominator "
     "for it, e.g. no resident population for an Unknown district.",
+}
+
+
+MISSING = {
+    disclosure.SUPPRESSED: "suppressed to protect children's privacy",
+    disclosure.NOT_AVAILABLE: "not available",
+    disclosure.NOT_APPLICABLE: "not applicable",
 }
 
 
@@ -197,8 +205,14 @@ def _view(item, frame, selection, view, data) -> None:
         if view == "trend":
             st.caption(ind.trend_sentence(ind.recent_trend(frame, item), frame["year"]))
     else:
-        symbols = set(frame["symbol"]) - {""}
-        reason = EMPTY[symbols.pop()] if len(symbols) == 1 else EMPTY[disclosure.NOT_AVAILABLE]
+        symbols = sorted(set(frame["symbol"]) - {""}) or [disclosure.NOT_AVAILABLE]
+        if len(symbols) == 1:
+            reason = EMPTY[symbols[0]]
+        else:
+            why = " or ".join(f"{MISSING[s]} ({s})" for s in symbols)
+            reason = (
+                f"Nothing to chart for this selection: each figure is {why}; the table says which."
+            )
         st.info(reason, icon=":material/info:")
     columns = ["area_name", "year", "age_band", "category", "value", f"lower_{suffix}"]
     columns += [f"upper_{suffix}", "compared", "numerator", "denominator"]
