@@ -22,7 +22,17 @@ COMPARISON_COLOURS = {
     "lower": "#F46A25",
 }  # fmt: skip
 FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#0B0C0C")
-CONFIG = {"displayModeBar": False, "responsive": True}  # the mode bar helps no reader here
+
+
+def config(filename: str) -> dict:
+    """Plotly's mode bar with one button, the one a report's author needs: the chart as a PNG at
+    three times screen size (sharp in print), named for what it shows."""
+    return {
+        "responsive": True,
+        "displaylogo": False,
+        "modeBarButtons": [["toImage"]],
+        "toImageButtonOptions": {"format": "png", "scale": 3, "filename": filename},
+    }
 
 
 def _layout(fig: go.Figure, indicator: Indicator, source_note: str, notes: list[str]) -> go.Figure:

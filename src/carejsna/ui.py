@@ -200,7 +200,11 @@ def _view(item, frame, selection, view, data) -> None:
         else:
             fig = charts.bars(frame, item, BARS_BY[view], data.source_note, selection.level)
         st.plotly_chart(
-            fig, width="stretch", key=f"{item.id}-{view}", config=charts.CONFIG, theme=None
+            fig,
+            width="stretch",
+            key=f"{item.id}-{view}",
+            config=charts.config(f"{item.id}-{view}-{selection.year_to}"),
+            theme=None,
         )
         if view == "trend":
             st.caption(ind.trend_sentence(ind.recent_trend(frame, item), frame["year"]))

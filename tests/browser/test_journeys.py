@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -175,3 +176,19 @@ def test_hovering_a_chart_never_shows_a_suppressed_number(page: Page):
     for row in rows:
         if int(row["Year ending 31 March"]) in suppressed:
             assert row["Value"] == "c", row
+
+
+def test_an_author_downloads_a_chart_as_a_sharp_png(page: Page):
+    open_page(page, CHILDREN_IN_CARE)
+    plot = chart(page)
+    plot.hover()
+    button = plot.locator(".modebar-btn[data-title='Download plot as a PNG']")
+    expect(plot.locator(".modebar-btn")).to_have_count(1)  # the one button an author needs
+    with page.expect_download() as download:
+        button.click()
+    saved = download.value
+    assert saved.suggested_filename == "cla_at_31_march-trend-2024.png"
+    png = Path(saved.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width = int.from_bytes(png[16:20], "big")
+    assert width >= 3 * plot.bounding_box()["width"] - 3  # three times screen size
