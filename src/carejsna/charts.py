@@ -178,9 +178,22 @@ def bars(
             marker_color=colours,
             customdata=hover,
             hovertemplate=_hover(indicator),
-            text=[v if pd.notna(x) else "" for x, v in zip(rows["value"], values, strict=True)],
             error_x=_whiskers(rows, level, "#0B0C0C"),
-            textposition="outside",
+        )
+    )
+    # Each value written just beyond its upper whisker, where the whisker cannot cross it.
+    upper = rows[f"upper_{stats.level_suffix(level)}"].fillna(rows["value"])
+    fig.add_trace(
+        go.Scatter(
+            x=upper,
+            y=labels,
+            mode="text",
+            text=[
+                f" {v}" if pd.notna(x) else "" for x, v in zip(rows["value"], values, strict=True)
+            ],
+            textposition="middle right",
+            textfont={"color": "#0B0C0C"},
+            hoverinfo="skip",
             cliponaxis=False,
         )
     )
