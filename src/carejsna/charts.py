@@ -138,7 +138,10 @@ def trend(
         )
     elif published is not None and indicator.unit != "count":
         notes.append(f"No comparator: no published {published_name} figure for these years.")
-    fig.update_xaxes(title="Year ending 31 March", dtick=1, showgrid=False, linecolor="#B1B4B6")
+    years = sorted(figures["year"].unique())
+    fig.update_xaxes(
+        title="Year ending 31 March", tickvals=years, showgrid=False, linecolor="#B1B4B6"
+    )
     fig.update_yaxes(title=indicator.unit_label, rangemode="tozero", gridcolor="#E5E6E7")
     return _layout(fig, indicator, source_note, notes)
 

@@ -224,6 +224,8 @@ def _view(item, frame, selection, view, data) -> None:
     if item.unit == "count":
         columns = columns[:-2]
     names = {**COLUMN_NAMES, f"lower_{suffix}": f"Lower {label} CI"}
+    if item.unit == "mean":  # an average's numerator is a total of scores, not of children
+        names.update(numerator="Total of scores", denominator="Children")
     names[f"upper_{suffix}"] = f"Upper {label} CI"
     st.dataframe(
         table[columns].rename(columns=names),
