@@ -10,6 +10,7 @@ ui.page(
     "defines it: the same definitions stand under each chart, in every download and behind "
     "`carejsna indicator`. Definitions follow DfE's published methodology; where we had to "
     "choose, the choice is written down.",
+    filtered=False,
 )
 table = ui.catalogue_table()
 st.dataframe(table, hide_index=True, key="catalogue")

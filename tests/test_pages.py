@@ -213,3 +213,13 @@ def test_an_empty_chart_gives_every_reason_its_table_shows():
     assert mixed and "suppressed to protect children's privacy (c)" in mixed[0]
     assert "not available (x)" in mixed[0]
     assert not any(i.value.startswith("No data for this selection") for i in at.info)
+
+
+def test_the_catalogue_shows_no_filters_but_keeps_them_for_the_other_pages():
+    at = open_page("pages/6_Indicator_catalogue.py", district=MANSFIELD, age_band="1 to 4")
+    assert not at.multiselect  # nothing there that would not change the page
+    assert "do not change this page" in at.sidebar.caption[0].value
+    assert at.query_params["district"] in (MANSFIELD, [MANSFIELD])
+    at.switch_page("pages/1_Children_in_care.py").run()
+    assert at.multiselect(key="district").value == [MANSFIELD]
+    assert at.multiselect(key="age_band").value == ["1 to 4"]

@@ -114,8 +114,9 @@ def _changed() -> None:
         )
 
 
-def sidebar(context: Context) -> Selection:
-    """The filters in the sidebar; notices for anything the URL asked for that was ignored."""
+def sidebar(context: Context, shown: bool = True) -> Selection:
+    """The filters in the sidebar (or, on a page they do not change, a line saying so; they are
+    kept all the same); notices for anything the URL asked for that was ignored."""
     state = st.session_state
     if "filters" not in state:
         params = {key: st.query_params.get_all(key) for key in st.query_params}
@@ -124,7 +125,16 @@ def sidebar(context: Context) -> Selection:
         st.warning(problem, icon=":material/link_off:")
     for key in KEYS:
         state[key] = state.filters[key]
+    if shown:
+        _widgets(context)
+    else:
+        st.sidebar.caption("The filters do not change this page; the other pages keep them.")
+    page = {k: st.query_params.get_all(k) for k in PAGE_KEYS if k in st.query_params}
+    st.query_params.from_dict({**page, **to_url(state.filters, context)})
+    return selection(state.filters)
 
+
+def _widgets(context: Context) -> None:
     names = context.district_names
     years = list(context.years)
     with st.sidebar:
@@ -174,6 +184,3 @@ def sidebar(context: Context) -> Selection:
             "percentages worked out from the rounded counts (so the exact counts cannot be "
             "worked back from them).",
         )
-    page = {k: st.query_params.get_all(k) for k in PAGE_KEYS if k in st.query_params}
-    st.query_params.from_dict({**page, **to_url(state.filters, context)})
-    return selection(state.filters)

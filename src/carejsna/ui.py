@@ -55,8 +55,9 @@ THEMES = {
 }
 
 
-def page(title: str, intro: str) -> ind.Selection:
-    """Page setup: title, banner, page list, filters. Returns the reader's selection."""
+def page(title: str, intro: str, filtered: bool = True) -> ind.Selection:
+    """Page setup: title, banner, page list, filters (shown where they change the page).
+    Returns the reader's selection."""
     st.set_page_config(page_title=f"{title} | Children in care JSNA explorer", layout="wide")
     with st.sidebar:
         for path, label, icon in PAGES:
@@ -69,7 +70,7 @@ def page(title: str, intro: str) -> ind.Selection:
             f"for a county shaped like {data.council_name}; none describes a real child.",
             icon=":material/science:",
         )
-    selection = filters.sidebar(data)
+    selection = filters.sidebar(data, shown=filtered)
     st.markdown(intro)
     return selection
 
