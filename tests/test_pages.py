@@ -130,6 +130,7 @@ def test_overview_sentences_and_tiles_describe_the_data(capsys):
     districts = rates[~rates["area_code"].isin(["UNKNOWN", "OTHER", "E10000024"])]
     highest = districts.loc[districts["value"].astype(float).idxmax(), "area_name"]
     assert ("the highest rate of the 7 districts" in text) == (highest == "Mansfield")
+    assert "Recent trend" in text and "(p " not in text  # words for a board, not p-values
     tile = next(m for m in at.metric if m.label.startswith("Children in care"))
     assert tile.value == f"{by_year['2024']:,}"
 

@@ -462,8 +462,10 @@ def test_recent_trend_is_only_called_significant_when_it_is():
     assert "no statistically significant change" in ind.trend_sentence(
         ind.recent_trend(flat, indicator), years
     )
-    assert "increasing, statistically significant" in ind.trend_sentence(
+    assert "increasing, statistically significant (p < 0.001)" in ind.trend_sentence(
         ind.recent_trend(rising, indicator), years
     )
+    plain = ind.trend_sentence(ind.recent_trend(rising, indicator), years, plain=True)
+    assert plain == "Recent trend (2020 to 2024): increasing, statistically significant."
     withheld = rising.assign(symbol=["", "", "c", "", ""])
     assert "not tested" in ind.trend_sentence(ind.recent_trend(withheld, indicator), years)

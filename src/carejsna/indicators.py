@@ -486,12 +486,13 @@ def recent_trend(trend: pd.DataFrame, indicator: Indicator) -> stats.Trend:
     return stats.trend_counts(own["numerator"], own["year"], exposures)
 
 
-def trend_sentence(result: stats.Trend, years: pd.Series) -> str:
-    """'Recent trend (2020 to 2024): increasing (p = 0.012).' Never significant unless it is."""
+def trend_sentence(result: stats.Trend, years: pd.Series, plain: bool = False) -> str:
+    """'Recent trend (2020 to 2024): increasing, statistically significant (p = 0.012).' Never
+    significant unless it is; `plain` leaves the p-value out, for readers who want the words."""
     span = f"{int(years.max()) - 4} to {int(years.max())}" if len(years) else ""
     if result.direction in (stats.INCREASING, stats.DECREASING):
         p = "p < 0.001" if result.p_value < 0.001 else f"p = {result.p_value:.3f}"
-        significant = f"statistically significant ({p})"
+        significant = "statistically significant" + ("" if plain else f" ({p})")
         return f"Recent trend ({span}): {result.direction}, {significant}."
     if result.direction == stats.NO_CHANGE:
         return f"Recent trend ({span}): no statistically significant change."

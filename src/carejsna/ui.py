@@ -330,7 +330,7 @@ def sentences(selection: ind.Selection) -> None:
             districts = figures(ranked.id, selection)["district"]
         own = trend(indicator_id, selection)
         text = overview.sentence(own, item, area, districts, ranked_on, _ages(item, selection))
-        verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"])
+        verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"], plain=True)
         lines.append(f"- **{THEMES[item.theme]}.** {text} {verdict}")
     st.markdown("\n".join(lines))
 
