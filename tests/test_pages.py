@@ -149,7 +149,7 @@ def test_overview_says_which_ages_its_figures_are_for():
 
 def test_scorecard_status_follows_the_targets(capsys):
     at = open_page("app.py")
-    table = next(t.value for t in at.dataframe if "KPI" in t.value)
+    table = next(t.value for t in at.table if "KPI" in t.value)
     targets = pd.read_csv(ROOT / "demo" / "returns" / "targets.csv")
     assert len(table) == len(targets)
     for row, target in zip(table.itertuples(), targets.itertuples(), strict=True):

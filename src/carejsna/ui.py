@@ -85,6 +85,11 @@ COLUMN_NAMES = {
     "numerator": "Numerator",
     "denominator": "Denominator",
 }
+# Columns of words, wide enough to read whole: a category, an indicator, a note.
+WIDE = {
+    name: st.column_config.TextColumn(width="large")
+    for name in ("Category", "Indicator", "KPI", "Note")
+}
 VIEW_TITLES = {
     "trend": "Over time",
     "district": "By district, {year}",
@@ -147,7 +152,7 @@ def theme(theme_id: str, selection: ind.Selection, shown: tuple[str, ...] = ()) 
     rest = [i for i in items if i.id not in shown]
     st.header(f"All {THEMES[theme_id].lower()} indicators" if not shown else "More indicators")
     summary = summary_table([i for i in items if not i.breakdown], selection)
-    st.dataframe(summary, hide_index=True, key=f"{theme_id}-summary")
+    st.dataframe(summary, hide_index=True, key=f"{theme_id}-summary", column_config=WIDE)
     st.caption(
         "Latest year of the selection, with the year before. "
         + " · ".join(disclosure.FOOTNOTES.values())
@@ -233,6 +238,7 @@ def _view(item, frame, selection, view, data) -> None:
         hide_index=True,
         height=min(36 * (len(table) + 1) + 3, 290),  # a short table in full, a long one scrolls
         key=f"{item.id}-{view}-table",
+        column_config=WIDE,
     )
     notes = [disclosure.FOOTNOTES[s] for s in sorted(set(frame["symbol"]) - {""})]
     if notes:
@@ -364,7 +370,7 @@ def scorecard(selection: ind.Selection) -> None:
     table = pd.DataFrame(rows)
     colours = {label: RAG_COLOURS[s] for s, label in overview.RAG_LABELS.items()}
     styled = table.style.map(lambda v: f"background-color: {colours[v]}", subset=["Status"])
-    st.dataframe(styled, hide_index=True, key="scorecard")
+    st.table(styled.hide(axis="index"))  # ten rows: a plain table, every word of them shown
     st.caption(
         "✔ On target: the value meets the target. ▲ Within tolerance: short of it by no more "
         "than the council's tolerance. ✖ Off target: further short. ? Not known: the value is "
