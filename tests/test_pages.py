@@ -229,3 +229,13 @@ def test_the_catalogue_shows_no_filters_but_keeps_them_for_the_other_pages():
     at.switch_page("pages/1_Children_in_care.py").run()
     assert at.multiselect(key="district").value == [MANSFIELD]
     assert at.multiselect(key="age_band").value == ["1 to 4"]
+
+
+def test_an_indicator_for_some_ages_says_so_when_others_are_chosen():
+    at = open_page(
+        "pages/3_Health_and_wellbeing.py",
+        age_band="10 to 15",
+        indicator="pct_development_check_under5",
+    )
+    told = [i.value for i in at.info if i.value.startswith("No data for the chosen ages")]
+    assert told and "10 to 15" in told[0] and "covers only the ages" in told[0]

@@ -216,7 +216,12 @@ def _view(item, frame, selection, view, data) -> None:
             st.caption(ind.trend_sentence(ind.recent_trend(frame, item), frame["year"]))
     else:
         symbols = sorted(set(frame["symbol"]) - {""}) or [disclosure.NOT_AVAILABLE]
-        if len(symbols) == 1:
+        if symbols == [disclosure.NOT_AVAILABLE] and selection.age_bands and view != "age_band":
+            reason = (
+                f"No data for the chosen ages (x): {', '.join(selection.age_bands)}. This "
+                "indicator covers only the ages its definition (above) names."
+            )
+        elif len(symbols) == 1:
             reason = EMPTY[symbols[0]]
         else:
             why = " or ".join(f"{MISSING[s]} ({s})" for s in symbols)
