@@ -29,6 +29,14 @@ def open_page(page: str, **params) -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, indicator_id: str, title: str) -> AppTest:
+    """Open one of an indicator's tabs, as a reader clicks it (only an open tab is drawn)."""
+    at.session_state[f"{indicator_id}-views"] = title
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def tables(at: AppTest) -> list[str]:
     """Every table on the page, interactive or plain, as CSV text."""
     return [t.value.to_csv() for t in [*at.dataframe, *at.table]]
@@ -81,7 +89,8 @@ def test_filter_that_does_not_apply_says_so():
 
 def test_figures_on_the_page_match_the_command_line(capsys):
     at = open_page("pages/1_Children_in_care.py", district=MANSFIELD)
-    district_table = at.dataframe[1].value  # Children in care at 31 March, by district, 2024
+    open_tab(at, "cla_at_31_march", "By district, 2024")
+    district_table = at.dataframe[0].value  # Children in care at 31 March, by district, 2024
     printed = cli(capsys, "cla_at_31_march", "--year", "2024")
     expected = dict(zip(printed["area_name"], printed["value"], strict=True))
     assert dict(zip(district_table["Area"], district_table["Value"], strict=True)) == {
@@ -140,7 +149,7 @@ def test_overview_sentences_and_tiles_describe_the_data(capsys):
     assert tile.value == f"{by_year['2024']:,}"
 
 
-def test_overview_says_which_ages_its_figures_are_for():
+def test_overview_says_which_ages_its_figures_are_for(capsys):
     at = open_page("app.py", district=MANSFIELD, age_band="Under 1")
     tile = next(m for m in at.metric if m.label.startswith("Children in care"))
     assert tile.label == "Children in care (aged under 1), 2024"
@@ -148,7 +157,11 @@ def test_overview_says_which_ages_its_figures_are_for():
     assert "(age band filter not applied)" in leavers.label
     text = at.markdown[1].value
     assert "in Mansfield (aged under 1)" in text
-    assert "rests on fewer than 5 children" not in text  # only said where it is true
+    withheld = [line for line in text.splitlines() if "rests on fewer than 5 children" in line]
+    assert [line.split(".**")[0] for line in withheld] == ["- **Placement stability"]
+    printed = cli(capsys, "pct_3plus_placements", "--year", "2024", "--district", MANSFIELD,
+                  "--age-band", "Under 1")  # fmt: skip
+    assert printed["value"].tolist() == ["c"]  # said only where it is true
     assert "is not available: the returns hold no data for it" in text
 
 

@@ -74,7 +74,7 @@ def _indicator(args) -> int:
     if not args.id:
         raise ValueError("give an indicator id, or --list to see them")
     indicator = catalogue.get(args.id)
-    con = db.connect(args.data)
+    con = db.published(args.data)
     context = ind.Context.load(con, args.data)
     years = context.years
     if args.year is not None and args.year not in years:
@@ -88,9 +88,10 @@ def _indicator(args) -> int:
     bands = (args.age_band,) if args.age_band else ()
     rows = []
     for year in chosen:
-        selection = ind.Selection(year, year, age_bands=bands, rounded=args.round)
-        cells = ind.cells(con, indicator, selection)
-        figures = ind.figures(cells, indicator, selection, "district", context)
+        selection = ind.Selection(
+            year, year, age_bands=bands, level=args.level / 100, rounded=args.round
+        )
+        figures = ind.figures(con, indicator, selection, "district", context)
         if args.district:
             figures = figures[figures["area_code"] == args.district]
         rows.append(ind.table(figures, indicator, context, False, args.level / 100))

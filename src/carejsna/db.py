@@ -16,6 +16,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES_DIR = ROOT / "queries"
 VIEWS_DIR = QUERIES_DIR / "views"
+READ_DIR = QUERIES_DIR / "read"  # what pages, the command line and exports read: built figures
 log = logging.getLogger(__name__)
 
 
@@ -51,8 +52,10 @@ def query(name: str, folder: Path = QUERIES_DIR) -> Query:
     return Query(name, sql, "\n".join(comments), params)
 
 
-def connect(folder: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory database: a table per extract, then a view per file in queries/views/."""
+def connect(folder: Path | None = None, load: bool = True) -> duckdb.DuckDBPyConnection:
+    """An in-memory database: a table per extract (or, without `load`, a view reading the file
+    when queried: less memory, for a one-off pass like the build's), then a view per file in
+    queries/views/."""
     folder = Path(folder or data_dir())
     if not (folder / "metadata.json").exists():
         raise FileNotFoundError(
@@ -60,7 +63,11 @@ def connect(folder: Path | None = None) -> duckdb.DuckDBPyConnection:
         )
     con = duckdb.connect()
     for path in sorted(folder.glob("*.parquet")):
-        con.read_parquet(str(path)).create(path.stem)
+        extract = con.read_parquet(str(path))
+        if load:
+            extract.create(path.stem)
+        else:
+            extract.create_view(path.stem)
     pending = sorted(p.stem for p in VIEWS_DIR.glob("*.sql"))
     while pending:  # a view may read another view: make each once what it reads exists
         failed = []
@@ -80,9 +87,30 @@ def connect(folder: Path | None = None) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
-    """Run queries/name.sql with exactly its declared parameters, on a cursor of its own."""
-    q = query(name)
+PUBLISHED = ("figures", "districts", "age_bands", "benchmarks", "targets")  # no child in them
+
+
+def published(folder: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory database of what readers are shown, built by `carejsna build`: the
+    protected figures and their lookups (districts, age bands, published comparators, targets),
+    and no record-level extract. Pages and `carejsna indicator` read only this."""
+    folder = Path(folder or data_dir())
+    if not (folder / "figures.parquet").exists():
+        raise FileNotFoundError(
+            f"no figures in {folder}: run `carejsna build RETURNS_DIR --out {folder}` first"
+        )
+    con = duckdb.connect()
+    for name in PUBLISHED:
+        if (folder / f"{name}.parquet").exists():
+            con.read_parquet(str(folder / f"{name}.parquet")).create(name)
+    return con
+
+
+def run(
+    con: duckdb.DuckDBPyConnection, name: str, folder: Path = QUERIES_DIR, **params
+) -> pd.DataFrame:
+    """Run folder/name.sql with exactly its declared parameters, on a cursor of its own."""
+    q = query(name, folder)
     if set(params) != set(q.params):
         raise TypeError(
             f"query {name} takes {', '.join(q.params) or 'no parameters'}, got {params}"
@@ -95,6 +123,19 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
         raise
     finally:
         cursor.close()
+
+
+def read(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
+    """Run queries/read/name.sql (a read of the built figures) with exactly its parameters."""
+    return run(con, name, folder=READ_DIR, **params)
+
+
+def from_frames(**frames: pd.DataFrame) -> duckdb.DuckDBPyConnection:
+    """An in-memory database holding the given frames as tables (e.g. figures made in a test)."""
+    con = duckdb.connect()
+    for name, frame in frames.items():
+        con.from_df(frame).create(name)
+    return con
 
 
 def table(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 THRESHOLD = 4  # counts of children from 1 to THRESHOLD are never shown
@@ -22,106 +23,112 @@ FOOTNOTES = {
     LOW: "low = more than zero, but rounds to zero",
 }
 
-# Which counts of children a figure rests on, by unit: each must be safe to show.
-CHILD_COUNTS = {
-    "count": ("numerator",),
-    "rate_per_10k": ("numerator",),
-    "percent": ("numerator", "denominator", "complement"),
-    "mean": ("denominator",),
+# The smallest safe count of each kind a figure rests on (or what a reader can work out of the
+# withheld ones): (count, lowest unsafe, highest unsafe).
+UNSAFE = {
+    "count": (("numerator", 1, THRESHOLD),),
+    "rate_per_10k": (("numerator", 1, THRESHOLD),),
+    "percent": (
+        ("numerator", 1, THRESHOLD),
+        ("complement", 1, THRESHOLD),
+        ("denominator", 1, DENOMINATOR_THRESHOLD - 1),
+    ),
+    "mean": (("denominator", 1, DENOMINATOR_THRESHOLD - 1),),
 }
 
 
-def key(row) -> tuple:
-    """What a shown figure is, whichever view shows it: area, year, age band, category."""
-    return (row.area_code, int(row.year), row.age_band, getattr(row, "category", ""))
-
-
-def protect(
-    frames: dict[str, pd.DataFrame],
+def lattice_withheld(
+    numerator: np.ndarray,
+    denominator: np.ndarray,
     unit: str,
-    groups: list[tuple] = (),
-    threshold: int = THRESHOLD,
-) -> dict[str, pd.DataFrame]:
-    """The frames with every figure in `withheld` blanked: see there."""
-    return withhold(frames, unit, withheld(frames, unit, groups, threshold))
+    axes: tuple[int, ...] = (1,),
+    categories: bool = False,
+) -> np.ndarray:
+    """Which figures of a lattice to withhold: a boolean array shaped like the counts.
 
+    The arrays hold every figure any selection can show alone, year x area x age band x
+    category; along each of `axes` the last entry is the whole of the others (the council of its
+    districts, all ages of the bands). With `categories`, the last axis holds a distribution's
+    categories, whose whole is the cell's total (the denominator), known to every reader.
 
-def withheld(
-    frames: dict[str, pd.DataFrame],
-    unit: str,
-    groups: list[tuple] = (),
-    threshold: int = THRESHOLD,
-) -> set[tuple]:
-    """The keys of every figure that shows, rests on, or would let a reader work out, a count of
-    1 to `threshold` children, across all the frames shown together.
-
-    Primary: a row whose counts (CHILD_COUNTS) include one from 1 to threshold. Secondary: for
-    each (whole, parts) group, while what the whole minus its shown parts leaves is a single
-    withheld part, or a count from 1 to threshold, the smallest shown part is withheld too (the
-    whole, if none is left). A part with no count (no data) counts as zero.
+    Primary: a figure resting on an unsafe count (UNSAFE: 1 to 4 children; a percentage or
+    average of fewer than 10). Secondary, until nothing changes, for every equation a reader
+    can write (a whole and its parts): where exactly one member is withheld (it could be worked
+    out), or what a shown whole leaves after its shown parts is itself an unsafe count (a small
+    group could be described), the smallest shown part with children in it is withheld too, or
+    else the whole. A part with no data counts as zero.
     """
-    counts = _counts(frames, unit)
-    hidden = {k for k, c in counts.items() if any(1 <= v <= threshold for v in c.values())}
-    if unit in ("percent", "mean"):  # too few children for a share or an average to mean much
-        small = {k for k, c in counts.items() if 1 <= c["denominator"] < DENOMINATOR_THRESHOLD}
-        hidden |= small
-    changed = True
+    counts = {
+        "numerator": numerator,
+        "denominator": denominator,
+        "complement": denominator - numerator,
+    }
+    rules = [(counts[name], low, high) for name, low, high in UNSAFE[unit]]
+    hidden = np.zeros(numerator.shape, dtype=bool)
+    for values, low, high in rules:
+        hidden |= (values >= low) & (values <= high)
+    if categories:  # a distribution's totals are known: its parts alone can give a child away
+        rules = [rule for rule in rules if rule[0] is numerator]
+    size = denominator if unit in ("percent", "mean") and not categories else numerator
+    changed = numerator.size > 0
     while changed:
         changed = False
-        for whole, parts in groups:
-            if isinstance(whole, tuple) and whole in hidden:
-                continue
-            for column in CHILD_COUNTS[unit]:
-                total = counts[whole][column] if isinstance(whole, tuple) else whole
-                if not isinstance(whole, tuple) and column != "numerator":
-                    continue  # a distribution's total is its denominator: parts sum to it
-                if pd.isna(total):
-                    continue
-                shown = [p for p in parts if p not in hidden]
-                withheld = [p for p in parts if p in hidden]
-                left = total - sum(_count(counts[p][column]) for p in shown)
-                single = (
-                    len(withheld) == 1 and abs(left - _count(counts[withheld[0]][column])) < 1e-9
-                )
-                if single or 1 <= left <= threshold:
-                    before = len(hidden)
-                    others = [p for p in shown if _count(counts[p][column]) > 0]
-                    if others:
-                        hidden.add(min(others, key=lambda p: (counts[p][column], p)))
-                    elif isinstance(whole, tuple):
-                        hidden.add(whole)
-                    else:  # a distribution's total, shown as every row's denominator
-                        hidden.update(parts)
-                    changed = changed or len(hidden) > before
+        for axis in axes:
+            changed |= _settle(hidden, rules, size, axis, whole=None)
+        if categories:
+            changed |= _settle(hidden, rules, size, numerator.ndim - 1, whole=denominator[..., 0])
     return hidden
 
 
-def _count(value: float) -> float:
-    return 0.0 if pd.isna(value) else value
+def _settle(hidden, rules, size, axis, whole) -> bool:
+    """One pass over the equations along an axis (see lattice_withheld): True if it hid more."""
+
+    def split(values):
+        values = np.moveaxis(values, axis, -1)
+        return (values, None) if whole is not None else (values[..., :-1], values[..., -1])
+
+    parts_hidden, whole_hidden = split(hidden)  # views: withholding through them marks `hidden`
+    if whole_hidden is None:
+        whole_hidden = np.zeros(parts_hidden.shape[:-1], dtype=bool)  # a known total
+    changed = _more(parts_hidden.sum(axis=-1) + whole_hidden == 1, parts_hidden, whole_hidden,
+                    split(size)[0], whole is None)  # fmt: skip
+    for values, low, high in rules:
+        parts, total = split(values)
+        total = whole if whole is not None else total
+        left = total - np.where(parts_hidden, 0, np.nan_to_num(parts)).sum(axis=-1)
+        unsafe = ~whole_hidden & (left > low - 0.5) & (left < high + 0.5)
+        changed |= _more(unsafe, parts_hidden, whole_hidden, parts, whole is None)
+    return changed
 
 
-def _counts(frames: dict[str, pd.DataFrame], unit: str) -> dict[tuple, dict[str, float]]:
-    counts = {}
-    for frame in frames.values():
-        for row in frame.itertuples():
-            values = {"numerator": row.numerator, "denominator": row.denominator}
-            values["complement"] = row.denominator - row.numerator
-            counts[key(row)] = {c: values[c] for c in CHILD_COUNTS[unit]}
-    return counts
+def _more(unsafe, parts_hidden, whole_hidden, sizes, whole_can_go: bool) -> bool:
+    """In each unsafe equation withhold one more member: the smallest shown part with children
+    in it, else the whole, else a shown part with none."""
+    if not unsafe.any():
+        return False
+    before = parts_hidden.sum() + whole_hidden.sum()
+    sizes, shown = np.nan_to_num(sizes), ~parts_hidden
+    empty = np.finfo(float).max  # ranks a shown part with no children after every other
+    score = np.where(shown & (sizes > 0), sizes, np.where(shown, empty, np.inf))
+    best = score.argmin(axis=-1)[..., None]
+    least = np.take_along_axis(score, best, axis=-1)[..., 0]
+    if whole_can_go:
+        whole = unsafe & ~whole_hidden & (least >= empty)
+        whole_hidden[whole] = True
+        unsafe = unsafe & ~whole
+    chosen = (
+        np.take_along_axis(parts_hidden, best, axis=-1) | (unsafe & (least < np.inf))[..., None]
+    )
+    np.put_along_axis(parts_hidden, best, chosen, axis=-1)
+    return parts_hidden.sum() + whole_hidden.sum() > before
 
 
-def withhold(
-    frames: dict[str, pd.DataFrame], unit: str, hidden: set[tuple]
-) -> dict[str, pd.DataFrame]:
-    """Each frame with the rows whose key is hidden blanked: a withheld row keeps its place, with
-    value, numerator, limits (and, for percentages and means, denominator) blank and symbol "c".
+def blank(frame: pd.DataFrame, unit: str, withheld) -> pd.DataFrame:
+    """The frame with the rows marked `withheld` blanked: each keeps its place, with value,
+    numerator, limits (and, for percentages and means, denominator) blank and symbol "c".
     Zero may be shown."""
-    return {view: _blank(frame, unit, hidden) for view, frame in frames.items()}
-
-
-def _blank(frame: pd.DataFrame, unit: str, hidden: set[tuple]) -> pd.DataFrame:
     out = frame.copy()
-    withheld = pd.Series([key(r) in hidden for r in out.itertuples()], index=out.index, dtype=bool)
+    withheld = np.asarray(withheld, dtype=bool)
     columns = ["value", "numerator", "sum_squares"]
     columns += [c for c in out if c.startswith(("lower_", "upper_"))]
     if unit in ("percent", "mean"):
@@ -131,20 +138,11 @@ def _blank(frame: pd.DataFrame, unit: str, hidden: set[tuple]) -> pd.DataFrame:
     return out
 
 
-def rounded(frames: dict[str, pd.DataFrame], unit: str) -> dict[str, pd.DataFrame]:
-    """Counts of children to the nearest ROUND_TO, for publication. The caller computes rates and
-    percentages again from the rounded counts: else a shown percentage and its rounded
+def rounded(counts: pd.Series) -> pd.Series:
+    """Counts of children to the nearest ROUND_TO, for publication. The caller works out every
+    figure shown beside them again from the rounded counts: else a percentage and its rounded
     denominator would give the exact numerator back."""
-    out = {}
-    for view, frame in frames.items():
-        frame = frame.copy()
-        columns = [c for c in CHILD_COUNTS[unit] if c != "complement"]
-        if unit == "count":
-            columns += ["value"] + [c for c in frame if c.startswith(("lower_", "upper_"))]
-        for column in columns:
-            frame[column] = (frame[column] / ROUND_TO).round() * ROUND_TO
-        out[view] = frame
-    return out
+    return (counts / ROUND_TO).round() * ROUND_TO
 
 
 def shown(value: float, symbol: str, decimals: int, thousands: bool = True) -> str:

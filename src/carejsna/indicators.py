@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from carejsna import db, disclosure, stats
@@ -15,6 +17,7 @@ from carejsna.returns.postcodes import OTHER, UNKNOWN
 SCALE = {"count": None, "percent": 100, "rate_per_10k": 10_000, "mean": 1}
 DECIMALS = {"count": 0, "percent": 1, "rate_per_10k": 1, "mean": 1}
 ALL_AGES = "All ages"
+AREAS_JOINED, BANDS_JOINED = "+", ", "  # how a figure over chosen districts or bands is named
 VIEWS = ("trend", "district", "age_band", "category")
 
 
@@ -62,7 +65,7 @@ class Context:
         rows = self.benchmarks
         return rows[(rows["indicator_id"] == indicator_id) & (rows["area_code"] == area_code)]
 
-    @property
+    @cached_property
     def comparators(self) -> dict[str, str]:
         """Areas with published figures to compare the council with: England first, then any
         region, statistical neighbours or other area the council added."""
@@ -74,7 +77,7 @@ class Context:
         areas = areas.sort_values(["rank", "area_name"])
         return dict(zip(areas["area_code"], areas["area_name"], strict=True))
 
-    @property
+    @cached_property
     def district_names(self) -> dict[str, str]:
         return dict(
             zip(self.districts["district_code"], self.districts["district_name"], strict=True)
@@ -105,20 +108,7 @@ class Selection:
             return context.council_code or "council", context.council_name
         names = [context.district_names.get(d, d) for d in self.districts]
         joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-        return "+".join(self.districts), joined
-
-
-def cells(
-    con: duckdb.DuckDBPyConnection, indicator: Indicator, selection: Selection
-) -> pd.DataFrame:
-    """The indicator's unprotected cells (year x district x age band) for the selected years."""
-    return db.run(
-        con,
-        indicator.query,
-        year_from=selection.year_from,
-        year_to=selection.year_to,
-        **indicator.params,
-    )
+        return AREAS_JOINED.join(self.districts), joined
 
 
 def views(indicator: Indicator) -> tuple[str, ...]:
@@ -129,97 +119,195 @@ def views(indicator: Indicator) -> tuple[str, ...]:
 
 
 def figures(
-    cells: pd.DataFrame, indicator: Indicator, selection: Selection, view: str, context: Context
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    selection: Selection,
+    view: str,
+    context: Context,
 ) -> pd.DataFrame:
-    """What one chart or table shows, after disclosure control: see `all_figures`."""
+    """What one chart or table shows: see `all_figures`."""
     if view not in views(indicator):
         raise ValueError(f"{indicator.id} has no view {view!r}: one of {views(indicator)}")
-    return all_figures(cells, indicator, selection, context)[view]
+    return all_figures(con, indicator, selection, context)[view]
+
+
+LIMITS = [f"{side}_{stats.level_suffix(lv)}" for lv in stats.LEVELS for side in ("lower", "upper")]
 
 
 def all_figures(
-    cells: pd.DataFrame, indicator: Indicator, selection: Selection, context: Context
+    con: duckdb.DuckDBPyConnection, indicator: Indicator, selection: Selection, context: Context
 ) -> dict[str, pd.DataFrame]:
-    """Every view of an indicator for a selection, protected together, so that no figure hidden
-    in one view can be worked out from what the others show.
+    """Every view of an indicator for a selection, read from the protected figures the build
+    wrote (queries/read/views.sql): a figure over several chosen districts or age bands is the
+    sum of the published ones, withheld when any of them is.
 
     trend: the selection (and, when it is a part, the whole council) for each selected year;
     district: each district and the council for the latest selected year;
     age_band: each age band and all ages, for the selected districts, for the latest year;
     category: each category of a distribution, for the selection, for the latest year.
     Columns: area_code, area_name, year, age_band, [category,] numerator, denominator, value,
-    symbol [, sum_squares for means].
+    symbol, limits at both levels, the build's trend verdict (trend, trend_p) where a figure is
+    a single published one [, sum_squares for means], comparator, comparator_value, comparison.
     """
     if "age_band" not in indicator.filters:
-        cells = cells.assign(age_band=ALL_AGES)
         selection = replace(selection, age_bands=())
-        bands = (ALL_AGES,)
-    else:
-        bands = (*context.age_bands, "Unknown")
-    keys = ["category"] if indicator.breakdown else []
-    data = _filled(cells, selection, context, bands, keys)
-    in_bands = _pick(data, "age_band", selection.age_bands)
-    in_both = _pick(in_bands, "district_code", selection.districts)
-    in_districts = _pick(data, "district_code", selection.districts)
-    bands_label = ", ".join(selection.age_bands) if selection.age_bands else ALL_AGES
+    council = context.council_code or "council"
+    shown = read(con, [indicator], selection, context, VIEW_ROWS)
     code, name = selection.area(context)
-    council = (context.council_code or "council", context.council_name)
-    latest = selection.year_to
-
+    label = BANDS_JOINED.join(selection.age_bands or [ALL_AGES])
+    keys = ["category"] if indicator.breakdown else []
+    of = {view: rows for view, rows in shown.groupby("view", sort=False)}
+    empty = shown.iloc[:0]
+    chosen = of.get("selection", empty).assign(area_code=code, area_name=name, age_band=label)
     frames = {}
     for view in views(indicator):
         if view == "trend":
-            parts = [_sum(in_both, ["year", *keys]).assign(area_code=code, area_name=name)]
+            out = chosen
             if selection.districts and not keys:
-                whole = _sum(in_bands, ["year"]).assign(area_code=council[0], area_name=council[1])
-                parts.append(whole)
-            out = pd.concat(parts, ignore_index=True).assign(age_band=bands_label)
+                whole = of.get("council", empty).assign(age_band=label)
+                out = pd.concat([out, whole], ignore_index=True)
         elif view == "category":
-            out = _sum(in_both[in_both["year"] == latest], ["category"])
+            out = chosen[chosen["year"] == selection.year_to]
             out = out.sort_values(["numerator", "category"], ascending=[False, True])
-            out = out.assign(area_code=code, area_name=name, age_band=bands_label, year=latest)
         elif view == "district":
-            latest_bands = in_bands[in_bands["year"] == latest]
-            rows = _sum(latest_bands, ["district_code"])
-            rows = context.districts.merge(rows, on="district_code", how="left")
-            rows = rows[rows["is_council_district"] | (rows["numerator"] > 0)]
-            rows = rows.rename(columns={"district_code": "area_code", "district_name": "area_name"})
-            total = _sum(latest_bands, []).assign(area_code=council[0], area_name=council[1])
-            out = pd.concat([rows, total], ignore_index=True)
-            out = out.assign(age_band=bands_label, year=latest)
+            out = of.get("district", empty).assign(age_band=label)
+            own = context.districts.loc[context.districts["is_council_district"], "district_code"]
+            some = (out["numerator"] > 0) | (out["symbol"] == disclosure.SUPPRESSED)
+            out = out[out["area_code"].isin([*own, council]) | some]
         else:
-            latest_districts = in_districts[in_districts["year"] == latest]
-            rows = _sum(latest_districts, ["age_band"])
-            rows = rows[rows["age_band"].isin(context.age_bands) | (rows["numerator"] > 0)]
-            present = set(rows["age_band"])
-            rows = rows.set_index("age_band").reindex([b for b in bands if b in present])
-            total = _sum(latest_districts, []).assign(age_band=ALL_AGES)
-            out = pd.concat([rows.reset_index(), total], ignore_index=True)
-            out = out.assign(area_code=code, area_name=name, year=latest)
-        out = _values(out, indicator, context)
-        columns = ["area_code", "area_name", "year", "age_band", *keys, "numerator", "denominator"]
-        columns += ["value", "symbol", *(["sum_squares"] if "sum_squares" in out else [])]
-        frames[view] = _intervals(out[columns].reset_index(drop=True), indicator)
-    frames = disclosure.withhold(
-        frames, indicator.unit, _withheld(frames, data, indicator, council)
-    )
+            out = of.get("age_band", empty).assign(area_code=code, area_name=name)
+            some = (out["numerator"] > 0) | (out["symbol"] == disclosure.SUPPRESSED)
+            out = out[out["age_band"].isin([*context.age_bands, ALL_AGES]) | some]
+        columns = ["area_code", "area_name", "year", "age_band", *keys, "numerator"]
+        columns += ["denominator", "value", "symbol", *LIMITS, "trend", "trend_p"]
+        columns += ["sum_squares"] if indicator.unit == "mean" else []
+        frames[view] = out[columns].reset_index(drop=True)
     if selection.rounded:
-        frames = disclosure.rounded(frames, indicator.unit)
-        if indicator.unit in ("percent", "rate_per_10k"):
-            frames = {view: _from_rounded(f, indicator) for view, f in frames.items()}
-    return _compared(frames, indicator, selection, context, council)
+        frames = {view: _rounded(frame, indicator) for view, frame in frames.items()}
+    return _compared(frames, indicator, selection, context, (council, context.council_name))
+
+
+VIEW_ROWS = ("selection", "council", "district", "age_band")  # what queries/read/views.sql gives
+
+
+def read(
+    con: duckdb.DuckDBPyConnection,
+    indicators: list[Indicator],
+    selection: Selection,
+    context: Context,
+    views: tuple[str, ...] = ("selection",),
+) -> pd.DataFrame:
+    """The rows of queries/read/views.sql for indicators and a selection (age bands apply to the
+    indicators that have them): a figure that sums several published ones (parts > 1) gets
+    its value, symbol and limits from the summed counts, withheld when any part is."""
+    council = context.council_code or "council"
+    banded = [i.id for i in indicators if "age_band" in i.filters]
+    shown = db.read(
+        con, "views", indicator_ids=[i.id for i in indicators], banded=banded,
+        year_from=selection.year_from, year_to=selection.year_to, latest=selection.year_to,
+        council=council, areas=list(selection.districts or [council]),
+        bands=list(selection.age_bands or [ALL_AGES]), views=list(views),
+    )  # fmt: skip
+    several = shown["parts"] > 1
+    if several.any():
+        sums = shown[several].assign(area_code=shown["area_code"].fillna(""))
+        sums = pd.concat(
+            [
+                disclosure.blank(derive(part, unit), unit, part["withheld"])
+                for unit, part in sums.groupby("unit", sort=False)
+            ]
+        )
+        shown = pd.concat([shown[~several], sums.assign(trend=None, trend_p=float("nan"))])
+        shown = shown.sort_index()
+    shown.loc[shown["unit"] == "count", "denominator"] = float("nan")
+    return shown
+
+
+def trends(
+    con: duckdb.DuckDBPyConnection,
+    indicators: list[Indicator],
+    selection: Selection,
+    context: Context,
+) -> dict[str, pd.DataFrame]:
+    """Each indicator's own trend for the selection (the rows of its trend view that are the
+    selection's), all read at once: for tiles, sentences, scorecards and summary tables."""
+    shown = read(con, indicators, selection, context)
+    code, name = selection.area(context)
+    out = {}
+    by_id = dict(tuple(shown.groupby("indicator_id", sort=False)))
+    for item in indicators:
+        rows = by_id.get(item.id, shown.iloc[:0])
+        bands = selection.age_bands if "age_band" in item.filters else ()
+        rows = rows.assign(
+            area_code=code, area_name=name, age_band=BANDS_JOINED.join(bands or [ALL_AGES])
+        )
+        out[item.id] = _rounded(rows, item) if selection.rounded else rows
+    return out
+
+
+def derive(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """Value, symbol and confidence limits at both levels (OHID's methods: Wilson, exact Poisson
+    or Byar, t) from the counts: x where there is no denominator, z where none applies (an
+    Unknown or out-of-council district, or no children to count)."""
+    out = frame.copy()
+    out["numerator"] = out["numerator"].astype("float64")
+    out["denominator"] = pd.to_numeric(out["denominator"], errors="coerce").astype("float64")
+    out["symbol"] = ""
+    if unit == "count":
+        out["value"] = out["numerator"]
+    else:
+        out["value"] = _ratio(out, unit)
+        none = out["value"].isna()
+        not_applicable = out["area_code"].isin([UNKNOWN, OTHER]) | (out["denominator"] == 0)
+        out.loc[none, "symbol"] = disclosure.NOT_AVAILABLE
+        out.loc[none & not_applicable, "symbol"] = disclosure.NOT_APPLICABLE
+    limits = stats.limits(unit, out["numerator"], out["denominator"], out.get("sum_squares"))
+    limits = limits.drop(columns=["value"]).where(out["value"].notna())
+    return pd.concat([out.drop(columns=list(limits), errors="ignore"), limits], axis=1)
+
+
+def _ratio(frame: pd.DataFrame, unit: str) -> pd.Series:
+    """Numerator over denominator, scaled to the unit; blank where there is no denominator."""
+    return frame["numerator"] / frame["denominator"].where(frame["denominator"] > 0) * SCALE[unit]
+
+
+def _rounded(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    """Counts of children to the nearest 5, for publication, and every figure shown beside them
+    (rate, percentage, limits, an average's total of scores) worked out again from the rounded
+    counts: else they would give the exact counts back."""
+    unit = indicator.unit
+    out = frame.copy()
+    shown = out["symbol"] == ""
+    exact = out["denominator"]
+    columns = {"count": ["numerator"], "rate_per_10k": ["numerator"], "mean": ["denominator"]}
+    for column in columns.get(unit, ["numerator", "denominator"]):
+        out[column] = disclosure.rounded(out[column])
+    if unit == "mean":  # the same average and spread, from the rounded number of children
+        mean = out["value"]
+        variance = (frame["sum_squares"] - frame["numerator"] ** 2 / exact) / (exact - 1)
+        out["numerator"] = mean * out["denominator"]
+        out["sum_squares"] = (
+            variance * (out["denominator"] - 1) + out["numerator"] ** 2 / (out["denominator"])
+        )
+    symbols = out["symbol"]
+    derived = derive(out, unit)
+    if unit == "mean":
+        derived["value"] = out["value"]
+    derived["symbol"] = symbols
+    derived["trend"] = None  # tested again on the rounded counts, as shown
+    derived.loc[~shown, [c for c in derived if c.startswith(("lower_", "upper_"))]] = float("nan")
+    derived.loc[~shown, "value"] = out.loc[~shown, "value"]
+    return derived
 
 
 def _compared(frames, indicator, selection, context, council) -> dict[str, pd.DataFrame]:
     """Each figure against its comparator, the public health way (its confidence interval
-    against the comparator's value): a district against the council, the council against
-    chosen published figure (England's unless another is chosen). Adds comparator,
-    comparator_value and comparison."""
+    against the comparator's value): a district against the council for the same ages, the
+    council's all-ages figure against the chosen published one (England's unless another is
+    chosen). Adds comparator, comparator_value and comparison (at the selection's level)."""
     area = selection.comparator or next(iter(context.comparators), "")
-    area_name = context.comparators.get(area, "England")
-    england = context.published(indicator.id, area)
-    england = dict(zip(england["year"], england["value"], strict=True)) if len(england) else {}
-    suffix = stats.level_suffix(selection.level)
+    published = context.published(indicator.id, area)
+    published = dict(zip(published["year"], published["value"], strict=True))
     whole = frames["trend"][frames["trend"]["area_code"] == council[0]]
     by_year = dict(zip(whole["year"], whole["value"], strict=True))
     if "district" in frames:  # the council's latest figure, for the selected age bands
@@ -227,173 +315,39 @@ def _compared(frames, indicator, selection, context, council) -> dict[str, pd.Da
     out = {}
     for view, frame in frames.items():
         frame = frame.copy()
-        names, values = [], []
-        for row in frame.itertuples():
-            counts = indicator.unit == "count"  # a part's count is smaller than the whole's
-            if counts or view == "category" or (view == "age_band" and row.age_band != ALL_AGES):
-                names.append("")
-                values.append(float("nan"))
-            elif row.area_code == council[0]:
-                names.append(area_name)
-                values.append(england.get(row.year, float("nan")))
-            else:
-                names.append(council[1])
-                values.append(by_year.get(row.year, float("nan")))
-        frame["comparator"] = names
-        frame["comparator_value"] = values
-        comparison = stats.compare(
-            frame[f"lower_{suffix}"], frame[f"upper_{suffix}"], frame["comparator_value"],
-            indicator.polarity,
-        )  # fmt: skip
-        missing = frame["comparator_value"].isna() & (frame["comparator"] != "")
-        frame["comparison"] = pd.Series(comparison, index=frame.index).where(
-            ~missing, "no comparator"
+        is_council = frame["area_code"] == council[0]
+        compared = indicator.unit != "count" and view != "category"
+        if view == "age_band":
+            compared_rows = frame["age_band"] == ALL_AGES
+        else:
+            compared_rows = pd.Series(compared, index=frame.index)
+        frame["comparator"] = np.where(
+            is_council, context.comparators.get(area, "England"), council[1]
         )
-        frame.loc[frame["comparator"] == "", "comparison"] = stats.NOT_COMPARED
+        frame["comparator_value"] = np.where(
+            is_council,
+            np.where(frame["age_band"] == ALL_AGES, frame["year"].map(published), np.nan),
+            frame["year"].map(by_year),
+        ).astype(float)
+        off = ~(compared_rows & compared)
+        frame.loc[off, "comparator"] = ""
+        frame.loc[off, "comparator_value"] = float("nan")
+        frame["comparison"] = comparison(frame, indicator, selection.level)
         out[view] = frame
     return out
 
 
-def _from_rounded(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
-    """A percentage or rate, and its interval, from the rounded counts it is shown beside."""
-    frame = frame.drop(columns=[c for c in frame if c.startswith(("lower_", "upper_"))])
-    shown = frame["symbol"] == ""
-    value = frame["numerator"] / frame["denominator"] * SCALE[indicator.unit]
-    frame["value"] = value.where(shown, frame["value"])
-    return _intervals(frame, indicator)
-
-
-def _intervals(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
-    """95% and 99.8% confidence limits (OHID's methods: Wilson, exact Poisson or Byar, t)."""
-    limits = stats.limits(
-        indicator.unit,
-        frame["numerator"],
-        frame["denominator"],
-        frame.get("sum_squares"),
-    )
-    limits = limits.drop(columns=["value"]).where(frame["value"].notna())
-    return pd.concat([frame, limits], axis=1)
-
-
-def _withheld(
-    frames: dict[str, pd.DataFrame], data: pd.DataFrame, indicator: Indicator, council: tuple
-) -> set[tuple]:
-    """The keys of the figures to withhold, the same whatever the filters: disclosure control is
-    decided once on every figure any selection could show alone (each district and the council,
-    by each age band and all ages [and category], each year), so that two selections never
-    withhold different cells a reader could set side by side. A figure that sums several of
-    those (chosen districts or age bands) is withheld when any of its parts is: a sum of shown
-    parts tells nothing the parts do not.
-    """
-    keys = ["category"] if indicator.breakdown else []
-    areas = [*data["district_code"].unique(), council[0]]
-    bands = list(data["age_band"].unique())
-    cells = data.rename(columns={"district_code": "area_code"})
-    lattice = pd.concat(
-        [cells, _sum(data, ["year", "age_band", *keys]).assign(area_code=council[0])]
-    )
-    if bands != [ALL_AGES]:
-        every_age = _sum(lattice, ["year", "area_code", *keys]).assign(age_band=ALL_AGES)
-        lattice = pd.concat([lattice, every_age])
-    lattice = lattice.assign(
-        category=lattice["category"] if keys else "",
-        numerator=lattice["numerator"].astype("float64"),
-        denominator=pd.to_numeric(lattice["denominator"], errors="coerce").astype("float64"),
-    )
-    key = disclosure.key
-    groups = []
-    for (year, category), rows in lattice.groupby(["year", "category"]):
-        by = {key(r): r for r in rows.itertuples()}
-        for band in {*bands, ALL_AGES}:
-            parts = [(a, year, band, category) for a in areas[:-1]]
-            groups.append(((council[0], year, band, category), [p for p in parts if p in by]))
-        if bands != [ALL_AGES]:
-            for area in areas:
-                parts = [(area, year, b, category) for b in bands]
-                groups.append(((area, year, ALL_AGES, category), [p for p in parts if p in by]))
-    if keys:  # every category of a cell sums to the cell's total, each row's denominator
-        for _, rows in lattice.groupby(["year", "area_code", "age_band"]):
-            groups.append((rows["denominator"].max(), [key(r) for r in rows.itertuples()]))
-    hidden = disclosure.withheld({"all": lattice}, indicator.unit, groups)
-    known = {key(r) for r in lattice.itertuples()}
-    out = set()
-    for frame in frames.values():
-        for row in frame.itertuples():
-            area, year, band, category = key(row)
-            if (area, year, band, category) in known:
-                parts = [(area, year, band, category)]
-            else:  # a sum over chosen districts ("a+b") or age bands ("a, b")
-                chosen_areas = [area] if area in areas else area.split("+")
-                chosen_bands = [band] if band in bands or band == ALL_AGES else band.split(", ")
-                parts = [(a, year, b, category) for a in chosen_areas for b in chosen_bands]
-            if any(p in hidden for p in parts):
-                out.add(key(row))
-    return out
-
-
-def _pick(data: pd.DataFrame, column: str, chosen: tuple[str, ...]) -> pd.DataFrame:
-    """The rows whose column is one of chosen; all rows when nothing is chosen."""
-    return data[data[column].isin(chosen)] if chosen else data
-
-
-def _filled(
-    cells: pd.DataFrame,
-    selection: Selection,
-    context: Context,
-    bands: tuple[str, ...],
-    keys: list[str],
-) -> pd.DataFrame:
-    """Cells for every year with data x district x age band [x category], zero where none."""
-    years = [y for y in range(selection.year_from, selection.year_to + 1) if y in context.years]
-    dims = {"year": years, "district_code": context.districts["district_code"], "age_band": bands}
-    if keys:
-        dims["category"] = sorted(cells["category"].dropna().unique())
-    grid = pd.MultiIndex.from_product(list(dims.values()), names=list(dims)).to_frame(index=False)
-    data = grid.merge(cells, on=list(dims), how="left")
-    data["numerator"] = data["numerator"].astype("Float64").fillna(0)
-    data["denominator"] = data["denominator"].astype("Float64")
-    if keys:  # every category of a cell shares the cell's total
-        cell = ["year", "district_code", "age_band"]
-        data["denominator"] = data.groupby(cell)["denominator"].transform("max")
-    if "sum_squares" in data:
-        data["sum_squares"] = data["sum_squares"].astype("Float64").fillna(0)
-    return data
-
-
-def _sum(data: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Numerators and denominators summed; a denominator stays blank only if all its parts are."""
-    if not by:
-        data = data.assign(_all=0)
-        by = ["_all"]
-    sums = {
-        "numerator": ("numerator", "sum"),
-        "denominator": ("denominator", lambda s: s.sum() if s.notna().any() else pd.NA),
-    }
-    if "sum_squares" in data:
-        sums["sum_squares"] = ("sum_squares", "sum")
-    summed = data.groupby(by, sort=True).agg(**sums)
-    return summed.reset_index().drop(columns=["_all"], errors="ignore")
-
-
-def _values(out: pd.DataFrame, indicator: Indicator, context: Context) -> pd.DataFrame:
-    out = out.copy()
-    out["numerator"] = out["numerator"].astype("float64")
-    out["denominator"] = pd.to_numeric(out["denominator"], errors="coerce").astype("float64")
-    out["symbol"] = ""
-    scale = SCALE[indicator.unit]
-    if scale is None:
-        out["value"] = out["numerator"]
-        out["denominator"] = float("nan")
-    else:
-        out["value"] = out["numerator"] / out["denominator"].where(out["denominator"] > 0) * scale
-        no_denominator = out["value"].isna()
-        not_applicable = out["area_code"].isin([UNKNOWN, OTHER]) | (out["denominator"] == 0)
-        out.loc[no_denominator, "symbol"] = disclosure.NOT_AVAILABLE
-        out.loc[no_denominator & not_applicable, "symbol"] = disclosure.NOT_APPLICABLE
-    missing_year = ~out["year"].isin(context.years)
-    out.loc[missing_year, ["value", "numerator", "denominator"]] = float("nan")
-    out.loc[missing_year, "symbol"] = disclosure.NOT_AVAILABLE
-    return out
+def comparison(frame: pd.DataFrame, indicator: Indicator, level: float) -> np.ndarray:
+    """better / similar / worse (or higher / lower) by the interval at `level` against the
+    comparator's value; "no comparator" where one is named but has no figure."""
+    suffix = stats.level_suffix(level)
+    judged = stats.compare(
+        frame[f"lower_{suffix}"], frame[f"upper_{suffix}"], frame["comparator_value"],
+        indicator.polarity,
+    )  # fmt: skip
+    named = (frame["comparator"] != "").to_numpy()
+    missing = named & frame["comparator_value"].isna().to_numpy()
+    return np.where(~named, stats.NOT_COMPARED, np.where(missing, "no comparator", judged))
 
 
 def table(
@@ -478,6 +432,9 @@ def recent_trend(trend: pd.DataFrame, indicator: Indicator) -> stats.Trend:
     own = trend[trend["area_name"] == trend["area_name"].iloc[0]].sort_values("year").tail(5)
     if indicator.unit == "mean" or indicator.breakdown:
         return stats.Trend("not tested for this kind of indicator")
+    stored = own["trend"].iloc[-1] if "trend" in own and len(own) == 5 else None
+    if isinstance(stored, str):  # worked out by the build, from the same five figures
+        return stats.Trend(stored, p_value=float(own["trend_p"].iloc[-1]), points=5)
     if len(own) < 5 or own["numerator"].isna().any() or (own["symbol"] != "").any():
         return stats.Trend(stats.NOT_ENOUGH_DATA, points=int(own["numerator"].notna().sum()))
     if indicator.unit == "percent":

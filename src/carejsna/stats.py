@@ -179,61 +179,94 @@ def trend_proportions(
     """Chi-square test for linear trend in proportions (Cochran-Armitage, 1 df) over the
     points given; pass the last five for Fingertips' recent trend. Points without a usable
     numerator and denominator (> 0) are left out, and fewer than `min_points` is not enough."""
+    o, n, year = (np.atleast_2d(v) for v in _floats(numerators, denominators, years))
+    return _one(trends_proportions(o, n, year, alpha, min_points))
+
+
+def _one(trends: dict[str, np.ndarray]) -> Trend:
+    return Trend(*(getattr(v[0], "item", lambda v=v: v[0])() for v in trends.values()))
+
+
+def trends_proportions(o, n, year, alpha: float = 0.05, min_points: int = 5) -> dict:
+    """`trend_proportions` for many series at once, one a row: the fields of a Trend, as arrays."""
     method = "chi-square test for linear trend in proportions (Cochran-Armitage)"
-    o, n, year = _floats(numerators, denominators, years)
+    o, n, year = _floats(o, n, year)
     keep = np.isfinite(o) & np.isfinite(year) & (n > 0) & (o >= 0) & (o <= n)
-    o, n, year = o[keep], n[keep], year[keep]
-    points = int(keep.sum())
-    if points < max(min_points, 2):
-        return Trend(NOT_ENOUGH_DATA, points=points, method=method)
-    total = n.sum()
-    centred = year - (n * year).sum() / total
-    spread = (n * centred**2).sum()
-    if spread == 0:  # every point in the same year
-        return Trend(NOT_ENOUGH_DATA, points=points, method=method)
-    score = (o * centred).sum()
-    slope = float(score / spread)
-    p_bar = o.sum() / total
-    if p_bar in (0, 1):
-        # All or none every year: no variation to test, and certainly no evidence of change.
-        return Trend(NO_CHANGE, 0.0, 1.0, 0.0, points, method)
-    statistic = float(score**2 / (p_bar * (1 - p_bar) * spread))
-    p_value = float(stats.chi2.sf(statistic, 1))
-    return Trend(_direction(p_value, slope, alpha), statistic, p_value, slope, points, method)
+    o, n, year = np.where(keep, o, 0), np.where(keep, n, 0), np.where(keep, year, 0)
+    points = keep.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = n.sum(axis=1)
+        centred = year - ((n * year).sum(axis=1) / total)[:, None]
+        spread = (n * centred**2).sum(axis=1)
+        score = (o * centred).sum(axis=1)
+        slope = score / spread
+        p_bar = o.sum(axis=1) / total
+        statistic = score**2 / (p_bar * (1 - p_bar) * spread)
+    short = (points < max(min_points, 2)) | ~(spread > 0)  # too few points, or all in one year
+    flat = ~short & ((p_bar == 0) | (p_bar == 1))  # all or none every year: nothing to test
+    statistic = np.where(short, np.nan, np.where(flat, 0.0, statistic))
+    p_value = np.where(flat, 1.0, stats.chi2.sf(statistic, 1))
+    slope = np.where(short, np.nan, np.where(flat, 0.0, slope))
+    return _trends(short, p_value, slope, alpha, statistic, points, method)
 
 
-def _poisson_fit(counts, x, offset, iterations: int = 100):
-    """Newton-Raphson for log(mu) = offset + a + b x: (b, log-likelihood, variance of b)."""
-    design = np.column_stack([np.ones_like(x), x])
+def _trends(short, p_value, slope, alpha, statistic, points, method) -> dict:
+    direction = np.select(
+        [short, p_value < alpha],
+        [NOT_ENOUGH_DATA, np.where(slope > 0, INCREASING, DECREASING)],
+        NO_CHANGE,
+    )
+    return {
+        "direction": direction.astype(object),
+        "statistic": statistic,
+        "p_value": np.where(short, np.nan, p_value),
+        "slope": slope,
+        "points": points.astype(int),
+        "method": np.full(len(points), method, dtype=object),
+    }
 
-    def loglik(beta):
-        eta = offset + design @ beta
-        return float((counts * eta - np.exp(eta)).sum())
 
-    beta = np.array([math.log(counts.sum() / np.exp(offset).sum()), 0.0])
-    current = loglik(beta)
-    for _ in range(iterations):
-        mu = np.exp(offset + design @ beta)
-        information = design.T @ (mu[:, None] * design)
-        try:
-            step = np.linalg.solve(information, design.T @ (counts - mu))
-        except np.linalg.LinAlgError:
-            break
-        # Halve the step until the likelihood rises: the slope can run off towards infinity
-        # when every count but the last is zero.
-        for _ in range(30):
-            trial = loglik(beta + step)
-            if trial >= current:
+def _poisson_fits(counts, x, offset, used, iterations: int = 100):
+    """Newton-Raphson for log(mu) = offset + a + b x, a row a series (points not `used` left
+    out): (b, log-likelihood, variance of b), each an array."""
+
+    def loglik(a, b):
+        eta = offset + a[:, None] + b[:, None] * x
+        return (used * (counts * eta - np.exp(eta))).sum(axis=1)
+
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        a = np.log((used * counts).sum(axis=1) / (used * np.exp(offset)).sum(axis=1))
+        b = np.zeros(len(a))
+        current = loglik(a, b)
+        going = np.isfinite(current)
+        for _ in range(iterations):
+            mu = used * np.exp(offset + a[:, None] + b[:, None] * x)
+            i00, i01, i11 = mu.sum(axis=1), (mu * x).sum(axis=1), (mu * x * x).sum(axis=1)
+            g0, g1 = (used * counts - mu).sum(axis=1), ((used * counts - mu) * x).sum(axis=1)
+            det = i00 * i11 - i01**2
+            going &= det > 0
+            da = np.where(going, (i11 * g0 - i01 * g1) / det, 0.0)
+            db = np.where(going, (i00 * g1 - i01 * g0) / det, 0.0)
+            # Halve the step until the likelihood rises: the slope can run off towards infinity
+            # when every count but the last is zero.
+            trial = loglik(a + da, b + db)
+            for _ in range(30):
+                worse = going & ~(trial >= current)
+                if not worse.any():
+                    break
+                da, db = np.where(worse, da / 2, da), np.where(worse, db / 2, db)
+                trial = np.where(worse, loglik(a + da, b + db), trial)
+            going &= trial >= current
+            gain = np.where(going, trial - current, 0.0)
+            a, b = np.where(going, a + da, a), np.where(going, b + db, b)
+            current = np.where(going, trial, current)
+            going &= gain >= 1e-12 * (1 + np.abs(current))
+            if not going.any():
                 break
-            step /= 2
-        else:
-            break
-        beta, gain, current = beta + step, trial - current, trial
-        if gain < 1e-12 * (1 + abs(current)):
-            break
-    mu = np.exp(offset + design @ beta)
-    variance = np.linalg.pinv(design.T @ (mu[:, None] * design))[1, 1]
-    return beta[1], current, variance
+        mu = used * np.exp(offset + a[:, None] + b[:, None] * x)
+        i00, i01, i11 = mu.sum(axis=1), (mu * x).sum(axis=1), (mu * x * x).sum(axis=1)
+        variance = i00 / (i00 * i11 - i01**2)
+    return b, current, variance
 
 
 def trend_counts(
@@ -247,31 +280,43 @@ def trend_counts(
     """Poisson regression of counts on year, with log(exposure) as offset for rates (exposure =
     the population) and none for counts; the slope tested by likelihood ratio (default) or
     Wald. Points without a usable count (or exposure > 0) are left out."""
+    exposures = 1.0 if exposures is None else exposures
+    c, year, exposure = (np.atleast_2d(v) for v in _floats(counts, years, exposures))
+    return _one(trends_counts(c, year, exposure, alpha, min_points, test))
+
+
+def trends_counts(
+    c, year, exposure=1.0, alpha: float = 0.05, min_points: int = 5, test="likelihood_ratio"
+) -> dict:
+    """`trend_counts` for many series at once, one a row: the fields of a Trend, as arrays."""
     if test not in ("likelihood_ratio", "wald"):
         raise ValueError(f"test must be 'likelihood_ratio' or 'wald', not {test!r}")
     method = f"Poisson regression on year, {test.replace('_', '-')} test"
-    exposures = 1.0 if exposures is None else exposures
-    c, year, exposure = _floats(counts, years, exposures)
+    c, year, exposure = _floats(c, year, exposure)
     keep = np.isfinite(c) & (c >= 0) & np.isfinite(year) & (exposure > 0)
-    c, year, exposure = c[keep], year[keep], exposure[keep]
-    points = int(keep.sum())
-    if points < max(min_points, 2) or np.ptp(year) == 0:
-        return Trend(NOT_ENOUGH_DATA, points=points, method=method)
-    if c.sum() == 0:
-        # No events at all: nothing to fit, and no evidence of change.
-        return Trend(NO_CHANGE, 0.0, 1.0, 0.0, points, method)
+    used = keep.astype(float)
+    c, exposure = np.where(keep, c, 0.0), np.where(keep, exposure, 1.0)
+    points = keep.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = (used * year).sum(axis=1) / points
+        # Centring the years keeps exp() in range for years like 2024.
+        x = np.where(keep, year - centre[:, None], 0.0)
+        spread = np.where(keep, year, -np.inf).max(axis=1) - np.where(keep, year, np.inf).min(
+            axis=1
+        )
+    short = (points < max(min_points, 2)) | ~(spread > 0)
+    none = ~short & (c.sum(axis=1) == 0)  # no events at all: no evidence of change
     offset = np.log(exposure)
-    # Centring the years keeps exp() in range for years like 2024.
-    slope, loglik, variance = _poisson_fit(c, year - year.mean(), offset)
-    if test == "wald":
-        # Misleads where the slope runs off (Hauck-Donner), hence likelihood ratio by default.
-        statistic = slope**2 / variance
-    else:
-        null_mu = exposure * c.sum() / exposure.sum()
-        null_loglik = float((c * np.log(null_mu) - null_mu).sum())
-        statistic = max(2 * (loglik - null_loglik), 0.0)
-    p_value = float(stats.chi2.sf(statistic, 1))
-    slope = float(slope)
-    return Trend(
-        _direction(p_value, slope, alpha), float(statistic), p_value, slope, points, method
-    )
+    slope, loglik, variance = _poisson_fits(c, x, offset, used)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if test == "wald":
+            # Misleads where the slope runs off (Hauck-Donner), hence likelihood ratio by default.
+            statistic = slope**2 / variance
+        else:
+            null_mu = exposure * ((used * c).sum(axis=1) / (used * exposure).sum(axis=1))[:, None]
+            null_loglik = (used * (c * np.log(null_mu) - null_mu)).sum(axis=1)
+            statistic = np.maximum(2 * (loglik - null_loglik), 0.0)
+    statistic = np.where(short, np.nan, np.where(none, 0.0, statistic))
+    p_value = np.where(none, 1.0, stats.chi2.sf(statistic, 1))
+    slope = np.where(short, np.nan, np.where(none, 0.0, slope))
+    return _trends(short, p_value, slope, alpha, statistic, points, method)

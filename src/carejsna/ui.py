@@ -13,8 +13,9 @@ from carejsna import indicators as ind
 
 @st.cache_resource
 def connection():
-    """One connection for every session; each query takes its own cursor."""
-    return db.connect()
+    """One connection for every session, to the published figures alone; each query takes its
+    own cursor."""
+    return db.published()
 
 
 @st.cache_resource
@@ -22,19 +23,20 @@ def context() -> ind.Context:
     return ind.Context.load(connection())
 
 
-@st.cache_data(max_entries=256)
-def cells(indicator_id: str, year_from: int, year_to: int) -> pd.DataFrame:
-    indicator = catalogue.get(indicator_id)
-    return ind.cells(connection(), indicator, ind.Selection(year_from, year_to))
+@st.cache_data(max_entries=64)
+def trends(selection: ind.Selection) -> dict[str, pd.DataFrame]:
+    """Every indicator's own trend for a selection, read at once: for the tiles, sentences,
+    scorecard and summary tables."""
+    items = [i for i in catalogue.catalogue().values() if not i.breakdown]
+    return ind.trends(connection(), items, selection, context())
 
 
 @st.cache_data(max_entries=512)
 def figures(indicator_id: str, selection: ind.Selection) -> dict[str, pd.DataFrame]:
-    """Every view of an indicator for a selection, protected together: computed once, whichever
-    tile, sentence, table or chart asks for it."""
+    """Every view of an indicator for a selection, read from the figures the build protected:
+    once per selection, whichever tile, sentence, table or chart asks for it."""
     item = catalogue.get(indicator_id)
-    raw = cells(item.id, selection.year_from, selection.year_to)
-    return ind.all_figures(raw, item, selection, context())
+    return ind.all_figures(connection(), item, selection, context())
 
 
 PAGES = (
@@ -85,11 +87,8 @@ COLUMN_NAMES = {
     "numerator": "Numerator",
     "denominator": "Denominator",
 }
-# Columns of words, wide enough to read whole: a category, an indicator, a note.
-WIDE = {
-    name: st.column_config.TextColumn(width="large")
-    for name in ("Category", "Indicator", "KPI", "Note")
-}
+# Columns of words, wide enough to read whole: a category, an indicator's name.
+WIDE = {name: st.column_config.TextColumn(width="large") for name in ("Category", "Indicator")}
 VIEW_TITLES = {
     "trend": "Over time",
     "district": "By district, {year}",
@@ -128,10 +127,12 @@ def indicator(indicator_id: str, selection: ind.Selection) -> None:
     titles = [
         VIEW_TITLES[v].format(year=selection.year_to, breakdown=item.breakdown) for v in views
     ]
-    tabs = st.tabs(titles)
+    # Only the tab a reader opens is drawn: the others cost nothing until they are chosen.
+    tabs = st.tabs(titles, key=f"{item.id}-views", on_change="rerun")
     for tab, view in zip(tabs, views, strict=True):
-        with tab:
-            _view(item, frames[view], selection, view, data)
+        if tab.open:
+            with tab:
+                _view(item, frames[view], selection, view, data)
     with st.expander(f"Definition and source: {item.short_title}"):
         st.markdown(
             f"- **Numerator:** {item.numerator}\n"
@@ -177,8 +178,7 @@ def summary_table(items: list, selection: ind.Selection) -> pd.DataFrame:
     wider = replace(selection, year_from=min(selection.year_from, years[0]))
     rows = []
     for item in items:
-        trend = figures(item.id, wider)["trend"]
-        own = ind.table(trend[trend["area_name"] == trend["area_name"].iloc[0]], item, data)
+        own = ind.table(trends(wider)[item.id], item, data)
         values = dict(zip(own["year"], own["value"], strict=True))
         rows.append(
             {"Indicator": item.title, "Unit": item.unit_label}
@@ -261,8 +261,7 @@ def _view(item, frame, selection, view, data) -> None:
 
 def trend(indicator_id: str, selection: ind.Selection) -> pd.DataFrame:
     """An indicator's protected trend for the selection (its own rows, not the comparator)."""
-    shown = figures(indicator_id, selection)["trend"]
-    return shown[shown["area_name"] == shown["area_name"].iloc[0]]
+    return trends(selection)[indicator_id]
 
 
 HEADLINES = (

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from carejsna import __version__
+from carejsna import __version__, figures
 from carejsna.catalogue import catalogue
 from carejsna.returns import benchmarks, postcodes
 from carejsna.returns.read import (
@@ -59,6 +59,7 @@ class BuildResult:
     )  # "2018/header.csv" -> read/loaded
     extracts: dict[str, int] = field(default_factory=dict)
     written: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)  # e.g. how long the figures took
 
     @property
     def failed(self) -> bool:
@@ -136,8 +137,10 @@ def build(returns_dir: Path, out_dir: Path) -> BuildResult:
 
     council = read_council(returns_dir)
     tables = {name: _concat(parts, name) for name, parts in frames.items()}
+    del frames  # each stage lets go of the last: at national scale memory is the limit
     result.problems.extend(_cross_checks(tables))
     extracts = _extracts(tables, council, result)
+    del tables
     extracts["targets"] = targets
     extracts["benchmarks"] = comparators
     _write(extracts, council, result, out_dir)
@@ -265,8 +268,8 @@ def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildRe
     council_districts = set(names.index)
 
     episodes = tables["episodes"].copy()
-    home = postcodes.lookup(episodes["home_postcode"])
-    placement = postcodes.lookup(episodes["placement_postcode"])
+    both = postcodes.lookup(pd.concat([episodes["home_postcode"], episodes["placement_postcode"]]))
+    home, placement = both.iloc[: len(episodes)], both.iloc[len(episodes) :]
     for side, found, column in (
         ("HOME_POST", home, "home_postcode"),
         ("PL_POST", placement, "placement_postcode"),
@@ -410,17 +413,21 @@ def _age_at_31_march(children: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 def _write(extracts: dict, council: Council, result: BuildResult, out_dir: Path) -> None:
     """Write a new folder beside out_dir, then swap it in: a failure leaves out_dir as it was."""
     with staged(out_dir) as staging:
-        for name, frame in extracts.items():
+        years = sorted(int(y) for y in extracts["episodes"]["year"].unique())
+        for name in list(extracts):
+            frame = extracts.pop(name)  # written, then let go before the figures are worked out
             frame.to_parquet(staging / f"{name}.parquet", index=False)
             result.extracts[name] = len(frame)
+        del frame
         metadata = {
             "council": asdict(council),
-            "years": sorted(int(y) for y in extracts["episodes"]["year"].unique()),
+            "years": years,
             "extracts": result.extracts,
             "built_with": f"carejsna {__version__}",
         }
         (staging / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
         report_frame(result.problems).to_csv(staging / "build_report.csv", index=False)
+        result.seconds.update(figures.write(staging))  # every protected figure, from the extracts
     result.written = True
 
 

@@ -19,7 +19,9 @@ def lookup(postcodes: pd.Series) -> pd.DataFrame:
     letters = sorted({k[0] for k in key.unique() if k and k[0].isalpha()})
     ons = Postcodes()
     ons.load_postcodes(letters)
-    table = ons.dataframe.drop_duplicates("pcd_abbr").set_index("pcd_abbr")
+    wanted = set(key.unique())  # look up each postcode once, not once a row
+    table = ons.dataframe[ons.dataframe["pcd_abbr"].isin(wanted)]
+    table = table.drop_duplicates("pcd_abbr").set_index("pcd_abbr")
     found = table.reindex(key.to_numpy())
     return pd.DataFrame(
         {

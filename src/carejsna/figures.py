@@ -1,0 +1,210 @@
+"""The figures extract: every protected figure any selection can show, computed by the build."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from carejsna import __version__, db, disclosure, stats
+from carejsna.catalogue import Indicator, catalogue
+from carejsna.indicators import ALL_AGES, Context, comparison, derive
+
+EXTRACT = "figures"
+MANIFEST = "figures_manifest.json"
+TREND_POINTS = 5  # Fingertips' recent trend: the last five yearly points
+COLUMNS = [
+    "indicator_id", "unit", "year", "area_code", "area_name", "area_type", "age_band", "category",
+    "numerator", "denominator", "sum_squares", "value", "lower_95", "upper_95", "lower_99_8",
+    "upper_99_8", "symbol", "comparator", "comparator_value", "comparison_95", "comparison_99_8",
+    "trend", "trend_p",
+]  # fmt: skip
+SCHEMA = pa.schema(
+    [(c, pa.string()) for c in COLUMNS[:2]]
+    + [("year", pa.int32())]
+    + [(c, pa.string()) for c in COLUMNS[3:8]]
+    + [(c, pa.float64()) for c in COLUMNS[8:16]]
+    + [("symbol", pa.string()), ("comparator", pa.string()), ("comparator_value", pa.float64())]
+    + [("comparison_95", pa.string()), ("comparison_99_8", pa.string())]
+    + [("trend", pa.string()), ("trend_p", pa.float64())]
+)
+
+
+def write(folder: Path) -> dict[str, float]:
+    """Compute every indicator's protected figures from the extracts in `folder` and write them
+    there as figures.parquet, with a manifest of what they were built from. Returns timings."""
+    start = time.perf_counter()
+    folder = Path(folder)
+    con = db.connect(folder, load=False)
+    context = Context.load(con, folder)
+    rows = {}
+    with pq.ParquetWriter(folder / f"{EXTRACT}.parquet", SCHEMA) as writer:
+        for item in catalogue().values():
+            cells = db.run(
+                con, item.query, year_from=min(context.years), year_to=max(context.years),
+                **item.params,
+            )  # fmt: skip
+            protected = protect(cells, item, context)
+            writer.write_table(pa.Table.from_pandas(protected, SCHEMA, preserve_index=False))
+            rows[item.id] = len(protected)
+    con.close()
+    inputs = sorted(p for p in folder.glob("*.parquet") if p.stem != EXTRACT)
+    manifest = {
+        "extract": f"{EXTRACT}.parquet",
+        "built_with": f"carejsna {__version__}",
+        "council": {"code": context.council_code, "name": context.council_name},
+        "synthetic": context.synthetic,
+        "years": list(context.years),
+        "age_bands": [*context.age_bands, "Unknown", ALL_AGES],
+        "disclosure": {
+            "counts_withheld": f"1 to {disclosure.THRESHOLD}",
+            "percentages_and_averages_withheld_below": disclosure.DENOMINATOR_THRESHOLD,
+            "secondary": "over every district, age band, category and total of each year",
+        },
+        "indicators": rows,
+        "built_from": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in inputs},
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    return {"figures": time.perf_counter() - start}
+
+
+def protect(cells: pd.DataFrame, indicator: Indicator, context: Context) -> pd.DataFrame:
+    """Every figure of an indicator any selection can show alone, protected together: each
+    district (Unknown and Other too) and the council, by each age band and all ages [and
+    category], for each year; with value, limits at both levels, comparator and comparison,
+    the recent-trend verdict for the five years to that year, and the disclosure symbol.
+
+    `cells` are the indicator query's rows (year, district_code, age_band, [category,]
+    numerator, denominator [, sum_squares]). A withheld figure keeps its row, its counts blank.
+    """
+    council = context.council_code or "council"
+    years = list(context.years)
+    areas = [*context.districts["district_code"], council]
+    banded = "age_band" in indicator.filters
+    bands = [*context.age_bands, "Unknown", ALL_AGES] if banded else [ALL_AGES]
+    categories = sorted(cells["category"].dropna().unique()) if indicator.breakdown else [""]
+    shape = (len(years), len(areas), len(bands), len(categories))
+    cells = cells.assign(
+        age_band=cells["age_band"] if banded else ALL_AGES,
+        category=cells["category"] if indicator.breakdown else "",
+    )
+    index = tuple(
+        pd.Index(values).get_indexer(cells[column])
+        for values, column in (
+            (years, "year"), (areas[:-1], "district_code"), (bands, "age_band"),
+            (categories, "category"),
+        )
+    )  # fmt: skip
+    inside = np.all([i >= 0 for i in index], axis=0)
+    keys = [f"_{i}" for i in range(4)]
+    cells = cells[inside].assign(**dict(zip(keys, (i[inside] for i in index), strict=True)))
+    numbers = [c for c in ("numerator", "denominator", "sum_squares") if c in cells]
+    cells = cells.assign(
+        **{c: pd.to_numeric(cells[c], errors="coerce").astype(float) for c in numbers}
+    )
+    summed = cells.groupby(keys)
+    at = tuple(summed.size().index.get_level_values(k) for k in keys)
+    numerator, sum_squares = np.zeros(shape), np.zeros(shape)
+    numerator[at] = summed["numerator"].sum()
+    if "sum_squares" in cells:
+        sum_squares[at] = summed["sum_squares"].sum()
+    denominator = np.full(shape, np.nan)
+    if indicator.breakdown:  # a cell's total, the same for each of its categories
+        totals = cells.groupby(keys[:3])["denominator"].max()
+        total = np.full(shape[:3], np.nan)
+        total[tuple(totals.index.get_level_values(k) for k in keys[:3])] = totals
+        denominator[:] = total[..., None]
+    else:
+        denominator[at] = summed["denominator"].sum(min_count=1)
+    for array in (numerator, denominator, sum_squares):  # the wholes: all ages, then the council
+        if banded:
+            array[:, :, -1] = _total(array[:, :, :-1], axis=2)
+        array[:, -1] = _total(array[:, :-1], axis=1)
+
+    hidden = disclosure.lattice_withheld(
+        numerator, denominator, indicator.unit, axes=(1, 2) if banded else (1,),
+        categories=bool(indicator.breakdown),
+    )  # fmt: skip
+    grid = np.meshgrid(*(np.arange(n) for n in shape), indexing="ij")
+    area_names = {**context.district_names, council: context.council_name}
+    out = pd.DataFrame(
+        {
+            "indicator_id": indicator.id,
+            "unit": indicator.unit,
+            "year": np.asarray(years)[grid[0].ravel()],
+            "area_code": np.asarray(areas, dtype=object)[grid[1].ravel()],
+            "age_band": np.asarray(bands, dtype=object)[grid[2].ravel()],
+            "category": np.asarray(categories, dtype=object)[grid[3].ravel()],
+            "numerator": numerator.ravel(),
+            "denominator": denominator.ravel(),
+            "sum_squares": sum_squares.ravel() if indicator.unit == "mean" else np.nan,
+        }
+    )
+    out.insert(4, "area_name", out["area_code"].map(area_names))
+    out.insert(5, "area_type", np.where(out["area_code"] == council, "council", "district"))
+    out = disclosure.blank(derive(out, indicator.unit), indicator.unit, hidden.ravel())
+    out = _compared(out, indicator, context, shape)
+    return _trends(out, indicator, shape, years)[COLUMNS]
+
+
+def _total(parts: np.ndarray, axis: int) -> np.ndarray:
+    """The sum of the parts along an axis; blank only where every part is."""
+    return np.where(np.isnan(parts).all(axis=axis), np.nan, np.nansum(parts, axis=axis))
+
+
+def _compared(out: pd.DataFrame, indicator, context: Context, shape) -> pd.DataFrame:
+    """Each figure against its comparator: a district against the council (same ages, year and
+    category), the council's all-ages figure against the first published comparator (England,
+    as shipped); the council's age bands have no published comparator of the same ages."""
+    value = out["value"].to_numpy().reshape(shape)
+    council_value = np.broadcast_to(value[:, -1:], shape).ravel()
+    is_council = (out["area_type"] == "council").to_numpy()
+    published_area = next(iter(context.comparators), "")
+    published = context.published(indicator.id, published_area)
+    by_year = dict(zip(published["year"], published["value"], strict=True))
+    out["comparator"] = np.where(
+        is_council, context.comparators.get(published_area, "England"), context.council_name
+    )
+    out["comparator_value"] = np.where(
+        is_council,
+        np.where(out["age_band"] == ALL_AGES, out["year"].map(by_year).astype(float), np.nan),
+        council_value,
+    )
+    if indicator.unit == "count" or indicator.breakdown:  # a part's count is smaller: no yardstick
+        out["comparator"], out["comparator_value"] = "", np.nan
+    for level in stats.LEVELS:
+        out[f"comparison_{stats.level_suffix(level)}"] = comparison(out, indicator, level)
+    return out
+
+
+def _trends(out: pd.DataFrame, indicator: Indicator, shape, context_years) -> pd.DataFrame:
+    """The recent-trend verdict of each figure's own series over the five years to its year:
+    not tested where any of those points is withheld or missing, or for means and distributions."""
+    if indicator.unit == "mean" or indicator.breakdown:
+        return out.assign(trend="not tested for this kind of indicator", trend_p=np.nan)
+    years, series = shape[0], int(np.prod(shape[1:]))
+    pick = lambda column: out[column].to_numpy(float).reshape(years, series).T  # noqa: E731
+    numerator, denominator = pick("numerator"), pick("denominator")
+    usable = (out["symbol"] == "").to_numpy().reshape(years, series).T
+    direction = np.full((series, years), stats.NOT_ENOUGH_DATA, dtype=object)
+    p_value = np.full((series, years), np.nan)
+    for end in range(TREND_POINTS - 1, years):
+        window = slice(end - TREND_POINTS + 1, end + 1)
+        year = np.asarray(context_years, dtype=float)[window]
+        ok = usable[:, window].all(axis=1)
+        if not ok.any():
+            continue
+        o = numerator[ok, window]
+        if indicator.unit == "percent":
+            result = stats.trends_proportions(o, denominator[ok, window], year)
+        else:
+            exposure = denominator[ok, window] if indicator.unit == "rate_per_10k" else 1.0
+            result = stats.trends_counts(o, year, exposure)
+        direction[ok, end], p_value[ok, end] = result["direction"], result["p_value"]
+    return out.assign(trend=direction.T.ravel(), trend_p=p_value.T.ravel())

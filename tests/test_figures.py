@@ -1,0 +1,152 @@
+"""The figures extract: what the build protects once, and every page and command reads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from carejsna import catalogue, db, stats
+from carejsna import indicators as ind
+from carejsna.figures import COLUMNS, MANIFEST
+
+MANSFIELD, ASHFIELD = "E07000174", "E07000170"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    con = db.connect()
+    return con, ind.Context.load(con), pd.read_parquet(db.data_dir() / "figures.parquet")
+
+
+def test_the_extract_holds_figures_only_and_its_manifest_says_what_from(demo):
+    _, context, figures = demo
+    assert list(figures.columns) == COLUMNS  # no child id, date of birth or postcode
+    manifest = json.loads((db.data_dir() / MANIFEST).read_text())
+    assert manifest["indicators"] == figures.groupby("indicator_id", sort=False).size().to_dict()
+    assert list(manifest["indicators"]) == list(catalogue.catalogue())
+    assert manifest["synthetic"] is True and manifest["years"] == list(context.years)
+    for name, digest in manifest["built_from"].items():
+        assert hashlib.sha256((db.data_dir() / name).read_bytes()).hexdigest() == digest
+
+
+def test_every_figure_any_selection_can_show_is_there(demo):
+    _, context, figures = demo
+    for item in catalogue.catalogue().values():
+        rows = figures[figures["indicator_id"] == item.id]
+        bands = len(context.age_bands) + 2 if "age_band" in item.filters else 1
+        cells = len(context.years) * (len(context.districts) + 1) * bands
+        assert len(rows) == cells * max(rows["category"].nunique(), 1), item.id
+        assert not rows.duplicated(["year", "area_code", "age_band", "category"]).any()
+
+
+def test_no_count_of_one_to_four_children_is_in_the_extract(demo):
+    _, _, figures = demo
+    shown = figures[figures["symbol"] == ""]
+    children = {
+        "count": [shown["numerator"]],
+        "rate_per_10k": [shown["numerator"]],
+        "percent": [shown["numerator"], shown["denominator"] - shown["numerator"]],
+        "mean": [shown["denominator"]],
+    }
+    for unit, counts in children.items():
+        of_unit = shown["unit"] == unit
+        for count in counts:
+            assert not count[of_unit].between(1, 4).any(), unit
+    small_base = shown["unit"].isin(["percent", "mean"]) & shown["denominator"].between(1, 9)
+    assert not small_base.any()
+    withheld = figures[figures["symbol"] == "c"]
+    assert withheld[["numerator", "value", "lower_95", "upper_99_8"]].isna().all().all()
+
+
+def test_stored_trend_verdicts_are_those_of_the_shown_series(demo):
+    con, context, figures = demo
+    for item_id in ("cla_at_31_march", "cla_rate_per_10k", "pct_3plus_placements"):
+        item = catalogue.get(item_id)
+        for district in ((), (MANSFIELD,)):
+            selection = ind.Selection(2020, 2024, district)
+            trend = ind.all_figures(con, item, selection, context)["trend"]
+            own = trend[trend["area_name"] == trend["area_name"].iloc[0]]
+            stored = ind.recent_trend(own, item)
+            fresh = ind.recent_trend(own.drop(columns=["trend", "trend_p"]), item)
+            assert stored.direction == fresh.direction, (item_id, district)
+            assert stored.p_value == pytest.approx(fresh.p_value, rel=1e-6, nan_ok=True)
+
+
+def test_stored_comparisons_are_what_a_page_shows(demo):
+    con, context, figures = demo
+    for item_id in ("cla_rate_per_10k", "pct_eet_19to21", "pct_3plus_placements"):
+        item = catalogue.get(item_id)
+        selection = ind.Selection(2024, 2024)
+        shown = ind.all_figures(con, item, selection, context)["district"]
+        stored = figures[
+            (figures["indicator_id"] == item_id)
+            & (figures["year"] == 2024)
+            & (figures["age_band"] == ind.ALL_AGES)
+        ].set_index("area_code")
+        for row in shown.itertuples():
+            assert stored.loc[row.area_code, "comparison_95"] == row.comparison, row.area_code
+
+
+def test_a_sum_over_chosen_districts_and_bands_is_the_sum_of_the_published_figures(demo):
+    con, context, figures = demo
+    item = catalogue.get("cla_rate_per_10k")
+    bands = ("5 to 9", "10 to 15")
+    selection = ind.Selection(2015, 2024, (MANSFIELD, ASHFIELD), bands)
+    trend = ind.all_figures(con, item, selection, context)["trend"]
+    own = trend[trend["area_code"] == f"{MANSFIELD}+{ASHFIELD}"].set_index("year")
+    parts = figures[
+        (figures["indicator_id"] == item.id)
+        & figures["area_code"].isin([MANSFIELD, ASHFIELD])
+        & figures["age_band"].isin(bands)
+    ]
+    for year, cells in parts.groupby("year"):
+        if (cells["symbol"] == "c").any():
+            assert own.loc[year, "symbol"] == "c"
+            continue
+        numerator, population = cells["numerator"].sum(), cells["denominator"].sum()
+        assert own.loc[year, "numerator"] == numerator
+        assert own.loc[year, "value"] == pytest.approx(numerator / population * 10_000)
+        lower, upper = stats.rate(numerator, population)
+        assert own.loc[year, "lower_95"] == pytest.approx(lower)
+        assert own.loc[year, "upper_95"] == pytest.approx(upper)
+    assert set(own["age_band"]) == {"5 to 9, 10 to 15"}
+
+
+def test_a_withheld_part_withholds_every_sum_it_is_in(demo):
+    con, context, figures = demo
+    item = catalogue.get("cla_at_31_march")
+    hidden = figures[
+        (figures["indicator_id"] == item.id)
+        & (figures["symbol"] == "c")
+        & (figures["area_type"] == "district")
+        & (figures["age_band"] != ind.ALL_AGES)
+    ].iloc[0]
+    other = "Under 1" if hidden["age_band"] != "Under 1" else "1 to 4"
+    year = int(hidden["year"])
+    selection = ind.Selection(year, year, (hidden["area_code"],), (hidden["age_band"], other))
+    trend = ind.all_figures(con, item, selection, context)["trend"]
+    own = trend[trend["area_code"] == hidden["area_code"]]
+    assert own["symbol"].tolist() == ["c"] and np.isnan(own["numerator"].iloc[0])
+
+
+def test_rounded_figures_are_worked_out_from_rounded_counts(demo):
+    con, context, _ = demo
+    for item_id in ("cla_at_31_march", "cla_rate_per_10k", "pct_eet_19to21", "mean_sdq"):
+        item = catalogue.get(item_id)
+        selection = ind.Selection(2024, 2024, rounded=True)
+        shown = ind.all_figures(con, item, selection, context)["district"]
+        shown = shown[shown["symbol"] == ""]
+        counts = shown["denominator"] if item.unit == "mean" else shown["numerator"]
+        assert (counts % 5 == 0).all(), item_id
+        limits = stats.limits(
+            item.unit, shown["numerator"], shown["denominator"], shown.get("sum_squares")
+        )
+        assert np.allclose(limits["lower_95"], shown["lower_95"], equal_nan=True), item_id
+        if item.unit == "mean":  # its total of scores over the average gives the rounded count
+            assert np.allclose(shown["numerator"] / shown["value"], shown["denominator"])
+        elif item.unit != "count":
+            assert np.allclose(limits["value"], shown["value"]), item_id
