@@ -192,3 +192,16 @@ def test_an_author_downloads_a_chart_as_a_sharp_png(page: Page):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width = int.from_bytes(png[16:20], "big")
     assert width >= 3 * plot.bounding_box()["width"] - 3  # three times screen size
+
+
+def test_only_the_open_tab_is_drawn_and_another_draws_when_chosen(page: Page):
+    """A page draws the view a reader looks at; the others wait until their tab is clicked."""
+    open_page(page, CHILDREN_IN_CARE)
+    expect(chart(page, "cla_at_31_march-trend")).to_be_visible()
+    expect(chart(page, "cla_at_31_march-district")).to_have_count(0)
+
+    page.get_by_role("tab", name="By district, 2024").first.click()
+    wait_for_app(page, chart(page, "cla_at_31_march-district"))
+    drawn = traces(page, "cla_at_31_march-district")
+    assert any("Mansfield" in [*t["x"], *t["y"]] for t in drawn)
+    no_exception(page)
