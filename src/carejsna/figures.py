@@ -11,14 +11,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from threadpoolctl import threadpool_limits
 
-from carejsna import __version__, db, disclosure, stats
+from carejsna import __version__, audit, db, disclosure, stats
 from carejsna.catalogue import Indicator, catalogue
 from carejsna.indicators import ALL_AGES, Context, comparison, derive
 
 EXTRACT = "figures"
 MANIFEST = "figures_manifest.json"
 TREND_POINTS = 5  # Fingertips' recent trend: the last five yearly points
+AUDITED_AREAS = 40  # up to this many districts, the build solves a reader's equations itself
 COLUMNS = [
     "indicator_id", "unit", "year", "area_code", "area_name", "area_type", "age_band", "category",
     "numerator", "denominator", "sum_squares", "value", "lower_95", "upper_95", "lower_99_8",
@@ -43,7 +45,7 @@ def write(folder: Path) -> dict[str, float]:
     folder = Path(folder)
     con = db.connect(folder, load=False)
     context = Context.load(con, folder)
-    rows = {}
+    rows, unresolved = {}, []
     with pq.ParquetWriter(folder / f"{EXTRACT}.parquet", SCHEMA) as writer:
         for item in catalogue().values():
             cells = db.run(
@@ -53,6 +55,7 @@ def write(folder: Path) -> dict[str, float]:
             protected = protect(cells, item, context)
             writer.write_table(pa.Table.from_pandas(protected, SCHEMA, preserve_index=False))
             rows[item.id] = len(protected)
+            unresolved += protected.attrs["unresolved"]
     con.close()
     inputs = sorted(p for p in folder.glob("*.parquet") if p.stem != EXTRACT)
     manifest = {
@@ -66,8 +69,15 @@ def write(folder: Path) -> dict[str, float]:
             "counts_withheld": f"1 to {disclosure.THRESHOLD}",
             "percentages_and_averages_withheld_below": disclosure.DENOMINATOR_THRESHOLD,
             "secondary": "over every district, age band, category and total of each year",
+            "audited": "every equation a reader can write solved (linear algebra and linear "
+            "programming), and more withheld until none gives a withheld count away"
+            if len(context.districts) + 1 <= AUDITED_AREAS
+            else f"not audited: more than {AUDITED_AREAS} areas",
         },
         "indicators": rows,
+        # What the audit could still work out with every figure beside it withheld: only what
+        # the shown figures say outright (e.g. every child of a district in one category).
+        "unresolved": unresolved,
         "built_from": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in inputs},
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
@@ -127,10 +137,8 @@ def protect(cells: pd.DataFrame, indicator: Indicator, context: Context) -> pd.D
             array[:, :, -1] = _total(array[:, :, :-1], axis=2)
         array[:, -1] = _total(array[:, :-1], axis=1)
 
-    hidden = disclosure.lattice_withheld(
-        numerator, denominator, indicator.unit, axes=(1, 2) if banded else (1,),
-        categories=bool(indicator.breakdown),
-    )  # fmt: skip
+    axes = (1, 2) if banded else (1,)
+    solve = len(areas) <= AUDITED_AREAS  # every district in England is too many to solve
     grid = np.meshgrid(*(np.arange(n) for n in shape), indexing="ij")
     area_names = {**context.district_names, council: context.council_name}
     out = pd.DataFrame(
@@ -148,9 +156,44 @@ def protect(cells: pd.DataFrame, indicator: Indicator, context: Context) -> pd.D
     )
     out.insert(4, "area_name", out["area_code"].map(area_names))
     out.insert(5, "area_type", np.where(out["area_code"] == council, "council", "district"))
-    out = disclosure.blank(derive(out, indicator.unit), indicator.unit, hidden.ravel())
+    exact = derive(out, indicator.unit)
+    total_shown = True
+    if indicator.breakdown:  # a cell's total stays beside a withheld category, unless withheld
+        total_shown = ~np.broadcast_to(
+            disclosure.totals_withheld(denominator, axes, solve)[..., None], shape
+        ).ravel()
+    hidden = None
+    while True:  # withhold, then let the reader's equations be solved; again, until they fail
+        hidden = disclosure.lattice_withheld(
+            numerator, denominator, indicator.unit, axes, bool(indicator.breakdown), hidden,
+            solve=solve,
+        )  # fmt: skip
+        out = disclosure.blank(exact, indicator.unit, hidden.ravel())
+        if indicator.breakdown:
+            out["denominator"] = np.where(total_shown, denominator.ravel(), np.nan)
+        if not solve:
+            break
+        with threadpool_limits(1):  # many small solves: one BLAS thread is much faster
+            leaks = [leak for leak in audit.audit(out) if audit.telling(leak)]
+        if not leaks:
+            break
+        index = [pd.Index(v) for v in (years, areas, bands, categories)]
+        cells = [
+            (index[0].get_loc(leak.year), int(np.ravel_multi_index(
+                (index[1].get_loc(leak.area_code), index[2].get_loc(leak.age_band),
+                 index[3].get_loc(leak.category or categories[0])), shape[1:])))
+            for leak in leaks
+        ]  # fmt: skip
+        if not disclosure.withhold_beside(
+            hidden, numerator, denominator, cells, axes, bool(indicator.breakdown)
+        ):  # nothing left to withhold beside them: the data itself says it (see the manifest)
+            out.attrs["unresolved"] = [str(leak) for leak in leaks]
+            break
+    unresolved = out.attrs.get("unresolved", [])
     out = _compared(out, indicator, context, shape)
-    return _trends(out, indicator, shape, years)[COLUMNS]
+    out = _trends(out, indicator, shape, years)[COLUMNS]
+    out.attrs["unresolved"] = unresolved
+    return out
 
 
 def _total(parts: np.ndarray, axis: int) -> np.ndarray:

@@ -173,13 +173,15 @@ def theme(theme_id: str, selection: ind.Selection, shown: tuple[str, ...] = ()) 
 
 def summary_table(items: list, selection: ind.Selection) -> pd.DataFrame:
     """One row per indicator: its value for the selection in the latest year and the year before."""
-    data = context()
     years = [selection.year_to - 1, selection.year_to]
     wider = replace(selection, year_from=min(selection.year_from, years[0]))
     rows = []
     for item in items:
-        own = ind.table(trends(wider)[item.id], item, data)
-        values = dict(zip(own["year"], own["value"], strict=True))
+        own = trends(wider)[item.id]
+        values = {
+            year: disclosure.shown(value, symbol, ind.DECIMALS[item.unit])
+            for year, value, symbol in zip(own["year"], own["value"], own["symbol"], strict=True)
+        }
         rows.append(
             {"Indicator": item.title, "Unit": item.unit_label}
             | {str(year): values.get(year, disclosure.NOT_AVAILABLE) for year in years}

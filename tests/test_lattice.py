@@ -1,0 +1,222 @@
+"""No withheld figure can be worked out from the figures extract: its equations, solved."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+
+import pandas as pd
+import pytest
+
+from carejsna import db
+from carejsna.audit import ALL_AGES, FEW, SMALL, audit, telling
+from carejsna.returns.build import build
+from carejsna.returns.demo import NOTTINGHAMSHIRE, write_demo
+
+COUNCIL = "E10000024"
+DISTRICTS = ("A", "B", "C", "UNKNOWN", "OTHER")
+WORKERS = min(2, os.cpu_count() or 1)
+
+
+def lattice(unit, cells, withheld=(), bands=(), categories=("",)):
+    """A dense figures frame for one indicator and year, from its district cells: cells maps
+    (district, band, category) to a numerator, or (numerator, denominator); a cell not given is
+    zero. The council and All ages rows are sums; a distribution's denominator is its cell's
+    total; rows whose (area, band, category) is in withheld are blanked with "c"."""
+    counts = {}
+    for district in DISTRICTS:
+        for band in bands or (ALL_AGES,):
+            for category in categories:
+                count = cells.get((district, band, category), 0)
+                counts[district, band, category] = count if isinstance(count, tuple) else (count, 0)
+    for (district, band, category), count in list(counts.items()):
+        wholes = [(COUNCIL, band, category)]
+        if bands:
+            wholes += [(district, ALL_AGES, category), (COUNCIL, ALL_AGES, category)]
+        for whole in wholes:
+            n, d = counts.get(whole, (0, 0))
+            counts[whole] = (n + count[0], d + count[1])
+    rows = []
+    for (area, band, category), (n, d) in counts.items():
+        if category:
+            d = sum(counts[area, band, k][0] for k in categories)
+        hidden = (area, band, category) in withheld
+        rows.append(
+            {
+                "indicator_id": "test",
+                "unit": unit,
+                "year": 2024,
+                "area_code": area,
+                "area_type": "council" if area == COUNCIL else "district",
+                "age_band": band,
+                "category": category,
+                "numerator": math.nan if hidden else float(n),
+                "denominator": math.nan if unit == "count" or hidden else float(d),
+                "symbol": "c" if hidden else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def found(leaks) -> set[tuple]:
+    return {(leak.area_code, leak.age_band, leak.category, leak.count, leak.low) for leak in leaks}
+
+
+def test_a_district_withheld_alone_is_worked_out_from_the_council():
+    figures = lattice(
+        "count", {("A", ALL_AGES, ""): 6, ("B", ALL_AGES, ""): 4}, {("B", ALL_AGES, "")}
+    )
+    assert found(audit(figures)) == {("B", ALL_AGES, "", "numerator", 4)}
+
+
+def test_a_category_withheld_at_all_ages_is_the_sum_of_its_shown_bands():
+    bands = ("Under 1", "1 to 4")
+    cells = {("A", "Under 1", "C"): 6, ("A", "Under 1", "V"): 5, ("A", "1 to 4", "C"): 7}
+    cells |= {("A", "1 to 4", "V"): 8, ("B", "Under 1", "C"): 9, ("B", "1 to 4", "V"): 12}
+    figures = lattice("percent", cells, {("A", ALL_AGES, "C")}, bands, ("C", "V"))
+    assert ("A", ALL_AGES, "C", "numerator", 13) in found(audit(figures))
+
+
+def test_the_total_of_a_district_whose_categories_are_all_withheld_is_worked_out():
+    cells = {("A", ALL_AGES, "C"): 6, ("A", ALL_AGES, "V"): 5}
+    cells |= {("B", ALL_AGES, "C"): 2, ("B", ALL_AGES, "V"): 1}
+    withheld = {("B", ALL_AGES, "C"), ("B", ALL_AGES, "V")}
+    leaks = found(audit(lattice("percent", cells, withheld, categories=("C", "V"))))
+    assert ("B", ALL_AGES, "", "denominator", 3) in leaks
+
+
+def test_a_mean_of_withheld_bands_of_fewer_than_ten_children_is_worked_out():
+    bands = ("5 to 9", "10 to 15", "16 and over")
+    children = {"A": (14, 2, 4), "B": (20, 30, 40)}
+    cells = {
+        (district, band, ""): (15.0 * d, d)  # the mean score is 15
+        for district, counts in children.items()
+        for band, d in zip(bands, counts, strict=True)
+    }
+    withheld = {(a, b, "") for a in ("A", "B", COUNCIL) for b in bands[1:]}
+    leaks = audit(lattice("mean", cells, withheld, bands))
+    assert found(leaks) == {("A", ALL_AGES, "", "denominator", 6)}
+    assert str(leaks[0]).endswith("denominator = 6 (the sum of its withheld age bands)")
+
+
+def test_a_remainder_of_eight_is_safe_for_a_count():
+    cells = {("A", ALL_AGES, ""): 12, ("B", ALL_AGES, ""): 3, ("C", ALL_AGES, ""): 5}
+    figures = lattice("count", cells, {("B", ALL_AGES, ""), ("C", ALL_AGES, "")})
+    assert audit(figures) == []
+
+
+def test_a_remainder_of_eight_children_behind_a_percentage_is_worked_out():
+    cells = {("A", ALL_AGES, ""): (6, 12), ("B", ALL_AGES, ""): (1, 3), ("C", ALL_AGES, ""): (2, 5)}
+    figures = lattice("percent", cells, {("B", ALL_AGES, ""), ("C", ALL_AGES, "")})
+    leaks = found(audit(figures))
+    assert (COUNCIL, ALL_AGES, "", "denominator", 8) in leaks
+    assert (COUNCIL, ALL_AGES, "", "numerator", 3) in leaks
+    assert (COUNCIL, ALL_AGES, "", "complement", 5) not in leaks
+
+
+def test_a_small_complement_is_worked_out():
+    cells = {("A", ALL_AGES, ""): (5, 10), ("B", ALL_AGES, ""): (4, 5), ("C", ALL_AGES, ""): (4, 5)}
+    figures = lattice("percent", cells, {("B", ALL_AGES, ""), ("C", ALL_AGES, "")})
+    assert found(audit(figures)) == {(COUNCIL, ALL_AGES, "", "complement", 2)}
+
+
+def test_a_rectangle_of_withheld_cells_is_safe():
+    bands = ("Under 1", "1 to 4")
+    cells = {("A", "Under 1", ""): 3, ("A", "1 to 4", ""): 7}
+    cells |= {("B", "Under 1", ""): 8, ("B", "1 to 4", ""): 6}
+    withheld = {(a, b, "") for a in ("A", "B") for b in bands}
+    assert audit(lattice("count", cells, withheld, bands)) == []
+
+
+def test_a_count_confined_to_one_to_four_is_flagged():
+    bands = ("Under 1", "1 to 4")
+    cells = {("A", "Under 1", ""): 4, ("A", "1 to 4", ""): 1}
+    cells |= {("B", "Under 1", ""): 2, ("B", "1 to 4", ""): 1}
+    withheld = {(a, b, "") for a in ("A", "B") for b in bands}
+    leaks = [leak for leak in audit(lattice("count", cells, withheld, bands))]
+    small = [leak for leak in leaks if leak.area_code == "B" and leak.age_band == "Under 1"]
+    assert [(leak.low, leak.high) for leak in small] == [(1, 3)]
+
+
+def test_a_withheld_zero_under_a_zero_whole_is_worked_out():
+    figures = lattice("count", {("A", ALL_AGES, ""): 9}, {("B", ALL_AGES, ""), ("C", ALL_AGES, "")})
+    assert found(audit(figures)) == {("B", ALL_AGES, "", "numerator", 0)} | {
+        ("C", ALL_AGES, "", "numerator", 0)
+    }
+
+
+def test_figures_that_do_not_add_up_are_reported():
+    figures = lattice(
+        "count", {("A", ALL_AGES, ""): 6, ("B", ALL_AGES, ""): 7}, {("C", ALL_AGES, "")}
+    )
+    figures.loc[figures["area_code"] == COUNCIL, "numerator"] = 10.0
+    assert [leak.how for leak in audit(figures)] == ["the shown figures cannot all be true"]
+
+
+def disclosive(leak) -> bool:
+    """A count of 1 to SMALL children, fewer than FEW behind a percentage or mean, or figures
+    that do not add up; the other leaks are withheld counts of 0, or of more, worked out."""
+    top = FEW - 1 if leak.count == "denominator" else SMALL
+    return math.isnan(leak.low) or (leak.low >= 1 and leak.high <= top)
+
+
+def assert_none(leaks) -> None:
+    if leaks:
+        leaks = sorted(leaks, key=lambda leak: leak.low == 0)  # zeros last: the least telling
+        kinds = Counter(f"{leak.indicator_id}: {leak.count} {leak.how}" for leak in leaks)
+        lines = [f"{len(leaks)} leaks, most often:"]
+        lines += [f"  {n} x {kind}" for kind, n in kinds.most_common(20)]
+        lines += ["the first 20:", *(f"  {leak}" for leak in leaks[:20])]
+        pytest.fail("\n".join(lines), pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def demo_leaks():
+    path = db.data_dir() / "figures.parquet"
+    if not path.exists():
+        pytest.skip(f"{path} is not built yet")
+    return audit(pd.read_parquet(path), WORKERS)
+
+
+def test_the_demo_extract_discloses_no_small_count(demo_leaks):
+    assert_none([leak for leak in demo_leaks if disclosive(leak)])
+
+
+def worked_out(leak) -> bool:
+    """A withheld count of children (not zero, not a complement alone) worked out exactly."""
+    return telling(leak) and not disclosive(leak)
+
+
+def test_the_demo_extract_lets_no_other_withheld_count_be_worked_out(demo_leaks):
+    assert_none([leak for leak in demo_leaks if worked_out(leak)])
+
+
+SYNTHETIC = {  # seed: the districts, and the share of their children
+    11: (NOTTINGHAMSHIRE[:3], 0.05),
+    12: (NOTTINGHAMSHIRE[2:], 0.1),
+    13: (NOTTINGHAMSHIRE, 0.2),
+}
+
+
+@pytest.fixture(scope="session", params=sorted(SYNTHETIC))
+def synthetic_leaks(request, tmp_path_factory):
+    districts, scale = SYNTHETIC[request.param]
+    root = tmp_path_factory.mktemp(f"synthetic{request.param}")
+    write_demo(
+        root / "returns", seed=request.param, first_year=2021, last_year=2024,
+        districts=districts, scale=scale,
+    )  # fmt: skip
+    result = build(root / "returns", root / "data")
+    assert not result.failed, result.problems
+    if not (root / "data" / "figures.parquet").exists():
+        pytest.skip("the build does not write figures.parquet yet")
+    return audit(pd.read_parquet(root / "data" / "figures.parquet"), WORKERS)
+
+
+def test_a_synthetic_council_discloses_no_small_count(synthetic_leaks):
+    assert_none([leak for leak in synthetic_leaks if disclosive(leak)])
+
+
+def test_a_synthetic_council_lets_no_other_withheld_count_be_worked_out(synthetic_leaks):
+    assert_none([leak for leak in synthetic_leaks if worked_out(leak)])
