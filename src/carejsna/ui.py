@@ -24,11 +24,10 @@ def context() -> ind.Context:
 
 
 @st.cache_data(max_entries=64)
-def trends(selection: ind.Selection) -> dict[str, pd.DataFrame]:
-    """Every indicator's own trend for a selection, read at once: for the tiles, sentences,
+def trends(ids: tuple[str, ...], selection: ind.Selection) -> dict[str, pd.DataFrame]:
+    """These indicators' own trends for a selection, read at once: for the tiles, sentences,
     scorecard and summary tables."""
-    items = [i for i in catalogue.catalogue().values() if not i.breakdown]
-    return ind.trends(connection(), items, selection, context())
+    return ind.trends(connection(), [catalogue.get(i) for i in ids], selection, context())
 
 
 @st.cache_data(max_entries=512)
@@ -176,8 +175,9 @@ def summary_table(items: list, selection: ind.Selection) -> pd.DataFrame:
     years = [selection.year_to - 1, selection.year_to]
     wider = replace(selection, year_from=min(selection.year_from, years[0]))
     rows = []
+    shown = trends(tuple(item.id for item in items), wider)
     for item in items:
-        own = trends(wider)[item.id]
+        own = shown[item.id]
         values = {
             year: disclosure.shown(value, symbol, ind.DECIMALS[item.unit])
             for year, value, symbol in zip(own["year"], own["value"], own["symbol"], strict=True)
@@ -261,9 +261,12 @@ def _view(item, frame, selection, view, data) -> None:
     )
 
 
-def trend(indicator_id: str, selection: ind.Selection) -> pd.DataFrame:
-    """An indicator's protected trend for the selection (its own rows, not the comparator)."""
-    return trends(selection)[indicator_id]
+def overview_trends(selection: ind.Selection) -> dict[str, pd.DataFrame]:
+    """The protected trends of every indicator the overview shows (its own rows, not the
+    comparator's): headlines, sentences and the scorecard's KPIs, read at once."""
+    kpis = tuple(db.table(connection(), "targets")["indicator_id"])
+    ids = dict.fromkeys([*HEADLINES, *(i for ids in THEME_SENTENCES for i in ids[:1]), *kpis])
+    return trends(tuple(ids), selection)
 
 
 HEADLINES = (
@@ -289,10 +292,11 @@ THEME_SENTENCES = (
 def headlines(selection: ind.Selection) -> None:
     """A tile per headline indicator: latest value, change on the year before, good or bad."""
     st.header("Headline figures")
+    shown = overview_trends(selection)
     columns = st.columns(4)
     for i, indicator_id in enumerate(HEADLINES):
         item = catalogue.get(indicator_id)
-        own = trend(indicator_id, selection)
+        own = shown[indicator_id]
         tile = overview.tile(own, item)
         verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"])
         delta, colour = None, "off"
@@ -333,6 +337,7 @@ def sentences(selection: ind.Selection) -> None:
     data = context()
     code, area = selection.area(data)
     st.header("In brief")
+    shown = overview_trends(selection)
     lines = []
     for indicator_id, ranked_id, ranked_on in THEME_SENTENCES:
         item = catalogue.get(indicator_id)
@@ -340,7 +345,7 @@ def sentences(selection: ind.Selection) -> None:
         if len(selection.districts) == 1:
             ranked = catalogue.get(ranked_id)
             districts = figures(ranked.id, selection)["district"]
-        own = trend(indicator_id, selection)
+        own = shown[indicator_id]
         text = overview.sentence(own, item, area, districts, ranked_on, _ages(item, selection))
         verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"], plain=True)
         lines.append(f"- **{THEMES[item.theme]}.** {text} {verdict}")
@@ -353,6 +358,7 @@ RAG_COLOURS = {"green": "#cce2d8", "amber": "#fff7bf", "red": "#f6d7d2", "not kn
 def scorecard(selection: ind.Selection) -> None:
     """The council's KPIs against its own targets (targets.csv), red, amber or green."""
     st.header("KPI scorecard")
+    shown = overview_trends(selection)
     targets = db.table(connection(), "targets")
     if targets.empty:
         st.info("No targets set: add a targets.csv to the returns folder (docs/returns-layout.md).")
@@ -360,7 +366,7 @@ def scorecard(selection: ind.Selection) -> None:
     rows = []
     for target in targets.itertuples():
         item = catalogue.get(target.indicator_id)
-        tile = overview.tile(trend(item.id, selection), item)
+        tile = overview.tile(shown[item.id], item)
         status = overview.rag(tile.value, target.target, target.tolerance, target.good)
         rows.append(
             {
