@@ -46,6 +46,7 @@ def test_sample_problems_name_file_row_column_and_value(sample):
     report = summary(result)
     assert "2018/oc3.csv ACCOM: not a valid ACCOM code (value left blank): 3" in report
     assert "postcode not found in the ONS postcode directory" in report
+    assert "Protected figures written (figures.parquet) in " in report  # the time it took
 
 
 def test_sample_report_is_written_beside_the_extracts(sample):
