@@ -74,12 +74,9 @@ def lattice_withheld(
         return hidden
     for values, low, high in rules:
         hidden |= (values >= low) & (values <= high)
+    size, totals = _sizes_and_totals(numerator, denominator, unit, axes, categories, solve)
     if categories:  # a cell's total is published as it is withheld alone; without it, no part
-        hidden |= totals_withheld(denominator, axes, solve)[..., None]
-    size = denominator if unit in ("percent", "mean") and not categories else numerator
-    totals = None
-    if categories:  # a cell's total where it is shown (a withheld one is no constant)
-        totals = np.where(totals_withheld(denominator, axes, solve), np.nan, denominator[..., 0])
+        hidden |= np.isnan(totals[..., None]) & ~np.isnan(denominator[..., :1])  # withheld ones
     changed = numerator.size > 0
     while changed:
         changed = False
@@ -129,13 +126,20 @@ def _beside(flat: np.ndarray, sizes: np.ndarray, equations: np.ndarray, cells) -
     return flat.sum() > before
 
 
-def withhold_beside(hidden, numerator, denominator, cells, axes, categories: bool) -> bool:
+def _sizes_and_totals(numerator, denominator, unit, axes, categories, solve=True):
+    """What ranks figures for withholding (children in them: the denominator for a percentage
+    or mean, else the numerator), and a distribution's cell totals where shown (else blank)."""
+    size = denominator if unit in ("percent", "mean") and not categories else numerator
+    totals = None
+    if categories:  # a withheld total is no constant
+        totals = np.where(totals_withheld(denominator, axes, solve), np.nan, denominator[..., 0])
+    return size, totals
+
+
+def withhold_beside(hidden, numerator, denominator, unit, cells, axes, categories: bool) -> bool:
     """Withhold, beside each (year, flat cell) given, the smallest shown figure it shares an
     equation with: where a solver found a figure a reader could work out. True if any was."""
-    size = numerator if categories else np.where(np.isnan(denominator), numerator, denominator)
-    totals = None
-    if categories:
-        totals = np.where(totals_withheld(denominator, axes), np.nan, denominator[..., 0])
+    size, totals = _sizes_and_totals(numerator, denominator, unit, axes, categories)
     changed = False
     for year in sorted({year for year, _ in cells}):
         known = None if totals is None else ~np.isnan(totals[year])

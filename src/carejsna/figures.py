@@ -162,6 +162,7 @@ def protect(cells: pd.DataFrame, indicator: Indicator, context: Context) -> pd.D
         total_shown = ~np.broadcast_to(
             disclosure.totals_withheld(denominator, axes, solve)[..., None], shape
         ).ravel()
+    index = [pd.Index(v) for v in (years, areas, bands, categories)]  # to place a leak
     hidden = None
     while True:  # withhold, then let the reader's equations be solved; again, until they fail
         hidden = disclosure.lattice_withheld(
@@ -177,7 +178,6 @@ def protect(cells: pd.DataFrame, indicator: Indicator, context: Context) -> pd.D
             leaks = [leak for leak in audit.audit(out) if audit.telling(leak)]
         if not leaks:
             break
-        index = [pd.Index(v) for v in (years, areas, bands, categories)]
         cells = [
             (index[0].get_loc(leak.year), int(np.ravel_multi_index(
                 (index[1].get_loc(leak.area_code), index[2].get_loc(leak.age_band),
@@ -185,7 +185,7 @@ def protect(cells: pd.DataFrame, indicator: Indicator, context: Context) -> pd.D
             for leak in leaks
         ]  # fmt: skip
         if not disclosure.withhold_beside(
-            hidden, numerator, denominator, cells, axes, bool(indicator.breakdown)
+            hidden, numerator, denominator, indicator.unit, cells, axes, bool(indicator.breakdown)
         ):  # nothing left to withhold beside them: the data itself says it (see the manifest)
             out.attrs["unresolved"] = [str(leak) for leak in leaks]
             break
