@@ -1,9 +1,15 @@
-"""The house chart style: pure functions from protected figures to a Plotly figure."""
+"""The house chart style: pure functions from protected figures to a Plotly figure.
+
+Each chart is written as Plotly's own JSON (a dict of traces and layout) and wrapped in a
+figure without Plotly's property-by-property checking, which costs more than the rest of a
+page's rerun; tests/test_charts.py checks every kind of chart against Plotly's schema instead.
+"""
 
 from __future__ import annotations
 
 import textwrap
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -22,6 +28,9 @@ COMPARISON_COLOURS = {
     "lower": "#F46A25",
 }  # fmt: skip
 FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#0B0C0C")
+# Streamlit's chart theme greys tick labels and axis titles to #808495, 3.7:1 on white (WCAG AA
+# asks 4.5:1); this grey, also the notes', is 7:1.
+GREY = "#505A5F"
 
 
 def config(filename: str) -> dict:
@@ -35,41 +44,42 @@ def config(filename: str) -> dict:
     }
 
 
-def _layout(fig: go.Figure, indicator: Indicator, source_note: str, notes: list[str]) -> go.Figure:
+def _figure(traces: list[dict], layout: dict, source_note: str, notes: list[str]) -> go.Figure:
+    """The house layout around the traces, the notes and source wrapped below the plot."""
     # Plotly does not wrap text: break the notes into lines a narrow chart can hold.
     notes = [*notes, source_note.replace("`", "")]
     lines = [line for note in notes for line in textwrap.wrap(note, 110)]
-    footer = "<br>".join(lines)
-    fig.update_layout(
-        font=FONT,
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        margin=dict(l=10, r=10, t=40, b=82 + 15 * len(lines)),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-        hoverlabel=dict(font=FONT, bgcolor="white"),
-    )
-    # Streamlit's chart theme greys tick labels and axis titles to #808495, 3.7:1 on white (WCAG
-    # AA asks 4.5:1); the notes' colour below is 7:1.
-    fig.update_xaxes(tickfont_color="#505A5F", title_font_color="#505A5F")
-    fig.update_yaxes(tickfont_color="#505A5F", title_font_color="#505A5F", automargin=True)
-    fig.add_annotation(
-        text=footer,
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=0,
-        yshift=-70,
-        showarrow=False,
-        align="left",
-        xanchor="left",
-        yanchor="top",
-        font=dict(size=11, color="#505A5F"),
-    )
-    return fig
+    footer = dict(
+        text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-70,
+        showarrow=False, align="left", xanchor="left", yanchor="top",
+        font=dict(size=11, color=GREY),
+    )  # fmt: skip
+    layout = {
+        "font": FONT,
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "margin": dict(l=10, r=10, t=40, b=82 + 15 * len(lines)),
+        "legend": dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        "hoverlabel": dict(font=FONT, bgcolor="white"),
+        "annotations": [footer],
+        **layout,
+    }
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)
+
+
+def _axis(title: str | None = None, **more) -> dict:
+    """An axis in the house style: grey (7:1) tick labels and title."""
+    return dict(tickfont=dict(color=GREY), title=dict(text=title, font=dict(color=GREY)), **more)
 
 
 def _hover(indicator: Indicator) -> str:
     return f"%{{customdata}}<extra>{indicator.unit_label}</extra>"
+
+
+def _list(values) -> list:
+    """Numbers as JSON has them: a gap (None) where a figure is withheld or missing."""
+    values = np.asarray(values, dtype=float)
+    return [None if np.isnan(v) else float(v) for v in values]
 
 
 def trend(
@@ -82,8 +92,7 @@ def trend(
 ) -> go.Figure:
     """A line per area (or, for a distribution, per one of its four largest categories) over the
     years; suppressed years are gaps, never numbers."""
-    fig = go.Figure()
-    notes = []
+    traces, notes = [], []
     series = "area_name"
     if "category" in figures:
         series = "category"
@@ -93,15 +102,16 @@ def trend(
     for i, (area, rows) in enumerate(figures.groupby(series, sort=False)):
         comparator = i > 0 and series == "area_name"
         colour = COMPARATOR if comparator else PALETTE[i % len(PALETTE)]
-        shown = rows["value"].notna()
+        years = [int(y) for y in rows["year"]]
         hover = [
             f"{area}, year ending 31 March {y}: {label}"
-            for y, label in zip(rows["year"], _safe_labels(rows, indicator, level), strict=True)
+            for y, label in zip(years, _safe_labels(rows, indicator, level), strict=True)
         ]
-        fig.add_trace(
-            go.Scatter(
-                x=rows["year"],
-                y=rows["value"],
+        traces.append(
+            dict(
+                type="scatter",
+                x=years,
+                y=_list(rows["value"]),
                 name=area,
                 mode="lines+markers",
                 customdata=hover,
@@ -117,13 +127,14 @@ def trend(
             )
         )
         if (rows["symbol"] == SUPPRESSED).any():
-            missing = ", ".join(str(y) for y in rows.loc[~shown, "year"])
+            missing = ", ".join(str(y) for y in rows.loc[rows["value"].isna(), "year"])
             notes.append(f"{area}: suppressed in {missing} ({FOOTNOTES[SUPPRESSED]}).")
     if published is not None and len(published):
-        fig.add_trace(
-            go.Scatter(
-                x=published["year"],
-                y=published["value"],
+        traces.append(
+            dict(
+                type="scatter",
+                x=[int(y) for y in published["year"]],
+                y=_list(published["value"]),
                 name=f"{published_name} (published)",
                 mode="markers+lines",
                 line=dict(color=ENGLAND, width=1.5, dash="dot"),
@@ -138,12 +149,14 @@ def trend(
         )
     elif published is not None and indicator.unit != "count":
         notes.append(f"No comparator: no published {published_name} figure for these years.")
-    years = sorted(figures["year"].unique())
-    fig.update_xaxes(
-        title="Year ending 31 March", tickvals=years, showgrid=False, linecolor="#B1B4B6"
-    )
-    fig.update_yaxes(title=indicator.unit_label, rangemode="tozero", gridcolor="#E5E6E7")
-    return _layout(fig, indicator, source_note, notes)
+    years = [int(y) for y in sorted(figures["year"].unique())]
+    layout = {
+        "xaxis": _axis("Year ending 31 March", tickvals=years, showgrid=False,
+                       linecolor="#B1B4B6"),
+        "yaxis": _axis(indicator.unit_label, rangemode="tozero", gridcolor="#E5E6E7",
+                       automargin=True),
+    }  # fmt: skip
+    return _figure(traces, layout, source_note, notes)
 
 
 def bars(
@@ -151,12 +164,11 @@ def bars(
 ) -> go.Figure:
     """Horizontal bars, one per district or age band; a suppressed bar is labelled, not drawn."""
     rows = figures.iloc[::-1]  # plotly draws the first category at the bottom
-    total = rows[by]
     labels = [
         f"{name} (suppressed: c)"
         if symbol == SUPPRESSED
         else (f"{name} ({symbol})" if symbol else name)
-        for name, symbol in zip(total, rows["symbol"], strict=True)
+        for name, symbol in zip(rows[by], rows["symbol"], strict=True)
     ]
     values = _safe_labels(rows, indicator)
     described = _safe_labels(rows, indicator, level)
@@ -173,38 +185,41 @@ def bars(
         )
     ]
     hover = [f"{name}: {value}" for name, value in zip(labels, described, strict=True)]
-    fig = go.Figure(
-        go.Bar(
-            x=rows["value"],
+    # Each value written just beyond its upper whisker, where the whisker cannot cross it.
+    upper = rows[f"upper_{stats.level_suffix(level)}"].fillna(rows["value"])
+    traces = [
+        dict(
+            type="bar",
+            x=_list(rows["value"]),
             y=labels,
             orientation="h",
-            marker_color=colours,
+            marker=dict(color=colours),
             customdata=hover,
             hovertemplate=_hover(indicator),
             error_x=_whiskers(rows, level, "#0B0C0C"),
-        )
-    )
-    # Each value written just beyond its upper whisker, where the whisker cannot cross it.
-    upper = rows[f"upper_{stats.level_suffix(level)}"].fillna(rows["value"])
-    fig.add_trace(
-        go.Scatter(
-            x=upper,
+        ),
+        dict(
+            type="scatter",
+            x=_list(upper),
             y=labels,
             mode="text",
             text=[
                 f" {v}" if pd.notna(x) else "" for x, v in zip(rows["value"], values, strict=True)
             ],
             textposition="middle right",
-            textfont={"color": "#0B0C0C"},
+            textfont=dict(color="#0B0C0C"),
             hoverinfo="skip",
             cliponaxis=False,
-        )
-    )
+        ),
+    ]
     notes = [FOOTNOTES[s] for s in sorted(set(rows["symbol"]) - {""})]
-    fig.update_xaxes(title=indicator.unit_label, rangemode="tozero", gridcolor="#E5E6E7")
-    fig.update_yaxes(title=None, automargin=True)
-    fig.update_layout(height=max(260, 48 * len(rows) + 120), showlegend=False)
-    return _layout(fig, indicator, source_note, notes)
+    layout = {
+        "xaxis": _axis(indicator.unit_label, rangemode="tozero", gridcolor="#E5E6E7"),
+        "yaxis": _axis(automargin=True),
+        "height": max(260, 48 * len(rows) + 120),
+        "showlegend": False,
+    }  # fmt: skip
+    return _figure(traces, layout, source_note, notes)
 
 
 def _whiskers(rows: pd.DataFrame, level: float, colour: str) -> dict:
@@ -214,8 +229,8 @@ def _whiskers(rows: pd.DataFrame, level: float, colour: str) -> dict:
     return dict(
         type="data",
         symmetric=False,
-        array=(upper - rows["value"]).to_numpy(),
-        arrayminus=(rows["value"] - lower).to_numpy(),
+        array=_list(upper - rows["value"]),
+        arrayminus=_list(rows["value"] - lower),
         color=colour,
         thickness=1.2,
         width=4,

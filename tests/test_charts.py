@@ -1,0 +1,66 @@
+"""The charts, written as Plotly JSON without Plotly's checks on the page: checked here instead,
+every kind against Plotly's schema, and for what a reader sees of withheld figures."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import pytest
+
+from carejsna import catalogue, charts, db
+from carejsna import indicators as ind
+
+MANSFIELD = "E07000174"
+# A rate, a count, a percentage, an average and a distribution: every kind of chart.
+INDICATORS = ("cla_rate_per_10k", "cla_at_31_march", "pct_3plus_placements", "mean_sdq")
+INDICATORS += ("cla_by_legal_status",)
+BARS_BY = {"district": "area_name", "age_band": "age_band", "category": "category"}
+
+
+@pytest.fixture(scope="module")
+def demo():
+    con = db.published()
+    return con, ind.Context.load(con)
+
+
+def drawn(demo, indicator_id: str, districts=(MANSFIELD,)) -> dict[str, go.Figure]:
+    con, context = demo
+    item = catalogue.get(indicator_id)
+    selection = ind.Selection(min(context.years), max(context.years), districts)
+    out = {}
+    for view, frame in ind.all_figures(con, item, selection, context).items():
+        if view == "trend":
+            published = context.published(item.id)
+            out[view] = charts.trend(frame, item, context.source_note, 0.95, published)
+        else:
+            out[view] = charts.bars(frame, item, BARS_BY[view], context.source_note)
+    return out
+
+
+@pytest.mark.parametrize("indicator_id", INDICATORS)
+def test_every_chart_is_valid_plotly(demo, indicator_id):
+    for view, fig in drawn(demo, indicator_id).items():
+        spec = fig.to_dict()
+        checked = go.Figure(spec)  # Plotly's own checks: raises on any unknown or bad property
+        assert checked.to_dict()["data"], (indicator_id, view)
+        assert "SYNTHETIC DEMO DATA" in spec["layout"]["annotations"][-1]["text"]
+
+
+def test_a_withheld_figure_is_a_gap_and_a_symbol_never_a_number(demo):
+    con, context = demo
+    item = catalogue.get("cla_by_legal_status")
+    selection = ind.Selection(min(context.years), max(context.years), (MANSFIELD,))
+    frames = ind.all_figures(con, item, selection, context)
+    trend = charts.trend(frames["trend"], item, context.source_note).to_dict()
+    withheld = frames["trend"][frames["trend"]["symbol"] == "c"]
+    assert len(withheld), "the demo has withheld categories in Mansfield"
+    for trace in trend["data"]:
+        rows = frames["trend"][frames["trend"]["category"] == trace["name"]]
+        for year, y, label in zip(trace["x"], trace["y"], trace["customdata"], strict=True):
+            symbol = rows.loc[rows["year"] == year, "symbol"].item()
+            assert (y is None) == (symbol == "c")
+            if symbol == "c":
+                assert label.endswith(": c")
+    bars = charts.bars(frames["category"], item, "category", context.source_note).to_dict()
+    values, labels = bars["data"][0]["x"], bars["data"][0]["y"]
+    for value, label in zip(values, labels, strict=True):
+        assert (value is None) == label.endswith("(suppressed: c)")
