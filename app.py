@@ -10,9 +10,7 @@ selection = ui.page(
     "the board's key performance indicators against their targets. Every figure comes from the "
     "council's SSDA903 returns; counts of fewer than 5 children are never shown.",
 )
-ui.headlines(selection)
-ui.sentences(selection)
-ui.scorecard(selection)
+ui.board(selection)
 data = ui.context()
 st.caption(
     f"Data: {data.source_note} Years ending 31 March {data.years[0]} to {data.years[-1]}. "

@@ -5,11 +5,9 @@ from carejsna import ui
 selection = ui.page(
     "Children in care",
     "How many children the council looks after at 31 March each year, the rate per 10,000 "
-    "children, and how many start and stop being looked after during the year; then who they "
-    "are, where they are placed and why care ended. Use the filters to pick districts, age bands "
-    "and years; every chart has its table and a CSV download.",
+    "children, and how many start and stop being looked after during the year; then, one at a "
+    "time in full, who they are, where they are placed and why care ended. Use the filters to "
+    "pick districts, age bands and years; every chart has its table and a CSV download.",
 )
 HEADLINES = ("cla_at_31_march", "cla_rate_per_10k", "cla_started", "cla_ceased")
-for indicator_id in HEADLINES:
-    ui.indicator(indicator_id, selection)
-ui.theme("children_in_care", selection, shown=HEADLINES)
+ui.theme("children_in_care", selection, HEADLINES)

@@ -1,4 +1,4 @@
-"""Placement stability: the theme's headline indicators in full, then every other one."""
+"""Placement stability: headline figures, any indicator in full, then every one's latest figures."""
 
 from carejsna import ui
 
@@ -11,6 +11,4 @@ HEADLINES = (
     "pct_3plus_placements",
     "pct_long_term_stability",
 )
-for indicator_id in HEADLINES:
-    ui.indicator(indicator_id, selection)
-ui.theme("placement_stability", selection, shown=HEADLINES)
+ui.theme("placement_stability", selection, HEADLINES)

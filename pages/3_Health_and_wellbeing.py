@@ -1,4 +1,4 @@
-"""Health and wellbeing: the theme's headline indicators in full, then every other one."""
+"""Health and wellbeing: headline figures, any indicator in full, every one's latest figures."""
 
 from carejsna import ui
 
@@ -12,6 +12,4 @@ HEADLINES = (
     "pct_health_assessment",
     "pct_dental_check",
 )
-for indicator_id in HEADLINES:
-    ui.indicator(indicator_id, selection)
-ui.theme("health", selection, shown=HEADLINES)
+ui.theme("health", selection, HEADLINES)

@@ -1,4 +1,4 @@
-"""Education: the theme's headline indicators in full, then every other one."""
+"""Education: headline figures, any indicator in full, then every one's latest figures."""
 
 from carejsna import ui
 
@@ -11,6 +11,4 @@ HEADLINES = (
     "pct_ks2_rwm_expected",
     "mean_ks4_attainment8",
 )
-for indicator_id in HEADLINES:
-    ui.indicator(indicator_id, selection)
-ui.theme("education", selection, shown=HEADLINES)
+ui.theme("education", selection, HEADLINES)

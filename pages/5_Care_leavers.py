@@ -1,4 +1,4 @@
-"""Care leavers: the theme's headline indicators in full, then every other one."""
+"""Care leavers: headline figures, any indicator in full, then every one's latest figures."""
 
 from carejsna import ui
 
@@ -11,6 +11,4 @@ HEADLINES = (
     "pct_eet_19to21",
     "pct_suitable_accommodation_19to21",
 )
-for indicator_id in HEADLINES:
-    ui.indicator(indicator_id, selection)
-ui.theme("care_leavers", selection, shown=HEADLINES)
+ui.theme("care_leavers", selection, HEADLINES)

@@ -128,18 +128,22 @@ def figures(
     """What one chart or table shows: see `all_figures`."""
     if view not in views(indicator):
         raise ValueError(f"{indicator.id} has no view {view!r}: one of {views(indicator)}")
-    return all_figures(con, indicator, selection, context)[view]
+    return all_figures(con, indicator, selection, context, (view,))[view]
 
 
 LIMITS = [f"{side}_{stats.level_suffix(lv)}" for lv in stats.LEVELS for side in ("lower", "upper")]
 
 
 def all_figures(
-    con: duckdb.DuckDBPyConnection, indicator: Indicator, selection: Selection, context: Context
+    con: duckdb.DuckDBPyConnection,
+    indicator: Indicator,
+    selection: Selection,
+    context: Context,
+    wanted: tuple[str, ...] = (),
 ) -> dict[str, pd.DataFrame]:
-    """Every view of an indicator for a selection, read from the protected figures the build
-    wrote (queries/read/views.sql): a figure over several chosen districts or age bands is the
-    sum of the published ones, withheld when any of them is.
+    """Every view of an indicator (or the views `wanted`) for a selection, read from the
+    protected figures the build wrote (queries/read/views.sql): a figure over several chosen
+    districts or age bands is the sum of the published ones, withheld when any of them is.
 
     trend: the selection (and, when it is a part, the whole council) for each selected year;
     district: each district and the council for the latest selected year;
@@ -152,20 +156,25 @@ def all_figures(
     if "age_band" not in indicator.filters:
         selection = replace(selection, age_bands=())
     council = context.council_code or "council"
-    shown = read(con, [indicator], selection, context, VIEW_ROWS)
+    wanted = wanted or views(indicator)
+    source = {"trend": "selection", "category": "selection"}  # the query's rows for a view
+    needed = {source.get(view, view) for view in wanted} | {"council"}  # the comparator
+    shown = read(con, [indicator], selection, context, tuple(v for v in VIEW_ROWS if v in needed))
     code, name = selection.area(context)
     label = BANDS_JOINED.join(selection.age_bands or [ALL_AGES])
     keys = ["category"] if indicator.breakdown else []
     of = {view: rows for view, rows in shown.groupby("view", sort=False)}
     empty = shown.iloc[:0]
     chosen = of.get("selection", empty).assign(area_code=code, area_name=name, age_band=label)
-    frames = {}
-    for view in views(indicator):
+    columns = ["area_code", "area_name", "year", "age_band", *keys, "numerator"]
+    columns += ["denominator", "value", "symbol", *LIMITS, "trend", "trend_p"]
+    columns += ["sum_squares"] if indicator.unit == "mean" else []
+    frames = {"council": of.get("council", empty).assign(age_band=label)[columns]}
+    for view in wanted:
         if view == "trend":
             out = chosen
             if selection.districts and not keys:
-                whole = of.get("council", empty).assign(age_band=label)
-                out = pd.concat([out, whole], ignore_index=True)
+                out = pd.concat([out, frames["council"]], ignore_index=True)
         elif view == "category":
             out = chosen[chosen["year"] == selection.year_to]
             out = out.sort_values(["numerator", "category"], ascending=[False, True])
@@ -178,13 +187,11 @@ def all_figures(
             out = of.get("age_band", empty).assign(area_code=code, area_name=name)
             some = (out["numerator"] > 0) | (out["symbol"] == disclosure.SUPPRESSED)
             out = out[out["age_band"].isin([*context.age_bands, ALL_AGES]) | some]
-        columns = ["area_code", "area_name", "year", "age_band", *keys, "numerator"]
-        columns += ["denominator", "value", "symbol", *LIMITS, "trend", "trend_p"]
-        columns += ["sum_squares"] if indicator.unit == "mean" else []
         frames[view] = out[columns].reset_index(drop=True)
     if selection.rounded:
         frames = {view: _rounded(frame, indicator) for view, frame in frames.items()}
-    return _compared(frames, indicator, selection, context, (council, context.council_name))
+    whole = frames.pop("council")
+    return _compared(frames, whole, indicator, selection, context)
 
 
 VIEW_ROWS = ("selection", "council", "district", "age_band")  # what queries/read/views.sql gives
@@ -245,6 +252,23 @@ def trends(
     return out
 
 
+def by_district(
+    con: duckdb.DuckDBPyConnection,
+    indicators: list[Indicator],
+    selection: Selection,
+    context: Context,
+) -> dict[str, pd.DataFrame]:
+    """Each indicator's figures by district (the council last) in the selection's latest year,
+    for the chosen age bands, all read at once: to place a district among the others."""
+    shown = read(con, indicators, selection, context, ("district",))
+    by_id = dict(tuple(shown.groupby("indicator_id", sort=False)))
+    out = {}
+    for item in indicators:
+        rows = by_id.get(item.id, shown.iloc[:0])
+        out[item.id] = _rounded(rows, item) if selection.rounded else rows
+    return out
+
+
 def derive(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
     """Value, symbol and confidence limits at both levels (OHID's methods: Wilson, exact Poisson
     or Byar, t) from the counts: x where there is no denominator, z where none applies (an
@@ -300,18 +324,19 @@ def _rounded(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     return derived
 
 
-def _compared(frames, indicator, selection, context, council) -> dict[str, pd.DataFrame]:
+def _compared(frames, whole, indicator, selection, context) -> dict[str, pd.DataFrame]:
     """Each figure against its comparator, the public health way (its confidence interval
-    against the comparator's value): a district against the council for the same ages, the
-    council's all-ages figure against the chosen published one (England's unless another is
-    chosen). Adds comparator, comparator_value and comparison (at the selection's level)."""
+    against the comparator's value): a district against the council (`whole`, by year) for the
+    same ages, the council's all-ages figure against the chosen published one (England's unless
+    another is chosen). Adds comparator, comparator_value and comparison (at the selection's
+    level)."""
+    council = (context.council_code or "council", context.council_name)
     area = selection.comparator or next(iter(context.comparators), "")
     published = context.published(indicator.id, area)
     published = dict(zip(published["year"], published["value"], strict=True))
-    whole = frames["trend"][frames["trend"]["area_code"] == council[0]]
-    by_year = dict(zip(whole["year"], whole["value"], strict=True))
-    if "district" in frames:  # the council's latest figure, for the selected age bands
-        by_year[selection.year_to] = frames["district"]["value"].iloc[-1]
+    by_year = {}  # a distribution's districts have no comparator
+    if not indicator.breakdown:
+        by_year = dict(zip(whole["year"], whole["value"], strict=True))
     out = {}
     for view, frame in frames.items():
         frame = frame.copy()

@@ -30,12 +30,18 @@ def trends(ids: tuple[str, ...], selection: ind.Selection) -> dict[str, pd.DataF
     return ind.trends(connection(), [catalogue.get(i) for i in ids], selection, context())
 
 
-@st.cache_data(max_entries=512)
-def figures(indicator_id: str, selection: ind.Selection) -> dict[str, pd.DataFrame]:
-    """Every view of an indicator for a selection, read from the figures the build protected:
-    once per selection, whichever tile, sentence, table or chart asks for it."""
+@st.cache_data(max_entries=64)
+def by_district(ids: tuple[str, ...], selection: ind.Selection) -> dict[str, pd.DataFrame]:
+    """These indicators' figures by district in the latest year, read at once: to rank."""
+    return ind.by_district(connection(), [catalogue.get(i) for i in ids], selection, context())
+
+
+@st.cache_data(max_entries=1024)
+def figures(indicator_id: str, selection: ind.Selection, view: str) -> pd.DataFrame:
+    """One view of an indicator for a selection, read from the figures the build protected:
+    once per selection, whichever sentence, table or chart asks for it."""
     item = catalogue.get(indicator_id)
-    return ind.all_figures(connection(), item, selection, context())
+    return ind.figures(connection(), item, selection, view, context())
 
 
 PAGES = (
@@ -121,7 +127,6 @@ def indicator(indicator_id: str, selection: ind.Selection) -> None:
     for name, why in item.filter_notes.items():
         if chosen.get(name):
             st.info(f"The {name.replace('_', ' ')} filter does not apply here: {why}")
-    frames = figures(item.id, selection)
     views = ind.views(item)
     titles = [
         VIEW_TITLES[v].format(year=selection.year_to, breakdown=item.breakdown) for v in views
@@ -131,7 +136,7 @@ def indicator(indicator_id: str, selection: ind.Selection) -> None:
     for tab, view in zip(tabs, views, strict=True):
         if tab.open:
             with tab:
-                _view(item, frames[view], selection, view, data)
+                _view(item, figures(item.id, selection, view), selection, view, data)
     with st.expander(f"Definition and source: {item.short_title}"):
         st.markdown(
             f"- **Numerator:** {item.numerator}\n"
@@ -146,36 +151,47 @@ def indicator(indicator_id: str, selection: ind.Selection) -> None:
 BARS_BY = {"district": "area_name", "age_band": "age_band", "category": "category"}
 
 
-def theme(theme_id: str, selection: ind.Selection, shown: tuple[str, ...] = ()) -> None:
-    """The rest of a theme: a table of all its indicators, then any one of them in full."""
+def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -> None:
+    """A theme: its headline figures as tiles, one indicator in full (a headline unless the
+    reader or the link picks another), then a table of every indicator in the theme."""
     items = [i for i in catalogue.catalogue().values() if i.theme == theme_id]
-    rest = [i for i in items if i.id not in shown]
-    st.header(f"All {THEMES[theme_id].lower()} indicators" if not shown else "More indicators")
-    summary = summary_table([i for i in items if not i.breakdown], selection)
-    st.dataframe(summary, hide_index=True, key=f"{theme_id}-summary", column_config=WIDE)
-    st.caption(
-        "Latest year of the selection, with the year before. "
-        + " · ".join(disclosure.FOOTNOTES.values())
-    )
-    names = {i.id: i.title for i in rest}
+    summarised = [i for i in items if not i.breakdown]
+    years = [selection.year_to - 1, selection.year_to]
+    wider = replace(selection, year_from=min(selection.year_from, years[0]))
+    shown = trends(tuple(i.id for i in summarised), wider)  # one read: tiles and table
+    tiles(headlines, shown, selection)
+
+    st.header("In full")
+    order = [*headlines, *(i.id for i in items if i.id not in headlines)]
+    names = {i: catalogue.get(i).title for i in order}
     default = st.query_params.get("indicator")
     choice = st.selectbox(
-        "Show an indicator in full",
-        list(names),
-        index=list(names).index(default) if default in names else 0,
+        "Indicator",
+        order,
+        index=order.index(default) if default in names else 0,
         format_func=names.get,
         key=f"indicator-{theme_id}",
+        help="Its chart over time, by district and by age band, each with its table and CSV.",
     )
     st.query_params["indicator"] = choice
     indicator(choice, selection)
 
+    st.header(f"All {THEMES[theme_id].lower()} indicators")
+    st.dataframe(
+        summary_table(summarised, shown, years),
+        hide_index=True,
+        key=f"{theme_id}-summary",
+        column_config=WIDE,
+    )
+    st.caption(
+        "Latest year of the selection, with the year before. "
+        + " · ".join(disclosure.FOOTNOTES.values())
+    )
 
-def summary_table(items: list, selection: ind.Selection) -> pd.DataFrame:
-    """One row per indicator: its value for the selection in the latest year and the year before."""
-    years = [selection.year_to - 1, selection.year_to]
-    wider = replace(selection, year_from=min(selection.year_from, years[0]))
+
+def summary_table(items: list, shown: dict[str, pd.DataFrame], years: list[int]) -> pd.DataFrame:
+    """One row per indicator: its value for the selection in each of `years`."""
     rows = []
-    shown = trends(tuple(item.id for item in items), wider)
     for item in items:
         own = shown[item.id]
         values = {
@@ -261,10 +277,25 @@ def _view(item, frame, selection, view, data) -> None:
     )
 
 
+@st.cache_resource
+def targets() -> pd.DataFrame:
+    """The council's KPI targets (targets.csv), as built."""
+    return db.table(connection(), "targets")
+
+
+def board(selection: ind.Selection) -> None:
+    """The board's overview: headline tiles, a sentence per theme, the KPI scorecard; every
+    figure of them read at once."""
+    shown = overview_trends(selection)
+    headlines(selection, shown)
+    sentences(selection, shown)
+    scorecard(shown)
+
+
 def overview_trends(selection: ind.Selection) -> dict[str, pd.DataFrame]:
     """The protected trends of every indicator the overview shows (its own rows, not the
     comparator's): headlines, sentences and the scorecard's KPIs, read at once."""
-    kpis = tuple(db.table(connection(), "targets")["indicator_id"])
+    kpis = tuple(targets()["indicator_id"])
     ids = dict.fromkeys([*HEADLINES, *(i for ids in THEME_SENTENCES for i in ids[:1]), *kpis])
     return trends(tuple(ids), selection)
 
@@ -289,14 +320,19 @@ THEME_SENTENCES = (
 )
 
 
-def headlines(selection: ind.Selection) -> None:
+def headlines(selection: ind.Selection, shown: dict[str, pd.DataFrame]) -> None:
+    """The overview's tiles: a headline indicator of each theme."""
+    tiles(HEADLINES, shown, selection)
+
+
+def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.Selection) -> None:
     """A tile per headline indicator: latest value, change on the year before, good or bad."""
     st.header("Headline figures")
-    shown = overview_trends(selection)
     columns = st.columns(4)
-    for i, indicator_id in enumerate(HEADLINES):
+    for i, indicator_id in enumerate(ids):
         item = catalogue.get(indicator_id)
         own = shown[indicator_id]
+        own = own[own["year"].between(selection.year_from, selection.year_to)]
         tile = overview.tile(own, item)
         verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"])
         delta, colour = None, "off"
@@ -332,19 +368,18 @@ def _ages(item, selection: ind.Selection) -> str:
     return "aged " + " or ".join(band[0].lower() + band[1:] for band in selection.age_bands)
 
 
-def sentences(selection: ind.Selection) -> None:
+def sentences(selection: ind.Selection, shown: dict[str, pd.DataFrame]) -> None:
     """One plain-English sentence per theme, written from the data."""
     data = context()
     code, area = selection.area(data)
     st.header("In brief")
-    shown = overview_trends(selection)
+    ranked = {}  # a single district is placed among the others
+    if len(selection.districts) == 1:
+        ranked = by_district(tuple(r for _, r, _ in THEME_SENTENCES), selection)
     lines = []
     for indicator_id, ranked_id, ranked_on in THEME_SENTENCES:
         item = catalogue.get(indicator_id)
-        districts = None
-        if len(selection.districts) == 1:
-            ranked = catalogue.get(ranked_id)
-            districts = figures(ranked.id, selection)["district"]
+        districts = ranked.get(ranked_id)
         own = shown[indicator_id]
         text = overview.sentence(own, item, area, districts, ranked_on, _ages(item, selection))
         verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"], plain=True)
@@ -355,16 +390,14 @@ def sentences(selection: ind.Selection) -> None:
 RAG_COLOURS = {"green": "#cce2d8", "amber": "#fff7bf", "red": "#f6d7d2", "not known": "#f3f2f1"}
 
 
-def scorecard(selection: ind.Selection) -> None:
+def scorecard(shown: dict[str, pd.DataFrame]) -> None:
     """The council's KPIs against its own targets (targets.csv), red, amber or green."""
     st.header("KPI scorecard")
-    shown = overview_trends(selection)
-    targets = db.table(connection(), "targets")
-    if targets.empty:
+    if targets().empty:
         st.info("No targets set: add a targets.csv to the returns folder (docs/returns-layout.md).")
         return
     rows = []
-    for target in targets.itertuples():
+    for target in targets().itertuples():
         item = catalogue.get(target.indicator_id)
         tile = overview.tile(shown[item.id], item)
         status = overview.rag(tile.value, target.target, target.tolerance, target.good)

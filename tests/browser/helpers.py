@@ -93,6 +93,7 @@ def legend(page: Page, key: str = FIRST_CHART) -> Locator:
 
 def hover(page: Page, plot: Locator, x, y) -> Locator:
     """Move the mouse onto the point (x, y) of a chart, in data units; its tooltip's main text."""
+    plot.scroll_into_view_if_needed()  # the mouse reaches only what is on screen
     spot = plot.evaluate(
         """(gd, [x, y]) => {
             const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
