@@ -90,19 +90,28 @@ def connect(folder: Path | None = None, load: bool = True) -> duckdb.DuckDBPyCon
 PUBLISHED = ("figures", "districts", "age_bands", "benchmarks", "targets")  # no child in them
 
 
-def published(folder: Path | None = None) -> duckdb.DuckDBPyConnection:
+def published(folder: Path | None = None, load: bool = False) -> duckdb.DuckDBPyConnection:
     """An in-memory database of what readers are shown, built by `carejsna build`: the
     protected figures and their lookups (districts, age bands, published comparators, targets),
-    and no record-level extract. Pages and `carejsna indicator` read only this."""
+    and no record-level extract. Pages and `carejsna indicator` read only this.
+
+    Views on the files (a read takes only the row groups it needs), or with `load` tables held
+    in memory, the figures in indicator order: a server reads them many times, twice as fast."""
     folder = Path(folder or data_dir())
     if not (folder / "figures.parquet").exists():
         raise FileNotFoundError(
             f"no figures in {folder}: run `carejsna build RETURNS_DIR --out {folder}` first"
         )
     con = duckdb.connect()
-    for name in PUBLISHED:  # views on the files: a read takes only the row groups it needs
+    for name in PUBLISHED:
         if (folder / f"{name}.parquet").exists():
-            con.read_parquet(str(folder / f"{name}.parquet")).create_view(name)
+            extract = con.read_parquet(str(folder / f"{name}.parquet"))
+            if not load:
+                extract.create_view(name)
+            elif name == "figures":
+                extract.order("indicator_id, year").create(name)
+            else:
+                extract.create(name)
     return con
 
 

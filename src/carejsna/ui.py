@@ -13,9 +13,9 @@ from carejsna import indicators as ind
 
 @st.cache_resource
 def connection():
-    """One connection for every session, to the published figures alone; each query takes its
-    own cursor."""
-    return db.published()
+    """One connection for every session, to the published figures alone, held in memory; each
+    query takes its own cursor."""
+    return db.published(load=True)
 
 
 @st.cache_resource
