@@ -469,3 +469,28 @@ def test_recent_trend_is_only_called_significant_when_it_is():
     assert plain == "Recent trend (2020 to 2024): increasing, statistically significant."
     withheld = rising.assign(symbol=["", "", "c", "", ""])
     assert "not tested" in ind.trend_sentence(ind.recent_trend(withheld, indicator), years)
+
+
+def test_year_on_year_tests_two_points_as_the_trend_tests_do():
+    # 50 of 100, then 70 of 100: pooled 0.6, chi-square = 0.2^2 / (0.6 * 0.4 * 0.02) = 8.333.
+    change = stats.year_on_year("percent", {"numerator": 50, "denominator": 100},
+                                {"numerator": 70, "denominator": 100})  # fmt: skip
+    assert change.statistic == pytest.approx(8.3333, abs=1e-3)
+    assert change.direction == stats.INCREASING
+    same = stats.year_on_year("percent", {"numerator": 50, "denominator": 100},
+                              {"numerator": 49, "denominator": 100})  # fmt: skip
+    assert same.direction == stats.NO_CHANGE
+    # Means 14 and 10 from 10 children each, variances 140/9 and 100/9: Welch's t = -2.449.
+    mean = stats.year_on_year(
+        "mean", {"numerator": 140, "denominator": 10, "sum_squares": 2100},
+        {"numerator": 100, "denominator": 10, "sum_squares": 1100},
+    )  # fmt: skip
+    assert mean.statistic == pytest.approx(-2.4495, abs=1e-4)
+    assert mean.direction == stats.DECREASING
+    # Counts: 1,000 then 1,100 (Poisson, likelihood ratio) is significant; 100 then 104 is not.
+    assert stats.year_on_year("count", {"numerator": 1000}, {"numerator": 1100}).p_value < 0.05
+    rate = stats.year_on_year("rate_per_10k", {"numerator": 100, "denominator": 10_000},
+                              {"numerator": 104, "denominator": 10_000})  # fmt: skip
+    assert rate.direction == stats.NO_CHANGE
+    missing = stats.year_on_year("count", {"numerator": float("nan")}, {"numerator": 3})
+    assert missing.direction == stats.NOT_ENOUGH_DATA

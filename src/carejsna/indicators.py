@@ -17,6 +17,7 @@ from carejsna.returns.postcodes import OTHER, UNKNOWN
 SCALE = {"count": None, "percent": 100, "rate_per_10k": 10_000, "mean": 1}
 DECIMALS = {"count": 0, "percent": 1, "rate_per_10k": 1, "mean": 1}
 ALL_AGES = "All ages"
+NO_BAND_COMPARATOR = "no comparator for this age band"  # published figures are all ages
 AREAS_JOINED, BANDS_JOINED = "+", ", "  # how a figure over chosen districts or bands is named
 VIEWS = ("trend", "district", "age_band", "category")
 
@@ -358,6 +359,9 @@ def _compared(frames, whole, indicator, selection, context) -> dict[str, pd.Data
         frame.loc[off, "comparator"] = ""
         frame.loc[off, "comparator_value"] = float("nan")
         frame["comparison"] = comparison(frame, indicator, selection.level)
+        # Published figures are for all ages: an age band has no like-for-like comparator.
+        banded = is_council & (frame["age_band"] != ALL_AGES) & compared_rows & compared
+        frame.loc[banded, "comparison"] = NO_BAND_COMPARATOR
         out[view] = frame
     return out
 
@@ -442,9 +446,11 @@ def _compared_text(comparison: str, comparator: str) -> str:
 
 
 def _shown(values: pd.Series, symbols: pd.Series, thousands: bool) -> list[str]:
-    """A count as shown: the number where there is one, else the row's symbol."""
+    """A count as shown: the number where there is one, else the row's symbol; and the symbol,
+    not a 0, where the figure has no data or does not apply (no children to count)."""
+    empty = (disclosure.NOT_AVAILABLE, disclosure.NOT_APPLICABLE)
     return [
-        disclosure.shown(v, s if pd.isna(v) else "", 0, thousands)
+        disclosure.shown(v, s if pd.isna(v) or (v == 0 and s in empty) else "", 0, thousands)
         for v, s in zip(values, symbols, strict=True)
     ]
 

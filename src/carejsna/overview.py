@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from carejsna import stats
 from carejsna.catalogue import Indicator
 from carejsna.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED
 from carejsna.indicators import DECIMALS
@@ -38,6 +39,12 @@ class Tile:
     previous: float | None
     direction: str  # up | down | same | unknown
     judgement: str  # better | worse | no judgement | unknown
+    change: stats.Trend = stats.Trend(stats.NOT_ENOUGH_DATA)  # the change on the year before
+
+    @property
+    def significant(self) -> bool:
+        """The change on the year before is statistically significant (p < 0.05)."""
+        return self.change.direction in (stats.INCREASING, stats.DECREASING)
 
     @property
     def value_text(self) -> str:
@@ -73,6 +80,9 @@ def tile(trend: pd.DataFrame, indicator: Indicator) -> Tile:
         direction = "same"
     else:
         direction = "up" if value > previous else "down"
+    change = stats.Trend(stats.NOT_ENOUGH_DATA)
+    if direction in ("up", "down"):
+        change = stats.year_on_year(indicator.unit, rows.iloc[-2], last)
     return Tile(
         indicator,
         int(last["year"]),
@@ -81,6 +91,7 @@ def tile(trend: pd.DataFrame, indicator: Indicator) -> Tile:
         previous,
         direction,
         judge(direction, indicator.polarity),
+        change,
     )
 
 
@@ -126,21 +137,31 @@ def sentence(
 
 
 def _rank(districts: pd.DataFrame, area: str, ranked_on: str) -> str:
-    """Where the area stands among the council's districts, when it is one of them."""
+    """Where the area stands among the council's districts, when it is one of them: among the
+    districts with figures shown only (and how many are withheld), and, when it is ranked on
+    another figure (`ranked_on`, e.g. "rate per 10,000 children"), that figure named with its
+    value, never mixed with the sentence's own."""
     council = districts["area_code"].iloc[-1]  # the district view ends with the whole council
-    ranked = districts[~districts["area_code"].isin(OUTSIDE | {council})]
-    ranked = ranked[ranked["value"].notna()]
+    own = districts[~districts["area_code"].isin(OUTSIDE | {council})]
+    ranked = own[own["value"].notna()]
     if area not in set(ranked["area_name"]) or len(ranked) < 3:
         return ""
-    order = ranked.sort_values("value", ascending=False)["area_name"].tolist()
-    place = order.index(area)
-    what = f"{ranked_on} " if ranked_on else ""
-    from_top, from_bottom = place + 1, len(order) - place
+    order = ranked.sort_values("value", ascending=False)
+    names = order["area_name"].tolist()
+    place = names.index(area)
+    from_top, from_bottom = place + 1, len(names) - place
     if from_top <= from_bottom:
         rank = "highest" if from_top == 1 else f"{_ordinal(from_top)} highest"
     else:
         rank = "lowest" if from_bottom == 1 else f"{_ordinal(from_bottom)} lowest"
-    return f", the {rank} {what}of the {len(order)} districts"
+    withheld = int((own["symbol"] == SUPPRESSED).sum())
+    among = f"{len(names)} districts"
+    if withheld:
+        among += f" with figures shown ({withheld} withheld)"
+    if not ranked_on:
+        return f", the {rank} of the {among}"
+    value = float(order["value"].iloc[place])
+    return f"; its {ranked_on} ({value:,.1f}) is the {rank} of the {among}"
 
 
 def _ordinal(n: int) -> str:

@@ -320,3 +320,36 @@ def trends_counts(
     p_value = np.where(none, 1.0, stats.chi2.sf(statistic, 1))
     slope = np.where(short, np.nan, np.where(none, 0.0, slope))
     return _trends(short, p_value, slope, alpha, statistic, points, method)
+
+
+def year_on_year(unit: str, before: dict, after: dict, alpha: float = 0.05) -> Trend:
+    """Is the change between two years' figures (each a dict of numerator, denominator and, for
+    a mean, sum_squares) statistically significant? The recent trend's tests on the two points:
+    chi-square for proportions, Poisson for counts and rates (population as exposure); Welch's
+    t-test for a mean. Not enough data (NOT_ENOUGH_DATA) where a count is missing."""
+    years = [0, 1]
+    counts = [before["numerator"], after["numerator"]]
+    totals = [before.get("denominator"), after.get("denominator")]
+    if any(pd.isna(c) for c in counts):
+        return Trend(NOT_ENOUGH_DATA)
+    if unit == "percent":
+        return trend_proportions(counts, totals, years, alpha, min_points=2)
+    if unit == "rate_per_10k":
+        return trend_counts(counts, years, totals, alpha, min_points=2)
+    if unit == "count":
+        return trend_counts(counts, years, None, alpha, min_points=2)
+    n = np.array(totals, dtype=float)
+    if not (n > 1).all():
+        return Trend(NOT_ENOUGH_DATA)
+    mean = np.array(counts, dtype=float) / n
+    squares = np.array([before["sum_squares"], after["sum_squares"]], dtype=float)
+    variance = (squares - n * mean**2) / (n - 1)
+    result = stats.ttest_ind_from_stats(
+        mean[1], np.sqrt(variance[1]), n[1], mean[0], np.sqrt(variance[0]), n[0], equal_var=False
+    )
+    slope = mean[1] - mean[0]
+    p_value = float(result.pvalue)
+    return Trend(
+        _direction(p_value, slope, alpha), float(result.statistic), p_value, slope, 2,
+        "Welch's t-test",
+    )  # fmt: skip

@@ -211,9 +211,10 @@ def _view(item, frame, selection, view, data) -> None:
     label = filters.LEVELS[f"{selection.level * 100:g}"]
     shown = frame["value"].notna()
     if shown.any():
+        banded = bool(selection.age_bands) and "age_band" in item.filters
         if view == "trend":
             published = None  # England's count is no yardstick for a council's
-            if item.unit != "count":
+            if item.unit != "count" and not banded:  # nor its all-ages figure for an age band
                 published = data.published(item.id, selection.comparator)
                 span = published["year"].between(selection.year_from, selection.year_to)
                 published = published[span]
@@ -232,6 +233,11 @@ def _view(item, frame, selection, view, data) -> None:
         )
         if view == "trend":
             st.caption(ind.trend_sentence(ind.recent_trend(frame, item), frame["year"]))
+            if banded and item.unit != "count":
+                st.caption(
+                    "No comparator for this age band: the published figures for England and "
+                    "the regions are for all ages, so they are not drawn beside it."
+                )
     else:
         symbols = sorted(set(frame["symbol"]) - {""}) or [disclosure.NOT_AVAILABLE]
         if symbols == [disclosure.NOT_AVAILABLE] and selection.age_bands and view != "age_band":
@@ -284,19 +290,19 @@ def targets() -> pd.DataFrame:
 
 
 def board(selection: ind.Selection) -> None:
-    """The board's overview: headline tiles, a sentence per theme, the KPI scorecard; every
-    figure of them read at once."""
+    """The board's overview: headline tiles and a sentence per theme for the selection, each
+    read at once, then the KPI scorecard: the council's, all ages, whatever the filters."""
     shown = overview_trends(selection)
     headlines(selection, shown)
     sentences(selection, shown)
-    scorecard(shown)
+    whole = replace(selection, districts=(), age_bands=())
+    scorecard(trends(tuple(targets()["indicator_id"]), whole), selection != whole)
 
 
 def overview_trends(selection: ind.Selection) -> dict[str, pd.DataFrame]:
     """The protected trends of every indicator the overview shows (its own rows, not the
-    comparator's): headlines, sentences and the scorecard's KPIs, read at once."""
-    kpis = tuple(targets()["indicator_id"])
-    ids = dict.fromkeys([*HEADLINES, *(i for ids in THEME_SENTENCES for i in ids[:1]), *kpis])
+    comparator's): headlines and sentences, read at once."""
+    ids = dict.fromkeys([*HEADLINES, *(i for ids in THEME_SENTENCES for i in ids[:1])])
     return trends(tuple(ids), selection)
 
 
@@ -312,7 +318,7 @@ HEADLINES = (
 )
 # The indicator each theme's sentence is about, and the one its district is ranked on.
 THEME_SENTENCES = (
-    ("cla_at_31_march", "cla_rate_per_10k", "rate"),
+    ("cla_at_31_march", "cla_rate_per_10k", "rate per 10,000 children"),
     ("pct_3plus_placements", "pct_3plus_placements", ""),
     ("pct_health_assessment", "pct_health_assessment", ""),
     ("pct_persistent_absence", "pct_persistent_absence", ""),
@@ -336,7 +342,9 @@ def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.S
         tile = overview.tile(own, item)
         verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"])
         delta, colour = None, "off"
-        if tile.direction in ("up", "down"):
+        if tile.direction in ("up", "down") and not tile.significant:
+            delta = f"{tile.short_change} on {tile.year - 1}, no significant change"
+        elif tile.direction in ("up", "down"):  # coloured only when significant
             judged = f" ({tile.judgement})" if tile.judgement in ("better", "worse") else ""
             delta = f"{tile.short_change} on {tile.year - 1}{judged}"
             good_when_up = tile.judgement == ("better" if tile.direction == "up" else "worse")
@@ -351,11 +359,24 @@ def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.S
                 tile.value_text.replace(" per 10,000", ""),
                 delta=delta,
                 delta_color=colour,
-                help=f"{item.definition} {verdict} The change on the year before is not a "
-                "test of significance.",
+                help=f"{item.definition} {verdict} {_change_note(tile)}",
                 border=True,
             )
     st.caption(" · ".join(disclosure.FOOTNOTES.values()))
+
+
+def _change_note(tile: overview.Tile) -> str:
+    """How the change on the year before was judged, for a tile's help."""
+    if tile.direction not in ("up", "down"):
+        return ""
+    if not tile.change.p_value >= 0:  # no test: a count missing, or nothing to compare
+        return "The change on the year before could not be tested."
+    p = "p < 0.001" if tile.change.p_value < 0.001 else f"p = {tile.change.p_value:.3f}"
+    verdict = "statistically significant" if tile.significant else "not significant"
+    return (
+        f"The change on the year before is {verdict} ({p}, {tile.change.method}); it is "
+        "coloured better or worse only when significant."
+    )
 
 
 def _ages(item, selection: ind.Selection) -> str:
@@ -390,9 +411,16 @@ def sentences(selection: ind.Selection, shown: dict[str, pd.DataFrame]) -> None:
 RAG_COLOURS = {"green": "#cce2d8", "amber": "#fff7bf", "red": "#f6d7d2", "not known": "#f3f2f1"}
 
 
-def scorecard(shown: dict[str, pd.DataFrame]) -> None:
-    """The council's KPIs against its own targets (targets.csv), red, amber or green."""
+def scorecard(shown: dict[str, pd.DataFrame], filtered: bool = False) -> None:
+    """The council's KPIs (`shown`: the whole council, all ages) against its own targets
+    (targets.csv), red, amber or green. `filtered`: the reader has chosen districts or ages."""
     st.header("KPI scorecard")
+    if filtered:
+        st.info(
+            "The scorecard is the council's as a whole, all ages: its targets are set for the "
+            "council, so it does not follow the district and age band filters.",
+            icon=":material/info:",
+        )
     if targets().empty:
         st.info("No targets set: add a targets.csv to the returns folder (docs/returns-layout.md).")
         return
