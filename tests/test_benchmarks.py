@@ -1,4 +1,5 @@
-"""Benchmarks: the shipped England figures, and how a bad benchmark file is reported."""
+"""Benchmarks: the shipped England and East Midlands figures, and how a bad benchmark file is
+reported."""
 
 from __future__ import annotations
 
@@ -8,26 +9,29 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from carejsna import charts
 from carejsna.catalogue import catalogue
 from carejsna.returns import benchmarks
-from carejsna.returns.benchmarks import SHIPPED, from_reference, load
+from carejsna.returns.benchmarks import SHIPPED, from_official, load
 from carejsna.returns.read import FILE_NOT_LOADED, NOTED, ROW_NOT_LOADED, FileProblem
 
-REFERENCE = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "reference-data"
-    / "dfe_published_indicators.csv"
-)
+# CI clones main with shared/ beside it; elsewhere the tests that need it are skipped.
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference-data"
+OFFICIAL, DERIVED = "official_indicators.csv", "official_derived_percentages.csv"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 HEADER = ",".join(benchmarks.COLUMNS)
 GOOD = "X99000001,Example Region,region,2024,cla_at_31_march,1000,,,DfE CLA 2024,as published,OGL"
+ENGLAND, EAST_MIDLANDS, NOTTINGHAMSHIRE = "E92000001", "E12000004", "E10000024"
+REF_HEADER = (
+    "area_code,area_name,area_type,year_ending,indicator_id,value,unit,rounding_note,"
+    "source_publication,source_url"
+)
 
 
-def reference() -> pd.DataFrame:
-    if not REFERENCE.exists():
-        pytest.skip(f"the reference file is not here: {REFERENCE}")
-    return pd.read_csv(REFERENCE, dtype=str, keep_default_na=False)
+def reference(name: str = OFFICIAL) -> pd.DataFrame:
+    if not (REFERENCE / name).exists():
+        pytest.skip(f"the reference file is not here: {REFERENCE / name}")
+    return pd.read_csv(REFERENCE / name, dtype=str, keep_default_na=False)
 
 
 def write(tmp_path: Path, *lines: str, name: str = "east_midlands.csv") -> Path:
@@ -36,35 +40,102 @@ def write(tmp_path: Path, *lines: str, name: str = "east_midlands.csv") -> Path:
     return path
 
 
-def test_shipped_file_loads_with_no_problems_and_catalogue_ids():
+@pytest.fixture(scope="module")
+def shipped() -> pd.DataFrame:
     frame, problems = load([SHIPPED])
     assert problems == []
-    assert len(frame) == 68
-    assert set(frame["indicator_id"]) <= set(catalogue())
-    assert frame["is_official"].all()
-    assert (frame["area_code"] == "E92000001").all()
-    assert frame["source"].str.contains("https://").all()
-    assert frame["licence"].str.startswith("Open Government Licence v3.0").all()
-    assert frame.dtypes["year"] == "int64" and frame.dtypes["value"] == "float64"
-    assert frame[["lower_ci", "upper_ci"]].isna().all().all()
+    return frame
+
+
+def test_shipped_file_loads_with_no_problems_and_catalogue_ids(shipped):
+    assert len(shipped) == 536
+    assert set(shipped["indicator_id"]) <= set(catalogue())
+    assert shipped.dtypes["year"] == "int64" and shipped.dtypes["value"] == "float64"
+    assert shipped.dtypes["derived"] == "bool" and shipped.dtypes["is_official"] == "bool"
+    assert shipped["source"].str.contains("https://").all()
+    assert shipped["licence"].str.startswith("Open Government Licence v3.0").all()
+    assert shipped[["lower_ci", "upper_ci"]].isna().all().all()
+    # Each row's release starts with the DfE publication it was read from.
+    assert shipped["release"].str.match(r"DfE(,| SFR| Outcomes)").all()
+    assert not shipped.duplicated(list(benchmarks.KEY)).any()
+
+
+def test_only_england_and_the_east_midlands_as_a_region_are_shipped(shipped):
+    areas = shipped.drop_duplicates("area_code").set_index("area_code")
+    assert areas[["area_name", "area_type"]].to_dict("index") == {
+        ENGLAND: {"area_name": "England", "area_type": "country"},
+        EAST_MIDLANDS: {"area_name": "East Midlands", "area_type": "region"},
+    }
+    # Never the real council's figures: the demo county has Nottinghamshire's code.
+    assert NOTTINGHAMSHIRE not in SHIPPED.read_text()
+
+
+def test_derived_percentages_are_marked_and_not_official(shipped):
+    derived = shipped[shipped["derived"]]
+    assert len(derived) == 46
+    assert (shipped["is_official"] == ~shipped["derived"]).all()
+    assert derived["release"].str.contains("derived: not a DfE-published percentage").all()
+    assert not shipped.loc[~shipped["derived"], "release"].str.contains("derived:").any()
+    assert set(derived["year"]) == {2015, 2016, 2017}
+    assert {catalogue()[i].unit for i in derived["indicator_id"]} == {"percent"}
 
 
 @pytest.mark.parametrize(
-    ("ours", "year", "value"),
+    ("area", "ours", "year", "value", "derived"),
     [
-        ("cla_at_31_march", 2024, 83630),
-        ("cla_started", 2024, 33050),
-        ("cla_rate_per_10k", 2022, 70),
-        ("pct_persistent_absence", 2019, 12.1),  # not the legacy series' 10.9
-        ("pct_suitable_accommodation_19to21", 2019, 85),
-        ("pct_development_check_under5", 2024, 88),
-        ("pct_placed_outside_council", 2015, 40),  # 100 minus 60 placed inside
+        (ENGLAND, "cla_at_31_march", 2024, 83530, False),  # RY2025; first published 83,630
+        (ENGLAND, "cla_started", 2022, 31100, False),  # first published 31,010 (not 30,010)
+        (ENGLAND, "cla_rate_per_10k", 2024, 69, False),
+        (ENGLAND, "pct_persistent_absence", 2019, 12.1, False),  # not the legacy series'
+        (ENGLAND, "mean_ks4_attainment8", 2017, 19.2, False),
+        (ENGLAND, "pct_placed_outside_council", 2024, 45, False),
+        (ENGLAND, "pct_health_assessment", 2015, 90, True),
+        (EAST_MIDLANDS, "cla_rate_per_10k", 2024, 64, False),
+        (EAST_MIDLANDS, "pct_suspended", 2019, 10.48, False),
+        (EAST_MIDLANDS, "pct_eet_17to18", 2017, 59, True),
     ],
 )
-def test_shipped_spot_values(ours, year, value):
-    frame, _ = load([SHIPPED])
-    row = frame[(frame["indicator_id"] == ours) & (frame["year"] == year)]
+def test_shipped_spot_values(shipped, area, ours, year, value, derived):
+    row = shipped[
+        (shipped["area_code"] == area)
+        & (shipped["indicator_id"] == ours)
+        & (shipped["year"] == year)
+    ]
     assert row["value"].tolist() == [value]
+    assert row["derived"].tolist() == [derived]
+
+
+def test_the_release_keeps_the_first_published_figure(shipped):
+    row = shipped[
+        (shipped["area_code"] == ENGLAND)
+        & (shipped["indicator_id"] == "cla_started")
+        & (shipped["year"] == 2022)
+    ]
+    assert (
+        row["release"]
+        .item()
+        .startswith(
+            "DfE, Children looked after in England including adoptions, reporting year 2025"
+        )
+    )
+    assert "first published as 31010 (CLA release RY2022)" in row["release"].item()
+
+
+@pytest.mark.parametrize(
+    ("ours", "years"),
+    [
+        ("pct_long_term_stability", {2018, 2019}),  # DfE's older definition
+        ("pct_convicted", {2015, 2016}),  # final warning or reprimand, another denominator
+        ("pct_development_check_under5", {2015}),  # derived over children aged 5 or younger
+        ("pct_placed_over_20_miles", set(range(2015, 2026))),  # DfE divides by all in care
+        ("mean_sdq", set(range(2015, 2026))),  # DfE's ages 5 to 16, ours 4 to 16
+        ("pct_sdq_concern", set(range(2015, 2026))),
+        ("pct_sdq_recorded", set(range(2015, 2026))),
+    ],
+)
+def test_figures_of_another_definition_are_not_shipped(shipped, ours, years):
+    rows = shipped[shipped["indicator_id"] == ours]
+    assert not set(rows["year"]) & years
 
 
 @pytest.mark.parametrize(
@@ -75,46 +146,133 @@ def test_shipped_spot_values(ours, year, value):
         ("ceased_in_year", "cla_ceased", 2024),
         ("pct_persistent_absence_cla12m", "pct_persistent_absence", 2021),
         ("pct_ks2_expected_rwm", "pct_ks2_rwm_expected", 2019),
-        ("mean_ks4_attainment8", "mean_ks4_attainment8", 2017),
+        ("pct_ks4_grade4_eng_maths", "pct_ks4_eng_maths_4", 2024),
+        ("pct_3plus_placements_in_year", "pct_3plus_placements", 2023),
+        ("pct_care_leavers_19_21_eet", "pct_eet_19to21", 2024),
     ],
 )
-def test_shipped_values_equal_the_reference(theirs, ours, year):
+@pytest.mark.parametrize("area", [ENGLAND, EAST_MIDLANDS])
+def test_shipped_values_equal_the_reference(shipped, theirs, ours, year, area):
     ref = reference()
-    published = ref[(ref["indicator_id"] == theirs) & (ref["year_ending"] == f"{year}-03-31")]
-    frame, _ = load([SHIPPED])
-    shipped = frame[(frame["indicator_id"] == ours) & (frame["year"] == year)]
-    assert shipped["value"].tolist() == [float(published["value"].item())]
-    assert published["source_url"].item() in shipped["source"].item()
-    assert shipped["release"].item() == published["rounding_note"].item()
+    published = ref[
+        (ref["indicator_id"] == theirs)
+        & (ref["year_ending"] == f"{year}-03-31")
+        & (ref["area_code"] == area)
+    ]
+    row = shipped[
+        (shipped["indicator_id"] == ours)
+        & (shipped["year"] == year)
+        & (shipped["area_code"] == area)
+    ]
+    assert row["value"].tolist() == [float(published["value"].item())]
+    assert published["source_url"].item() in row["source"].item()
+    assert row["release"].item().endswith("; " + published["rounding_note"].item())
 
 
 def test_shipped_file_is_the_conversion_of_the_reference(tmp_path):
-    ref = reference()
-    fresh = tmp_path / "england.csv"
-    from_reference(REFERENCE).to_csv(fresh, index=False)
+    reference(), reference(DERIVED)  # skips when shared/ is not beside the repository
+    fresh = tmp_path / "official.csv"
+    from_official(REFERENCE).to_csv(fresh, index=False)
     assert fresh.read_text() == SHIPPED.read_text()
-    left_out = ref["indicator_id"].isin(benchmarks.LEFT_OUT)
-    assert left_out.sum() == 4 and len(ref) - left_out.sum() == 68
 
 
 def test_every_reference_id_is_mapped_to_the_catalogue_or_left_out():
-    ids = set(reference()["indicator_id"])
-    mapped = {**benchmarks.FROM_REFERENCE, **benchmarks.COMPLEMENTS}
-    assert ids == set(mapped) | set(benchmarks.LEFT_OUT)
-    assert set(mapped.values()) <= set(catalogue())
-    assert not set(mapped) & set(benchmarks.LEFT_OUT)
+    ids = set(reference()["indicator_id"]) | set(reference(DERIVED)["indicator_id"])
+    assert ids == set(benchmarks.FROM_OFFICIAL) | set(benchmarks.LEFT_OUT)
+    assert set(benchmarks.FROM_OFFICIAL.values()) <= set(catalogue())
+    assert not set(benchmarks.FROM_OFFICIAL) & set(benchmarks.LEFT_OUT)
+    assert {i for i, _ in benchmarks.ROWS_LEFT_OUT} <= set(benchmarks.FROM_OFFICIAL)
 
 
-def test_from_reference_refuses_an_id_it_does_not_know(tmp_path):
-    path = write(
-        tmp_path,
-        "area_code,area_name,area_type,year_ending,indicator_id,value,unit,rounding_note,"
-        "source_publication,source_url",
-        "E92000001,England,country,2024-03-31,pct_new_measure,5,percent,,DfE,https://x",
-        name="reference.csv",
+def official_folder(tmp_path: Path, *rows: str, derived: tuple[str, ...] = ()) -> Path:
+    write(tmp_path, REF_HEADER, *rows, name=OFFICIAL)
+    write(tmp_path, REF_HEADER, *derived, name=DERIVED)
+    return tmp_path
+
+
+def test_from_official_refuses_an_id_it_does_not_know(tmp_path):
+    folder = official_folder(
+        tmp_path, "E92000001,England,country,2024-03-31,pct_new_measure,5,percent,,DfE,https://x"
     )
     with pytest.raises(ValueError, match="pct_new_measure"):
-        from_reference(path)
+        from_official(folder)
+
+
+def test_from_official_ships_no_council_and_marks_derived_rows(tmp_path):
+    row = "{code},{name},{kind},2017-03-31,pct_dental_check,{value},percent,note,DfE X - file,https://x"
+    folder = official_folder(
+        tmp_path,
+        row.format(code=ENGLAND, name="England", kind="country", value=83),
+        row.format(code=NOTTINGHAMSHIRE, name="Nottinghamshire", kind="local_authority", value=80),
+        derived=(row.format(code=EAST_MIDLANDS, name="East Midlands", kind="region", value=86),),
+    )
+    out = from_official(folder)
+    assert out[["area_code", "value", "derived"]].values.tolist() == [
+        [ENGLAND, "83", "false"],
+        [EAST_MIDLANDS, "86", "true"],
+    ]
+    assert out["release"].tolist() == [
+        "DfE X; note",
+        "DfE X; derived: not a DfE-published percentage, calculated from DfE's published "
+        "counts; note",
+    ]
+    assert out["source"].tolist() == ["DfE X - file, https://x"] * 2
+
+
+def test_from_official_refuses_a_figure_given_twice(tmp_path):
+    row = "E92000001,England,country,2017-03-31,pct_dental_check,83,percent,note,DfE,https://x"
+    with pytest.raises(ValueError, match="given twice"):
+        from_official(official_folder(tmp_path, row, derived=(row,)))
+
+
+def test_a_council_file_may_mark_a_figure_derived(tmp_path):
+    path = write(
+        tmp_path,
+        HEADER,
+        GOOD + ",TRUE",
+        GOOD.replace("2024", "2023") + ",no",
+        GOOD.replace("2024", "2022"),
+        GOOD.replace("2024", "2021") + ",perhaps",
+    )
+    frame, [problem] = load([path])
+    assert frame[["year", "derived", "is_official"]].values.tolist() == [
+        [2024, True, False],
+        [2023, False, True],
+        [2022, False, True],
+    ]
+    assert (problem.row, problem.column, problem.value, problem.action) == (
+        5,
+        "derived",
+        "perhaps",
+        ROW_NOT_LOADED,
+    )
+
+
+def test_the_comparator_line_has_gaps_and_its_hover_names_the_release(shipped):
+    item = catalogue()["pct_health_assessment"]
+    years = list(range(2015, 2025))
+    figures = pd.DataFrame(
+        {
+            "area_name": "Demo",
+            "year": years,
+            "value": 80.0,
+            "symbol": "",
+            "lower_95": 75.0,
+            "upper_95": 85.0,
+        }
+    )
+    published = shipped[(shipped["area_code"] == ENGLAND) & (shipped["indicator_id"] == item.id)]
+    published = published[published["year"].between(2015, 2024) & (published["year"] != 2020)]
+    fig = charts.trend(figures, item, "Source", 0.95, published, "England").to_dict()
+    [line] = [t for t in fig["data"] if t["name"] == "England (published)"]
+    assert list(line["x"]) == years and line["connectgaps"] is False
+    given = dict(zip(line["x"], line["y"], strict=True))
+    assert given[2020] is None and given[2019] == 90  # a gap, not a line across 2020
+    hover = dict(zip(line["x"], line["customdata"], strict=True))
+    assert "(derived from DfE counts, not published by DfE)" in hover[2015]
+    assert "Counts from: DfE SFR 34/2015" in hover[2015]
+    assert "(published)" in hover[2024] and "real official statistics" not in hover[2024]
+    assert "Release: DfE, Children looked after in England including adoptions," in hover[2024]
 
 
 @pytest.mark.parametrize(
@@ -180,9 +338,9 @@ def test_a_key_repeated_from_an_earlier_file_is_left_out(tmp_path):
     england = GOOD.replace("X99000001,Example Region,region", "E92000001,England,country")
     path = write(tmp_path, HEADER, england.replace("2024", "2015"), GOOD)
     frame, problems = load([SHIPPED, path])
-    assert len(frame) == 69
+    assert len(frame) == 537
     assert [(p.file, p.row, p.problem) for p in problems] == [
-        ("east_midlands.csv", 2, "repeats england.csv row 2: the first is kept")
+        ("east_midlands.csv", 2, "repeats official.csv row 2: the first is kept")
     ]
 
 
@@ -236,7 +394,10 @@ def test_no_files_give_an_empty_frame_with_the_columns():
     assert list(frame.columns) == [*benchmarks.COLUMNS, "is_official"]
 
 
-def test_docs_describe_every_column_and_what_was_left_out():
+def test_docs_describe_every_column_mapping_and_what_was_left_out():
     text = DOCS.read_text()
-    for name in (*benchmarks.COLUMNS, *benchmarks.AREA_TYPES, *benchmarks.LEFT_OUT):
+    names = (*benchmarks.COLUMNS, *benchmarks.AREA_TYPES, *benchmarks.LEFT_OUT)
+    names += (*benchmarks.FROM_OFFICIAL, *benchmarks.FROM_OFFICIAL.values())
+    for name in names:
         assert f"`{name}`" in text, name
+    assert "dfe_published_indicators" not in text

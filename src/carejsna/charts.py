@@ -130,21 +130,38 @@ def trend(
             missing = ", ".join(str(y) for y in rows.loc[rows["value"].isna(), "year"])
             notes.append(f"{area}: suppressed in {missing} ({FOOTNOTES[SUPPRESSED]}).")
     if published is not None and len(published):
+        # Every year of the chart, a gap where nothing was published: never a line across it.
+        # The hover names the release (release's text before its first "; ") and says whether
+        # the figure was published or derived from published counts (docs/benchmarks.md).
+        derived = published.get("derived", pd.Series(False, published.index)).eq(True)
+        release = published.get("release", pd.Series("", published.index)).fillna("")
+        given = {}
+        for y, v, made, note in zip(
+            published["year"], _list(published["value"]), derived, release, strict=True
+        ):
+            if v is None:
+                continue
+            what = "derived from DfE counts, not published by DfE" if made else "published"
+            text = f"{published_name}, year ending 31 March {int(y)}: "
+            text += f"{v:,.{DECIMALS[indicator.unit]}f} ({what})"
+            name = str(note).split("; ")[0].strip().replace("<", "&lt;").replace(">", "&gt;")
+            if name:
+                lines = textwrap.wrap(("Counts from: " if made else "Release: ") + name, 80)
+                text += "<br>" + "<br>".join(lines)
+            given[int(y)] = (v, text)
+        every = sorted({int(y) for y in figures["year"]} | set(given))
         traces.append(
             dict(
                 type="scatter",
-                x=[int(y) for y in published["year"]],
-                y=_list(published["value"]),
+                x=every,
+                y=[given.get(y, (None, ""))[0] for y in every],
                 name=f"{published_name} (published)",
                 mode="markers+lines",
                 line=dict(color=ENGLAND, width=1.5, dash="dot"),
                 marker=dict(size=9, symbol="square-open", color=ENGLAND),
-                customdata=[
-                    f"{published_name}, year ending 31 March {y}: "
-                    f"{v:,.{DECIMALS[indicator.unit]}f} (published; real official statistics)"
-                    for y, v in zip(published["year"], published["value"], strict=True)
-                ],
+                customdata=[given.get(y, (None, ""))[1] for y in every],
                 hovertemplate=_hover(indicator),
+                connectgaps=False,
             )
         )
     elif published is not None and indicator.unit != "count":

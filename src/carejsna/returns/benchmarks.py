@@ -11,7 +11,9 @@ import pandas as pd
 from carejsna.catalogue import catalogue
 from carejsna.returns.read import FILE_NOT_LOADED, NOTED, ROW_NOT_LOADED, FileProblem, Problem
 
-SHIPPED = Path(__file__).parents[1] / "benchmarks" / "england.csv"
+# England's and the East Midlands' published figures, read from DfE's own releases
+# (docs/benchmarks.md). Regenerate: python -m carejsna.returns.benchmarks ../shared/reference-data
+SHIPPED = Path(__file__).parents[1] / "benchmarks" / "official.csv"
 
 COLUMNS = (
     "area_code",
@@ -25,8 +27,9 @@ COLUMNS = (
     "source",
     "release",
     "licence",
+    "derived",
 )
-OPTIONAL = ("lower_ci", "upper_ci")
+OPTIONAL = ("lower_ci", "upper_ci", "derived")
 NEEDED = ("area_code", "area_type", "year", "indicator_id", "value", "source")  # or row left out
 AREA_TYPES = ("country", "region", "local_authority", "statistical_neighbours", "other")
 FIRST_YEAR, LAST_YEAR = 1990, 2100
@@ -36,9 +39,12 @@ TYPES = {"year": "int64", "value": "float64", "lower_ci": "float64", "upper_ci":
 DFE_MARKS = {"c", "k", "low", "u", "x", "z", ":", ".."}
 THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")  # 83,630 as DfE's web tables show it
 OGL = "Open Government Licence v3.0 (Crown copyright, DfE)"
+# `derived`: true for a figure worked out from published counts, not published itself.
+YES, NO = ("true", "yes", "1"), ("false", "no", "0", "")
 
-# shared/reference-data/dfe_published_indicators.csv ids -> the catalogue's, for the same measure.
-FROM_REFERENCE = {
+# shared/reference-data/official_indicators.csv (and official_derived_percentages.csv) ids ->
+# the catalogue's, where DfE's measure is the catalogue's definition (docs/benchmarks.md).
+FROM_OFFICIAL = {
     "cla_at_31_march": "cla_at_31_march",
     "cla_rate_per_10k": "cla_rate_per_10k",
     "started_in_year": "cla_started",
@@ -46,36 +52,74 @@ FROM_REFERENCE = {
     "pct_health_assessment": "pct_health_assessment",
     "pct_dental_check": "pct_dental_check",
     "pct_immunisations": "pct_immunisations",
-    # 5,980 of 6,820 children aged 0-4 looked after for 12 months: our under-5 measure.
+    # DfE's children aged 0 to 4 looked after for 12 months: our under-5 measure.
     "pct_development_assessments_under5": "pct_development_check_under5",
-    "pct_long_term_stability": "pct_long_term_stability",
-    "pct_care_leavers_19_21_suitable_accommodation": "pct_suitable_accommodation_19to21",
-    "pct_care_leavers_19_21_in_touch": "pct_in_touch_19to21",
-    "pct_care_leavers_19_21_neet": "pct_neet_19to21",
+    "pct_substance_misuse": "pct_substance_misuse",
+    # DfE's children aged 10 to 17: in care, so aged 10 or over, as ours.
+    "pct_convicted": "pct_convicted",
     "pct_ks2_expected_rwm": "pct_ks2_rwm_expected",
     "mean_ks4_attainment8": "mean_ks4_attainment8",
+    "pct_ks4_grade4_eng_maths": "pct_ks4_eng_maths_4",
     "pct_persistent_absence_cla12m": "pct_persistent_absence",
+    "pct_one_plus_suspension": "pct_suspended",
+    "pct_sen_support": "pct_sen_support",
+    "pct_ehc_plan": "pct_ehc_plan",
+    "pct_care_leavers_17_18_eet": "pct_eet_17to18",
+    "pct_care_leavers_19_21_eet": "pct_eet_19to21",
+    "pct_care_leavers_17_18_neet": "pct_neet_17to18",
+    "pct_care_leavers_19_21_neet": "pct_neet_19to21",
+    "pct_care_leavers_17_18_suitable_accommodation": "pct_suitable_accommodation_17to18",
+    "pct_care_leavers_19_21_suitable_accommodation": "pct_suitable_accommodation_19to21",
+    "pct_care_leavers_17_18_in_touch": "pct_in_touch_17to18",
+    "pct_care_leavers_19_21_in_touch": "pct_in_touch_19to21",
+    "pct_3plus_placements_in_year": "pct_3plus_placements",
+    "pct_long_term_stability": "pct_long_term_stability",
+    # DfE puts every child inside or outside the LA boundary (the two add up to 100).
+    "pct_placed_outside_la_boundary": "pct_placed_outside_council",
     "uasc_at_31_march": "uasc_at_31_march",
     "pct_uasc": "pct_uasc",
 }
-# DfE puts every child inside or outside the LA boundary (2015: 41,630 + 27,830 = 69,460 in its
-# "Placement locality for CLA" data set), so the share outside is 100 minus the share inside.
-COMPLEMENTS = {"pct_placed_inside_la_boundary": "pct_placed_outside_council"}
-# Reference rows whose measure is not ours: not shipped.
+LEGACY = (
+    "DfE's older Outcomes for CLA series: different matching, not comparable with the newer series"
+)
+SDQ_AGES = "DfE's children aged 5 to 16; the catalogue's are aged 4 to 16 at 31 March"
+# Ids whose measure is not the catalogue's: not shipped.
 LEFT_OUT = {
+    "mean_ks4_attainment8_legacy": LEGACY + " shipped as mean_ks4_attainment8",
+    "pct_ks2_expected_rwm_legacy": LEGACY + " shipped as pct_ks2_rwm_expected",
+    "pct_sen_support_legacy": LEGACY + " shipped as pct_sen_support",
+    "pct_ehc_plan_legacy": LEGACY + " shipped as pct_ehc_plan",
+    "pct_persistent_absence_cla12m_legacy": LEGACY + " shipped as pct_persistent_absence",
+    "mean_sdq_score": SDQ_AGES,
+    "pct_sdq_concern": SDQ_AGES,
+    "pct_sdq_received": SDQ_AGES,
     "pct_3plus_placements_prev_2_years": (
         "children looked after for 2 years with 3+ placements over those 2 years; ours is "
         "children in care at 31 March with 3+ placements in the year"
     ),
-    "pct_persistent_absence_cla12m_legacy": (
-        "DfE's older Outcomes for CLA series, not comparable with the series shipped as "
-        "pct_persistent_absence"
+    "pct_placed_inside_la_boundary": (
+        "no catalogue indicator: its complement is shipped as pct_placed_outside_council"
     ),
     "pct_placed_over_20_miles": (
-        "DfE divides by all children in care, 3,550 (5%) of whom had no known distance in 2015; "
-        "ours leaves them out, which gives 19%, not 18%"
+        "DfE divides by all children in care, including those with no known distance; ours "
+        "divides by children whose distance is known"
+    ),
+    "pct_placed_over_20_miles_outside_la": "no catalogue indicator (over 20 miles and outside)",
+}
+# Mapped ids whose rows carry this text in their note are of another definition: not shipped.
+ROWS_LEFT_OUT = {
+    ("pct_long_term_stability", "(older definition)"): (
+        "2018 and 2019 are DfE's older definition (same placement, not same carer, for 2 years)"
+    ),
+    ("pct_convicted", "final warning/reprimand definition"): (
+        "2015 and 2016 are DfE's older definition (convicted or given a final warning or reprimand)"
+    ),
+    ("pct_development_assessments_under5", "aged 5 or younger"): (
+        "2015's derived share divides by children aged 5 or younger, not under 5"
     ),
 }
+SHIPPED_AREAS = {"E92000001": "country", "E12000004": "region"}  # never a council's own figures
+DERIVED = "derived: not a DfE-published percentage, calculated from DfE's published counts"
 
 
 def load(paths: list[Path]) -> tuple[pd.DataFrame, list[Problem]]:
@@ -102,47 +146,74 @@ def load(paths: list[Path]) -> tuple[pd.DataFrame, list[Problem]]:
             seen[key] = f"{path.name} row {number}"
             rows.append(row)
     frame = pd.DataFrame(rows, columns=[*COLUMNS, "is_official"])
-    return frame.astype({**TYPES, "is_official": "bool"}), problems
+    return frame.astype({**TYPES, "derived": "bool", "is_official": "bool"}), problems
 
 
-def from_reference(path: Path) -> pd.DataFrame:
-    """The reference file's rows (shared/reference-data layout) in the benchmarks layout.
+def from_official(folder: Path) -> pd.DataFrame:
+    """England's and the East Midlands' rows of FOLDER/official_indicators.csv and
+    FOLDER/official_derived_percentages.csv (shared/reference-data) in the benchmarks layout.
 
-    Values stay the published text (load() checks them); year_ending 2018-03-31 becomes 2018;
-    source is the publication and its URL, release the reference's rounding note. An id that is
-    neither mapped nor left out, or maps to no catalogue indicator, raises ValueError.
+    Values stay the published text (load() checks them); year_ending 2024-03-31 becomes 2024;
+    source is the publication (which file, where the copy read is held) and its URL; release is
+    the release's name, then "; " and the file's rounding note (vintage, rounding, caveats); a
+    derived percentage has derived "true" and its release says so after the name. Other areas
+    (Nottinghamshire) are never shipped. An id neither mapped nor left out, a mapping to no
+    catalogue indicator, or a figure given twice, raises ValueError.
     """
-    ref = pd.read_csv(path, dtype=str, keep_default_na=False)
-    unknown = set(ref["indicator_id"]) - {*FROM_REFERENCE, *COMPLEMENTS, *LEFT_OUT}
-    absent = {*FROM_REFERENCE.values(), *COMPLEMENTS.values()} - set(catalogue())
+    folder = Path(folder)
+    parts = []
+    for name, derived in (
+        ("official_indicators.csv", False),
+        ("official_derived_percentages.csv", True),
+    ):
+        part = pd.read_csv(folder / name, dtype=str, keep_default_na=False)
+        parts.append(part.assign(derived=derived))
+    ref = pd.concat(parts, ignore_index=True)
+    unknown = set(ref["indicator_id"]) - {*FROM_OFFICIAL, *LEFT_OUT}
+    absent = set(FROM_OFFICIAL.values()) - set(catalogue())
     if unknown or absent:
-        raise ValueError(f"reference ids not mapped: {unknown}; not in the catalogue: {absent}")
-    ref = ref[~ref["indicator_id"].isin(LEFT_OUT)]
+        raise ValueError(f"official ids not mapped: {unknown}; not in the catalogue: {absent}")
+    keep = ref["area_code"].isin(SHIPPED_AREAS) & ~ref["indicator_id"].isin(LEFT_OUT)
+    for indicator_id, text in ROWS_LEFT_OUT:
+        keep &= ~(
+            ref["indicator_id"].eq(indicator_id)
+            & ref["rounding_note"].str.contains(text, regex=False)
+        )
+    ref = ref[keep]
+    wrong = ref["area_type"] != ref["area_code"].map(SHIPPED_AREAS)
+    if wrong.any():
+        raise ValueError(f"area types not as expected: {ref[wrong][['area_code', 'area_type']]}")
     ends = pd.to_datetime(ref["year_ending"], format="%Y-%m-%d")
     if not (ends.dt.month.eq(3) & ends.dt.day.eq(31)).all():
         raise ValueError("a year_ending is not 31 March")
-    flip = ref["indicator_id"].isin(COMPLEMENTS)
-    flipped = (100 - pd.to_numeric(ref["value"])).map("{:g}".format)
-    note = "; published as " + ref["value"] + "% placed inside the LA boundary: 100 minus that"
+    release = ref["source_publication"].str.split(" - ", n=1).str[0].str.strip()
+    note = ref["rounding_note"].where(~ref["derived"], DERIVED + "; " + ref["rounding_note"])
     out = pd.DataFrame(
         {
             "area_code": ref["area_code"],
             "area_name": ref["area_name"],
             "area_type": ref["area_type"],
             "year": ends.dt.year,
-            "indicator_id": ref["indicator_id"].map({**FROM_REFERENCE, **COMPLEMENTS}),
-            "value": ref["value"].where(~flip, flipped),
+            "indicator_id": ref["indicator_id"].map(FROM_OFFICIAL),
+            "value": ref["value"],
             "lower_ci": "",
             "upper_ci": "",
             "source": ref["source_publication"] + ", " + ref["source_url"],
-            "release": ref["rounding_note"].where(~flip, ref["rounding_note"] + note),
+            "release": release + "; " + note,
             "licence": OGL,
+            "derived": ref["derived"].map({True: "true", False: "false"}),
         }
     )
-    order = {id_: i for i, id_ in enumerate(catalogue())}
+    twice = out.duplicated(list(KEY), keep=False)
+    if twice.any():
+        raise ValueError(f"figures given twice: {out[twice][list(KEY)].to_dict('records')}")
+    ranks = {
+        "area_code": {code: i for i, code in enumerate(SHIPPED_AREAS)},
+        "indicator_id": {id_: i for i, id_ in enumerate(catalogue())},
+    }
     out = out.sort_values(
         ["area_code", "indicator_id", "year"],
-        key=lambda s: s.map(order) if s.name == "indicator_id" else s,
+        key=lambda s: s.map(ranks[s.name]) if s.name in ranks else s,
     )
     return out.reset_index(drop=True)
 
@@ -208,7 +279,7 @@ def _check(text: dict[str, str]) -> tuple[dict | None, list[tuple[str, str, str]
         found.append(("indicator_id", why, ROW_NOT_LOADED))
     high = 100 if indicator is not None and indicator.unit == "percent" else math.inf
     numbers = {}
-    for column in ("value", *OPTIONAL):
+    for column in ("value", "lower_ci", "upper_ci"):
         number = _number(text[column])
         if text[column] and number is None:
             marked = text[column].lower() in DFE_MARKS
@@ -223,10 +294,16 @@ def _check(text: dict[str, str]) -> tuple[dict | None, list[tuple[str, str, str]
         found.append(("lower_ci", f"above the value ({text['value']})", ROW_NOT_LOADED))
     if upper < value:
         found.append(("upper_ci", f"below the value ({text['value']})", ROW_NOT_LOADED))
+    derived = text["derived"].lower()
+    if derived not in (*YES, *NO):
+        why = "not true or false (true: worked out from published counts, not published itself)"
+        found.append(("derived", why, ROW_NOT_LOADED))
     if any(action == ROW_NOT_LOADED for _, _, action in found):
         return None, found
     row = {**text, "area_type": area_type, "indicator_id": indicator_id, "year": int(year)}
-    return {**row, **numbers, "is_official": True}, found
+    # A derived figure is not an official statistic, though worked out from them.
+    row |= {"derived": derived in YES, "is_official": derived not in YES}
+    return {**row, **numbers}, found
 
 
 def _number(text: str) -> float | None:
@@ -238,3 +315,10 @@ def _number(text: str) -> float | None:
     except ValueError:
         return None
     return number if math.isfinite(number) else None
+
+
+if __name__ == "__main__":  # python -m carejsna.returns.benchmarks ../shared/reference-data
+    import sys
+
+    from_official(Path(sys.argv[1])).to_csv(SHIPPED, index=False)
+    print(f"wrote {SHIPPED}")
