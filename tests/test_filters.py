@@ -29,7 +29,7 @@ def test_invalid_url_values_are_ignored_with_a_notice(context):
     )
     assert values["district"] == [MANSFIELD] and values["age_band"] == [] and values["to"] == 2024
     assert len(problems) == 3
-    assert "district='E99999999' is not a district code in this data" in problems[0]
+    assert "`district='E99999999'` is not a district code in this data" in problems[0]
     assert "age_band='ninety'" in problems[1] and "to='1066'" in problems[2]
 
 
@@ -43,3 +43,16 @@ def test_url_keeps_only_what_differs_from_the_defaults(context):
     values = {**filters.defaults(context), "district": [MANSFIELD]}
     assert filters.to_url(values, context) == {"district": [MANSFIELD]}
     assert filters.from_url(filters.to_url(values, context), context) == (values, [])
+
+
+def test_a_link_value_is_said_back_as_short_plain_text(context):
+    link = "[Log in again](https://evil.example/login)"
+    image = "![t](https://evil.example/pixel.png)"
+    _, problems = filters.from_url({"district": [link, image, "E" * 5000]}, context)
+    for problem, value in zip(problems, (link, image, "E" * 5000), strict=True):
+        echoed = problem.split("`")[1]  # inside code: markdown shows it as it is
+        assert echoed.startswith("district=")
+        assert len(echoed) <= len("district=''…") + filters.ECHOED
+        assert value[: filters.ECHOED] in echoed
+        assert problem.count("`") == 2
+    assert "E" * (filters.ECHOED + 1) not in problems[2]

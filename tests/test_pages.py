@@ -308,3 +308,11 @@ def test_a_figure_with_no_data_shows_no_count_of_zero():
     empty = table[table["Value"].isin(["x", "z"])]
     assert len(empty)
     assert (empty["Numerator"] == empty["Value"]).all(), empty  # not "0" beside "x"
+
+
+def test_key_stage_2_years_without_tests_say_why():
+    at = open_page("pages/4_Education.py", indicator="pct_ks2_rwm_expected")
+    captions = [c.value for c in at.caption]
+    assert "2020: no key stage 2 tests (COVID-19). 2021: no key stage 2 tests (COVID-19)." in (
+        captions
+    )

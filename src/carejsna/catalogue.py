@@ -38,6 +38,8 @@ class Indicator:
     params: dict[str, int | str] = field(default_factory=dict, hash=False)  # fixed query values
     breakdown: str = ""  # for a distribution over categories: what a category is
     counted: str = ""  # what a count counts, where it is not children (e.g. "placement moves")
+    # Years with no figures for a known reason, said instead of a bare gap: {"2020": "..."}
+    gaps: dict[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def unit_label(self) -> str:

@@ -51,7 +51,7 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
         good = [v for v in dict.fromkeys(given) if v in options]
         for bad in [v for v in given if v not in options]:
             problems.append(
-                f"The link's {key}={bad!r} is not {what} in this data (one of: "
+                f"The link's `{key}={_plain(bad)}` is not {what} in this data (one of: "
                 f"{', '.join(f'{o} ({names[o]})' if o in names else o for o in options)}); "
                 "it was ignored."
             )
@@ -76,6 +76,16 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
         )
         values[YEAR_FROM], values[YEAR_TO] = values[YEAR_TO], values[YEAR_FROM]
     return values, problems
+
+
+ECHOED = 40  # characters of a link's value said back to the reader
+
+
+def _plain(value: str) -> str:
+    """A value from a link, said back as text and never as markdown (a link, an image): quoted,
+    inside code (so nothing in it is rendered), and cut to ECHOED characters."""
+    text = repr(value[:ECHOED] + ("…" if len(value) > ECHOED else ""))
+    return text.replace("`", "'")
 
 
 def to_url(values: dict, context: Context) -> dict[str, list[str]]:
@@ -106,6 +116,7 @@ def selection(values: dict) -> Selection:
 def _changed() -> None:
     state = st.session_state
     state.filters = {key: state[key] for key in KEYS}
+    state.filters_changed = True  # by the reader, on the page: the URL follows, not leads
     state.url_problems = []  # the reader has moved on from the link's mistakes
     if state.filters[YEAR_FROM] > state.filters[YEAR_TO]:  # keep the range the right way round
         state.filters[YEAR_FROM], state.filters[YEAR_TO] = (
@@ -114,13 +125,22 @@ def _changed() -> None:
         )
 
 
-def sidebar(context: Context, shown: bool = True) -> Selection:
+def sidebar(context: Context, page: str, shown: bool = True) -> Selection:
     """The filters in the sidebar (or, on a page they do not change, a line saying so; they are
-    kept all the same); notices for anything the URL asked for that was ignored."""
+    kept all the same); notices for anything the URL asked for that was ignored.
+
+    The URL is read on a session's first run, and again when it changed on the same page without
+    a filter being touched: the browser's Back and Forward (each filter change is one step)."""
     state = st.session_state
-    if "filters" not in state:
-        params = {key: st.query_params.get_all(key) for key in st.query_params}
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    moved = (
+        state.get("filters_page") == page
+        and not state.get("filters_changed")
+        and {k: v for k, v in params.items() if k in KEYS} != to_url(state.filters, context)
+    )
+    if "filters" not in state or moved:
         state.filters, state.url_problems = from_url(params, context)
+    state.filters_page, state.filters_changed = page, False
     for problem in state.url_problems:
         st.warning(problem, icon=":material/link_off:")
     for key in KEYS:

@@ -77,7 +77,7 @@ def page(title: str, intro: str, filtered: bool = True) -> ind.Selection:
             f"for a county shaped like {data.council_name}; none describes a real child.",
             icon=":material/science:",
         )
-    selection = filters.sidebar(data, shown=filtered)
+    selection = filters.sidebar(data, title, shown=filtered)
     st.markdown(intro)
     return selection
 
@@ -165,15 +165,19 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
     order = [*headlines, *(i.id for i in items if i.id not in headlines)]
     names = {i: catalogue.get(i).title for i in order}
     default = st.query_params.get("indicator")
+    key = f"indicator-{theme_id}"
+    if default in names and st.session_state.get(key) != default:
+        st.session_state[key] = default  # the link, or the browser's Back, names one
+    elif st.session_state.get(key) not in names:
+        st.session_state[key] = order[0]
     choice = st.selectbox(
         "Indicator",
         order,
-        index=order.index(default) if default in names else 0,
         format_func=names.get,
-        key=f"indicator-{theme_id}",
+        key=key,
+        on_change=lambda: st.query_params.update(indicator=st.session_state[key]),
         help="Its chart over time, by district and by age band, each with its table and CSV.",
     )
-    st.query_params["indicator"] = choice
     indicator(choice, selection)
 
     st.header(f"All {THEMES[theme_id].lower()} indicators")
@@ -233,6 +237,9 @@ def _view(item, frame, selection, view, data) -> None:
         )
         if view == "trend":
             st.caption(ind.trend_sentence(ind.recent_trend(frame, item), frame["year"]))
+            gaps = {y: why for y, why in item.gaps.items() if int(y) in set(frame["year"])}
+            if gaps:
+                st.caption(" ".join(f"{year}: {why}." for year, why in gaps.items()))
             if banded and item.unit != "count":
                 st.caption(
                     "No comparator for this age band: the published figures for England and "

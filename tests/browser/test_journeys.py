@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -205,3 +205,34 @@ def test_only_the_open_tab_is_drawn_and_another_draws_when_chosen(page: Page):
     drawn = traces(page, "cla_at_31_march-district")
     assert any("Mansfield" in [*t["x"], *t["y"]] for t in drawn)
     no_exception(page)
+
+
+def test_a_link_value_is_never_a_link_or_an_image(page: Page):
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if "evil" in urlsplit(r.url).netloc else 0)
+    link = quote("[Log in again](https://evil.example/login)")
+    image = quote("![t](https://evil.example/pixel.png)")
+    open_page(page, f"{CHILDREN_IN_CARE}?district={link}&district={image}")
+    notices = page.get_by_test_id("stAlert")
+    expect(notices.filter(has_text="district='[Log in again](https://evil.ex")).to_be_visible()
+    expect(page.locator("a[href*='evil.example']")).to_have_count(0)
+    expect(page.locator("img[src*='evil.example']")).to_have_count(0)
+    assert outside == []
+
+
+def test_back_undoes_one_filter_change_in_one_press(page: Page):
+    open_page(page, CHILDREN_IN_CARE)
+    choose(page, "District", "Mansfield")
+    wait_for_app(page, legend(page).filter(has_text="Mansfield"))
+    choose(page, "District", "Ashfield")
+    wait_for_app(page, legend(page).filter(has_text="Mansfield and Ashfield"))
+
+    page.go_back()
+    wait_for_app(page, legend(page).filter(has_text=re.compile(r"^Mansfield$")))
+    assert url_params(page)["district"] == [MANSFIELD]
+    assert chosen(page, "District") == ["Mansfield"]
+    page.go_back()
+    wait_for_app(page, page.get_by_test_id("stHeading").first)
+    expect(legend(page)).to_have_count(0)  # the council alone: one line, no legend
+    assert "district" not in url_params(page)
+    assert chosen(page, "District") == []
