@@ -170,14 +170,16 @@ def test_a_council_adds_its_region_as_a_comparator(tmp_path):
 
     returns = _returns(tmp_path)
     (returns / "benchmarks").mkdir()
-    (returns / "benchmarks" / "east_midlands.csv").write_text(
+    (returns / "benchmarks" / "west_midlands.csv").write_text(
         "area_code,area_name,area_type,year,indicator_id,value,source,release,licence\n"
-        "E12000004,East Midlands,region,2024,cla_rate_per_10k,61,DfE CLA 2024 table A1,2024,OGL\n"
-        "E12000004,East Midlands,region,2024,not_an_indicator,1,DfE,2024,OGL\n"
+        "E12000005,West Midlands,region,2024,cla_rate_per_10k,61,DfE CLA 2024 table A1,2024,OGL\n"
+        "E12000005,West Midlands,region,2024,not_an_indicator,1,DfE,2024,OGL\n"
     )
     result = build(returns, tmp_path / "data")
     assert result.written
     assert any(p.row == 3 and p.column.lower() == "indicator_id" for p in result.problems)
     context = ind.Context.load(db.connect(tmp_path / "data"), tmp_path / "data")
-    assert context.comparators == {"E92000001": "England", "E12000004": "East Midlands"}
-    assert context.published("cla_rate_per_10k", "E12000004")["value"].tolist() == [61.0]
+    assert context.comparators == {  # England and the East Midlands are shipped
+        "E92000001": "England", "E12000004": "East Midlands", "E12000005": "West Midlands",
+    }  # fmt: skip
+    assert context.published("cla_rate_per_10k", "E12000005")["value"].tolist() == [61.0]
