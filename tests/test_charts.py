@@ -61,6 +61,34 @@ def test_a_withheld_figure_is_a_gap_and_a_symbol_never_a_number(demo):
             if symbol == "c":
                 assert label.endswith(": c")
     bars = charts.bars(frames["category"], item, "category", context.source_note).to_dict()
-    values, labels = bars["data"][0]["x"], bars["data"][0]["y"]
-    for value, label in zip(values, labels, strict=True):
+    drawn = [t for t in bars["data"] if t["type"] == "bar"]
+    for value, label in [pair for t in drawn for pair in zip(t["x"], t["y"], strict=True)]:
         assert (value is None) == label.endswith("(suppressed: c)")
+
+
+def test_district_bars_run_highest_to_lowest_under_the_council_with_a_legend(demo):
+    con, context = demo
+    item = catalogue.get("cla_rate_per_10k")
+    selection = ind.Selection(min(context.years), max(context.years), (MANSFIELD,))
+    frame = ind.figures(con, item, selection, "district", context)
+    spec = charts.bars(frame, item, "area_name", context.source_note, chosen=("Mansfield",))
+    spec = spec.to_dict()
+    order = spec["layout"]["yaxis"]["categoryarray"][::-1]  # top down, as a reader sees it
+    assert order[0].startswith("Nottinghamshire")  # the council first, as the reference
+    shown = {label: value for t in spec["data"] if t["type"] == "bar"
+             for label, value in zip(t["y"], t["x"], strict=True)}  # fmt: skip
+    districts = [shown[label] for label in order[1:] if shown[label] is not None]
+    assert districts == sorted(districts, reverse=True)
+    assert [label for label in order if label.startswith("▶ ")] == [
+        next(label for label in order if "Mansfield" in label)
+    ]
+    legend = {t["name"] for t in spec["data"] if t["type"] == "bar"}
+    assert "Higher than Nottinghamshire" in legend and spec["layout"]["showlegend"]
+    colours = {t["marker"]["color"] for t in spec["data"] if t["type"] == "bar"}
+    assert "#F46A25" not in colours  # a rate in care is neither better nor worse when higher
+    percent = catalogue.get("pct_3plus_placements")  # higher is worse: orange says so
+    frame = ind.figures(con, percent, selection, "district", context)
+    drawn = charts.bars(frame, percent, "area_name", "").to_dict()["data"]
+    names = {t["name"] for t in drawn if t["type"] == "bar"}
+    assert names & {"Worse than Nottinghamshire", "Better than Nottinghamshire",
+                    "Similar to Nottinghamshire"}  # fmt: skip

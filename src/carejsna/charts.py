@@ -22,11 +22,9 @@ from carejsna.indicators import DECIMALS
 PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25")
 COMPARATOR = "#6B6B6B"
 ENGLAND = "#3D3D3D"
-# Compared with the comparator: a colour-blind-safe pair and a neutral, always with a text label.
-COMPARISON_COLOURS = {
-    "better": "#12436D", "higher": "#12436D", "similar": "#A0A4A8", "worse": "#F46A25",
-    "lower": "#F46A25",
-}  # fmt: skip
+# Compared with the comparator: a text label always, beside the colour (_comparison_colours).
+COMPARISON_COLOURS = ("better", "worse", "higher", "lower", "similar")
+SYMBOLS = ("circle", "square", "triangle-up", "x")  # a line told apart without colour too
 FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#0B0C0C")
 # Streamlit's chart theme greys tick labels and axis titles to #808495, 3.7:1 on white (WCAG AA
 # asks 4.5:1); this grey, also the notes', is 7:1.
@@ -99,8 +97,10 @@ def trend(
         largest = figures.groupby("category")["numerator"].sum().nlargest(len(PALETTE)).index
         figures = figures[figures["category"].isin(largest)]
         notes.append(f"The {len(largest)} largest categories; the table has every one.")
-    for i, (area, rows) in enumerate(figures.groupby(series, sort=False)):
-        comparator = i > 0 and series == "area_name"
+    groups = list(figures.groupby(series, sort=False))
+    for i, (area, rows) in enumerate(groups):
+        # Areas: the chosen one (or each chosen district), then the whole council, in grey.
+        comparator = series == "area_name" and len(groups) > 1 and i == len(groups) - 1
         colour = COMPARATOR if comparator else PALETTE[i % len(PALETTE)]
         years = [int(y) for y in rows["year"]]
         hover = [
@@ -123,7 +123,7 @@ def trend(
                     width=2 if comparator else 3,
                     dash="dash" if comparator else "solid",
                 ),
-                marker=dict(size=7, symbol="diamond" if comparator else "circle"),
+                marker=dict(size=7, symbol="diamond" if comparator else SYMBOLS[i % 4]),
             )
         )
         if (rows["symbol"] == SUPPRESSED).any():
@@ -167,54 +167,98 @@ def trend(
     elif published is not None and indicator.unit != "count":
         notes.append(f"No comparator: no published {published_name} figure for these years.")
     years = [int(y) for y in sorted(figures["year"].unique())]
+    y_axis = dict(rangemode="tozero")
+    span = _span(figures, published, level)
+    if indicator.unit != "count" and span and span[0] > (span[1] - span[0]):
+        # Far from zero (80-90%, say), an axis from zero flattens the change: show the span.
+        pad = (span[1] - span[0]) * 0.15 or span[1] * 0.05
+        y_axis = dict(range=[max(0.0, span[0] - pad), span[1] + pad])
+        notes.append("The vertical axis does not start at zero.")
     layout = {
         "xaxis": _axis("Year ending 31 March", tickvals=years, showgrid=False,
                        linecolor="#B1B4B6"),
-        "yaxis": _axis(indicator.unit_label, rangemode="tozero", gridcolor="#E5E6E7",
-                       automargin=True),
+        "yaxis": _axis(indicator.unit_label, gridcolor="#E5E6E7", automargin=True, **y_axis),
     }  # fmt: skip
     return _figure(traces, layout, source_note, notes)
 
 
+def _span(figures: pd.DataFrame, published: pd.DataFrame | None, level: float) -> tuple | None:
+    """The lowest and highest a trend chart draws: values, their limits and the comparator's."""
+    suffix = stats.level_suffix(level)
+    values = [figures["value"], figures[f"lower_{suffix}"], figures[f"upper_{suffix}"]]
+    if published is not None and len(published):
+        values.append(published["value"])
+    drawn = pd.concat(values).dropna()
+    return (float(drawn.min()), float(drawn.max())) if len(drawn) else None
+
+
 def bars(
-    figures: pd.DataFrame, indicator: Indicator, by: str, source_note: str, level: float = 0.95
+    figures: pd.DataFrame,
+    indicator: Indicator,
+    by: str,
+    source_note: str,
+    level: float = 0.95,
+    chosen: tuple[str, ...] = (),
 ) -> go.Figure:
-    """Horizontal bars, one per district or age band; a suppressed bar is labelled, not drawn."""
-    rows = figures.iloc[::-1]  # plotly draws the first category at the bottom
-    labels = [
-        f"{name} (suppressed: c)"
-        if symbol == SUPPRESSED
-        else (f"{name} ({symbol})" if symbol else name)
-        for name, symbol in zip(rows[by], rows["symbol"], strict=True)
-    ]
+    """Horizontal bars, one per district, age band or category; the whole (the council, all
+    ages) on top as the reference, districts below it from highest to lowest. Coloured by the
+    comparison, with a legend; `chosen` bars (by name) marked. A suppressed bar is labelled, not
+    drawn."""
+    whole = by != "category"  # districts and age bands end with the whole, drawn apart
+    rows = figures
+    if whole:
+        parts = figures.iloc[:-1]
+        if by == "area_name":
+            parts = parts.sort_values("value", ascending=False, na_position="last", kind="stable")
+        rows = pd.concat([figures.iloc[-1:], parts])
+    rows = rows.iloc[::-1]  # plotly draws the first category at the bottom
+    comparison = rows.get("comparison", pd.Series("", rows.index)).tolist()
+    comparators = rows.get("comparator", pd.Series("", rows.index)).tolist()
+    labels = []
+    for name, symbol, c, n in zip(rows[by], rows["symbol"], comparison, comparators, strict=True):
+        label = f"{name} (suppressed: c)" if symbol == SUPPRESSED else name
+        label = f"{name} ({symbol})" if symbol and symbol != SUPPRESSED else label
+        label = f"{label} [{c} vs {n}]" if c in COMPARISON_COLOURS else label
+        labels.append(f"▶ {label}" if name in chosen else label)
     values = _safe_labels(rows, indicator)
     described = _safe_labels(rows, indicator, level)
-    whole = by != "category"  # districts and age bands end with the whole, drawn apart
-    comparison = rows.get("comparison", pd.Series("", rows.index))
-    colours = [
-        PALETTE[1] if whole and i == 0 else COMPARISON_COLOURS.get(c, PALETTE[0])
+    hover = [f"{name}: {value}" for name, value in zip(labels, described, strict=True)]
+    colours = _comparison_colours(indicator.polarity)
+    classes = [
+        "whole" if whole and i == len(rows) - 1 else (c if c in colours else "other")
         for i, c in enumerate(comparison)
     ]
-    labels = [
-        f"{label} [{c} vs {n}]" if c in COMPARISON_COLOURS else label
-        for label, c, n in zip(
-            labels, comparison, rows.get("comparator", pd.Series("", rows.index)), strict=True
+    name_of = {
+        c: f"{c.capitalize()} than {n}" for c, n in zip(comparison, comparators, strict=True)
+    }
+    name_of.update(similar=f"Similar to {next((n for n in comparators if n), '')}")
+    name_of.update(whole=str(rows[by].iloc[-1]) if whole else "", other="Not compared")
+    traces = []
+    for cls in dict.fromkeys(reversed(classes)):  # the legend in the order read, top down
+        at = [i for i, c in enumerate(classes) if c == cls]
+        part = rows.iloc[at]
+        traces.append(
+            dict(
+                type="bar",
+                x=_list(part["value"]),
+                y=[labels[i] for i in at],
+                orientation="h",
+                name=name_of[cls] or "Not compared",
+                marker=dict(
+                    color=PALETTE[1] if cls == "whole" else colours.get(cls, PALETTE[0]),
+                    line=dict(
+                        color="#0B0C0C",
+                        width=[2.5 if part[by].iloc[j] in chosen else 0 for j in range(len(at))],
+                    ),
+                ),
+                customdata=[hover[i] for i in at],
+                hovertemplate=_hover(indicator),
+                error_x=_whiskers(part, level, "#0B0C0C"),
+            )
         )
-    ]
-    hover = [f"{name}: {value}" for name, value in zip(labels, described, strict=True)]
     # Each value written just beyond its upper whisker, where the whisker cannot cross it.
     upper = rows[f"upper_{stats.level_suffix(level)}"].fillna(rows["value"])
-    traces = [
-        dict(
-            type="bar",
-            x=_list(rows["value"]),
-            y=labels,
-            orientation="h",
-            marker=dict(color=colours),
-            customdata=hover,
-            hovertemplate=_hover(indicator),
-            error_x=_whiskers(rows, level, "#0B0C0C"),
-        ),
+    traces.append(
         dict(
             type="scatter",
             x=_list(upper),
@@ -227,16 +271,28 @@ def bars(
             textfont=dict(color="#0B0C0C"),
             hoverinfo="skip",
             cliponaxis=False,
-        ),
-    ]
+            showlegend=False,
+        )
+    )
     notes = [FOOTNOTES[s] for s in sorted(set(rows["symbol"]) - {""})]
+    if chosen:
+        notes.append("▶ marks the chosen district.")
     layout = {
         "xaxis": _axis(indicator.unit_label, rangemode="tozero", gridcolor="#E5E6E7"),
-        "yaxis": _axis(automargin=True),
-        "height": max(260, 48 * len(rows) + 120),
-        "showlegend": False,
-    }  # fmt: skip
+        "yaxis": _axis(automargin=True, categoryorder="array", categoryarray=labels),
+        "height": max(260, 48 * len(rows) + 150),
+        "barmode": "overlay",
+        "showlegend": len(traces) > 2,
+    }
     return _figure(traces, layout, source_note, notes)
+
+
+def _comparison_colours(polarity: str) -> dict[str, str]:
+    """Better and worse in a colour-blind-safe pair (orange for worse); for an indicator with no
+    better or worse (a rate of children in care), higher and lower in two blues: no warning."""
+    if polarity == "no_judgement":
+        return {"higher": "#12436D", "lower": "#5694CA", "similar": "#A0A4A8"}
+    return {"better": "#12436D", "similar": "#A0A4A8", "worse": "#F46A25"}
 
 
 def _whiskers(rows: pd.DataFrame, level: float, colour: str) -> dict:

@@ -15,8 +15,8 @@ from carejsna.indicators import Context, Selection
 
 # ?district=E07000174&district=E07000170&age_band=10+to+15&from=2019&to=2024
 DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO, LEVEL = "district", "age_band", "from", "to", "ci"
-ROUNDED, COMPARATOR = "round", "compare"
-KEYS = (DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO, LEVEL, ROUNDED, COMPARATOR)
+ROUNDED, COMPARATOR, COMBINED = "round", "compare", "combine"
+KEYS = (DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO, LEVEL, ROUNDED, COMPARATOR, COMBINED)
 LEVELS = {"95": "95%", "99.8": "99.8%"}
 PAGE_KEYS = ("indicator",)  # a page's own URL parameters, kept when the filters are written
 
@@ -30,6 +30,7 @@ def defaults(context: Context) -> dict:
         LEVEL: "95",
         ROUNDED: False,
         COMPARATOR: next(iter(context.comparators), ""),
+        COMBINED: False,
     }
 
 
@@ -43,6 +44,7 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
         YEAR_TO: ([str(y) for y in context.years], "a year"),
         LEVEL: (list(LEVELS), "a confidence level"),
         ROUNDED: (["5"], "a rounding (only round=5)"),
+        COMBINED: (["1"], "a way to show districts (only combine=1: added together)"),
         COMPARATOR: (list(context.comparators), "a comparator area code"),
     }
     names = {**context.district_names, **context.comparators}
@@ -59,7 +61,7 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
             values[key] = good
         elif key == LEVEL:
             values[key] = good[0] if good else values[key]
-        elif key == ROUNDED:
+        elif key in (ROUNDED, COMBINED):
             values[key] = bool(good)
         elif key == COMPARATOR:
             values[key] = good[0] if good else values[key]
@@ -98,6 +100,8 @@ def to_url(values: dict, context: Context) -> dict[str, list[str]]:
     }
     if values.get(ROUNDED):
         url[ROUNDED] = ["5"]
+    if values.get(COMBINED):
+        url[COMBINED] = ["1"]
     return url
 
 
@@ -110,6 +114,7 @@ def selection(values: dict) -> Selection:
         float(values[LEVEL]) / 100,
         bool(values[ROUNDED]),
         values[COMPARATOR],
+        bool(values[COMBINED]) and len(values[DISTRICT]) > 1,
     )
 
 
@@ -168,6 +173,14 @@ def _widgets(context: Context) -> None:
             on_change=_changed,
             help="The child's home district. Leave empty for the whole council.",
         )
+        if len(st.session_state[DISTRICT]) > 1:
+            st.toggle(
+                "Add the chosen districts together",
+                key=COMBINED,
+                on_change=_changed,
+                help="Off: each district's trend is its own line, side by side. On: one figure "
+                "for the districts together.",
+            )
         st.multiselect(
             "Age band (age at 31 March)",
             list(context.age_bands),

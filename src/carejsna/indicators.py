@@ -103,6 +103,7 @@ class Selection:
     level: float = 0.95  # the confidence level shown: 0.95 or 0.998
     rounded: bool = False  # counts to the nearest 5, for publication
     comparator: str = ""  # the published area the council is compared with ("" = England)
+    combined: bool = False  # several chosen districts added together, not side by side
 
     def area(self, context: Context) -> tuple[str, str]:
         if not self.districts:
@@ -174,6 +175,8 @@ def all_figures(
     for view in wanted:
         if view == "trend":
             out = chosen
+            if len(selection.districts) > 1 and not selection.combined and not keys:
+                out = _side_by_side(con, indicator, selection, context, label)[columns]
             if selection.districts and not keys:
                 out = pd.concat([out, frames["council"]], ignore_index=True)
         elif view == "category":
@@ -196,6 +199,16 @@ def all_figures(
 
 
 VIEW_ROWS = ("selection", "council", "district", "age_band")  # what queries/read/views.sql gives
+
+
+def _side_by_side(con, indicator, selection, context, label) -> pd.DataFrame:
+    """Each chosen district's own trend, one after another (for a line each)."""
+    rows = []
+    for code in selection.districts:
+        own = read(con, [indicator], replace(selection, districts=(code,)), context)
+        name = context.district_names.get(code, code)
+        rows.append(own.assign(area_code=code, area_name=name, age_band=label))
+    return pd.concat(rows, ignore_index=True)
 
 
 def read(
@@ -333,8 +346,9 @@ def _compared(frames, whole, indicator, selection, context) -> dict[str, pd.Data
     level)."""
     council = (context.council_code or "council", context.council_name)
     area = selection.comparator or next(iter(context.comparators), "")
-    published = context.published(indicator.id, area)
-    published = dict(zip(published["year"], published["value"], strict=True))
+    rows = context.published(indicator.id, area)
+    published = dict(zip(rows["year"], rows["value"], strict=True))
+    releases = dict(zip(rows["year"], release_names(rows), strict=True))
     by_year = {}  # a distribution's districts have no comparator
     if not indicator.breakdown:
         by_year = dict(zip(whole["year"], whole["value"], strict=True))
@@ -358,12 +372,26 @@ def _compared(frames, whole, indicator, selection, context) -> dict[str, pd.Data
         off = ~(compared_rows & compared)
         frame.loc[off, "comparator"] = ""
         frame.loc[off, "comparator_value"] = float("nan")
+        frame["comparator_source"] = np.where(
+            is_council & frame["comparator_value"].notna(), frame["year"].map(releases), ""
+        )  # which release a published comparator comes from; a district's is the council
         frame["comparison"] = comparison(frame, indicator, selection.level)
         # Published figures are for all ages: an age band has no like-for-like comparator.
         banded = is_council & (frame["age_band"] != ALL_AGES) & compared_rows & compared
         frame.loc[banded, "comparison"] = NO_BAND_COMPARATOR
         out[view] = frame
     return out
+
+
+def release_names(published: pd.DataFrame) -> list[str]:
+    """Each published figure's release, by name ("DfE, Children looked after in England ...,
+    reporting year 2024"), and "derived from DfE's counts, not published by DfE" where so."""
+    releases = published.get("release", pd.Series("", published.index)).fillna("")
+    derived = published.get("derived", pd.Series(False, published.index)).fillna(False)
+    return [
+        release.split("; ")[0] + ("; derived from DfE's counts, not published by DfE" * bool(d))
+        for release, d in zip(releases, derived, strict=True)
+    ]
 
 
 def comparison(frame: pd.DataFrame, indicator: Indicator, level: float) -> np.ndarray:
@@ -419,6 +447,7 @@ def table(
                 "" if pd.isna(v) else f"{v:.{decimals}f}"
                 for v in figures.get("comparator_value", pd.Series(float("nan"), figures.index))
             ],
+            "comparator_source": figures.get("comparator_source", ""),
             "comparison": figures.get("comparison", stats.NOT_COMPARED),
             "compared": [
                 _compared_text(c, n)

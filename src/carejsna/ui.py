@@ -227,7 +227,8 @@ def _view(item, frame, selection, view, data) -> None:
                 frame, item, data.source_note, selection.level, published, name or "England"
             )
         else:
-            fig = charts.bars(frame, item, BARS_BY[view], data.source_note, selection.level)
+            chosen = tuple(data.district_names.get(d, d) for d in selection.districts)
+            fig = charts.bars(frame, item, BARS_BY[view], data.source_note, selection.level, chosen)
         st.plotly_chart(
             fig,
             width="stretch",
@@ -240,6 +241,10 @@ def _view(item, frame, selection, view, data) -> None:
             gaps = {y: why for y, why in item.gaps.items() if int(y) in set(frame["year"])}
             if gaps:
                 st.caption(" ".join(f"{year}: {why}." for year, why in gaps.items()))
+            sources = sorted(set(frame.get("comparator_source", [])) - {""})
+            if sources:
+                name = data.comparators.get(selection.comparator, "England")
+                st.caption(f"{name}'s figures: " + " · ".join(sources) + ".")
             if banded and item.unit != "count":
                 st.caption(
                     "No comparator for this age band: the published figures for England and "
