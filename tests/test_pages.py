@@ -122,9 +122,7 @@ def test_no_small_count_reaches_a_page(page):
         checked += counts.notna().sum()
     count_tiles = {i.short_title for i in catalogue.catalogue().values() if i.unit == "count"}
     for tile in at.metric:
-        title = re.sub(
-            r" \((aged .*|age band filter not applied)\)$", "", tile.label.rsplit(",", 1)[0]
-        )
+        title = tile.label.split(", ")[0]  # "Children in care, Rushcliffe (aged under 1), 2024"
         if title in count_tiles:
             value = pd.to_numeric(tile.value.replace(",", ""), errors="coerce")
             assert not 1 <= value <= 4, tile
@@ -156,7 +154,7 @@ def test_overview_sentences_and_tiles_describe_the_data(capsys):
 def test_overview_says_which_ages_its_figures_are_for(capsys):
     at = open_page("app.py", district=MANSFIELD, age_band="Under 1")
     tile = next(m for m in at.metric if m.label.startswith("Children in care"))
-    assert tile.label == "Children in care (aged under 1), 2024"
+    assert tile.label == "Children in care, Mansfield (aged under 1), 2024"
     leavers = next(m for m in at.metric if "(19-21)" in m.label)
     assert "(age band filter not applied)" in leavers.label
     text = at.markdown[1].value
@@ -289,12 +287,13 @@ def test_the_scorecard_is_the_councils_whatever_the_filters():
 def test_a_tile_colours_only_a_significant_change():
     at = open_page("app.py", district=MANSFIELD)
     leavers = next(m for m in at.metric if "(19-21)" in m.label)
-    assert leavers.delta.endswith("no significant change")  # -0.2 points on the year before
+    assert leavers.delta == "-0.2 points on 2023"
+    assert leavers.proto.delta_description == "no significant change"
     assert leavers.proto.color == 2  # grey ("off"): neither better nor worse
     assert "not significant (p = " in leavers.help
-    for tile in at.metric:
-        if tile.delta and "no significant change" not in tile.delta:
-            assert tile.delta.endswith(("(better)", "(worse)")) or "no change" in tile.delta
+    for tile in at.metric:  # a coloured change is a significant one
+        if tile.proto.color != 2:
+            assert tile.proto.delta_description.startswith("significant")
 
 
 def test_a_figure_with_no_data_shows_no_count_of_zero():
@@ -316,3 +315,15 @@ def test_key_stage_2_years_without_tests_say_why():
     assert "2020: no key stage 2 tests (COVID-19). 2021: no key stage 2 tests (COVID-19)." in (
         captions
     )
+
+
+def test_tiles_name_their_area_and_compare_like_with_like():
+    at = open_page("app.py")
+    labels = [m.label for m in at.metric]
+    assert all(", Nottinghamshire" in label for label in labels)
+    compared = [c.value for c in at.caption if c.value.startswith("England ")]
+    assert compared and all(c.endswith(("similar", "better", "worse", "higher", "lower"))
+                            for c in compared)  # fmt: skip
+    assert not any(" pts" in (m.delta or "") or "3+" in m.label for m in at.metric)
+    mansfield = open_page("app.py", district=MANSFIELD)  # a district: no like-for-like figure
+    assert not [c.value for c in mansfield.caption if c.value.startswith("England ")]

@@ -48,7 +48,11 @@ class Tile:
 
     @property
     def value_text(self) -> str:
-        return self.symbol or "x" if self.value is None else shown(self.value, self.indicator)
+        if self.value is None:  # said in words, the symbol beside them for the key
+            return {SUPPRESSED: "Withheld (c)", NOT_APPLICABLE: "Not applicable (z)"}.get(
+                self.symbol, "Not available (x)"
+            )
+        return shown(self.value, self.indicator)
 
     @property
     def change_size(self) -> str:
@@ -62,7 +66,7 @@ class Tile:
     def short_change(self) -> str:
         """The change for a tile: '+6%', '-2.3 pts', '+4.7'."""
         sign = "+" if self.direction == "up" else "-"
-        size = self.change_size.replace(" percentage points", " pts")
+        size = self.change_size.replace(" percentage points", " points")
         return sign + size.replace(UNIT_WORDS["rate_per_10k"], "")
 
 

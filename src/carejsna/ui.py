@@ -62,10 +62,27 @@ THEMES = {
 }
 
 
+# Tiles' labels wrap rather than being cut off; printing (to PDF, say) gives the page alone on
+# A4, without the sidebar, the toolbar or the filters.
+STYLE = """<style>
+[data-testid="stMetric"] * {
+    white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
+[data-testid="stMetric"] div { flex-wrap: wrap; }
+@media print {
+    @page { size: A4; margin: 15mm; }
+    [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+    [data-testid="stSidebarCollapsedControl"] { display: none !important; }
+    [data-testid="stMain"] { margin-left: 0 !important; }
+}
+</style>"""
+
+
 def page(title: str, intro: str, filtered: bool = True) -> ind.Selection:
     """Page setup: title, banner, page list, filters (shown where they change the page).
     Returns the reader's selection."""
     st.set_page_config(page_title=f"{title} | Children in care JSNA explorer", layout="wide")
+    st.html(STYLE)
     with st.sidebar:
         for path, label, icon in PAGES:
             st.page_link(path, label=label, icon=icon)
@@ -344,7 +361,11 @@ def headlines(selection: ind.Selection, shown: dict[str, pd.DataFrame]) -> None:
 
 
 def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.Selection) -> None:
-    """A tile per headline indicator: latest value, change on the year before, good or bad."""
+    """A tile per headline indicator, naming its area, ages and year: the latest value, its
+    change on the year before (coloured only when significant) and, where a like-for-like
+    published figure exists, how it compares with England (or the chosen comparator)."""
+    data = context()
+    _, area = selection.area(data)
     st.header("Headline figures")
     columns = st.columns(4)
     for i, indicator_id in enumerate(ids):
@@ -353,28 +374,55 @@ def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.S
         own = own[own["year"].between(selection.year_from, selection.year_to)]
         tile = overview.tile(own, item)
         verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"])
-        delta, colour = None, "off"
-        if tile.direction in ("up", "down") and not tile.significant:
-            delta = f"{tile.short_change} on {tile.year - 1}, no significant change"
-        elif tile.direction in ("up", "down"):  # coloured only when significant
-            judged = f" ({tile.judgement})" if tile.judgement in ("better", "worse") else ""
-            delta = f"{tile.short_change} on {tile.year - 1}{judged}"
-            good_when_up = tile.judgement == ("better" if tile.direction == "up" else "worse")
-            if tile.judgement in ("better", "worse"):
-                colour = "normal" if good_when_up else "inverse"
+        delta, colour, said = None, "off", None
+        if tile.direction in ("up", "down"):
+            delta = f"{tile.short_change} on {tile.year - 1}"
+            said = "no significant change"
+            if tile.significant:  # coloured only when significant
+                said = "significant" + (
+                    f", {tile.judgement}" if tile.judgement in ("better", "worse") else ""
+                )
+                good_when_up = tile.judgement == ("better" if tile.direction == "up" else "worse")
+                if tile.judgement in ("better", "worse"):
+                    colour = "normal" if good_when_up else "inverse"
         elif tile.direction == "same":
             delta = f"no change on {tile.year - 1}"
         ages = _ages(item, selection)
-        with columns[i % 4]:
+        with columns[i % 4], st.container(border=True):
             st.metric(
-                f"{item.short_title}{f' ({ages})' if ages else ''}, {tile.year}",
+                f"{item.short_title}, {area}{f' ({ages})' if ages else ''}, {tile.year}",
                 tile.value_text.replace(" per 10,000", ""),
                 delta=delta,
                 delta_color=colour,
+                delta_description=said,
                 help=f"{item.definition} {verdict} {_change_note(tile)}",
-                border=True,
             )
+            compared = _against_published(own, item, selection, data)
+            if compared:
+                st.caption(compared)
     st.caption(" · ".join(disclosure.FOOTNOTES.values()))
+
+
+def _against_published(own: pd.DataFrame, item, selection: ind.Selection, data) -> str:
+    """The council's all-ages figure against the comparator's published one for the same
+    year ("England 70.0: similar"); "" where there is no like-for-like figure (a district, an
+    age band, a count, no published figure that year)."""
+    banded = selection.age_bands and "age_band" in item.filters
+    if selection.districts or banded or item.unit == "count" or not len(own):
+        return ""
+    last = own.sort_values("year").iloc[-1]
+    published = data.published(item.id, selection.comparator)
+    published = published[published["year"] == last["year"]]
+    if published.empty or pd.isna(last["value"]):
+        return ""
+    suffix = stats.level_suffix(selection.level)
+    value = float(published["value"].iloc[0])
+    judged = stats.compare(
+        [last[f"lower_{suffix}"]], [last[f"upper_{suffix}"]], [value], item.polarity
+    )[0]
+    name = data.comparators.get(selection.comparator, "England")
+    derived = " (derived)" if bool(published.get("derived", pd.Series([False])).iloc[0]) else ""
+    return f"{name} {overview.shown(value, item)}{derived}: {judged}"
 
 
 def _change_note(tile: overview.Tile) -> str:

@@ -244,3 +244,32 @@ def test_back_undoes_one_filter_change_in_one_press(page: Page):
     expect(legend(page)).to_have_count(0)  # the council alone: one line, no legend
     assert "district" not in url_params(page)
     assert chosen(page, "District") == []
+
+
+CUT_OFF = (
+    """els => els.filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.textContent)"""
+)
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (1440, 900)])
+def test_the_overview_tiles_are_whole_on_a_phone_and_a_wide_screen(page: Page, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    open_page(page, "/")
+    tiles = page.get_by_test_id("stMetric")
+    expect(tiles.first).to_be_visible()
+    first = tiles.first.bounding_box()
+    assert first["y"] + first["height"] <= height, "the first tile is on the first screen"
+    words = page.locator('[data-testid="stMetric"] *')
+    assert words.evaluate_all(CUT_OFF) == []  # no label or change cut short
+    out = Path(__file__).parent / "screenshots"
+    out.mkdir(exist_ok=True)
+    page.screenshot(path=out / f"overview-{width}px.png")
+
+
+def test_printing_the_overview_leaves_the_sidebar_out(page: Page):
+    open_page(page, "/")
+    page.emulate_media(media="print")
+    expect(page.get_by_test_id("stSidebar")).to_be_hidden()
+    expect(page.get_by_test_id("stMetric").first).to_be_visible()
+    pdf = page.pdf(format="A4")
+    assert pdf[:5] == b"%PDF-"
