@@ -13,7 +13,21 @@ ui.page(
     filtered=False,
 )
 table = ui.catalogue_table()
-st.dataframe(table, hide_index=True, key="catalogue")
+words = st.text_input(
+    "Search the catalogue",
+    placeholder="e.g. health assessment, NEET, placements",
+    help="Finds indicators whose name, definition, numerator, denominator or choices hold "
+    "every word given.",
+    key="catalogue-search",
+)
+found = table[ui.catalogue_matches(table, words)]
+said = ui.plain_markdown(words[:40])
+st.caption(f"{len(found)} of {len(table)} indicators" + (f" match '{said}'" if words else "."))
+for theme, rows in found.groupby("Theme", sort=False):
+    st.subheader(theme)
+    for row in rows.itertuples():
+        with st.expander(f"{row.Indicator} ({row.Unit.lower()})"):
+            st.markdown(ui.catalogue_entry(row._asdict()))
 st.download_button(
     f"Download the catalogue (CSV, {len(table)} rows)",
     table.to_csv(index=False).encode(),
@@ -21,3 +35,4 @@ st.download_button(
     mime="text/csv",
     icon=":material/download:",
 )
+st.dataframe(table, hide_index=True, key="catalogue")

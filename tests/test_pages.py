@@ -327,3 +327,17 @@ def test_tiles_name_their_area_and_compare_like_with_like():
     assert not any(" pts" in (m.delta or "") or "3+" in m.label for m in at.metric)
     mansfield = open_page("app.py", district=MANSFIELD)  # a district: no like-for-like figure
     assert not [c.value for c in mansfield.caption if c.value.startswith("England ")]
+
+
+def test_the_catalogue_shows_every_definition_in_full_and_searches():
+    at = open_page("pages/6_Indicator_catalogue.py")
+    every = catalogue.catalogue().values()
+    assert len(at.expander) == len(every)  # every indicator reachable
+    sdq = catalogue.get("mean_sdq")
+    entry = next(e for e in at.expander if e.label.startswith(sdq.title))
+    assert sdq.definition.split(" (")[0] in entry.markdown[0].value.replace("\\", "")
+    at.text_input(key="catalogue-search").input("dental").run()
+    assert [e.label.split(" (")[0] for e in at.expander] == [
+        catalogue.get("pct_dental_check").title
+    ]
+    assert at.caption[0].value.startswith(f"1 of {len(every)} indicators")
