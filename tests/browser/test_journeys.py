@@ -273,3 +273,30 @@ def test_printing_the_overview_leaves_the_sidebar_out(page: Page):
     expect(page.get_by_test_id("stMetric").first).to_be_visible()
     pdf = page.pdf(format="A4")
     assert pdf[:5] == b"%PDF-"
+
+
+def test_an_age_band_is_drawn_without_englands_all_ages_line(page: Page):
+    key = "cla_rate_per_10k-trend"
+    open_page(page, f"{CHILDREN_IN_CARE}?indicator=cla_rate_per_10k")
+    assert "England (published)" in [t["name"] for t in traces(page, key)]
+    open_page(page, f"{CHILDREN_IN_CARE}?indicator=cla_rate_per_10k&age_band=10+to+15")
+    assert [t["name"] for t in traces(page, key)] == [COUNCIL]  # the age band alone
+    expect(page.get_by_text("No comparator for this age band").first).to_be_visible()
+    rows = table_rows(page, key)
+    assert {r["Compared with"] for r in rows} == {"No comparator for this age band"}
+
+
+def test_district_bars_read_from_highest_to_lowest_with_a_key(page: Page):
+    key = "cla_rate_per_10k-district"
+    open_page(page, f"{CHILDREN_IN_CARE}?indicator=cla_rate_per_10k&district={MANSFIELD}")
+    page.get_by_role("tab", name="By district, 2024").first.click()
+    wait_for_app(page, chart(page, key))
+    bars = [t for t in traces(page, key) if t["name"]]  # the bars; the values' text unnamed
+    shown = {y: x for t in bars for x, y in zip(t["x"], t["y"], strict=True)}
+    ticks = chart(page, key).locator(".yaxislayer-above .ytick text").all_text_contents()
+    top_down = ticks[::-1]
+    assert top_down[0].startswith(COUNCIL)
+    values = [shown[label] for label in top_down[1:] if shown.get(label) is not None]
+    assert values == sorted(values, reverse=True)
+    assert [t for t in top_down if t.startswith("▶")] == [t for t in top_down if "Mansfield" in t]
+    expect(legend(page, key).filter(has_text="Higher than Nottinghamshire")).to_be_visible()
