@@ -201,21 +201,21 @@ def _concat(parts: list[pd.DataFrame], name: str) -> pd.DataFrame:
 def _cross_checks(tables: dict[str, pd.DataFrame]) -> list[Problem]:
     """Problems that need more than one row or file: noted, the rows still load."""
     problems = []
-    episodes, header = tables["episodes"], tables["children"]
-    known = set(zip(header["year"], header["child_id"], strict=True))
-    for row in episodes.itertuples():
-        if (row.year, row.child_id) not in known:
-            problems.append(
-                Problem(
-                    row.year,
-                    f"{row.year}/episodes.csv",
-                    row.source_row,
-                    "CHILD",
-                    row.child_id,
-                    "child not in header.csv: sex, age and ethnicity unknown",
-                    NOTED,
-                )
+    episodes = tables["episodes"][["year", "child_id", "source_row", "start_date", "end_date"]]
+    listed = tables["children"][["year", "child_id"]].assign(is_listed=True)
+    is_listed = episodes.merge(listed, on=["year", "child_id"], how="left")["is_listed"]
+    for row in episodes[is_listed.isna().to_numpy()].itertuples():
+        problems.append(
+            Problem(
+                row.year,
+                f"{row.year}/episodes.csv",
+                row.source_row,
+                "CHILD",
+                row.child_id,
+                "child not in header.csv: sex, age and ethnicity unknown",
+                NOTED,
             )
+        )
     ordered = episodes.sort_values(["year", "child_id", "start_date"])
     previous = ordered.groupby(["year", "child_id"])["end_date"].shift()
     same_child = previous.notna()
@@ -259,7 +259,9 @@ def _district(codes: pd.Series, council_districts: set[str]) -> pd.Series:
 
 
 def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildResult):
-    population = tables["population"]
+    """The extracts from the returns' tables, which are used up: each let go once its extract is
+    made, since at national scale memory is the limit."""
+    population = tables.pop("population")
     names = (
         population.sort_values("year")
         .drop_duplicates("district_code", keep="last")
@@ -267,7 +269,7 @@ def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildRe
     )
     council_districts = set(names.index)
 
-    episodes = tables["episodes"].copy()
+    episodes = tables.pop("episodes")
     both = postcodes.lookup(pd.concat([episodes["home_postcode"], episodes["placement_postcode"]]))
     home, placement = both.iloc[: len(episodes)], both.iloc[len(episodes) :]
     for side, found, column in (
@@ -295,6 +297,7 @@ def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildRe
     outside = (~placement["district_code"].isin(council_districts)).astype("boolean")
     known = placement["district_code"].notna() & bool(council_districts)
     episodes["is_placed_outside_council"] = outside.where(known, pd.NA)
+    del both, home, placement
     episodes["is_short_break"] = episodes["legal_status"].isin(SHORT_BREAKS)
     episodes["placement_key"] = _pseudonym(episodes["placement_postcode"])
     episodes = episodes.drop(columns=["home_postcode", "placement_postcode"])
@@ -325,21 +328,19 @@ def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildRe
         frame = frame.drop(columns=["source_row"], errors="ignore")
         return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
-    codes = pd.read_csv(CODES_CSV, dtype=str, keep_default_na=False)
-    return {
-        "children": tidy(children, ["year", "child_id"]),
-        "episodes": tidy(episodes, ["year", "child_id", "start_date"]),
-        "health": tidy(tables["health"], ["year", "child_id"]),
-        "care_leavers": tidy(tables["care_leavers"], ["year", "child_id"]),
-        "uasc": tidy(tables["uasc"], ["year", "child_id"]),
-        "education": tidy(tables["education"], ["year", "child_id"]),
-        "population": tidy(
-            population.drop(columns=["district_name"]), ["year", "district_code", "age", "sex"]
-        ),
-        "districts": districts.reset_index(drop=True),
-        "age_bands": AGE_BANDS,
-        "codes": codes,
-    }
+    extracts = {"children": tidy(children, ["year", "child_id"])}
+    del children, tables["children"]
+    extracts["episodes"] = tidy(episodes, ["year", "child_id", "start_date"])
+    del episodes
+    for name in ("health", "care_leavers", "uasc", "education"):
+        extracts[name] = tidy(tables.pop(name), ["year", "child_id"])
+    extracts["population"] = tidy(
+        population.drop(columns=["district_name"]), ["year", "district_code", "age", "sex"]
+    )
+    extracts["districts"] = districts.reset_index(drop=True)
+    extracts["age_bands"] = AGE_BANDS
+    extracts["codes"] = pd.read_csv(CODES_CSV, dtype=str, keep_default_na=False)
+    return extracts
 
 
 def _pseudonym(postcodes: pd.Series) -> pd.Series:
@@ -362,10 +363,11 @@ def _children(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.Dat
     of the latest such episode in the most recent earlier return; failing that, Unknown.
     """
     header = tables["children"].drop(columns=["source_row", "upn"])
+    files = tables | {"episodes": episodes}
     ids = (
         pd.concat(
             [
-                tables[name][["year", "child_id"]]
+                files[name][["year", "child_id"]]
                 for name in ("children", "episodes", "care_leavers", "uasc", "health", "education")
             ]
         )
@@ -378,7 +380,9 @@ def _children(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.Dat
     children["is_uasc"] = children["is_uasc"].astype("boolean").fillna(False)
 
     latest = (
-        episodes[~episodes["is_short_break"]]
+        episodes.loc[
+            ~episodes["is_short_break"], ["child_id", "year", "start_date", "home_district_code"]
+        ]
         .sort_values(["child_id", "year", "start_date"])
         .groupby(["child_id", "year"])
         .tail(1)[["child_id", "year", "home_district_code"]]
