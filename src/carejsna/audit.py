@@ -6,10 +6,10 @@ from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 ALL_AGES = "All ages"
@@ -64,6 +64,7 @@ class _Block:
     inequalities: list = field(default_factory=list)  # (terms, right-hand side): terms <= rhs
     checks: list = field(default_factory=list)
     leaks: list = field(default_factory=list)
+    exact: dict = field(default_factory=dict)  # (series, area, band, category) -> true value
 
     def variable(self, key: tuple) -> int:
         return self.unknown.setdefault(key, len(self.unknown))
@@ -104,8 +105,11 @@ def telling(leak: Leak) -> bool:
     return small or (leak.low > 0 and leak.high - leak.low < EPS and leak.count != "complement")
 
 
-def audit(figures: pd.DataFrame, workers: int = 1) -> list[Leak]:
+def audit(figures: pd.DataFrame, workers: int = 1, exact: pd.DataFrame | None = None) -> list[Leak]:
     """Every leak in a figures extract, one (indicator, year) at a time, in `workers` processes.
+    `exact`, where the caller knows them (the build does), are the figures before any was
+    withheld (numerator and denominator, same index): a point the equations allow, which starts
+    each check's range so that fewer linear programs are needed. The leaks are the same without.
 
     The reader's equations: the council is the sum of its districts, and All ages the sum of
     the age bands, for each numerator (and, for a percentage or mean, denominator); a
@@ -119,6 +123,11 @@ def audit(figures: pd.DataFrame, workers: int = 1) -> list[Leak]:
     """
     columns = ["indicator_id", "unit", "year", "area_code", "area_type", "age_band", "category"]
     columns += ["numerator", "denominator", "symbol"]
+    if exact is not None:
+        figures = figures.assign(
+            exact_numerator=exact["numerator"], exact_denominator=exact["denominator"]
+        )
+        columns += ["exact_numerator", "exact_denominator"]
     blocks = [
         (str(indicator_id), int(year), rows)
         for (indicator_id, year), rows in figures[columns].groupby(["indicator_id", "year"])
@@ -160,6 +169,14 @@ def _audit_block(indicator_id: str, year: int, rows: pd.DataFrame) -> list[Leak]
                 block.variable((name, *cell))
         if symbol == "c":
             withheld.add(cell)
+    if "exact_numerator" in rows:  # a distribution's denominator is its cell's total
+        exact = ["area_code", "age_band", "category", "exact_numerator", "exact_denominator"]
+        for area, band, category, numerator, denominator in zip(
+            *(rows[c].tolist() for c in exact), strict=True
+        ):
+            block.exact["numerator", area, band, category] = numerator
+            block.exact["denominator", area, band, category] = denominator
+            block.exact["total", area, band, ""] = denominator
 
     families = [(s, categories) for s in series]
     if distribution and unit != "count":  # every category of a cell sums to the cell's total
@@ -198,14 +215,17 @@ def _audit_block(indicator_id: str, year: int, rows: pd.DataFrame) -> list[Leak]
 def _totals(block: _Block, rows: pd.DataFrame) -> None:
     """A distribution's cell total: the largest denominator any of its rows shows, else unknown
     (zero if every row has no data)."""
-    cells = rows.assign(no_data=rows["symbol"].isin(NO_DATA))
-    cells = cells.groupby(["area_code", "age_band"], sort=False)
-    cells = cells.agg(total=("denominator", "max"), no_data=("no_data", "all"))
-    for (area, band), total, no_data in cells.itertuples(name=None):
+    totals, no_data = {}, {}
+    columns = [rows[c].tolist() for c in ("area_code", "age_band", "denominator", "symbol")]
+    for area, band, denominator, symbol in zip(*columns, strict=True):
         key = ("total", area, band, "")
-        if not pd.isna(total):
-            block.known[key] = float(total)
-        elif no_data:
+        if not pd.isna(denominator):
+            totals[key] = max(totals.get(key, denominator), denominator)
+        no_data[key] = no_data.get(key, True) and symbol in NO_DATA
+    for key, empty in no_data.items():
+        if key in totals:
+            block.known[key] = float(totals[key])
+        elif empty:
             block.known[key] = 0.0
         else:
             block.variable(key)
@@ -284,23 +304,23 @@ def _solve(block: _Block) -> None:
         return
 
     fixed = high - low < EPS
-    checks = []
-    for check in block.checks:
-        least = check.constant + sum(min(c * low[v], c * high[v]) for v, c in check.terms.items())
-        most = check.constant + sum(max(c * low[v], c * high[v]) for v, c in check.terms.items())
-        if not _safe(least, most):
-            _report(block, check, least, most)
-            continue
-        constant = check.constant + sum(c * low[v] for v, c in check.terms.items() if fixed[v])
-        terms = {v: c for v, c in check.terms.items() if not fixed[v]}
-        checks.append(_Check(check.cell, check.count, terms, constant))
-    if not checks:
+    point = _exact_point(block, a_eq, b_eq, a_ub, b_ub, low, high)
+    functions, _ = _sparse([(check.terms, 0) for check in block.checks], n)
+    constants = np.array([check.constant for check in block.checks])
+    positive, negative = functions.maximum(0), functions.minimum(0)
+    least = constants + positive @ low + negative @ high
+    most = constants + positive @ high + negative @ low
+    safe = _safe(least, most)
+    for i in np.flatnonzero(~safe):
+        _report(block, block.checks[i], least[i], most[i])
+    if not safe.any():
         return
 
     # What is left: the unknowns not yet pinned, in groups no equation or inequality links.
     free = np.flatnonzero(~fixed)
-    column = np.full(n, -1)
-    column[free] = np.arange(len(free))
+    left = np.flatnonzero(safe)
+    constants = constants[left] + functions[left][:, fixed] @ low[fixed]
+    functions = functions[left][:, free]
     b_eq = b_eq - a_eq[:, fixed] @ low[fixed]
     b_ub = b_ub - a_ub[:, fixed] @ low[fixed]
     a_eq, a_ub = a_eq[:, free], a_ub[:, free]
@@ -308,20 +328,35 @@ def _solve(block: _Block) -> None:
     a_ub, b_ub = a_ub[several], b_ub[several]
     links = abs(a_eq).T @ abs(a_eq) + abs(a_ub).T @ abs(a_ub)
     _, label = connected_components(links, directed=False)
-    by_component = defaultdict(list)
-    for check in checks:
-        check.terms = {column[v]: c for v, c in check.terms.items()}
-        by_component[label[next(iter(check.terms))]].append(check)
+    group = _row_labels(functions, label)  # a check's unknowns are all in one group
     eq_label = _row_labels(a_eq, label)
     ub_label = _row_labels(a_ub, label)
-    for i, group in by_component.items():
+    for i in dict.fromkeys(group):  # the groups in the order of their first check
         members = np.flatnonzero(label == i)
-        eq, ub = eq_label == i, ub_label == i
+        mine, eq, ub = group == i, eq_label == i, ub_label == i
         _solve_component(
-            block, group, members, (a_eq[eq][:, members].toarray(), b_eq[eq]),
-            (a_ub[ub][:, members].toarray(), b_ub[ub]),
+            block, [block.checks[c] for c in left[mine]],
+            (functions[mine][:, members].toarray(), constants[mine]),
+            (a_eq[eq][:, members].toarray(), b_eq[eq]), (a_ub[ub][:, members].toarray(), b_ub[ub]),
             np.column_stack([low[free][members], high[free][members]]),
+            None if point is None else point[free][members],
         )  # fmt: skip
+
+
+def _exact_point(block: _Block, a_eq, b_eq, a_ub, b_ub, low, high) -> np.ndarray | None:
+    """The unknowns' true values, if the caller gave them and they satisfy every equation,
+    inequality and bound (else None: they are only a shortcut, never trusted)."""
+    x = np.array([block.exact.get(key, np.nan) for key in block.unknown], dtype=float)
+    if not block.exact or np.isnan(x).any():
+        return None
+    tolerance = 1e-6 * (1 + np.abs(x).max(initial=0))
+    fits = (
+        (np.abs(a_eq @ x - b_eq) <= tolerance).all()
+        and (a_ub @ x <= b_ub + tolerance).all()
+        and (x >= low - tolerance).all()
+        and (x <= high + tolerance).all()
+    )
+    return x if fits else None
 
 
 def _sparse(rows: list, n: int) -> tuple[sparse.csr_array, np.ndarray]:
@@ -364,43 +399,36 @@ def _propagate(a_eq, b_eq, a_ub, b_ub, counts, bound, rounds=50) -> tuple[np.nda
     return low, high
 
 
-def _solve_component(block: _Block, checks, members, equations, inequalities, bounds) -> None:
-    """The checks on one group of linked unknowns. Linear programs bound them: the first few
-    move all the checks together, down and up to what each needs to be safe, and only the
-    checks left open get programs of their own, after linear algebra finds those the equations
-    determine."""
-    (a_eq, b_eq), (a_ub, b_ub) = equations, inequalities
-    functions = np.zeros((len(checks), len(members)))
-    for i, check in enumerate(checks):
-        for v, c in check.terms.items():
-            functions[i, np.searchsorted(members, v)] = c
-    constants = np.array([check.constant for check in checks])
+def _solve_component(
+    block: _Block, checks, linear, equations, inequalities, bounds, point=None
+) -> None:
+    """The checks on one group of linked unknowns (`linear`: each check's coefficients and
+    constant). Linear programs bound them: the first few move all the checks together, down and
+    up to what each needs to be safe, and only the checks left open get programs of their own,
+    after linear algebra finds those the equations determine."""
+    (functions, constants), (a_eq, b_eq), (a_ub, b_ub) = linear, equations, inequalities
     low, high = np.full(len(checks), np.inf), np.full(len(checks), -np.inf)
+
+    program = _Program(a_eq, b_eq, a_ub, b_ub, bounds)
 
     def visit(objective: np.ndarray, caps: np.ndarray | None = None) -> float | None:
         """Minimise objective (with caps, maximise the checks where caps is finite, each up to
         its cap, together), and widen each check's range by the point found."""
-        a, a_ub_, b_ub_, c, box = a_eq, a_ub, b_ub, objective, bounds
-        if caps is not None:  # t <= cap and t <= check, for each chosen check; maximise sum(t)
+        if caps is None:
+            result = program.minimise(objective)
+        else:
             chosen = np.isfinite(caps)
-            n = int(chosen.sum())
-            a = np.hstack([a_eq, np.zeros((len(a_eq), n))])
-            a_ub_ = np.block([[a_ub, np.zeros((len(a_ub), n))], [-functions[chosen], np.eye(n)]])
-            b_ub_ = np.concatenate([b_ub, constants[chosen]])
-            c = np.concatenate([np.zeros(len(members)), -1 / caps[chosen]])
-            box = np.vstack([bounds, np.column_stack([np.full(n, -np.inf), caps[chosen]])])
-        result = linprog(
-            c, A_ub=a_ub_ if len(a_ub_) else None, b_ub=b_ub_ if len(a_ub_) else None,
-            A_eq=a if len(a) else None, b_eq=b_eq if len(a) else None,
-            bounds=box, method="highs",
-        )  # fmt: skip
-        if result.status != 0:
+            result = program.raise_together(functions[chosen], constants[chosen], caps[chosen])
+        if result is None:
             return None
-        values = functions @ result.x[: len(members)] + constants
+        x, value = result
+        values = functions @ x + constants
         np.minimum(low, values, out=low)
         np.maximum(high, values, out=high)
-        return result.fun
+        return value
 
+    if point is not None:  # a point the equations allow: the checks' true values
+        low[:] = high[:] = functions @ point + constants
     if visit(functions.sum(axis=0)) is None:  # every check as low as it goes, together
         block.leak(checks[0].cell, "", np.nan, np.nan, "the shown figures cannot all be true")
         return
@@ -411,7 +439,7 @@ def _solve_component(block: _Block, checks, members, equations, inequalities, bo
         needed = np.where(least >= 1, np.maximum(SMALL + 1, least + 1), least + 1)
         up = ~_safe(low, high) & ~exact & (high < needed - EPS)
         if up.any():  # each up to one more than its least, and to SMALL + 1 if that is 1
-            best = visit(np.zeros(len(members)), np.where(up, needed, np.inf))
+            best = visit(np.zeros(functions.shape[1]), np.where(up, needed, np.inf))
             if best is not None and best > -EPS:  # none can be above zero
                 exact |= up
         down = ~_safe(low, high) & (np.ceil(low - EPS) >= 1)
@@ -434,6 +462,53 @@ def _solve_component(block: _Block, checks, members, equations, inequalities, bo
                 visit(-functions[i])
         if not _safe(low[i], high[i]):
             _report(block, checks[i], low[i], high[i])
+
+
+class _Program:
+    """Linear programs over one group of unknowns, in one HiGHS model kept between them: each
+    changes only the objective (or adds, then removes, the columns and rows it needs), so each
+    starts from the basis the last one ended on."""
+
+    def __init__(self, a_eq, b_eq, a_ub, b_ub, bounds):
+        self.n = len(bounds)
+        self.highs = highspy._Highs()  # the bare solver (highspy.Highs adds callbacks, a banner)
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.addCols(self.n, np.zeros(self.n), bounds[:, 0], bounds[:, 1], 0, [], [], [])
+        self._add_rows(
+            np.vstack([a_eq, a_ub]),
+            np.concatenate([b_eq, np.full(len(b_ub), -np.inf)]),
+            np.concatenate([b_eq, b_ub]),
+        )
+
+    def minimise(self, objective: np.ndarray) -> tuple[np.ndarray, float] | None:
+        """The point found and the objective's least value; None if there is none."""
+        self.highs.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), objective)
+        return self._run()
+
+    def raise_together(self, functions, constants, caps) -> tuple[np.ndarray, float] | None:
+        """Maximise sum(t / cap) with t <= cap and t <= function + constant, for each function:
+        each as far up as its cap, together. Returns the point and -sum(t / cap)."""
+        k = len(caps)
+        self.highs.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), np.zeros(self.n))
+        self.highs.addCols(k, -1 / caps, np.full(k, -np.inf), caps, 0, [], [], [])
+        self._add_rows(np.hstack([-functions, np.eye(k)]), np.full(k, -np.inf), constants)
+        result = self._run()
+        rows = self.highs.getNumRow()
+        self.highs.deleteRows(k, np.arange(rows - k, rows, dtype=np.int32))
+        self.highs.deleteCols(k, np.arange(self.n, self.n + k, dtype=np.int32))
+        return result
+
+    def _add_rows(self, a: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        a = sparse.csr_array(a)
+        indptr, indices = a.indptr.astype(np.int32), a.indices.astype(np.int32)
+        self.highs.addRows(len(lower), lower, upper, a.nnz, indptr, indices, a.data)
+
+    def _run(self) -> tuple[np.ndarray, float] | None:
+        self.highs.run()
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        x = np.array(self.highs.getSolution().col_value[: self.n])
+        return x, self.highs.getInfo().objective_function_value
 
 
 def _determined(a_eq, b_eq, functions) -> tuple[np.ndarray, np.ndarray]:
