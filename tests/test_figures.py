@@ -96,7 +96,7 @@ def test_a_sum_over_chosen_districts_and_bands_is_the_sum_of_the_published_figur
     con, context, figures = demo
     item = catalogue.get("cla_rate_per_10k")
     bands = ("5 to 9", "10 to 15")
-    selection = ind.Selection(2015, 2024, (MANSFIELD, ASHFIELD), bands)
+    selection = ind.Selection(2015, 2024, (MANSFIELD, ASHFIELD), bands, combined=True)
     trend = ind.all_figures(con, item, selection, context)["trend"]
     own = trend[trend["area_code"] == f"{MANSFIELD}+{ASHFIELD}"].set_index("year")
     parts = figures[

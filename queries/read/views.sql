@@ -2,7 +2,7 @@
 -- protected figures the build wrote. A row is one figure of one view of one indicator:
 --   selection: the chosen districts and age bands (a sum over them), each year [x category];
 --   council:   the whole council for the chosen age bands, each year [x category];
---   district:  each district and the council, for the chosen age bands, in the latest year;
+--   district:  each district and the council, for the chosen age bands, in each year;
 --   age_band:  each age band and all ages, for the chosen districts, in the latest year.
 -- A figure over several published ones (parts > 1) is their sum, withheld when any part is: the
 -- caller works out its value and limits from the summed counts. A figure of one part is as built.
@@ -37,7 +37,7 @@ in_views as (
     union all
     select 'district' as view, area_code as view_area, null as view_band, *,
     from in_bands
-    where year = $latest and list_contains($views, 'district')
+    where list_contains($views, 'district')
     union all
     select 'age_band' as view, null as view_area, age_band as view_band, *,
     from chosen

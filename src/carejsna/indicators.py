@@ -128,8 +128,9 @@ def figures(
     context: Context,
 ) -> pd.DataFrame:
     """What one chart or table shows: see `all_figures`."""
-    if view not in views(indicator):
-        raise ValueError(f"{indicator.id} has no view {view!r}: one of {views(indicator)}")
+    offered = views(indicator) + (("districts",) if "district" in views(indicator) else ())
+    if view not in offered:
+        raise ValueError(f"{indicator.id} has no view {view!r}: one of {offered}")
     return all_figures(con, indicator, selection, context, (view,))[view]
 
 
@@ -148,7 +149,8 @@ def all_figures(
     districts or age bands is the sum of the published ones, withheld when any of them is.
 
     trend: the selection (and, when it is a part, the whole council) for each selected year;
-    district: each district and the council for the latest selected year;
+    district: each district and the council for the latest selected year (districts: for
+    every selected year, year by year);
     age_band: each age band and all ages, for the selected districts, for the latest year;
     category: each category of a distribution, for the selection, for the latest year.
     Columns: area_code, area_name, year, age_band, [category,] numerator, denominator, value,
@@ -159,7 +161,7 @@ def all_figures(
         selection = replace(selection, age_bands=())
     council = context.council_code or "council"
     wanted = wanted or views(indicator)
-    source = {"trend": "selection", "category": "selection"}  # the query's rows for a view
+    source = {"trend": "selection", "category": "selection", "districts": "district"}
     needed = {source.get(view, view) for view in wanted} | {"council"}  # the comparator
     shown = read(con, [indicator], selection, context, tuple(v for v in VIEW_ROWS if v in needed))
     code, name = selection.area(context)
@@ -182,8 +184,9 @@ def all_figures(
         elif view == "category":
             out = chosen[chosen["year"] == selection.year_to]
             out = out.sort_values(["numerator", "category"], ascending=[False, True])
-        elif view == "district":
+        elif view in ("district", "districts"):  # the latest year, or every year
             out = of.get("district", empty).assign(age_band=label)
+            out = out[out["year"] == selection.year_to] if view == "district" else out
             own = context.districts.loc[context.districts["is_council_district"], "district_code"]
             some = (out["numerator"] > 0) | (out["symbol"] == disclosure.SUPPRESSED)
             out = out[out["area_code"].isin([*own, council]) | some]
@@ -274,7 +277,8 @@ def by_district(
 ) -> dict[str, pd.DataFrame]:
     """Each indicator's figures by district (the council last) in the selection's latest year,
     for the chosen age bands, all read at once: to place a district among the others."""
-    shown = read(con, indicators, selection, context, ("district",))
+    shown = read(con, indicators, replace(selection, year_from=selection.year_to), context,
+                 ("district",))  # fmt: skip
     by_id = dict(tuple(shown.groupby("indicator_id", sort=False)))
     out = {}
     for item in indicators:
