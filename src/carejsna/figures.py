@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,7 @@ EXTRACT = "figures"
 MANIFEST = "figures_manifest.json"
 TREND_POINTS = 5  # Fingertips' recent trend: the last five yearly points
 AUDITED_AREAS = 40  # up to this many districts, the build solves a reader's equations itself
+WORKERS = min(2, os.cpu_count() or 1)  # processes protecting indicators side by side, when solving
 COLUMNS = [
     "indicator_id", "unit", "year", "area_code", "area_name", "area_type", "age_band", "category",
     "numerator", "denominator", "sum_squares", "value", "lower_95", "upper_95", "lower_99_8",
@@ -38,25 +41,27 @@ SCHEMA = pa.schema(
 )
 
 
-def write(folder: Path) -> dict[str, float]:
+def write(folder: Path, workers: int = WORKERS) -> dict[str, float]:
     """Compute every indicator's protected figures from the extracts in `folder` and write them
-    there as figures.parquet, with a manifest of what they were built from. Returns timings."""
+    there as figures.parquet, with a manifest of what they were built from. Returns timings.
+    Where the build solves the reader's equations (AUDITED_AREAS), `workers` processes share the
+    indicators; else one does, to keep memory low."""
     start = time.perf_counter()
     folder = Path(folder)
     con = db.connect(folder, load=False)
     context = Context.load(con, folder)
+    con.close()
+    if len(context.districts) + 1 > AUDITED_AREAS:
+        workers = 1
+    items = list(catalogue().values())
     rows, unresolved = {}, []
-    with pq.ParquetWriter(folder / f"{EXTRACT}.parquet", SCHEMA) as writer:
-        for item in catalogue().values():
-            cells = db.run(
-                con, item.query, year_from=min(context.years), year_to=max(context.years),
-                **item.params,
-            )  # fmt: skip
-            protected = protect(cells, item, context)
+    partial = folder / f"{EXTRACT}.parquet.partial"  # not an extract until it is whole
+    with pq.ParquetWriter(partial, SCHEMA) as writer:
+        for item, protected in zip(items, _protected(folder, context, items, workers), strict=True):
             writer.write_table(pa.Table.from_pandas(protected, SCHEMA, preserve_index=False))
             rows[item.id] = len(protected)
             unresolved += protected.attrs["unresolved"]
-    con.close()
+    partial.replace(folder / f"{EXTRACT}.parquet")
     inputs = sorted(p for p in folder.glob("*.parquet") if p.stem != EXTRACT)
     manifest = {
         "extract": f"{EXTRACT}.parquet",
@@ -82,6 +87,34 @@ def write(folder: Path) -> dict[str, float]:
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return {"figures": time.perf_counter() - start}
+
+
+_worker: dict = {}  # each process's own connection and context
+
+
+def _start(folder: Path, context: Context) -> None:
+    _worker.update(con=db.connect(folder, load=False), context=context)
+
+
+def _protect(item: Indicator) -> pd.DataFrame:
+    years = _worker["context"].years
+    cells = db.run(
+        _worker["con"], item.query, year_from=min(years), year_to=max(years), **item.params
+    )
+    return protect(cells, item, _worker["context"])
+
+
+def _protected(folder: Path, context: Context, items: list, workers: int):
+    """Each indicator's protected figures, in order, computed in `workers` processes."""
+    if workers > 1:
+        with ProcessPoolExecutor(workers, initializer=_start, initargs=(folder, context)) as pool:
+            yield from pool.map(_protect, items)
+        return
+    _start(folder, context)
+    try:
+        yield from map(_protect, items)
+    finally:
+        _worker.pop("con").close()
 
 
 def protect(cells: pd.DataFrame, indicator: Indicator, context: Context) -> pd.DataFrame:
@@ -164,6 +197,7 @@ def protect(cells: pd.DataFrame, indicator: Indicator, context: Context) -> pd.D
         ).ravel()
     index = [pd.Index(v) for v in (years, areas, bands, categories)]  # to place a leak
     hidden = None
+    audited = {}  # year -> what it withheld when audited, and the leaks found
     while True:  # withhold, then let the reader's equations be solved; again, until they fail
         hidden = disclosure.lattice_withheld(
             numerator, denominator, indicator.unit, axes, bool(indicator.breakdown), hidden,
@@ -174,8 +208,17 @@ def protect(cells: pd.DataFrame, indicator: Indicator, context: Context) -> pd.D
             out["denominator"] = np.where(total_shown, denominator.ravel(), np.nan)
         if not solve:
             break
+        # Years are audited apart: one that withholds what it did last time leaks as it did.
+        again = [
+            y for i, y in enumerate(years) if y not in audited or (audited[y][0] != hidden[i]).any()
+        ]
         with threadpool_limits(1):  # many small solves: one BLAS thread is much faster
-            leaks = [leak for leak in audit.audit(out) if audit.telling(leak)]
+            found = audit.audit(out[out["year"].isin(again)], exact=exact)
+        for i, year in enumerate(years):
+            if year in again:
+                telling = [leak for leak in found if leak.year == year and audit.telling(leak)]
+                audited[year] = (hidden[i].copy(), telling)
+        leaks = [leak for year in years for leak in audited[year][1]]
         if not leaks:
             break
         cells = [
