@@ -380,9 +380,10 @@ def _propagate(a_eq, b_eq, a_ub, b_ub, counts, bound, rounds=50) -> tuple[np.nda
     """Bounds on each unknown that the equations, inequalities and counts not negative (whole
     numbers, where they are counts of children) imply, tightened a number of rounds."""
     low, high = np.zeros(a_eq.shape[1]), np.full(a_eq.shape[1], float(bound))
+    rows = [(a.tocoo(), b, equal) for a, b, equal in ((a_eq, b_eq, True), (a_ub, b_ub, False))]
     for _ in range(rounds):
         before = low.copy(), high.copy()
-        for a, b, equal in ((a_eq.tocoo(), b_eq, True), (a_ub.tocoo(), b_ub, False)):
+        for a, b, equal in rows:
             r, v, c = a.row, a.col, a.data
             least = np.where(c > 0, c * low[v], c * high[v])
             most = np.where(c > 0, c * high[v], c * low[v])
@@ -499,9 +500,11 @@ class _Program:
         return result
 
     def _add_rows(self, a: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
-        a = sparse.csr_array(a)
-        indptr, indices = a.indptr.astype(np.int32), a.indices.astype(np.int32)
-        self.highs.addRows(len(lower), lower, upper, a.nnz, indptr, indices, a.data)
+        row, column = np.nonzero(a)  # row by row, as HiGHS takes them
+        starts = np.searchsorted(row, np.arange(len(a))).astype(np.int32)
+        self.highs.addRows(
+            len(a), lower, upper, len(row), starts, column.astype(np.int32), a[row, column]
+        )
 
     def _run(self) -> tuple[np.ndarray, float] | None:
         self.highs.run()
