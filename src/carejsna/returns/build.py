@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from carejsna import __version__, figures
@@ -348,12 +349,11 @@ def _pseudonym(postcodes: pd.Series) -> pd.Series:
     extracts holding postcodes. Keyed with a secret drawn from every postcode in the returns
     (so the same returns give the same keys), since a bare hash of a postcode is easy to reverse:
     there are only 1.7 million postcodes."""
-    key = postcodes.str.replace(" ", "", regex=False)
-    secret = hashlib.sha256("\n".join(sorted(key.dropna().unique())).encode()).digest()
-    hashed = key.map(
-        lambda k: hmac.new(secret, k.encode(), "sha256").hexdigest()[:16], na_action="ignore"
-    )
-    return hashed.astype(object).where(key.notna(), None)
+    rows, places = postcodes.str.replace(" ", "", regex=False).factorize()  # blank: -1
+    secret = hashlib.sha256("\n".join(sorted(places)).encode()).digest()
+    keys = [hmac.new(secret, k.encode(), "sha256").hexdigest()[:16] for k in places]
+    # a key object per place, not per row; the last item, None, for a blank postcode
+    return pd.Series(np.array([*keys, None])[rows], index=postcodes.index, dtype=object)
 
 
 def _children(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.DataFrame:
