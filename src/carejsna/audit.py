@@ -128,9 +128,11 @@ def audit(figures: pd.DataFrame, workers: int = 1, exact: pd.DataFrame | None = 
             exact_numerator=exact["numerator"], exact_denominator=exact["denominator"]
         )
         columns += ["exact_numerator", "exact_denominator"]
+    text = ["indicator_id", "unit", "area_code", "area_type", "age_band", "category", "symbol"]
+    figures = figures[columns].astype(dict.fromkeys(text, object))  # Python strings: quicker here
     blocks = [
         (str(indicator_id), int(year), rows)
-        for (indicator_id, year), rows in figures[columns].groupby(["indicator_id", "year"])
+        for (indicator_id, year), rows in figures.groupby(["indicator_id", "year"])
         if (rows["symbol"] == "c").any()
     ]
     if workers > 1 and len(blocks) > 1:

@@ -92,7 +92,9 @@ def write(folder: Path, workers: int = WORKERS) -> dict[str, float]:
 _worker: dict = {}  # each process's own connection and context
 
 
-def _start(folder: Path, context: Context) -> None:
+def _start(folder: Path, context: Context, worker: bool = False) -> None:
+    if worker:  # one BLAS thread a process: two processes already use both cores
+        threadpool_limits(1)
     _worker.update(con=db.connect(folder, load=False), context=context)
 
 
@@ -107,7 +109,9 @@ def _protect(item: Indicator) -> pd.DataFrame:
 def _protected(folder: Path, context: Context, items: list, workers: int):
     """Each indicator's protected figures, in order, computed in `workers` processes."""
     if workers > 1:
-        with ProcessPoolExecutor(workers, initializer=_start, initargs=(folder, context)) as pool:
+        with ProcessPoolExecutor(
+            workers, initializer=_start, initargs=(folder, context, True)
+        ) as pool:
             yield from pool.map(_protect, items)
         return
     _start(folder, context)
