@@ -119,6 +119,7 @@ def _protected(folder: Path, context: Context, items: list, workers: int):
         yield from map(_protect, items)
     finally:
         _worker.pop("con").close()
+        _worker.clear()
 
 
 def protect(cells: pd.DataFrame, indicator: Indicator, context: Context) -> pd.DataFrame:
