@@ -63,11 +63,13 @@ def test_intervals_and_comparators_are_printed(capsys):
     code, out, _ = run(capsys, "indicator", "cla_rate_per_10k", "--year", "2024")
     table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False).set_index("area_name")
     council = table.loc["Nottinghamshire"]
-    # England's published 2024 rate (src/carejsna/benchmarks/england.csv) is the comparator.
-    assert council["comparator"] == "England" and council["comparator_value"] == "70.0"
+    # England's 2024 rate, DfE's latest release (src/carejsna/benchmarks/official.csv: 69,
+    # first published as 70), is the comparator, and the release is named.
+    assert council["comparator"] == "England" and council["comparator_value"] == "69.0"
+    assert council["comparator_source"].startswith("DfE, Children looked after in England")
     low, high = float(council["lower_95"]), float(council["upper_95"])
     assert low < float(council["value"]) < high
-    expected = "similar" if low <= 70 <= high else ("higher" if low > 70 else "lower")
+    expected = "similar" if low <= 69 <= high else ("higher" if low > 69 else "lower")
     assert council["comparison"] == expected
     mansfield = table.loc["Mansfield"]
     assert mansfield["comparator"] == "Nottinghamshire"
