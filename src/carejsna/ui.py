@@ -7,7 +7,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from carejsna import catalogue, charts, db, disclosure, filters, overview, stats
+from carejsna import block, catalogue, charts, db, disclosure, downloads, filters, overview, stats
 from carejsna import indicators as ind
 
 
@@ -99,39 +99,8 @@ def page(title: str, intro: str, filtered: bool = True) -> ind.Selection:
     return selection
 
 
-COLUMN_NAMES = {
-    "area_name": "Area",
-    "year": "Year ending 31 March",
-    "age_band": "Age band",
-    "category": "Category",
-    "compared": "Compared with",
-    "value": "Value",
-    "numerator": "Numerator",
-    "denominator": "Denominator",
-}
 # Columns of words, wide enough to read whole: a category, an indicator's name.
 WIDE = {name: st.column_config.TextColumn(width="large") for name in ("Category", "Indicator")}
-VIEW_TITLES = {
-    "trend": "Over time",
-    "district": "By district, {year}",
-    "age_band": "By age band, {year}",
-    "category": "{breakdown}, {year}",
-}
-EMPTY = {
-    disclosure.SUPPRESSED: "Every figure in this selection is suppressed (c) to protect children's "
-    "privacy: each rests on fewer than 5 children, or would let such a figure be worked out. "
-    "Widen the selection (more districts, ages or years) to see figures.",
-    disclosure.NOT_AVAILABLE: "No data for this selection (x): the returns hold nothing for it.",
-    disclosure.NOT_APPLICABLE: "Not applicable to this selection (z): there is no denominator "
-    "for it, e.g. no resident population for an Unknown district.",
-}
-
-
-MISSING = {
-    disclosure.SUPPRESSED: "suppressed to protect children's privacy",
-    disclosure.NOT_AVAILABLE: "not available",
-    disclosure.NOT_APPLICABLE: "not applicable",
-}
 
 
 def indicator(indicator_id: str, selection: ind.Selection) -> None:
@@ -146,7 +115,7 @@ def indicator(indicator_id: str, selection: ind.Selection) -> None:
             st.info(f"The {name.replace('_', ' ')} filter does not apply here: {why}")
     views = ind.views(item)
     titles = [
-        VIEW_TITLES[v].format(year=selection.year_to, breakdown=item.breakdown) for v in views
+        block.VIEW_TITLES[v].format(year=selection.year_to, breakdown=item.breakdown) for v in views
     ]
     # Only the tab a reader opens is drawn: the others cost nothing until they are chosen.
     tabs = st.tabs(titles, key=f"{item.id}-views", on_change="rerun")
@@ -163,9 +132,6 @@ def indicator(indicator_id: str, selection: ind.Selection) -> None:
             + (f"- **Our choices:** {item.choices}\n" if item.choices else "")
             + f"- **Query:** `queries/{item.query}.sql`"
         )
-
-
-BARS_BY = {"district": "area_name", "age_band": "age_band", "category": "category"}
 
 
 def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -> None:
@@ -227,81 +193,32 @@ def summary_table(items: list, shown: dict[str, pd.DataFrame], years: list[int])
 
 
 def _view(item, frame, selection, view, data) -> None:
-    table = ind.table(frame, item, data, level=selection.level)
-    suffix = stats.level_suffix(selection.level)
-    label = filters.LEVELS[f"{selection.level * 100:g}"]
-    shown = frame["value"].notna()
-    if shown.any():
-        banded = bool(selection.age_bands) and "age_band" in item.filters
-        if view == "trend":
-            published = None  # England's count is no yardstick for a council's
-            if item.unit != "count" and not banded:  # nor its all-ages figure for an age band
-                published = data.published(item.id, selection.comparator)
-                span = published["year"].between(selection.year_from, selection.year_to)
-                published = published[span]
-            name = data.comparators.get(selection.comparator or next(iter(data.comparators), ""))
-            fig = charts.trend(
-                frame, item, data.source_note, selection.level, published, name or "England"
-            )
-        else:
-            chosen = tuple(data.district_names.get(d, d) for d in selection.districts)
-            fig = charts.bars(frame, item, BARS_BY[view], data.source_note, selection.level, chosen)
+    """One view as block.py decides it: chart (or why there is none), notes, table, downloads."""
+    shown = block.build(item, frame, selection, view, data)
+    if shown.figure is not None:
         st.plotly_chart(
-            fig,
+            shown.figure,
             width="stretch",
             key=f"{item.id}-{view}",
-            config=charts.config(f"{item.id}-{view}-{selection.year_to}"),
+            config=charts.config(shown.stem(data)),
             theme=None,
+            alt=shown.alt,
         )
-        if view == "trend":
-            st.caption(ind.trend_sentence(ind.recent_trend(frame, item), frame["year"]))
-            gaps = {y: why for y, why in item.gaps.items() if int(y) in set(frame["year"])}
-            if gaps:
-                st.caption(" ".join(f"{year}: {why}." for year, why in gaps.items()))
-            sources = sorted(set(frame.get("comparator_source", [])) - {""})
-            if sources:
-                name = data.comparators.get(selection.comparator, "England")
-                st.caption(f"{name}'s figures: " + " · ".join(sources) + ".")
-            if banded and item.unit != "count":
-                st.caption(
-                    "No comparator for this age band: the published figures for England and "
-                    "the regions are for all ages, so they are not drawn beside it."
-                )
+        for note in shown.notes:
+            st.caption(note)
     else:
-        symbols = sorted(set(frame["symbol"]) - {""}) or [disclosure.NOT_AVAILABLE]
-        if symbols == [disclosure.NOT_AVAILABLE] and selection.age_bands and view != "age_band":
-            reason = (
-                f"No data for the chosen ages (x): {', '.join(selection.age_bands)}. This "
-                "indicator covers only the ages its definition (above) names."
-            )
-        elif len(symbols) == 1:
-            reason = EMPTY[symbols[0]]
-        else:
-            why = " or ".join(f"{MISSING[s]} ({s})" for s in symbols)
-            reason = (
-                f"Nothing to chart for this selection: each figure is {why}; the table says which."
-            )
-        st.info(reason, icon=":material/info:")
-    columns = ["area_name", "year", "age_band", "category", "value", f"lower_{suffix}"]
-    columns += [f"upper_{suffix}", "compared", "numerator", "denominator"]
-    columns = [c for c in columns if c in table]
-    if item.unit == "count":
-        columns = columns[:-2]
-    names = {**COLUMN_NAMES, f"lower_{suffix}": f"Lower {label} CI"}
-    if item.unit == "mean":  # an average's numerator is a total of scores, not of children
-        names.update(numerator="Total of scores", denominator="Children")
-    names[f"upper_{suffix}"] = f"Upper {label} CI"
+        st.info(shown.empty, icon=":material/info:")
+    table = shown.table
     st.dataframe(
-        table[columns].rename(columns=names),
+        table,
         hide_index=True,
         height=min(36 * (len(table) + 1) + 3, 290),  # a short table in full, a long one scrolls
         key=f"{item.id}-{view}-table",
         column_config=WIDE,
     )
-    notes = [disclosure.FOOTNOTES[s] for s in sorted(set(frame["symbol"]) - {""})]
-    if notes:
-        st.caption(" · ".join(notes))
-    csv = ind.table(frame, item, data, False, selection.level).to_csv(index=False).encode()
+    if shown.footnotes:
+        st.caption(" · ".join(shown.footnotes))
+    csv = shown.csv.to_csv(index=False).encode()
     st.download_button(
         f"Download this table (CSV, {len(table)} rows, {len(csv) / 1024:.1f} KB)",
         csv,
@@ -310,6 +227,8 @@ def _view(item, frame, selection, view, data) -> None:
         key=f"{item.id}-{view}-csv",
         icon=":material/download:",
     )
+    if shown.figure is not None:
+        downloads.images(shown, data)
 
 
 @st.cache_resource

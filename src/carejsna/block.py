@@ -1,0 +1,255 @@
+"""What an indicator's view shows (chart, notes, table, CSV, alt text), decided once for every
+rendering: the page (ui.py), the print picture (export.py) and the chapter pack (chapter.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from carejsna import charts, disclosure, stats
+from carejsna import indicators as ind
+from carejsna.catalogue import Indicator
+
+COLUMN_NAMES = {
+    "area_name": "Area",
+    "year": "Year ending 31 March",
+    "age_band": "Age band",
+    "category": "Category",
+    "compared": "Compared with",
+    "value": "Value",
+    "numerator": "Numerator",
+    "denominator": "Denominator",
+}
+VIEW_TITLES = {
+    "trend": "Over time",
+    "district": "By district, {year}",
+    "age_band": "By age band, {year}",
+    "category": "{breakdown}, {year}",
+}
+VIEW_NAMES = {"trend": "trend", "district": "by district", "age_band": "by age band",
+              "category": "by category"}  # fmt: skip
+EMPTY = {
+    disclosure.SUPPRESSED: "Every figure in this selection is suppressed (c) to protect children's "
+    "privacy: each rests on fewer than 5 children, or would let such a figure be worked out. "
+    "Widen the selection (more districts, ages or years) to see figures.",
+    disclosure.NOT_AVAILABLE: "No data for this selection (x): the returns hold nothing for it.",
+    disclosure.NOT_APPLICABLE: "Not applicable to this selection (z): there is no denominator "
+    "for it, e.g. no resident population for an Unknown district.",
+}
+MISSING = {
+    disclosure.SUPPRESSED: "suppressed to protect children's privacy",
+    disclosure.NOT_AVAILABLE: "not available",
+    disclosure.NOT_APPLICABLE: "not applicable",
+}
+BARS_BY = {"district": "area_name", "age_band": "age_band", "category": "category"}
+KINDS = {"trend": "Line chart", "district": "Bar chart", "age_band": "Bar chart",
+         "category": "Bar chart"}  # fmt: skip
+
+
+@dataclass
+class Block:
+    """One view of an indicator for a selection, as every rendering shows it."""
+
+    item: Indicator
+    view: str
+    selection: ind.Selection
+    heading: str  # the tab's title: "Over time", "By district, 2024"
+    figure: go.Figure | None  # None where nothing can be drawn (see `empty`)
+    empty: str  # why there is no chart
+    notes: list[str]  # said under the chart: trend verdict, gaps, comparator's releases
+    table: pd.DataFrame  # the reader's table, columns named for reading
+    csv: pd.DataFrame  # the same figures as the CSV (no thousands separators)
+    footnotes: list[str]  # the disclosure symbols the table uses
+    alt: str  # the chart in words, from the data
+    subtitle: str  # areas, ages, period, confidence level, comparator
+    symbols: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return f"{self.item.title}: {VIEW_NAMES[self.view]}"
+
+    def stem(self, context: ind.Context) -> str:
+        """A file name saying what it is: cla_rate_per_10k_trend_mansfield_2015-2024."""
+        _, area = self.selection.area(context)
+        area = "".join(c if c.isalnum() else "_" for c in area.lower()).strip("_")
+        while "__" in area:
+            area = area.replace("__", "_")
+        s = self.selection
+        years = f"{s.year_from}-{s.year_to}" if self.view == "trend" else str(s.year_to)
+        return f"{self.item.id}_{self.view}_{area}_{years}"
+
+
+def build(
+    item: Indicator, frame: pd.DataFrame, selection: ind.Selection, view: str, context
+) -> Block:
+    """The block for one view of an indicator: `frame` is what `ind.figures` read for it."""
+    level = selection.level
+    table = ind.table(frame, item, context, level=level)
+    csv = ind.table(frame, item, context, False, level)
+    symbols = sorted(set(frame["symbol"]) - {""})
+    figure, empty, notes = None, "", []
+    banded = bool(selection.age_bands) and "age_band" in item.filters
+    comparator = context.comparators.get(
+        selection.comparator or next(iter(context.comparators), ""), "England"
+    )
+    if frame["value"].notna().any():
+        if view == "trend":
+            published = None  # England's count is no yardstick for a council's
+            if item.unit != "count" and not banded:  # nor its all-ages figure for an age band
+                published = context.published(item.id, selection.comparator)
+                span = published["year"].between(selection.year_from, selection.year_to)
+                published = published[span]
+            figure = charts.trend(frame, item, context.source_note, level, published, comparator)
+            notes.append(ind.trend_sentence(ind.recent_trend(frame, item), frame["year"]))
+            gaps = {y: why for y, why in item.gaps.items() if int(y) in set(frame["year"])}
+            if gaps:
+                notes.append(" ".join(f"{year}: {why}." for year, why in gaps.items()))
+            sources = sorted(set(frame.get("comparator_source", [])) - {""})
+            if sources:
+                name = context.comparators.get(selection.comparator, "England")
+                notes.append(f"{name}'s figures: " + " · ".join(sources) + ".")
+            if banded and item.unit != "count":
+                notes.append(
+                    "No comparator for this age band: the published figures for England and "
+                    "the regions are for all ages, so they are not drawn beside it."
+                )
+        else:
+            chosen = tuple(context.district_names.get(d, d) for d in selection.districts)
+            figure = charts.bars(frame, item, BARS_BY[view], context.source_note, level, chosen)
+    else:
+        shown = symbols or [disclosure.NOT_AVAILABLE]
+        if shown == [disclosure.NOT_AVAILABLE] and selection.age_bands and view != "age_band":
+            empty = (
+                f"No data for the chosen ages (x): {', '.join(selection.age_bands)}. This "
+                "indicator covers only the ages its definition (above) names."
+            )
+        elif len(shown) == 1:
+            empty = EMPTY[shown[0]]
+        else:
+            why = " or ".join(f"{MISSING[s]} ({s})" for s in shown)
+            empty = (
+                f"Nothing to chart for this selection: each figure is {why}; the table says which."
+            )
+    heading = VIEW_TITLES[view].format(year=selection.year_to, breakdown=item.breakdown)
+    return Block(
+        item=item,
+        view=view,
+        selection=selection,
+        heading=heading,
+        figure=figure,
+        empty=empty,
+        notes=notes,
+        table=reader_table(table, item, level),
+        csv=csv,
+        footnotes=[disclosure.FOOTNOTES[s] for s in symbols],
+        alt=alt_text(item, frame, selection, view, context) if figure is not None else "",
+        subtitle=subtitle(item, selection, view, context, comparator),
+        symbols=symbols,
+    )
+
+
+def reader_table(table: pd.DataFrame, item: Indicator, level: float) -> pd.DataFrame:
+    """The columns a reader's table shows, named for reading."""
+    suffix = stats.level_suffix(level)
+    label = f"{level * 100:g}%"
+    columns = ["area_name", "year", "age_band", "category", "value", f"lower_{suffix}"]
+    columns += [f"upper_{suffix}", "compared", "numerator", "denominator"]
+    columns = [c for c in columns if c in table]
+    if item.unit == "count":
+        columns = columns[:-2]
+    names = {**COLUMN_NAMES, f"lower_{suffix}": f"Lower {label} CI"}
+    if item.unit == "mean":  # an average's numerator is a total of scores, not of children
+        names.update(numerator="Total of scores", denominator="Children")
+    names[f"upper_{suffix}"] = f"Upper {label} CI"
+    return table[columns].rename(columns=names)
+
+
+def subtitle(item: Indicator, selection: ind.Selection, view: str, context, comparator) -> str:
+    """Areas, ages, period, confidence level and comparator, for a printed chart."""
+    _, area = selection.area(context)
+    if view == "district":
+        area = f"each district and {context.council_name}"
+    banded = selection.age_bands and "age_band" in item.filters
+    ages = ", ".join(selection.age_bands) if banded else "all ages"
+    if view == "age_band":
+        ages = "each age band and all ages"
+    s = selection
+    period = f"{s.year_from} to {s.year_to}" if view == "trend" else f"{s.year_to}"
+    parts = [area, ages, f"years ending 31 March {period}"]
+    if item.unit != "count":
+        parts.append(f"{s.level * 100:g}% confidence intervals")
+        against = context.council_name if selection.districts or view != "trend" else comparator
+        if banded and not selection.districts:
+            against = "none for an age band"
+        parts.append(f"compared with {against}")
+    return "; ".join(parts)
+
+
+def value_text(item: Indicator, row) -> str:
+    return disclosure.shown(row["value"], row["symbol"], ind.DECIMALS[item.unit])
+
+
+def alt_text(item: Indicator, frame: pd.DataFrame, selection, view: str, context) -> str:
+    """The chart in words, from the data: what it shows, the latest value, the direction of the
+    trend, the highest and lowest district."""
+    _, area = selection.area(context)
+    unit = item.unit_label.lower()
+    where = f"each district and {context.council_name}" if view == "district" else area
+    said = [f"{KINDS[view]} of {item.title[0].lower() + item.title[1:]} ({unit}) for {where}, "
+            f"{subtitle_short(selection, view)}."]  # fmt: skip
+    suffix = stats.level_suffix(selection.level)
+    if view == "trend":
+        own = frame[frame["area_name"] == frame["area_name"].iloc[0]].sort_values("year")
+        last = own.iloc[-1]
+        said.append(
+            f"{own['area_name'].iloc[0]} in {int(last['year'])}: {value_text(item, last)}"
+            + _interval(item, last, suffix)
+            + "."
+        )
+        said.append(ind.trend_sentence(ind.recent_trend(frame, item), frame["year"], plain=True))
+    elif view == "district":
+        own = context.districts.loc[context.districts["is_council_district"], "district_code"]
+        districts = frame[frame["area_code"].isin(own) & frame["value"].notna()]
+        whole = frame[~frame["area_code"].isin(context.districts["district_code"])]
+        if len(whole):
+            last = whole.iloc[-1]
+            said.append(
+                f"{last['area_name']}: {value_text(item, last)}{_interval(item, last, suffix)}."
+            )
+        if len(districts) > 1:
+            high = districts.loc[districts["value"].idxmax()]
+            low = districts.loc[districts["value"].idxmin()]
+            said.append(
+                f"Highest district: {high['area_name']} ({value_text(item, high)}); "
+                f"lowest: {low['area_name']} ({value_text(item, low)})."
+            )
+        withheld = int((frame["symbol"] == disclosure.SUPPRESSED).sum())
+        if withheld:
+            said.append(f"{withheld} withheld (c) to protect children's privacy.")
+    else:
+        by = BARS_BY[view]
+        shown = frame[frame["value"].notna()]
+        parts = [f"{r[by]} {value_text(item, r)}" for _, r in shown.iterrows()]
+        said.append("; ".join(parts[:8]) + ("." if parts else ""))
+        withheld = int((frame["symbol"] == disclosure.SUPPRESSED).sum())
+        if withheld:
+            said.append(f"{withheld} withheld (c) to protect children's privacy.")
+    if context.synthetic:
+        said.append("Synthetic demo data.")
+    return " ".join(said)
+
+
+def subtitle_short(selection: ind.Selection, view: str) -> str:
+    if view == "trend":
+        return f"years ending 31 March {selection.year_from} to {selection.year_to}"
+    return f"year ending 31 March {selection.year_to}"
+
+
+def _interval(item: Indicator, row, suffix: str) -> str:
+    low, high = row.get(f"lower_{suffix}"), row.get(f"upper_{suffix}")
+    if item.unit == "count" or row["symbol"] or pd.isna(low) or pd.isna(high):
+        return ""
+    d = ind.DECIMALS[item.unit]
+    return f" (confidence interval {low:,.{d}f} to {high:,.{d}f})"

@@ -1,0 +1,174 @@
+"""A chart as print wants it (title, subtitle, source, symbols; 16 cm at 300 dpi) and its PNG and
+SVG, drawn by kaleido in one chromium kept for the whole process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import textwrap
+import threading
+import zlib
+from html import escape
+
+import plotly.graph_objects as go
+
+from carejsna import disclosure
+from carejsna.block import Block
+
+WIDTH_PX = 630  # CSS pixels for 16 cm: three times that is 1,890 px, 300 dpi at 16 cm
+SCALE = 3
+DPI = 300
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
+NO_BROWSER = (
+    "Charts cannot be saved as PNG or SVG here: no chromium browser was found{where}. Install "
+    "Debian's chromium (`apt-get install chromium`) or set BROWSER_PATH to a Chrome or Chromium "
+    "binary. Tables and CSV files do not need one and still work."
+)
+
+
+class NoBrowser(RuntimeError):
+    """No chromium for kaleido to draw with."""
+
+
+def browser() -> str:
+    """The chromium kaleido will use: $BROWSER_PATH if set (and there), else one on the PATH."""
+    given = os.environ.get("BROWSER_PATH")
+    if given:
+        if os.path.isfile(given) and os.access(given, os.X_OK):
+            return given
+        raise NoBrowser(NO_BROWSER.format(where=f" at BROWSER_PATH={given}"))
+    for name in BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise NoBrowser(NO_BROWSER.format(where=" on the PATH"))
+
+
+_lock = threading.Lock()
+_server: list[str] = []  # the browser the running kaleido server uses
+
+
+def _render(figure: go.Figure, fmt: str, height: int) -> bytes:
+    """One image, from the one kaleido server of this process (started on first use, with
+    MathJax off: its default loads from the internet). Streamlit sessions take turns."""
+    import kaleido
+
+    path = browser()  # checked first: a kaleido server without a browser waits for ever
+    with _lock:
+        if _server and _server[0] != path:
+            kaleido.stop_sync_server(silence_warnings=True)
+            _server.clear()
+        if not _server:
+            kaleido.start_sync_server(path=path, mathjax=False, silence_warnings=True)
+            _server.append(path)
+        opts = dict(format=fmt, width=WIDTH_PX, height=height, scale=SCALE)
+        return kaleido.calc_fig_sync(figure, opts=opts)
+
+
+def print_figure(shown: Block, context) -> tuple[go.Figure, int]:
+    """The chart on screen with what a printed page needs: its title and a subtitle (areas, ages,
+    period, confidence level, comparator) above; below, its notes, the disclosure symbols it
+    uses, the data's years and source (saying when the data is synthetic). Returns the figure
+    and its height in CSS pixels."""
+    spec = shown.figure.to_plotly_json()
+    layout = dict(spec["layout"])
+    annotations = list(layout.get("annotations", []))
+    footer = annotations.pop(0) if annotations else {}
+    src = context.source_note.replace("`", "")
+    # The footer's lines were wrapped for the screen: join them back, then wrap for 16 cm.
+    text = " ".join(str(footer.get("text", "")).split("<br>")).replace(src, "").strip()
+    text = " ".join([text, *shown.notes[:1]]).strip()
+    symbols = [disclosure.FOOTNOTES[s] for s in shown.symbols if s in disclosure.FOOTNOTES]
+    years = context.years
+    lines = textwrap.wrap(text, 100) if text else []
+    for note in symbols:
+        if note not in text:
+            lines += textwrap.wrap(note, 100)
+    lines += textwrap.wrap(f"{src} Years ending 31 March {years[0]} to {years[-1]}.", 100)
+    footer = {**footer, "text": "<br>".join(escape(line, quote=False) for line in lines)}
+    footer["font"] = dict(size=10, color="#505A5F")
+    bars = any(trace.get("type") == "bar" for trace in spec["data"])
+    # Fixed margins (not automargin), so the footer can start at the picture's left edge.
+    names = [str(y) for trace in spec["data"] for y in (trace.get("y") or [])] if bars else []
+    left = min(max((len(n) for n in names), default=0) * 7 + 20, 300) if bars else 70
+    right = 60
+    width = WIDTH_PX - left - right
+    footer.update(x=-left / width + 0.01, yshift=-62)
+    sub = textwrap.wrap(shown.subtitle, 95)
+    entries = [t for t in spec["data"] if t.get("showlegend", True) and t.get("name")]
+    shows = layout.get("showlegend", True) is not False and len(entries) > 1
+    rows = -(-sum(len(t["name"]) * 7 + 50 for t in entries) // width) if shows else 0
+    top = 40 + 17 * len(sub) + 26 * rows + 10
+    bottom = 74 + 13 * len(lines)
+    plot = max(int(layout.get("height") or 450) - 140, 300)
+    height = plot + top + bottom
+    axis = dict(layout.get("yaxis", {}), automargin=False)
+    layout.update(
+        title=dict(
+            text=f"<b>{escape(shown.item.title)}</b><br><span style='font-size:12px'>"
+            + "<br>".join(escape(x) for x in sub)
+            + "</span>",
+            x=0.01, xref="container", xanchor="left",
+            y=1, yref="container", yanchor="top", pad=dict(t=12),
+            font=dict(size=16),
+        ),
+        annotations=[footer, *annotations],
+        margin=dict(l=left, r=right, t=top, b=bottom),
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, font=dict(size=11)),
+        width=WIDTH_PX, height=height, yaxis=axis,
+        font=dict(layout.get("font", {}), size=12),
+    )  # fmt: skip
+    figure = go.Figure({"data": spec["data"], "layout": layout}, _validate=False)
+    return figure, height
+
+
+def png(shown: Block, context) -> bytes:
+    """The print picture as a PNG: 1,890 px wide, marked 300 dpi (16 cm)."""
+    figure, height = print_figure(shown, context)
+    return with_dpi(_render(figure, "png", height), DPI)
+
+
+def svg(shown: Block, context) -> bytes:
+    """The print picture as an SVG, with its title and alt text as the SVG's own title and
+    description (read by screen readers)."""
+    figure, height = print_figure(shown, context)
+    image = _render(figure, "svg", height).decode()
+    head = image.index(">", image.index("<svg")) + 1
+    described = f"<title>{escape(shown.title)}</title><desc>{escape(shown.alt)}</desc>"
+    return (image[:head] + described + image[head:]).encode()
+
+
+def with_dpi(image: bytes, dpi: int) -> bytes:
+    """A PNG with its resolution said (a pHYs chunk): word processors then size it in print."""
+    per_metre = round(dpi / 0.0254)
+    body = b"pHYs" + struct.pack(">IIB", per_metre, per_metre, 1)
+    chunk = struct.pack(">I", 9) + body + struct.pack(">I", zlib.crc32(body))
+    end = 8 + 8 + 13 + 4  # signature, IHDR's length and type, its data, its CRC
+    rest = _without_chunk(image[end:], b"pHYs")
+    return image[:end] + chunk + rest
+
+
+def _without_chunk(chunks: bytes, kind: bytes) -> bytes:
+    out, at = [], 0
+    while at < len(chunks):
+        (length,) = struct.unpack(">I", chunks[at : at + 4])
+        size = 12 + length
+        if chunks[at + 4 : at + 8] != kind:
+            out.append(chunks[at : at + size])
+        at += size
+    return b"".join(out)
+
+
+def png_size(image: bytes) -> tuple[int, int, float]:
+    """Width and height in pixels, and dots per inch (0 where not said), of a PNG."""
+    width, height = struct.unpack(">II", image[16:24])
+    at, dpi = 8, 0.0
+    while at < len(image):
+        (length,) = struct.unpack(">I", image[at : at + 4])
+        if image[at + 4 : at + 8] == b"pHYs":
+            x, _, unit = struct.unpack(">IIB", image[at + 8 : at + 17])
+            dpi = x * 0.0254 if unit == 1 else 0.0
+            break
+        at += 12 + length
+    return width, height, dpi
