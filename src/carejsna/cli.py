@@ -1,4 +1,4 @@
-"""The command line: carejsna demo | build | indicator."""
+"""The command line: carejsna demo | build | indicator | chapter."""
 
 from __future__ import annotations
 
@@ -36,9 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     i.add_argument("--round", action="store_true", help="counts to the nearest 5 (publication)")
 
+    c = commands.add_parser("chapter", help="build a JSNA chapter pack (docx, charts, tables, zip)")
+    c.add_argument("--config", type=Path, required=True, help="the selection (chapter.toml)")
+    c.add_argument("--data", type=Path, default=None, help="the extracts folder (default data/)")
+    c.add_argument("--out", type=Path, required=True, help="folder for the pack")
+
     args = parser.parse_args(argv)
     try:
-        return {"demo": _demo, "build": _build, "indicator": _indicator}[args.command](args)
+        return {"demo": _demo, "build": _build, "indicator": _indicator, "chapter": _chapter}[
+            args.command
+        ](args)
     except (KeyError, ValueError, FileNotFoundError, FileExistsError) as error:
         message = error.args[0] if error.args else str(error)
         print(f"carejsna {args.command}: {message}", file=sys.stderr)
@@ -90,6 +97,27 @@ def _indicator(args) -> int:
     if args.district:
         figures = figures[figures["area_code"] == args.district]
     ind.table(figures, indicator, context, False, args.level / 100).to_csv(sys.stdout, index=False)
+    return 0
+
+
+def _chapter(args) -> int:
+    import time
+
+    from carejsna import chapter
+
+    config = chapter.Config.read(args.config.read_text())
+    started = time.perf_counter()
+    last = [started, ""]
+
+    def progress(fraction: float, step: str) -> None:
+        if step.split(":")[0] != last[1]:
+            print(f"{fraction:4.0%} {step.split(':')[0]}", file=sys.stderr)
+            last[1] = step.split(":")[0]
+
+    pack, warnings = chapter.build(config, args.data, args.out, progress)
+    for warning in warnings:
+        print(f"carejsna chapter: {warning}", file=sys.stderr)
+    print(f"{pack} ({time.perf_counter() - started:.1f} s)")
     return 0
 
 

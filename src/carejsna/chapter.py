@@ -1,0 +1,429 @@
+"""A JSNA chapter pack from a saved selection: chapter.docx, each chart as PNG and SVG, each table
+as CSV, the selection (chapter.toml) and a README, in one zip. A second rendering of the same
+protected figures the pages show (block.py), never a second way of computing them."""
+
+from __future__ import annotations
+
+import io
+import tomllib
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+from docx import Document
+from docx.enum.text import WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+from carejsna import block, catalogue, db, disclosure, export, overview, stats
+from carejsna import indicators as ind
+
+THEMES = {
+    "children_in_care": "Children in care",
+    "placement_stability": "Placement stability",
+    "health": "Health and wellbeing",
+    "education": "Education",
+    "care_leavers": "Care leavers",
+}
+ZIP_DATE = (2000, 1, 1, 0, 0, 0)  # the same selection and data give the same zip entries
+
+
+@dataclass(frozen=True)
+class Config:
+    """The selection a chapter is built from (chapter.toml)."""
+
+    title: str = "Children in care and care leavers"
+    themes: tuple[str, ...] = tuple(THEMES)
+    indicators: tuple[str, ...] = ()  # empty: every indicator of the themes
+    districts: tuple[str, ...] = ()  # empty: the council
+    combined: bool = False  # chosen districts added together, not side by side
+    age_bands: tuple[str, ...] = ()
+    year_from: int | None = None  # None: the data's first or last year
+    year_to: int | None = None
+    level: float = 95
+    comparator: str = ""
+    rounded: bool = False
+
+    @classmethod
+    def read(cls, text: str) -> Config:
+        entry = tomllib.loads(text).get("chapter", {})
+        known = set(cls.__dataclass_fields__)
+        unknown = set(entry) - known
+        if unknown:
+            raise ValueError(f"chapter.toml: unknown setting {', '.join(sorted(unknown))}")
+        for name in ("themes", "indicators", "districts", "age_bands"):
+            if name in entry:
+                entry[name] = tuple(entry[name])
+        config = cls(**entry)
+        for theme in config.themes:
+            if theme not in THEMES:
+                raise ValueError(f"chapter.toml: no theme {theme!r}: one of {', '.join(THEMES)}")
+        for indicator_id in config.indicators:
+            catalogue.get(indicator_id)
+        if config.level not in (95, 99.8):
+            raise ValueError("chapter.toml: level is 95 or 99.8")
+        return config
+
+    def write(self) -> str:
+        def value(v):
+            if isinstance(v, bool):
+                return "true" if v else "false"
+            if isinstance(v, str):
+                return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            if isinstance(v, tuple):
+                return "[" + ", ".join(value(x) for x in v) + "]"
+            return f"{v:g}" if isinstance(v, float) else str(v)
+
+        lines = [
+            "# A JSNA chapter's selection: carejsna chapter --config chapter.toml",
+            "[chapter]",
+        ]
+        for name in self.__dataclass_fields__:
+            v = getattr(self, name)
+            if v is not None:
+                lines.append(f"{name} = {value(v)}")
+        return "\n".join(lines) + "\n"
+
+    def selection(self, context: ind.Context) -> ind.Selection:
+        years = context.years
+        first = self.year_from if self.year_from is not None else years[0]
+        last = self.year_to if self.year_to is not None else years[-1]
+        if first not in years or last not in years or first > last:
+            raise ValueError(f"chapter.toml: years are {years[0]} to {years[-1]}")
+        codes = set(context.districts["district_code"])
+        for code in self.districts:
+            if code not in codes:
+                raise ValueError(f"chapter.toml: no district {code!r}: one of {sorted(codes)}")
+        for band in self.age_bands:
+            if band not in context.age_bands:
+                raise ValueError(f"chapter.toml: no age band {band!r}")
+        if self.comparator and self.comparator not in context.comparators:
+            raise ValueError(f"chapter.toml: no comparator {self.comparator!r}")
+        return ind.Selection(
+            first, last, self.districts, self.age_bands, self.level / 100, self.rounded,
+            self.comparator or next(iter(context.comparators), ""), self.combined,
+        )  # fmt: skip
+
+    def items(self) -> list[catalogue.Indicator]:
+        """The indicators, theme by theme in a chapter's order."""
+        every = catalogue.catalogue().values()
+        chosen = set(self.indicators)
+        return [
+            i
+            for theme in self.themes
+            for i in every
+            if i.theme == theme and (not chosen or i.id in chosen)
+        ]
+
+
+@dataclass
+class Section:
+    """One indicator's part of the chapter."""
+
+    item: catalogue.Indicator
+    blocks: list[block.Block]
+    paragraph: str
+    files: list[tuple[str, str]] = field(default_factory=list)  # (path, title)
+
+
+def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFrame], context):
+    """The indicator in words, from its figures: latest value and interval, the year before, the
+    recent trend, the comparison, the highest and lowest district. Every number said is in the
+    indicator's tables; "significant" only where the test says so."""
+    said = []
+    trend = frames.get("trend")
+    selection = blocks[next(iter(blocks))].selection
+    suffix = stats.level_suffix(selection.level)
+    if trend is not None and len(trend):
+        own = trend[trend["area_name"] == trend["area_name"].iloc[0]].sort_values("year")
+        last = own.iloc[-1]
+        name, year = last["area_name"], int(last["year"])
+        value = block.value_text(item, last)
+        if last["symbol"]:
+            why = overview.WITHOUT_VALUE.get(last["symbol"], "is not available")
+            said.append(f"The figure for {name} in {year} {why} ({last['symbol']}).")
+        else:
+            unit = overview.UNIT_WORDS[item.unit]
+            said.append(
+                f"{item.title}, {name}, year ending 31 March {year}: {value}{unit}"
+                f"{block._interval(item, last, suffix)}."
+            )
+            if len(own) > 1 and not own.iloc[-2]["symbol"] and pd.notna(own.iloc[-2]["value"]):
+                before = own.iloc[-2]
+                tile = overview.tile(own, item)
+                moved = {"up": "up from", "down": "down from", "same": "the same as"}
+                words = moved.get(tile.direction, "compared with")
+                sig = (
+                    " (a statistically significant change)"
+                    if tile.significant
+                    else " (not a statistically significant change)"
+                    if tile.direction in ("up", "down") and tile.change.p_value >= 0
+                    else ""
+                )
+                said.append(
+                    f"That is {words} {block.value_text(item, before)} in "
+                    f"{int(before['year'])}{sig}."
+                )
+            judged = str(last.get("comparison", ""))
+            against = str(last.get("comparator", ""))
+            if judged in ("better", "worse", "higher", "lower") and against:
+                said.append(f"It is {judged} than {against}.")
+            elif judged == stats.SIMILAR and against:
+                said.append(f"It is similar to {against}.")
+        said.append(ind.trend_sentence(ind.recent_trend(trend, item), trend["year"], plain=True))
+    districts = frames.get("district")
+    if districts is not None and len(districts):
+        own = context.districts.loc[context.districts["is_council_district"], "district_code"]
+        shown = districts[districts["area_code"].isin(own) & districts["value"].notna()]
+        if len(shown) > 1:
+            high = shown.loc[shown["value"].idxmax()]
+            low = shown.loc[shown["value"].idxmin()]
+            said.append(
+                f"Among the districts in {selection.year_to}, the highest was {high['area_name']} "
+                f"({block.value_text(item, high)}) and the lowest {low['area_name']} "
+                f"({block.value_text(item, low)})."
+            )
+    return " ".join(said)
+
+
+def build(
+    config: Config,
+    data: Path | None,
+    out: Path,
+    progress: Callable[[float, str], None] = lambda fraction, step: None,
+) -> tuple[Path, list[str]]:
+    """Write the pack into `out` (and `out`/chapter_pack.zip). Returns the zip's path and any
+    warnings (no browser: charts left out, tables and CSVs still written)."""
+    out = Path(out)
+    (out / "charts").mkdir(parents=True, exist_ok=True)
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    con = db.published(data)
+    context = ind.Context.load(con, data)
+    selection = config.selection(context)
+    items = config.items()
+    warnings: list[str] = []
+    try:
+        export.browser()
+        drawing = True
+    except export.NoBrowser as error:
+        drawing = False
+        warnings.append(str(error))
+    progress(0.0, "Reading the figures")
+    sections, files, n = [], [], 0
+    for count, item in enumerate(items):
+        progress(0.05 + 0.8 * count / max(len(items), 1), f"Figures and charts: {item.title}")
+        own = selection if "age_band" in item.filters else replace(selection, age_bands=())
+        views = ind.views(item)
+        frames = ind.all_figures(con, item, own, context, views)
+        blocks = {v: block.build(item, frames[v], own, v, context) for v in views}
+        section = Section(item, list(blocks.values()), paragraph(item, blocks, frames, context))
+        for view, shown in blocks.items():
+            n += 1
+            name = f"{n:02d}_{item.id}_{view}"
+            path = f"tables/{name}.csv"
+            (out / path).write_bytes(shown.csv.to_csv(index=False).encode())
+            section.files.append((path, f"Table {n}: {shown.title}"))
+            if shown.figure is not None and drawing:
+                (out / f"charts/{name}.png").write_bytes(export.png(shown, context))
+                (out / f"charts/{name}.svg").write_bytes(export.svg(shown, context))
+                section.files.append((f"charts/{name}.png", f"Figure {n}: {shown.title}"))
+                section.files.append((f"charts/{name}.svg", f"Figure {n}: {shown.title}"))
+        sections.append(section)
+        files += section.files
+    progress(0.87, "Writing the document")
+    document(config, selection, context, con, sections, out, drawing, warnings)
+    (out / "chapter.toml").write_text(config.write())
+    files = [("chapter.docx", config.title), *files, ("chapter.toml", "The selection")]
+    lines = [f"{config.title}: JSNA chapter pack, {context.council_name}"]
+    if context.synthetic:
+        lines.append("SYNTHETIC DEMO DATA: every figure is made up; none describes a real child.")
+    lines += [*warnings, "", "Files:"]
+    lines += [f"{path}\t{title}" for path, title in [*files, ("README.txt", "This list")]]
+    (out / "README.txt").write_text("\n".join(lines) + "\n")
+    progress(0.95, "Packing the zip")
+    pack = out / "chapter_pack.zip"
+    with zipfile.ZipFile(pack, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for path, _ in [*files, ("README.txt", "")]:
+            entry = zipfile.ZipInfo(path, ZIP_DATE)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            zipped.writestr(entry, (out / path).read_bytes())
+    progress(1.0, "Done")
+    return pack, warnings
+
+
+def _header_row(row) -> None:
+    """Mark a table's first row as a header that repeats on every page (w:tblHeader)."""
+    properties = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    properties.append(header)
+
+
+def _table(doc, frame: pd.DataFrame) -> None:
+    table = doc.add_table(rows=1, cols=len(frame.columns))
+    table.style = "Table Grid"
+    for cell, name in zip(table.rows[0].cells, frame.columns, strict=True):
+        cell.text = str(name)
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    _header_row(table.rows[0])
+    for values in frame.astype(str).itertuples(index=False):
+        for cell, v in zip(table.add_row().cells, values, strict=True):
+            cell.text = v
+    for row in table.rows:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                for run in p.runs:
+                    run.font.size = Pt(8)
+
+
+def _first_up(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _picture(doc, image: bytes, title: str, alt: str) -> None:
+    doc.add_picture(io.BytesIO(image), width=Cm(16))
+    properties = doc.inline_shapes[-1]._inline.docPr
+    properties.set("descr", alt)
+    properties.set("title", title)
+
+
+def document(config, selection, context, con, sections, out, drawing, warnings) -> None:
+    doc = Document()
+    doc.core_properties.title = config.title
+    doc.core_properties.author = context.council_name
+    _, area = selection.area(context)
+    period = f"years ending 31 March {selection.year_from} to {selection.year_to}"
+    doc.add_heading(config.title, level=0)
+    doc.add_paragraph(f"Joint Strategic Needs Assessment chapter: {context.council_name}")
+    doc.add_paragraph(f"Area: {area}. Period: {period}.")
+    doc.add_paragraph(f"Data: {context.source_note.replace('`', '')} {context.licence}")
+    if context.synthetic:
+        doc.add_paragraph().add_run(
+            "SYNTHETIC DEMO DATA. Every figure in this document is made up by carejsna demo; "
+            "none describes a real child."
+        ).bold = True
+    doc.add_paragraph(DISCLOSURE)
+    for warning in warnings:
+        doc.add_paragraph(warning)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    doc.add_heading("Summary", level=1)
+    headline = [s for s in sections if not s.item.breakdown]
+    rows = []
+    shown = ind.trends(con, [s.item for s in headline], selection, context)
+    for section in headline:
+        if not len(shown[section.item.id]):
+            continue
+        tile = overview.tile(shown[section.item.id], section.item)
+        rows.append(
+            {
+                "Indicator": section.item.title,
+                "Year": str(tile.year),
+                "Value": tile.value_text,
+                "Change on the year before": (
+                    "significant" if tile.significant else "not significant"
+                )
+                if tile.direction in ("up", "down")
+                else ("no change" if tile.direction == "same" else "not known"),
+            }
+        )
+    if rows:
+        _table(doc, pd.DataFrame(rows))
+    targets = db.table(con, "targets")
+    if not targets.empty:
+        doc.add_heading("KPI scorecard", level=2)
+        whole = replace(selection, districts=(), age_bands=())
+        kpis = ind.trends(con, [catalogue.get(i) for i in targets["indicator_id"]], whole, context)
+        card = []
+        for target in targets.itertuples():
+            item = catalogue.get(target.indicator_id)
+            tile = overview.tile(kpis[item.id], item)
+            status = overview.rag(tile.value, target.target, target.tolerance, target.good)
+            card.append(
+                {
+                    "KPI": item.title,
+                    "Year": str(tile.year),
+                    "Value": tile.value_text,
+                    "Target": f"{'at least' if target.good == 'higher' else 'at most'} "
+                    + overview.shown(target.target, item),
+                    "Status": overview.RAG_LABELS[status],
+                }
+            )
+        _table(doc, pd.DataFrame(card))
+        doc.add_paragraph(
+            f"The council's as a whole, all ages, against its own targets; {period}.",
+            style="Caption",
+        )
+
+    n = 0
+    for theme in config.themes:
+        in_theme = [s for s in sections if s.item.theme == theme]
+        if not in_theme:
+            continue
+        doc.add_heading(THEMES[theme], level=1)
+        for section in in_theme:
+            item = section.item
+            doc.add_heading(item.title, level=2)
+            doc.add_paragraph(section.paragraph)
+            for shown in section.blocks:
+                n += 1
+                if shown.figure is not None and drawing:
+                    _picture(doc, (out / f"charts/{n:02d}_{item.id}_{shown.view}.png").read_bytes(),
+                             shown.title, shown.alt)  # fmt: skip
+                    doc.add_paragraph(f"Figure {n}: {shown.title}. {_first_up(shown.subtitle)}.",
+                                      style="Caption")  # fmt: skip
+                elif shown.figure is None:
+                    doc.add_paragraph(shown.empty)
+                doc.add_paragraph(
+                    f"Table {n}: {shown.title}. {_first_up(shown.subtitle)}.", style="Caption"
+                )
+                _table(doc, shown.table)
+                for note in [*shown.notes, *shown.footnotes]:
+                    doc.add_paragraph(note, style="Caption")
+            doc.add_paragraph(
+                f"Definition: {item.definition} Numerator: {item.numerator}"
+                + (f" Denominator: {item.denominator}" if item.denominator else "")
+                + f" Source: {context.source_note.replace('`', '')}"
+            )
+
+    doc.add_heading("Appendix: methods", level=1)
+    doc.add_heading("Definitions and our choices", level=2)
+    for section in sections:
+        item = section.item
+        text = f"{item.title} ({item.id}). {item.definition} Unit: {item.unit_label}."
+        if item.measure:
+            text += f" Matches: {item.measure}."
+        if item.choices:
+            text += f" Our choices: {item.choices}"
+        doc.add_paragraph(text, style="List Bullet")
+    doc.add_heading("Confidence intervals and significance", level=2)
+    doc.add_paragraph(METHODS.format(level=f"{selection.level * 100:g}"))
+    doc.add_heading("Disclosure control", level=2)
+    doc.add_paragraph(DISCLOSURE)
+    for note in disclosure.FOOTNOTES.values():
+        doc.add_paragraph(note, style="List Bullet")
+    doc.save(out / "chapter.docx")
+
+
+DISCLOSURE = (
+    "Small numbers are never shown. Counts of 1 to 4 children, and percentages or averages of "
+    "fewer than 10 children, are withheld and shown as c, as is any figure that would let a "
+    "withheld one be worked out from the others (over every district, age band, category and "
+    "year at once). x means not available, z not applicable, low more than zero but rounding "
+    "to zero."
+)
+METHODS = (
+    "Every figure carries its {level}% confidence interval, worked out by OHID's methods: "
+    "Wilson's score interval for percentages, the exact Poisson interval (Byar's approximation "
+    "for larger counts) for rates and counts, and the t distribution for averages. A figure is "
+    "better or worse (or higher or lower) than its comparator when its interval lies wholly "
+    "above or below the comparator's value, and similar otherwise; a district is compared with "
+    "the council, the council with the published figure for England (or the chosen "
+    "comparator). The recent trend is the last five years, tested with the chi-square test for "
+    "linear trend (percentages) or a Poisson test (rates and counts); a trend or a change on "
+    "the year before is called statistically significant only when its test gives p < 0.05."
+)

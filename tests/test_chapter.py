@@ -1,0 +1,174 @@
+"""The chapter pack (carejsna chapter): the document, charts, tables and zip, read back."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pandas as pd
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from carejsna import catalogue, chapter, export
+from carejsna.cli import main
+
+IDS = ("cla_at_31_march", "cla_rate_per_10k")
+CONFIG = chapter.Config(themes=("children_in_care",), indicators=IDS)
+
+
+@pytest.fixture(scope="module")
+def pack(fixture_data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("pack")
+    config = tmp_path_factory.mktemp("config") / "chapter.toml"
+    config.write_text(CONFIG.write())
+    assert main(["chapter", "--config", str(config), "--data", str(fixture_data),
+                 "--out", str(out)]) == 0  # fmt: skip
+    return out
+
+
+def paragraphs(doc):
+    return [(p.style.name, p.text) for p in doc.paragraphs]
+
+
+def test_the_toml_says_the_selection_back():
+    assert chapter.Config.read(CONFIG.write()) == CONFIG
+    with pytest.raises(ValueError, match="unknown setting"):
+        chapter.Config.read("[chapter]\nareas = 'x'\n")
+
+
+def test_headings_follow_the_selection(pack):
+    doc = Document(pack / "chapter.docx")
+    ones = [t for s, t in paragraphs(doc) if s == "Heading 1"]
+    twos = [t for s, t in paragraphs(doc) if s == "Heading 2"]
+    assert ones == ["Summary", "Children in care", "Appendix: methods"]
+    titles = [catalogue.get(i).title for i in IDS]
+    assert [t for t in twos if t in titles] == titles
+    texts = " ".join(t for _, t in paragraphs(doc))
+    assert "SYNTHETIC DEMO DATA" in texts and "Testshire" in texts
+
+
+def test_every_picture_has_alt_text(pack):
+    doc = Document(pack / "chapter.docx")
+    assert len(doc.inline_shapes) >= 2
+    for shape in doc.inline_shapes:
+        properties = shape._inline.docPr
+        assert properties.get("descr") and properties.get("title")
+        assert "Synthetic demo data" in properties.get("descr")
+
+
+def test_every_table_has_a_repeating_header_row(pack):
+    doc = Document(pack / "chapter.docx")
+    for table in doc.tables:
+        header = table.rows[0]._tr.trPr
+        assert header is not None and header.find(qn("w:tblHeader")) is not None
+
+
+def test_tables_are_the_command_lines_figures(pack, fixture_data, capsys):
+    assert main(["indicator", "cla_rate_per_10k", "--data", str(fixture_data),
+                 "--year", "2024"]) == 0  # fmt: skip
+    cli = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str, keep_default_na=False)
+    (path,) = pack.glob("tables/*_cla_rate_per_10k_district.csv")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    columns = ["area_code", "year", "value", "lower_95", "upper_95", "numerator", "denominator"]
+    assert table[columns].values.tolist() == cli[columns].values.tolist()
+    # and the document's table shows the same values as the CSV
+    doc = Document(pack / "chapter.docx")
+    shown = [
+        [c.text for c in row.cells]
+        for t in doc.tables
+        for row in t.rows[1:]
+        if t.rows[0].cells[0].text == "Area"
+    ]
+    for row in table.itertuples():
+        assert any(r[0] == row.area_name and r[3] == row.value for r in shown)
+
+
+def test_every_number_in_a_paragraph_is_in_its_tables(pack):
+    doc = Document(pack / "chapter.docx")
+    body = doc.element.body
+    section, said, cells = None, {}, {}
+    for child in body.iterchildren():
+        if child.tag == qn("w:p"):
+            style = child.find(qn("w:pPr"))
+            name = ""
+            if style is not None and style.find(qn("w:pStyle")) is not None:
+                name = style.find(qn("w:pStyle")).get(qn("w:val"))
+            text = "".join(t.text or "" for t in child.iter(qn("w:t")))
+            if name in ("Heading1", "Heading2"):
+                section = text if name == "Heading2" else None
+            elif section and not name and section not in said:
+                said[section] = text  # the first plain paragraph: written from the data
+        elif child.tag == qn("w:tbl") and section:
+            cells.setdefault(section, set()).update(
+                "".join(t.text or "" for t in cell.iter(qn("w:t")))
+                for cell in child.iter(qn("w:tc"))
+            )
+    titles = {catalogue.get(i).title for i in IDS}
+    said = {k: v for k, v in said.items() if k in titles}
+    assert set(said) == titles
+    for section, text in said.items():
+        numbers = re.findall(r"\d[\d,]*(?:\.\d+)?", text.replace(section, ""))
+        words = " ".join(cells[section])
+        for number in numbers:
+            assert number in words, (section, number, text)
+        assert (
+            "significant"
+            not in text.replace("not a statistically significant", "").replace(
+                "no statistically significant", ""
+            )
+            or "(a statistically significant change)" in text
+            or "statistically significant." in text
+        )
+
+
+def test_a_suppressed_figure_is_c_everywhere(pack):
+    # Testshire has 3 children in care at 31 March 2024: withheld, never shown.
+    (path,) = pack.glob("tables/*_cla_at_31_march_trend.csv")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    row = table[(table["area_name"] == "Testshire") & (table["year"] == "2024")]
+    assert row["value"].tolist() == ["c"] and row["numerator"].tolist() == ["c"]
+    doc = Document(pack / "chapter.docx")
+    texts = [t for _, t in paragraphs(doc)]
+    assert any(t.startswith("c = suppressed") for t in texts)
+    first = next(t for _, t in paragraphs(doc) if "Testshire in 2024" in t)
+    assert "withheld" in first and "(c)" in first and " 3 " not in first
+    for svg in pack.glob("charts/*cla_at_31_march_trend.svg"):
+        text = " ".join(re.findall(r">([^<>]+)<", svg.read_text()))
+        assert "suppressed in 2024" in text
+
+
+def test_png_and_svg(pack):
+    pngs = sorted(pack.glob("charts/*.png"))
+    assert pngs
+    width, height, dpi = export.png_size(pngs[0].read_bytes())
+    assert width == 1890 and height > 900 and round(dpi) == 300
+    svg = sorted(pack.glob("charts/*.svg"))[0].read_text()
+    assert "<title>" in svg and "Source:" in svg and "SYNTHETIC DEMO DATA" in svg
+
+
+def test_the_zip_lists_every_file_it_holds(pack):
+    with zipfile.ZipFile(pack / "chapter_pack.zip") as zipped:
+        names = set(zipped.namelist())
+        readme = zipped.read("README.txt").decode()
+    listed = {line.split("\t")[0] for line in readme.split("Files:\n")[1].splitlines() if line}
+    assert listed == names
+    assert {"chapter.docx", "chapter.toml", "README.txt"} <= names
+    assert any(n.startswith("charts/") for n in names) and any(
+        n.startswith("tables/") for n in names
+    )
+
+
+def test_without_a_browser_the_tables_still_build(fixture_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chromium"))
+    config = chapter.Config(themes=("children_in_care",), indicators=IDS[:1])
+    pack, warnings = chapter.build(config, fixture_data, tmp_path / "out")
+    assert warnings and "no chromium browser was found" in warnings[0]
+    assert list((tmp_path / "out" / "tables").glob("*.csv"))
+    assert not list((tmp_path / "out" / "charts").glob("*"))
+    doc = Document(tmp_path / "out" / "chapter.docx")
+    assert not doc.inline_shapes
+    assert any("no chromium browser" in p.text for p in doc.paragraphs)
+    with zipfile.ZipFile(pack) as zipped:
+        assert "no chromium browser" in zipped.read("README.txt").decode()
