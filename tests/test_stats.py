@@ -494,3 +494,25 @@ def test_year_on_year_tests_two_points_as_the_trend_tests_do():
     assert rate.direction == stats.NO_CHANGE
     missing = stats.year_on_year("count", {"numerator": float("nan")}, {"numerator": 3})
     assert missing.direction == stats.NOT_ENOUGH_DATA
+
+
+def test_a_sentence_ranks_only_districts_with_figures_and_names_what_it_ranks_on():
+    from carejsna import overview
+
+    districts = pd.DataFrame(
+        {
+            "area_code": ["A", "B", "C", "D", "E", "UNKNOWN", "COUNCIL"],
+            "area_name": ["Ash", "Bee", "Cee", "Dee", "Eee", "Unknown", "Council"],
+            "value": [50.0, 40.0, float("nan"), 30.0, float("nan"), 99.0, 45.0],
+            "symbol": ["", "", "c", "", "c", "", ""],
+        }
+    )
+    said = overview._rank(districts, "Bee", "rate per 10,000 children")
+    assert said == (
+        "; its rate per 10,000 children (40.0) is the second highest of the 3 districts with "
+        "figures shown (2 withheld)"
+    )
+    assert overview._rank(districts, "Ash", "") == (
+        ", the highest of the 3 districts with figures shown (2 withheld)"
+    )
+    assert overview._rank(districts, "Cee", "") == ""  # a withheld district is not ranked
