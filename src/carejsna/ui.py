@@ -52,6 +52,7 @@ PAGES = (
     ("pages/4_Education.py", "Education", ":material/school:"),
     ("pages/5_Care_leavers.py", "Care leavers", ":material/directions_walk:"),
     ("pages/6_Indicator_catalogue.py", "Indicator catalogue", ":material/menu_book:"),
+    ("pages/7_Chapter_builder.py", "Chapter builder", ":material/description:"),
 )
 THEMES = {
     "children_in_care": "Children in care",

@@ -194,7 +194,7 @@ def test_an_author_downloads_a_chart_as_a_sharp_png(page: Page):
     with page.expect_download() as download:
         button.click()
     saved = download.value
-    assert saved.suggested_filename == "cla_at_31_march-trend-2024.png"
+    assert saved.suggested_filename == "cla_at_31_march_trend_nottinghamshire_2015-2024.png"
     png = Path(saved.path()).read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width = int.from_bytes(png[16:20], "big")
@@ -300,3 +300,36 @@ def test_district_bars_read_from_highest_to_lowest_with_a_key(page: Page):
     assert values == sorted(values, reverse=True)
     assert [t for t in top_down if t.startswith("▶")] == [t for t in top_down if "Mansfield" in t]
     expect(legend(page, key).filter(has_text="Higher than Nottinghamshire")).to_be_visible()
+
+
+def test_an_author_downloads_a_print_ready_png_and_svg(page: Page):
+    open_page(page, CHILDREN_IN_CARE)
+    button = page.get_by_role("button", name="Download this chart (PNG, 16 cm at 300 dpi)").first
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    saved = download.value
+    assert saved.suggested_filename == "cla_at_31_march_trend_nottinghamshire_2015-2024.png"
+    png = Path(saved.path()).read_bytes()
+    assert int.from_bytes(png[16:20], "big") == 1890 and b"pHYs" in png[:64]
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download this chart (SVG)").first.click()
+    svg = Path(download.value.path()).read_text()
+    assert "<title>" in svg and "SYNTHETIC DEMO DATA" in svg
+
+
+def test_an_author_builds_a_chapter_pack_and_downloads_it(page: Page):
+    import zipfile
+
+    open_page(page, "/Chapter_builder")
+    themes = page.get_by_test_id("stMultiSelect").first
+    for name in ("Children in care", "Health and wellbeing", "Education", "Care leavers"):
+        themes.get_by_role("button", name=f"Remove {name}").click()
+    wait_for_app(page, page.get_by_text("Placement stability").first)
+    page.get_by_role("button", name="Build the chapter pack").click()
+    button = page.get_by_role("button", name=re.compile("Download the chapter pack"))
+    expect(button).to_be_visible(timeout=120_000)
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    names = zipfile.ZipFile(download.value.path()).namelist()
+    assert "chapter.docx" in names and "README.txt" in names
+    assert any(n.startswith("charts/") and n.endswith(".png") for n in names)

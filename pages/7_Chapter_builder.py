@@ -1,0 +1,108 @@
+"""Chapter builder: a JSNA chapter pack (Word document, charts, tables, zip) from a selection."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from carejsna import catalogue, chapter, ui
+from carejsna import indicators as ind
+
+ui.page(
+    "Chapter builder",
+    "Build the children-in-care chapter of a JSNA from the figures on these pages: a Word "
+    "document (headings, each chart with its alt text, caption, a paragraph written from the "
+    "figures, its table, definition and source, and a methods appendix), every chart as PNG and "
+    "SVG, every table as CSV, in one zip. Save the selection as `chapter.toml` and next year's "
+    "chapter is one command: `carejsna chapter --config chapter.toml --data data --out pack`.",
+    filtered=False,
+)
+data = ui.context()
+themes = st.multiselect(
+    "Themes, in the chapter's order",
+    list(chapter.THEMES),
+    default=list(chapter.THEMES),
+    format_func=chapter.THEMES.get,
+    key="chapter-themes",
+)
+offered = [i for t in themes for i in catalogue.catalogue().values() if i.theme == t]
+indicators = st.multiselect(
+    "Indicators (none chosen: every indicator of the themes)",
+    [i.id for i in offered],
+    format_func=lambda i: catalogue.get(i).title,
+    key="chapter-indicators",
+)
+districts = st.multiselect(
+    "Districts (none chosen: the council as a whole; every district is in each 'by district' "
+    "chart and table)",
+    list(data.districts.loc[data.districts["is_council_district"], "district_code"]),
+    format_func=data.district_names.get,
+    key="chapter-districts",
+)
+combined = st.checkbox("Add the chosen districts together", key="chapter-combined")
+bands = st.multiselect("Age bands (none chosen: all ages)", data.age_bands, key="chapter-ages")
+first, last = st.select_slider(
+    "Years ending 31 March", data.years, value=(data.years[0], data.years[-1]), key="chapter-years"
+)
+level = st.radio("Confidence level", ["95", "99.8"], horizontal=True, key="chapter-level")
+comparator = st.selectbox(
+    "Comparator for the council",
+    list(data.comparators),
+    format_func=data.comparators.get,
+    key="chapter-comparator",
+)
+config = chapter.Config(
+    themes=tuple(themes), indicators=tuple(indicators), districts=tuple(districts),
+    combined=combined, age_bands=tuple(bands), year_from=first, year_to=last,
+    level=float(level), comparator=comparator or "",
+)  # fmt: skip
+
+st.header("What the pack will contain")
+contents = pd.DataFrame(
+    [
+        {
+            "Theme": chapter.THEMES[item.theme],
+            "Indicator": item.title,
+            "Charts and tables": ", ".join(ind.views(item)).replace("_", " "),
+        }
+        for item in config.items()
+    ]
+)
+st.dataframe(contents, hide_index=True, key="chapter-contents", column_config=ui.WIDE)
+views = sum(len(ind.views(item)) for item in config.items())
+st.caption(
+    f"{len(contents)} indicators: {views} tables (CSV) and up to {views} charts (PNG and SVG), "
+    "chapter.docx, chapter.toml and README.txt."
+)
+st.download_button(
+    "Download this selection (chapter.toml)",
+    config.write(),
+    file_name="chapter.toml",
+    mime="application/toml",
+    key="chapter-toml",
+    icon=":material/download:",
+    on_click="ignore",
+)
+if st.button("Build the chapter pack", key="chapter-build", type="primary", disabled=not views):
+    bar = st.progress(0.0, text="Starting")
+    with tempfile.TemporaryDirectory() as folder:
+        pack, warnings = chapter.build(
+            config, None, Path(folder), lambda done, step: bar.progress(done, text=step)
+        )
+        st.session_state["chapter-pack"] = (config, pack.read_bytes(), warnings)
+built = st.session_state.get("chapter-pack")
+if built and built[0] == config:
+    for warning in built[2]:
+        st.warning(warning, icon=":material/warning:")
+    st.download_button(
+        f"Download the chapter pack (zip, {len(built[1]) / 1024 / 1024:.1f} MB)",
+        built[1],
+        file_name="chapter_pack.zip",
+        mime="application/zip",
+        key="chapter-zip",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+elif built:
+    st.info("The selection has changed since the pack was built: build it again.")
