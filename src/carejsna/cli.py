@@ -103,7 +103,7 @@ def _indicator(args) -> int:
 def _chapter(args) -> int:
     import time
 
-    from carejsna import chapter
+    from carejsna import chapter, export
 
     config = chapter.Config.read(args.config.read_text())
     started = time.perf_counter()
@@ -114,7 +114,10 @@ def _chapter(args) -> int:
             print(f"{fraction:4.0%} {step.split(':')[0]}", file=sys.stderr)
             last[1] = step.split(":")[0]
 
-    pack, warnings = chapter.build(config, args.data, args.out, progress)
+    try:
+        pack, warnings = chapter.build(config, args.data, args.out, progress)
+    finally:
+        export.stop()
     for warning in warnings:
         print(f"carejsna chapter: {warning}", file=sys.stderr)
     print(f"{pack} ({time.perf_counter() - started:.1f} s)")

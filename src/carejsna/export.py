@@ -66,6 +66,16 @@ def _render(figure: go.Figure, fmt: str, height: int) -> bytes:
         return kaleido.calc_fig_sync(figure, opts=opts)
 
 
+def stop() -> None:
+    """Close this process's kaleido browser (the command line, before it exits)."""
+    import kaleido
+
+    with _lock:
+        if _server:
+            kaleido.stop_sync_server(silence_warnings=True)
+            _server.clear()
+
+
 def print_figure(shown: Block, context) -> tuple[go.Figure, int]:
     """The chart on screen with what a printed page needs: its title and a subtitle (areas, ages,
     period, confidence level, comparator) above; below, its notes, the disclosure symbols it
