@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 LEVELS = (0.95, 0.998)
 POLARITY_WORDS = {  # (interval wholly above the benchmark, wholly below it)
@@ -28,7 +28,7 @@ def z_for(level: float) -> float:
     """The two-sided normal quantile for a confidence level given as a fraction (0.95)."""
     if not 0 < level < 1:
         raise ValueError(f"confidence level must be a fraction between 0 and 1, not {level!r}")
-    return float(stats.norm.isf((1 - level) / 2))
+    return NormalDist().inv_cdf(1 - (1 - level) / 2)
 
 
 def _floats(*values) -> list[np.ndarray]:
@@ -61,6 +61,8 @@ def poisson_count(count, level: float = 0.95):
     alpha = 1 - level
     z = z_for(level)
     with np.errstate(invalid="ignore", divide="ignore"):
+        from scipy import stats  # here, not at the top: a page that reads figures never needs it
+
         exact_lower = np.where(o > 0, stats.chi2.ppf(alpha / 2, 2 * o) / 2, 0.0)
         exact_upper = stats.chi2.isf(alpha / 2, 2 * o + 2) / 2
         byar_lower = o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3
@@ -90,6 +92,8 @@ def mean_t(total, count, sum_squares, level: float = 0.95):
         mean = total / n
         # Sums of squares of near-equal values can come out a hair below zero.
         variance = np.maximum((sum_squares - total**2 / n) / df, 0.0)
+        from scipy import stats
+
         half = stats.t.isf((1 - level) / 2, df) * np.sqrt(variance / n)
     return _out(np.where(enough, mean - half, np.nan)), _out(np.where(enough, mean + half, np.nan))
 
@@ -167,6 +171,16 @@ class Trend:
     method: str = ""
 
 
+def _chi2_1_sf(statistic) -> np.ndarray:
+    """P(chi-square with 1 df > statistic) = erfc(sqrt(statistic / 2)), without scipy (a page
+    that only reads figures need not load it); NaN where the statistic is."""
+    x = np.asarray(statistic, dtype=float)
+    out = np.full(x.shape, np.nan)
+    done = ~np.isnan(x)
+    out[done] = [math.erfc(math.sqrt(max(v, 0.0) / 2)) for v in x[done]]
+    return out
+
+
 def _direction(p_value: float, slope: float, alpha: float) -> str:
     if p_value < alpha:
         return INCREASING if slope > 0 else DECREASING
@@ -205,7 +219,7 @@ def trends_proportions(o, n, year, alpha: float = 0.05, min_points: int = 5) -> 
     short = (points < max(min_points, 2)) | ~(spread > 0)  # too few points, or all in one year
     flat = ~short & ((p_bar == 0) | (p_bar == 1))  # all or none every year: nothing to test
     statistic = np.where(short, np.nan, np.where(flat, 0.0, statistic))
-    p_value = np.where(flat, 1.0, stats.chi2.sf(statistic, 1))
+    p_value = np.where(flat, 1.0, _chi2_1_sf(statistic))
     slope = np.where(short, np.nan, np.where(flat, 0.0, slope))
     return _trends(short, p_value, slope, alpha, statistic, points, method)
 
@@ -317,7 +331,7 @@ def trends_counts(
             null_loglik = (used * (c * np.log(null_mu) - null_mu)).sum(axis=1)
             statistic = np.maximum(2 * (loglik - null_loglik), 0.0)
     statistic = np.where(short, np.nan, np.where(none, 0.0, statistic))
-    p_value = np.where(none, 1.0, stats.chi2.sf(statistic, 1))
+    p_value = np.where(none, 1.0, _chi2_1_sf(statistic))
     slope = np.where(short, np.nan, np.where(none, 0.0, slope))
     return _trends(short, p_value, slope, alpha, statistic, points, method)
 
@@ -344,6 +358,8 @@ def year_on_year(unit: str, before: dict, after: dict, alpha: float = 0.05) -> T
     mean = np.array(counts, dtype=float) / n
     squares = np.array([before["sum_squares"], after["sum_squares"]], dtype=float)
     variance = (squares - n * mean**2) / (n - 1)
+    from scipy import stats
+
     result = stats.ttest_ind_from_stats(
         mean[1], np.sqrt(variance[1]), n[1], mean[0], np.sqrt(variance[0]), n[0], equal_var=False
     )
