@@ -3,12 +3,16 @@ SVG, drawn by kaleido in one chromium kept for the whole process."""
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import os
 import shutil
 import struct
 import textwrap
 import threading
 import zlib
+from collections.abc import Callable
+from concurrent.futures import Future
 from html import escape
 
 import plotly.graph_objects as go
@@ -46,34 +50,100 @@ def browser() -> str:
 
 
 _lock = threading.Lock()
-_server: list[str] = []  # the browser the running kaleido server uses
+_server: list[_Server] = []  # the one kaleido of this process
+TABS = 2  # pictures drawn side by side (a second tab opens once a batch is worth it)
+RELOAD_EVERY = 40  # kaleido reloads a tab (plotly.js again) after every picture: here every 40th
 
 
-def _render(figure: go.Figure, fmt: str, height: int) -> bytes:
-    """One image, from the one kaleido server of this process (started on first use, with
-    MathJax off: its default loads from the internet). Streamlit sessions take turns."""
-    import kaleido
+class _Server:
+    """One kaleido (one chromium) on its own event loop in a thread: any thread (a Streamlit
+    session, the chapter builder) hands it pictures; several at once share its tabs."""
 
-    path = browser()  # checked first: a kaleido server without a browser waits for ever
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="kaleido")
+        self.thread.start()
+        self.tabs = 1
+        try:
+            self.kaleido = self.run(self._open())
+        except BaseException:
+            self._end_loop()
+            raise
+
+    async def _open(self):
+        import kaleido
+
+        class Kaleido(kaleido.Kaleido):
+            drawn = 0
+
+            async def _return_kaleido_tab(self, tab) -> None:
+                # Plotly.toImage draws in a fresh element and purges it, so a tab need not
+                # reload its page (about 0.25 s, more than a picture) after every picture.
+                self.drawn += 1
+                if self.drawn % RELOAD_EVERY == 0:
+                    await tab.reload()
+                await self.tabs_ready.put(tab)
+
+        # MathJax off: its default loads from the internet.
+        k = Kaleido(n=1, path=self.path, mathjax=False)
+        await k.open()
+        return k
+
+    def run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def draw(self, jobs: list[tuple[go.Figure, str, int]]) -> Future[list[bytes]]:
+        """The pictures (figure, format, height in CSS pixels), drawn side by side; the caller
+        may go on with other work until it wants them (`.result()`)."""
+
+        async def draw():
+            if len(jobs) > 2 and self.tabs < TABS:
+                # A second tab takes a few seconds to open: draw on the first meanwhile.
+                self.tabs += 1
+                self.opening = self.loop.create_task(self.kaleido._create_kaleido_tab())
+            return await asyncio.gather(
+                *(
+                    self.kaleido.calc_fig(
+                        figure, opts=dict(format=fmt, width=WIDTH_PX, height=height, scale=SCALE)
+                    )
+                    for figure, fmt, height in jobs
+                )
+            )
+
+        return asyncio.run_coroutine_threadsafe(draw(), self.loop)
+
+    def close(self) -> None:
+        try:
+            self.run(self.kaleido.close())
+        finally:
+            self._end_loop()
+
+    def _end_loop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
+
+
+def _draw(jobs: list[tuple[go.Figure, str, int]]) -> Future[list[bytes]]:
+    """Pictures from the one kaleido of this process (started on first use). A missing browser
+    is found first: a kaleido without one waits for ever."""
+    path = browser()
     with _lock:
-        if _server and _server[0] != path:
-            kaleido.stop_sync_server(silence_warnings=True)
-            _server.clear()
+        if _server and _server[0].path != path:
+            _server.pop().close()
         if not _server:
-            kaleido.start_sync_server(path=path, mathjax=False, silence_warnings=True)
-            _server.append(path)
-        opts = dict(format=fmt, width=WIDTH_PX, height=height, scale=SCALE)
-        return kaleido.calc_fig_sync(figure, opts=opts)
+            _server.append(_Server(path))
+            atexit.register(stop)
+        server = _server[0]
+    return server.draw(jobs)
 
 
 def stop() -> None:
     """Close this process's kaleido browser (the command line, before it exits)."""
-    import kaleido
-
     with _lock:
         if _server:
-            kaleido.stop_sync_server(silence_warnings=True)
-            _server.clear()
+            _server.pop().close()
 
 
 def print_figure(shown: Block, context) -> tuple[go.Figure, int]:
@@ -136,17 +206,41 @@ def print_figure(shown: Block, context) -> tuple[go.Figure, int]:
 def png(shown: Block, context) -> bytes:
     """The print picture as a PNG: 1,890 px wide, marked 300 dpi (16 cm)."""
     figure, height = print_figure(shown, context)
-    return with_dpi(_render(figure, "png", height), DPI)
+    return _png(_draw([(figure, "png", height)]).result()[0])
 
 
 def svg(shown: Block, context) -> bytes:
     """The print picture as an SVG, with its title and alt text as the SVG's own title and
     description (read by screen readers)."""
     figure, height = print_figure(shown, context)
-    image = _render(figure, "svg", height).decode()
-    head = image.index(">", image.index("<svg")) + 1
+    return _svg(shown, _draw([(figure, "svg", height)]).result()[0])
+
+
+def images(shown: list[Block], context) -> Callable[[], list[tuple[bytes, bytes]]]:
+    """Each chart's print PNG and SVG, all drawn in one go (a chapter's pictures). They are
+    drawn while the caller goes on: call what this returns to wait for them."""
+    jobs = []
+    for one in shown:
+        figure, height = print_figure(one, context)
+        jobs += [(figure, "png", height), (figure, "svg", height)]
+    pending = _draw(jobs) if jobs else None
+
+    def result() -> list[tuple[bytes, bytes]]:
+        drawn = pending.result() if pending else []
+        return [(_png(drawn[2 * i]), _svg(one, drawn[2 * i + 1])) for i, one in enumerate(shown)]
+
+    return result
+
+
+def _png(image: bytes) -> bytes:
+    return with_dpi(image, DPI)
+
+
+def _svg(shown: Block, image: bytes) -> bytes:
+    text = image.decode()
+    head = text.index(">", text.index("<svg")) + 1
     described = f"<title>{escape(shown.title)}</title><desc>{escape(shown.alt)}</desc>"
-    return (image[:head] + described + image[head:]).encode()
+    return (text[:head] + described + text[head:]).encode()
 
 
 def with_dpi(image: bytes, dpi: int) -> bytes:
