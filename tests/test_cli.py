@@ -108,3 +108,39 @@ def test_rounded_percentages_follow_the_rounded_counts(capsys):
     assert (numerators % 5 == 0).all() and (denominators % 5 == 0).all()
     expected = (numerators / denominators * 100).round(1)
     assert (shown["value"].astype(float) - expected).abs().max() < 0.051
+
+
+def test_publish_writes_only_the_published_files(capsys, fixture_data, tmp_path):
+    code, out, _ = run(
+        capsys, "publish", "--data", str(fixture_data), "--out", str(tmp_path / "board")
+    )
+    assert code == 0
+    assert "Published Testshire" in out
+    names = {p.name for p in (tmp_path / "board").iterdir()}
+    assert "figures.parquet" in names and "published.json" in names
+    assert not names & {"children.parquet", "episodes.parquet", "build_report.csv"}
+    code, table, _ = run(capsys, "indicator", "cla_at_31_march", "--data", str(tmp_path / "board"))
+    assert code == 0
+    assert table == run(capsys, "indicator", "cla_at_31_march", "--data", str(fixture_data))[1]
+
+
+def test_publish_without_built_figures_says_so(capsys, tmp_path):
+    code, _, err = run(capsys, "publish", "--data", str(tmp_path), "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert "no built figures" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_build_report_neutralises_a_returned_value_a_spreadsheet_would_run(capsys, tmp_path):
+    from tests import fixture_returns
+
+    returns = fixture_returns.write(tmp_path / "returns")
+    path = returns / "2024" / "episodes.csv"
+    text = path.read_text()
+    assert "A1,01/01/2020,S,C2,N1,U4" in text
+    path.write_text(text.replace("A1,01/01/2020,S,C2,N1,U4", "A1,01/01/2020,S,C2,N1,=1+2"))
+    code, _, _ = run(capsys, "build", str(returns), "--out", str(tmp_path / "data"))
+    assert code == 0
+    report = pd.read_csv(tmp_path / "data" / "build_report.csv", dtype=str, keep_default_na=False)
+    assert "'=1+2" in set(report["value"])
+    assert not report["value"].str.startswith("=").any()

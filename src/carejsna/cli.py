@@ -1,4 +1,4 @@
-"""The command line: carejsna demo | build | indicator | chapter."""
+"""The command line: carejsna demo | build | indicator | chapter | publish."""
 
 from __future__ import annotations
 
@@ -41,11 +41,21 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--data", type=Path, default=None, help="the extracts folder (default data/)")
     c.add_argument("--out", type=Path, required=True, help="folder for the pack")
 
+    p = commands.add_parser(
+        "publish", help="copy only the protected figures and lookups, for a hosted explorer"
+    )
+    p.add_argument("--data", type=Path, default=None, help="the extracts folder (default data/)")
+    p.add_argument("--out", type=Path, required=True, help="the folder to publish (new or empty)")
+
     args = parser.parse_args(argv)
     try:
-        return {"demo": _demo, "build": _build, "indicator": _indicator, "chapter": _chapter}[
-            args.command
-        ](args)
+        return {
+            "demo": _demo,
+            "build": _build,
+            "indicator": _indicator,
+            "chapter": _chapter,
+            "publish": _publish,
+        }[args.command](args)
     except (KeyError, ValueError, FileNotFoundError, FileExistsError) as error:
         message = error.args[0] if error.args else str(error)
         print(f"carejsna {args.command}: {message}", file=sys.stderr)
@@ -121,6 +131,17 @@ def _chapter(args) -> int:
     for warning in warnings:
         print(f"carejsna chapter: {warning}", file=sys.stderr)
     print(f"{pack} ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def _publish(args) -> int:
+    from carejsna.publish import publish
+
+    manifest = publish(args.data or db.data_dir(), args.out)
+    print(
+        f"Published {manifest['council']['name']} {manifest['years'][0]} to "
+        f"{manifest['years'][-1]} to {args.out}: {', '.join(manifest['files'])}"
+    )
     return 0
 
 

@@ -10,7 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from carejsna import db, disclosure, stats
+from carejsna import db, disclosure, safe, stats
 from carejsna.catalogue import Indicator
 from carejsna.returns.postcodes import OTHER, UNKNOWN
 
@@ -419,7 +419,9 @@ def table(
     level: float = 0.95,
 ) -> pd.DataFrame:
     """Protected figures as a reader (and, without thousands separators, a CSV) sees them, with
-    the confidence limits at `level`."""
+    the confidence limits at `level`. The CSV form has every text cell a spreadsheet would run
+    as a formula (e.g. a district or comparator named `=HYPERLINK(...)`) neutralised with a
+    leading `'` (`safe.frame`); numbers, negative ones too, are kept as numbers."""
     decimals = DECIMALS[indicator.unit]
     suffix = stats.level_suffix(level)
     out = pd.DataFrame(
@@ -466,7 +468,7 @@ def table(
     )
     if indicator.unit == "count":
         out["denominator"] = ""
-    return out
+    return out if thousands else safe.frame(out)
 
 
 def _compared_text(comparison: str, comparator: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carejsna import __version__, figures
+from carejsna import __version__, figures, safe
 from carejsna.catalogue import catalogue
 from carejsna.returns import benchmarks, postcodes
 from carejsna.returns.read import (
@@ -440,7 +440,8 @@ def _write(extracts: dict, council: Council, result: BuildResult, out_dir: Path)
             "built_with": f"carejsna {__version__}",
         }
         (staging / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
-        report_frame(result.problems).to_csv(staging / "build_report.csv", index=False)
+        # A returned value is echoed as it came: a spreadsheet must not run it as a formula.
+        safe.frame(report_frame(result.problems)).to_csv(staging / "build_report.csv", index=False)
         result.seconds.update(figures.write(staging))  # every protected figure, from the extracts
     result.written = True
 

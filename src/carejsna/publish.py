@@ -1,0 +1,159 @@
+"""`carejsna publish`: a folder holding only what the public may see, for a hosted explorer.
+
+The protected figures (already through disclosure control), their manifest, the lookups the
+pages read (districts, age bands), the published comparators and the council's targets, and a
+metadata.json trimmed to what the pages read (the council and the years). Nothing record-level:
+no child, episode, health, care leaver, UASC, education, population or code extract, and no
+build_report.csv (it echoes returned values). A manifest, `published.json`, names the council,
+years, build and publish dates and the sha256 of every file.
+
+Each published Parquet file must hold exactly the columns listed here: a new column is refused
+until someone has checked that it is an aggregate or a lookup, and added it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from carejsna import __version__, db
+from carejsna.figures import MANIFEST as FIGURES_MANIFEST
+from carejsna.returns.build import staged
+
+MANIFEST = "published.json"
+MARK = "carejsna publish"  # what a previous publish's manifest says it is
+FIGURE_COLUMNS = (
+    "indicator_id unit year area_code area_name area_type age_band category numerator "
+    "denominator sum_squares value lower_95 upper_95 lower_99_8 upper_99_8 symbol comparator "
+    "comparator_value comparison_95 comparison_99_8 trend trend_p"
+)
+COLUMNS = {  # every column of every published extract, each an aggregate or a lookup
+    "figures": frozenset(FIGURE_COLUMNS.split()),
+    "districts": frozenset(["district_code", "district_name", "is_council_district", "sort_order"]),
+    "age_bands": frozenset(["age_band", "min_age", "max_age", "sort_order"]),
+    "benchmarks": frozenset(
+        [
+            "area_code",
+            "area_name",
+            "area_type",
+            "year",
+            "indicator_id",
+            "value",
+            "lower_ci",
+            "upper_ci",
+            "source",
+            "release",
+            "licence",
+            "derived",
+            "is_official",
+        ]
+    ),
+    "targets": frozenset(["indicator_id", "target", "tolerance", "good", "note"]),
+}
+REQUIRED = ("figures", "districts", "age_bands")  # the pages cannot start without these
+assert set(COLUMNS) == set(db.PUBLISHED)
+
+
+def publish(data: Path, out: Path) -> dict:
+    """Copy what the public may see from the extracts folder `data` to `out`, whole or not at
+    all (written beside `out` and renamed into place). Refuses to replace a folder that is
+    neither empty nor a previous publish. Returns the manifest written."""
+    data, out = Path(data), Path(out)
+    if not (data / "metadata.json").exists() or not (data / "figures.parquet").exists():
+        raise FileNotFoundError(
+            f"no built figures in {data}: run `carejsna build RETURNS_DIR --out {data}` first"
+        )
+    if data.resolve() == out.resolve():
+        raise ValueError(f"--out {out} is the extracts folder itself: publish to another folder")
+    _check_out(out)
+    for name in REQUIRED:
+        if not (data / f"{name}.parquet").exists():
+            raise FileNotFoundError(f"{data / name}.parquet is missing: build the extracts again")
+    if not (data / FIGURES_MANIFEST).exists():
+        raise FileNotFoundError(f"{data / FIGURES_MANIFEST} is missing: build the extracts again")
+    meta = db.metadata(data)
+    with staged(out) as staging:
+        staging.chmod(0o755)  # a server running as another user reads it (mkdtemp makes 0700)
+        extracts = {}
+        for name in db.PUBLISHED:
+            source = data / f"{name}.parquet"
+            if not source.exists():
+                continue
+            columns = set(pq.read_schema(source).names)
+            if columns != COLUMNS[name]:
+                raise ValueError(
+                    f"{source.name}: columns {sorted(columns ^ COLUMNS[name])} are not the "
+                    "published ones; check they are aggregates before adding them to "
+                    "carejsna.publish.COLUMNS"
+                )
+            shutil.copyfile(source, staging / source.name)
+            extracts[name] = pq.read_metadata(source).num_rows
+        shutil.copyfile(data / FIGURES_MANIFEST, staging / FIGURES_MANIFEST)
+        public = {  # what the pages read (ind.Context.load): the council and the years
+            "council": meta["council"],
+            "years": meta["years"],
+            "extracts": extracts,
+            "built_with": meta.get("built_with", ""),
+        }
+        (staging / "metadata.json").write_text(json.dumps(public, indent=2) + "\n")
+        built = datetime.fromtimestamp((data / "figures.parquet").stat().st_mtime, UTC)
+        manifest = {
+            "published_by": MARK,
+            "published_with": f"carejsna {__version__}",
+            "council": {"code": meta["council"]["code"], "name": meta["council"]["name"]},
+            "synthetic": bool(meta["council"].get("synthetic")),
+            "years": meta["years"],
+            "built": built.isoformat(timespec="seconds"),  # when figures.parquet was written
+            "published": datetime.now(UTC).isoformat(timespec="seconds"),
+            "files": {
+                p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(staging.iterdir())
+            },
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def _check_out(out: Path) -> None:
+    """`out` may be missing, empty, or a previous publish (its manifest says so); nothing else."""
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"--out {out} is a file, not a folder")
+    if not out.exists() or not any(out.iterdir()):
+        return
+    try:
+        previous = json.loads((out / MANIFEST).read_text())
+    except (OSError, ValueError):
+        previous = {}
+    if not isinstance(previous, dict) or previous.get("published_by") != MARK:
+        raise FileExistsError(
+            f"--out {out} holds files that are not a previous `carejsna publish`: "
+            "choose an empty or new folder"
+        )
+    unknown = {p.name for p in out.iterdir()} - {*previous.get("files", {}), MANIFEST}
+    if unknown:
+        raise FileExistsError(
+            f"--out {out} is a previous publish with other files added "
+            f"({', '.join(sorted(unknown))}): move them away first"
+        )
+
+
+def verify(folder: Path) -> list[str]:
+    """What is wrong with a published folder: a file missing, changed or not in its manifest."""
+    folder = Path(folder)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    files = manifest["files"]
+    problems = [f"{n}: missing" for n in files if not (folder / n).exists()]
+    problems += [
+        f"{n}: changed since it was published"
+        for n, digest in files.items()
+        if (folder / n).exists() and hashlib.sha256((folder / n).read_bytes()).hexdigest() != digest
+    ]
+    problems += [
+        f"{p.name}: not published" for p in folder.iterdir() if p.name not in {*files, MANIFEST}
+    ]
+    return problems
