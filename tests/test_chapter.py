@@ -11,7 +11,8 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from carejsna import catalogue, chapter, export
+from carejsna import block, catalogue, chapter, db, export
+from carejsna import indicators as ind
 from carejsna.cli import main
 
 IDS = ("cla_at_31_march", "cla_rate_per_10k")
@@ -172,3 +173,26 @@ def test_without_a_browser_the_tables_still_build(fixture_data, tmp_path, monkey
     assert any("no chromium browser" in p.text for p in doc.paragraphs)
     with zipfile.ZipFile(pack) as zipped:
         assert "no chromium browser" in zipped.read("README.txt").decode()
+
+
+def test_a_trend_charts_alt_text_names_the_highest_and_lowest_district(fixture_data):
+    # The fixture's figures are all withheld (c): give its districts values to rank.
+    con = db.published(fixture_data)
+    context = ind.Context.load(con, fixture_data)
+    selection = CONFIG.selection(context)
+    item = catalogue.get("cla_rate_per_10k")
+    frames = ind.all_figures(con, item, selection, context, ("trend", "district"))
+    districts = frames["district"].assign(symbol="")
+    districts["value"] = [float(10 + i) for i in range(len(districts))]
+    own = context.districts.loc[context.districts["is_council_district"], "district_code"]
+    ranked = districts[districts["area_code"].isin(own)].sort_values("value")
+    high, low = ranked.iloc[-1], ranked.iloc[0]
+    alt = block.alt_text(item, frames["trend"], selection, "trend", context, districts)
+    assert (
+        f"Highest district in {selection.year_to}: {high['area_name']} ({high['value']:.1f}); "
+        f"lowest: {low['area_name']} ({low['value']:.1f})." in alt
+    )
+    # the same words as the district chart's, and none without the district view
+    shown = block.alt_text(item, districts, selection, "district", context)
+    assert f"Highest district: {high['area_name']} ({high['value']:.1f}); " in shown
+    assert "Highest" not in block.alt_text(item, frames["trend"], selection, "trend", context)

@@ -82,9 +82,16 @@ class Block:
 
 
 def build(
-    item: Indicator, frame: pd.DataFrame, selection: ind.Selection, view: str, context
+    item: Indicator,
+    frame: pd.DataFrame,
+    selection: ind.Selection,
+    view: str,
+    context,
+    districts: pd.DataFrame | None = None,
 ) -> Block:
-    """The block for one view of an indicator: `frame` is what `ind.figures` read for it."""
+    """The block for one view of an indicator: `frame` is what `ind.figures` read for it.
+    `districts`, the indicator's district view (`ind.figures(..., "district", ...)`), lets a
+    trend chart's alt text name the highest and lowest district in the latest year."""
     level = selection.level
     table = ind.table(frame, item, context, level=level)
     csv = ind.table(frame, item, context, False, level)
@@ -144,7 +151,7 @@ def build(
         table=reader_table(table, item, level),
         csv=csv,
         footnotes=[disclosure.FOOTNOTES[s] for s in symbols],
-        alt=alt_text(item, frame, selection, view, context) if figure is not None else "",
+        alt="" if figure is None else alt_text(item, frame, selection, view, context, districts),
         subtitle=subtitle(item, selection, view, context, comparator),
         symbols=symbols,
     )
@@ -191,9 +198,28 @@ def value_text(item: Indicator, row) -> str:
     return disclosure.shown(row["value"], row["symbol"], ind.DECIMALS[item.unit])
 
 
-def alt_text(item: Indicator, frame: pd.DataFrame, selection, view: str, context) -> str:
+def extremes(frame: pd.DataFrame | None, context) -> tuple[pd.Series, pd.Series] | None:
+    """The highest and lowest of the council's districts with a value in a district view (None
+    where fewer than two have one)."""
+    if frame is None or not len(frame):
+        return None
+    own = context.districts.loc[context.districts["is_council_district"], "district_code"]
+    shown = frame[frame["area_code"].isin(own) & frame["value"].notna()]
+    if len(shown) < 2:
+        return None
+    return shown.loc[shown["value"].idxmax()], shown.loc[shown["value"].idxmin()]
+
+
+def alt_text(
+    item: Indicator,
+    frame: pd.DataFrame,
+    selection,
+    view: str,
+    context,
+    districts: pd.DataFrame | None = None,
+) -> str:
     """The chart in words, from the data: what it shows, the latest value, the direction of the
-    trend, the highest and lowest district."""
+    trend, the highest and lowest district (for a trend, from `districts`, its district view)."""
     _, area = selection.area(context)
     unit = item.unit_label.lower()
     where = f"each district and {context.council_name}" if view == "district" else area
@@ -209,18 +235,23 @@ def alt_text(item: Indicator, frame: pd.DataFrame, selection, view: str, context
             + "."
         )
         said.append(ind.trend_sentence(ind.recent_trend(frame, item), frame["year"], plain=True))
+        found = extremes(districts, context)
+        if found:
+            high, low = found
+            said.append(
+                f"Highest district in {int(high['year'])}: {high['area_name']} "
+                f"({value_text(item, high)}); lowest: {low['area_name']} ({value_text(item, low)})."
+            )
     elif view == "district":
-        own = context.districts.loc[context.districts["is_council_district"], "district_code"]
-        districts = frame[frame["area_code"].isin(own) & frame["value"].notna()]
         whole = frame[~frame["area_code"].isin(context.districts["district_code"])]
         if len(whole):
             last = whole.iloc[-1]
             said.append(
                 f"{last['area_name']}: {value_text(item, last)}{_interval(item, last, suffix)}."
             )
-        if len(districts) > 1:
-            high = districts.loc[districts["value"].idxmax()]
-            low = districts.loc[districts["value"].idxmin()]
+        found = extremes(frame, context)
+        if found:
+            high, low = found
             said.append(
                 f"Highest district: {high['area_name']} ({value_text(item, high)}); "
                 f"lowest: {low['area_name']} ({value_text(item, low)})."

@@ -180,18 +180,14 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
             elif judged == stats.SIMILAR and against:
                 said.append(f"It is similar to {against}.")
         said.append(ind.trend_sentence(ind.recent_trend(trend, item), trend["year"], plain=True))
-    districts = frames.get("district")
-    if districts is not None and len(districts):
-        own = context.districts.loc[context.districts["is_council_district"], "district_code"]
-        shown = districts[districts["area_code"].isin(own) & districts["value"].notna()]
-        if len(shown) > 1:
-            high = shown.loc[shown["value"].idxmax()]
-            low = shown.loc[shown["value"].idxmin()]
-            said.append(
-                f"Among the districts in {selection.year_to}, the highest was {high['area_name']} "
-                f"({block.value_text(item, high)}) and the lowest {low['area_name']} "
-                f"({block.value_text(item, low)})."
-            )
+    found = block.extremes(frames.get("district"), context)
+    if found:
+        high, low = found
+        said.append(
+            f"Among the districts in {selection.year_to}, the highest was {high['area_name']} "
+            f"({block.value_text(item, high)}) and the lowest {low['area_name']} "
+            f"({block.value_text(item, low)})."
+        )
     return " ".join(said)
 
 
@@ -231,7 +227,8 @@ def build(
         own = selection if "age_band" in item.filters else replace(selection, age_bands=())
         views = ind.views(item)
         frames = ind.all_figures(con, item, own, context, views)
-        blocks = {v: block.build(item, frames[v], own, v, context) for v in views}
+        districts = frames.get("district")
+        blocks = {v: block.build(item, frames[v], own, v, context, districts) for v in views}
         section = Section(item, list(blocks.values()), paragraph(item, blocks, frames, context))
         charts = []
         for view, shown in blocks.items():
