@@ -196,3 +196,15 @@ def test_a_trend_charts_alt_text_names_the_highest_and_lowest_district(fixture_d
     shown = block.alt_text(item, districts, selection, "district", context)
     assert f"Highest district: {high['area_name']} ({high['value']:.1f}); " in shown
     assert "Highest" not in block.alt_text(item, frames["trend"], selection, "trend", context)
+
+
+def test_captions_are_numbered_by_word_fields(pack):
+    doc = Document(pack / "chapter.docx")
+    captions = [p for p in doc.paragraphs if re.match(r"(Figure|Table) \d+: ", p.text)]
+    assert captions and any(p.text.startswith("Table") for p in captions)
+    for p in captions:
+        kind, n = re.match(r"(\w+) (\d+):", p.text).groups()
+        (instruction,) = [e.text for e in p._p.iter(qn("w:instrText"))]
+        assert instruction.split() == ["SEQ", kind, "\\r", n, "\\*", "ARABIC"]
+        kinds = [e.get(qn("w:fldCharType")) for e in p._p.iter(qn("w:fldChar"))]
+        assert kinds == ["begin", "separate", "end"]

@@ -18,7 +18,7 @@ from docx import Document
 from docx.enum.text import WD_BREAK
 from docx.image.image import Image
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import parse_xml
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.oxml.shape import CT_Inline
 from docx.parts.image import ImagePart
@@ -308,6 +308,25 @@ def _table(doc, frame: pd.DataFrame) -> None:
         tbl.append(tr)
 
 
+def _caption(doc, kind: str, n: int, text: str) -> None:
+    """A numbered caption as Word writes one: "Figure", a SEQ field numbering it (so Word can
+    list the figures and tables and refer to them), then the text. The field restarts at `n`
+    (\\r), the pack's own number, which the chart and table files share, so updating the
+    fields in Word keeps it; its shown result is `n` already."""
+    paragraph = doc.add_paragraph(f"{kind} ", style="Caption")
+    for part in ("begin", f" SEQ {kind} \\r {n} \\* ARABIC ", "separate", str(n), "end"):
+        run = paragraph.add_run()._r
+        if part in ("begin", "separate", "end"):
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), part)
+        else:
+            element = OxmlElement("w:instrText" if part.startswith(" ") else "w:t")
+            element.set(qn("xml:space"), "preserve")
+            element.text = part
+        run.append(element)
+    paragraph.add_run(f": {text}")
+
+
 def _first_up(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -412,13 +431,10 @@ def document(config, selection, context, con, sections, out, drawing, warnings) 
                 if shown.figure is not None and drawing:
                     _picture(doc, (out / f"charts/{n:02d}_{item.id}_{shown.view}.png").read_bytes(),
                              shown.title, shown.alt, ids)  # fmt: skip
-                    doc.add_paragraph(f"Figure {n}: {shown.title}. {_first_up(shown.subtitle)}.",
-                                      style="Caption")  # fmt: skip
+                    _caption(doc, "Figure", n, f"{shown.title}. {_first_up(shown.subtitle)}.")
                 elif shown.figure is None:
                     doc.add_paragraph(shown.empty)
-                doc.add_paragraph(
-                    f"Table {n}: {shown.title}. {_first_up(shown.subtitle)}.", style="Caption"
-                )
+                _caption(doc, "Table", n, f"{shown.title}. {_first_up(shown.subtitle)}.")
                 _table(doc, shown.table)
                 for note in [*shown.notes, *shown.footnotes]:
                     doc.add_paragraph(note, style="Caption")
