@@ -36,7 +36,7 @@ indicators = st.multiselect(
 districts = st.multiselect(
     "Districts (none chosen: the council as a whole; every district is in each 'by district' "
     "chart and table)",
-    list(data.districts.loc[data.districts["is_council_district"], "district_code"]),
+    data.own_districts,
     format_func=data.district_names.get,
     key="chapter-districts",
 )

@@ -79,6 +79,11 @@ class Context:
         return dict(zip(areas["area_code"], areas["area_name"], strict=True))
 
     @cached_property
+    def own_districts(self) -> list[str]:
+        """The codes of the council's own districts (not Unknown, not Other), in order."""
+        return list(self.districts.loc[self.districts["is_council_district"], "district_code"])
+
+    @cached_property
     def district_names(self) -> dict[str, str]:
         return dict(
             zip(self.districts["district_code"], self.districts["district_name"], strict=True)
@@ -187,9 +192,8 @@ def all_figures(
         elif view in ("district", "districts"):  # the latest year, or every year
             out = of.get("district", empty).assign(age_band=label)
             out = out[out["year"] == selection.year_to] if view == "district" else out
-            own = context.districts.loc[context.districts["is_council_district"], "district_code"]
             some = (out["numerator"] > 0) | (out["symbol"] == disclosure.SUPPRESSED)
-            out = out[out["area_code"].isin([*own, council]) | some]
+            out = out[out["area_code"].isin([*context.own_districts, council]) | some]
         else:
             out = of.get("age_band", empty).assign(area_code=code, area_name=name)
             some = (out["numerator"] > 0) | (out["symbol"] == disclosure.SUPPRESSED)
