@@ -15,6 +15,9 @@ so a busy machine slows both. Targets:
 - browser, picking a district to the charts redrawn: within 1.5x the bare page's
 - `carejsna build`, national: peak memory under 1 GB; demo county: under 10 s
 - `carejsna indicator`, national: under 0.5 s in-process
+- `carejsna chapter`, demo (one run each, as a process, with the seconds per step: figures,
+  images, document): a whole chapter (every indicator, the council, ten years) under 60 s, one
+  theme (placement stability) under 15 s
 
 A page without charts is timed to its run drawn, marked "(no chart)"; a page without the district
 filter has no rerun figure ("n/a"). A page that raises is reported as an error, not timed.
@@ -224,7 +227,24 @@ def indicator(runs: str, data: str) -> dict:
     return times
 
 
+def chapter(themes: str, out: str) -> dict:
+    """A chapter pack of the demo data built in this process ("all": every theme): its seconds
+    per step (figures, images, document) and in all."""
+    from carejsna import chapter as pack
+    from carejsna import export
+
+    config = pack.Config() if themes == "all" else pack.Config(themes=tuple(themes.split(",")))
+    steps: dict[str, float] = {}
+    start = time.perf_counter()
+    try:
+        pack.build(config, DEMO, Path(out), steps=steps)
+    finally:
+        export.stop()
+    return {**steps, "build": time.perf_counter() - start}
+
+
 PHASES = {
+    "chapter": chapter,
     "generate": generate,
     "build": build,
     "reruns": reruns,
@@ -437,6 +457,21 @@ def measure_indicator(label: str, data: Path, runs: int) -> None:
         record(f"carejsna indicator, {label}: {name}", value, target, median(inside[name]) < 0.5)
 
 
+CHAPTERS = {
+    "whole chapter (every indicator, the council, ten years)": ("all", 60),
+    "one theme (placement stability)": ("placement_stability", 15),
+}
+
+
+def measure_chapter() -> None:
+    for label, (themes, limit) in CHAPTERS.items():
+        with tempfile.TemporaryDirectory(dir=OUT) as out:
+            steps, wall, _ = child("chapter", themes, out)
+        parts = ", ".join(f"{k} {steps[k]:.1f} s" for k in ("figures", "images", "document"))
+        value = f"{wall:.1f} s as a process ({parts})"
+        record(f"carejsna chapter, demo: {label}", value, f"under {limit} s", wall < limit)
+
+
 def measured(what: str, function, *args) -> None:
     """Run a measurement; if it fails (the app may be mid-edit), record that and go on."""
     print(f"{what} ...", flush=True)
@@ -471,6 +506,7 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     datasets = {"demo": DEMO}
     measured("carejsna build, demo county", measure_demo_build)
+    measured("carejsna chapter, demo", measure_chapter)
     if not args.demo_only:
         if args.fresh or not (RETURNS / "2024" / "episodes.csv").exists():
             shutil.rmtree(RETURNS, ignore_errors=True)
