@@ -203,8 +203,7 @@ def extremes(frame: pd.DataFrame | None, context) -> tuple[pd.Series, pd.Series]
     where fewer than two have one)."""
     if frame is None or not len(frame):
         return None
-    own = context.districts.loc[context.districts["is_council_district"], "district_code"]
-    shown = frame[frame["area_code"].isin(own) & frame["value"].notna()]
+    shown = frame[frame["area_code"].isin(context.own_districts) & frame["value"].notna()]
     if len(shown) < 2:
         return None
     return shown.loc[shown["value"].idxmax()], shown.loc[shown["value"].idxmin()]
