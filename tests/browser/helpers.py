@@ -112,6 +112,12 @@ def table(page: Page, key: str = FIRST_CHART) -> Locator:
     return tab.get_by_test_id("stDataFrame")
 
 
+def first_cell(page: Page, key: str = FIRST_CHART) -> Locator:
+    """The first cell of the table under a chart: wait on its text before reading the rows (the
+    grid's accessible copy can lag a moment behind the chart after a rerun)."""
+    return table(page, key).locator('[role="grid"] tbody [role="gridcell"]').first
+
+
 def table_rows(page: Page, key: str = FIRST_CHART) -> list[dict[str, str]]:
     """The rows of the table under a chart that are in view, keyed by column header.
 
