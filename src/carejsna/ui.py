@@ -195,7 +195,10 @@ def summary_table(items: list, shown: dict[str, pd.DataFrame], years: list[int])
 
 def _view(item, frame, selection, view, data) -> None:
     """One view as block.py decides it: chart (or why there is none), notes, table, downloads."""
-    shown = block.build(item, frame, selection, view, data)
+    districts = None  # a trend's alt text names the highest and lowest district
+    if view == "trend" and "district" in ind.views(item):
+        districts = figures(item.id, selection, "district")
+    shown = block.build(item, frame, selection, view, data, districts)
     if shown.figure is not None:
         st.plotly_chart(
             shown.figure,
