@@ -46,6 +46,15 @@ class Indicator:
         return f"Number of {self.counted}" if self.counted else UNITS[self.unit]
 
 
+THEMES = {  # the catalogue's themes, in the order of a JSNA chapter, and their names
+    "children_in_care": "Children in care",
+    "placement_stability": "Placement stability",
+    "health": "Health and wellbeing",
+    "education": "Education",
+    "care_leavers": "Care leavers",
+}
+
+
 @cache
 def catalogue() -> dict[str, Indicator]:
     """Every indicator, in the file's order."""

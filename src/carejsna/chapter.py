@@ -27,13 +27,7 @@ from docx.shared import Cm
 from carejsna import block, catalogue, db, disclosure, export, overview, stats
 from carejsna import indicators as ind
 
-THEMES = {
-    "children_in_care": "Children in care",
-    "placement_stability": "Placement stability",
-    "health": "Health and wellbeing",
-    "education": "Education",
-    "care_leavers": "Care leavers",
-}
+THEMES = catalogue.THEMES
 ZIP_DATE = (2000, 1, 1, 0, 0, 0)  # the same selection and data give the same zip entries
 
 

@@ -22,37 +22,18 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from carejsna import __version__, db
+from carejsna.figures import COLUMNS as FIGURE_COLUMNS
 from carejsna.figures import MANIFEST as FIGURES_MANIFEST
+from carejsna.returns import benchmarks
 from carejsna.returns.build import staged
 
 MANIFEST = "published.json"
 MARK = "carejsna publish"  # what a previous publish's manifest says it is
-FIGURE_COLUMNS = (
-    "indicator_id unit year area_code area_name area_type age_band category numerator "
-    "denominator sum_squares value lower_95 upper_95 lower_99_8 upper_99_8 symbol comparator "
-    "comparator_value comparison_95 comparison_99_8 trend trend_p"
-)
 COLUMNS = {  # every column of every published extract, each an aggregate or a lookup
-    "figures": frozenset(FIGURE_COLUMNS.split()),
+    "figures": frozenset(FIGURE_COLUMNS),
     "districts": frozenset(["district_code", "district_name", "is_council_district", "sort_order"]),
     "age_bands": frozenset(["age_band", "min_age", "max_age", "sort_order"]),
-    "benchmarks": frozenset(
-        [
-            "area_code",
-            "area_name",
-            "area_type",
-            "year",
-            "indicator_id",
-            "value",
-            "lower_ci",
-            "upper_ci",
-            "source",
-            "release",
-            "licence",
-            "derived",
-            "is_official",
-        ]
-    ),
+    "benchmarks": frozenset([*benchmarks.COLUMNS, "is_official"]),
     "targets": frozenset(["indicator_id", "target", "tolerance", "good", "note"]),
 }
 REQUIRED = ("figures", "districts", "age_bands")  # the pages cannot start without these

@@ -54,13 +54,7 @@ PAGES = (
     ("pages/6_Indicator_catalogue.py", "Indicator catalogue", ":material/menu_book:"),
     ("pages/7_Chapter_builder.py", "Chapter builder", ":material/description:"),
 )
-THEMES = {
-    "children_in_care": "Children in care",
-    "placement_stability": "Placement stability",
-    "health": "Health and wellbeing",
-    "education": "Education",
-    "care_leavers": "Care leavers",
-}
+THEMES = catalogue.THEMES
 
 
 # Tiles' labels wrap rather than being cut off; printing (to PDF, say) gives the page alone on
