@@ -32,15 +32,14 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from statistics import median
+
+from carejsna import serve
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -312,50 +311,15 @@ def measure_cold(label: str, data: Path, runs: int) -> None:
     compare(f"AppTest first run in a fresh process, {label}", times, 3)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-            return response.read().decode().strip() == "ok"
-    except OSError:
-        return False
-
-
 @contextlib.contextmanager
 def served(script: Path, data: Path):
-    """`streamlit run script` on a free port, reading data; its process group ended after."""
-    port = free_port()
-    url = f"http://localhost:{port}"
+    """`streamlit run script` on a free port, reading data (carejsna.serve), its log kept."""
     (OUT / "logs").mkdir(parents=True, exist_ok=True)
-    log = OUT / "logs" / f"{script.stem}-{port}.log"
-    command = [sys.executable, "-m", "streamlit", "run", str(script.relative_to(ROOT))]
-    # No file watcher: the app is being edited, and a save must not rerun it mid-measurement.
-    command += ["--server.port", str(port), "--server.headless", "true"]
-    command += ["--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
-    env = {**os.environ, "CAREJSNA_DATA": str(data)}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
     try:
-        deadline = time.monotonic() + 60
-        while not healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise Failed(f"streamlit did not start on {url}: see {log}")
-            time.sleep(0.1)
-        yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        with serve.served(script, data, OUT / "logs" / f"{script.stem}.log") as url:
+            yield url
+    except RuntimeError as error:
+        raise Failed(str(error)) from error
 
 
 def first_chart(tab, url: str) -> tuple[float, str]:

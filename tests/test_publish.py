@@ -343,45 +343,16 @@ def test_streamlit_reads_the_hardening_from_the_project_folder(monkeypatch):
 def test_a_server_on_the_published_folder_is_healthy_and_xsrf_protected(published, tmp_path):
     """`streamlit run app.py` on the published folder alone, with the project's config: its
     health check answers "ok" and sets the XSRF cookie, and it looks up no external address."""
-    import os
-    import signal
-    import socket
-    import subprocess
-    import sys
-    import time
     import urllib.request
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    url = f"http://localhost:{port}"
+    from carejsna import serve
+
     log = tmp_path / "streamlit.log"
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.headless", "true", "--server.fileWatcherType", "none"]  # fmt: skip
-    env = {**os.environ, "CAREJSNA_DATA": str(published)}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                    body, cookies = response.read().decode(), response.headers.get_all("Set-Cookie")
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
+    with serve.served(ROOT / "app.py", published, log) as url:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as response:
+            body, cookies = response.read().decode(), response.headers.get_all("Set-Cookie")
         assert body.strip() == "ok"
         assert any(c.startswith("_streamlit_xsrf=") for c in cookies or []), cookies
         with urllib.request.urlopen(url, timeout=5) as response:
             assert response.status == 200
         assert "External URL" not in log.read_text()
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
