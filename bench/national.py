@@ -48,15 +48,7 @@ RETURNS, NATIONAL, DEMO = OUT / "returns", OUT / "data", ROOT / "data"
 APP, BARE = ROOT / "app.py", HERE / "bare_page.py"
 CHILDREN_PER_DISTRICT = 20_000  # x every English district: ~1M episode rows in ten returns
 TIMEOUT_S = 600  # pages are slow while they are rewritten: a stuck page fails rather than hangs
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+CHROMIUM, CHROMIUM_ARGS = serve.CHROMIUM, serve.CHROMIUM_ARGS
 
 # The run has finished and everything it drew is on screen: no stale elements left from the
 # last run, no skeleton waiting for Plotly's code, every chart drawn.

@@ -234,13 +234,7 @@ def alt_text(
             + "."
         )
         said.append(ind.trend_sentence(ind.recent_trend(frame, item), frame["year"], plain=True))
-        found = extremes(districts, context)
-        if found:
-            high, low = found
-            said.append(
-                f"Highest district in {int(high['year'])}: {high['area_name']} "
-                f"({value_text(item, high)}); lowest: {low['area_name']} ({value_text(item, low)})."
-            )
+        said += _highest_and_lowest(item, districts, context, in_year=True)
     elif view == "district":
         whole = frame[~frame["area_code"].isin(context.districts["district_code"])]
         if len(whole):
@@ -248,13 +242,7 @@ def alt_text(
             said.append(
                 f"{last['area_name']}: {value_text(item, last)}{_interval(item, last, suffix)}."
             )
-        found = extremes(frame, context)
-        if found:
-            high, low = found
-            said.append(
-                f"Highest district: {high['area_name']} ({value_text(item, high)}); "
-                f"lowest: {low['area_name']} ({value_text(item, low)})."
-            )
+        said += _highest_and_lowest(item, frame, context)
         withheld = int((frame["symbol"] == disclosure.SUPPRESSED).sum())
         if withheld:
             said.append(f"{withheld} withheld (c) to protect children's privacy.")
@@ -283,3 +271,17 @@ def _interval(item: Indicator, row, suffix: str) -> str:
         return ""
     d = ind.DECIMALS[item.unit]
     return f" (confidence interval {low:,.{d}f} to {high:,.{d}f})"
+
+
+def _highest_and_lowest(item, districts, context, in_year: bool = False) -> list[str]:
+    """ "Highest district [in 2024]: Ashfield (241); lowest: Rushcliffe (65)." for alt text, or
+    nothing where there are not districts enough to rank."""
+    found = extremes(districts, context)
+    if not found:
+        return []
+    high, low = found
+    when = f" in {int(high['year'])}" if in_year else ""
+    return [
+        f"Highest district{when}: {high['area_name']} ({value_text(item, high)}); "
+        f"lowest: {low['area_name']} ({value_text(item, low)})."
+    ]

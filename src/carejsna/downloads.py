@@ -18,21 +18,16 @@ def images(shown: Block, context) -> None:
         st.caption(str(error))
         return
     stem = shown.stem(context)
-    st.download_button(
-        "Download this chart (PNG, 16 cm at 300 dpi)",
-        lambda: export.png(shown, context),
-        file_name=f"{stem}.png",
-        mime="image/png",
-        key=f"{shown.item.id}-{shown.view}-png",
-        icon=":material/image:",
-        on_click="ignore",
-    )
-    st.download_button(
-        "Download this chart (SVG)",
-        lambda: export.svg(shown, context),
-        file_name=f"{stem}.svg",
-        mime="image/svg+xml",
-        key=f"{shown.item.id}-{shown.view}-svg",
-        icon=":material/draw:",
-        on_click="ignore",
-    )
+    for kind, label, draw, mime, icon in (
+        ("png", "PNG, 16 cm at 300 dpi", export.png, "image/png", ":material/image:"),
+        ("svg", "SVG", export.svg, "image/svg+xml", ":material/draw:"),
+    ):
+        st.download_button(
+            f"Download this chart ({label})",
+            lambda draw=draw: draw(shown, context),  # drawn only when pressed
+            file_name=f"{stem}.{kind}",
+            mime=mime,
+            key=f"{shown.item.id}-{shown.view}-{kind}",
+            icon=icon,
+            on_click="ignore",
+        )

@@ -15,6 +15,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# Debian's chromium, as the browser tests and the benchmark drive it (Playwright's own download
+# is blocked here): no sandbox in a container, nothing fetched in the background.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 START_S = 60  # a cold start on a busy 2-core machine takes a few seconds; more is a failure
 
 

@@ -11,15 +11,7 @@ from playwright.sync_api import Page, expect
 from carejsna import db, serve
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+CHROMIUM, CHROMIUM_ARGS = serve.CHROMIUM, serve.CHROMIUM_ARGS
 TIMEOUT_MS = 30_000  # a cold page with its Plotly charts takes ~6 s; leave room on a busy box
 
 
