@@ -33,14 +33,27 @@ indicators = st.multiselect(
     format_func=lambda i: catalogue.get(i).title,
     key="chapter-indicators",
 )
-districts = st.multiselect(
-    "Districts (none chosen: the council as a whole; every district is in each 'by district' "
-    "chart and table)",
-    data.own_districts,
-    format_func=data.district_names.get,
-    key="chapter-districts",
+AREAS = {
+    "council": "The council as a whole",
+    "chosen": "Chosen districts",
+    "each": "Each district, side by side",
+}
+areas = st.radio(
+    "Areas (every 'by district' chart and table has every district whichever you choose)",
+    list(AREAS),
+    format_func=AREAS.get,
+    horizontal=True,
+    key="chapter-areas",
 )
-combined = st.checkbox("Add the chosen districts together", key="chapter-combined")
+districts, combined = [], False
+if areas == "chosen":
+    districts = st.multiselect(
+        "Districts",
+        data.own_districts,
+        format_func=data.district_names.get,
+        key="chapter-districts",
+    )
+    combined = st.checkbox("Add the chosen districts together", key="chapter-combined")
 bands = st.multiselect("Age bands (none chosen: all ages)", data.age_bands, key="chapter-ages")
 first, last = st.select_slider(
     "Years ending 31 March", data.years, value=(data.years[0], data.years[-1]), key="chapter-years"
@@ -54,8 +67,8 @@ comparator = st.selectbox(
 )
 config = chapter.Config(
     themes=tuple(themes), indicators=tuple(indicators), districts=tuple(districts),
-    combined=combined, age_bands=tuple(bands), year_from=first, year_to=last,
-    level=float(level), comparator=comparator or "",
+    combined=combined, each_district=areas == "each", age_bands=tuple(bands), year_from=first,
+    year_to=last, level=float(level), comparator=comparator or "",
 )  # fmt: skip
 
 st.header("What the pack will contain")

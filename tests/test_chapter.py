@@ -39,6 +39,20 @@ def test_the_toml_says_the_selection_back():
         chapter.Config.read("[chapter]\nareas = 'x'\n")
 
 
+def test_each_district_draws_every_district_beside_the_council(fixture_data):
+    config = chapter.Config(indicators=("cla_rate_per_10k",), each_district=True)
+    assert chapter.Config.read(config.write()) == config
+    with pytest.raises(ValueError, match="each_district"):
+        chapter.Config.read("[chapter]\neach_district = true\ncombined = true\n")
+    con = db.published(fixture_data)
+    context = ind.Context.load(con, fixture_data)
+    selection = config.selection(context)
+    assert selection.districts == tuple(context.own_districts) and not selection.combined
+    trend = ind.figures(con, catalogue.get("cla_rate_per_10k"), selection, "trend", context)
+    council = context.council_code or "council"
+    assert set(trend["area_code"]) == {*context.own_districts, council}
+
+
 def test_headings_follow_the_selection(pack):
     doc = Document(pack / "chapter.docx")
     ones = [t for s, t in paragraphs(doc) if s == "Heading 1"]

@@ -350,6 +350,7 @@ def test_chapter_builder_gives_the_commands_pack(tmp_path):
     at = open_page("pages/7_Chapter_builder.py")
     at.multiselect(key="chapter-themes").set_value(["placement_stability"]).run()
     at.multiselect(key="chapter-indicators").set_value(["pct_3plus_placements"]).run()
+    at.radio(key="chapter-areas").set_value("chosen").run()
     at.multiselect(key="chapter-districts").set_value([MANSFIELD]).run()
     assert at.dataframe[0].value["Indicator"].tolist() == [
         catalogue.get("pct_3plus_placements").title

@@ -40,6 +40,7 @@ class Config:
     indicators: tuple[str, ...] = ()  # empty: every indicator of the themes
     districts: tuple[str, ...] = ()  # empty: the council
     combined: bool = False  # chosen districts added together, not side by side
+    each_district: bool = False  # every one of the council's districts, side by side
     age_bands: tuple[str, ...] = ()
     year_from: int | None = None  # None: the data's first or last year
     year_to: int | None = None
@@ -65,6 +66,11 @@ class Config:
             catalogue.get(indicator_id)
         if config.level not in (95, 99.8):
             raise ValueError("chapter.toml: level is 95 or 99.8")
+        if config.each_district and (config.districts or config.combined):
+            raise ValueError(
+                "chapter.toml: each_district draws every district side by side: leave out "
+                "districts and combined"
+            )
         return config
 
     def write(self) -> str:
@@ -102,8 +108,9 @@ class Config:
                 raise ValueError(f"chapter.toml: no age band {band!r}")
         if self.comparator and self.comparator not in context.comparators:
             raise ValueError(f"chapter.toml: no comparator {self.comparator!r}")
+        districts = tuple(context.own_districts) if self.each_district else self.districts
         return ind.Selection(
-            first, last, self.districts, self.age_bands, self.level / 100, self.rounded,
+            first, last, districts, self.age_bands, self.level / 100, self.rounded,
             self.comparator or next(iter(context.comparators), ""), self.combined,
         )  # fmt: skip
 
