@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 import shutil
 import tempfile
 import tomllib
@@ -21,7 +20,6 @@ from carejsna.catalogue import catalogue
 from carejsna.returns import benchmarks, postcodes
 from carejsna.returns.read import (
     FILE_NOT_LOADED,
-    NOT_SUPPLIED,
     NOTED,
     POSTCODE,
     ROW_NOT_LOADED,
@@ -29,8 +27,9 @@ from carejsna.returns.read import (
     Problem,
     find_file,
     read_file,
+    read_years,
 )
-from carejsna.returns.schema import CODES_CSV, FILES, TARGETS, FileSpec, valid_codes
+from carejsna.returns.schema import CODES_CSV, FILES, TARGETS
 
 AGE_BANDS = pd.DataFrame(
     {
@@ -77,14 +76,6 @@ def read_council(returns_dir: Path) -> Council:
     return Council(**known)
 
 
-def year_folders(returns_dir: Path) -> list[tuple[int, Path]]:
-    return sorted(
-        (int(p.name), p)
-        for p in returns_dir.iterdir()
-        if p.is_dir() and re.fullmatch(r"\d{4}", p.name)
-    )
-
-
 def build(returns_dir: Path, out_dir: Path) -> BuildResult:
     """Validate every return under returns_dir and, if every file can be used, write out_dir."""
     result = BuildResult()
@@ -94,43 +85,9 @@ def build(returns_dir: Path, out_dir: Path) -> BuildResult:
             Problem(None, str(returns_dir), None, "", "", "no such folder", FILE_NOT_LOADED)
         )
         return result
-    years = year_folders(returns_dir)
-    if not years:
-        result.problems.append(
-            Problem(
-                None,
-                str(returns_dir),
-                None,
-                "",
-                "",
-                "no year folders (expected e.g. 2024/ holding header.csv and episodes.csv)",
-                FILE_NOT_LOADED,
-            )
-        )
-        return result
-
-    frames: dict[str, list[pd.DataFrame]] = {spec.extract: [] for spec in FILES.values()}
-    for year, folder in years:
-        for spec in FILES.values():
-            path = find_file(folder, spec.name)
-            label = f"{year}/{spec.name}.csv"
-            if path is None:
-                action = FILE_NOT_LOADED if spec.required else NOT_SUPPLIED
-                why = "required file missing" if spec.required else "optional file not supplied"
-                result.problems.append(Problem(year, label, None, "", "", why, action))
-                continue
-            try:
-                frame, problems = read_file(path, spec, year)
-            except FileProblem as error:
-                result.problems.append(error.problem)
-                continue
-            result.problems.extend(problems)
-            result.rows[f"{year}/{path.name}"] = {
-                "read": int(frame["source_row"].max() - 1) if len(frame) else 0,
-                "loaded": len(frame),
-            }
-            frame.insert(0, "year", year)
-            frames[spec.extract].append(_codes_as_categories(frame, spec))
+    frames, rows, problems = read_years(returns_dir)
+    result.rows.update(rows)
+    result.problems.extend(problems)
     targets = _targets(returns_dir, result)
     comparators = _benchmarks(returns_dir, result)
     if result.failed:
@@ -146,14 +103,6 @@ def build(returns_dir: Path, out_dir: Path) -> BuildResult:
     extracts["benchmarks"] = comparators
     _write(extracts, council, result, out_dir)
     return result
-
-
-def _codes_as_categories(frame: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
-    """The file's code columns as categories until the extracts are tidied: a million rows of
-    a code take 1 MB so, 9 MB as strings."""
-    valid = valid_codes()
-    types = {c.as_name: pd.CategoricalDtype(sorted(valid[c.codes])) for c in spec.cols if c.codes}
-    return frame.astype(types)
 
 
 def _benchmarks(returns_dir: Path, result: BuildResult) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carejsna.returns.schema import FileSpec, valid_codes
+from carejsna.returns.schema import FILES, FileSpec, valid_codes
 
 # What happens to a row or value with a problem.
 FILE_NOT_LOADED = "file not loaded"
@@ -177,3 +177,64 @@ def _dates(value: pd.Series) -> pd.Series:
     row: a national return's hundred thousand rows hold a few thousand days."""
     codes, days = pd.factorize(value)  # NaT is code -1: the last item below
     return pd.Series(np.append(days.date, pd.NaT)[codes], index=value.index, dtype=object)
+
+
+def year_folders(returns_dir: Path) -> list[tuple[int, Path]]:
+    return sorted(
+        (int(p.name), p)
+        for p in returns_dir.iterdir()
+        if p.is_dir() and re.fullmatch(r"\d{4}", p.name)
+    )
+
+
+def read_years(
+    returns_dir: Path,
+) -> tuple[dict[str, list[pd.DataFrame]], dict[str, dict[str, int]], list[Problem]]:
+    """Every year folder's files: the frames for each extract, the rows read and loaded per file
+    ("2018/header.csv" -> read/loaded), and every problem found."""
+    frames: dict[str, list[pd.DataFrame]] = {spec.extract: [] for spec in FILES.values()}
+    rows: dict[str, dict[str, int]] = {}
+    problems: list[Problem] = []
+    years = year_folders(returns_dir)
+    if not years:
+        problems.append(
+            Problem(
+                None,
+                str(returns_dir),
+                None,
+                "",
+                "",
+                "no year folders (expected e.g. 2024/ holding header.csv and episodes.csv)",
+                FILE_NOT_LOADED,
+            )
+        )
+    for year, folder in years:
+        for spec in FILES.values():
+            path = find_file(folder, spec.name)
+            label = f"{year}/{spec.name}.csv"
+            if path is None:
+                action = FILE_NOT_LOADED if spec.required else NOT_SUPPLIED
+                why = "required file missing" if spec.required else "optional file not supplied"
+                problems.append(Problem(year, label, None, "", "", why, action))
+                continue
+            try:
+                frame, found = read_file(path, spec, year)
+            except FileProblem as error:
+                problems.append(error.problem)
+                continue
+            problems.extend(found)
+            rows[f"{year}/{path.name}"] = {
+                "read": int(frame["source_row"].max() - 1) if len(frame) else 0,
+                "loaded": len(frame),
+            }
+            frame.insert(0, "year", year)
+            frames[spec.extract].append(_codes_as_categories(frame, spec))
+    return frames, rows, problems
+
+
+def _codes_as_categories(frame: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
+    """The file's code columns as categories until the extracts are tidied: a million rows of
+    a code take 1 MB so, 9 MB as strings."""
+    valid = valid_codes()
+    types = {c.as_name: pd.CategoricalDtype(sorted(valid[c.codes])) for c in spec.cols if c.codes}
+    return frame.astype(types)
