@@ -183,3 +183,11 @@ def test_a_council_adds_its_region_as_a_comparator(tmp_path):
         "E92000001": "England", "E12000004": "East Midlands", "E12000005": "West Midlands",
     }  # fmt: skip
     assert context.published("cla_rate_per_10k", "E12000005")["value"].tolist() == [61.0]
+
+
+def test_children_keep_year_and_month_of_birth(tmp_path):
+    returns = _returns(tmp_path)
+    assert build(returns, tmp_path / "data").written
+    children = pd.read_parquet(tmp_path / "data" / "children.parquet")
+    a1 = children[children["year"] == 2024].iloc[0]  # A1, born 15/06/2012
+    assert (a1["birth_year"], a1["birth_month"], a1["age"]) == (2012, 6, 11)

@@ -359,6 +359,9 @@ def _children(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.Dat
     children["district_code"] = children["district_code"].fillna(postcodes.UNKNOWN)
     children = children.drop(columns=["district_year"])
     children["age"], children["age_band"] = _age_at_31_march(children)
+    born = pd.to_datetime(children["birth_date"])
+    children["birth_year"] = born.dt.year.astype("Int32")
+    children["birth_month"] = born.dt.month.astype("Int32")
     return children
 
 
