@@ -1,4 +1,4 @@
-"""The command line: carejsna demo | build | indicator | chapter | publish."""
+"""The command line: carejsna demo | build | indicator | chapter | publish | serve."""
 
 from __future__ import annotations
 
@@ -47,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", type=Path, default=None, help="the extracts folder (default data/)")
     p.add_argument("--out", type=Path, required=True, help="the folder to publish (new or empty)")
 
+    s = commands.add_parser(
+        "serve", help="serve the explorer to the public from a published folder (public mode)"
+    )
+    s.add_argument("published_dir", type=Path, help="a folder made by `carejsna publish`")
+    s.add_argument("--port", type=int, default=8501, help="the port to listen on (default 8501)")
+
     args = parser.parse_args(argv)
     try:
         return {
@@ -55,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             "indicator": _indicator,
             "chapter": _chapter,
             "publish": _publish,
+            "serve": _serve,
         }[args.command](args)
     except (KeyError, ValueError, FileNotFoundError, FileExistsError) as error:
         message = error.args[0] if error.args else str(error)
@@ -143,6 +150,18 @@ def _publish(args) -> int:
         f"{manifest['years'][-1]} to {args.out}: {', '.join(manifest['files'])}"
     )
     return 0
+
+
+def _serve(args) -> int:
+    """Become the explorer's server in public mode (it reads only the published folder)."""
+    from carejsna import serve, site
+
+    why = site.refusal(args.published_dir)
+    if why:
+        raise ValueError(why)
+    folder = args.published_dir.resolve()
+    os.chdir(serve.ROOT)  # where .streamlit/config.toml is read
+    os.execve(sys.executable, serve.command(args.port), serve.environment(folder, public=True))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """The explorer as a server: `streamlit run` on a free port, for the browser tests, the
-benchmark and a check of the project's server settings."""
+benchmarks and a check of the project's server settings; and `carejsna serve`'s command."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,38 +45,74 @@ def healthy(url: str) -> bool:
         return False
 
 
-@contextlib.contextmanager
-def served(script: Path, data: Path, log: Path) -> Iterator[str]:
-    """`streamlit run script` (a path under the repository) on a free port, reading the
-    extracts in `data`, its output in `log`; yields its URL once healthy, and ends its process
-    group after. No file watcher: the app may be edited meanwhile, and a save must not rerun it."""
+def command(port: int, script: Path = ROOT / "app.py") -> list[str]:
+    """`streamlit run` of a script under the repository (run from the repository, so that
+    .streamlit/config.toml applies), headless, with no file watcher: the app may be edited
+    meanwhile, and a save must not rerun it."""
+    script = str(Path(script).resolve().relative_to(ROOT))
+    return [
+        *(sys.executable, "-m", "streamlit", "run", script),
+        *("--server.port", str(port), "--server.headless", "true"),
+        *("--server.fileWatcherType", "none"),
+    ]
+
+
+def environment(data: Path, public: bool = False) -> dict[str, str]:
+    """The server's environment: the data folder, and public mode when asked."""
+    env = {**os.environ, "CAREJSNA_DATA": str(data)}
+    if public:
+        env["CAREJSNA_MODE"] = "public"
+    return env
+
+
+@dataclass
+class Server:
+    """A running `streamlit run`, in its own process group."""
+
+    url: str
+    process: subprocess.Popen
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """End its process group (SIGKILL: as if the machine died), and wait for it."""
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, sig)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def start(script: Path, data: Path, log: Path, public: bool = False) -> Server:
+    """Start `streamlit run script` on a free port, reading the extracts in `data` (a
+    published folder in public mode), its output in `log`; returns once it is healthy."""
     port = free_port()
     url = f"http://localhost:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(Path(script).resolve().relative_to(ROOT)),
-    ]
-    command += ["--server.port", str(port), "--server.headless", "true"]
-    command += ["--server.fileWatcherType", "none"]
-    env = {**os.environ, "CAREJSNA_DATA": str(data)}
     with Path(log).open("w") as out:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            command(port, script),
+            cwd=ROOT,
+            env=environment(data, public),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+    server = Server(url, process)
+    deadline = time.monotonic() + START_S
+    while not healthy(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError(f"streamlit did not start on {url}:\n{Path(log).read_text()}")
+        time.sleep(0.1)
+    return server
+
+
+@contextlib.contextmanager
+def served(script: Path, data: Path, log: Path, public: bool = False) -> Iterator[str]:
+    """A server (`start`) for the length of a `with`: yields its URL, and ends it after."""
+    server = start(script, data, log, public)
     try:
-        deadline = time.monotonic() + START_S
-        while not healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start on {url}:\n{Path(log).read_text()}")
-            time.sleep(0.1)
-        yield url
+        yield server.url
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        server.stop()

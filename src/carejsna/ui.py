@@ -9,6 +9,7 @@ import streamlit as st
 
 from carejsna import block, catalogue, charts, db, disclosure, downloads, filters, overview, stats
 from carejsna import indicators as ind
+from carejsna.site import pages as offered_pages
 
 
 @st.cache_resource
@@ -79,8 +80,8 @@ def page(title: str, intro: str, filtered: bool = True) -> ind.Selection:
     st.set_page_config(page_title=f"{title} | Children in care JSNA explorer", layout="wide")
     st.html(STYLE)
     with st.sidebar:
-        for path, label, icon in PAGES:
-            st.page_link(path, label=label, icon=icon)
+        for link in offered_pages():  # those offered (public mode hides record-level pages)
+            st.page_link(link)
     data = context()
     st.title(title)
     if data.synthetic:

@@ -1,0 +1,111 @@
+"""The explorer's pages, and public mode: a hosted explorer on a published folder alone, which
+offers no page that needs record-level data and will not start on a folder holding any."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import streamlit as st
+
+from carejsna import db, publish
+
+ROOT = Path(__file__).resolve().parents[2]
+MODE = "CAREJSNA_MODE"  # "public": serve a published folder ($CAREJSNA_DATA) to the public
+# Pages that read record-level extracts: never offered in public mode (nor shown until written).
+RECORD_LEVEL_PAGES = ("pages/8_Data_quality.py", "pages/9_Forecasts.py")
+
+
+def public() -> bool:
+    return os.environ.get(MODE, "") == "public"
+
+
+def pages() -> list[st.Page]:
+    """The pages offered, in the sidebar's order: the overview (the entry, at /) then each page
+    of ui.PAGES whose file exists and, in public mode, needs no record-level data."""
+    from carejsna.ui import PAGES
+
+    offered = []
+    for path, label, icon in PAGES:
+        if path == "app.py":
+            offered.append(st.Page(overview, title=label, icon=icon, url_path="", default=True))
+        elif (ROOT / path).exists() and not (public() and path in RECORD_LEVEL_PAGES):
+            offered.append(st.Page(ROOT / path, title=label, icon=icon))
+    return offered
+
+
+def refusal(folder: Path) -> str:
+    """Why public mode will not serve `folder` ("" when it will): it must be a published
+    folder, as published (carejsna publish), holding no record-level extract."""
+    folder = Path(folder)
+    extracts = sorted(
+        p.name for p in folder.glob("*.parquet") if p.stem not in publish.COLUMNS
+    )  # e.g. children.parquet: a child's own rows
+    if extracts:
+        return (
+            f"Public mode will not start: {folder} holds record-level extracts "
+            f"({', '.join(extracts)}). Publish what the public may see with "
+            f"`carejsna publish --data {folder} --out PUBLISHED_DIR` and serve that folder."
+        )
+    if not (folder / publish.MANIFEST).exists():
+        return (
+            f"Public mode will not start: {folder} is not a published folder (it has no "
+            f"{publish.MANIFEST}). Make one with `carejsna publish --data DATA_DIR --out {folder}`."
+        )
+    problems = publish.verify(folder)
+    if problems:
+        return (
+            f"Public mode will not start: {folder} is not as it was published "
+            f"({'; '.join(problems)}). Publish it again with `carejsna publish`."
+        )
+    return ""
+
+
+def guard() -> None:
+    """In public mode, a folder that may not be served stops every page with the reason."""
+    if public():
+        why = _refusal_once(db.data_dir())
+        if why:
+            st.error(why, icon=":material/block:")
+            st.stop()
+
+
+@cache
+def _refusal_once(folder: Path) -> str:
+    """Checked once per server and folder: a published folder is served read-only (every
+    file's checksum is read), so it does not change while served."""
+    return refusal(folder)
+
+
+@st.cache_resource
+def published_on() -> str:
+    """When the data folder was published ("2 December 2026"), or "" if it was not."""
+    try:
+        manifest = json.loads((db.data_dir() / publish.MANIFEST).read_text())
+        published = datetime.fromisoformat(manifest["published"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    return f"{published.day} {published:%B %Y}"
+
+
+def overview() -> None:
+    """The overview for board members: headline figures, a sentence per theme, the scorecard."""
+    from carejsna import ui
+
+    selection = ui.page(
+        "Children in care and care leavers: overview",
+        "Headline figures for the selection in the sidebar, how they moved on the year before, "
+        "and the board's key performance indicators against their targets. Every figure comes "
+        "from the council's SSDA903 returns; counts of fewer than 5 children are never shown.",
+    )
+    ui.board(selection)
+    data = ui.context()
+    published = published_on()
+    st.caption(
+        f"Data: {data.source_note} Years ending 31 March {data.years[0]} to {data.years[-1]}. "
+        + (f"Published on {published}. " if published else "")
+        + data.licence
+    )
