@@ -1,0 +1,182 @@
+"""Public mode (CAREJSNA_MODE=public, `carejsna serve`): the explorer on a published folder
+alone offers every page but those needing record-level data, says when the data was published,
+and will not start on a folder holding record-level extracts."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from carejsna import publish, serve, site, ui
+from carejsna.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("public") / "board"
+    publish.publish(DATA, out)
+    return out
+
+
+@pytest.fixture
+def mode(monkeypatch):
+    """Run the app in a mode on a folder: the caches held for the process are emptied."""
+
+    def use(folder: Path, public: bool = True) -> None:
+        monkeypatch.setenv("CAREJSNA_DATA", str(folder))
+        if public:
+            monkeypatch.setenv(site.MODE, "public")
+        else:
+            monkeypatch.delenv(site.MODE, raising=False)
+        clear()
+
+    def clear():
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        site._refusal_once.cache_clear()
+
+    yield use
+    monkeypatch.delenv(site.MODE, raising=False)
+    monkeypatch.delenv("CAREJSNA_DATA", raising=False)
+    clear()
+
+
+def opened(page: str = "") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+def links(at: AppTest) -> list[tuple[str, str]]:
+    """The sidebar's page links: (URL path, label)."""
+    return [(link.proto.page, link.proto.label) for link in at.get("page_link")]
+
+
+def test_public_mode_offers_every_page_but_those_needing_record_level_data(published, mode):
+    mode(DATA, public=False)
+    analyst = links(opened())
+    mode(published)
+    at = opened()
+    assert not at.exception and not at.error
+    public = links(at)
+    record_level = {Path(p).stem.split("_", 1)[1] for p in site.RECORD_LEVEL_PAGES}
+    assert public == [(path, label) for path, label in analyst if path not in record_level]
+    assert [label for _, label in public][:8] == [
+        "Overview", "Children in care", "Placement stability", "Health and wellbeing",
+        "Education", "Care leavers", "Indicator catalogue", "Chapter builder",
+    ]  # fmt: skip
+    assert not {path for path, _ in public} & record_level
+
+
+@pytest.mark.parametrize("path", site.RECORD_LEVEL_PAGES)
+def test_a_record_level_page_is_offered_to_analysts_only(path, published, mode):
+    if not (ROOT / path).exists():
+        pytest.skip(f"{path} is not written yet: nothing to offer or hide")
+    name = Path(path).stem.split("_", 1)[1]
+    mode(DATA, public=False)
+    assert name in {p for p, _ in links(opened())}
+    mode(published)
+    assert name not in {p for p, _ in links(opened())}
+
+
+def test_every_public_page_opens_and_the_overview_says_when_it_was_published(published, mode):
+    mode(published)
+    at = opened()
+    assert at.title[0].value == "Children in care and care leavers: overview"
+    day = publish.json.loads((published / "published.json").read_text())["published"][:10]
+    shown = " ".join(c.value for c in at.caption)
+    assert "Published on " in shown
+    year, month, date = (int(x) for x in day.split("-"))
+    assert f"Published on {date} " in shown and f" {year}." in shown
+    offered = {label for _, label in links(at)}
+    for path, label, _ in ui.PAGES[1:]:
+        if label not in offered:
+            continue
+        at = opened(path)
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.title[0].value == label
+        assert any("Synthetic demo data" in w.value for w in at.warning)
+
+
+def test_the_analysts_overview_on_data_says_nothing_of_publishing(mode):
+    mode(DATA, public=False)
+    assert not any("Published on" in c.value for c in opened().caption)
+
+
+def _refused(at: AppTest) -> str:
+    assert not at.exception
+    assert not at.title and not at.get("page_link"), "nothing of the explorer is shown"
+    (error,) = at.error
+    return error.value
+
+
+def test_public_mode_will_not_start_on_record_level_extracts(mode):
+    mode(DATA)
+    message = _refused(opened())
+    assert "holds record-level extracts" in message
+    assert "children.parquet" in message and "episodes.parquet" in message
+    assert "carejsna publish" in message
+
+
+def test_public_mode_will_not_start_on_a_published_folder_with_an_extract_added(
+    published, tmp_path, mode
+):
+    folder = tmp_path / "board"
+    shutil.copytree(published, folder)
+    shutil.copyfile(DATA / "children.parquet", folder / "children.parquet")
+    mode(folder)
+    assert "children.parquet" in _refused(opened())
+    (folder / "children.parquet").unlink()
+    (folder / "targets.parquet").write_bytes(b"changed")
+    mode(folder)
+    assert "targets.parquet: changed since it was published" in _refused(opened())
+    (folder / "published.json").unlink()
+    mode(folder)
+    assert "is not a published folder" in _refused(opened())
+
+
+def test_carejsna_serve_refuses_what_it_may_not_serve(tmp_path, capsys):
+    assert main(["serve", str(DATA)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("carejsna serve: Public mode will not start:")
+    assert "children.parquet" in err
+    assert main(["serve", str(tmp_path / "missing")]) == 2
+    assert "is not a published folder" in capsys.readouterr().err
+
+
+def test_carejsna_serve_serves_a_published_folder_in_public_mode(published, tmp_path):
+    port = serve.free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "carejsna.cli", "serve", str(published), "--port", str(port)],
+            cwd=tmp_path,  # anywhere: it serves from the repository, with its config
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = serve.Server(f"http://localhost:{port}", process)
+    try:
+        deadline = time.monotonic() + serve.START_S
+        while not serve.healthy(server.url):
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        environ = Path(f"/proc/{process.pid}/environ").read_bytes().split(b"\0")
+        assert b"CAREJSNA_MODE=public" in environ
+        assert f"CAREJSNA_DATA={published}".encode() in environ
+        assert Path(f"/proc/{process.pid}/cwd").resolve() == ROOT
+    finally:
+        server.stop()
+    assert "External URL" not in log.read_text()
