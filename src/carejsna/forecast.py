@@ -1,0 +1,883 @@
+"""Forecasts of children in care: a stock-and-flow model fitted on the returns, with scenarios,
+costs and a back-test against naive forecasts.
+
+The model is the kind councils already use (data-to-insight's children's services demand model).
+A state is an age band and a placement category; "not in care" is where children come from and
+go to. Over a reference period (by default the last three years of returns) the daily rate of
+each move between categories, of leaving care from each state, and of entering care into each
+state are measured from every child's episodes (queries/forecast/care_segments.sql). The stock
+at the end of the period is projected forward a day at a time: each child in a state moves with
+the measured daily probabilities (a multinomial draw), entrants arrive (a Poisson number), and
+children move up an age band, or leave care at 18, on their birthdays (the stock is held by
+month of birth, so ageing happens on the day it does). The mean and the covariance of the
+numbers in each state are carried forward exactly, step by step: the central forecast and its
+95% interval (normal, mean +/- 1.96 standard deviations, not below zero).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from carejsna import db, disclosure, stats
+
+QUERIES = db.QUERIES_DIR / "forecast"
+CATEGORIES = {
+    "fostering": "Fostering",
+    "residential": "Residential",
+    "supported": "Supported or independent living",
+    "other": "Other",
+}
+KEYS = tuple(CATEGORIES)
+NOT_IN_CARE = "Not in care"
+ALL_AGES, ALL_PLACEMENTS = "All ages", "All placements"
+LEAVING_AGE = 18  # care ends at the 18th birthday
+REFERENCE_YEARS = 3  # the default reference period: the last three years of returns
+BACKTEST_YEARS = 3  # the back-test predicts the last three years from the returns before them
+LEVEL = 0.95
+Z = stats.z_for(LEVEL)
+COSTS_FILE = Path(__file__).with_name("forecast_costs.toml")
+METHODS = {"model": "Model", "last_year": "Last year carried forward", "trend": "Linear trend"}
+
+
+def march_31(year: int) -> date:
+    return date(year, 3, 31)
+
+
+def _month(day) -> int:
+    """Months since year 0 of a date's month: a child born in that month is 0 months old on
+    its 1st (a birthday is taken as the 1st of the birth month)."""
+    return day.year * 12 + day.month - 1
+
+
+# Reading the returns ------------------------------------------------------------------------
+
+
+def segments(con, returns_to: int, districts: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Every child's care, cut into pieces in one age band and placement category, from the
+    returns up to `returns_to` (queries/forecast/care_segments.sql)."""
+    return db.run(con, "care_segments", QUERIES, returns_to=returns_to, districts=list(districts))
+
+
+def bands(con) -> tuple[str, ...]:
+    """The age bands below the leaving age, youngest first, and each age's band."""
+    cursor = con.cursor()
+    try:
+        rows = cursor.execute(
+            "select age_band, min_age from age_bands order by sort_order"
+        ).fetchall()
+    finally:
+        cursor.close()
+    return Bands.of(rows)
+
+
+@dataclass(frozen=True)
+class Bands:
+    names: tuple[str, ...]
+    of_age: tuple[int, ...]  # the band (index into names) of each age 0 to 17
+
+    @classmethod
+    def of(cls, rows) -> Bands:
+        """From (name, lowest age) pairs, youngest first."""
+        rows = [(name, low) for name, low in rows if low < LEAVING_AGE]
+        lows = [low for _, low in rows]
+        of_age = tuple(int(np.searchsorted(lows, age, side="right")) - 1 for age in range(18))
+        return cls(tuple(name for name, _ in rows), of_age)
+
+
+# The rates ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rates:
+    """What happened over the reference period, per age band (b) and placement category (k):
+    child-days in care, moves between categories, exits from care, entries into care, and
+    entrants by age in whole years. Rates are per child-day (moves, exits) or per day (entries)."""
+
+    bands: Bands
+    first_day: date
+    day_after: date
+    exposure: np.ndarray  # (b, k) child-days
+    moves: np.ndarray  # (b, k from, k to)
+    exits: np.ndarray  # (b, k)
+    entries: np.ndarray  # (b, k)
+    entry_ages: np.ndarray  # (18,) entrants at each age
+
+    @property
+    def days(self) -> int:
+        return (self.day_after - self.first_day).days
+
+    @property
+    def move_rates(self) -> np.ndarray:
+        return _per(self.moves, self.exposure[..., None])
+
+    @property
+    def exit_rates(self) -> np.ndarray:
+        return _per(self.exits, self.exposure)
+
+    @property
+    def entry_rates(self) -> np.ndarray:
+        return self.entries / self.days
+
+    def table(self) -> pd.DataFrame:
+        """The rates as a reader's table: one row per age band and placement category."""
+        rows = []
+        for b, band in enumerate(self.bands.names):
+            for k, key in enumerate(KEYS):
+                rows.append(
+                    {
+                        "Age band": band,
+                        "Placement": CATEGORIES[key],
+                        "Child-days in care": int(self.exposure[b, k]),
+                        "Entries": int(self.entries[b, k]),
+                        "Entries a year": self.entry_rates[b, k] * 365.25,
+                        "Exits": int(self.exits[b, k]),
+                        "Exits a child-year": self.exit_rates[b, k] * 365.25,
+                        "Moves to another category": int(self.moves[b, k].sum()),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+
+def _per(count: np.ndarray, exposure: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(exposure > 0, count / np.where(exposure > 0, exposure, 1), 0.0)
+
+
+def fit(pieces: pd.DataFrame, bands: Bands, first_day: date, day_after: date) -> Rates:
+    """The rates over the days from first_day up to (not including) day_after: a child is in
+    care on the days from a piece's start_date up to its end_date; a move, exit or entry is
+    counted on its day (the end date, or for an entry the start date)."""
+    start, end = (pd.Timestamp(d) for d in (first_day, day_after))
+    b = pieces["band_order"].to_numpy() - 1
+    k = pieces["category"].map(KEYS.index).to_numpy()
+    shape = (len(bands.names), len(KEYS))
+    days = (pieces["end_date"].clip(upper=end) - pieces["start_date"].clip(lower=start)).dt.days
+    exposure = np.zeros(shape)
+    np.add.at(exposure, (b, k), days.clip(lower=0).to_numpy())
+    ends = pieces["end_date"].between(start, end, inclusive="left").to_numpy()
+    exits, entries, moves = np.zeros(shape), np.zeros(shape), np.zeros((*shape, len(KEYS)))
+    out = ends & (pieces["end_event"] == "exit").to_numpy()
+    np.add.at(exits, (b[out], k[out]), 1)
+    moved = ends & (pieces["end_event"] == "move").to_numpy()
+    to = pieces.loc[moved, "next_category"].map(KEYS.index).to_numpy()
+    np.add.at(moves, (b[moved], k[moved], to), 1)
+    began = (
+        pieces["is_entry"].to_numpy()
+        & pieces["start_date"].between(start, end, inclusive="left").to_numpy()
+    )
+    np.add.at(entries, (b[began], k[began]), 1)
+    born = pieces["birth_year"] * 12 + pieces["birth_month"] - 1
+    entered = pieces["start_date"].dt.year * 12 + pieces["start_date"].dt.month - 1
+    ages = ((entered - born) // 12).to_numpy()[began].clip(0, LEAVING_AGE - 1)
+    entry_ages = np.bincount(ages.astype(int), minlength=LEAVING_AGE).astype(float)
+    return Rates(bands, first_day, day_after, exposure, moves, exits, entries, entry_ages)
+
+
+def stock(pieces: pd.DataFrame, day: date) -> pd.DataFrame:
+    """Children in care on a day by month of birth and placement category."""
+    day = pd.Timestamp(day)
+    held = pieces[(pieces["start_date"] <= day) & (pieces["end_date"] > day)]
+    return (
+        held.groupby(["birth_year", "birth_month", "category"])
+        .size()
+        .rename("children")
+        .reset_index()
+    )
+
+
+def in_care(pieces: pd.DataFrame, years, bands: Bands) -> pd.DataFrame:
+    """Children in care on 31 March of each year, by age band and placement category, with
+    every total (All ages, All placements): what the model forecasts, as it happened."""
+    frames = []
+    for year in years:
+        day = pd.Timestamp(march_31(year))
+        held = pieces[(pieces["start_date"] <= day) & (pieces["end_date"] > day)]
+        frames.append(held.assign(year=year))
+    held = pd.concat(frames) if frames else pieces.head(0).assign(year=0)
+    counts = held.groupby(["year", "age_band", "category"]).size().rename("children")
+    grid = pd.MultiIndex.from_product(
+        [list(years), list(bands.names), KEYS],
+        names=["year", "age_band", "category"],
+    )
+    counts = counts.reindex(grid, fill_value=0).reset_index()
+    return _with_totals(counts, ["children"])
+
+
+def _with_totals(frame: pd.DataFrame, values: list[str]) -> pd.DataFrame:
+    """Add the All ages and All placements rows (sums) to a year x band x category frame, and
+    name the categories for readers (column `placement`)."""
+    keys = ["year", "age_band", "category"]
+    parts = [frame]
+    parts.append(frame.groupby(["year", "category"])[values].sum().reset_index()
+                 .assign(age_band=ALL_AGES))  # fmt: skip
+    whole = pd.concat(parts)
+    whole = pd.concat(
+        [
+            whole,
+            whole.groupby(["year", "age_band"])[values].sum().reset_index().assign(category="all"),
+        ]  # fmt: skip
+    )
+    whole["placement"] = whole["category"].map({**CATEGORIES, "all": ALL_PLACEMENTS})
+    return whole[[*keys, "placement", *values]].reset_index(drop=True)
+
+
+# Scenarios and costs -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Per cent changes to the entry rates into, and the exit rates from, placement categories
+    (e.g. residential entries -10: ten per cent fewer entries into residential care)."""
+
+    name: str = "Baseline"
+    entries: tuple[tuple[str, float], ...] = ()
+    exits: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def make(cls, name: str, entries: dict | None = None, exits: dict | None = None) -> Scenario:
+        changes = {}
+        for what, given in (("entries", entries or {}), ("exits", exits or {})):
+            for key, value in given.items():
+                if key not in CATEGORIES:
+                    raise ValueError(
+                        f"[{what}] {key!r} is not a placement category (one of {', '.join(KEYS)})"
+                    )
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise ValueError(f"[{what}] {key} = {value!r} is not a number (per cent)")
+                if value < -100:
+                    raise ValueError(f"[{what}] {key} = {value}: a rate cannot fall by over 100%")
+            changes[what] = tuple((k, float(v)) for k, v in given.items() if v)
+        return cls(str(name), changes["entries"], changes["exits"])
+
+    @classmethod
+    def read(cls, path: Path) -> Scenario:
+        """A scenario file (TOML): `name`, then `[entries]` and `[exits]` tables of per cent
+        changes by placement category (fostering, residential, supported, other)."""
+        try:
+            given = tomllib.loads(Path(path).read_text())
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise ValueError(f"{path}: cannot read the scenario ({error})") from error
+        unknown = set(given) - {"name", "entries", "exits"}
+        if unknown:
+            raise ValueError(
+                f"{path}: unknown setting {sorted(unknown)[0]!r} (name, entries, exits)"
+            )
+        try:
+            return cls.make(given.get("name", Path(path).stem), given.get("entries"),
+                            given.get("exits"))  # fmt: skip
+        except (ValueError, AttributeError) as error:
+            raise ValueError(f"{path}: {error}") from error
+
+    def factors(self, what: str) -> np.ndarray:
+        changes = dict(getattr(self, what))
+        return np.array([1 + changes.get(key, 0.0) / 100 for key in KEYS])
+
+    def describe(self) -> str:
+        parts = [
+            f"{abs(v):g}% {'more' if v > 0 else 'fewer'} {what} "
+            f"{'into' if what == 'entries' else 'from'} {CATEGORIES[k].lower()}"
+            for what in ("entries", "exits")
+            for k, v in getattr(self, what)
+        ]
+        return "; ".join(parts) or "no change"
+
+
+@dataclass(frozen=True)
+class Costs:
+    weekly: dict[str, float]
+    example: bool
+    source: str
+
+    @classmethod
+    def read(cls, path: Path = COSTS_FILE) -> Costs:
+        """The weekly cost of a placement in each category (TOML: `[weekly_cost]` with a number
+        for each of fostering, residential, supported, other; `example = true` for demo values)."""
+        try:
+            given = tomllib.loads(Path(path).read_text())
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise ValueError(f"{path}: cannot read the costs ({error})") from error
+        weekly = given.get("weekly_cost", {})
+        for key in KEYS:
+            value = weekly.get(key)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ValueError(
+                    f"{path}: [weekly_cost] {key} must be a number of pounds, 0 or more "
+                    f"(found {value!r})"
+                )
+        extra = set(weekly) - set(KEYS)
+        if extra:
+            raise ValueError(f"{path}: [weekly_cost] {sorted(extra)[0]!r} is not a category")
+        return cls({k: float(weekly[k]) for k in KEYS}, bool(given.get("example")),
+                   str(given.get("source", "")))  # fmt: skip
+
+
+# The projection ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Model:
+    """A fitted model: the rates over the reference period and the stock at its end."""
+
+    rates: Rates
+    stock: pd.DataFrame  # birth_year, birth_month, category, children
+    start: date  # 31 March of the last year fitted on
+    reference_from: int
+    fitted_to: int
+
+
+def reference_period(reference_from: int, fitted_to: int) -> tuple[date, date]:
+    """Return years reference_from to fitted_to: 1 April before the first to 31 March of the
+    last (as first day, and the day after)."""
+    return date(reference_from - 1, 4, 1), date(fitted_to, 4, 1)
+
+
+def model(pieces: pd.DataFrame, bands: Bands, reference_from: int, fitted_to: int) -> Model:
+    first, after = reference_period(reference_from, fitted_to)
+    start = march_31(fitted_to)
+    return Model(fit(pieces, bands, first, after), stock(pieces, start), start, reference_from,
+                 fitted_to)  # fmt: skip
+
+
+def transition_matrices(rates: Rates, scenario: Scenario = Scenario()) -> np.ndarray:
+    """Each age band's daily probabilities (b, k from, k to) of being in each category the
+    next day; what a row lacks of 1 is the probability of leaving care. Where the measured
+    rates out of a state add up to more than 1 a day (a state barely lived in), they are
+    scaled down to 1."""
+    moves = rates.move_rates.copy()
+    exits = rates.exit_rates * scenario.factors("exits")[None, :]
+    out = moves.sum(axis=2) + exits
+    scale = np.where(out > 1, 1 / np.where(out > 1, out, 1), 1.0)
+    moves, out = moves * scale[..., None], out * scale
+    matrices = moves.copy()
+    for k in range(len(KEYS)):
+        matrices[:, k, k] = 1 - out[:, k]
+    return matrices
+
+
+def step(mean, cov, matrices, arrivals):
+    """One day: each child in state i moves to state j with probability P[i, j] (or leaves),
+    independently (multinomial); arrivals come as Poisson numbers. Per cohort c:
+    mean' = mean P + a; cov' = P' cov P + diag(mean P) - P' diag(mean) P + diag(a)."""
+    transposed = np.transpose(matrices, (0, 2, 1))
+    moved = np.einsum("ci,cij->cj", mean, matrices)
+    spread = transposed @ (mean[:, :, None] * matrices)
+    cov = transposed @ cov @ matrices - spread
+    k = np.arange(mean.shape[1])
+    cov[:, k, k] += moved + arrivals
+    return moved + arrivals, cov
+
+
+def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projection:
+    """The stock projected a day at a time from fitted.start to `end`: each month end's mean
+    and variance per age band and placement category (with totals), and each day's per
+    category (for costs)."""
+    rates, start = fitted.rates, fitted.start
+    names, n_bands, n_k = rates.bands.names, len(rates.bands.names), len(KEYS)
+    of_age = np.array(rates.bands.of_age)
+    first_cohort = _month(start) - LEAVING_AGE * 12 + 1
+    cohorts = np.arange(first_cohort, _month(end) + 1)
+    mean = np.zeros((len(cohorts), n_k))
+    cov = np.zeros((len(cohorts), n_k, n_k))
+    held = fitted.stock
+    index = (held["birth_year"] * 12 + held["birth_month"] - 1 - first_cohort).to_numpy()
+    np.add.at(mean, (index, held["category"].map(KEYS.index).to_numpy()), held["children"])
+
+    matrices = transition_matrices(rates, scenario)
+    entries = rates.entry_rates * scenario.factors("entries")[None, :]  # (b, k) a day
+    # Entrants to a band are spread over its ages as over the reference period (evenly where
+    # none came), then evenly over the 12 months of birth of each age.
+    ages = rates.entry_ages.copy()
+    for b in range(n_bands):
+        in_band = of_age == b
+        if ages[in_band].sum() == 0:
+            ages[in_band] = 1
+        ages[in_band] /= ages[in_band].sum()
+
+    records, daily = [], []
+
+    def record(day, age_months, alive):
+        band = np.where(alive, of_age[np.clip(age_months // 12, 0, LEAVING_AGE - 1)], n_bands)
+        one_hot = np.zeros((len(cohorts), n_bands + 1))
+        one_hot[np.arange(len(cohorts)), band] = 1
+        one_hot = np.hstack([one_hot[:, :n_bands], alive[:, None].astype(float)])
+        diagonal = np.diagonal(cov, axis1=1, axis2=2)
+        m = one_hot.T @ mean  # (b + all, k)
+        v = one_hot.T @ diagonal
+        m = np.hstack([m, m.sum(axis=1, keepdims=True)])
+        v = np.hstack([v, (one_hot.T @ cov.sum(axis=(1, 2)))[:, None]])
+        records.append((day, m, v))
+
+    def ages_on(day):
+        age_months = _month(day) - cohorts
+        return age_months, (age_months >= 0) & (age_months < LEAVING_AGE * 12)
+
+    age_months, alive = ages_on(start)
+    record(start, age_months, alive)
+    day = start
+    per_cohort = None
+    while day < end:
+        day += timedelta(days=1)
+        if day.day == 1 or per_cohort is None:  # birthdays: bands, and leaving at 18
+            age_months, alive = ages_on(day)
+            mean[~alive], cov[~alive] = 0, 0
+            band = of_age[np.clip(age_months // 12, 0, LEAVING_AGE - 1)]
+            per_cohort = matrices[band]
+            age_share = ages[np.clip(age_months // 12, 0, LEAVING_AGE - 1)] / 12
+            arrivals = entries[band] * (age_share * alive)[:, None]
+        mean, cov = step(mean, cov, per_cohort, arrivals)
+        daily.append((day, mean.sum(axis=0), np.diagonal(cov, axis1=1, axis2=2).sum(axis=0)))
+        if (day + timedelta(days=1)).day == 1:
+            record(day, age_months, alive)
+    return Projection(records, daily, names, scenario)
+
+
+@dataclass
+class Projection:
+    records: list  # (month end, mean (b + all, k + all), variance (same))
+    daily: list  # (day, mean per category, variance per category)
+    bands: tuple[str, ...]
+    scenario: Scenario = field(default_factory=Scenario)
+
+    def table(self) -> pd.DataFrame:
+        """One row per month end, age band (and All ages), placement (and All placements):
+        the central forecast, its variance and 95% limits."""
+        bands = [*self.bands, ALL_AGES]
+        keys = [*KEYS, "all"]
+        rows = []
+        for day, mean, var in self.records:
+            for b, band in enumerate(bands):
+                for k, key in enumerate(keys):
+                    rows.append((pd.Timestamp(day), band, key, mean[b, k], max(var[b, k], 0)))
+        frame = pd.DataFrame(rows, columns=["date", "age_band", "category", "forecast", "variance"])
+        sd = np.sqrt(frame["variance"])
+        frame["lower"] = (frame["forecast"] - Z * sd).clip(lower=0)
+        frame["upper"] = frame["forecast"] + Z * sd
+        frame["placement"] = frame["category"].map({**CATEGORIES, "all": ALL_PLACEMENTS})
+        frame["scenario"] = self.scenario.name
+        return frame
+
+    def at_31_march(self) -> pd.DataFrame:
+        frame = self.table()
+        dates = frame["date"]
+        return frame[(dates.dt.month == 3) & (dates.dt.day == 31)].assign(year=dates.dt.year)
+
+    def costs(self, costs: Costs) -> pd.DataFrame:
+        """The cost of the placements forecast in each year ending 31 March, per category and
+        in all: the mean number each day times the weekly cost over 7; the range takes each
+        day's 95% limits (wider than the year's own interval would be)."""
+        rows = []
+        weekly = np.array([costs.weekly[k] for k in KEYS]) / 7
+        for day, mean, var in self.daily:
+            sd = np.sqrt(np.maximum(var, 0))
+            year = day.year + (day.month > 3)
+            lower = np.maximum(mean - Z * sd, 0)
+            for k, key in enumerate(KEYS):
+                rows.append((year, key, mean[k] * weekly[k], lower[k] * weekly[k],
+                             (mean[k] + Z * sd[k]) * weekly[k]))  # fmt: skip
+        frame = pd.DataFrame(rows, columns=["year", "category", "cost", "lower", "upper"])
+        frame = frame.groupby(["year", "category"], as_index=False).sum()
+        whole = frame.groupby("year", as_index=False)[["cost", "lower", "upper"]].sum()
+        frame = pd.concat([frame, whole.assign(category="all")], ignore_index=True)
+        frame["placement"] = frame["category"].map({**CATEGORIES, "all": ALL_PLACEMENTS})
+        frame["scenario"] = self.scenario.name
+        return frame
+
+
+# Back-test ------------------------------------------------------------------------------------
+
+
+def backtest(
+    known: pd.DataFrame, truth: pd.DataFrame, bands: Bands, reference_from: int, fitted_to: int,
+    last_year: int,
+) -> pd.DataFrame:  # fmt: skip
+    """Fit on the returns up to `fitted_to` (pieces `known`), forecast each 31 March after it to
+    `last_year`, and set each forecast beside what happened (pieces `truth`, from every return)
+    and beside two naive forecasts made from the same returns: the last year's number carried
+    forward, and a straight line through the 31 March numbers of the reference years. A row per
+    year, age band and placement (with totals) and method, with its errors."""
+    fitted = model(known, bands, reference_from, fitted_to)
+    forecast = project(fitted, march_31(last_year)).at_31_march()
+    years = list(range(fitted_to + 1, last_year + 1))
+    actual = in_care(truth, years, bands).rename(columns={"children": "actual"})
+    history = in_care(known, range(reference_from, fitted_to + 1), bands)
+    keys = ["age_band", "placement"]
+    wide = history.pivot_table(index=keys, columns="year", values="children", aggfunc="sum")
+    reference = np.array(wide.columns, dtype=float)
+    slope, intercept = (np.polyfit(reference, wide.to_numpy().T, 1) if len(reference) > 1
+                        else (np.zeros(len(wide)), wide.to_numpy()[:, -1]))  # fmt: skip
+    model_rows = forecast[["year", *keys, "forecast", "lower", "upper"]].rename(
+        columns={"forecast": "value"}
+    )
+    frames = [model_rows[model_rows["year"] > fitted_to].assign(method="model")]
+    for year in years:
+        naive = wide.index.to_frame(index=False).assign(year=year)
+        frames.append(naive.assign(method="last_year", value=wide[fitted_to].to_numpy()))
+        trend = np.clip(intercept + slope * year, 0, None)
+        frames.append(naive.assign(method="trend", value=trend))
+    rows = pd.concat(frames, ignore_index=True).merge(
+        actual[["year", *keys, "actual"]], on=["year", *keys]
+    )
+    rows["fitted_to"] = fitted_to
+    rows["base"] = rows["actual"]
+    return rows
+
+
+def errors(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each forecast's error against what happened: forecast less actual, its size as a
+    percentage of the actual (blank where the actual is 0), and whether the actual fell inside
+    the model's 95% interval."""
+    out = rows.copy()
+    out["error"] = out["value"] - out["actual"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["pct_error"] = np.where(out["actual"] > 0, 100 * out["error"] / out["actual"], np.nan)
+    inside = (out["actual"] >= out["lower"]) & (out["actual"] <= out["upper"])
+    out["inside"] = inside.where(out["method"] == "model")
+    return out
+
+
+def accuracy(rows: pd.DataFrame) -> pd.DataFrame:
+    """How each method did: for the council total each year, its error; and over the cells of
+    age band by placement, the mean absolute error and mean absolute percentage error (cells
+    with children in them), and (the model) how many actuals fell inside the interval."""
+    rows = errors(rows)
+    cells = rows[(rows["age_band"] != ALL_AGES) & (rows["placement"] != ALL_PLACEMENTS)]
+    total = rows[(rows["age_band"] == ALL_AGES) & (rows["placement"] == ALL_PLACEMENTS)]
+    summary = cells.groupby(["year", "method"]).agg(
+        cell_mae=("error", lambda e: e.abs().mean()),
+        cell_mape=("pct_error", lambda e: e.abs().mean()),
+        cells_inside=("inside", lambda i: i.dropna().sum() if i.notna().any() else np.nan),
+        cells=("actual", "size"),
+    )
+    council = total.set_index(["year", "method"])[["actual", "value", "error", "pct_error"]]
+    out = council.join(summary).reset_index()
+    out["method"] = pd.Categorical(out["method"], list(METHODS))
+    return out.sort_values(["year", "method"]).reset_index(drop=True)
+
+
+# Disclosure ---------------------------------------------------------------------------------
+
+COUNTS = ("value", "lower", "upper", "actual", "base")
+
+
+def protect(rows: pd.DataFrame) -> pd.DataFrame:
+    """What may be shown of forecast or back-test rows (disclosure.py's rules): every count of
+    children (forecast, limits, actual) to the nearest 5, errors worked out again from the
+    rounded numbers; a row whose base (the children in that state at the start of the
+    forecast, or the actual it is compared with) is 1 to disclosure.THRESHOLD is withheld (c)."""
+    out = rows.copy()
+    small = out["base"].between(1, disclosure.THRESHOLD)
+    for column in [c for c in COUNTS if c in out]:
+        out[column] = disclosure.rounded(out[column])
+    if "actual" in out and out["actual"].notna().any():
+        inside = out.get("inside")
+        out = errors(out)
+        if inside is not None:
+            out["inside"] = inside  # judged on the exact numbers: a yes or no gives none away
+    shown = [c for c in (*COUNTS, "error", "pct_error", "inside") if c in out]
+    out[shown] = out[shown].astype(object).where(~small, None)
+    out["symbol"] = np.where(small, disclosure.SUPPRESSED, "")
+    return out.drop(columns="base")
+
+
+# A forecast for the page, the command and the chapter ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a forecast reads: every child's care from every return (for the council, or the
+    chosen districts together), the age bands, the years the returns cover and the area."""
+
+    pieces: pd.DataFrame
+    bands: Bands
+    years: tuple[int, ...]
+    districts: tuple[str, ...]  # none: the whole council
+    area_code: str
+    area_name: str
+    synthetic: bool
+    source: str
+    folder: Path
+
+    def known(self, returns_to: int) -> pd.DataFrame:
+        """The pieces as the returns up to returns_to gave them (for a back-test)."""
+        if returns_to == self.years[-1]:
+            return self.pieces
+        return segments(db.connect(self.folder, load=False), returns_to, self.districts)
+
+
+def prepare(folder: Path | None = None, districts: tuple[str, ...] = ()) -> Inputs:
+    """Read the record-level extracts for the council, or for the chosen districts together."""
+    folder = Path(folder or db.data_dir())
+    meta = db.metadata(folder)
+    con = db.connect(folder, load=False)
+    names = dict(db.table(con, "districts")[["district_code", "district_name"]].to_numpy())
+    unknown = [d for d in districts if d not in names]
+    if unknown:
+        raise ValueError(f"district {unknown[0]!r}: not one of {', '.join(names)}")
+    council = meta["council"]
+    code = "+".join(districts) if districts else council["code"]
+    name = " and ".join(names[d] for d in districts) if districts else council["name"]
+    years = tuple(meta["years"])
+    return Inputs(segments(con, years[-1], districts), bands(con), years, tuple(districts), code,
+                  name, bool(council["synthetic"]), council["source"], folder)  # fmt: skip
+
+
+def check_years(inputs: Inputs, years_ahead: int, reference_from: int | None) -> int:
+    """The first year of the reference period, checked: the default is the last three."""
+    first, last = inputs.years[0], inputs.years[-1]
+    if not 1 <= years_ahead <= 3:
+        raise ValueError(f"--years {years_ahead}: forecasts run 1 to 3 years ahead")
+    if reference_from is None:
+        return max(first, last - REFERENCE_YEARS + 1)
+    if not first <= reference_from <= last:
+        raise ValueError(f"--reference-from {reference_from}: the returns cover {first} to {last}")
+    return reference_from
+
+
+def fitted(inputs: Inputs, reference_from: int) -> Model:
+    return model(inputs.pieces, inputs.bands, reference_from, inputs.years[-1])
+
+
+def backtest_years(inputs: Inputs, reference_from: int) -> tuple[int, int] | None:
+    """The back-test's reference period: as long as the forecast's, ending BACKTEST_YEARS before
+    the last return (or as many as the returns allow); None where they are too few."""
+    first, last = inputs.years[0], inputs.years[-1]
+    fitted_to = last - BACKTEST_YEARS
+    length = last - reference_from + 1
+    if fitted_to < first:
+        return None
+    return max(first, fitted_to - length + 1), fitted_to
+
+
+def run_backtest(inputs: Inputs, reference_from: int) -> pd.DataFrame:
+    """The back-test's rows (see backtest), or none where the returns are too few."""
+    span = backtest_years(inputs, reference_from)
+    if span is None:
+        return pd.DataFrame()
+    start, fitted_to = span
+    return backtest(inputs.known(fitted_to), inputs.pieces, inputs.bands, start, fitted_to,
+                    inputs.years[-1])  # fmt: skip
+
+
+def forecast_rows(projection: Projection) -> pd.DataFrame:
+    """Each 31 March's forecast (the first: the stock it starts from), with its base: the
+    children in that state at the start."""
+    rows = projection.at_31_march()
+    start = rows[rows["date"] == rows["date"].min()]
+    base = start.set_index(["age_band", "placement"])["forecast"].rename("base")
+    rows = rows.join(base, on=["age_band", "placement"])
+    rows = rows[rows["date"] > rows["date"].min()]
+    return rows.rename(columns={"forecast": "value", "scenario": "method"})[
+        ["year", "age_band", "placement", "method", "value", "lower", "upper", "base"]
+    ]
+
+
+def actual_rows(inputs: Inputs) -> pd.DataFrame:
+    """Children in care at each 31 March the returns hold, as forecast (band by placement)."""
+    rows = in_care(inputs.pieces, inputs.years, inputs.bands).rename(columns={"children": "value"})
+    return rows.assign(method="actual", base=rows["value"])
+
+
+COST_ROUND = 1000  # pounds: a cost forecast shown to the nearest thousand
+
+
+def cost_rows(projection: Projection, costs: Costs, base: pd.DataFrame) -> pd.DataFrame:
+    """Each year's cost forecast (pounds, to the nearest thousand), with the base of its
+    placement category (all ages) for disclosure."""
+    rows = projection.costs(costs).rename(columns={"cost": "value", "scenario": "method"})
+    shown = base[base["age_band"] == ALL_AGES].drop_duplicates("placement")
+    shown = shown.set_index("placement")["base"]
+    rows["base"] = rows["placement"].map(shown)
+    for column in ("value", "lower", "upper"):
+        rows[column] = (rows[column] / COST_ROUND).round() * COST_ROUND
+    return rows[["year", "placement", "method", "value", "lower", "upper", "base"]].assign(
+        age_band=ALL_AGES
+    )
+
+
+COLUMNS = [
+    "section", "area_code", "area_name", "fitted_to", "year", "age_band", "placement", "method",
+    "value", "lower_95", "upper_95", "actual", "error", "pct_error", "actual_in_interval",
+    "symbol",
+]  # fmt: skip
+
+
+def table(
+    inputs: Inputs, years_ahead: int = 3, reference_from: int | None = None,
+    scenario: Scenario | None = None, costs: Costs | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Everything as one long table, protected (see protect): the actual numbers at each 31
+    March (section actual), the forecast and any scenario (forecast), their cost (cost, pounds)
+    and the back-test (backtest: model, last year carried forward, linear trend)."""
+    reference_from = check_years(inputs, years_ahead, reference_from)
+    last = inputs.years[-1]
+    fit = fitted(inputs, reference_from)
+    end = march_31(last + years_ahead)
+    runs = [project(fit, end)] + ([project(fit, end, scenario)] if scenario else [])
+    parts = [protect(actual_rows(inputs)).assign(section="actual", fitted_to=None)]
+    for run in runs:
+        rows = forecast_rows(run)
+        parts.append(protect(rows).assign(section="forecast", fitted_to=last))
+        if costs is not None:
+            cost = protect(cost_rows(run, costs, rows))
+            parts.append(cost.assign(section="cost", fitted_to=last))
+    back = run_backtest(inputs, reference_from)
+    if len(back):
+        back = protect(errors(back)).assign(section="backtest")
+        back["method"] = back["method"].map(METHODS)
+        parts.append(back)
+    out = pd.concat(parts, ignore_index=True)
+    out = out.rename(columns={"lower": "lower_95", "upper": "upper_95",
+                              "inside": "actual_in_interval"})  # fmt: skip
+    out["area_code"], out["area_name"] = inputs.area_code, inputs.area_name
+    return ordered(out, inputs.bands).reindex(columns=COLUMNS)
+
+
+def ordered(rows: pd.DataFrame, bands: Bands) -> pd.DataFrame:
+    """Rows in reading order: by year, then age band youngest first (All ages last), then
+    placement as CATEGORIES lists them (All placements last); sections and methods kept in
+    the order they came."""
+    band = rows["age_band"].map({b: i for i, b in enumerate([*bands.names, ALL_AGES])})
+    placement = rows["placement"].map(
+        {p: i for i, p in enumerate([*CATEGORIES.values(), ALL_PLACEMENTS])}
+    )
+    order = pd.DataFrame({"first": np.arange(len(rows))})
+    for column in ("section", "method"):
+        if column in rows:
+            first_seen = {v: i for i, v in enumerate(dict.fromkeys(rows[column]))}
+            order[column] = rows[column].map(first_seen).to_numpy()
+    order["year"], order["band"], order["placement"] = (
+        rows["year"].to_numpy(),
+        band.to_numpy(),
+        placement.to_numpy(),
+    )
+    keys = [c for c in ("section", "method", "year", "band", "placement") if c in order]
+    return rows.iloc[order.sort_values(keys, kind="stable").index].reset_index(drop=True)
+
+
+# What a reader is shown -----------------------------------------------------------------------
+
+
+def selected(rows: pd.DataFrame, bands: tuple[str, ...] = (), category: str = "all"):
+    """Rows (a projection's table, or in_care's) for the chosen age bands added together (none
+    chosen: all ages) and one placement category (or "all"), by year, or for a forecast each
+    quarter's end (rounded to 5, monthly figures would draw steps): a forecast's variance adds
+    up over bands (children of different ages move independently)."""
+    rows = rows[rows["category"] == category]
+    if "date" in rows:
+        rows = rows[rows["date"].dt.month.isin((3, 6, 9, 12))]
+    rows = rows[rows["age_band"].isin(bands)] if bands else rows[rows["age_band"] == ALL_AGES]
+    key = "date" if "date" in rows else "year"
+    values = [c for c in ("forecast", "variance", "children") if c in rows]
+    out = rows.groupby(key, as_index=False)[values].sum()
+    if "variance" in out:
+        sd = np.sqrt(out["variance"])
+        out["lower"] = (out["forecast"] - Z * sd).clip(lower=0)
+        out["upper"] = out["forecast"] + Z * sd
+        out = out.rename(columns={"forecast": "value"})
+        out["base"] = out["value"].iloc[0]  # the children in care at the start
+    else:
+        out = out.rename(columns={"children": "value"})
+        out["base"] = out["value"]
+    return protect(out)
+
+
+def ages_text(bands: tuple[str, ...]) -> str:
+    if not bands or bands == (ALL_AGES,):
+        return "all ages"
+    return "aged " + " or ".join(b[0].lower() + b[1:] for b in bands)
+
+
+def _number(value) -> str:
+    return disclosure.SUPPRESSED if value is None or pd.isna(value) else f"{value:,.0f}"
+
+
+def sentence(
+    area: str, ages: str, placement: str, actual: pd.DataFrame, baseline: pd.DataFrame,
+    scenario: pd.DataFrame | None, scenario_text: str, reference: tuple[int, int],
+    backtest_rows: pd.DataFrame, band: str = ALL_AGES,
+) -> str:  # fmt: skip
+    """The forecast and how far it can be trusted, in plain English, from protected figures."""
+    last, end = actual.iloc[-1], baseline.iloc[-1]
+    year = pd.Timestamp(end["date"]).year
+    text = (
+        f"{area}, {ages}, {placement.lower()}: {_number(last['value'])} children were in care "
+        f"on 31 March {int(last['year'])}. On the rates of {reference[0]} to {reference[1]}, "
+        f"the model forecasts {_number(end['value'])} on 31 March {year} (95% interval "
+        f"{_number(end['lower'])} to {_number(end['upper'])})."
+    )
+    if scenario is not None:
+        other = scenario.iloc[-1]
+        text += (
+            f" With {scenario_text}: {_number(other['value'])} ({_number(other['lower'])} to "
+            f"{_number(other['upper'])})."
+        )
+    return f"{text} {backtest_sentence(backtest_rows, area, band)}"
+
+
+def backtest_sentence(rows: pd.DataFrame, area: str, band: str = ALL_AGES) -> str:
+    """How the model did against the naive forecasts in the back-test's last year, for the
+    area, an age band (or all ages) and all placements, in words. `rows`: the back-test,
+    protected (protect)."""
+    if rows.empty:
+        return "There are too few years of returns to test the model on the past."
+    fitted_to, year = int(rows["fitted_to"].iloc[0]), int(rows["year"].max())
+    whole = rows[(rows["year"] == year) & (rows["age_band"] == band)
+                 & (rows["placement"] == ALL_PLACEMENTS)].set_index("method")  # fmt: skip
+    if whole["pct_error"].isna().any():
+        return (
+            f"Tested on the past (fitted on the returns to {fitted_to}), the errors for "
+            f"{area} are withheld: the numbers are too small to show."
+        )
+    size = {m: abs(float(whole.loc[m, "pct_error"])) for m in METHODS}
+    naive = {"last_year": "carrying the last year forward", "trend": "a linear trend"}
+    beaten = [m for m in naive if size["model"] < size[m]]
+    if len(beaten) == 2:
+        verdict = "better than both"
+    elif beaten:
+        other = next(m for m in naive if m not in beaten)
+        verdict = f"better than {naive[beaten[0]]} but not than {naive[other]}"
+    else:
+        verdict = "no better than either"
+    inside = "inside" if whole.loc["model", "inside"] else "outside"
+    return (
+        f"Tested on the past (fitted on the returns to {fitted_to}), the model's forecast for "
+        f"31 March {year} was {size['model']:.0f}% out for {area}, {ages_text((band,))} (the "
+        f"actual number was "
+        f"{inside} its 95% interval); carrying the last year forward was "
+        f"{size['last_year']:.0f}% out and a linear trend {size['trend']:.0f}%: the model did "
+        f"{verdict}."
+    )
+
+
+def summary_for_chapter(
+    folder: Path | None = None, districts: tuple[str, ...] = (), bands: tuple[str, ...] = (),
+    years_ahead: int = 3, reference_from: int | None = None,
+):  # fmt: skip
+    """For a chapter pack: the forecast chart (actual numbers, forecast and its 95% band) for
+    the council or districts and the age bands chosen, and a paragraph saying what it forecasts
+    and how the model did in the back-test against the naive forecasts. All protected."""
+    from carejsna import forecast_chart
+
+    inputs = prepare(folder, districts)
+    reference_from = check_years(inputs, years_ahead, reference_from)
+    last = inputs.years[-1]
+    baseline = project(fitted(inputs, reference_from), march_31(last + years_ahead)).table()
+    actual = selected(in_care(inputs.pieces, inputs.years, inputs.bands), bands)
+    shown = selected(baseline, bands)
+    back = protect(errors(run_backtest(inputs, reference_from)))
+    band = bands[0] if len(bands) == 1 else ALL_AGES
+    text = sentence(inputs.area_name, ages_text(bands), ALL_PLACEMENTS, actual, shown, None, "",
+                    (reference_from, last), back, band)  # fmt: skip
+    figure = forecast_chart.figure(actual, shown, None, source_note(inputs))
+    return figure, text
+
+
+def source_note(inputs: Inputs) -> str:
+    synthetic = " Synthetic demo data: no real child." if inputs.synthetic else ""
+    return f"Source: {inputs.source}; forecast by carejsna's stock-and-flow model.{synthetic}"
