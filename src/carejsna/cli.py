@@ -1,4 +1,4 @@
-"""The command line: carejsna demo | build | indicator | chapter | publish | serve."""
+"""The command line: carejsna demo | build | indicator | chapter | publish | serve | forecast."""
 
 from __future__ import annotations
 
@@ -53,6 +53,22 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("published_dir", type=Path, help="a folder made by `carejsna publish`")
     s.add_argument("--port", type=int, default=8501, help="the port to listen on (default 8501)")
 
+    f = commands.add_parser(
+        "forecast", help="forecast children in care as CSV: intervals, scenario, costs, back-test"
+    )
+    f.add_argument("--data", type=Path, default=None, help="the extracts folder (default data/)")
+    f.add_argument("--years", type=int, default=3, help="years ahead, 1 to 3 (default 3)")
+    f.add_argument(
+        "--reference-from", type=int, help="first return year the rates are measured over "
+        "(default: the last three years of returns)"
+    )  # fmt: skip
+    f.add_argument(
+        "--scenario", type=Path, help="a scenario (TOML): per cent changes to entries and "
+        "exits by placement category, forecast beside the baseline"
+    )  # fmt: skip
+    f.add_argument("--district", help="one district code; default the whole council")
+    f.add_argument("--costs", type=Path, help="weekly costs by placement category (TOML)")
+
     args = parser.parse_args(argv)
     try:
         return {
@@ -62,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             "chapter": _chapter,
             "publish": _publish,
             "serve": _serve,
+            "forecast": _forecast,
         }[args.command](args)
     except (KeyError, ValueError, FileNotFoundError, FileExistsError) as error:
         message = error.args[0] if error.args else str(error)
@@ -162,6 +179,17 @@ def _serve(args) -> int:
     folder = args.published_dir.resolve()
     os.chdir(serve.ROOT)  # where .streamlit/config.toml is read
     os.execve(sys.executable, serve.command(args.port), serve.environment(folder, public=True))
+
+
+def _forecast(args) -> int:
+    from carejsna import forecast, safe
+
+    inputs = forecast.prepare(args.data, (args.district,) if args.district else ())
+    scenario = forecast.Scenario.read(args.scenario) if args.scenario else None
+    costs = forecast.Costs.read(args.costs) if args.costs else None
+    table = forecast.table(inputs, args.years, args.reference_from, scenario, costs)
+    safe.frame(table).to_csv(sys.stdout, index=False)
+    return 0
 
 
 if __name__ == "__main__":
