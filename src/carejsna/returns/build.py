@@ -17,7 +17,7 @@ import pandas as pd
 
 from carejsna import __version__, figures, safe
 from carejsna.catalogue import catalogue
-from carejsna.returns import benchmarks, postcodes
+from carejsna.returns import benchmarks, postcodes, quality
 from carejsna.returns.read import (
     FILE_NOT_LOADED,
     NOTED,
@@ -96,12 +96,12 @@ def build(returns_dir: Path, out_dir: Path) -> BuildResult:
     council = read_council(returns_dir)
     tables = {name: _concat(parts, name) for name, parts in frames.items()}
     del frames  # each stage lets go of the last: at national scale memory is the limit
-    result.problems.extend(_cross_checks(tables))
+    result.problems.extend(quality.cross_checks(tables))
     extracts = _extracts(tables, council, result)
     del tables
     extracts["targets"] = targets
     extracts["benchmarks"] = comparators
-    _write(extracts, council, result, out_dir)
+    _write(extracts, council, result, out_dir, returns_dir)
     return result
 
 
@@ -154,59 +154,6 @@ def _concat(parts: list[pd.DataFrame], name: str) -> pd.DataFrame:
         return pd.concat(parts, ignore_index=True)
     spec = next(s for s in FILES.values() if s.extract == name)
     return pd.DataFrame(columns=["year", "source_row", *[c.as_name for c in spec.cols]])
-
-
-def _cross_checks(tables: dict[str, pd.DataFrame]) -> list[Problem]:
-    """Problems that need more than one row or file: noted, the rows still load."""
-    problems = []
-    episodes = tables["episodes"][["year", "child_id", "source_row", "start_date", "end_date"]]
-    listed = tables["children"][["year", "child_id"]].assign(is_listed=True)
-    is_listed = episodes.merge(listed, on=["year", "child_id"], how="left")["is_listed"]
-    for row in episodes[is_listed.isna().to_numpy()].itertuples():
-        problems.append(
-            Problem(
-                row.year,
-                f"{row.year}/episodes.csv",
-                row.source_row,
-                "CHILD",
-                row.child_id,
-                "child not in header.csv: sex, age and ethnicity unknown",
-                NOTED,
-            )
-        )
-    ordered = episodes.sort_values(["year", "child_id", "start_date"])
-    previous = ordered.groupby(["year", "child_id"])["end_date"].shift()
-    same_child = previous.notna()
-    overlaps = ordered[same_child & (ordered["start_date"] < previous)]
-    for row in overlaps.itertuples():
-        problems.append(
-            Problem(
-                row.year,
-                f"{row.year}/episodes.csv",
-                row.source_row,
-                "DECOM",
-                row.start_date.strftime("%d/%m/%Y"),
-                "starts before the child's previous episode ends",
-                NOTED,
-            )
-        )
-    open_twice = ordered[
-        ordered["end_date"].isna()
-        & ordered.duplicated(["year", "child_id", "end_date"], keep="last")
-    ]
-    for row in open_twice.itertuples():
-        problems.append(
-            Problem(
-                row.year,
-                f"{row.year}/episodes.csv",
-                row.source_row,
-                "DEC",
-                "",
-                "blank, but a later episode of the child has started",
-                NOTED,
-            )
-        )
-    return problems
 
 
 def _district(codes: pd.Series, council_districts: set[str]) -> pd.Series:
@@ -376,7 +323,9 @@ def _age_at_31_march(children: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return age, band.where(band.notna(), "Unknown")
 
 
-def _write(extracts: dict, council: Council, result: BuildResult, out_dir: Path) -> None:
+def _write(
+    extracts: dict, council: Council, result: BuildResult, out_dir: Path, returns_dir: Path
+) -> None:
     """Write a new folder beside out_dir, then swap it in: a failure leaves out_dir as it was."""
     with staged(out_dir) as staging:
         years = sorted(int(y) for y in extracts["episodes"]["year"].unique())
@@ -390,6 +339,7 @@ def _write(extracts: dict, council: Council, result: BuildResult, out_dir: Path)
             "years": years,
             "extracts": result.extracts,
             "built_with": f"carejsna {__version__}",
+            "returns": quality.recorded_path(returns_dir, out_dir),  # for the data-quality page
         }
         (staging / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
         # A returned value is echoed as it came: a spreadsheet must not run it as a formula.

@@ -1,0 +1,808 @@
+"""Data-quality rules over a folder of SSDA903 returns: every problem, and what will count."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from carejsna import db
+from carejsna.returns import postcodes
+from carejsna.returns.read import (
+    FILE_NOT_LOADED,
+    NOTED,
+    POSTCODE,
+    ROW_NOT_LOADED,
+    VALUE_BLANKED,
+    Problem,
+    read_years,
+)
+from carejsna.returns.schema import FILES
+
+# What the build does, beyond read.py's words: a row it loads that no figure counts.
+NOT_COUNTED = "loaded, but counted in no figure"
+
+SHORT_BREAKS = ("V3", "V4")
+RETURNS_ENV = "CAREJSNA_RETURNS"  # where the page finds the returns, else metadata.json says
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    explanation: str  # what is wrong, in plain English
+    done: str  # what the build does with the row
+    words: str  # a regular expression matching its problems' "file | column | problem"
+
+
+RULES: dict[str, Rule] = {
+    rule.id: rule
+    for rule in (
+        Rule(
+            "file",
+            "A file missing or unusable",
+            "A year's header.csv or episodes.csv is missing, or a file cannot be read at all "
+            "(not CSV, a required column missing, no date in a date column readable). An "
+            "optional file not supplied leaves its indicators out for the year.",
+            "A required file that cannot be used stops the build, which writes nothing; an "
+            "optional one not supplied: its indicators are not available for that year.",
+            r"required file missing|optional file not supplied|cannot be read"
+            r"|required column missing|no value in this date column|no year folders",
+        ),
+        Rule(
+            "column",
+            "An optional column missing",
+            "The file lacks a column DfE's layout has, but which the build can do without.",
+            "Loaded, with that column blank in every row.",
+            r"optional column missing",
+        ),
+        Rule(
+            "code",
+            "A code that is not one of DfE's",
+            "A coded field (SEX, ETHNIC, RNE, LS, CIN, PLACE, REC, OC2 flags, IN_TOUCH, ACTIV, "
+            "ACCOM, ...) holds a value that is not among DfE's valid codes for the SSDA903.",
+            "Loaded with the value blanked (a key field: the row is left out).",
+            r"not a valid \S+ code",
+        ),
+        Rule(
+            "number",
+            "A number out of range",
+            "A number (an SDQ score, Attainment 8, suspensions, a population) is not a number "
+            "or lies outside the range it can take.",
+            "Loaded with the value blanked (a key field: the row is left out).",
+            r"not a (?:whole )?number",
+        ),
+        Rule(
+            "date_unreadable",
+            "A date that cannot be read",
+            "A date is not a real day written dd/mm/yyyy.",
+            "Loaded with the date blanked; a row whose DECOM cannot be read is left out.",
+            r"not a dd/mm/yyyy date",
+        ),
+        Rule(
+            "date_future",
+            "A date after the return's year",
+            "A date (of birth, of an episode's start or end, of a mother's child's birth) "
+            "lies after 31 March of the return's year, or after today: the return covers "
+            "1 April to 31 March.",
+            "Loaded as it is: an episode that ends after 31 March counts as open on it.",
+            r"after the end of the return's year|in the future",
+        ),
+        Rule(
+            "date_before_birth",
+            "A date before the child was born",
+            "An episode starts or ends, or a mother's child is born, before the child's own "
+            "date of birth (header.csv).",
+            "Loaded as it is; the child's age is worked out from the date of birth.",
+            r"before the child's date of birth",
+        ),
+        Rule(
+            "required_blank",
+            "A required value left blank",
+            "A field DfE requires (CHILD, DECOM, SEX, DOB, ...) is blank.",
+            "Loaded with the value blank; a row without a CHILD or DECOM is left out.",
+            r"blank, but required",
+        ),
+        Rule(
+            "episode_order",
+            "An episode that ends before it starts",
+            "DEC is earlier than DECOM.",
+            "Left out: the episode is not loaded.",
+            r"ends before DECOM",
+        ),
+        Rule(
+            "overlap",
+            "Episodes of one child that overlap",
+            "An episode starts before the child's previous episode ends, or the previous "
+            "episode is still open (DEC blank) when the next starts. A child is in one "
+            "episode at a time.",
+            "Loaded as they are: the child is counted once, but days and placements may be "
+            "counted twice.",
+            r"starts before the child's previous episode ends|a later episode of the child",
+        ),
+        Rule(
+            "gap",
+            "A gap inside a spell of care",
+            "An episode ended with REC X1 (care goes on in a new episode the same day), but the "
+            "child's next episode starts later, or no later episode is in the return.",
+            "Loaded as they are: the gap breaks the spell, so the child may drop out of the "
+            "12-month cohort and be counted as leaving and starting again.",
+            r"gap inside a spell",
+        ),
+        Rule(
+            "missing_next_year",
+            "An open episode missing from the next year's return",
+            "An episode open at 31 March in one year's return is not in the next year's return. "
+            "Every episode open at any time in the year should be.",
+            "Loaded as they are: the next year's figures do not count the episode.",
+            r"missing from the \d{4} return",
+        ),
+        Rule(
+            "duplicate_child",
+            "A child twice",
+            "header.csv lists the same CHILD twice, or two CHILD ids in one return share a UPN "
+            "(one child under two ids?).",
+            "A repeated CHILD: the first row is kept, the repeat left out. A shared UPN: both "
+            "loaded, so the child may be counted twice.",
+            r"header\.\w+ \| child \| repeats an earlier row's key|same upn",
+        ),
+        Rule(
+            "duplicate_row",
+            "A row twice",
+            "A file repeats a row's key: the same CHILD and DECOM in episodes.csv, the same "
+            "CHILD in another file, the same district, age and sex in population.csv.",
+            "The first row is kept; the repeat is left out.",
+            r"repeats an earlier row's key",
+        ),
+        Rule(
+            "episode_without_child",
+            "An episode of a child not in header.csv",
+            "episodes.csv has a CHILD that the year's header.csv does not list.",
+            "Loaded: counted, with sex, age and ethnicity unknown.",
+            r"child not in header",
+        ),
+        Rule(
+            "oc2_not_in_cohort",
+            "An OC2 row outside the 12-month cohort",
+            "OC2 (health and offending) is collected only for children looked after "
+            "continuously for 12 months at 31 March; this child was not.",
+            "Loaded, but counted in no figure: the health indicators count the cohort alone.",
+            r"not in the 12-month cohort",
+        ),
+        Rule(
+            "oc2_missing",
+            "A 12-month cohort child without an OC2 row",
+            "The child was looked after continuously for 12 months at 31 March, so DfE expects "
+            "an OC2 row, and oc2.csv has none.",
+            "Counted in the health indicators' denominators, as 'no' for every item.",
+            r"has no oc2 row",
+        ),
+        Rule(
+            "oc3_not_care_leaver",
+            "An OC3 row for someone not in care at 16 or over",
+            "OC3 (care leavers' outcomes) is for young people who were looked after at 16 or "
+            "over; the returns given hold no episode of care for them at that age, though they "
+            "cover the 16th birthday.",
+            "Loaded as it is: counted as a care leaver.",
+            r"not in care at 16 or over",
+        ),
+        Rule(
+            "postcode",
+            "A postcode not in the ONS directory",
+            "HOME_POST or PL_POST is not a postcode the ONS Postcode Directory knows (or not "
+            "even shaped like a UK postcode).",
+            "Loaded as it is: the district is Unknown and no distance is worked out.",
+            r"not found in the ons postcode directory",
+        ),
+        Rule(
+            "local_files",
+            "A problem in the council's own files",
+            "targets.csv (KPI targets) or a benchmarks/ file names something the explorer does "
+            "not know, or holds a value it cannot use.",
+            "The row is left out (see each problem).",
+            r"^(?:targets|benchmarks)",
+        ),
+        Rule(
+            "other",
+            "Another problem",
+            "A problem found while reading that no rule above describes.",
+            "See each problem.",
+            r"$^",
+        ),
+    )
+}
+
+
+def rule_of(problems: pd.DataFrame) -> pd.Series:
+    """Each problem's rule id: the first rule whose words match its file, column and text; a
+    whole-file problem no rule names is a file problem, anything else 'other'."""
+    text = (
+        problems["file"].str.replace(r"^\d{4}/", "", regex=True)
+        + " | "
+        + problems["column"]
+        + " | "
+        + problems["problem"]
+    ).str.lower()
+    rule = pd.Series(None, index=problems.index, dtype=object)
+    for item in RULES.values():
+        rule = rule.where(rule.notna() | ~text.str.contains(item.words, regex=True), item.id)
+    whole_file = problems["row"].isna() & (problems["column"] == "")
+    return rule.fillna(pd.Series("file", index=rule.index).where(whole_file, "other"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules needing more than one row, file or year: the build calls cross_checks before writing.
+
+
+def cross_checks(tables: dict[str, pd.DataFrame], today: dt.date | None = None) -> list[Problem]:
+    """Problems that need more than one row, file or year: noted, the rows still load."""
+    today = today or dt.date.today()
+    episodes = _typed(tables["episodes"])
+    children = _typed(tables["children"])
+    return [
+        *_episodes_without_child(episodes, children),
+        *_overlaps_and_gaps(episodes),
+        *_missing_next_year(episodes),
+        *_dates_out_of_range(tables, today),
+        *_before_birth(episodes, children),
+        *_shared_upn(children),
+        *_oc2_cohort(episodes, tables["health"]),
+        *_oc3_not_care_leavers(episodes, children, _typed(tables["care_leavers"])),
+    ]
+
+
+DATES = ("start_date", "end_date", "birth_date", "mother_child_birth_date")
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates as datetimes, codes and ids as plain text: what the rules compare."""
+    types = {c: object for c in frame.select_dtypes("category").columns}
+    frame = frame.astype({**types, "child_id": object})
+    return frame.assign(**{c: pd.to_datetime(frame[c]) for c in DATES if c in frame})
+
+
+def _problems(rows: pd.DataFrame, file: str, column: str, value: str, text: str, action: str):
+    """A problem per row of `rows` (which has year and, unless a row is missing, source_row):
+    `value` and `text` are format strings filled from the row, e.g. "{start_date:%d/%m/%Y}"."""
+    return [
+        Problem(
+            int(row["year"]),
+            f"{int(row['year'])}/{file}",
+            int(row["source_row"]) if pd.notna(row.get("source_row")) else None,
+            column,
+            value.format(**row),
+            text.format(**row),
+            action,
+        )
+        for row in rows.to_dict("records")
+    ]
+
+
+def _episodes_without_child(episodes: pd.DataFrame, children: pd.DataFrame) -> list[Problem]:
+    listed = children[["year", "child_id"]].drop_duplicates().assign(is_listed=True)
+    found = episodes.merge(listed, on=["year", "child_id"], how="left")
+    return _problems(
+        found[found["is_listed"].isna()],
+        "episodes.csv",
+        "CHILD",
+        "{child_id}",
+        "child not in header.csv: sex, age and ethnicity unknown",
+        NOTED,
+    )
+
+
+def _overlaps_and_gaps(episodes: pd.DataFrame) -> list[Problem]:
+    """Within a year's return, each child's episodes in order of DECOM: each must start when
+    the last ended with REC X1, or after it ended otherwise (a new spell); an X1 must be
+    followed by the next episode."""
+    ordered = episodes.sort_values(["year", "child_id", "start_date"])
+    by_child = ordered.groupby(["year", "child_id"], sort=False)
+    ordered = ordered.assign(
+        previous_end=by_child["end_date"].shift(),
+        previous_reason=by_child["reason_ended"].shift(),
+        is_last=by_child.cumcount(ascending=False) == 0,
+        year_end=pd.to_datetime(ordered["year"].astype(str) + "-03-31"),
+    )
+    ordered["days"] = (ordered["start_date"] - ordered["previous_end"]).dt.days
+    x1 = ordered["reason_ended"] == "X1"
+    return [
+        *_problems(
+            ordered[ordered["start_date"] < ordered["previous_end"]],
+            "episodes.csv",
+            "DECOM",
+            "{start_date:%d/%m/%Y}",
+            "starts before the child's previous episode ends",
+            NOTED,
+        ),
+        *_problems(
+            ordered[ordered["end_date"].isna() & ~ordered["is_last"]],
+            "episodes.csv",
+            "DEC",
+            "",
+            "blank, but a later episode of the child has started",
+            NOTED,
+        ),
+        *_problems(
+            ordered[(ordered["previous_reason"] == "X1") & (ordered["days"] > 0)],
+            "episodes.csv",
+            "DECOM",
+            "{start_date:%d/%m/%Y}",
+            "starts {days:.0f} days after the child's previous episode ended with REC X1 (care "
+            "going on): a gap inside a spell",
+            NOTED,
+        ),
+        *_problems(
+            ordered[ordered["is_last"] & x1 & (ordered["end_date"] <= ordered["year_end"])],
+            "episodes.csv",
+            "REC",
+            "X1",
+            "X1 says care goes on in a new episode, but no later episode of the child is in "
+            "the return: a gap inside a spell",
+            NOTED,
+        ),
+    ]
+
+
+def _missing_next_year(episodes: pd.DataFrame) -> list[Problem]:
+    """An episode open at 31 March of a year whose next year's return is here, but which that
+    return lacks (the same child and DECOM)."""
+    year_end = pd.to_datetime(episodes["year"].astype(str) + "-03-31")
+    is_open = (episodes["start_date"] <= year_end) & ~(episodes["end_date"] <= year_end)
+    carried = episodes[is_open & (episodes["year"] + 1).isin(set(episodes["year"]))]
+    following = episodes[["year", "child_id", "start_date"]].assign(year=episodes["year"] - 1)
+    there = following.drop_duplicates().assign(is_there=True)
+    children = following[["year", "child_id"]].drop_duplicates().assign(is_child_there=True)
+    found = carried.merge(there, on=["year", "child_id", "start_date"], how="left")
+    found = found.merge(children, on=["year", "child_id"], how="left")
+    missing = found[found["is_there"].isna()].assign(next_year=lambda f: f["year"] + 1)
+    text = "open at 31 March {year}, but missing from the {next_year} return"
+    return [
+        *_problems(
+            missing[missing["is_child_there"].isna()],
+            "episodes.csv",
+            "DECOM",
+            "{start_date:%d/%m/%Y}",
+            text + " (the child is not in it)",
+            NOTED,
+        ),
+        *_problems(
+            missing[missing["is_child_there"].notna()],
+            "episodes.csv",
+            "DECOM",
+            "{start_date:%d/%m/%Y}",
+            text + " (the child is, but no episode starts on this DECOM)",
+            NOTED,
+        ),
+    ]
+
+
+def _dates_out_of_range(tables: dict[str, pd.DataFrame], today: dt.date) -> list[Problem]:
+    """Dates after 31 March of the return's year, or after today (DUC aside: it is usually the
+    18th birthday, often still to come)."""
+    found = []
+    for spec in FILES.values():
+        frame = tables[spec.extract]
+        year_end = pd.to_datetime(frame["year"].astype(str) + "-03-31")
+        for col in spec.cols:
+            if col.kind != "date" or col.name == "DUC":
+                continue
+            dates = pd.to_datetime(frame[col.as_name])
+            late = frame.assign(date=dates)
+            found += _problems(
+                late[dates > pd.Timestamp(today)],
+                f"{spec.name}.csv",
+                col.name,
+                "{date:%d/%m/%Y}",
+                "in the future",
+                NOTED,
+            )
+            found += _problems(
+                late[(dates > year_end) & (dates <= pd.Timestamp(today))],
+                f"{spec.name}.csv",
+                col.name,
+                "{date:%d/%m/%Y}",
+                "after the end of the return's year (31 March {year})",
+                NOTED,
+            )
+    return found
+
+
+def _before_birth(episodes: pd.DataFrame, children: pd.DataFrame) -> list[Problem]:
+    """Episode dates, and a mother's child's birth, before the child's own (header.csv)."""
+    born = children[["year", "child_id", "birth_date"]].drop_duplicates(["year", "child_id"])
+    episodes = episodes.merge(born, on=["year", "child_id"], how="left")
+    found = []
+    for frame, column, as_name, file in (
+        (episodes, "DECOM", "start_date", "episodes.csv"),
+        (episodes, "DEC", "end_date", "episodes.csv"),
+        (children, "MC_DOB", "mother_child_birth_date", "header.csv"),
+    ):
+        found += _problems(
+            frame[frame[as_name] < frame["birth_date"]],
+            file,
+            column,
+            "{" + as_name + ":%d/%m/%Y}",
+            "before the child's date of birth ({birth_date:%d/%m/%Y})",
+            NOTED,
+        )
+    return found
+
+
+def _shared_upn(children: pd.DataFrame) -> list[Problem]:
+    """Two CHILD ids in one year's header.csv with the same UPN: one child twice?"""
+    if "upn" not in children:
+        return []
+    given = children[children["upn"].notna()]
+    shared = given[given.duplicated(["year", "upn"], keep=False)]
+    shared = shared.assign(ids=shared.groupby(["year", "upn"])["child_id"].transform(", ".join))
+    return _problems(
+        shared,
+        "header.csv",
+        "UPN",
+        "{upn}",
+        "the same UPN as another child in this return (CHILD {ids})",
+        NOTED,
+    )
+
+
+def cohorts(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Children looked after continuously for 12 months at 31 March (year, child_id), as the
+    health indicators count them: queries/views/cla_12_months.sql run on these episodes."""
+    care = _typed(episodes)
+    care = care.loc[
+        ~care["legal_status"].isin(SHORT_BREAKS),
+        ["year", "child_id", "start_date", "end_date", "reason_ended"],
+    ]
+    child_years = pd.DataFrame(  # the cohort's own columns come from here: none needed
+        {
+            "year": pd.Series(dtype="int64"),
+            "child_id": pd.Series(dtype=object),
+            "district_code": pd.Series(dtype=object),
+            "age_band": pd.Series(dtype=object),
+            "age": pd.Series(dtype="Int64"),
+            "sex": pd.Series(dtype=object),
+            "ethnicity": pd.Series(dtype=object),
+            "is_uasc": pd.Series(dtype=bool),
+        }
+    )
+    con = duckdb.connect()
+    try:
+        con.register("care_episodes", care)
+        con.register("child_years", child_years)
+        for view in ("in_care_31_march", "cla_12_months"):
+            # our own SQL files' names and text, no values in them
+            con.execute(f"create view {view} as " + db.query(view, db.VIEWS_DIR).sql)
+        return con.execute("select year::BIGINT as year, child_id from cla_12_months").df()
+    finally:
+        con.close()
+
+
+def _oc2_cohort(episodes: pd.DataFrame, health: pd.DataFrame) -> list[Problem]:
+    """OC2 rows of children outside the 12-month cohort, and cohort children with none, in the
+    years whose OC2 file holds any row."""
+    cohort = cohorts(episodes).assign(is_cohort=True)
+    rows = _typed(health[["year", "child_id", "source_row"]])
+    outside = rows.merge(cohort, on=["year", "child_id"], how="left")
+    has_row = rows[["year", "child_id"]].drop_duplicates().assign(has_row=True)
+    without = cohort[cohort["year"].isin(set(rows["year"]))].merge(
+        has_row, on=["year", "child_id"], how="left"
+    )
+    return [
+        *_problems(
+            outside[outside["is_cohort"].isna()],
+            "oc2.csv",
+            "CHILD",
+            "{child_id}",
+            "not in the 12-month cohort (looked after continuously for 12 months at 31 March "
+            "{year}): the row is not used",
+            NOT_COUNTED,
+        ),
+        *_problems(
+            without[without["has_row"].isna()].sort_values(["year", "child_id"]),
+            "oc2.csv",
+            "CHILD",
+            "{child_id}",
+            "in the 12-month cohort at 31 March {year}, but has no OC2 row: counted as 'no' "
+            "for every health item",
+            NOTED,
+        ),
+    ]
+
+
+def _oc3_not_care_leavers(
+    episodes: pd.DataFrame, children: pd.DataFrame, oc3: pd.DataFrame
+) -> list[Problem]:
+    """OC3 rows of young people with no episode of care (short breaks aside) at 16 or over,
+    judged only where the returns cover the 16th birthday (an earlier one may hold the care).
+    Date of birth from header.csv, else OC3's own."""
+    born = children[["year", "child_id", "birth_date"]].drop_duplicates(["year", "child_id"])
+    oc3 = oc3[["year", "child_id", "source_row", "birth_date"]].merge(
+        born, on=["year", "child_id"], how="left", suffixes=("_oc3", "")
+    )
+    oc3["sixteen"] = oc3["birth_date"].fillna(oc3["birth_date_oc3"]) + pd.DateOffset(years=16)
+    care = episodes[~episodes["legal_status"].isin(SHORT_BREAKS)]
+    year_end = pd.to_datetime(care["year"].astype(str) + "-03-31")
+    last_care = care["end_date"].fillna(year_end).groupby(care["child_id"]).max()
+    oc3 = oc3.merge(last_care.rename("last_care"), left_on="child_id", right_index=True,
+                    how="left")  # fmt: skip
+    first_day = pd.Timestamp(int(episodes["year"].min()) - 1, 4, 1) if len(episodes) else None
+    judged = (
+        oc3["sixteen"].notna()
+        & (oc3["sixteen"] >= first_day)
+        & ~(oc3["last_care"] >= oc3["sixteen"])
+    )
+    flagged = oc3[judged]
+    text = "not in care at 16 or over in the returns given (16th birthday {sixteen:%d/%m/%Y}"
+    return [
+        *_problems(
+            flagged[flagged["last_care"].isna()],
+            "oc3.csv",
+            "CHILD",
+            "{child_id}",
+            text + "; no episode of care)",
+            NOTED,
+        ),
+        *_problems(
+            flagged[flagged["last_care"].notna()],
+            "oc3.csv",
+            "CHILD",
+            "{child_id}",
+            text + "; last in care {last_care:%d/%m/%Y})",
+            NOTED,
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# carejsna check: read as the build does, run every rule, write nothing.
+
+
+@dataclass
+class Check:
+    returns_dir: Path
+    problems: pd.DataFrame  # rule, year, file, row, column, value, problem, action
+    counts: pd.DataFrame  # one row per year: what will and won't count
+    refused: list[str]  # why the build would write nothing (empty: it would build)
+
+    @property
+    def years(self) -> list[int]:
+        return [int(y) for y in self.counts["Year"]]
+
+
+def check(returns_dir: Path, today: dt.date | None = None) -> Check:
+    """Every problem the build would find in returns_dir, and what it would load and count,
+    without writing anything. Raises ValueError when there is nothing it can read."""
+    from carejsna.returns import build  # the build imports this module
+
+    returns_dir = Path(returns_dir)
+    if not returns_dir.is_dir():
+        raise ValueError(f"{returns_dir}: no such folder")
+    frames, rows, problems = read_years(returns_dir)
+    if not rows:
+        why = "; ".join(f"{p.file}: {p.problem}" for p in problems[:5])
+        raise ValueError(f"{returns_dir}: nothing in it can be read ({why})")
+    result = build.BuildResult(problems=list(problems), rows=rows)
+    build._targets(returns_dir, result)
+    build._benchmarks(returns_dir, result)
+    tables = {name: build._concat(parts, name) for name, parts in frames.items()}
+    del frames
+    result.problems.extend(cross_checks(tables, today))
+    episodes, found = _postcodes(tables)
+    result.problems.extend(found)
+    counts = _counts(tables, episodes, result.problems, build)
+    frame = build.report_frame(result.problems)
+    frame.insert(0, "rule", rule_of(frame))
+    order = {rule: i for i, rule in enumerate(RULES)}
+    frame = frame.sort_values(
+        ["rule", "year", "file", "row"], key=lambda c: c.map(order) if c.name == "rule" else c
+    ).reset_index(drop=True)
+    refused = [
+        f"{p.file}{f' {p.column}' if p.column else ''}: {p.problem}"
+        for p in result.problems
+        if p.action == FILE_NOT_LOADED
+    ]
+    return Check(returns_dir, frame, counts, refused)
+
+
+def _postcodes(tables: dict) -> tuple[pd.DataFrame, list[Problem]]:
+    """Episodes with the home district (or why it is Unknown) and short breaks marked, and a
+    problem for each postcode not in the ONS directory, as the build reports it."""
+    from carejsna.returns.build import _district
+
+    episodes = tables["episodes"].copy()
+    both = postcodes.lookup(pd.concat([episodes["home_postcode"], episodes["placement_postcode"]]))
+    home, placement = both.iloc[: len(episodes)], both.iloc[len(episodes) :]
+    found = []
+    for side, lookup, column in (
+        ("HOME_POST", home, "home_postcode"),
+        ("PL_POST", placement, "placement_postcode"),
+    ):
+        missing = episodes[episodes[column].notna() & lookup["district_code"].isna()]
+        shaped = missing[column].str.match(POSTCODE.pattern)
+        text = "postcode not found in the ONS postcode directory{shape}: district Unknown"
+        found += _problems(
+            missing.assign(shape=shaped.map({True: "", False: NOT_SHAPED})),
+            "episodes.csv",
+            side,
+            "{" + column + "}",
+            text,
+            NOTED,
+        )
+    council = set(tables["population"]["district_code"])
+    district = _district(home["district_code"], council)
+    postcode = episodes["home_postcode"]
+    why = pd.Series(UNKNOWN_NOT_FOUND, index=episodes.index)
+    why = why.where(postcode.notna(), UNKNOWN_BLANK)
+    why = why.where(postcode.isna() | postcode.str.match(POSTCODE.pattern), UNKNOWN_NOT_POSTCODE)
+    episodes["home_district_code"] = district.where(district != postcodes.UNKNOWN, why)
+    episodes["is_short_break"] = episodes["legal_status"].isin(SHORT_BREAKS)
+    return episodes, found
+
+
+NOT_SHAPED = " (not even in the form of a UK postcode)"
+# Why a child's district is Unknown: the child's latest episode's home postcode is ...
+UNKNOWN_BLANK = "Unknown: no home postcode"
+UNKNOWN_NOT_POSTCODE = "Unknown: home postcode not shaped like a UK postcode"
+UNKNOWN_NOT_FOUND = "Unknown: home postcode not in the ONS directory"
+UNKNOWN_NO_EPISODE = "Unknown: no episode in this or an earlier return"
+
+
+def _counts(tables: dict, episodes: pd.DataFrame, problems: list[Problem], build) -> pd.DataFrame:
+    """One row per year: what will count (children, episodes, OC2 and OC3 rows loaded) and
+    what will not (rows left out, short breaks, OC2 rows outside the cohort), and the children
+    whose district is Unknown, by why."""
+    children = build._children(tables, episodes)
+    district = children["district_code"].replace(postcodes.UNKNOWN, UNKNOWN_NO_EPISODE)
+    health, care_leavers = tables["health"], tables["care_leavers"]
+    left_out = pd.Series(
+        [p.year for p in problems if p.action == ROW_NOT_LOADED and p.year is not None],
+        dtype="Int64",
+    )
+    blanked = pd.Series(
+        [p.year for p in problems if p.action == VALUE_BLANKED and p.year is not None],
+        dtype="Int64",
+    )
+    unused_oc2 = pd.Series(
+        [p.year for p in problems if p.action == NOT_COUNTED and p.file.endswith("oc2.csv")],
+        dtype="Int64",
+    )
+    per_year = {
+        "Children": children.groupby("year")["child_id"].nunique(),
+        "Episodes loaded": episodes.groupby("year").size(),
+        "Short-break episodes (counted in no figure)": episodes[episodes["is_short_break"]]
+        .groupby("year")
+        .size(),
+        "OC2 rows loaded": health.groupby("year").size(),
+        "OC2 rows outside the 12-month cohort (counted in no figure)": unused_oc2.value_counts(),
+        "OC3 rows loaded": care_leavers.groupby("year").size(),
+        "OC3 care leavers counted (IN_TOUCH given)": care_leavers[care_leavers["in_touch"].notna()]
+        .groupby("year")
+        .size(),
+        "Rows left out": left_out.value_counts(),
+        "Values blanked": blanked.value_counts(),
+        "Outside the council's districts": children[district == postcodes.OTHER]
+        .groupby("year")
+        .size(),
+        "Unknown district": children[district.str.startswith("Unknown")].groupby("year").size(),
+    }
+    for reason in (UNKNOWN_NO_EPISODE, UNKNOWN_BLANK, UNKNOWN_NOT_POSTCODE, UNKNOWN_NOT_FOUND):
+        label = "  " + reason.removeprefix("Unknown: ")
+        per_year[label] = children[district == reason].groupby("year").size()
+    years = sorted({int(y) for y in children["year"]} | {int(y) for y in episodes["year"]})
+    table = pd.DataFrame({name: s.reindex(years) for name, s in per_year.items()}, index=years)
+    table = table.fillna(0).astype("int64").rename_axis("Year").reset_index()
+    table.columns = [c.replace("  ", "Unknown: ") for c in table.columns]
+    return table
+
+
+def by_rule(problems: pd.DataFrame) -> pd.DataFrame:
+    """Problems per rule, with what the rule checks and what the build does."""
+    counted = problems["rule"].value_counts()
+    return pd.DataFrame(
+        [
+            {
+                "Rule": rule.id,
+                "What it finds": rule.title,
+                "Problems": int(counted.get(rule.id, 0)),
+                "What the build does": rule.done,
+            }
+            for rule in RULES.values()
+            if counted.get(rule.id, 0)
+        ],
+        columns=["Rule", "What it finds", "Problems", "What the build does"],
+    )
+
+
+def by_year(problems: pd.DataFrame) -> pd.DataFrame:
+    """Problems per year and rule (the folder's own files under 'folder')."""
+    year = problems["year"].astype(object).where(problems["year"].notna(), "folder")
+    table = pd.crosstab(year.astype(str), problems["rule"])
+    table = table[[r for r in RULES if r in table.columns]]
+    table.insert(0, "All rules", table.sum(axis=1))
+    return table.rename_axis("Year").reset_index().rename_axis(None, axis=1)
+
+
+def returns_folder(data: Path | None = None) -> Path | None:
+    """The returns the extracts were built from: $CAREJSNA_RETURNS, else the folder the build
+    recorded in metadata.json (relative to the extracts); None if neither is there."""
+    data = Path(data or db.data_dir())
+    given = os.environ.get(RETURNS_ENV)
+    if given:
+        folder = Path(given)
+    else:
+        try:
+            recorded = json.loads((data / "metadata.json").read_text()).get("returns")
+        except (OSError, ValueError, AttributeError):
+            return None
+        if not recorded:
+            return None
+        folder = data / recorded
+    return folder.resolve() if folder.is_dir() else None
+
+
+def recorded_path(returns_dir: Path, out_dir: Path) -> str:
+    """The returns folder as metadata.json records it: relative to the extracts, so the two
+    can move together; absolute where no relative path exists."""
+    try:
+        return Path(
+            os.path.relpath(Path(returns_dir).resolve(), Path(out_dir).resolve())
+        ).as_posix()
+    except ValueError:  # another drive
+        return str(Path(returns_dir).resolve())
+
+
+def stamp(folder: Path) -> tuple:
+    """Every file under folder with its size and modification time: a new stamp when any
+    return changes, so a cached check is redone."""
+    return tuple(
+        sorted(
+            (str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
+            for p in folder.rglob("*")
+            if p.is_file()
+        )
+    )
+
+
+def text_report(result: Check, examples: int = 10) -> str:
+    """carejsna check's report: what will count, problems by rule and by year, then the
+    problems (up to `examples` of each rule; 0 for all)."""
+    counts = result.counts
+    lines = [
+        f"Data quality of {result.returns_dir}: {len(counts)} year(s), "
+        f"{counts['Year'].min()} to {counts['Year'].max()}",
+        "",
+        "What will count (per year):",
+        counts.set_index("Year").T.to_string(),
+        "",
+    ]
+    if result.refused:
+        lines += ["The build would write nothing: these files cannot be used:"]
+        lines += [f"  {why}" for why in result.refused] + [""]
+    else:
+        lines += ["The build can use every file.", ""]
+    problems = result.problems
+    if problems.empty:
+        return "\n".join([*lines, "No problems found."])
+    lines += [f"Problems by rule ({len(problems)} in all):"]
+    for row in by_rule(problems).itertuples():
+        lines.append(f"  {row.Rule}: {row._2}: {row.Problems}")
+    lines += ["", "Problems by year:", by_year(problems).to_string(index=False), ""]
+    shown = problems if examples == 0 else problems.groupby("rule", sort=False).head(examples)
+    more = f" ({examples} of each rule; --examples 0 for all)" if examples else ""
+    lines.append(f"Problems{more}:")
+    for row in shown.itertuples():
+        at = f" row {row.row}" if pd.notna(row.row) else ""
+        column = f" {row.column}" if row.column else ""
+        value = f" {row.value!r}" if row.value else ""
+        lines.append(f"  [{row.rule}] {row.file}{at}{column}{value}: {row.problem} ({row.action})")
+    return "\n".join(lines)
+
+
+def rules_frame() -> pd.DataFrame:
+    """Every rule: its id, what it finds, why it matters and what the build does."""
+    return pd.DataFrame([asdict(r) for r in RULES.values()]).drop(columns=["words"])
