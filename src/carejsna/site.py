@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODE = "CAREJSNA_MODE"  # "public": serve a published folder ($CAREJSNA_DATA) to the public
 # Pages that read record-level extracts: never offered in public mode (nor shown until written).
 RECORD_LEVEL_PAGES = ("pages/8_Data_quality.py", "pages/9_Forecasts.py")
+FAVICON = str(Path(__file__).with_name("favicon.png"))
 
 
 def public() -> bool:
