@@ -1,4 +1,4 @@
-"""The command line: carejsna demo | build | indicator | chapter | publish | serve | forecast."""
+"""The command line: carejsna demo, build, check, indicator, chapter, publish, serve, forecast."""
 
 from __future__ import annotations
 
@@ -23,6 +23,15 @@ def main(argv: list[str] | None = None) -> int:
     b = commands.add_parser("build", help="validate returns and write the Parquet extracts")
     b.add_argument("returns_dir", type=Path)
     b.add_argument("--out", type=Path, required=True, help="the extracts folder, e.g. data/")
+
+    q = commands.add_parser(
+        "check", help="list every data-quality problem in the returns, and what will count"
+    )
+    q.add_argument("returns_dir", type=Path)
+    q.add_argument("--csv", type=Path, help="write every problem to this CSV file")
+    q.add_argument(
+        "--examples", type=int, default=10, help="problems printed per rule (0: all; default 10)"
+    )
 
     i = commands.add_parser("indicator", help="print an indicator as CSV, after disclosure control")
     i.add_argument("id", nargs="?", help="indicator id (see --list)")
@@ -74,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return {
             "demo": _demo,
             "build": _build,
+            "check": _check,
             "indicator": _indicator,
             "chapter": _chapter,
             "publish": _publish,
@@ -102,6 +112,18 @@ def _build(args) -> int:
     result = build(args.returns_dir, args.out)
     print(summary(result))
     return 1 if result.failed else 0
+
+
+def _check(args) -> int:
+    from carejsna import safe
+    from carejsna.returns import quality
+
+    result = quality.check(args.returns_dir)  # writes nothing; refuses what it cannot read
+    print(quality.text_report(result, args.examples))
+    if args.csv:
+        safe.frame(result.problems).to_csv(args.csv, index=False)
+        print(f"Every problem ({len(result.problems)}) written to {args.csv}")
+    return 0
 
 
 def _indicator(args) -> int:
