@@ -437,6 +437,12 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
     return Projection(records, daily, names, scenario)
 
 
+def limits(mean: pd.Series, variance: pd.Series, level: float = LEVEL):
+    """A forecast's limits: the normal interval around its mean, not below zero."""
+    sd = np.sqrt(variance) * stats.z_for(level)
+    return (mean - sd).clip(lower=0), mean + sd
+
+
 @dataclass
 class Projection:
     records: list  # (month end, mean (b + all, k + all), variance (same))
@@ -444,9 +450,9 @@ class Projection:
     bands: tuple[str, ...]
     scenario: Scenario = field(default_factory=Scenario)
 
-    def table(self) -> pd.DataFrame:
+    def table(self, level: float = LEVEL) -> pd.DataFrame:
         """One row per month end, age band (and All ages), placement (and All placements):
-        the central forecast, its variance and 95% limits."""
+        the central forecast, its variance and limits (95% unless another level is given)."""
         bands = [*self.bands, ALL_AGES]
         keys = [*KEYS, "all"]
         rows = []
@@ -455,15 +461,13 @@ class Projection:
                 for k, key in enumerate(keys):
                     rows.append((pd.Timestamp(day), band, key, mean[b, k], max(var[b, k], 0)))
         frame = pd.DataFrame(rows, columns=["date", "age_band", "category", "forecast", "variance"])
-        sd = np.sqrt(frame["variance"])
-        frame["lower"] = (frame["forecast"] - Z * sd).clip(lower=0)
-        frame["upper"] = frame["forecast"] + Z * sd
+        frame["lower"], frame["upper"] = limits(frame["forecast"], frame["variance"], level)
         frame["placement"] = frame["category"].map({**CATEGORIES, "all": ALL_PLACEMENTS})
         frame["scenario"] = self.scenario.name
         return frame
 
-    def at_31_march(self) -> pd.DataFrame:
-        frame = self.table()
+    def at_31_march(self, level: float = LEVEL) -> pd.DataFrame:
+        frame = self.table(level)
         dates = frame["date"]
         return frame[(dates.dt.month == 3) & (dates.dt.day == 31)].assign(year=dates.dt.year)
 
@@ -484,6 +488,8 @@ class Projection:
         frame = frame.groupby(["year", "category"], as_index=False).sum()
         whole = frame.groupby("year", as_index=False)[["cost", "lower", "upper"]].sum()
         frame = pd.concat([frame, whole.assign(category="all")], ignore_index=True)
+        order = frame["category"].map({k: i for i, k in enumerate([*KEYS, "all"])})
+        frame = frame.iloc[np.lexsort((order, frame["year"]))].reset_index(drop=True)
         frame["placement"] = frame["category"].map({**CATEGORIES, "all": ALL_PLACEMENTS})
         frame["scenario"] = self.scenario.name
         return frame
@@ -610,9 +616,18 @@ class Inputs:
         return segments(db.connect(self.folder, load=False), returns_to, self.districts)
 
 
+RECORD_LEVEL = ("episodes", "children", "age_bands", "districts")
+
+
 def prepare(folder: Path | None = None, districts: tuple[str, ...] = ()) -> Inputs:
     """Read the record-level extracts for the council, or for the chosen districts together."""
     folder = Path(folder or db.data_dir())
+    missing = [n for n in RECORD_LEVEL if not (folder / f"{n}.parquet").exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"no {missing[0]}.parquet in {folder}: forecasts read the record-level extracts "
+            "that `carejsna build` writes (a published folder holds only protected figures)"
+        )
     meta = db.metadata(folder)
     con = db.connect(folder, load=False)
     names = dict(db.table(con, "districts")[["district_code", "district_name"]].to_numpy())
@@ -715,10 +730,17 @@ def table(
     March (section actual), the forecast and any scenario (forecast), their cost (cost, pounds)
     and the back-test (backtest: model, last year carried forward, linear trend)."""
     reference_from = check_years(inputs, years_ahead, reference_from)
-    last = inputs.years[-1]
     fit = fitted(inputs, reference_from)
-    end = march_31(last + years_ahead)
+    end = march_31(inputs.years[-1] + years_ahead)
     runs = [project(fit, end)] + ([project(fit, end, scenario)] if scenario else [])
+    return assemble(inputs, runs, run_backtest(inputs, reference_from), costs)
+
+
+def assemble(
+    inputs: Inputs, runs: list[Projection], back: pd.DataFrame, costs: Costs | None = None
+) -> pd.DataFrame:
+    """The long table (see table) from projections made and a back-test run."""
+    last = inputs.years[-1]
     parts = [protect(actual_rows(inputs)).assign(section="actual", fitted_to=None)]
     for run in runs:
         rows = forecast_rows(run)
@@ -726,7 +748,6 @@ def table(
         if costs is not None:
             cost = protect(cost_rows(run, costs, rows))
             parts.append(cost.assign(section="cost", fitted_to=last))
-    back = run_backtest(inputs, reference_from)
     if len(back):
         back = protect(errors(back)).assign(section="backtest")
         back["method"] = back["method"].map(METHODS)
@@ -763,7 +784,9 @@ def ordered(rows: pd.DataFrame, bands: Bands) -> pd.DataFrame:
 # What a reader is shown -----------------------------------------------------------------------
 
 
-def selected(rows: pd.DataFrame, bands: tuple[str, ...] = (), category: str = "all"):
+def selected(
+    rows: pd.DataFrame, bands: tuple[str, ...] = (), category: str = "all", level: float = LEVEL
+) -> pd.DataFrame:
     """Rows (a projection's table, or in_care's) for the chosen age bands added together (none
     chosen: all ages) and one placement category (or "all"), by year, or for a forecast each
     quarter's end (rounded to 5, monthly figures would draw steps): a forecast's variance adds
@@ -776,9 +799,7 @@ def selected(rows: pd.DataFrame, bands: tuple[str, ...] = (), category: str = "a
     values = [c for c in ("forecast", "variance", "children") if c in rows]
     out = rows.groupby(key, as_index=False)[values].sum()
     if "variance" in out:
-        sd = np.sqrt(out["variance"])
-        out["lower"] = (out["forecast"] - Z * sd).clip(lower=0)
-        out["upper"] = out["forecast"] + Z * sd
+        out["lower"], out["upper"] = limits(out["forecast"], out["variance"], level)
         out = out.rename(columns={"forecast": "value"})
         out["base"] = out["value"].iloc[0]  # the children in care at the start
     else:

@@ -1,0 +1,263 @@
+"""Forecasts: children in care 1 to 3 years ahead, scenarios beside the baseline, costs, and how
+the model did on the past against naive forecasts."""
+
+import pandas as pd
+import streamlit as st
+
+from carejsna import charts, db, disclosure, forecast, forecast_chart, safe, ui
+
+selection = ui.page(
+    "Forecasts",
+    "How many children may be in care in the next one to three years, by placement, for the "
+    "council or the districts and ages in the sidebar: a stock-and-flow model of the kind "
+    "councils use (data-to-insight's demand model), fitted on the council's own returns. "
+    "Change the entry and exit rates to see a scenario beside the baseline, and see how the "
+    "model did when it was tested on years the returns already hold.",
+)
+data = ui.context()
+st.caption(
+    "The year filters do not change this page: the reference period below sets the years the "
+    "rates are measured over. The confidence level filter sets the forecast's interval."
+)
+FOLDER = str(db.data_dir())
+
+
+@st.cache_data(max_entries=16, show_spinner="Reading the returns…")
+def inputs(folder: str, districts: tuple[str, ...]) -> forecast.Inputs:
+    return forecast.prepare(folder, districts)
+
+
+@st.cache_data(max_entries=64, show_spinner="Fitting the rates…")
+def fitted(folder: str, districts: tuple[str, ...], reference_from: int) -> forecast.Model:
+    return forecast.fitted(inputs(folder, districts), reference_from)
+
+
+@st.cache_data(max_entries=64, show_spinner="Projecting…")
+def projection(folder, districts, reference_from, years, scenario) -> forecast.Projection:
+    model = fitted(folder, districts, reference_from)
+    end = forecast.march_31(model.fitted_to + years)
+    return forecast.project(model, end, scenario)
+
+
+@st.cache_data(max_entries=16, show_spinner="Testing the model on the past…")
+def backtest(folder: str, districts: tuple[str, ...], reference_from: int) -> pd.DataFrame:
+    return forecast.run_backtest(inputs(folder, districts), reference_from)
+
+
+try:
+    read = inputs(FOLDER, selection.districts)
+except FileNotFoundError as error:  # a published folder: protected figures, no records
+    st.info(f"Forecasts are not available here: {error}", icon=":material/info:")
+    st.stop()
+
+years = read.years
+left, middle, right = st.columns(3)
+ahead = left.radio("Years ahead", [1, 2, 3], index=2, horizontal=True, key="forecast-years")
+reference_from = middle.selectbox(
+    "Rates measured from the year ending 31 March",
+    list(years),
+    index=list(years).index(forecast.check_years(read, 3, None)),
+    key="forecast-reference",
+    help=f"The reference period runs from then to 31 March {years[-1]}: the default is the "
+    "last three years of returns.",
+)
+placement = right.selectbox(
+    "Placement",
+    ["all", *forecast.KEYS],
+    format_func=lambda k: forecast.CATEGORIES.get(k, forecast.ALL_PLACEMENTS),
+    key="forecast-placement",
+)
+
+st.header("Scenario")
+st.markdown(
+    "Change the rate of entries into care, and of leaving care, for each placement category "
+    "(per cent; -10 means ten per cent fewer). The scenario is drawn beside the baseline."
+)
+changes = {"entries": {}, "exits": {}}
+for column, key in zip(st.columns(len(forecast.KEYS)), forecast.KEYS, strict=True):
+    name = forecast.CATEGORIES[key]
+    with column:
+        st.markdown(f"**{name}**")
+        for what, label in (("entries", "Entries into care"), ("exits", "Exits from care")):
+            changes[what][key] = st.number_input(
+                f"{label}: {name.lower()} (% change)",
+                min_value=-100,
+                max_value=200,
+                value=0,
+                step=5,
+                key=f"forecast-{what}-{key}",
+            )
+scenario = forecast.Scenario.make("Scenario", changes["entries"], changes["exits"])
+changed = bool(scenario.entries or scenario.exits)
+
+districts = selection.districts
+baseline = projection(FOLDER, districts, reference_from, ahead, forecast.Scenario())
+other = projection(FOLDER, districts, reference_from, ahead, scenario) if changed else None
+level = selection.level
+actual = forecast.selected(
+    forecast.in_care(read.pieces, years, read.bands), selection.age_bands, placement
+)
+shown = forecast.selected(baseline.table(level), selection.age_bands, placement, level)
+shown_other = (
+    forecast.selected(other.table(level), selection.age_bands, placement, level) if other else None
+)
+ages = forecast.ages_text(selection.age_bands)
+placement_name = forecast.CATEGORIES.get(placement, forecast.ALL_PLACEMENTS)
+percent = f"{level:.1%}".replace(".0%", "%")
+
+st.header(f"Children in care, {read.area_name}, {ages}, {placement_name.lower()}")
+figure = forecast_chart.figure(
+    actual, shown, shown_other, forecast.source_note(read), scenario.describe()
+)
+st.plotly_chart(
+    figure,
+    width="stretch",
+    key="forecast-chart",
+    config=charts.config(f"forecast_{read.area_code}_{placement}"),
+    theme=None,
+    alt=f"Line chart: children in care in {read.area_name}, {ages}, {placement_name.lower()}, "
+    f"at each 31 March from {years[0]} to {years[-1]}, then the forecast to {years[-1] + ahead} "
+    f"with its {percent} interval" + (", and the scenario beside it." if other else "."),
+)
+back = forecast.protect(forecast.errors(backtest(FOLDER, districts, reference_from)))
+band = selection.age_bands[0] if len(selection.age_bands) == 1 else forecast.ALL_AGES
+st.markdown(
+    forecast.sentence(
+        read.area_name,
+        ages,
+        placement_name,
+        actual,
+        shown,
+        shown_other,
+        scenario.describe(),
+        (reference_from, years[-1]),
+        back,
+        band,
+    )  # fmt: skip
+)
+
+st.caption(
+    "The interval allows for chance alone, on rates that stay as they were over the reference "
+    "period; not for rates that change. How far that goes: the back-test below."
+)
+
+
+def texts(values, symbols, decimals: int = 0) -> list[str]:
+    """Figures as a reader sees them: the number, or c where withheld (disclosure.shown)."""
+    return [disclosure.shown(v, s, decimals) for v, s in zip(values, symbols, strict=True)]
+
+
+runs = [("Baseline", shown)]
+if other:
+    runs.append(("Scenario: " + scenario.describe(), shown_other))
+rows = []
+for method, series in runs:
+    for row in series[series["date"].dt.month.eq(3)].iloc[1:].itertuples():
+        rows.append(
+            {
+                "Area": read.area_name,
+                "Ages": ages,
+                "Placement": placement_name,
+                "31 March": row.date.year,
+                "Forecast": method,
+                "Value": disclosure.shown(row.value, row.symbol, 0),
+                f"Lower {percent} CI": disclosure.shown(row.lower, row.symbol, 0),
+                f"Upper {percent} CI": disclosure.shown(row.upper, row.symbol, 0),
+            }
+        )
+forecast_table = pd.DataFrame(rows)
+st.dataframe(forecast_table, hide_index=True, key="forecast-table")
+st.caption(
+    f"Counts rounded to the nearest 5. {disclosure.FOOTNOTES[disclosure.SUPPRESSED]}: here, "
+    "fewer than 5 children in that group at the start of the forecast."
+)
+
+st.header("Cost forecast")
+costs = forecast.Costs.read()
+if costs.example:
+    st.warning(
+        "**Example costs.** The weekly costs below are example values shipped with the "
+        "explorer, not this council's: put your own in `src/carejsna/forecast_costs.toml`.",
+        icon=":material/payments:",
+    )
+cost_rows = []
+for method, run in [("Baseline", baseline)] + ([("Scenario", other)] if other else []):
+    start = forecast.forecast_rows(run)
+    for row in forecast.protect(forecast.cost_rows(run, costs, start)).itertuples():
+        cost_rows.append(
+            {
+                "Year ending 31 March": row.year,
+                "Placement": row.placement,
+                "Forecast": method,
+                "Cost (£)": disclosure.shown(row.value, row.symbol, 0),
+                "Low (£)": disclosure.shown(row.lower, row.symbol, 0),
+                "High (£)": disclosure.shown(row.upper, row.symbol, 0),
+            }
+        )
+st.dataframe(pd.DataFrame(cost_rows), hide_index=True, key="forecast-costs")
+weekly = ", ".join(f"{forecast.CATEGORIES[k].lower()} £{v:,.0f}" for k, v in costs.weekly.items())
+st.caption(
+    f"All ages in {read.area_name}, whatever the age filter. Weekly cost of a placement: "
+    f"{weekly}. Cost: the forecast number each day times the weekly cost over 7, to the "
+    "nearest £1,000; low and high take each day's 95% limits instead (a wide range)."
+)
+
+st.header("How the model did on the past")
+if back.empty:
+    st.info("There are too few years of returns to test the model on the past.")
+else:
+    fitted_to = int(back["fitted_to"].iloc[0])
+    st.markdown(
+        f"The model fitted on the returns up to {fitted_to} only, forecasting each 31 March "
+        f"from {fitted_to + 1} to {years[-1]}, against what happened; beside it, two naive "
+        f"forecasts from the same returns: the {fitted_to} number carried forward, and a "
+        "straight line through the 31 March numbers of the reference years."
+    )
+    method_order = {m: i for i, m in enumerate(forecast.METHODS)}
+    detail = back.assign(order=back["method"].map(method_order))
+    detail = detail.sort_values(["year", "order"], kind="stable")
+    table = pd.DataFrame(
+        {
+            "31 March": detail["year"],
+            "Age band": detail["age_band"],
+            "Placement": detail["placement"],
+            "Method": detail["method"].map(forecast.METHODS),
+            "Forecast": texts(detail["value"], detail["symbol"]),
+            "Actual": texts(detail["actual"], detail["symbol"]),
+            "Error": texts(detail["error"], detail["symbol"]),
+            "Error (%)": texts(detail["pct_error"], detail["symbol"], 1),
+            "Inside the 95% interval": detail["inside"].map({True: "yes", False: "no"}).fillna(""),
+        }
+    )
+    whole = table[(table["Age band"] == forecast.ALL_AGES)
+                  & (table["Placement"] == forecast.ALL_PLACEMENTS)]  # fmt: skip
+    st.dataframe(whole, hide_index=True, key="forecast-backtest-total")
+    with st.expander("Every age band and placement category"):
+        st.dataframe(table, hide_index=True, key="forecast-backtest")
+    st.caption(
+        "Error: forecast less actual, both rounded to the nearest 5; its percentage of the "
+        "actual (blank where the actual is 0). c: withheld where the actual is 1 to 4 children."
+    )
+
+st.header("Download")
+download = safe.frame(
+    forecast.assemble(
+        read,
+        [r for r in (baseline, other) if r is not None],
+        backtest(FOLDER, districts, reference_from),
+        costs,
+    )  # fmt: skip
+)
+csv = download.to_csv(index=False).encode()
+st.download_button(
+    f"Download the forecast, scenario, costs and back-test (CSV, {len(download)} rows, "
+    f"{len(csv) / 1024:.1f} KB)",
+    csv,
+    file_name=f"forecast_{read.area_code}_{years[-1]}.csv",
+    mime="text/csv",
+    key="forecast-csv",
+    icon=":material/download:",
+)
+with st.expander("How the model works"):
+    st.markdown(forecast.__doc__.split("\n\n", 1)[1])
+st.caption(f"Data: {data.source_note} {data.licence}")
