@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -10,10 +12,11 @@ import pytest
 
 from carejsna import db
 from carejsna.cli import main
-from carejsna.returns.build import build, summary
+from carejsna.returns.build import build, check_out, staged, summary
 from tests import fixture_returns
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "reference-data" / "ssda903-sample"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT.parent / "shared" / "reference-data" / "ssda903-sample"
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +194,112 @@ def test_children_keep_year_and_month_of_birth(tmp_path):
     children = pd.read_parquet(tmp_path / "data" / "children.parquet")
     a1 = children[children["year"] == 2024].iloc[0]  # A1, born 15/06/2012
     assert (a1["birth_year"], a1["birth_month"], a1["age"]) == (2012, 6, 11)
+
+
+@pytest.mark.parametrize("where", ["returns", "returns/2024", "."])
+def test_out_must_not_be_the_returns_or_inside_or_around_them(tmp_path, where):
+    returns = _returns(tmp_path)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    with pytest.raises(ValueError, match="the extracts must go outside the returns folder"):
+        build(returns, tmp_path / where)
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_out_holding_other_files_is_refused_and_kept(tmp_path, capsys):
+    returns = _returns(tmp_path)
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "notes.docx").write_bytes(b"someone's work")
+    code = main(["build", str(returns), "--out", str(out)])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"carejsna build: --out {out} is not empty and not a previous `carejsna build`: "
+        "it would be replaced whole, so give a new or empty folder\n"
+    )
+    assert [p.name for p in out.iterdir()] == ["notes.docx"]
+
+
+def test_demo_out_holding_other_files_is_refused(tmp_path, capsys):
+    (tmp_path / "mine.csv").write_text("a,b\n")
+    assert main(["demo", "--out", str(tmp_path)]) == 2
+    assert "is not empty and not a previous `carejsna demo`" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.csv"]
+
+
+def test_a_previous_demo_and_build_are_recognised():
+    from carejsna.returns.build import is_previous_build
+    from carejsna.returns.demo import is_previous_demo
+
+    assert is_previous_demo(ROOT / "demo" / "returns")
+    assert is_previous_build(ROOT / "data")
+    assert not is_previous_demo(ROOT / "data") and not is_previous_build(ROOT / "demo" / "returns")
+
+
+def _previous(out: Path) -> None:
+    out.mkdir()
+    (out / "metadata.json").write_text('{"built_with": "carejsna 1"}')
+
+
+def test_a_failed_swap_puts_the_previous_folder_back(tmp_path, monkeypatch):
+    out = tmp_path / "data"
+    _previous(out)
+    real = Path.rename
+
+    def interrupted(self, target):  # Ctrl-C as the new folder is renamed into place
+        if self.name.startswith(".data-new-"):
+            raise KeyboardInterrupt
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "rename", interrupted)
+    with pytest.raises(KeyboardInterrupt), staged(out) as staging:
+        (staging / "metadata.json").write_text("new")
+    assert (out / "metadata.json").read_text() == '{"built_with": "carejsna 1"}'
+    assert [p.name for p in tmp_path.iterdir()] == ["data"]
+
+
+KILLED_BETWEEN_RENAMES = """
+import os, sys
+from pathlib import Path
+from carejsna.returns.build import staged
+
+real = Path.rename
+def killed(self, target):
+    if self.name.startswith(".data-new-"):
+        os._exit(9)  # the process dies: no cleanup, no finally
+    return real(self, target)
+Path.rename = killed
+with staged(Path(sys.argv[1])) as staging:
+    (staging / "metadata.json").write_text("new")
+"""
+
+
+def test_a_swap_cut_short_by_a_killed_process_is_recovered_on_the_next_run(tmp_path):
+    out = tmp_path / "data"
+    _previous(out)
+    run = subprocess.run([sys.executable, "-c", KILLED_BETWEEN_RENAMES, str(out)], check=False)
+    assert run.returncode == 9
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left[0] == ".data-new-" + left[0].removeprefix(".data-new-") and left[1:] == [
+        ".data-old"
+    ]  # no data/: the previous build only in .data-old, the new one half-way
+    check_out(out, tmp_path / "returns")  # the next run starts by checking --out
+    assert [p.name for p in tmp_path.iterdir()] == ["data"]
+    assert (out / "metadata.json").read_text() == '{"built_with": "carejsna 1"}'
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "problem"),
+    [
+        (b'code = "E10000024"\nname = Testshire\n', 2, "not valid TOML: Invalid value"),
+        (b'code = "E10000024"\nname = "Caf\xe9"\n', 2, "not UTF-8 text: save it as UTF-8"),
+        (b'code = "E10000024"\nname = "Testshire"\nsynthetic = "yes"\n', None, "must be true or"),
+    ],
+)
+def test_a_council_toml_that_cannot_be_read_is_named_with_its_line(tmp_path, text, row, problem):
+    returns = _returns(tmp_path)
+    (returns / "council.toml").write_bytes(text)
+    result = build(returns, tmp_path / "data")
+    assert result.failed and not (tmp_path / "data").exists()
+    [found] = [p for p in result.problems if p.file == "council.toml"]
+    assert (found.row, found.action) == (row, "file not loaded")
+    assert found.problem.startswith(problem)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -144,3 +145,29 @@ def test_build_report_neutralises_a_returned_value_a_spreadsheet_would_run(capsy
     report = pd.read_csv(tmp_path / "data" / "build_report.csv", dtype=str, keep_default_na=False)
     assert "'=1+2" in set(report["value"])
     assert not report["value"].str.startswith("=").any()
+
+
+def test_a_bug_gives_one_line_exit_3_and_a_private_file_with_the_details(capsys, monkeypatch):
+    import carejsna.cli
+
+    def broken(*args, **kwargs):
+        return 1 / 0
+
+    monkeypatch.setattr(carejsna.cli, "build", broken)
+    code, out, err = run(capsys, "build", "r", "--out", "d")
+    assert code == 3 and out == ""
+    [line] = err.splitlines()
+    prefix = "carejsna build: internal error (ZeroDivisionError), a bug: please report it with "
+    assert line.startswith(prefix)
+    details = Path(line.removeprefix(prefix))
+    assert details.stat().st_mode & 0o077 == 0  # only its owner can read it
+    assert "Traceback" in details.read_text() and "1 / 0" in details.read_text()
+    details.unlink()
+
+
+def test_a_refusal_is_exit_2_and_names_the_file(capsys, tmp_path):
+    code, _, err = run(capsys, "chapter", "--config", str(tmp_path / "nope.toml"), "--out", "x")
+    assert code == 2
+    assert err == (
+        f"carejsna chapter: [Errno 2] No such file or directory: '{tmp_path / 'nope.toml'}'\n"
+    )

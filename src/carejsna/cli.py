@@ -90,18 +90,44 @@ def main(argv: list[str] | None = None) -> int:
             "serve": _serve,
             "forecast": _forecast,
         }[args.command](args)
-    except (KeyError, ValueError, FileNotFoundError, FileExistsError) as error:
-        message = error.args[0] if error.args else str(error)
-        print(f"carejsna {args.command}: {message}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # the reader stopped early (`| head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except (KeyError, ValueError, OSError) as error:  # refused, saying what and where
+        message = error.args[0] if len(error.args) == 1 else str(error)
+        print(f"carejsna {args.command}: {message}", file=sys.stderr)
+        return REFUSED
+    except KeyboardInterrupt:
+        print(f"carejsna {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug: one line here, the traceback in a private file
+        print(f"carejsna {args.command}: {internal_error(error)}", file=sys.stderr)
+        return BUG
+
+
+REFUSED, BUG = 2, 3  # exit codes; 1 is a build whose returns cannot be used (problems listed)
+
+
+def internal_error(error: Exception) -> str:
+    """Write the traceback to a file only this user can read (it may quote the data) and say
+    where."""
+    import tempfile
+    import traceback
+
+    try:
+        handle, path = tempfile.mkstemp(prefix="carejsna-error-", suffix=".txt")
+        with os.fdopen(handle, "w", encoding="utf-8") as f:
+            traceback.print_exception(error, file=f)
+    except OSError:
+        return f"internal error ({type(error).__name__}), a bug: please report it"
+    return f"internal error ({type(error).__name__}), a bug: please report it with {path}"
 
 
 def _demo(args) -> int:
-    from carejsna.returns.demo import write_demo
+    from carejsna.returns.build import check_replaceable
+    from carejsna.returns.demo import is_previous_demo, write_demo
 
+    check_replaceable(args.out, is_previous_demo, "a previous `carejsna demo`")
     with staged(args.out) as staging:
         write_demo(staging, seed=args.seed)
     print(f"Synthetic SSDA903 returns written to {args.out}")

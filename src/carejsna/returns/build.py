@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import hmac
 import json
+import re
 import shutil
 import tempfile
 import tomllib
@@ -67,19 +69,39 @@ class BuildResult:
 
 
 def read_council(returns_dir: Path) -> Council:
+    """council.toml, if the council keeps one; FileProblem names its line if it can't be read."""
     path = returns_dir / "council.toml"
     if not path.exists():
         return Council()
-    with path.open("rb") as f:
-        values = tomllib.load(f)
-    known = {k: v for k, v in values.items() if k in Council.__dataclass_fields__}
-    return Council(**known)
+
+    def problem(line: int | None, column: str, value: str, why: str) -> FileProblem:
+        return FileProblem(Problem(None, path.name, line, column, value, why, FILE_NOT_LOADED))
+
+    data = path.read_bytes()
+    try:
+        values = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise problem(line, "", "", "not UTF-8 text: save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as error:
+        at = re.search(r"\(at line (\d+), column \d+\)|\(at end of document\)", str(error))
+        line = int(at[1]) if at and at[1] else data.count(b"\n") + 1
+        why = str(error)[: at.start()].strip() if at else str(error)
+        raise problem(line, "", "", f"not valid TOML: {why}") from None
+    fields = Council.__dataclass_fields__
+    for key, value in values.items():
+        expected = type(fields[key].default) if key in fields else None
+        if expected is not None and type(value) is not expected:
+            kind = "true or false" if expected is bool else "a quoted text"
+            raise problem(None, key, str(value), f"must be {kind}")
+    return Council(**{k: v for k, v in values.items() if k in fields})
 
 
 def build(returns_dir: Path, out_dir: Path) -> BuildResult:
     """Validate every return under returns_dir and, if every file can be used, write out_dir."""
     result = BuildResult()
     returns_dir, out_dir = Path(returns_dir), Path(out_dir)
+    check_out(out_dir, returns_dir)
     if not returns_dir.is_dir():
         result.problems.append(
             Problem(None, str(returns_dir), None, "", "", "no such folder", FILE_NOT_LOADED)
@@ -88,12 +110,15 @@ def build(returns_dir: Path, out_dir: Path) -> BuildResult:
     frames, rows, problems = read_years(returns_dir)
     result.rows.update(rows)
     result.problems.extend(problems)
+    try:
+        council = read_council(returns_dir)
+    except FileProblem as error:
+        result.problems.append(error.problem)
     targets = _targets(returns_dir, result)
     comparators = _benchmarks(returns_dir, result)
     if result.failed:
         return result
 
-    council = read_council(returns_dir)
     tables = {name: _concat(parts, name) for name, parts in frames.items()}
     del frames  # each stage lets go of the last: at national scale memory is the limit
     result.problems.extend(quality.cross_checks(tables))
@@ -348,22 +373,87 @@ def _write(
     result.written = True
 
 
+def check_out(out_dir: Path, returns_dir: Path) -> None:
+    """Refuse an --out the build would destroy: the returns themselves (or a folder inside them
+    or holding them), or a folder holding anything but a previous build."""
+    out, returns = Path(out_dir).resolve(), Path(returns_dir).resolve()
+    if out == returns or returns in out.parents or out in returns.parents:
+        raise ValueError(
+            f"--out {out_dir}: the extracts must go outside the returns folder {returns_dir} "
+            "(and not around it): the build replaces the whole --out folder"
+        )
+    check_replaceable(Path(out_dir), is_previous_build, "a previous `carejsna build`")
+
+
+def check_replaceable(folder: Path, is_previous, what: str) -> None:
+    """`folder` may be missing, empty, or what is_previous(folder) recognises, since staged()
+    replaces it whole; anything else is refused."""
+    recover(folder)
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"--out {folder} is a file, not a folder")
+    if folder.is_dir() and any(folder.iterdir()) and not is_previous(folder):
+        raise FileExistsError(
+            f"--out {folder} is not empty and not {what}: it would be replaced whole, "
+            "so give a new or empty folder"
+        )
+
+
+def is_previous_build(folder: Path) -> bool:
+    """A folder a build wrote: its metadata.json says so, and it holds only Parquet, JSON and
+    CSV files."""
+    try:
+        metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(metadata, dict)
+        and str(metadata.get("built_with", "")).startswith("carejsna ")
+        and all(p.is_file() and p.suffix in (".parquet", ".json", ".csv") for p in folder.iterdir())
+    )
+
+
 @contextmanager
 def staged(out_dir: Path):
-    """A new empty folder beside out_dir, swapped in for it only if the block succeeds."""
+    """A new empty folder beside out_dir, swapped in for it only if the block succeeds.
+
+    The swap is two renames (out_dir to .NAME-old, the new folder to out_dir). If the second
+    fails, the first is undone; if the process dies between them (power cut, kill -9), the next
+    run's recover() puts .NAME-old back first."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    recover(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
     try:
         yield staging
-        old = out_dir.with_name(f".{out_dir.name}-old")
-        shutil.rmtree(old, ignore_errors=True)
+        old = _old(out_dir)
         if out_dir.exists():
             out_dir.rename(old)
-        staging.rename(out_dir)
+        try:
+            staging.rename(out_dir)
+        except BaseException:  # Ctrl-C too: the previous folder goes back before anything else
+            if old.exists():
+                old.rename(out_dir)
+            raise
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def recover(out_dir: Path) -> None:
+    """Finish a swap that was cut short: the previous folder back in place if out_dir is
+    missing, else the old copy (already replaced) removed."""
+    out_dir = Path(out_dir)
+    old = _old(out_dir)
+    if old.is_dir() and not out_dir.exists():
+        old.rename(out_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    # a half-written new folder left by a killed run holds record-level data: not kept
+    for staging in out_dir.parent.glob(f".{glob.escape(out_dir.name)}-new-*"):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _old(out_dir: Path) -> Path:
+    return out_dir.with_name(f".{out_dir.name}-old")
 
 
 def report_frame(problems: list[Problem]) -> pd.DataFrame:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import math
 import random
+import re
 import string
+import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
@@ -34,6 +36,8 @@ NOTTINGHAMSHIRE: list[District] = [
     District("E07000175", "Newark and Sherwood", 24_500, 0.95),
     District("E07000176", "Rushcliffe", 24_000, 0.40),
 ]
+
+DEMO_FILES = ("council.toml", "targets.csv")  # beside the year folders
 
 # The KPI scorecard's targets: examples for the demo, which a council replaces with its own.
 _EXAMPLE = "Example target for the demo (not a real council's)"
@@ -777,6 +781,23 @@ class _Walker:
 
 # ---------------------------------------------------------------------------------------------
 # The public entry point
+
+
+def is_previous_demo(folder: Path) -> bool:
+    """A folder `carejsna demo` wrote: its council.toml says so, and it holds only year folders
+    and the files write_demo writes."""
+    try:
+        council = tomllib.loads((folder / "council.toml").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        council.get("synthetic") is True
+        and "carejsna demo" in str(council.get("source", ""))
+        and all(
+            (p.is_dir() and re.fullmatch(r"\d{4}", p.name)) or p.name in DEMO_FILES
+            for p in folder.iterdir()
+        )
+    )
 
 
 def write_demo(
