@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from carejsna import db
+from carejsna import db, safe
 from carejsna.returns import postcodes
 from carejsna.returns.read import (
     FILE_NOT_LOADED,
@@ -568,10 +568,7 @@ class Check:
     problems: pd.DataFrame  # rule, year, file, row, column, value, problem, action
     counts: pd.DataFrame  # one row per year: what will and won't count
     refused: list[str]  # why the build would write nothing (empty: it would build)
-
-    @property
-    def years(self) -> list[int]:
-        return [int(y) for y in self.counts["Year"]]
+    synthetic: bool = False  # the returns' council.toml says they are made up
 
 
 def check(returns_dir: Path, today: dt.date | None = None) -> Check:
@@ -606,7 +603,11 @@ def check(returns_dir: Path, today: dt.date | None = None) -> Check:
         for p in result.problems
         if p.action == FILE_NOT_LOADED
     ]
-    return Check(returns_dir, frame, counts, refused)
+    try:
+        synthetic = build.read_council(returns_dir).synthetic
+    except Exception:  # a council.toml the build cannot read is among the problems already
+        synthetic = False
+    return Check(returns_dir, frame, counts, refused, bool(synthetic))
 
 
 def _postcodes(tables: dict) -> tuple[pd.DataFrame, list[Problem]]:
@@ -646,7 +647,7 @@ def _postcodes(tables: dict) -> tuple[pd.DataFrame, list[Problem]]:
 
 NOT_SHAPED = " (not even in the form of a UK postcode)"
 # Why a child's district is Unknown: the child's latest episode's home postcode is ...
-UNKNOWN_BLANK = "Unknown: no home postcode"
+UNKNOWN_BLANK = "Unknown: home postcode blank"
 UNKNOWN_NOT_POSTCODE = "Unknown: home postcode not shaped like a UK postcode"
 UNKNOWN_NOT_FOUND = "Unknown: home postcode not in the ONS directory"
 UNKNOWN_NO_EPISODE = "Unknown: no episode in this or an earlier return"
@@ -685,9 +686,7 @@ def _counts(tables: dict, episodes: pd.DataFrame, problems: list[Problem], build
         .size(),
         "Rows left out": left_out.value_counts(),
         "Values blanked": blanked.value_counts(),
-        "Outside the council's districts": children[district == postcodes.OTHER]
-        .groupby("year")
-        .size(),
+        OUTSIDE: children[district == postcodes.OTHER].groupby("year").size(),
         "Unknown district": children[district.str.startswith("Unknown")].groupby("year").size(),
     }
     for reason in (UNKNOWN_NO_EPISODE, UNKNOWN_BLANK, UNKNOWN_NOT_POSTCODE, UNKNOWN_NOT_FOUND):
@@ -725,6 +724,89 @@ def by_year(problems: pd.DataFrame) -> pd.DataFrame:
     table = table[[r for r in RULES if r in table.columns]]
     table.insert(0, "All rules", table.sum(axis=1))
     return table.rename_axis("Year").reset_index().rename_axis(None, axis=1)
+
+
+def summary_sentences(result: Check) -> str:
+    """What will and won't count, in words: the latest year's return, then every year's."""
+    row = result.counts.iloc[-1]
+
+    def n(name: str) -> str:
+        return f"{int(row[name]):,}"
+
+    reasons = [
+        f"{n(c)}: {c.removeprefix('Unknown: ')}"
+        for c in result.counts.columns
+        if c.startswith("Unknown: ") and row[c]
+    ]
+    problems = result.problems
+    lines = [
+        f"**{row['Year']} return:** {n('Children')} children; {n('Episodes loaded')} episodes "
+        f"loaded ({n('Short-break episodes (counted in no figure)')} of them short breaks, "
+        f"counted in no figure); {n('OC2 rows loaded')} OC2 rows loaded "
+        f"({n('OC2 rows outside the 12-month cohort (counted in no figure)')} outside the "
+        f"12-month cohort, counted in no figure); {n('OC3 rows loaded')} OC3 rows loaded "
+        f"({n('OC3 care leavers counted (IN_TOUCH given)')} care leavers counted). "
+        f"{n('Unknown district')} children fall in the Unknown district"
+        + (f" ({'; '.join(reasons)})" if reasons else "")
+        + f", and {n(OUTSIDE)} live outside the council's districts.",
+        f"**Every year ({result.counts['Year'].iloc[0]} to {row['Year']}):** "
+        f"{len(problems):,} problems; {int(result.counts['Rows left out'].sum()):,} rows left "
+        f"out and {int(result.counts['Values blanked'].sum()):,} values blanked.",
+    ]
+    return "\n\n".join(lines)
+
+
+OUTSIDE = "Outside the council's districts"
+
+
+def counts_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """What will count, a row per measure and a column per year."""
+    table = counts.set_index("Year").T
+    table.columns = [str(c) for c in table.columns]
+    return table.rename_axis("In the returns")
+
+
+def filtered(problems: pd.DataFrame, rules=(), years=(), files=()) -> pd.DataFrame:
+    """The problems of the chosen rules, years and files (file names without the year; none
+    chosen: all)."""
+    names = problems["file"].str.replace(r"^\d{4}/", "", regex=True)
+    keep = pd.Series(True, index=problems.index)
+    if rules:
+        keep &= problems["rule"].isin(rules)
+    if years:
+        keep &= problems["year"].isin(years)
+    if files:
+        keep &= names.isin(files)
+    return problems[keep]
+
+
+def file_names(problems: pd.DataFrame) -> list[str]:
+    return sorted(problems["file"].str.replace(r"^\d{4}/", "", regex=True).unique())
+
+
+PROBLEM_COLUMNS = {
+    "rule": "Rule",
+    "year": "Year",
+    "file": "File",
+    "row": "Row",
+    "column": "Column",
+    "value": "Value",
+    "problem": "Problem",
+    "action": "What the build does",
+}
+
+
+def problems_table(problems: pd.DataFrame) -> pd.DataFrame:
+    return problems.rename(columns=PROBLEM_COLUMNS)
+
+
+def export(problems: pd.DataFrame, synthetic: bool = False) -> pd.DataFrame:
+    """The problems as a CSV to download: every cell safe to open in a spreadsheet, and
+    said to be made up when the returns are."""
+    table = safe.frame(problems)
+    if synthetic:
+        table.insert(0, "note", "SYNTHETIC DEMO DATA, not real children.")
+    return table
 
 
 def returns_folder(data: Path | None = None) -> Path | None:
