@@ -15,11 +15,12 @@
 -- piece. A child with no birth month is left out.
 -- A child's district: their home district in the latest of these returns that holds them.
 -- Columns: start_date (in care from this day), end_date (not in care in this piece from this
--- day on: the day they left, moved category or had a birthday that changed their band; the
--- birthday for a piece still open), is_entry (the piece begins a period of care: RNE S),
--- end_event: exit (left care), move (to next_category the same day), birthday (into the next
--- band) or aged_18. A piece still open at the last return read ends at the birthday ending its
--- band (a day after that return, perhaps): the model reads no further than the returns do.
+-- day on: the day they left, moved category or had a birthday that changed their band; for a
+-- piece still open, the birthday ending its band; no piece begins after the last return),
+-- is_entry (the piece begins a period of care: RNE S), end_event: exit (left care), move (to
+-- next_category the same day), birthday (into the next band) or aged_18. A piece still open
+-- at the last return read ends at the birthday ending its band (after that return, perhaps):
+-- a forecast counts nothing after the day its reference period ends.
 -- $districts: a list of district codes (empty for the whole council).
 -- Parameters: $returns_to, $districts
 -- Sources: episodes, children, age_bands.
@@ -161,15 +162,9 @@ bands as (
     where min_age < 18
 ),
 
-banded as (
+birthdays as (
     select
-        segments.child_id,
-        segments.category,
-        segments.start_date as segment_start_date,
-        segments.end_date as segment_end_date,
-        segments.is_entry as is_segment_entry,
-        segments.segment_end,
-        segments.next_category as segment_next_category,
+        births.child_id,
         births.district_code,
         births.birth_year,
         births.birth_month,
@@ -178,17 +173,27 @@ banded as (
         bands.next_age,
         make_date(births.birth_year + bands.min_age, births.birth_month, 1) as band_start_date,
         make_date(births.birth_year + bands.next_age, births.birth_month, 1) as band_end_date,
-    from segments
-    inner join births
-        on segments.child_id = births.child_id
-    inner join bands
-        on segments.start_date < make_date(births.birth_year + bands.next_age, births.birth_month, 1)
-        and (
-            segments.end_date is null
-            or segments.end_date > make_date(births.birth_year + bands.min_age, births.birth_month, 1)
-        )
+    from births
+    cross join bands
     where births.birth_month is not null
         and (len($districts) = 0 or list_contains($districts, births.district_code))
+),
+
+banded as (
+    select
+        segments.category,
+        segments.start_date as segment_start_date,
+        segments.end_date as segment_end_date,
+        segments.is_entry as is_segment_entry,
+        segments.segment_end,
+        segments.next_category as segment_next_category,
+        birthdays.*,
+    from segments
+    inner join birthdays
+        on segments.child_id = birthdays.child_id
+        and segments.start_date < birthdays.band_end_date
+        and (segments.end_date is null or segments.end_date > birthdays.band_start_date)
+    where birthdays.band_start_date <= make_date($returns_to, 3, 31)
 ),
 
 final as (

@@ -756,6 +756,7 @@ def assemble(
     out = out.rename(columns={"lower": "lower_95", "upper": "upper_95",
                               "inside": "actual_in_interval"})  # fmt: skip
     out["area_code"], out["area_name"] = inputs.area_code, inputs.area_name
+    out["fitted_to"] = out["fitted_to"].astype("Int64")
     return ordered(out, inputs.bands).reindex(columns=COLUMNS)
 
 

@@ -1,0 +1,447 @@
+"""Forecasts: the stock-and-flow model on hand-made histories worked out by hand, its variance,
+the back-test on the demo returns, the command and the page."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from carejsna import db, forecast
+from carejsna.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+AGE_BANDS = pd.DataFrame(
+    {
+        "age_band": ["Under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over"],
+        "min_age": [0, 1, 5, 10, 16],
+        "max_age": [0, 4, 9, 15, 120],
+        "sort_order": [1, 2, 3, 4, 5],
+    }
+)
+BANDS = forecast.Bands.of(zip(AGE_BANDS["age_band"], AGE_BANDS["min_age"], strict=True))
+ONE_BAND = forecast.Bands.of([("Under 18", 0)])
+FOSTERING, RESIDENTIAL = forecast.KEYS.index("fostering"), forecast.KEYS.index("residential")
+MANSFIELD = "E07000174"
+
+
+def history(episodes: list[tuple], children: dict[str, tuple[int, int]]):
+    """A database of hand-made returns: episodes as (return year, child, start, end, RNE,
+    PLACE, REC), children as child: (birth year, birth month), all in one district."""
+    frame = pd.DataFrame(
+        episodes,
+        columns=["year", "child_id", "start_date", "end_date", "reason_new_episode",
+                 "placement_type", "reason_ended"],
+    )  # fmt: skip
+    for column in ("start_date", "end_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    frame["is_short_break"] = False
+    people = pd.DataFrame(
+        [
+            (year, child, *children[child], "E07000170")
+            for year, child in frame[["year", "child_id"]].drop_duplicates().itertuples(False)
+        ],
+        columns=["year", "child_id", "birth_year", "birth_month", "district_code"],
+    )
+    return db.from_frames(episodes=frame, children=people, age_bands=AGE_BANDS)
+
+
+# What happened over one reference year (1 April 2023 to 31 March 2024, 366 days: a leap year).
+# a (born June 2014, aged 8 to 9): enters foster care 1 April, moves to a children's home on
+#   10 July (100 days of fostering), leaves care 17 January (191 days in the home: 22 days
+#   in July, 153 to December, 16 in January).
+# b (born January 2012, aged 11 to 12): enters foster care 1 May, still there (336 days).
+# c (born March 2008): in foster care since 2022 (no entry this year), three days in hospital
+#   in June (a temporary placement: no move), 16 on 1 March 2024: 335 days aged 10 to 15 then
+#   31 days aged 16.
+# d: short breaks only (left out).
+EPISODES = [
+    (2024, "a", "2023-04-01", "2023-07-10", "S", "U4", "X1"),
+    (2024, "a", "2023-07-10", "2024-01-17", "P", "K2", "E11"),
+    (2024, "b", "2023-05-01", None, "S", "U6", None),
+    (2024, "c", "2022-01-01", "2023-06-02", "S", "U4", "X1"),
+    (2024, "c", "2023-06-02", "2023-06-05", "P", "T1", "X1"),
+    (2024, "c", "2023-06-05", None, "P", "U4", None),
+]
+BORN = {"a": (2014, 6), "b": (2012, 1), "c": (2008, 3)}
+YEAR = (date(2023, 4, 1), date(2024, 4, 1))
+
+
+def band(name: str) -> int:
+    return BANDS.names.index(name)
+
+
+def test_rates_equal_the_observed_transitions():
+    pieces = forecast.segments(history(EPISODES, BORN), 2024)
+    rates = forecast.fit(pieces, BANDS, *YEAR)
+    assert rates.days == 366
+    young, older, oldest = band("5 to 9"), band("10 to 15"), band("16 and over")
+    expected_exposure = np.zeros((5, 4))
+    expected_exposure[young, FOSTERING] = 100
+    expected_exposure[young, RESIDENTIAL] = 191
+    expected_exposure[older, FOSTERING] = 336 + 335  # b, and c until 16
+    expected_exposure[oldest, FOSTERING] = 31
+    np.testing.assert_array_equal(rates.exposure, expected_exposure)
+    assert rates.moves.sum() == 1 and rates.moves[young, FOSTERING, RESIDENTIAL] == 1
+    assert rates.move_rates[young, FOSTERING, RESIDENTIAL] == 1 / 100
+    assert rates.exits.sum() == 1 and rates.exit_rates[young, RESIDENTIAL] == 1 / 191
+    assert rates.entries.sum() == 2
+    assert rates.entry_rates[young, FOSTERING] == rates.entry_rates[older, FOSTERING] == 1 / 366
+    assert list(np.flatnonzero(rates.entry_ages)) == [8, 11]  # a at 8, b at 11
+
+
+def test_a_temporary_placement_is_no_move_and_a_birthday_starts_a_band():
+    pieces = forecast.segments(history(EPISODES, BORN), 2024)
+    c = pieces[pieces["child_id"] == "c"]
+    # The hospital stay kept the foster placement: one spell, cut at the 16th birthday.
+    assert list(c["category"]) == ["fostering", "fostering"]
+    assert list(c["age_band"]) == ["10 to 15", "16 and over"]
+    turned_16 = c[c["age_band"] == "16 and over"].iloc[0]
+    assert turned_16["start_date"] == pd.Timestamp("2024-03-01")  # the 1st of the birth month
+    assert turned_16["end_date"] == pd.Timestamp("2026-03-01") and turned_16["end_event"] == (
+        "aged_18"
+    )
+    assert list(c["end_event"]) == ["birthday", "aged_18"]
+
+
+def test_a_back_test_reads_only_the_returns_it_was_fitted_on():
+    episodes = [
+        (2023, "a", "2022-04-01", None, "S", "U4", None),
+        (2024, "a", "2022-04-01", "2023-05-01", "S", "U4", "E11"),
+    ]
+    then = forecast.segments(history(episodes, BORN), 2023)
+    now = forecast.segments(history(episodes, BORN), 2024)
+    assert list(then["end_event"]) == ["birthday"]  # still in care as far as 2023 knew
+    assert list(now["end_event"]) == ["exit"]
+
+
+def hand_rates(bands=ONE_BAND, exits=None, moves=None, entries=None, entry_ages=None):
+    """Rates set by hand (a day each, per child-day): exits (b, k), moves (b, k, k), entries
+    (b, k) a day, entrants by age."""
+    shape = (len(bands.names), len(forecast.KEYS))
+    days = 366
+    return forecast.Rates(
+        bands,
+        *YEAR,
+        exposure=np.ones(shape),
+        moves=np.zeros((*shape, 4)) if moves is None else np.asarray(moves, float),
+        exits=np.zeros(shape) if exits is None else np.asarray(exits, float),
+        entries=np.zeros(shape) if entries is None else np.asarray(entries, float) * days,
+        entry_ages=np.ones(18) if entry_ages is None else np.asarray(entry_ages, float),
+    )
+
+
+def stock(*rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["birth_year", "birth_month", "category", "children"])
+
+
+def hand_model(rates, held) -> forecast.Model:
+    return forecast.Model(rates, held, date(2024, 3, 31), 2024, 2024)
+
+
+def at(projection: forecast.Projection, day: str, age_band: str, category: str = "all"):
+    table = projection.table()
+    row = table[
+        (table["date"] == pd.Timestamp(day))
+        & (table["age_band"] == age_band)
+        & (table["category"] == category)
+    ]
+    return float(row["forecast"].iloc[0]), float(row["variance"].iloc[0])
+
+
+def test_a_closed_population_leaves_at_its_known_rate():
+    # 1,000 children aged 5 in foster care, each leaving with probability 0.001 a day: after
+    # 365 days each is still in care with probability 0.999^365, independently (binomial).
+    exits = [[0.001, 0, 0, 0]]
+    fitted = hand_model(hand_rates(exits=exits), stock((2019, 1, "fostering", 1000)))
+    mean, variance = at(forecast.project(fitted, date(2025, 3, 31)), "2025-03-31", "Under 18")
+    stays = 0.999**365
+    assert mean == pytest.approx(1000 * stays)  # 694.1
+    assert variance == pytest.approx(1000 * stays * (1 - stays))  # 212.3
+
+
+def test_a_closed_population_moving_between_categories_keeps_its_total():
+    # 600 in foster care and none in homes; 1 in 200 a day move to a home, 1 in 100 back: the
+    # total never changes (its variance is 0) and the split tends to 2:1.
+    moves = np.zeros((1, 4, 4))
+    moves[0, FOSTERING, RESIDENTIAL], moves[0, RESIDENTIAL, FOSTERING] = 1 / 200, 1 / 100
+    fitted = hand_model(hand_rates(moves=moves), stock((2019, 1, "fostering", 600)))
+    projection = forecast.project(fitted, date(2027, 3, 31))
+    total, total_variance = at(projection, "2027-03-31", "Under 18")
+    assert total == pytest.approx(600) and total_variance == pytest.approx(0, abs=1e-9)
+    fostering, variance = at(projection, "2027-03-31", "Under 18", "fostering")
+    assert fostering == pytest.approx(400, abs=0.01) and variance > 0
+
+
+def test_children_move_band_on_their_birthday_and_leave_at_18():
+    # No rates at all: one child born June 2014 is 9 until 1 June 2024, then 10; one born May
+    # 2006 turns 18 on 1 May 2024 and leaves care.
+    fitted = hand_model(
+        hand_rates(BANDS), stock((2014, 6, "fostering", 1), (2006, 5, "residential", 1))
+    )
+    projection = forecast.project(fitted, date(2024, 6, 30))
+    assert at(projection, "2024-05-31", "5 to 9") == (1, 0)
+    assert at(projection, "2024-06-30", "5 to 9") == (0, 0)
+    assert at(projection, "2024-06-30", "10 to 15") == (1, 0)
+    assert at(projection, "2024-04-30", "16 and over") == (1, 0)
+    assert at(projection, "2024-05-31", "16 and over") == (0, 0)
+    assert at(projection, "2024-05-31", forecast.ALL_AGES) == (1, 0)
+
+
+def test_zero_stock_in_a_state():
+    # Nobody lived in supported accommodation: its rates are 0, not a division by zero.
+    pieces = forecast.segments(history(EPISODES, BORN), 2024)
+    rates = forecast.fit(pieces, BANDS, *YEAR)
+    supported = forecast.KEYS.index("supported")
+    assert not rates.exit_rates[:, supported].any() and not rates.move_rates[:, supported].any()
+    # A state with no one in it and no entries stays empty, with no variance; with entries
+    # only (2 a day), its number after 365 days is Poisson: mean and variance 730.
+    entries = np.zeros((1, 4))
+    entries[0, RESIDENTIAL] = 2
+    babies = [1] + [0] * 17  # (entrants of 17 would leave at 18)
+    rates = hand_rates(entries=entries, entry_ages=babies)
+    projection = forecast.project(hand_model(rates, stock((2019, 1, "fostering", 0))),
+                                  date(2025, 3, 31))  # fmt: skip
+    assert at(projection, "2025-03-31", "Under 18", "fostering") == (0, 0)
+    mean, variance = at(projection, "2025-03-31", "Under 18", "residential")
+    assert mean == pytest.approx(730) and variance == pytest.approx(730)
+
+
+def test_a_steady_state_stays_steady():
+    # 3 entries a day, each child leaving with probability 0.02 a day: 150 in care stays 150
+    # (150 x 0.98 + 3 = 150), and its variance tends to the Poisson's, 150. Entrants are babies,
+    # so nobody comes near 18.
+    exits, entries, ages = [[0.02, 0, 0, 0]], [[3, 0, 0, 0]], [1] + [0] * 17
+    rates = hand_rates(exits=exits, entries=entries, entry_ages=ages)
+    fitted = hand_model(rates, stock((2020, 6, "fostering", 150)))
+    projection = forecast.project(fitted, date(2027, 3, 31))
+    for _, mean, _ in projection.records:
+        assert mean[-1, -1] == pytest.approx(150)
+    assert at(projection, "2027-03-31", "Under 18")[1] == pytest.approx(150)
+
+
+def test_the_variance_of_one_step_is_the_multinomial_formula():
+    # 10 children in foster care: each stays (0.9), moves to a home (0.06) or to supported
+    # accommodation (0.03), or leaves (0.01); 0.5 entrants are expected in a home.
+    p = np.array([0.9, 0.06, 0.03, 0.0])
+    matrices = np.zeros((1, 4, 4))
+    matrices[0, FOSTERING] = p
+    mean = np.array([[10.0, 0, 0, 0]])
+    arrivals = np.array([[0, 0.5, 0, 0]])
+    after, cov = forecast.step(mean, np.zeros((1, 4, 4)), matrices, arrivals)
+    np.testing.assert_allclose(after[0], 10 * p + arrivals[0])
+    expected = 10 * (np.diag(p) - np.outer(p, p)) + np.diag(arrivals[0])
+    np.testing.assert_allclose(cov[0], expected)
+    # and a known variance carries forward as P' V P on top
+    start = np.diag([4.0, 0, 0, 0])[None]
+    _, cov = forecast.step(mean, start, matrices, arrivals)
+    np.testing.assert_allclose(cov[0], expected + 4 * np.outer(p, p))
+
+
+def test_a_scenario_changes_entries_and_exits_by_its_percentages():
+    entries = np.zeros((1, 4))
+    entries[0, RESIDENTIAL] = 2
+    fitted = hand_model(hand_rates(entries=entries, exits=[[0.01, 0.01, 0, 0]]),
+                        stock((2019, 1, "fostering", 100)))  # fmt: skip
+    scenario = forecast.Scenario.make("s", {"residential": -10}, {"fostering": -50})
+    assert (
+        scenario.describe() == "10% fewer entries into residential; 50% fewer exits from fostering"
+    )
+    base = forecast.project(fitted, date(2024, 4, 30))
+    changed = forecast.project(fitted, date(2024, 4, 30), scenario)
+    day = "2024-04-30"  # 30 days: fostering 100 x 0.99^30 against 100 x 0.995^30
+    assert at(base, day, "Under 18", "fostering")[0] == pytest.approx(100 * 0.99**30)
+    assert at(changed, day, "Under 18", "fostering")[0] == pytest.approx(100 * 0.995**30)
+    entered = sum(2 * 0.99**n for n in range(30))  # each day's entrants, less those who left
+    assert at(base, day, "Under 18", "residential")[0] == pytest.approx(entered)
+    assert at(changed, day, "Under 18", "residential")[0] == pytest.approx(0.9 * entered)
+
+
+def test_a_cost_is_the_daily_number_times_the_weekly_cost(tmp_path):
+    costs = tmp_path / "costs.toml"
+    costs.write_text(
+        "[weekly_cost]\nfostering = 700\nresidential = 7000\nsupported = 0\nother = 0\n"
+    )
+    fitted = hand_model(hand_rates(), stock((2019, 1, "fostering", 10)))
+    table = forecast.project(fitted, date(2028, 3, 31)).costs(forecast.Costs.read(costs))
+    whole = table[table["category"] == "all"].set_index("year")
+    assert whole.loc[2025, "cost"] == pytest.approx(10 * 100 * 365)  # £100 a day each
+    assert whole.loc[2028, "cost"] == pytest.approx(10 * 100 * 366)  # to 31 March 2028: leap
+    assert forecast.Costs.read().example  # the shipped values are marked as examples
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("[entries]\nresidental = -10\n", "'residental' is not a placement category"),
+        ("[exits]\nfostering = 'ten'\n", "fostering = 'ten' is not a number"),
+        ("[entries]\nother = -150\n", "cannot fall by over 100%"),
+        ("speed = 3\n", "unknown setting 'speed'"),
+        ("[entries\n", "cannot read the scenario"),
+    ],
+)
+def test_a_bad_scenario_file_says_what_and_where(tmp_path, text, said):
+    path = tmp_path / "scenario.toml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=said) as error:
+        forecast.Scenario.read(path)
+    assert str(path) in str(error.value)
+
+
+# The demo returns -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo() -> forecast.Inputs:
+    return forecast.prepare()
+
+
+def published_cla(year: int) -> int:
+    con = db.published()
+    return int(
+        con.execute(
+            "select value from figures where indicator_id = 'cla_at_31_march' and year = $year "
+            "and age_band = 'All ages' and area_code = $council",
+            {"year": year, "council": db.metadata()["council"]["code"]},
+        ).fetchone()[0]
+    )
+
+
+def test_the_actual_numbers_are_the_published_children_in_care(demo):
+    actual = forecast.in_care(demo.pieces, demo.years, demo.bands)
+    whole = actual[(actual["age_band"] == forecast.ALL_AGES) & (actual["category"] == "all")]
+    for year, children in zip(whole["year"], whole["children"], strict=True):
+        assert children == published_cla(year), year
+
+
+def test_the_demo_entries_are_its_new_periods_of_care(demo):
+    fitted = forecast.fitted(demo, 2022)
+    con = db.connect(load=False)
+    starts = con.execute(
+        "select count(*) from episode_history inner join children using (child_id) "
+        "where children.year = episode_history.latest_return_year "
+        "and reason_new_episode = 'S' and start_date between $first and $last "
+        "and start_date < make_date(birth_year + 18, birth_month, 1)",
+        {"first": date(2021, 4, 1), "last": date(2024, 3, 31)},
+    ).fetchone()[0]
+    assert fitted.rates.entries.sum() == starts > 0
+    assert fitted.stock["children"].sum() == published_cla(2024)
+
+
+def test_the_back_test_on_the_demo_runs_and_reports_its_errors(demo):
+    rows = forecast.run_backtest(demo, 2022)
+    assert set(rows["year"]) == {2022, 2023, 2024} and set(rows["fitted_to"]) == {2021}
+    accuracy = forecast.accuracy(rows)
+    assert list(accuracy["method"].astype(str)) == list(forecast.METHODS) * 3
+    for year in (2022, 2023, 2024):
+        assert set(accuracy.loc[accuracy["year"] == year, "actual"]) == {published_cla(year)}
+    assert accuracy["pct_error"].notna().all() and accuracy["cell_mape"].notna().all()
+    model = accuracy[accuracy["method"] == "model"]
+    assert (model["cells_inside"] <= model["cells"]).all()
+    last_year = accuracy[accuracy["method"] == "last_year"]
+    assert set(last_year["value"]) == {published_cla(2021)}  # 2021 carried forward
+
+
+def cli(capsys, *args) -> pd.DataFrame:
+    assert main(["forecast", *args]) == 0
+    return pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False, dtype=str)
+
+
+def test_the_command_prints_the_forecast_intervals_scenario_and_back_test(capsys, tmp_path):
+    scenario = tmp_path / "fewer.toml"
+    scenario.write_text('name = "Fewer in homes"\n[entries]\nresidential = -10\n')
+    printed = cli(capsys, "--years", "2", "--scenario", str(scenario), "--costs",
+                  str(forecast.COSTS_FILE))  # fmt: skip
+    assert set(printed["section"]) == {"actual", "forecast", "cost", "backtest"}
+    ahead = printed[printed["section"] == "forecast"]
+    assert set(ahead["year"]) == {"2025", "2026"}
+    assert set(ahead["method"]) == {"Baseline", "Fewer in homes"}
+    whole = ahead[(ahead["age_band"] == "All ages") & (ahead["placement"] == "All placements")]
+    for row in whole.itertuples():
+        assert float(row.lower_95) < float(row.value) < float(row.upper_95)
+    back = printed[printed["section"] == "backtest"]
+    assert set(back["method"]) == set(forecast.METHODS.values())
+    assert set(back["fitted_to"]) == {"2021"}
+    counts = pd.concat([printed[c] for c in ("value", "lower_95", "upper_95", "actual")])
+    counts = pd.to_numeric(counts[printed.loc[counts.index, "section"] != "cost"],
+                           errors="coerce").dropna()  # fmt: skip
+    assert (counts % 5 == 0).all()  # every count of children to the nearest 5
+
+
+def test_a_district_forecast_withholds_small_bases(capsys):
+    printed = cli(capsys, "--district", MANSFIELD, "--years", "1")
+    assert set(printed["area_name"]) == {"Mansfield"}
+    withheld = printed[printed["symbol"] == "c"]
+    assert len(withheld) and (withheld[["value", "error"]] == "").all().all()
+    values = pd.to_numeric(printed["value"], errors="coerce").dropna()
+    assert not values.between(1, 4).any()
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--years", "5"], "forecasts run 1 to 3 years ahead"),
+        (["--reference-from", "1999"], "the returns cover 2015 to 2024"),
+        (["--district", "E99999999"], "district 'E99999999': not one of"),
+        (["--scenario", "no-such-file.toml"], "no-such-file.toml: cannot read the scenario"),
+    ],
+)
+def test_the_command_refuses_bad_input_saying_why(capsys, args, said):
+    assert main(["forecast", *args]) == 2
+    assert said in capsys.readouterr().err
+
+
+def test_the_command_refuses_a_folder_without_records(capsys, tmp_path):
+    (tmp_path / "metadata.json").write_text("{}")
+    assert main(["forecast", "--data", str(tmp_path)]) == 2
+    assert "forecasts read the record-level extracts" in capsys.readouterr().err
+
+
+def test_a_chapter_gets_a_figure_and_a_paragraph():
+    figure, paragraph = forecast.summary_for_chapter(districts=(MANSFIELD,))
+    names = [trace.name for trace in figure.data]
+    assert names == ["Actual at 31 March", "Forecast (baseline): 95% interval",
+                     "Forecast (baseline)"]  # fmt: skip
+    assert paragraph.startswith("Mansfield, all ages, all placements: ")
+    assert "on 31 March 2027 (95% interval" in paragraph and "Tested on the past" in paragraph
+
+
+# The page -------------------------------------------------------------------------------------
+
+
+def chart_traces(at: AppTest) -> dict[str, list]:
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    out = {}
+    for trace in spec["data"]:
+        y = trace["y"]
+        if isinstance(y, dict):  # numbers come base64-encoded
+            y = np.frombuffer(base64.b64decode(y["bdata"]), y["dtype"]).tolist()
+        out[trace["name"]] = y
+    return out
+
+
+def test_the_page_draws_a_scenario_beside_the_baseline():
+    at = AppTest.from_file(str(ROOT / "pages" / "9_Forecasts.py"), default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Synthetic demo data" in w.value for w in at.warning)
+    before = chart_traces(at)
+    assert set(before) == {"Actual at 31 March", "Forecast (baseline): 95% interval",
+                           "Forecast (baseline)"}  # fmt: skip
+    at.number_input(key="forecast-entries-residential").set_value(-50).run()
+    assert not at.exception, [e.value for e in at.exception]
+    after = chart_traces(at)
+    scenario = "Scenario: 50% fewer entries into residential"
+    assert after[scenario] != after["Forecast (baseline)"]
+    assert after["Forecast (baseline)"] == before["Forecast (baseline)"]
+    assert after[scenario][-1] < after["Forecast (baseline)"][-1]
+    text = next(m.value for m in at.markdown if "the model forecasts" in m.value)
+    assert "With 50% fewer entries into residential:" in text
+    table = next(d.value for d in at.dataframe if "Value" in d.value)
+    assert list(table["Forecast"].unique()) == ["Baseline", f"Scenario: {scenario[10:]}"]
