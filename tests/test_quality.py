@@ -1,0 +1,416 @@
+"""Data-quality rules on hand-made returns whose every problem was worked out by hand; the
+check command; the Data quality page in AppTest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from carejsna.cli import main
+from carejsna.returns import quality
+from carejsna.returns.build import build
+from tests.fixture_returns import (
+    DERBY_POST,
+    EPISODES,
+    HEADER,
+    MANSFIELD_POST,
+    population,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "8_Data_quality.py")
+SAMPLE = ROOT.parent / "shared" / "reference-data" / "ssda903-sample"
+OC2 = (
+    "CHILD,DOB,SDQ_SCORE,SDQ_REASON,CONVICTED,HEALTH_CHECK,IMMUNISATIONS,TEETH_CHECK,"
+    "HEALTH_ASSESSMENT,SUBSTANCE_MISUSE,INTERVENTION_RECEIVED,INTERVENTION_OFFERED"
+)
+OC3 = "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM"
+M = MANSFIELD_POST
+
+
+def episode(child, start, end="", rec="", home=M, place=M, rne="S", ls="C2"):
+    return f"{child},{start},{rne},{ls},N1,U4,PR1,{end},{rec},,{home},{place},"
+
+
+# Each line's comment says what it should raise. Spreadsheet rows: the column names are row 1.
+RETURNS = {
+    "2023": {
+        "header.csv": [
+            HEADER,
+            "Q1,1,01/01/2010,WBRI,Q100,,",  # 2: in the cohort, with an OC2 row
+            "Q2,2,01/01/2012,WBRI,Q200,,",  # 3
+            "Q3,1,01/01/2011,WBRI,Q300,,",  # 4: in the cohort, no OC2 row
+            "S1,1,01/06/2006,WBRI,S100,,",  # 5
+            "S2,2,01/06/2006,WBRI,S200,,",  # 6
+        ],
+        "episodes.csv": [
+            EPISODES,
+            episode("Q1", "01/01/2020"),  # 2
+            episode("Q2", "01/06/2022"),  # 3: open at 31 March, the child not in 2024's return
+            episode("Q3", "01/02/2021"),  # 4: open at 31 March; 2024's has another DECOM
+            episode("S1", "01/04/2022", "15/05/2022", "E13"),  # 5: left care at 15
+            episode("S2", "01/05/2022", "01/09/2022", "E13"),  # 6: left care at 16
+        ],
+        "oc2.csv": [OC2, "Q1,01/01/2010,10,,0,0,1,1,1,0,0,0"],
+    },
+    "2024": {
+        "header.csv": [
+            HEADER,
+            "Q1,1,01/01/2010,WBRI,Q100,,",  # 2
+            "Q3,1,01/01/2011,WBRI,Q300,,",  # 3
+            "R1,1,01/01/2015,WBRI,R100,,",  # 4
+            "R2,2,01/01/2014,WBRI,R200,,",  # 5
+            "R3,1,01/01/2013,ZZZZ,R300,,",  # 6: ETHNIC not a code
+            "R4,2,01/01/2012,WBRI,R400,,",  # 7
+            "R4,2,01/01/2012,WBRI,R400,,",  # 8: the same child again
+            "R5,1,01/01/2011,WBRI,R500,,",  # 9: the same UPN as R6
+            "R6,,01/01/2011,WBRI,R500,,",  # 10: the same UPN as R5; SEX blank
+            "R7,1,01/06/2024,WBRI,R700,,",  # 11: born after the return's year
+            "R8,2,31/02/2015,WBRI,R800,,",  # 12: no such day
+        ],
+        "episodes.csv": [
+            EPISODES,
+            episode("Q1", "01/01/2020"),  # 2
+            episode("Q3", "02/02/2021"),  # 3
+            episode("R1", "01/05/2023", "01/09/2023", "X1"),  # 4
+            episode("R1", "01/08/2023", rne="P"),  # 5: starts before row 4 ends
+            episode("R2", "01/05/2023", "01/07/2023", "X1"),  # 6
+            episode("R2", "15/07/2023", rne="P"),  # 7: 14 days after X1
+            episode("R3", "01/05/2023", "01/10/2023", "X1"),  # 8: X1, and nothing follows
+            episode("R4", "01/05/2023"),  # 9
+            episode("R5", "01/05/2023"),  # 10
+            episode("R6", "01/05/2023", home=DERBY_POST),  # 11: lives outside the council
+            episode("R7", "01/05/2023", "01/01/2099", "E13"),  # 12: before birth; ends in 2099
+            episode("R8", "01/05/2023", home="ZZ9 9ZZ", place="XYZ"),  # 13: postcodes
+            episode("T1", "01/05/2023", home=""),  # 14: not in header.csv
+        ],
+        "oc2.csv": [
+            OC2,
+            "Q1,01/01/2010,12,,0,0,1,1,1,0,0,0",  # 2
+            "R2,01/01/2014,12,,0,0,1,1,1,0,0,0",  # 3: in care since May 2023: not the cohort
+        ],
+        "oc3.csv": [
+            OC3,
+            "R9,01/06/2006,YES,F2,D1",  # 2: no episode anywhere, 16 in June 2022
+            "S1,01/06/2006,YES,F2,D1",  # 3: left care at 15
+            "S2,01/06/2006,YES,F2,D1",  # 4: in care at 16: a care leaver
+        ],
+    },
+}
+
+# Every problem, worked out by hand: (rule, year, file, row, column, value).
+EXPECTED = {
+    ("file", 2023, "2023/uasc.csv", None, "", ""),
+    ("file", 2023, "2023/oc3.csv", None, "", ""),
+    ("file", 2023, "2023/education.csv", None, "", ""),
+    ("file", 2024, "2024/uasc.csv", None, "", ""),
+    ("file", 2024, "2024/education.csv", None, "", ""),
+    ("code", 2024, "2024/header.csv", 6, "ETHNIC", "ZZZZ"),
+    ("date_unreadable", 2024, "2024/header.csv", 12, "DOB", "31/02/2015"),
+    ("date_future", 2024, "2024/header.csv", 11, "DOB", "01/06/2024"),
+    ("date_future", 2024, "2024/episodes.csv", 12, "DEC", "01/01/2099"),
+    ("date_before_birth", 2024, "2024/episodes.csv", 12, "DECOM", "01/05/2023"),
+    ("required_blank", 2024, "2024/header.csv", 10, "SEX", ""),
+    ("overlap", 2024, "2024/episodes.csv", 5, "DECOM", "01/08/2023"),
+    ("gap", 2024, "2024/episodes.csv", 7, "DECOM", "15/07/2023"),
+    ("gap", 2024, "2024/episodes.csv", 8, "REC", "X1"),
+    ("missing_next_year", 2023, "2023/episodes.csv", 3, "DECOM", "01/06/2022"),
+    ("missing_next_year", 2023, "2023/episodes.csv", 4, "DECOM", "01/02/2021"),
+    ("duplicate_child", 2024, "2024/header.csv", 8, "CHILD", "R4"),
+    ("duplicate_child", 2024, "2024/header.csv", 9, "UPN", "R500"),
+    ("duplicate_child", 2024, "2024/header.csv", 10, "UPN", "R500"),
+    ("episode_without_child", 2024, "2024/episodes.csv", 14, "CHILD", "T1"),
+    ("oc2_not_in_cohort", 2024, "2024/oc2.csv", 3, "CHILD", "R2"),
+    ("oc2_missing", 2023, "2023/oc2.csv", None, "CHILD", "Q3"),
+    ("oc2_missing", 2024, "2024/oc2.csv", None, "CHILD", "Q3"),
+    ("oc3_not_care_leaver", 2024, "2024/oc3.csv", 2, "CHILD", "R9"),
+    ("oc3_not_care_leaver", 2024, "2024/oc3.csv", 3, "CHILD", "S1"),
+    ("postcode", 2024, "2024/episodes.csv", 13, "HOME_POST", "ZZ9 9ZZ"),
+    ("postcode", 2024, "2024/episodes.csv", 13, "PL_POST", "XYZ"),
+}
+
+
+def write(folder: Path, returns: dict = RETURNS) -> Path:
+    for year, files in returns.items():
+        (folder / year).mkdir(parents=True, exist_ok=True)
+        for name, lines in {**files, "population.csv": population()}.items():
+            (folder / year / name).write_text("\n".join(lines) + "\n")
+    (folder / "council.toml").write_text('code = "E10000024"\nname = "Testshire"\n')
+    return folder
+
+
+@pytest.fixture(scope="module")
+def returns(tmp_path_factory) -> Path:
+    return write(tmp_path_factory.mktemp("quality") / "returns")
+
+
+@pytest.fixture(scope="module")
+def checked(returns) -> quality.Check:
+    return quality.check(returns)
+
+
+def found(problems: pd.DataFrame) -> set[tuple]:
+    return {
+        (p.rule, int(p.year), p.file, None if pd.isna(p.row) else int(p.row), p.column, p.value)
+        for p in problems.itertuples()
+    }
+
+
+def test_every_problem_is_the_one_worked_out_by_hand(checked):
+    assert found(checked.problems) == EXPECTED
+
+
+def test_each_problem_says_what_is_wrong_and_what_the_build_does(checked):
+    said = {(p.file, p.row, p.column): (p.problem, p.action) for p in checked.problems.itertuples()}
+    assert said[("2024/episodes.csv", 7, "DECOM")] == (
+        "starts 14 days after the child's previous episode ended with REC X1 (care going on): "
+        "a gap inside a spell",
+        "loaded as it is",
+    )
+    assert said[("2023/episodes.csv", 3, "DECOM")][0] == (
+        "open at 31 March 2023, but missing from the 2024 return (the child is not in it)"
+    )
+    assert said[("2023/episodes.csv", 4, "DECOM")][0] == (
+        "open at 31 March 2023, but missing from the 2024 return (the child is, but no episode "
+        "starts on this DECOM)"
+    )
+    assert said[("2024/oc2.csv", 3, "CHILD")][1] == quality.NOT_COUNTED
+    assert said[("2024/oc3.csv", 3, "CHILD")][0] == (
+        "not in care at 16 or over in the returns given (16th birthday 01/06/2022; last in "
+        "care 15/05/2022)"
+    )
+    assert said[("2024/header.csv", 8, "CHILD")][1] == "row not loaded"
+    assert said[("2024/header.csv", 6, "ETHNIC")][1] == "value left blank"
+    assert said[("2024/episodes.csv", 13, "PL_POST")][0] == (
+        "postcode not found in the ONS postcode directory (not even in the form of a UK "
+        "postcode): district Unknown"
+    )
+    assert said[("2024/header.csv", 9, "UPN")][0] == (
+        "the same UPN as another child in this return (CHILD R5, R6)"
+    )
+
+
+def test_what_will_and_wont_count(checked):
+    counts = checked.counts.set_index("Year")
+    # 2024: Q1 Q3 R1-R8 T1 (episodes), R9 S1 S2 (OC3); R4's second row is left out.
+    assert counts.loc[2024, "Children"] == 14
+    assert counts.loc[2023, "Children"] == 5
+    assert counts.loc[2024, "Episodes loaded"] == 13
+    assert counts.loc[2024, "OC2 rows loaded"] == 2
+    assert counts.loc[2024, "OC2 rows outside the 12-month cohort (counted in no figure)"] == 1
+    assert counts.loc[2024, "OC3 rows loaded"] == 3
+    assert counts.loc[2024, "Rows left out"] == 1
+    assert counts.loc[2024, "Values blanked"] == 2  # ETHNIC ZZZZ, DOB 31/02/2015
+    # Unknown: R9 (no episode in any return), T1 (no home postcode), R8 (ZZ9 9ZZ); S1 and S2
+    # take 2023's Mansfield. R6 lives in Derby: outside the council.
+    assert counts.loc[2024, "Unknown district"] == 3
+    assert counts.loc[2024, quality.UNKNOWN_NO_EPISODE] == 1
+    assert counts.loc[2024, quality.UNKNOWN_BLANK] == 1
+    assert counts.loc[2024, quality.UNKNOWN_NOT_FOUND] == 1
+    assert counts.loc[2024, quality.UNKNOWN_NOT_POSTCODE] == 0
+    assert counts.loc[2024, quality.OUTSIDE] == 1
+    assert counts.loc[2023, "Unknown district"] == 0
+    assert not checked.refused
+
+
+def test_the_build_reports_the_same_problems(returns, checked, tmp_path):
+    result = build(returns, tmp_path / "data")
+    assert result.written
+    reported = {(p.year, p.file, p.row, p.column, p.value, p.problem) for p in result.problems}
+    listed = {
+        (int(p.year), p.file, None if pd.isna(p.row) else int(p.row), p.column, p.value, p.problem)
+        for p in checked.problems.itertuples()
+    }
+    assert reported == listed
+
+
+def test_check_writes_nothing(returns, checked):
+    before = sorted(p for p in returns.rglob("*"))
+    quality.check(returns)
+    assert sorted(p for p in returns.rglob("*")) == before
+
+
+def test_a_date_still_to_come_is_in_the_future(returns):
+    # On 1 February 2024 an in-year return's 01/03/2024 has not happened yet.
+    result = quality.check(returns, today=dt.date(2024, 2, 1))
+    future = result.problems[result.problems["rule"] == "date_future"]
+    assert set(future["value"]) == {"01/06/2024", "01/01/2099"}
+    assert set(future["problem"]) == {"in the future"}
+
+
+def test_a_required_file_missing_is_listed_and_the_build_would_refuse(tmp_path):
+    folder = write(tmp_path / "returns")
+    (folder / "2023" / "episodes.csv").unlink()
+    result = quality.check(folder)
+    assert result.refused == ["2023/episodes.csv: required file missing"]
+    assert ("file", 2023, "2023/episodes.csv", None, "", "") in found(result.problems)
+    # with 2023's episodes gone, Q2's and Q3's 2023 episodes are not missing from 2024
+    assert "missing_next_year" not in set(result.problems["rule"])
+
+
+def test_every_problem_of_the_public_sample_has_a_rule(tmp_path):
+    if not SAMPLE.exists():
+        pytest.fail(f"the public sample return is missing: {SAMPLE}")
+    shutil.copytree(
+        SAMPLE, tmp_path / "returns" / "2018", ignore=shutil.ignore_patterns("*.md", "LICENSE")
+    )
+    result = quality.check(tmp_path / "returns")
+    rules = result.problems["rule"].value_counts()
+    assert "other" not in rules
+    assert rules["code"] == 4  # MOTHER 1.0, ACCOM 01 and 02 (twice)
+    assert rules["overlap"] == 72  # 62 starting before the last ends, 10 left open
+    assert rules["date_future"] == 12  # DEC 01/04/2018 and later
+    assert result.counts["Children"].iloc[0] == 2675
+    # The sample's postcodes are fake: every child with an episode is Unknown.
+    assert result.counts[quality.UNKNOWN_NOT_FOUND].iloc[0] > 0
+
+
+def test_rules_are_explained_and_each_problem_text_matches_its_own_rule():
+    for rule in quality.RULES.values():
+        assert rule.title and rule.explanation and rule.done
+    problems = pd.DataFrame(
+        {
+            "file": ["2024/header.csv", "2024/oc2.csv", "targets.csv", "2024/x.csv"],
+            "row": [8, 3, 2, 5],
+            "column": ["CHILD", "CHILD", "INDICATOR", "X"],
+            "problem": [
+                "repeats an earlier row's key: the first is kept",
+                "repeats an earlier row's key: the first is kept",
+                "not an indicator in the catalogue",
+                "something nobody has seen",
+            ],
+        }
+    )
+    assert list(quality.rule_of(problems)) == [
+        "duplicate_child",
+        "duplicate_row",
+        "local_files",
+        "other",
+    ]
+
+
+# The command ---------------------------------------------------------------------------------
+
+
+def test_check_command_prints_counts_rules_years_and_problems(returns, tmp_path, capsys):
+    out_csv = tmp_path / "problems.csv"
+    assert main(["check", str(returns), "--csv", str(out_csv), "--examples", "0"]) == 0
+    printed = capsys.readouterr().out
+    assert "What will count (per year):" in printed
+    assert "gap: A gap inside a spell of care: 2" in printed
+    assert "oc2_missing: A 12-month cohort child without an OC2 row: 2" in printed
+    assert (
+        "[overlap] 2024/episodes.csv row 5 DECOM '01/08/2023': starts before the child's "
+        "previous episode ends (loaded as it is)"
+    ) in printed
+    assert "The build can use every file." in printed
+    by_year = printed.split("Problems by year:\n")[1].split("\n\n")[0].splitlines()
+    assert by_year[1].split()[:2] == ["2023", "6"]  # 3 files, 2 missing next year, 1 OC2
+    assert by_year[2].split()[:2] == ["2024", str(len(EXPECTED) - 6)]
+    written = pd.read_csv(out_csv, dtype=str, keep_default_na=False)
+    assert len(written) == len(EXPECTED)
+    assert list(written.columns) == list(quality.PROBLEM_COLUMNS)
+
+
+def test_check_command_refuses_what_it_cannot_read(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "nowhere")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    (tmp_path / "flat").mkdir()
+    (tmp_path / "flat" / "header.csv").write_text(HEADER + "\n")
+    assert main(["check", str(tmp_path / "flat")]) == 2
+    assert "no year folders" in capsys.readouterr().err
+
+
+def test_export_neutralises_cells_and_says_when_synthetic():
+    problems = pd.DataFrame({"rule": ["code"], "value": ['=HYPERLINK("https://x.example")']})
+    table = quality.export(problems, synthetic=True)
+    assert table["value"].iloc[0] == '\'=HYPERLINK("https://x.example")'
+    assert table["note"].iloc[0] == "SYNTHETIC DEMO DATA, not real children."
+    assert "note" not in quality.export(problems).columns
+
+
+def test_returns_folder_from_the_environment_or_metadata(tmp_path, monkeypatch):
+    monkeypatch.delenv(quality.RETURNS_ENV, raising=False)
+    data, returns = tmp_path / "data", tmp_path / "returns"
+    data.mkdir(), returns.mkdir()
+    assert quality.returns_folder(data) is None  # no metadata.json
+    (data / "metadata.json").write_text('{"years": [2024]}')
+    assert quality.returns_folder(data) is None  # a published folder records none
+    (data / "metadata.json").write_text(f'{{"returns": "{quality.recorded_path(returns, data)}"}}')
+    assert quality.recorded_path(returns, data) == "../returns"
+    assert quality.returns_folder(data) == returns.resolve()
+    monkeypatch.setenv(quality.RETURNS_ENV, str(tmp_path / "gone"))
+    assert quality.returns_folder(data) is None
+
+
+# The page ------------------------------------------------------------------------------------
+
+
+def open_page(monkeypatch, returns: Path | None, mode: str = "") -> AppTest:
+    if returns is None:
+        monkeypatch.setenv(quality.RETURNS_ENV, "/nowhere/at/all")
+    else:
+        monkeypatch.setenv(quality.RETURNS_ENV, str(returns))
+    monkeypatch.setenv("CAREJSNA_MODE", mode)
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def page_tables(at: AppTest) -> dict[str, pd.DataFrame]:
+    """The page's tables, in the order it shows them (AppTest gives a table no key)."""
+    names = ["counts", "by rule", "by year", "problems"]
+    assert len(at.dataframe) == len(names)
+    return dict(zip(names, (d.value for d in at.dataframe), strict=True))
+
+
+def test_page_shows_what_counts_problems_by_rule_and_year(monkeypatch, returns):
+    at = open_page(monkeypatch, returns)
+    assert at.title[0].value == "Data quality"
+    assert any("Synthetic demo data" in w.value for w in at.warning)
+    said = " ".join(m.value for m in at.markdown)
+    assert "**2024 return:** 14 children; 13 episodes loaded" in said
+    assert "3 children fall in the Unknown district" in said
+    assert "1: no episode in this or an earlier return" in said
+    tables = page_tables(at)
+    assert tables["counts"].loc["Children", "2024"] == 14
+    by_rule = tables["by rule"].set_index("Rule")["Problems"]
+    assert by_rule["gap"] == 2 and by_rule["postcode"] == 2 and by_rule["oc2_missing"] == 2
+    assert len(tables["problems"]) == len(EXPECTED)
+    assert list(tables["problems"].columns) == list(quality.PROBLEM_COLUMNS.values())
+    assert any("The build can use every file." in s.value for s in at.success)
+    assert at.download_button[0].label.startswith(f"Download these problems (CSV, {len(EXPECTED)}")
+    assert {e.label for e in at.expander} >= {"A gap inside a spell of care (gap)"}
+
+
+def test_page_filters_the_problems(monkeypatch, returns):
+    at = open_page(monkeypatch, returns)
+    at.multiselect(key="quality-rule").set_value(["gap", "overlap"]).run()
+    table = page_tables(at)["problems"]
+    assert sorted(table["Rule"]) == ["gap", "gap", "overlap"]
+    at.multiselect(key="quality-file").set_value(["episodes.csv"]).run()
+    at.multiselect(key="quality-rule").set_value([]).run()
+    at.multiselect(key="quality-year").set_value([2023]).run()
+    table = page_tables(at)["problems"]
+    assert list(table["Row"]) == [3, 4] and set(table["Rule"]) == {"missing_next_year"}
+    assert any(c.value.startswith("2 of 27 problems") for c in at.caption)
+
+
+def test_page_says_plainly_when_the_returns_are_not_here(monkeypatch):
+    at = open_page(monkeypatch, None)
+    assert any(
+        "returns these figures were built from are not available" in i.value for i in at.info
+    )
+    assert not at.dataframe
+
+
+def test_page_refuses_in_public_mode(monkeypatch, returns):
+    at = open_page(monkeypatch, returns, mode="public")
+    assert any("not available on a published explorer" in e.value for e in at.error)
+    assert not at.dataframe and not at.markdown
