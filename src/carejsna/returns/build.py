@@ -121,7 +121,7 @@ def build(returns_dir: Path, out_dir: Path) -> BuildResult:
 
     tables = {name: _concat(parts, name) for name, parts in frames.items()}
     del frames  # each stage lets go of the last: at national scale memory is the limit
-    result.problems.extend(quality.cross_checks(tables))
+    result.problems.extend(quality.cross_checks(tables, result.rows))
     extracts = _extracts(tables, council, result)
     del tables
     extracts["targets"] = targets

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from dataclasses import asdict, dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -149,7 +151,7 @@ RULES: dict[str, Rule] = {
             "(one child under two ids?).",
             "A repeated CHILD: the first row is kept, the repeat left out. A shared UPN: both "
             "loaded, so the child may be counted twice.",
-            r"header\.\w+ \| child \| repeats an earlier row's key|same upn",
+            r"header(?:\.\w+|\)) \| child(?:id)? \| repeats an earlier row's key|same upn",
         ),
         Rule(
             "duplicate_row",
@@ -239,12 +241,15 @@ def rule_of(problems: pd.DataFrame) -> pd.Series:
 # Rules needing more than one row, file or year: the build calls cross_checks before writing.
 
 
-def cross_checks(tables: dict[str, pd.DataFrame], today: dt.date | None = None) -> list[Problem]:
-    """Problems that need more than one row, file or year: noted, the rows still load."""
+def cross_checks(
+    tables: dict[str, pd.DataFrame], files: Iterable[str] = (), today: dt.date | None = None
+) -> list[Problem]:
+    """Problems that need more than one row, file or year: noted, the rows still load. `files`:
+    the files read, as read_years names them (an XML return's tables are named in it)."""
     today = today or dt.date.today()
     episodes = _typed(tables["episodes"])
     children = _typed(tables["children"])
-    return [
+    found = [
         *_episodes_without_child(episodes, children),
         *_overlaps_and_gaps(episodes),
         *_missing_next_year(episodes),
@@ -254,6 +259,19 @@ def cross_checks(tables: dict[str, pd.DataFrame], today: dt.date | None = None) 
         *_oc2_cohort(episodes, tables["health"]),
         *_oc3_not_care_leavers(episodes, children, _typed(tables["care_leavers"])),
     ]
+    return relabelled(found, files)
+
+
+def relabelled(problems: list[Problem], files: Iterable[str]) -> list[Problem]:
+    """The problems, each naming its file as it was read: "2018/HEADER.CSV", or an XML return's
+    table, "2018/return.xml (header)", where the rules name "2018/header.csv"."""
+    labels = {}
+    for label in files:
+        if found := re.fullmatch(r"(\d{4})/.+ \((\w+)\)", label):  # an XML return's table
+            labels[f"{found[1]}/{found[2]}.csv"] = label
+        elif found := re.fullmatch(r"(\d{4})/(\w+\.csv)", label, re.IGNORECASE):
+            labels[f"{found[1]}/{found[2].lower()}"] = label
+    return [replace(p, file=labels.get(p.file, p.file)) for p in problems]
 
 
 DATES = ("start_date", "end_date", "birth_date", "mother_child_birth_date")
@@ -588,9 +606,9 @@ def check(returns_dir: Path, today: dt.date | None = None) -> Check:
     build._benchmarks(returns_dir, result)
     tables = {name: build._concat(parts, name) for name, parts in frames.items()}
     del frames
-    result.problems.extend(cross_checks(tables, today))
+    result.problems.extend(cross_checks(tables, rows, today))
     episodes, found = _postcodes(tables)
-    result.problems.extend(found)
+    result.problems.extend(relabelled(found, rows))
     counts = _counts(tables, episodes, result.problems, build)
     frame = build.report_frame(result.problems)
     frame.insert(0, "rule", rule_of(frame))
