@@ -314,7 +314,17 @@ def test_check_command_prints_counts_rules_years_and_problems(returns, tmp_path,
     assert by_year[2].split()[:2] == ["2024", str(len(EXPECTED) - 6)]
     written = pd.read_csv(out_csv, dtype=str, keep_default_na=False)
     assert len(written) == len(EXPECTED)
-    assert list(written.columns) == list(quality.PROBLEM_COLUMNS)
+    assert list(written.columns) == list(quality.PROBLEM_COLUMNS)  # not synthetic: no note
+
+
+def test_check_command_csv_says_the_demo_is_synthetic(tmp_path, capsys):
+    folder = write(tmp_path / "returns")
+    (folder / "council.toml").write_text(
+        'code = "E10000024"\nname = "Testshire"\nsynthetic = true\n'
+    )
+    assert main(["check", str(folder), "--csv", str(tmp_path / "p.csv")]) == 0
+    written = pd.read_csv(tmp_path / "p.csv", dtype=str, keep_default_na=False)
+    assert set(written["note"]) == {"SYNTHETIC DEMO DATA, not real children."}
 
 
 def test_check_command_refuses_what_it_cannot_read(tmp_path, capsys):

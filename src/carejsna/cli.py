@@ -141,13 +141,12 @@ def _build(args) -> int:
 
 
 def _check(args) -> int:
-    from carejsna import safe
     from carejsna.returns import quality
 
     result = quality.check(args.returns_dir)  # writes nothing; refuses what it cannot read
     print(quality.text_report(result, args.examples))
     if args.csv:
-        safe.frame(result.problems).to_csv(args.csv, index=False)
+        quality.export(result.problems, result.synthetic).to_csv(args.csv, index=False)
         print(f"Every problem ({len(result.problems)}) written to {args.csv}")
     return 0
 
