@@ -68,25 +68,26 @@ placement = right.selectbox(
     key="forecast-placement",
 )
 
-st.header("Scenario")
-st.markdown(
-    "Change the rate of entries into care, and of leaving care, for each placement category "
-    "(per cent; -10 means ten per cent fewer). The scenario is drawn beside the baseline."
-)
 changes = {"entries": {}, "exits": {}}
-for column, key in zip(st.columns(len(forecast.KEYS)), forecast.KEYS, strict=True):
-    name = forecast.CATEGORIES[key]
-    with column:
-        st.markdown(f"**{name}**")
-        for what, label in (("entries", "Entries into care"), ("exits", "Exits from care")):
-            changes[what][key] = st.number_input(
-                f"{label}: {name.lower()} (% change)",
-                min_value=-100,
-                max_value=200,
-                value=0,
-                step=5,
-                key=f"forecast-{what}-{key}",
-            )
+with st.expander("Scenario: change entries into care and exits from care, by placement"):
+    st.markdown(
+        "Per cent changes to the rate of entries into care, and of leaving care, from each "
+        "placement category (-10 means ten per cent fewer). The scenario is drawn beside the "
+        "baseline."
+    )
+    for column, key in zip(st.columns(len(forecast.KEYS)), forecast.KEYS, strict=True):
+        name = forecast.CATEGORIES[key]
+        with column:
+            st.markdown(f"**{name}**")
+            for what, label in (("entries", "Entries into care"), ("exits", "Exits from care")):
+                changes[what][key] = st.number_input(
+                    f"{label}: {name.lower()} (% change)",
+                    min_value=-100,
+                    max_value=200,
+                    value=0,
+                    step=5,
+                    key=f"forecast-{what}-{key}",
+                )
 scenario = forecast.Scenario.make("Scenario", changes["entries"], changes["exits"])
 changed = bool(scenario.entries or scenario.exits)
 

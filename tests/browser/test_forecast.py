@@ -1,0 +1,43 @@
+"""The forecasts page in a real chromium: a reader changes a scenario and sees it drawn."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.helpers import (
+    assert_accessible,
+    chart,
+    legend,
+    no_exception,
+    open_page,
+    traces,
+    wait_for_app,
+)
+
+pytestmark = pytest.mark.browser
+
+FORECASTS = "/Forecasts"
+CHART = "forecast-chart"
+BASELINE = "Forecast (baseline)"
+
+
+def test_a_scenario_is_drawn_beside_the_baseline(page: Page):
+    open_page(page, FORECASTS)
+    before = {t["name"]: t["y"] for t in traces(page, CHART)}
+    assert list(before) == ["Actual at 31 March", f"{BASELINE}: 95% interval", BASELINE]
+    assert before[BASELINE][0] == before["Actual at 31 March"][-1]  # it starts from the stock
+
+    page.get_by_text("Scenario: change entries into care and exits from care").click()
+    box = page.get_by_role("spinbutton", name="Entries into care: residential (% change)")
+    box.fill("-50")
+    box.press("Enter")
+    scenario = "Scenario: 50% fewer entries into residential"
+    wait_for_app(page, legend(page, CHART).get_by_text(scenario, exact=True))
+    no_exception(page)
+    after = {t["name"]: t["y"] for t in traces(page, CHART)}
+    assert after[BASELINE] == before[BASELINE]  # the baseline stays as it was
+    assert after[scenario][-1] < after[BASELINE][-1]  # fewer entries: fewer in care
+    expect(page.get_by_text("With 50% fewer entries into residential:")).to_be_visible()
+    expect(chart(page, CHART)).to_be_visible()
+    assert_accessible(page)
