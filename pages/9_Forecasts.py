@@ -44,6 +44,25 @@ def backtest(folder: str, districts: tuple[str, ...], reference_from: int) -> pd
     return forecast.run_backtest(inputs(folder, districts), reference_from)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def in_care(folder: str, districts: tuple[str, ...]) -> pd.DataFrame:
+    read = inputs(folder, districts)
+    return forecast.in_care(read.pieces, read.years, read.bands)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def download(folder, districts, reference_from, years, scenario) -> bytes:
+    """The forecast, any scenario, costs and back-test as one protected CSV (forecast.table)."""
+    runs = [projection(folder, districts, reference_from, years, forecast.Scenario())]
+    if scenario.entries or scenario.exits:
+        runs.append(projection(folder, districts, reference_from, years, scenario))
+    table = forecast.assemble(
+        inputs(folder, districts), runs, backtest(folder, districts, reference_from), costs
+    )
+    return safe.frame(table).to_csv(index=False).encode()
+
+
+costs = forecast.Costs.read()
 try:
     read = inputs(FOLDER, selection.districts)
 except FileNotFoundError as error:  # a published folder: protected figures, no records
@@ -95,9 +114,7 @@ districts = selection.districts
 baseline = projection(FOLDER, districts, reference_from, ahead, forecast.Scenario())
 other = projection(FOLDER, districts, reference_from, ahead, scenario) if changed else None
 level = selection.level
-actual = forecast.selected(
-    forecast.in_care(read.pieces, years, read.bands), selection.age_bands, placement
-)
+actual = forecast.selected(in_care(FOLDER, districts), selection.age_bands, placement)
 shown = forecast.selected(baseline.table(level), selection.age_bands, placement, level)
 shown_other = (
     forecast.selected(other.table(level), selection.age_bands, placement, level) if other else None
@@ -174,7 +191,6 @@ st.caption(
 )
 
 st.header("Cost forecast")
-costs = forecast.Costs.read()
 if costs.example:
     st.warning(
         "**Example costs.** The weekly costs below are example values shipped with the "
@@ -241,17 +257,10 @@ else:
     )
 
 st.header("Download")
-download = safe.frame(
-    forecast.assemble(
-        read,
-        [r for r in (baseline, other) if r is not None],
-        backtest(FOLDER, districts, reference_from),
-        costs,
-    )  # fmt: skip
-)
-csv = download.to_csv(index=False).encode()
+csv = download(FOLDER, districts, reference_from, ahead, scenario)
+rows_in_csv = csv.count(b"\n") - 1
 st.download_button(
-    f"Download the forecast, scenario, costs and back-test (CSV, {len(download)} rows, "
+    f"Download the forecast, scenario, costs and back-test (CSV, {rows_in_csv} rows, "
     f"{len(csv) / 1024:.1f} KB)",
     csv,
     file_name=f"forecast_{read.area_code}_{years[-1]}.csv",
