@@ -757,6 +757,9 @@ def assemble(
                               "inside": "actual_in_interval"})  # fmt: skip
     out["area_code"], out["area_name"] = inputs.area_code, inputs.area_name
     out["fitted_to"] = out["fitted_to"].astype("Int64")
+    for column in ("value", "lower_95", "upper_95", "actual", "error"):  # whole numbers
+        out[column] = pd.to_numeric(out[column]).round().astype("Int64")
+    out["pct_error"] = pd.to_numeric(out["pct_error"]).round(1)
     return ordered(out, inputs.bands).reindex(columns=COLUMNS)
 
 
