@@ -275,12 +275,13 @@ def relabelled(problems: list[Problem], files: Iterable[str]) -> list[Problem]:
 
 
 DATES = ("start_date", "end_date", "birth_date", "mother_child_birth_date")
+USED = ("year", "source_row", "child_id", "upn", "reason_ended", "legal_status", *DATES)
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Dates as datetimes, codes and ids as plain text: what the rules compare."""
-    types = {c: object for c in frame.select_dtypes("category").columns}
-    frame = frame.astype({**types, "child_id": object})
+    """The columns the rules read, dates as datetimes (at national scale a million episodes:
+    copy no more than that)."""
+    frame = frame[[c for c in USED if c in frame]]
     return frame.assign(**{c: pd.to_datetime(frame[c]) for c in DATES if c in frame})
 
 
