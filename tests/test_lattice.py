@@ -11,6 +11,7 @@ import pytest
 
 from carejsna import db
 from carejsna.audit import ALL_AGES, FEW, SMALL, audit, telling
+from carejsna.figures import audit_extract
 from carejsna.returns.build import build
 from carejsna.returns.demo import NOTTINGHAMSHIRE, write_demo
 
@@ -176,7 +177,7 @@ def demo_leaks():
     path = db.data_dir() / "figures.parquet"
     if not path.exists():
         pytest.skip(f"{path} is not built yet")
-    return audit(pd.read_parquet(path), WORKERS)
+    return audit_extract(pd.read_parquet(path), WORKERS)
 
 
 def test_the_demo_extract_discloses_no_small_count(demo_leaks):
@@ -211,7 +212,7 @@ def synthetic_leaks(request, tmp_path_factory):
     assert not result.failed, result.problems
     if not (root / "data" / "figures.parquet").exists():
         pytest.skip("the build does not write figures.parquet yet")
-    return audit(pd.read_parquet(root / "data" / "figures.parquet"), WORKERS)
+    return audit_extract(pd.read_parquet(root / "data" / "figures.parquet"), WORKERS)
 
 
 def test_a_synthetic_council_discloses_no_small_count(synthetic_leaks):

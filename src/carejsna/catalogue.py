@@ -37,6 +37,9 @@ class Indicator:
     filter_notes: dict[str, str] = field(default_factory=dict, hash=False)
     params: dict[str, int | str] = field(default_factory=dict, hash=False)  # fixed query values
     breakdown: str = ""  # for a distribution over categories: what a category is
+    # For groups (e.g. placed away, placed near) each with its own figure, adding up to another
+    # indicator's: that indicator's id. Protected together with it (figures.protect).
+    groups_of: str = ""
     counted: str = ""  # what a count counts, where it is not children (e.g. "placement moves")
     # Years with no figures for a known reason, said instead of a bare gap: {"2020": "..."}
     gaps: dict[str, str] = field(default_factory=dict, hash=False)
@@ -52,6 +55,7 @@ THEMES = {  # the catalogue's themes, in the order of a JSNA chapter, and their 
     "health": "Health and wellbeing",
     "education": "Education",
     "care_leavers": "Care leavers",
+    "placed_away": "Children placed away from home",
 }
 
 
@@ -69,6 +73,9 @@ def catalogue() -> dict[str, Indicator]:
         if set(indicator.filters) - set(FILTERS):
             raise ValueError(f"{CATALOGUE.name}: {id_}: unknown filter in {indicator.filters}")
         indicators[id_] = indicator
+    for indicator in indicators.values():
+        if indicator.groups_of and indicator.groups_of not in indicators:
+            raise ValueError(f"{CATALOGUE.name}: {indicator.id}: no {indicator.groups_of!r}")
     return indicators
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from carejsna.indicators import ALL_AGES, Context, comparison, derive
 EXTRACT = "figures"
 MANIFEST = "figures_manifest.json"
 TREND_POINTS = 5  # Fingertips' recent trend: the last five yearly points
+ALL_GROUPS = "All"  # a grouped indicator's whole (its parent's figure), protected, not written
 AUDITED_AREAS = 40  # up to this many districts, the build solves a reader's equations itself
 WORKERS = min(2, os.cpu_count() or 1)  # processes protecting indicators side by side, when solving
 COLUMNS = [
@@ -57,7 +59,7 @@ def write(folder: Path, workers: int = WORKERS) -> dict[str, float]:
     rows, unresolved = {}, []
     partial = folder / f"{EXTRACT}.parquet.partial"  # not an extract until it is whole
     with pq.ParquetWriter(partial, SCHEMA) as writer:
-        for item, protected in zip(items, _protected(folder, context, items, workers), strict=True):
+        for item, protected in _protected(folder, context, items, workers):
             writer.write_table(pa.Table.from_pandas(protected, SCHEMA, preserve_index=False))
             rows[item.id] = len(protected)
             unresolved += protected.attrs["unresolved"]
@@ -98,31 +100,59 @@ def _start(folder: Path, context: Context, worker: bool = False) -> None:
     _worker.update(con=db.connect(folder, load=False), context=context)
 
 
-def _protect(item: Indicator) -> pd.DataFrame:
+def _protect(item: Indicator, parent_withheld: np.ndarray | None = None) -> pd.DataFrame:
     years = _worker["context"].years
     cells = db.run(
         _worker["con"], item.query, year_from=min(years), year_to=max(years), **item.params
     )
-    return protect(cells, item, _worker["context"])
+    return protect(cells, item, _worker["context"], parent_withheld)
 
 
 def _protected(folder: Path, context: Context, items: list, workers: int):
-    """Each indicator's protected figures, in order, computed in `workers` processes."""
+    """Each indicator and its protected figures, computed in `workers` processes: the
+    indicators split into groups (groups_of) after the others, given what their parent
+    withholds."""
+    plain = [item for item in items if not item.groups_of]
+    grouped = [item for item in items if item.groups_of]
+    parents = {item.groups_of for item in grouped}
+
+    def protected(mapper):
+        withheld = {}
+        for item, figures in zip(plain, mapper(_protect, plain), strict=True):
+            if item.id in parents:
+                withheld[item.id] = withheld_cells(figures, context, item)
+            yield item, figures
+        masks = [withheld[item.groups_of] for item in grouped]
+        yield from zip(grouped, mapper(_protect, grouped, masks), strict=True)
+
     if workers > 1:
         with ProcessPoolExecutor(
             workers, initializer=_start, initargs=(folder, context, True)
         ) as pool:
-            yield from pool.map(_protect, items)
+            yield from protected(pool.map)
         return
     _start(folder, context)
     try:
-        yield from map(_protect, items)
+        yield from protected(map)
     finally:
         _worker.pop("con").close()
         _worker.clear()
 
 
-def protect(cells: pd.DataFrame, indicator: Indicator, context: Context) -> pd.DataFrame:
+def withheld_cells(figures: pd.DataFrame, context: Context, indicator: Indicator) -> np.ndarray:
+    """Which of an indicator's protected figures are withheld, year x area x age band (the
+    lattice protect() works over)."""
+    bands = len(context.age_bands) + 2 if "age_band" in indicator.filters else 1
+    shape = (len(context.years), len(context.districts) + 1, bands)
+    return (figures["symbol"] == disclosure.SUPPRESSED).to_numpy().reshape(shape)
+
+
+def protect(
+    cells: pd.DataFrame,
+    indicator: Indicator,
+    context: Context,
+    parent_withheld: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Every figure of an indicator any selection can show alone, protected together: each
     district (Unknown and Other too) and the council, by each age band and all ages [and
     category], for each year; with value, limits at both levels, comparator and comparison,
@@ -130,13 +160,23 @@ def protect(cells: pd.DataFrame, indicator: Indicator, context: Context) -> pd.D
 
     `cells` are the indicator query's rows (year, district_code, age_band, [category,]
     numerator, denominator [, sum_squares]). A withheld figure keeps its row, its counts blank.
+
+    Groups (indicator.groups_of: e.g. placed away, placed near, location not known, each with
+    its own numerator and denominator) add up to their parent indicator's figure, so they are
+    one more axis of the lattice, whose whole (ALL_GROUPS) is the parent's figure, withheld
+    where the parent's is (`parent_withheld`, year x area x age band): every equation along
+    districts, age bands and groups is protected at once. The whole is not written: it is the
+    parent's to show.
     """
     council = context.council_code or "council"
     years = list(context.years)
     areas = [*context.districts["district_code"], council]
     banded = "age_band" in indicator.filters
     bands = [*context.age_bands, "Unknown", ALL_AGES] if banded else [ALL_AGES]
+    grouped = bool(indicator.groups_of)
+    distribution = bool(indicator.breakdown) and not grouped
     categories = sorted(cells["category"].dropna().unique()) if indicator.breakdown else [""]
+    categories += [ALL_GROUPS] if grouped else []
     shape = (len(years), len(areas), len(bands), len(categories))
     cells = cells.assign(
         age_band=cells["age_band"] if banded else ALL_AGES,
@@ -163,19 +203,21 @@ def protect(cells: pd.DataFrame, indicator: Indicator, context: Context) -> pd.D
     if "sum_squares" in cells:
         sum_squares[at] = summed["sum_squares"].sum()
     denominator = np.full(shape, np.nan)
-    if indicator.breakdown:  # a cell's total, the same for each of its categories
+    if distribution:  # a cell's total, the same for each of its categories
         totals = cells.groupby(keys[:3])["denominator"].max()
         total = np.full(shape[:3], np.nan)
         total[tuple(totals.index.get_level_values(k) for k in keys[:3])] = totals
         denominator[:] = total[..., None]
     else:
         denominator[at] = summed["denominator"].sum(min_count=1)
-    for array in (numerator, denominator, sum_squares):  # the wholes: all ages, then the council
+    for array in (numerator, denominator, sum_squares):  # the wholes: groups, ages, the council
+        if grouped:
+            array[..., -1] = _total(array[..., :-1], axis=3)
         if banded:
             array[:, :, -1] = _total(array[:, :, :-1], axis=2)
         array[:, -1] = _total(array[:, :-1], axis=1)
 
-    axes = (1, 2) if banded else (1,)
+    axes = ((1, 2) if banded else (1,)) + ((3,) if grouped else ())
     solve = len(areas) <= AUDITED_AREAS  # every district in England is too many to solve
     grid = np.meshgrid(*(np.arange(n) for n in shape), indexing="ij")
     area_names = {**context.district_names, council: context.council_name}
@@ -196,20 +238,27 @@ def protect(cells: pd.DataFrame, indicator: Indicator, context: Context) -> pd.D
     out.insert(5, "area_type", np.where(out["area_code"] == council, "council", "district"))
     exact = derive(out, indicator.unit)
     total_shown = True
-    if indicator.breakdown:  # a cell's total stays beside a withheld category, unless withheld
+    if distribution:  # a cell's total stays beside a withheld category, unless withheld
         total_shown = ~np.broadcast_to(
             disclosure.totals_withheld(denominator, axes, solve)[..., None], shape
         ).ravel()
     index = [pd.Index(v) for v in (years, areas, bands, categories)]  # to place a leak
     hidden = None
+    if grouped:  # the whole is the parent's figure: known to a reader where the parent shows it
+        known = np.ones(shape[:3], dtype=bool) if parent_withheld is None else ~parent_withheld
+        hidden = np.broadcast_to(~known[..., None], shape).copy()  # its groups withheld with it
+        parent = pd.DataFrame(
+            {c: np.broadcast_to(np.where(known, a[..., -1], np.nan)[..., None], shape).ravel()
+             for c, a in (("numerator", numerator), ("denominator", denominator))},
+            index=exact.index,
+        )  # fmt: skip
     audited = {}  # year -> what it withheld when audited, and the leaks found
     while True:  # withhold, then let the reader's equations be solved; again, until they fail
         hidden = disclosure.lattice_withheld(
-            numerator, denominator, indicator.unit, axes, bool(indicator.breakdown), hidden,
-            solve=solve,
-        )  # fmt: skip
+            numerator, denominator, indicator.unit, axes, distribution, hidden, solve=solve
+        )
         out = disclosure.blank(exact, indicator.unit, hidden.ravel())
-        if indicator.breakdown:
+        if distribution:
             out["denominator"] = np.where(total_shown, denominator.ravel(), np.nan)
         if not solve:
             break
@@ -218,7 +267,12 @@ def protect(cells: pd.DataFrame, indicator: Indicator, context: Context) -> pd.D
             y for i, y in enumerate(years) if y not in audited or (audited[y][0] != hidden[i]).any()
         ]
         with threadpool_limits(1):  # many small solves: one BLAS thread is much faster
-            found = audit.audit(out[out["year"].isin(again)], exact=exact)
+            some = out[out["year"].isin(again)]
+            if grouped:
+                some = some[some["category"] != ALL_GROUPS]
+                found = _audit_groups(some, parent.loc[some.index], exact.loc[some.index])
+            else:
+                found = audit.audit(some, exact=exact)
         for i, year in enumerate(years):
             if year in again:
                 telling = [leak for leak in found if leak.year == year and audit.telling(leak)]
@@ -233,15 +287,69 @@ def protect(cells: pd.DataFrame, indicator: Indicator, context: Context) -> pd.D
             for leak in leaks
         ]  # fmt: skip
         if not disclosure.withhold_beside(
-            hidden, numerator, denominator, indicator.unit, cells, axes, bool(indicator.breakdown)
+            hidden, numerator, denominator, indicator.unit, cells, axes, distribution
         ):  # nothing left to withhold beside them: the data itself says it (see the manifest)
             out.attrs["unresolved"] = [str(leak) for leak in leaks]
             break
     unresolved = out.attrs.get("unresolved", [])
     out = _compared(out, indicator, context, shape)
     out = _trends(out, indicator, shape, years)[COLUMNS]
+    if grouped:
+        out = out[out["category"] != ALL_GROUPS].reset_index(drop=True)
     out.attrs["unresolved"] = unresolved
     return out
+
+
+def audit_extract(figures: pd.DataFrame, workers: int = 1) -> list:
+    """Every leak a reader could find in a figures extract (audit.audit), indicators split into
+    groups read as _audit_groups reads them, their parent's figures as the extract shows them."""
+    grouped = {i.id: i.groups_of for i in catalogue().values() if i.groups_of}
+    leaks = audit.audit(figures[~figures["indicator_id"].isin(list(grouped))], workers)
+    keys = ["year", "area_code", "age_band"]
+    for indicator_id, parent_id in grouped.items():
+        rows = figures[figures["indicator_id"] == indicator_id]
+        parent = figures.loc[figures["indicator_id"] == parent_id, [*keys, *COUNTS]]
+        parent = rows[keys].merge(parent, on=keys, how="left").set_index(rows.index)
+        leaks += _audit_groups(rows, parent)
+    return leaks
+
+
+COUNTS = ["numerator", "denominator"]
+
+
+def _audit_groups(
+    figures: pd.DataFrame, parent: pd.DataFrame, exact: pd.DataFrame | None = None
+) -> list:
+    """The audit (audit.py) of an indicator split into groups, as a reader sees it: each count
+    of the groups (children with the outcome, without it, and in the group; for an average,
+    children in the group) read as a distribution over the groups whose cell total is the
+    parent's (`parent`: its numerator and denominator on each row, blank where withheld).
+    Every equation over districts, age bands and groups at once, solved; the leaks named by
+    the count they are of. `exact`: the counts before any was withheld, as audit.audit takes."""
+    counts = ["numerator", "complement", "denominator"]
+    if (figures["unit"] == "mean").any():  # a total of scores is not children
+        counts = ["denominator"]
+    shown = figures["symbol"] != disclosure.SUPPRESSED
+
+    def of(frame, count):
+        if count == "complement":
+            return frame["denominator"] - frame["numerator"]
+        return frame[count]
+
+    found = []
+    for count in counts:
+        one = figures.assign(
+            indicator_id=figures["indicator_id"] + "|" + count, unit="percent",
+            numerator=of(figures, count).where(shown), denominator=of(parent, count),
+        )  # fmt: skip
+        if exact is not None:
+            exact_one = exact.assign(numerator=of(exact, count), denominator=of(parent, count))
+        for leak in audit.audit(one, exact=None if exact is None else exact_one):
+            found.append(replace(
+                leak, indicator_id=leak.indicator_id.split("|")[0], category=leak.category
+                or ALL_GROUPS, count=count,
+            ))  # fmt: skip
+    return found
 
 
 def _total(parts: np.ndarray, axis: int) -> np.ndarray:

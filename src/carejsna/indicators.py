@@ -526,3 +526,50 @@ def trend_sentence(result: stats.Trend, years: pd.Series, plain: bool = False) -
     if result.direction == stats.NOT_ENOUGH_DATA:
         return "Recent trend: not tested (it needs five years, none of them suppressed)."
     return f"Recent trend: {result.direction}."
+
+
+COMPARED_GROUPS = ("Placed away", "Placed near")  # a grouped indicator's groups tested
+
+
+def group_differences(
+    con: duckdb.DuckDBPyConnection,
+    indicators: list[Indicator],
+    selection: Selection,
+    context: Context,
+) -> pd.DataFrame:
+    """For each grouped indicator (groups_of), its two COMPARED_GROUPS for the selection in
+    its latest year, read from the published figures, and the test of their difference
+    (stats.difference, at the selection's level), worked out from those two figures as shown
+    (rounded, where counts are): none where either is withheld or missing. A row an indicator:
+    indicator_id, year, for each group (away_, near_) value, limits, numerator, denominator,
+    symbol; then difference, its limits, p_value, method and verdict."""
+    latest = replace(selection, year_from=selection.year_to)
+    shown = trends(con, indicators, latest, context)
+    suffix = stats.level_suffix(selection.level)
+    rows = []
+    for item in indicators:
+        own = shown[item.id]
+        row = {"indicator_id": item.id, "year": selection.year_to}
+        groups = {}
+        for prefix, group in zip(("away", "near"), COMPARED_GROUPS, strict=True):
+            figure = own[own["category"] == group]
+            figure = figure.iloc[0] if len(figure) else None
+            groups[prefix] = figure
+            for column in ("value", f"lower_{suffix}", f"upper_{suffix}", "numerator"):
+                row[f"{prefix}_{column.removesuffix('_' + suffix)}"] = (
+                    float("nan") if figure is None else figure[column]
+                )
+            row[f"{prefix}_denominator"] = float("nan") if figure is None else figure["denominator"]
+            row[f"{prefix}_symbol"] = (
+                disclosure.NOT_AVAILABLE if figure is None else figure["symbol"]
+            )
+        away, near = groups["away"], groups["near"]
+        tested = away is not None and near is not None and not (away["symbol"] or near["symbol"])
+        result = stats.Difference(stats.NOT_COMPARED)
+        if tested:
+            result = stats.difference(item.unit, away, near, item.polarity, selection.level)
+        rows.append(row | {
+            "difference": result.difference, "lower": result.lower, "upper": result.upper,
+            "p_value": result.p_value, "method": result.method, "verdict": result.verdict,
+        })  # fmt: skip
+    return pd.DataFrame(rows)

@@ -188,3 +188,61 @@ def rag(value: float | None, target: float, tolerance: float, good: str) -> str:
     if gap <= 0:
         return "green"
     return "amber" if gap <= tolerance else "red"
+
+
+def placed_away_sentence(
+    differences: pd.DataFrame, indicators: dict[str, Indicator], area: str
+) -> str:
+    """One plain-English sentence on children placed away from home against those placed near,
+    from the tests of their differences (indicators.group_differences): worse or better only
+    where the difference is statistically significant, and how many could not be tested.
+
+    "In Mansfield in 2024, children placed away from home did significantly worse than those
+    placed near home on 1 of 7 measures tested (dental check: 61.0% against 80.2%), better on
+    none, and showed no statistically significant difference on the other 6; 2 could not be
+    tested (too few children, or figures withheld to protect their privacy)."
+    """
+    if not len(differences):
+        return ""
+    year = int(differences["year"].iloc[0])
+    tested = differences[differences["verdict"] != stats.NOT_COMPARED]
+    untested = len(differences) - len(tested)
+    lead = f"In {area} in {year}, children placed away from home"
+    cannot = (
+        f"{untested} could not be tested (too few children, or figures withheld to protect "
+        "their privacy)"
+    )
+    if not len(tested):
+        return f"{lead} could not be compared with those placed near home: {cannot}."
+
+    def named(rows: pd.DataFrame) -> str:
+        said = []
+        for row in rows.itertuples():
+            item = indicators[row.indicator_id]
+            name = item.short_title.removesuffix(": placed away")
+            said.append(
+                f"{name[0].lower() + name[1:]}: {shown(row.away_value, item)} against "
+                f"{shown(row.near_value, item)}"
+            )
+        return "; ".join(said)
+
+    worse = tested[tested["verdict"] == "worse"]
+    better = tested[tested["verdict"] == "better"]
+    other = len(tested) - len(worse) - len(better)
+    if not len(worse) and not len(better):
+        text = (
+            f"{lead} showed no statistically significant difference from those placed near "
+            f"home on any of the {len(tested)} measures tested"
+        )
+    else:
+        worse_on = f"{len(worse)} of {len(tested)}" if len(worse) else f"none of {len(tested)}"
+        better_on = f"better on {len(better)}" if len(better) else "better on none"
+        text = (
+            f"{lead} did statistically significantly worse than those placed near home on "
+            f"{worse_on} measures tested"
+            + (f" ({named(worse)})" if len(worse) else "")
+            + f", {better_on}"
+            + (f" ({named(better)})" if len(better) else "")
+            + f", and showed no statistically significant difference on the other {other}"
+        )
+    return text + (f"; {cannot}." if untested else ".")

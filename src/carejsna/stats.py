@@ -369,3 +369,80 @@ def year_on_year(unit: str, before: dict, after: dict, alpha: float = 0.05) -> T
         _direction(p_value, slope, alpha), float(result.statistic), p_value, slope, 2,
         "Welch's t-test",
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Two groups' figures compared (first less second): the difference, its confidence
+    interval, the test's statistic and p value, and the verdict for the first group against the
+    second (better / worse, or higher / lower, where significant; else similar; NOT_COMPARED
+    where it cannot be tested)."""
+
+    verdict: str
+    difference: float = math.nan
+    lower: float = math.nan
+    upper: float = math.nan
+    statistic: float = math.nan
+    p_value: float = math.nan
+    method: str = ""
+
+
+EXPECTED_FOR_Z = 5  # below this expected count in any cell, Fisher's exact test instead
+
+
+def difference(
+    unit: str, first: dict, second: dict, polarity: str, level: float = 0.95
+) -> Difference:
+    """Is `first` (a dict of numerator, denominator and, for a mean, sum_squares) different
+    from `second`, beyond chance? Proportions: the two-proportion z test (pooled), or Fisher's
+    exact test where an expected count is under EXPECTED_FOR_Z, the difference's interval by
+    Newcombe's method (from the Wilson limits); means: Welch's t-test and interval, from each
+    group's number, total and sum of squares. Significant at 1 - level, worded by polarity.
+    NOT_COMPARED where a count is missing (e.g. withheld) or too small to test."""
+    n1, n2 = float(first["denominator"]), float(second["denominator"])
+    o1, o2 = float(first["numerator"]), float(second["numerator"])
+    if any(pd.isna(v) for v in (n1, n2, o1, o2)) or min(n1, n2) < (2 if unit == "mean" else 1):
+        return Difference(NOT_COMPARED)
+    if unit == "percent":
+        p1, p2 = o1 / n1, o2 / n2
+        (l1, u1), (l2, u2) = wilson(o1, n1, level), wilson(o2, n2, level)
+        lower = p1 - p2 - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+        upper = p1 - p2 + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+        pooled = (o1 + o2) / (n1 + n2)
+        expected = np.outer([n1, n2], [pooled, 1 - pooled])
+        if expected.min() < EXPECTED_FOR_Z:
+            from scipy import stats
+
+            table = [[o1, n1 - o1], [o2, n2 - o2]]
+            statistic, p_value = stats.fisher_exact(np.asarray(table, dtype=int))
+            method = "Fisher's exact test"
+        else:
+            se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+            statistic = (p1 - p2) / se
+            p_value = math.erfc(abs(statistic) / math.sqrt(2))
+            method = "two-proportion z test"
+        scale, change = 100, p1 - p2
+    elif unit == "mean":
+        s1, s2 = float(first["sum_squares"]), float(second["sum_squares"])
+        m1, m2 = o1 / n1, o2 / n2
+        v1 = max((s1 - n1 * m1**2) / (n1 - 1), 0.0) / n1
+        v2 = max((s2 - n2 * m2**2) / (n2 - 1), 0.0) / n2
+        se = math.sqrt(v1 + v2)
+        if se == 0:
+            return Difference(NOT_COMPARED, m1 - m2)
+        df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+        from scipy import stats
+
+        statistic = (m1 - m2) / se
+        p_value = float(2 * stats.t.sf(abs(statistic), df))
+        half = float(stats.t.isf((1 - level) / 2, df)) * se
+        change, scale, method = m1 - m2, 1, "Welch's t-test"
+        lower, upper = change - half, change + half
+    else:
+        raise ValueError(f"no test of a difference for unit {unit!r}: percent or mean")
+    above, below = POLARITY_WORDS[polarity]
+    verdict = SIMILAR if p_value >= 1 - level else (above if change > 0 else below)
+    return Difference(
+        verdict, change * scale, lower * scale, upper * scale, float(statistic), float(p_value),
+        method,
+    )  # fmt: skip
