@@ -637,22 +637,7 @@ def _postcodes(tables: dict) -> tuple[pd.DataFrame, list[Problem]]:
     episodes = tables["episodes"].copy()
     both = postcodes.lookup(pd.concat([episodes["home_postcode"], episodes["placement_postcode"]]))
     home, placement = both.iloc[: len(episodes)], both.iloc[len(episodes) :]
-    found = []
-    for side, lookup, column in (
-        ("HOME_POST", home, "home_postcode"),
-        ("PL_POST", placement, "placement_postcode"),
-    ):
-        missing = episodes[episodes[column].notna() & lookup["district_code"].isna()]
-        shaped = missing[column].str.match(POSTCODE.pattern)
-        text = "postcode not found in the ONS postcode directory{shape}: district Unknown"
-        found += _problems(
-            missing.assign(shape=shaped.map({True: "", False: NOT_SHAPED})),
-            "episodes.csv",
-            side,
-            "{" + column + "}",
-            text,
-            NOTED,
-        )
+    found = postcode_problems(episodes, home, placement)
     council = set(tables["population"]["district_code"])
     district = _district(home["district_code"], council)
     postcode = episodes["home_postcode"]
@@ -662,6 +647,29 @@ def _postcodes(tables: dict) -> tuple[pd.DataFrame, list[Problem]]:
     episodes["home_district_code"] = district.where(district != postcodes.UNKNOWN, why)
     episodes["is_short_break"] = episodes["legal_status"].isin(SHORT_BREAKS)
     return episodes, found
+
+
+def postcode_problems(
+    episodes: pd.DataFrame, home: pd.DataFrame, placement: pd.DataFrame
+) -> list[Problem]:
+    """A problem for each HOME_POST and PL_POST the ONS directory does not know (`home` and
+    `placement`: postcodes.lookup of each, row for row)."""
+    found = []
+    for side, lookup, column in (
+        ("HOME_POST", home, "home_postcode"),
+        ("PL_POST", placement, "placement_postcode"),
+    ):
+        missing = episodes[episodes[column].notna() & lookup["district_code"].isna()]
+        shaped = missing[column].str.match(POSTCODE.pattern)
+        found += _problems(
+            missing.assign(shape=shaped.map({True: "", False: NOT_SHAPED})),
+            "episodes.csv",
+            side,
+            "{" + column + "}",
+            "postcode not found in the ONS postcode directory{shape}: district Unknown",
+            NOTED,
+        )
+    return found
 
 
 NOT_SHAPED = " (not even in the form of a UK postcode)"
