@@ -215,8 +215,9 @@ st.dataframe(pd.DataFrame(cost_rows), hide_index=True, key="forecast-costs")
 weekly = ", ".join(f"{forecast.CATEGORIES[k].lower()} £{v:,.0f}" for k, v in costs.weekly.items())
 st.caption(
     f"All ages in {read.area_name}, whatever the age filter. Weekly cost of a placement: "
-    f"{weekly}. Cost: the forecast number each day times the weekly cost over 7, to the "
-    "nearest £1,000; low and high take each day's 95% limits instead (a wide range)."
+    f"{weekly} ({costs.source or 'src/carejsna/forecast_costs.toml'}). Cost: the forecast "
+    "number each day times the weekly cost over 7, to the nearest £1,000; low and high take "
+    "each day's 95% limits instead (a wide range)."
 )
 
 st.header("How the model did on the past")

@@ -284,6 +284,7 @@ def test_a_cost_is_the_daily_number_times_the_weekly_cost(tmp_path):
         ("[exits]\nfostering = 'ten'\n", "fostering = 'ten' is not a number"),
         ("[entries]\nother = -150\n", "cannot fall by over 100%"),
         ("speed = 3\n", "unknown setting 'speed'"),
+        ("entries = 5\n", "must be a table of per cent changes"),
         ("[entries\n", "cannot read the scenario"),
     ],
 )

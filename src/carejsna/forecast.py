@@ -34,7 +34,6 @@ CATEGORIES = {
     "other": "Other",
 }
 KEYS = tuple(CATEGORIES)
-NOT_IN_CARE = "Not in care"
 ALL_AGES, ALL_PLACEMENTS = "All ages", "All placements"
 LEAVING_AGE = 18  # care ends at the 18th birthday
 REFERENCE_YEARS = 3  # the default reference period: the last three years of returns
@@ -64,16 +63,10 @@ def segments(con, returns_to: int, districts: tuple[str, ...] = ()) -> pd.DataFr
     return db.run(con, "care_segments", QUERIES, returns_to=returns_to, districts=list(districts))
 
 
-def bands(con) -> tuple[str, ...]:
+def bands(con) -> Bands:
     """The age bands below the leaving age, youngest first, and each age's band."""
-    cursor = con.cursor()
-    try:
-        rows = cursor.execute(
-            "select age_band, min_age from age_bands order by sort_order"
-        ).fetchall()
-    finally:
-        cursor.close()
-    return Bands.of(rows)
+    table = db.table(con, "age_bands").sort_values("sort_order")
+    return Bands.of(zip(table["age_band"], table["min_age"], strict=True))
 
 
 @dataclass(frozen=True)
@@ -86,7 +79,9 @@ class Bands:
         """From (name, lowest age) pairs, youngest first."""
         rows = [(name, low) for name, low in rows if low < LEAVING_AGE]
         lows = [low for _, low in rows]
-        of_age = tuple(int(np.searchsorted(lows, age, side="right")) - 1 for age in range(18))
+        of_age = tuple(
+            int(np.searchsorted(lows, age, side="right")) - 1 for age in range(LEAVING_AGE)
+        )
         return cls(tuple(name for name, _ in rows), of_age)
 
 
@@ -123,25 +118,6 @@ class Rates:
     @property
     def entry_rates(self) -> np.ndarray:
         return self.entries / self.days
-
-    def table(self) -> pd.DataFrame:
-        """The rates as a reader's table: one row per age band and placement category."""
-        rows = []
-        for b, band in enumerate(self.bands.names):
-            for k, key in enumerate(KEYS):
-                rows.append(
-                    {
-                        "Age band": band,
-                        "Placement": CATEGORIES[key],
-                        "Child-days in care": int(self.exposure[b, k]),
-                        "Entries": int(self.entries[b, k]),
-                        "Entries a year": self.entry_rates[b, k] * 365.25,
-                        "Exits": int(self.exits[b, k]),
-                        "Exits a child-year": self.exit_rates[b, k] * 365.25,
-                        "Moves to another category": int(self.moves[b, k].sum()),
-                    }
-                )
-        return pd.DataFrame(rows)
 
 
 def _per(count: np.ndarray, exposure: np.ndarray) -> np.ndarray:
@@ -243,6 +219,8 @@ class Scenario:
     def make(cls, name: str, entries: dict | None = None, exits: dict | None = None) -> Scenario:
         changes = {}
         for what, given in (("entries", entries or {}), ("exits", exits or {})):
+            if not isinstance(given, dict):
+                raise ValueError(f"[{what}] must be a table of per cent changes by category")
             for key, value in given.items():
                 if key not in CATEGORIES:
                     raise ValueError(
@@ -271,7 +249,7 @@ class Scenario:
         try:
             return cls.make(given.get("name", Path(path).stem), given.get("entries"),
                             given.get("exits"))  # fmt: skip
-        except (ValueError, AttributeError) as error:
+        except ValueError as error:
             raise ValueError(f"{path}: {error}") from error
 
     def factors(self, what: str) -> np.ndarray:
@@ -290,6 +268,8 @@ class Scenario:
 
 @dataclass(frozen=True)
 class Costs:
+    """Weekly costs of a placement by category, whether they are examples, and where from."""
+
     weekly: dict[str, float]
     example: bool
     source: str
@@ -303,6 +283,8 @@ class Costs:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise ValueError(f"{path}: cannot read the costs ({error})") from error
         weekly = given.get("weekly_cost", {})
+        if not isinstance(weekly, dict):
+            raise ValueError(f"{path}: [weekly_cost] must be a table of pounds by category")
         for key in KEYS:
             value = weekly.get(key)
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
