@@ -541,7 +541,7 @@ def group_differences(
     its latest year, read from the published figures, and the test of their difference
     (stats.difference, at the selection's level), worked out from those two figures as shown
     (rounded, where counts are): none where either is withheld or missing. A row an indicator:
-    indicator_id, year, for each group (away_, near_) value, limits, numerator, denominator,
+    indicator_id, unit, year, for each group (away_, near_) value, limits, numerator, denominator,
     symbol; then difference, its limits, p_value, method and verdict."""
     latest = replace(selection, year_from=selection.year_to)
     shown = trends(con, indicators, latest, context)
@@ -549,7 +549,7 @@ def group_differences(
     rows = []
     for item in indicators:
         own = shown[item.id]
-        row = {"indicator_id": item.id, "year": selection.year_to}
+        row = {"indicator_id": item.id, "unit": item.unit, "year": selection.year_to}
         groups = {}
         for prefix, group in zip(("away", "near"), COMPARED_GROUPS, strict=True):
             figure = own[own["category"] == group]
@@ -573,3 +573,47 @@ def group_differences(
             "p_value": result.p_value, "method": result.method, "verdict": result.verdict,
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def difference_table(
+    differences: pd.DataFrame,
+    names: dict[str, str],
+    context: Context,
+    level: float = 0.95,
+    thousands: bool = True,
+) -> pd.DataFrame:
+    """group_differences as a reader's table (or, without thousands separators, its CSV, text
+    a spreadsheet would run neutralised): each group's value, interval and number of children,
+    the difference with its interval, the test and its p value, and the verdict."""
+    label = f"{level * 100:g}%"
+    rows = []
+    for row in differences.to_dict("records"):
+        decimals = DECIMALS[row["unit"]]
+        points = " points" if row["unit"] == "percent" else ""
+        groups = {}
+        for prefix, group in zip(("away", "near"), COMPARED_GROUPS, strict=True):
+            symbol, value = row[f"{prefix}_symbol"], row[f"{prefix}_value"]
+            text = disclosure.shown(value, symbol, decimals, thousands)
+            if not symbol and pd.notna(value):
+                low, high = row[f"{prefix}_lower"], row[f"{prefix}_upper"]
+                text += f" ({low:.{decimals}f} to {high:.{decimals}f})"
+            groups[f"{group} ({label} CI)"] = text
+            children = row[f"{prefix}_denominator"]
+            groups[f"{group}: children"] = disclosure.shown(children, symbol, 0, thousands)
+        tested = row["verdict"] != stats.NOT_COMPARED
+        p = row["p_value"]
+        rows.append(
+            {"Measure": names[row["indicator_id"]], "Year": row["year"], **groups}
+            | {
+                f"Difference ({label} CI)": (
+                    f"{row['difference']:+.{decimals}f}{points} ({row['lower']:+.{decimals}f} "
+                    f"to {row['upper']:+.{decimals}f})" if tested else ""
+                ),
+                "Test": row["method"] if tested else "not tested: a figure withheld or missing",
+                "p value": ("< 0.001" if p < 0.001 else f"{p:.3f}") if tested else "",
+                "Placed away against placed near": row["verdict"].capitalize(),
+                "source": context.source_note,
+            }
+        )  # fmt: skip
+    table = pd.DataFrame(rows)
+    return table if thousands else safe.frame(table)

@@ -219,7 +219,7 @@ def placed_away_sentence(
         said = []
         for row in rows.itertuples():
             item = indicators[row.indicator_id]
-            name = item.short_title.removesuffix(": placed away")
+            name = indicators[item.groups_of].short_title  # what the groups split
             said.append(
                 f"{name[0].lower() + name[1:]}: {shown(row.away_value, item)} against "
                 f"{shown(row.near_value, item)}"

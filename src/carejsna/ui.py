@@ -52,6 +52,7 @@ PAGES = (
     ("pages/3_Health_and_wellbeing.py", "Health and wellbeing", ":material/favorite:"),
     ("pages/4_Education.py", "Education", ":material/school:"),
     ("pages/5_Care_leavers.py", "Care leavers", ":material/directions_walk:"),
+    ("pages/10_Placed_away_from_home.py", "Placed away from home", ":material/distance:"),
     ("pages/6_Indicator_catalogue.py", "Indicator catalogue", ":material/menu_book:"),
     ("pages/7_Chapter_builder.py", "Chapter builder", ":material/description:"),
 )
@@ -138,7 +139,8 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
     years = [selection.year_to - 1, selection.year_to]
     wider = replace(selection, year_from=min(selection.year_from, years[0]))
     shown = trends(tuple(i.id for i in summarised), wider)  # one read: tiles and table
-    tiles(headlines, shown, selection)
+    if headlines:
+        tiles(headlines, shown, selection)
 
     st.header("In full")
     order = [*headlines, *(i.id for i in items if i.id not in headlines)]
@@ -158,6 +160,8 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
         help="Its chart over time, by district and by age band, each with its table and CSV.",
     )
     indicator(choice, selection)
+    if not summarised:  # groups of other figures (placed away): their page compares them
+        return
 
     st.header(f"All {THEMES[theme_id].lower()} indicators")
     st.dataframe(
@@ -383,7 +387,17 @@ def sentences(selection: ind.Selection, shown: dict[str, pd.DataFrame]) -> None:
         text = overview.sentence(own, item, area, districts, ranked_on, _ages(item, selection))
         verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"], plain=True)
         lines.append(f"- **{THEMES[item.theme]}.** {text} {verdict}")
+    away = overview.placed_away_sentence(placed_away(selection), catalogue.catalogue(), area)
+    lines.append(f"- **{THEMES['placed_away']}.** {away}")
     st.markdown("\n".join(lines))
+
+
+@st.cache_data(max_entries=64)
+def placed_away(selection: ind.Selection) -> pd.DataFrame:
+    """Children placed away from home against those placed near, each grouped indicator's
+    difference tested, for a selection (indicators.group_differences)."""
+    items = [i for i in catalogue.catalogue().values() if i.groups_of]
+    return ind.group_differences(connection(), items, selection, context())
 
 
 RAG_COLOURS = {"green": "#cce2d8", "amber": "#fff7bf", "red": "#f6d7d2", "not known": "#f3f2f1"}

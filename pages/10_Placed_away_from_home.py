@@ -1,0 +1,55 @@
+"""Children placed away from home: how they are doing against those placed near home."""
+
+import streamlit as st
+
+from carejsna import catalogue, charts, overview, ui
+from carejsna import indicators as ind
+
+selection = ui.page(
+    "Children placed away from home",
+    "Children placed outside the council's area, or more than 20 miles from home, against those "
+    "placed inside it and near home: their health checks, emotional wellbeing (SDQ), school "
+    "attendance and suspensions, placement stability and, once they have left care, their "
+    "education, work and accommodation. Children whose placement or home postcode is not known "
+    "are a group of their own, never counted as near.",
+)
+data = ui.context()
+_, area = selection.area(data)
+items = [i for i in catalogue.catalogue().values() if i.theme == "placed_away"]
+names = {i.id: catalogue.get(i.groups_of).short_title for i in items}
+differences = ui.placed_away(selection)
+
+st.header("Placed away against placed near")
+sentence = overview.placed_away_sentence(differences, catalogue.catalogue(), area)
+st.markdown(sentence)
+st.plotly_chart(
+    charts.placed_away(differences, names, data.source_note, selection.level),
+    width="stretch",
+    key="placed-away-chart",
+    config=charts.config(f"placed_away_{selection.year_to}"),
+    theme=None,
+    alt=f"Bar chart of children placed away from home beside those placed near, each "
+    f"percentage with its confidence interval, {area}, year ending 31 March "
+    f"{selection.year_to}. {sentence}",
+)
+st.dataframe(
+    ind.difference_table(differences, names, data, selection.level).drop(columns="source"),
+    hide_index=True,
+    key="placed-away-table",
+    column_config=ui.WIDE | {"Measure": ui.WIDE["Indicator"]},
+)
+if selection.age_bands:
+    st.caption(
+        "Care leavers' measures do not follow the age band filter: they are for care leavers "
+        "aged 19 to 21."
+    )
+csv = ind.difference_table(differences, names, data, selection.level, False)
+st.download_button(
+    f"Download this table (CSV, {len(csv)} rows)",
+    csv.to_csv(index=False).encode(),
+    file_name=f"placed_away_{selection.year_to}.csv",
+    mime="text/csv",
+    key="placed-away-csv",
+    icon=":material/download:",
+)
+ui.theme("placed_away", selection, ())
