@@ -70,38 +70,44 @@ st.caption(
     "count of 1 to 4."
 )
 
-st.header("Problems by rule")
-st.dataframe(quality.by_rule(problems), hide_index=True, key="quality-by-rule")
-st.header("Problems by year")
-st.dataframe(quality.by_year(problems), hide_index=True, key="quality-by-year")
+if problems.empty:
+    st.success("No problems found in the returns.", icon=":material/check_circle:")
+else:
+    st.header("Problems by rule")
+    st.dataframe(quality.by_rule(problems), hide_index=True, key="quality-by-rule")
+    st.header("Problems by year")
+    st.dataframe(quality.by_year(problems), hide_index=True, key="quality-by-year")
 
-st.header("Every problem")
-columns = st.columns(3)
-rules = columns[0].multiselect(
-    "Rule",
-    [r for r in quality.RULES if r in set(problems["rule"])],
-    format_func=lambda r: quality.RULES[r].title,
-    placeholder="All rules",
-    key="quality-rule",
-)
-years = columns[1].multiselect(
-    "Year", sorted(problems["year"].dropna().unique()), placeholder="All years", key="quality-year"
-)
-files = columns[2].multiselect(
-    "File", quality.file_names(problems), placeholder="All files", key="quality-file"
-)
-shown = quality.filtered(problems, rules, years, files)
-st.caption(f"{len(shown):,} of {len(problems):,} problems.")
-st.dataframe(quality.problems_table(shown), hide_index=True, key="quality-problems")
-csv = quality.export(shown, result.synthetic).to_csv(index=False).encode()
-st.download_button(
-    f"Download these problems (CSV, {len(shown):,} rows, {len(csv) / 1024:.1f} KB)",
-    csv,
-    file_name="data_quality_problems.csv",
-    mime="text/csv",
-    key="quality-csv",
-    icon=":material/download:",
-)
+    st.header("Every problem")
+    columns = st.columns(3)
+    rules = columns[0].multiselect(
+        "Rule",
+        [r for r in quality.RULES if r in set(problems["rule"])],
+        format_func=lambda r: quality.RULES[r].title,
+        placeholder="All rules",
+        key="quality-rule",
+    )
+    years = columns[1].multiselect(
+        "Year",
+        sorted(problems["year"].dropna().unique()),
+        placeholder="All years",
+        key="quality-year",
+    )
+    files = columns[2].multiselect(
+        "File", quality.file_names(problems), placeholder="All files", key="quality-file"
+    )
+    shown = quality.filtered(problems, rules, years, files)
+    st.caption(f"{len(shown):,} of {len(problems):,} problems.")
+    st.dataframe(quality.problems_table(shown), hide_index=True, key="quality-problems")
+    csv = quality.export(shown, result.synthetic).to_csv(index=False).encode()
+    st.download_button(
+        f"Download these problems (CSV, {len(shown):,} rows, {len(csv) / 1024:.1f} KB)",
+        csv,
+        file_name="data_quality_problems.csv",
+        mime="text/csv",
+        key="quality-csv",
+        icon=":material/download:",
+    )
 
 st.header("The rules")
 for rule in quality.RULES.values():

@@ -424,3 +424,24 @@ def test_page_refuses_in_public_mode(monkeypatch, returns):
     at = open_page(monkeypatch, returns, mode="public")
     assert any("not available on a published explorer" in e.value for e in at.error)
     assert not at.dataframe and not at.markdown
+
+
+def test_page_says_when_there_is_no_problem(monkeypatch, tmp_path):
+    education = "CHILD,KS2_RWM_EXPECTED,KS4_ATTAINMENT8,KS4_ENG_MATHS_4,PERSISTENT_ABSENCE,"
+    education += "SUSPENSIONS,SEN_PROVISION"
+    clean = {
+        "2024": {
+            "header.csv": [HEADER, "A1,1,15/06/2012,WBRI,A123456789012,,"],
+            "episodes.csv": [EPISODES, episode("A1", "01/01/2024")],
+            "uasc.csv": ["CHILD,SEX,DOB,DUC"],
+            "oc2.csv": [OC2],
+            "oc3.csv": [OC3],
+            "education.csv": [education],
+        }
+    }
+    returns = write(tmp_path / "returns", clean)
+    assert quality.check(returns).problems.empty
+    at = open_page(monkeypatch, returns)
+    assert any(s.value == "No problems found in the returns." for s in at.success)
+    assert len(at.dataframe) == 1  # what will count, and no empty problem tables
+    assert "**2024 return:** 1 child;" in " ".join(m.value for m in at.markdown)

@@ -766,10 +766,11 @@ def summary_sentences(result: Check) -> str:
         if c.startswith("Unknown: ") and row[c]
     ]
     problems = result.problems
+    children = "child" if row["Children"] == 1 else "children"
     lines = [
-        f"**{row['Year']} return:** {n('Children')} children; {n('Episodes loaded')} episodes "
-        f"loaded ({n('Short-break episodes (counted in no figure)')} of them short breaks, "
-        f"counted in no figure); {n('OC2 rows loaded')} OC2 rows loaded "
+        f"**{row['Year']} return:** {n('Children')} {children}; {n('Episodes loaded')} "
+        f"episodes loaded ({n('Short-break episodes (counted in no figure)')} of them short "
+        f"breaks, counted in no figure); {n('OC2 rows loaded')} OC2 rows loaded "
         f"({n('OC2 rows outside the 12-month cohort (counted in no figure)')} outside the "
         f"12-month cohort, counted in no figure); {n('OC3 rows loaded')} OC3 rows loaded "
         f"({n('OC3 care leavers counted (IN_TOUCH given)')} care leavers counted). "
