@@ -446,3 +446,18 @@ def test_the_page_draws_a_scenario_beside_the_baseline():
     assert "With 50% fewer entries into residential:" in text
     table = next(d.value for d in at.dataframe if "Value" in d.value)
     assert list(table["Forecast"].unique()) == ["Baseline", f"Scenario: {scenario[10:]}"]
+
+
+def test_the_page_shows_no_small_number_and_says_why():
+    at = AppTest.from_file(str(ROOT / "pages" / "9_Forecasts.py"), default_timeout=120)
+    at.query_params["district"], at.query_params["age_band"] = "E07000176", "Under 1"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = next(m.value for m in at.markdown if m.value.startswith("Rushcliffe, aged under 1"))
+    assert "too few children to forecast in public" in text
+    for table in at.dataframe:
+        for column in table.value.columns:
+            numbers = pd.to_numeric(table.value[column].astype(str).str.replace(",", ""),
+                                    errors="coerce")  # fmt: skip
+            if column not in ("31 March", "Year ending 31 March", "Error (%)"):
+                assert not numbers.between(1, 4).any(), (column, table.value)

@@ -812,6 +812,13 @@ def sentence(
     """The forecast and how far it can be trusted, in plain English, from protected figures."""
     last, end = actual.iloc[-1], baseline.iloc[-1]
     year = pd.Timestamp(end["date"]).year
+    band = backtest_sentence(backtest_rows, area, band)
+    if last["symbol"] or end["symbol"]:
+        return (
+            f"{area}, {ages}, {placement.lower()}: too few children to forecast in public "
+            f"(fewer than 5 in care on 31 March {int(last['year'])}, or at the forecast's "
+            f"start). {band}"
+        )
     text = (
         f"{area}, {ages}, {placement.lower()}: {_number(last['value'])} children were in care "
         f"on 31 March {int(last['year'])}. On the rates of {reference[0]} to {reference[1]}, "
@@ -824,7 +831,7 @@ def sentence(
             f" With {scenario_text}: {_number(other['value'])} ({_number(other['lower'])} to "
             f"{_number(other['upper'])})."
         )
-    return f"{text} {backtest_sentence(backtest_rows, area, band)}"
+    return f"{text} {band}"
 
 
 def backtest_sentence(rows: pd.DataFrame, area: str, band: str = ALL_AGES) -> str:
@@ -839,7 +846,7 @@ def backtest_sentence(rows: pd.DataFrame, area: str, band: str = ALL_AGES) -> st
     if whole["pct_error"].isna().any():
         return (
             f"Tested on the past (fitted on the returns to {fitted_to}), the errors for "
-            f"{area} are withheld: the numbers are too small to show."
+            f"{area}, {ages_text((band,))}, are withheld: the numbers are too small to show."
         )
     size = {m: abs(float(whole.loc[m, "pct_error"])) for m in METHODS}
     naive = {"last_year": "carrying the last year forward", "trend": "a linear trend"}
