@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -407,6 +408,7 @@ def test_the_command_refuses_a_folder_without_records(capsys, tmp_path):
 
 def test_a_chapter_gets_a_figure_and_a_paragraph():
     figure, paragraph = forecast.summary_for_chapter(districts=(MANSFIELD,))
+    go.Figure(figure.to_dict())  # Plotly's own checks: raises on any unknown or bad property
     names = [trace.name for trace in figure.data]
     assert names == ["Actual at 31 March", "Forecast (baseline): 95% interval",
                      "Forecast (baseline)"]  # fmt: skip
