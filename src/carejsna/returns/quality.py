@@ -411,7 +411,7 @@ def _dates_out_of_range(tables: dict[str, pd.DataFrame], today: dt.date) -> list
             if col.kind != "date" or col.name == "DUC":
                 continue
             dates = pd.to_datetime(frame[col.as_name])
-            late = frame.assign(date=dates)
+            late = frame[["year", "source_row"]].assign(date=dates)
             found += _problems(
                 late[dates > pd.Timestamp(today)],
                 f"{spec.name}.csv",
