@@ -92,3 +92,33 @@ def test_district_bars_run_highest_to_lowest_under_the_council_with_a_legend(dem
     names = {t["name"] for t in drawn if t["type"] == "bar"}
     assert names & {"Worse than Nottinghamshire", "Better than Nottinghamshire",
                     "Similar to Nottinghamshire"}  # fmt: skip
+
+
+def placed_away_chart(demo, districts=()):
+    con, context = demo
+    items = [i for i in catalogue.catalogue().values() if i.groups_of]
+    selection = ind.Selection(min(context.years), max(context.years), districts)
+    differences = ind.group_differences(con, items, selection, context)
+    names = {i.id: catalogue.get(i.groups_of).short_title for i in items}
+    return differences, charts.placed_away(differences, names, context.source_note).to_dict()
+
+
+@pytest.mark.parametrize("districts", [(), (MANSFIELD,)])
+def test_the_placed_away_chart_is_valid_plotly_and_says_each_verdict(demo, districts):
+    differences, spec = placed_away_chart(demo, districts)
+    assert go.Figure(spec).to_dict()["data"]  # Plotly's own checks
+    near, away = spec["data"]
+    assert (near["name"], away["name"]) == ("Placed near", "Placed away")
+    percentages = differences[differences["unit"] == "percent"].iloc[::-1]
+    assert len(away["y"]) == len(percentages)  # the average SDQ score is not on a % axis
+    for label, x, text, row in zip(
+        away["y"], away["x"], away["text"], percentages.itertuples(), strict=True
+    ):
+        assert (x is None) == bool(row.away_symbol)  # a withheld bar is a gap and its symbol
+        assert text == (row.away_symbol or f"{row.away_value:.1f}%")
+        said = label.split("[away: ")[1]
+        if row.verdict in ("better", "worse"):  # only a significant difference is named so
+            assert said.startswith(row.verdict) and row.p_value < 0.05
+        else:
+            assert said.startswith("similar" if row.verdict == "similar" else "not tested")
+    assert "SYNTHETIC DEMO DATA" in spec["layout"]["annotations"][-1]["text"]

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from scipy import optimize
 from scipy import stats as sp
@@ -516,3 +516,99 @@ def test_a_sentence_ranks_only_districts_with_figures_and_names_what_it_ranks_on
         ", the highest of the 3 districts with figures shown (2 withheld)"
     )
     assert overview._rank(districts, "Cee", "") == ""  # a withheld district is not ranked
+
+
+# The difference between two groups (children placed away from home and near): worked by hand.
+
+
+def test_two_proportions_z_test_by_hand():
+    # 25 of 50 against 90 of 120: pooled 115/170; se = sqrt(p(1-p)(1/50 + 1/120)); z = -0.25/se.
+    pooled = 115 / 170
+    z = -0.25 / math.sqrt(pooled * (1 - pooled) * (1 / 50 + 1 / 120))
+    result = stats.difference(
+        "percent", {"numerator": 25, "denominator": 50}, {"numerator": 90, "denominator": 120},
+        "higher_is_better",
+    )  # fmt: skip
+    assert result.method == "two-proportion z test"
+    assert result.statistic == pytest.approx(z) == pytest.approx(-3.17476, abs=1e-5)
+    assert result.p_value == pytest.approx(math.erfc(abs(z) / math.sqrt(2)))
+    assert result.p_value == pytest.approx(0.0015, abs=1e-4)
+    assert result.difference == pytest.approx(-25.0)
+    assert result.verdict == "worse"  # lower, where higher is better, and significant
+    # Newcombe's interval from the Wilson limits of each proportion.
+    (l1, u1), (l2, u2) = stats.wilson(25, 50), stats.wilson(90, 120)
+    assert result.lower == pytest.approx(100 * (-0.25 - math.hypot(0.5 - l1, u2 - 0.75)))
+    assert result.upper == pytest.approx(100 * (-0.25 + math.hypot(u1 - 0.5, 0.75 - l2)))
+
+
+def test_a_difference_short_of_significance_is_similar():
+    # 30 of 50 against 90 of 120: z = -1.956, p = 0.0505: not significant at 5%.
+    result = stats.difference(
+        "percent", {"numerator": 30, "denominator": 50}, {"numerator": 90, "denominator": 120},
+        "higher_is_better",
+    )  # fmt: skip
+    assert result.p_value == pytest.approx(0.0505, abs=1e-4)
+    assert result.verdict == stats.SIMILAR
+
+
+def test_fishers_exact_test_where_an_expected_count_is_small():
+    # 5 of 5 against 1 of 5: expected counts 3 and 2 (< 5). Margins 5, 5 and 6, 4 of 10:
+    # P(a) = C(6, a) C(4, 5 - a) / C(10, 5), a = 1..5: 6, 60, 120, 60, 6 over 252. Two-sided:
+    # the tables no likelier than the one seen (a = 5 and a = 1): 12/252.
+    result = stats.difference(
+        "percent", {"numerator": 5, "denominator": 5}, {"numerator": 1, "denominator": 5},
+        "higher_is_better",
+    )  # fmt: skip
+    assert result.method == "Fisher's exact test"
+    assert result.p_value == pytest.approx(12 / 252)
+    assert result.verdict == "better"
+    assert stats.difference(
+        "percent", {"numerator": 5, "denominator": 5}, {"numerator": 1, "denominator": 5},
+        "higher_is_better", level=0.998,
+    ).verdict == stats.SIMILAR  # fmt: skip
+
+
+def test_welchs_t_test_from_sums_by_hand():
+    # n 10, total 150, sum of squares 2500 (mean 15, variance 250/9) against n 20, total 240,
+    # sum of squares 3200 (mean 12, variance 320/19): se^2 = 250/90 + 320/380.
+    v1, v2 = 250 / 9 / 10, 320 / 19 / 20
+    t = 3 / math.sqrt(v1 + v2)
+    df = (v1 + v2) ** 2 / (v1**2 / 9 + v2**2 / 19)
+    result = stats.difference(
+        "mean", {"numerator": 150, "denominator": 10, "sum_squares": 2500},
+        {"numerator": 240, "denominator": 20, "sum_squares": 3200}, "higher_is_worse",
+    )  # fmt: skip
+    assert result.method == "Welch's t-test"
+    assert result.statistic == pytest.approx(t) == pytest.approx(1.57679, abs=1e-5)
+    assert df == pytest.approx(14.65, abs=0.01)
+    assert result.p_value == pytest.approx(2 * sp.t.sf(t, df))
+    assert result.verdict == stats.SIMILAR and result.difference == pytest.approx(3.0)
+    half = sp.t.isf(0.025, df) * math.sqrt(v1 + v2)
+    assert (result.lower, result.upper) == pytest.approx((3 - half, 3 + half))
+
+
+@given(
+    st.lists(st.integers(0, 40), min_size=2, max_size=30),
+    st.lists(st.integers(0, 40), min_size=2, max_size=30),
+)
+def test_welch_from_sums_equals_the_record_level_test(first, second):
+    assume(np.var(first) > 0 and np.var(second) > 0)
+    sums = [
+        {"numerator": sum(v), "denominator": len(v), "sum_squares": sum(x * x for x in v)}
+        for v in (first, second)
+    ]
+    result = stats.difference("mean", *sums, "higher_is_worse")
+    expected = sp.ttest_ind(first, second, equal_var=False)
+    assert result.p_value == pytest.approx(expected.pvalue, rel=1e-6, abs=1e-12)
+
+
+def test_a_withheld_or_missing_figure_is_not_compared():
+    withheld = {"numerator": float("nan"), "denominator": float("nan")}
+    shown = {"numerator": 40, "denominator": 50}
+    assert stats.difference("percent", withheld, shown, "higher_is_better").verdict == (
+        stats.NOT_COMPARED
+    )
+    assert stats.difference("percent", {"numerator": 0, "denominator": 0}, shown,
+                            "higher_is_better").verdict == stats.NOT_COMPARED  # fmt: skip
+    one = {"numerator": 14, "denominator": 1, "sum_squares": 196}
+    assert stats.difference("mean", one, one, "higher_is_worse").verdict == stats.NOT_COMPARED
