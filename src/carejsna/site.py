@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from carejsna import db, publish
 
@@ -72,6 +73,25 @@ def guard() -> None:
         if why:
             st.error(why, icon=":material/block:")
             st.stop()
+
+
+def resumed() -> None:
+    """Say so when an open page reconnects as a new session: its server stopped (a replica
+    taken out, a restart) and the page was given to another, which reruns it from its link
+    and the widget values the browser sends back. A page opened afresh sends none."""
+    state = st.session_state
+    if "site_session" in state:
+        return
+    state.site_session = True
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.session_state.get_widget_states():
+        state.reconnected = True  # the filters take the widgets' values (filters.sidebar)
+        st.info(
+            "**The explorer reconnected.** The server showing this page stopped, and another "
+            "has taken it over: the page and your filters are as they were. A download you "
+            "had started may need asking for again.",
+            icon=":material/sync:",
+        )
 
 
 @cache

@@ -55,6 +55,8 @@ PAGES = (
     ("pages/10_Placed_away_from_home.py", "Placed away from home", ":material/distance:"),
     ("pages/6_Indicator_catalogue.py", "Indicator catalogue", ":material/menu_book:"),
     ("pages/7_Chapter_builder.py", "Chapter builder", ":material/description:"),
+    ("pages/8_Data_quality.py", "Data quality", ":material/fact_check:"),  # record-level
+    ("pages/9_Forecasts.py", "Forecasts", ":material/trending_up:"),  # record-level
 )
 THEMES = catalogue.THEMES
 
