@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from carejsna import db, publish
@@ -19,6 +20,9 @@ MODE = "CAREJSNA_MODE"  # "public": serve a published folder ($CAREJSNA_DATA) to
 # Pages that read record-level extracts: never offered in public mode (nor shown until written).
 RECORD_LEVEL_PAGES = ("pages/8_Data_quality.py", "pages/9_Forecasts.py")
 FAVICON = str(Path(__file__).with_name("favicon.png"))
+# Streamlit runs an app with a pages/ folder as a classic multipage app until st.navigation
+# has run once (serve.main): whatever ran first, from now on every page goes through app.py.
+PagesManager.uses_pages_directory = False
 
 
 def public() -> bool:
@@ -30,6 +34,7 @@ def pages() -> list[st.Page]:
     of ui.PAGES whose file exists and, in public mode, needs no record-level data."""
     from carejsna.ui import PAGES
 
+    guard()  # also here: a page run alone (see serve.main) draws its links first
     offered = []
     for path, label, icon in PAGES:
         if path == "app.py":
