@@ -243,6 +243,10 @@ def placed_away_sentence(
             + (f" ({named(worse)})" if len(worse) else "")
             + f", {better_on}"
             + (f" ({named(better)})" if len(better) else "")
-            + f", and showed no statistically significant difference on the other {other}"
+            + (
+                f", and showed no statistically significant difference on the other {other}"
+                if other
+                else ""
+            )
         )
     return text + (f"; {cannot}." if untested else ".")
