@@ -151,3 +151,25 @@ def test_rounded_figures_are_worked_out_from_rounded_counts(demo):
             assert np.allclose(shown["numerator"] / shown["value"], shown["denominator"])
         elif item.unit != "count":
             assert np.allclose(limits["value"], shown["value"]), item_id
+
+
+def test_groups_add_up_to_the_figure_they_split_and_are_withheld_with_it(demo):
+    _, _, figures = demo
+    keys = ["year", "area_code", "age_band"]
+    grouped = [i for i in catalogue.catalogue().values() if i.groups_of]
+    assert grouped, "the catalogue splits some figures into groups (children placed away)"
+    for item in grouped:
+        rows = figures[figures["indicator_id"] == item.id]
+        assert set(rows["category"]) == {"Placed away", "Placed near", "Location not known"}
+        rows = rows.assign(withheld=rows["symbol"] == "c")
+        summed = rows.fillna({"numerator": 0, "denominator": 0}).groupby(keys)  # x: none
+        summed = summed.agg({"numerator": "sum", "denominator": "sum", "withheld": ["any", "all"]})
+        summed.columns = ["numerator", "denominator", "any_withheld", "all_withheld"]
+        parent = figures[figures["indicator_id"] == item.groups_of].set_index(keys)
+        parent = parent[["numerator", "denominator", "symbol"]].fillna(0).add_suffix("_whole")
+        both = summed.join(parent)
+        shown = ~both["any_withheld"] & (both["symbol_whole"] != "c")
+        assert shown.any(), item.id
+        for count in ("numerator", "denominator"):
+            assert (both.loc[shown, count] == both.loc[shown, f"{count}_whole"]).all(), item.id
+        assert both.loc[both["symbol_whole"] == "c", "all_withheld"].all(), item.id  # with it
