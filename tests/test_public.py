@@ -179,3 +179,26 @@ def test_carejsna_serve_serves_a_published_folder_in_public_mode(published, tmp_
     finally:
         server.stop()
     assert "External URL" not in log.read_text()
+
+
+def test_the_deployment_files_agree_with_each_other():
+    """compose.yaml gives HAProxy every address haproxy.cfg reads and mounts the published
+    folder read-only; the image runs `carejsna serve` as a user of its own and checks the same
+    health endpoint as the balancer (the failover test runs haproxy.cfg itself)."""
+    import re
+
+    deploy = ROOT / "deploy"
+    config = (deploy / "haproxy.cfg").read_text()
+    compose = (deploy / "compose.yaml").read_text()
+    dockerfile = (deploy / "Dockerfile").read_text()
+    wanted = set(re.findall(r'"\$\{(\w+)\}"', config))
+    assert wanted == {"BALANCER_BIND", "STATS_BIND", "APP1", "APP2"}
+    assert all(re.search(rf"^\s+{name}: ", compose, re.MULTILINE) for name in wanted)
+    assert re.findall(r"^  (app\d): \*replica$", compose, re.MULTILINE) == ["app1", "app2"]
+    assert ":/data:ro" in compose and "read_only: true" in compose
+    assert "http-check send meth GET uri /_stcore/health" in config
+    assert "/_stcore/health" in dockerfile.split("HEALTHCHECK", 1)[1]
+    assert re.search(r"^USER explorer$", dockerfile, re.MULTILINE)
+    assert dockerfile.rstrip().endswith('CMD ["carejsna", "serve", "/data", "--port", "8501"]')
+    ignored = (deploy / "Dockerfile.dockerignore").read_text().split()
+    assert "data/" in ignored and "demo/" in ignored
