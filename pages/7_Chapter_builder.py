@@ -65,10 +65,16 @@ comparator = st.selectbox(
     format_func=data.comparators.get,
     key="chapter-comparator",
 )
+forecast = st.checkbox(
+    "Add a forecast of children in care for the next three years, with its back-test (needs the "
+    "record-level extracts; for several districts side by side, the council's)",
+    value=True,
+    key="chapter-forecast",
+)
 config = chapter.Config(
     themes=tuple(themes), indicators=tuple(indicators), districts=tuple(districts),
     combined=combined, each_district=areas == "each", age_bands=tuple(bands), year_from=first,
-    year_to=last, level=float(level), comparator=comparator or "",
+    year_to=last, level=float(level), comparator=comparator or "", forecast=forecast,
 )  # fmt: skip
 
 st.header("What the pack will contain")
@@ -86,7 +92,8 @@ st.dataframe(contents, hide_index=True, key="chapter-contents", column_config=ui
 views = sum(len(ind.views(item)) for item in config.items())
 st.caption(
     f"{len(contents)} indicators: {views} tables (CSV) and up to {views} charts (PNG and SVG), "
-    "chapter.docx, chapter.toml and README.txt."
+    + ("the forecast's table and chart, " if forecast else "")
+    + "chapter.docx, chapter.toml and README.txt."
 )
 st.download_button(
     "Download this selection (chapter.toml)",

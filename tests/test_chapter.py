@@ -57,7 +57,7 @@ def test_headings_follow_the_selection(pack):
     doc = Document(pack / "chapter.docx")
     ones = [t for s, t in paragraphs(doc) if s == "Heading 1"]
     twos = [t for s, t in paragraphs(doc) if s == "Heading 2"]
-    assert ones == ["Summary", "Children in care", "Appendix: methods"]
+    assert ones == ["Summary", "Children in care", "Looking ahead", "Appendix: methods"]
     titles = [catalogue.get(i).title for i in IDS]
     assert [t for t in twos if t in titles] == titles
     texts = " ".join(t for _, t in paragraphs(doc))
@@ -222,3 +222,19 @@ def test_captions_are_numbered_by_word_fields(pack):
         assert instruction.split() == ["SEQ", kind, "\\r", n, "\\*", "ARABIC"]
         kinds = [e.get(qn("w:fldCharType")) for e in p._p.iter(qn("w:fldChar"))]
         assert kinds == ["begin", "separate", "end"]
+
+
+def test_the_forecast_looks_ahead_with_its_table_and_chart(pack):
+    doc = Document(pack / "chapter.docx")
+    texts = [t for _, t in paragraphs(doc)]
+    at = texts.index("Children in care: forecast")
+    assert texts[at + 1].startswith("Testshire, all ages, all placements: ")
+    (table,) = pack.glob("tables/*_forecast_children_in_care.csv")
+    frame = pd.read_csv(table, dtype=str, keep_default_na=False)
+    assert list(frame.columns[:3]) == ["Figure", "31 March", "Children"]
+    assert frame["source"].str.startswith("SYNTHETIC DEMO DATA").all()
+    assert set(frame["Children"]) == {"c"}  # the fixture's few children: every count withheld
+    names = zipfile.ZipFile(pack / "chapter_pack.zip").namelist()
+    stem = f"charts/{table.stem}"
+    assert f"{stem}.png" in names and f"{stem}.svg" in names
+    assert "The forecast" in [t for s, t in paragraphs(doc) if s == "Heading 2"]

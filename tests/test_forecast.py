@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -406,14 +407,20 @@ def test_the_command_refuses_a_folder_without_records(capsys, tmp_path):
     assert "forecasts read the record-level extracts" in capsys.readouterr().err
 
 
-def test_a_chapter_gets_a_figure_and_a_paragraph():
-    figure, paragraph = forecast.summary_for_chapter(districts=(MANSFIELD,))
+def test_a_chapter_gets_a_figure_a_paragraph_and_its_table():
+    figure, paragraph, table = forecast.summary_for_chapter(districts=(MANSFIELD,))
     go.Figure(figure.to_dict())  # Plotly's own checks: raises on any unknown or bad property
     names = [trace.name for trace in figure.data]
     assert names == ["Actual at 31 March", "Forecast (baseline): 95% interval",
                      "Forecast (baseline)"]  # fmt: skip
     assert paragraph.startswith("Mansfield, all ages, all placements: ")
     assert "on 31 March 2027 (95% interval" in paragraph and "Tested on the past" in paragraph
+    cells = [*table.columns, *table.to_numpy().ravel()]  # "31 March", "95% interval" too
+    number = r"\d+(?:,\d{3})*"
+    words = {w for cell in cells for w in re.findall(number, str(cell))}
+    for number in re.findall(number, paragraph):
+        assert number in words, number  # every number said is in the table
+    assert list(table["Figure"].drop_duplicates())[:2] == ["Actual", "Forecast"]
 
 
 # The page -------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from docx.oxml.shape import CT_Inline
 from docx.parts.image import ImagePart
 from docx.shared import Cm
 
-from carejsna import block, catalogue, db, disclosure, export, overview, stats
+from carejsna import block, catalogue, db, disclosure, export, overview, safe, stats
 from carejsna import indicators as ind
 
 THEMES = catalogue.THEMES
@@ -47,6 +47,7 @@ class Config:
     level: float = 95
     comparator: str = ""
     rounded: bool = False
+    forecast: bool = True  # children in care forecast (where the data holds record-level extracts)
 
     @classmethod
     def read(cls, text: str) -> Config:
@@ -124,6 +125,46 @@ class Config:
             for i in every
             if i.theme == theme and (not chosen or i.id in chosen)
         ]
+
+
+@dataclass
+class Ahead:
+    """The chapter's forecast of children in care (forecast.py), numbered after the sections."""
+
+    number: int
+    paragraph: str
+    table: pd.DataFrame
+    title: str
+    subtitle: str
+    alt: str  # the chart in words: the paragraph
+    files: list[tuple[str, str]] = field(default_factory=list)  # (path, title)
+
+    @property
+    def name(self) -> str:
+        return f"{self.number:02d}_forecast_children_in_care"
+
+
+def looking_ahead(config, data, selection, context, number: int, warnings: list[str]):
+    """The forecast for the chapter's area and ages, from the record-level extracts (a
+    published folder has none: then a warning, and no forecast). Several districts side by side
+    are forecast as the council."""
+    from carejsna import forecast
+
+    one = selection.combined or len(selection.districts) == 1
+    districts = selection.districts if one else ()
+    try:
+        figure, text, table = forecast.summary_for_chapter(data, districts, selection.age_bands)
+    except (FileNotFoundError, ValueError) as error:
+        warnings.append(f"The forecast of children in care is left out: {error}")
+        return None, None
+    area = selection.area(context)[1] if districts else context.council_name
+    subtitle = (
+        f"{area}, {forecast.ages_text(selection.age_bands)}: the actual number at each 31 March "
+        f"and the forecast with its 95% interval"
+    )
+    alt = text + (" Synthetic demo data." if context.synthetic else "")
+    ahead = Ahead(number, text, table, "Children in care: forecast", subtitle, alt)
+    return ahead, figure
 
 
 @dataclass
@@ -248,6 +289,24 @@ def build(
         drawing_now.append((charts, export.images([shown for _, shown in charts], context)))
         sections.append(section)
         files += section.files
+    ahead = None
+    if config.forecast:
+        progress(0.78, "Forecasting children in care")
+        ahead, figure = looking_ahead(config, data, selection, context, n + 1, warnings)
+    if ahead is not None:
+        path = f"tables/{ahead.name}.csv"
+        table = ahead.table.assign(source=context.source_note)
+        (out / path).write_bytes(safe.frame(table).to_csv(index=False).encode())
+        ahead.files.append((path, f"Table {ahead.number}: {ahead.title}"))
+        if drawing:
+            printed, height = export.decorated(figure, ahead.title, ahead.subtitle, [], [],
+                                               context)  # fmt: skip
+            drawn = export.pictures(printed, height, ahead.title, ahead.alt)
+            drawing_now.append(([(ahead.name, None)], lambda drawn=drawn: [drawn()]))
+            for kind in ("png", "svg"):
+                ahead.files.append((f"charts/{ahead.name}.{kind}", f"Figure {ahead.number}: "
+                                    f"{ahead.title}"))  # fmt: skip
+        files += ahead.files
     progress(0.8, "Drawing the charts")
     started = time.perf_counter()
     for charts, drawn in drawing_now:
@@ -257,7 +316,7 @@ def build(
     steps["images"] += time.perf_counter() - started
     progress(0.87, "Writing the document")
     started = time.perf_counter()
-    document(config, selection, context, con, sections, out, drawing, warnings)
+    document(config, selection, context, con, sections, out, drawing, warnings, ahead)
     (out / "chapter.toml").write_text(config.write())
     files = [("chapter.docx", config.title), *files, ("chapter.toml", "The selection")]
     lines = [f"{config.title}: JSNA chapter pack, {context.council_name}"]
@@ -348,7 +407,7 @@ def _picture(doc, image: bytes, title: str, alt: str, ids) -> None:
     doc.add_paragraph().add_run()._r.add_drawing(inline)
 
 
-def document(config, selection, context, con, sections, out, drawing, warnings) -> None:
+def document(config, selection, context, con, sections, out, drawing, warnings, ahead=None):
     doc = Document()
     doc.core_properties.title = config.title
     ids = itertools.count(doc.part.next_id)
@@ -445,6 +504,18 @@ def document(config, selection, context, con, sections, out, drawing, warnings) 
                 + f" Source: {context.source_note.replace('`', '')}"
             )
 
+    if ahead is not None:
+        doc.add_heading("Looking ahead", level=1)
+        doc.add_heading(ahead.title, level=2)
+        doc.add_paragraph(ahead.paragraph)
+        if drawing:
+            _picture(doc, (out / f"charts/{ahead.name}.png").read_bytes(), ahead.title,
+                     ahead.alt, ids)  # fmt: skip
+            _caption(doc, "Figure", ahead.number, f"{ahead.title}. {ahead.subtitle}.")
+        _caption(doc, "Table", ahead.number, f"{ahead.title}. {ahead.subtitle}.")
+        _table(doc, ahead.table)
+        doc.add_paragraph(FORECAST_NOTE, style="Caption")
+
     doc.add_heading("Appendix: methods", level=1)
     doc.add_heading("Definitions and our choices", level=2)
     for section in sections:
@@ -457,6 +528,9 @@ def document(config, selection, context, con, sections, out, drawing, warnings) 
         doc.add_paragraph(text, style="List Bullet")
     doc.add_heading("Confidence intervals and significance", level=2)
     doc.add_paragraph(METHODS.format(level=f"{selection.level * 100:g}"))
+    if ahead is not None:
+        doc.add_heading("The forecast", level=2)
+        doc.add_paragraph(FORECAST_METHOD)
     doc.add_heading("Disclosure control", level=2)
     doc.add_paragraph(DISCLOSURE)
     for note in disclosure.FOOTNOTES.values():
@@ -470,6 +544,20 @@ DISCLOSURE = (
     "withheld one be worked out from the others (over every district, age band, category and "
     "year at once). x means not available, z not applicable, low more than zero but rounding "
     "to zero."
+)
+FORECAST_NOTE = (
+    "Counts rounded to the nearest 5; c where fewer than 5 children were in care at the start. "
+    "The interval allows for chance alone, not for rates changing."
+)
+FORECAST_METHOD = (
+    "A stock-and-flow model of children in care (as in data-to-insight's children's services "
+    "demand model): children by age band and placement (fostering, residential, supported or "
+    "independent living, other), with each day's chances of entering care, moving placement and "
+    "leaving measured over the last three years of returns, ageing at their birthdays (taken as "
+    "the 1st of the birth month), projected day by day with the variance of those chances "
+    "carried forward, for a central forecast and a 95% interval. A back-test fits the model on "
+    "earlier returns and compares its forecast of later years the returns hold with two naive "
+    "forecasts (the last year carried forward, and a linear trend). docs/forecast.md says more."
 )
 METHODS = (
     "Every figure carries its {level}% confidence interval, worked out by OHID's methods: "

@@ -151,15 +151,24 @@ def print_figure(shown: Block, context) -> tuple[go.Figure, int]:
     period, confidence level, comparator) above; below, its notes, the disclosure symbols it
     uses, the data's years and source (saying when the data is synthetic). Returns the figure
     and its height in CSS pixels."""
-    spec = shown.figure.to_plotly_json()
+    return decorated(
+        shown.figure, shown.item.title, shown.subtitle, shown.notes[:1], shown.symbols, context
+    )
+
+
+def decorated(
+    figure: go.Figure, title: str, subtitle: str, notes: list[str], symbols: list[str], context
+) -> tuple[go.Figure, int]:
+    """Any chart dressed for print as print_figure says."""
+    spec = figure.to_plotly_json()
     layout = dict(spec["layout"])
     annotations = list(layout.get("annotations", []))
     footer = annotations.pop(0) if annotations else {}
     src = context.source_note.replace("`", "")
     # The footer's lines were wrapped for the screen: join them back, then wrap for 16 cm.
     text = " ".join(str(footer.get("text", "")).split("<br>")).replace(src, "").strip()
-    text = " ".join([text, *shown.notes[:1]]).strip()
-    symbols = [disclosure.FOOTNOTES[s] for s in shown.symbols if s in disclosure.FOOTNOTES]
+    text = " ".join([text, *notes]).strip()
+    symbols = [disclosure.FOOTNOTES[s] for s in symbols if s in disclosure.FOOTNOTES]
     years = context.years
     lines = textwrap.wrap(text, 100) if text else []
     for note in symbols:
@@ -175,7 +184,7 @@ def print_figure(shown: Block, context) -> tuple[go.Figure, int]:
     right = 60
     width = WIDTH_PX - left - right
     footer.update(x=-left / width + 0.01, yshift=-62)
-    sub = textwrap.wrap(shown.subtitle, 95)
+    sub = textwrap.wrap(subtitle, 95)
     entries = [t for t in spec["data"] if t.get("showlegend", True) and t.get("name")]
     shows = layout.get("showlegend", True) is not False and len(entries) > 1
     rows = -(-sum(len(t["name"]) * 7 + 50 for t in entries) // width) if shows else 0
@@ -186,7 +195,7 @@ def print_figure(shown: Block, context) -> tuple[go.Figure, int]:
     axis = dict(layout.get("yaxis", {}), automargin=False)
     layout.update(
         title=dict(
-            text=f"<b>{escape(shown.item.title)}</b><br><span style='font-size:12px'>"
+            text=f"<b>{escape(title)}</b><br><span style='font-size:12px'>"
             + "<br>".join(escape(x) for x in sub)
             + "</span>",
             x=0.01, xref="container", xanchor="left",
@@ -232,14 +241,25 @@ def images(shown: list[Block], context) -> Callable[[], list[tuple[bytes, bytes]
     return result
 
 
+def pictures(figure: go.Figure, height: int, title: str, alt: str) -> Callable[[], tuple]:
+    """A print figure (decorated) as PNG and SVG, described as an indicator's chart is; drawn
+    while the caller goes on: call what this returns to wait for them."""
+    drawn = _draw([(figure, "png", height), (figure, "svg", height)])
+    return lambda: (_png(drawn.result()[0]), _described(title, alt, drawn.result()[1]))
+
+
 def _png(image: bytes) -> bytes:
     return with_dpi(image, DPI)
 
 
 def _svg(shown: Block, image: bytes) -> bytes:
+    return _described(shown.title, shown.alt, image)
+
+
+def _described(title: str, alt: str, image: bytes) -> bytes:
     text = image.decode()
     head = text.index(">", text.index("<svg")) + 1
-    described = f"<title>{escape(shown.title)}</title><desc>{escape(shown.alt)}</desc>"
+    described = f"<title>{escape(title)}</title><desc>{escape(alt)}</desc>"
     return (text[:head] + described + text[head:]).encode()
 
 

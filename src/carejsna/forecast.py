@@ -130,8 +130,8 @@ def fit(pieces: pd.DataFrame, bands: Bands, first_day: date, day_after: date) ->
     care on the days from a piece's start_date up to its end_date; a move, exit or entry is
     counted on its day (the end date, or for an entry the start date)."""
     start, end = (pd.Timestamp(d) for d in (first_day, day_after))
-    b = pieces["band_order"].to_numpy() - 1
-    k = pieces["category"].map(KEYS.index).to_numpy()
+    b = pieces["band_order"].to_numpy(dtype=np.int64) - 1  # integers even when there are none
+    k = pieces["category"].map(KEYS.index).to_numpy(dtype=np.int64)
     shape = (len(bands.names), len(KEYS))
     days = (pieces["end_date"].clip(upper=end) - pieces["start_date"].clip(lower=start)).dt.days
     exposure = np.zeros(shape)
@@ -141,7 +141,7 @@ def fit(pieces: pd.DataFrame, bands: Bands, first_day: date, day_after: date) ->
     out = ends & (pieces["end_event"] == "exit").to_numpy()
     np.add.at(exits, (b[out], k[out]), 1)
     moved = ends & (pieces["end_event"] == "move").to_numpy()
-    to = pieces.loc[moved, "next_category"].map(KEYS.index).to_numpy()
+    to = pieces.loc[moved, "next_category"].map(KEYS.index).to_numpy(dtype=np.int64)
     np.add.at(moves, (b[moved], k[moved], to), 1)
     began = (
         pieces["is_entry"].to_numpy()
@@ -884,12 +884,54 @@ def summary_for_chapter(
     baseline = project(fitted(inputs, reference_from), march_31(last + years_ahead)).table()
     actual = selected(in_care(inputs.pieces, inputs.years, inputs.bands), bands)
     shown = selected(baseline, bands)
-    back = protect(errors(run_backtest(inputs, reference_from)))
+    back = run_backtest(inputs, reference_from)
+    back = protect(errors(back)) if len(back) else back  # none where the returns are too few
     band = bands[0] if len(bands) == 1 else ALL_AGES
     text = sentence(inputs.area_name, ages_text(bands), ALL_PLACEMENTS, actual, shown, None, "",
                     (reference_from, last), back, band)  # fmt: skip
     figure = forecast_chart.figure(actual, shown, None, source_note(inputs))
-    return figure, text
+    return figure, text, chapter_table(actual, shown, back, band)
+
+
+def chapter_table(
+    actual: pd.DataFrame, baseline: pd.DataFrame, back: pd.DataFrame, band: str = ALL_AGES
+) -> pd.DataFrame:
+    """The chapter's table of the forecast, all protected: the actual numbers at each 31 March,
+    the forecast at each 31 March ahead with its interval, and the back-test's last year (each
+    method's forecast, the actual and how far out it was, as the paragraph says it)."""
+    rows = [
+        {"Figure": "Actual", "31 March": str(int(r.year)), "Children": _number(r.value)}
+        for r in actual.itertuples()
+    ]
+    dates = pd.to_datetime(baseline["date"])
+    ahead = baseline[(dates.dt.month == 3) & (dates.dt.year > actual["year"].max())]
+    rows += [
+        {
+            "Figure": "Forecast",
+            "31 March": str(pd.Timestamp(r.date).year),
+            "Children": _number(r.value),
+            "95% interval": disclosure.SUPPRESSED
+            if r.symbol
+            else f"{_number(r.lower)} to {_number(r.upper)}",
+        }
+        for r in ahead.itertuples()
+    ]
+    if len(back):
+        year = back["year"].max()
+        last = back[(back["year"] == year) & (back["age_band"] == band)
+                    & (back["placement"] == ALL_PLACEMENTS)]  # fmt: skip
+        for r in last.itertuples():
+            out = "" if pd.isna(r.pct_error) else f"{abs(float(r.pct_error)):.0f}"
+            rows.append(
+                {
+                    "Figure": f"Back-test (fitted to {int(r.fitted_to)}): {METHODS[r.method]}",
+                    "31 March": str(int(r.year)),
+                    "Children": _number(r.value),
+                    "Actual": _number(r.actual),
+                    "Out by (%)": out or disclosure.SUPPRESSED,
+                }
+            )
+    return pd.DataFrame(rows).fillna("")
 
 
 def source_note(inputs: Inputs) -> str:
