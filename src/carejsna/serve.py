@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -119,6 +121,64 @@ def served(script: Path, data: Path, log: Path, public: bool = False) -> Iterato
         yield server.url
     finally:
         server.stop()
+
+
+BALANCER_CONFIG = ROOT / "deploy" / "haproxy.cfg"
+
+
+def haproxy() -> str | None:
+    """Debian's haproxy, if installed."""
+    found = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    return found if Path(found).exists() else None
+
+
+@contextlib.contextmanager
+def balanced(data: Path, logs: Path, names=("app1", "app2")) -> Iterator[tuple[str, dict]]:
+    """Replicas in public mode on the published folder `data`, behind HAProxy run with
+    deploy/haproxy.cfg as shipped (addresses in its environment): yields the balancer's URL and
+    the replicas by name. They share a cookie secret, as compose.yaml's do; logs go in `logs`."""
+    binary = haproxy()
+    if binary is None:
+        raise FileNotFoundError("haproxy is not installed: apt-get install -y haproxy")
+    secret = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
+    replicas: dict[str, Server] = {}
+    balancer = None
+    try:
+        for name in names:
+            replicas[name] = start(ROOT / "app.py", data, logs / f"{name}.log", True, secret)
+        port = free_port()
+        env = {
+            **os.environ,
+            "BALANCER_BIND": f"127.0.0.1:{port}",
+            "STATS_BIND": f"127.0.0.1:{free_port()}",
+            **{name.upper(): r.url.split("//")[1].replace("localhost", "127.0.0.1")
+               for name, r in replicas.items()},
+        }  # fmt: skip
+        check = subprocess.run(
+            [binary, "-c", "-f", BALANCER_CONFIG], env=env, capture_output=True, text=True
+        )
+        if check.returncode:
+            raise RuntimeError(f"{BALANCER_CONFIG}: {check.stdout}{check.stderr}")
+        with (logs / "haproxy.log").open("w") as out:
+            balancer = subprocess.Popen(
+                [binary, "-db", "-f", BALANCER_CONFIG],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + START_S
+        while not healthy(url):
+            if balancer.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"haproxy did not start:\n{(logs / 'haproxy.log').read_text()}")
+            time.sleep(0.1)
+        yield url, replicas
+    finally:
+        if balancer is not None:
+            Server("", balancer).stop()
+        for replica in replicas.values():
+            replica.stop()
 
 
 def main() -> None:

@@ -5,12 +5,8 @@ carries on there with a clear message, never a blank page."""
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
 import signal
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -20,62 +16,21 @@ from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.helpers import choose, chosen, legend, no_exception, wait_for_app
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
-CONFIG = ROOT / "deploy" / "haproxy.cfg"
 COOKIE = "CAREJSNA_REPLICA"  # the balancer's cookie naming a reader's replica
-HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
-
-
-def address(url: str) -> str:
-    return url.split("//", 1)[1].replace("localhost", "127.0.0.1")
 
 
 @pytest.fixture(scope="module")
 def cluster(app_data, tmp_path_factory):
-    """A published folder, two public replicas sharing a cookie secret (so each accepts the
-    other's XSRF cookie), and HAProxy in front: yields the balancer's URL and the replicas."""
-    if not Path(HAPROXY).exists():
+    """A published folder, two public replicas and HAProxy in front (serve.balanced): yields
+    the balancer's URL, the replicas by name and HAProxy's log."""
+    if serve.haproxy() is None:
         if os.environ.get("CI"):
             pytest.fail("haproxy is missing: tests/run.sh installs it (apt-get install haproxy)")
         pytest.skip("haproxy is not installed: `apt-get install -y haproxy` (tests/run.sh does)")
     folder = tmp_path_factory.mktemp("cluster") / "board"
     publish.publish(app_data, folder)
-    logs = folder.parent
-    secret = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
-    replicas = {}
-    balancer = None
-    try:
-        for name in ("app1", "app2"):
-            replicas[name] = serve.start(
-                ROOT / "app.py", folder, logs / f"{name}.log", public=True, env=secret
-            )
-        port = serve.free_port()
-        env = {
-            **os.environ,
-            "BALANCER_BIND": f"127.0.0.1:{port}",
-            "STATS_BIND": f"127.0.0.1:{serve.free_port()}",
-            "APP1": address(replicas["app1"].url),
-            "APP2": address(replicas["app2"].url),
-        }
-        check = subprocess.run([HAPROXY, "-c", "-f", CONFIG], env=env, capture_output=True)
-        assert check.returncode == 0, check.stdout + check.stderr
-        with (logs / "haproxy.log").open("w") as out:
-            balancer = subprocess.Popen(
-                [HAPROXY, "-db", "-f", CONFIG], env=env, stdout=out, stderr=subprocess.STDOUT
-            )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + serve.START_S
-        while not serve.healthy(url):
-            assert balancer.poll() is None, (logs / "haproxy.log").read_text()
-            assert time.monotonic() < deadline, "the balancer did not answer"
-            time.sleep(0.2)
-        yield url, replicas, logs / "haproxy.log"
-    finally:
-        if balancer is not None:
-            balancer.terminate()
-            balancer.wait(timeout=10)
-        for replica in replicas.values():
-            replica.stop()
+    with serve.balanced(folder, folder.parent) as (url, replicas):
+        yield url, replicas, folder.parent / "haproxy.log"
 
 
 def replica_of(page: Page) -> str:
