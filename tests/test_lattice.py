@@ -8,12 +8,15 @@ from collections import Counter
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from carejsna import db
+from carejsna import catalogue, db
 from carejsna.audit import ALL_AGES, FEW, SMALL, audit, telling
-from carejsna.figures import audit_extract
+from carejsna.figures import audit_extract, protect, withheld_cells
 from carejsna.returns.build import build
 from carejsna.returns.demo import NOTTINGHAMSHIRE, write_demo
+from tests.test_disclosure import BANDS, context_for
 
 COUNCIL = "E10000024"
 DISTRICTS = ("A", "B", "C", "UNKNOWN", "OTHER")
@@ -221,3 +224,52 @@ def test_a_synthetic_council_discloses_no_small_count(synthetic_leaks):
 
 def test_a_synthetic_council_lets_no_other_withheld_count_be_worked_out(synthetic_leaks):
     assert_none([leak for leak in synthetic_leaks if worked_out(leak)])
+
+
+# Groups of a figure (children placed away from home, near, or where not known): whatever the
+# cells, a reader who also knows the figure they split can work none of the withheld ones out.
+
+GROUPS = ("Placed away", "Placed near", "Location not known")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cells=st.lists(
+        st.tuples(
+            st.sampled_from(["D1", "D2", "D3", "UNKNOWN"]),
+            st.sampled_from(BANDS[2:4]),
+            st.sampled_from(GROUPS),
+            st.integers(0, 14),  # with the outcome
+            st.integers(0, 14),  # without it
+        ),
+        min_size=1,
+        max_size=24,
+    ),
+    indicator_id=st.sampled_from(["placed_away_health_assessment", "placed_away_mean_sdq"]),
+)
+def test_property_no_withheld_group_can_be_worked_out(cells, indicator_id):
+    item = catalogue.get(indicator_id)
+    parent = catalogue.get(item.groups_of)
+    rows = pd.DataFrame(cells, columns=["district_code", "age_band", "category", "yes", "no"])
+    rows = rows.groupby(["district_code", "age_band", "category"], as_index=False).sum()
+    rows = rows.assign(year=2024, denominator=rows["yes"] + rows["no"])
+    rows = rows[rows["denominator"] > 0]
+    if item.unit == "mean":  # scores: numerator their total, each child scoring 10 or 20
+        rows = rows.assign(
+            numerator=10.0 * rows["no"] + 20.0 * rows["yes"],
+            sum_squares=100.0 * rows["no"] + 400.0 * rows["yes"],
+        )
+    else:
+        rows = rows.assign(numerator=rows["yes"])
+    counts = [c for c in ("numerator", "denominator", "sum_squares") if c in rows]
+    whole = rows.groupby(["year", "district_code", "age_band"], as_index=False)[counts].sum()
+    context = context_for([2024])
+    parent_figures = protect(whole, parent, context)
+    figures = protect(rows, item, context, withheld_cells(parent_figures, context, parent))
+    both = pd.concat([parent_figures, figures], ignore_index=True)
+    assert_none([leak for leak in audit_extract(both) if telling(leak)])
+    shown = figures[figures["symbol"] == ""]
+    assert not shown["denominator"].between(1, FEW - 1).any()
+    if item.unit == "percent":
+        assert not shown["numerator"].between(1, SMALL).any()
+        assert not (shown["denominator"] - shown["numerator"]).between(1, SMALL).any()
