@@ -270,6 +270,21 @@ def test_every_problem_of_the_public_sample_has_a_rule(tmp_path):
     assert result.counts[quality.UNKNOWN_NOT_FOUND].iloc[0] > 0
 
 
+def test_the_public_xml_sample_is_checked_like_the_csv_sample(tmp_path):
+    xml = SAMPLE.with_name("ssda903-sample-xml") / "fake_903.xml"
+    if not xml.exists():
+        pytest.fail(f"the public XML sample return is missing: {xml}")
+    (tmp_path / "returns" / "2018").mkdir(parents=True)
+    shutil.copy(xml, tmp_path / "returns" / "2018")
+    result = quality.check(tmp_path / "returns")
+    rules = result.problems["rule"].value_counts()
+    assert "other" not in rules and not result.refused
+    assert {"code", "overlap", "oc2_not_in_cohort", "postcode"} <= set(rules.index)
+    episodes = result.problems[result.problems["rule"] == "overlap"]
+    assert set(episodes["file"]) == {"2018/fake_903.xml (episodes)"}  # the file as read
+    assert result.counts["Episodes loaded"].iloc[0] > 0
+
+
 def test_rules_are_explained_and_each_problem_text_matches_its_own_rule():
     for rule in quality.RULES.values():
         assert rule.title and rule.explanation and rule.done
@@ -445,3 +460,29 @@ def test_page_says_when_there_is_no_problem(monkeypatch, tmp_path):
     assert any(s.value == "No problems found in the returns." for s in at.success)
     assert len(at.dataframe) == 1  # what will count, and no empty problem tables
     assert "**2024 return:** 1 child;" in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    ("files", "children"),
+    [
+        ({"header.csv": [HEADER], "episodes.csv": [EPISODES]}, 0),  # no rows at all
+        (
+            {  # a child and a care leaver, no episode
+                "header.csv": [HEADER, "A1,1,15/06/2012,WBRI,,,"],
+                "episodes.csv": [EPISODES],
+                "oc3.csv": [OC3, "Z1,01/01/2005,YES,F1,D1"],
+            },
+            2,
+        ),
+        ({"header.csv": [HEADER], "episodes.csv": [EPISODES, episode("A1", "01/01/2020")]}, 1),
+    ],
+    ids=["empty", "no-episodes", "no-children"],
+)
+def test_returns_with_nothing_in_a_file_are_checked(tmp_path, monkeypatch, files, children):
+    returns = write(tmp_path / "returns", {"2024": files})
+    result = quality.check(returns)
+    assert "other" not in set(result.problems["rule"])
+    assert list(result.counts["Year"]) == [2024]
+    assert result.counts["Children"].iloc[0] == children
+    at = open_page(monkeypatch, returns)
+    assert f"**2024 return:** {children} child" in " ".join(m.value for m in at.markdown)

@@ -539,6 +539,8 @@ def _oc3_not_care_leavers(
     """OC3 rows of young people with no episode of care (short breaks aside) at 16 or over,
     judged only where the returns cover the 16th birthday (an earlier one may hold the care).
     Date of birth from header.csv, else OC3's own."""
+    if oc3.empty:
+        return []
     born = children[["year", "child_id", "birth_date"]].drop_duplicates(["year", "child_id"])
     oc3 = oc3[["year", "child_id", "source_row", "birth_date"]].merge(
         born, on=["year", "child_id"], how="left", suffixes=("_oc3", "")
@@ -549,7 +551,8 @@ def _oc3_not_care_leavers(
     last_care = care["end_date"].fillna(year_end).groupby(care["child_id"]).max()
     oc3 = oc3.merge(last_care.rename("last_care"), left_on="child_id", right_index=True,
                     how="left")  # fmt: skip
-    first_day = pd.Timestamp(int(episodes["year"].min()) - 1, 4, 1) if len(episodes) else None
+    first_year = int(pd.concat([oc3["year"], episodes["year"]]).min())  # the returns begin
+    first_day = pd.Timestamp(first_year - 1, 4, 1)
     judged = (
         oc3["sixteen"].notna()
         & (oc3["sixteen"] >= first_day)
@@ -606,11 +609,14 @@ def check(returns_dir: Path, today: dt.date | None = None) -> Check:
     build._targets(returns_dir, result)
     build._benchmarks(returns_dir, result)
     tables = {name: build._concat(parts, name) for name, parts in frames.items()}
+    for name, table in tables.items():  # ids as text even in a file with no rows
+        if "child_id" in table:
+            tables[name] = table.astype({"child_id": "str"})
     del frames
     result.problems.extend(cross_checks(tables, rows, today))
     episodes, found = _postcodes(tables)
     result.problems.extend(relabelled(found, rows))
-    counts = _counts(tables, episodes, result.problems, build)
+    counts = _counts(tables, episodes, result.problems, build)  # every year folder read
     frame = build.report_frame(result.problems)
     frame.insert(0, "rule", rule_of(frame))
     order = {rule: i for i, rule in enumerate(RULES)}
@@ -719,7 +725,7 @@ def _counts(tables: dict, episodes: pd.DataFrame, problems: list[Problem], build
     for reason in (UNKNOWN_NO_EPISODE, UNKNOWN_BLANK, UNKNOWN_NOT_POSTCODE, UNKNOWN_NOT_FOUND):
         label = "  " + reason.removeprefix("Unknown: ")
         per_year[label] = children[district == reason].groupby("year").size()
-    years = sorted({int(y) for y in children["year"]} | {int(y) for y in episodes["year"]})
+    years = sorted({p.year for p in problems if p.year is not None} | set(children["year"]))
     table = pd.DataFrame({name: s.reindex(years) for name, s in per_year.items()}, index=years)
     table = table.fillna(0).astype("int64").rename_axis("Year").reset_index()
     table.columns = [c.replace("  ", "Unknown: ") for c in table.columns]
