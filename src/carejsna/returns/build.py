@@ -147,10 +147,10 @@ def _benchmarks(returns_dir: Path, result: BuildResult) -> pd.DataFrame:
 def _targets(returns_dir: Path, result: BuildResult) -> pd.DataFrame:
     """The council's KPI targets (targets.csv beside the year folders), if it keeps any."""
     empty = pd.DataFrame(columns=[c.as_name for c in TARGETS.cols])
-    path = find_file(returns_dir, "targets")
-    if path is None:
-        return empty
     try:
+        path = find_file(returns_dir, "targets")  # refused if also TARGETS.CSV
+        if path is None:
+            return empty
         frame, problems = read_file(path, TARGETS, None)
     except FileProblem as error:
         result.problems.append(error.problem)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
+import csv
+import datetime as dt
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,29 +46,198 @@ POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 
 
 def find_file(folder: Path, name: str) -> Path | None:
-    """The file `name`.csv in folder, whatever the case of its name."""
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and path.name.lower() == f"{name}.csv":
-            return path
-    return None
+    """The file `name`.csv in folder, whatever the case of its name; a FileProblem if two files
+    differ only in case (header.csv and HEADER.CSV): which one is meant is unclear."""
+    found = [
+        path
+        for path in sorted(folder.iterdir())
+        if path.is_file() and path.name.lower() == f"{name}.csv"
+    ]
+    if len(found) > 1:
+        year = int(folder.name) if folder.name.isdigit() else None
+        raise FileProblem(
+            Problem(
+                year,
+                " and ".join(_label(path, year) for path in found),
+                None,
+                "",
+                "",
+                "two files whose names differ only in case: which one to read is unclear",
+                FILE_NOT_LOADED,
+            )
+        )
+    return found[0] if found else None
+
+
+def _label(path: Path, year: int | None) -> str:
+    return f"{year}/{path.name}" if year is not None else path.name
 
 
 def read_file(path: Path, spec: FileSpec, year: int | None) -> tuple[pd.DataFrame, list[Problem]]:
-    """The file's rows under our column names, typed, with every problem found in them."""
-    label = f"{year}/{path.name}" if year is not None else path.name
+    """The CSV file's rows under our column names, typed, with every problem found in them."""
+    label = _label(path, year)
+    raw, rows, problems = read_csv(path, year, label)
+    frame, found = check(raw, rows, spec, year, label)
+    return frame, problems + found
+
+
+# A byte-order mark says the encoding; longest first (UTF-32 LE's begins with UTF-16 LE's).
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+MAX_FIELD = 10_000  # characters in one value: more is not a return but something else
+
+
+def read_text(path: Path, year: int | None, label: str) -> str:
+    """The file as text: UTF-8, or whatever its byte-order mark says; refused (FileProblem)
+    when that is unclear: other encodings cannot be told apart from each other for sure."""
+
+    def refuse(row, text):
+        return FileProblem(Problem(year, label, row, "", "", text, FILE_NOT_LOADED))
+
+    data = path.read_bytes()
+    encoding = next((name for bom, name in BOMS if data.startswith(bom)), "utf-8")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise refuse(
+            line,
+            f"cannot be read as {encoding.upper()} text (byte 0x{data[error.start]:02x} on line "
+            f"{line}): save it as CSV UTF-8",
+        ) from None
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise refuse(
+            line,
+            "cannot be read as text: it holds NUL bytes (a binary file, or UTF-16 without a "
+            "byte-order mark; save it as CSV UTF-8)",
+        )
+    if not text.strip():
+        raise refuse(None, "cannot be read: the file is empty")
+    return text
+
+
+def read_csv(
+    path: Path, year: int | None, label: str
+) -> tuple[pd.DataFrame, pd.Series, list[Problem]]:
+    """The CSV file's values as text under its upper-cased column names, the spreadsheet row of
+    each (the column names are row 1), and the problems of its shape. Every row is matched to
+    the column names from the left, so a row can never shift into the wrong columns: a row with
+    too few or too many values is reported and left out, and a file whose column names are
+    blank or repeated (UPN and upn) is refused."""
+
+    def refuse(row, column, value, text):
+        return FileProblem(Problem(year, label, row, column, value, text, FILE_NOT_LOADED))
+
+    reader = csv.reader(io.StringIO(read_text(path, year, label), newline=""))
+    try:
+        names = [name.strip() for name in next(reader)]
+        records = list(reader)
+    except csv.Error as error:
+        raise refuse(reader.line_num + 1, "", "", f"cannot be read as CSV ({error})") from None
+    while names and names[-1] == "":
+        names.pop()  # a trailing comma after the column names
+    columns = [re.sub(r"\s+", "", name).upper() for name in names]
+    if not columns:
+        raise refuse(1, "", "", "cannot be read as CSV: the first row holds no column names")
+    if "" in columns:
+        at = columns.index("")
+        after = f" (after {names[at - 1]})" if at else ""
+        raise refuse(1, "", "", f"cannot be read as CSV: column {at + 1}{after} has no name")
+    for column in dict.fromkeys(columns):
+        same = [name for name, c in zip(names, columns, strict=True) if c == column]
+        if len(same) == 1:
+            continue
+        if len(set(same)) == 1:
+            why = f"the column {same[0]} appears {len(same)} times: which one to read is unclear"
+        else:
+            listed = " and ".join(repr(name) for name in same)
+            why = f"columns {listed} differ only in case or spaces: which one to read is unclear"
+        raise refuse(1, column, "", why)
+
+    width, kept, rows, problems, trailing = len(columns), [], [], [], 0
+
+    def problem(row, column, value, text, action):
+        problems.append(Problem(year, label, row, column, _shown(value), text, action))
+
+    for row, values in enumerate(records, start=2):
+        if len(values) != width:
+            if not "".join(values).strip():
+                continue  # a blank line
+            if len(values) > width and not "".join(values[width:]).strip():
+                trailing += 1
+                values = values[:width]
+            elif len(values) > width:
+                extra = ",".join(values[width:])
+                why = (
+                    f"the row has {len(values)} values but the file has {width} columns: "
+                    "they cannot be matched to the columns"
+                )
+                problem(row, "", extra, why, ROW_NOT_LOADED)
+                continue
+            else:
+                why = f"the row has only {len(values)} of the file's {width} values: cut short"
+                problem(row, columns[len(values)], "", why, ROW_NOT_LOADED)
+                continue
+        kept.append(values)
+        rows.append(row)
+    if trailing:
+        problem(
+            None,
+            "",
+            "",
+            f"{trailing} rows end with an empty value after the last column (a trailing "
+            "comma): the empty values are ignored",
+            NOTED,
+        )
+    raw = pd.DataFrame(
+        dict(zip(columns, zip(*kept, strict=True), strict=True)) if kept else None,
+        columns=columns,
+        dtype=str,
+    )
+    at = pd.Series(rows, index=raw.index, dtype="int64")
+    long = pd.concat([raw[c].str.len() > MAX_FIELD for c in columns], axis=1).any(axis=1)
+    for index in raw.index[long]:
+        column = next(c for c in columns if len(raw.at[index, c]) > MAX_FIELD)
+        why = f"a value over {MAX_FIELD:,} characters long"
+        problem(int(at[index]), column, raw.at[index, column], why, ROW_NOT_LOADED)
+    blank = pd.concat([raw[c].str.strip() == "" for c in columns], axis=1).all(axis=1)
+    keep = ~long & ~blank  # a row of only commas is a blank line too
+    return raw[keep], at[keep], problems
+
+
+def _shown(value) -> str:
+    """A value as the report shows it: a very long one cut short."""
+    value = str(value)
+    return value if len(value) <= 200 else value[:200] + "..."
+
+
+FORMULA = re.compile(r"^[=+@]|^-[^0-9.]")  # what a spreadsheet would run as a formula
+
+
+def check(
+    raw: pd.DataFrame,
+    rows: pd.Series,
+    spec: FileSpec,
+    year: int | None,
+    label: str,
+    names: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """The rows of a file (values as text under DfE's column names, with the row or element
+    position of each) checked value by value: our column names, typed, and every problem found.
+    `names` gives the name a column has in the file where it is not DfE's CSV name."""
+    names = names or {}
 
     def problem(row, column, value, text, action) -> Problem:
-        return Problem(year, label, row, column, str(value), text, action)
+        row = None if row is None else int(row)
+        return Problem(year, label, row, names.get(column, column), _shown(value), text, action)
 
-    try:
-        raw = pd.read_csv(
-            path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig"
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise FileProblem(
-            problem(None, "", "", f"cannot be read as CSV ({error})", FILE_NOT_LOADED)
-        ) from error
-    raw.columns = [str(c).strip().upper() for c in raw.columns]
     missing = [col.name for col in spec.cols if col.name not in raw.columns]
     needed = [name for name in missing if any(c.name == name and c.required for c in spec.cols)]
     if needed:
@@ -80,9 +253,6 @@ def read_file(path: Path, spec: FileSpec, year: int | None) -> tuple[pd.DataFram
     problems = [
         problem(None, name, "", "optional column missing: read as blank", NOTED) for name in missing
     ]
-    rows = pd.Series(range(2, len(raw) + 2), index=raw.index)  # kept through blank lines
-    blank_rows = (raw.apply(lambda c: c.str.strip()) == "").all(axis=1)
-    raw, rows = raw[~blank_rows], rows[~blank_rows]
     out = pd.DataFrame(index=raw.index)
     drop = pd.Series(False, index=raw.index)
     codes = valid_codes()
@@ -123,15 +293,30 @@ def read_file(path: Path, spec: FileSpec, year: int | None) -> tuple[pd.DataFram
                 value = value.astype("Int64")
         elif col.kind == "postcode":
             text = text.str.upper().str.replace(r"\s+", " ", regex=True)
-            bad = pd.Series(False, index=text.index)  # checked against the ONS data in the build
-            value = text.where(~blank)
-            why = ""
+            bad = text.str.len() > 20  # otherwise checked against the ONS data in the build
+            value = text.where(~blank & ~bad)
+            why = "too long to be a postcode"
         else:
-            bad = pd.Series(False, index=text.index)
-            value = text.where(~blank)
-            why = ""
+            # an id or free text: kept as it is, unless it could not be one
+            bad = (text.str.len() > (50 if col.kind == "id" else 500)) | text.str.contains(
+                r"[\x00-\x1f\x7f]", regex=True
+            )
+            value = text.where(~blank & ~bad)
+            what = "an id" if col.kind == "id" else "text"
+            why = f"not {what}: too long, or holds control characters"
+            for index in text.index[~bad & text.str.contains(FORMULA, regex=True)]:
+                problems.append(
+                    problem(
+                        rows[index],
+                        col.name,
+                        text[index],
+                        "starts like a spreadsheet formula: kept as text (a CSV download "
+                        "writes it with a leading ')",
+                        NOTED,
+                    )
+                )
 
-        action = ROW_NOT_LOADED if col.key else (NOTED if col.kind == "postcode" else VALUE_BLANKED)
+        action = ROW_NOT_LOADED if col.key else VALUE_BLANKED
         for index in text.index[bad]:
             problems.append(problem(rows[index], col.name, text[index], why, action))
         if col.required and col.name in raw.columns:
@@ -160,7 +345,7 @@ def read_file(path: Path, spec: FileSpec, year: int | None) -> tuple[pd.DataFram
         problems.append(
             problem(
                 rows[index],
-                " + ".join(spec.unique),
+                " + ".join(names.get(name, name) for name in spec.unique),
                 value,
                 "repeats an earlier row's key: the first is kept",
                 ROW_NOT_LOADED,
@@ -179,23 +364,28 @@ def _dates(value: pd.Series) -> pd.Series:
     return pd.Series(np.append(days.date, pd.NaT)[codes], index=value.index, dtype=object)
 
 
-def year_folders(returns_dir: Path) -> list[tuple[int, Path]]:
-    return sorted(
-        (int(p.name), p)
-        for p in returns_dir.iterdir()
-        if p.is_dir() and re.fullmatch(r"\d{4}", p.name)
-    )
-
-
-def read_years(
-    returns_dir: Path,
-) -> tuple[dict[str, list[pd.DataFrame]], dict[str, dict[str, int]], list[Problem]]:
-    """Every year folder's files: the frames for each extract, the rows read and loaded per file
-    ("2018/header.csv" -> read/loaded), and every problem found."""
-    frames: dict[str, list[pd.DataFrame]] = {spec.extract: [] for spec in FILES.values()}
-    rows: dict[str, dict[str, int]] = {}
-    problems: list[Problem] = []
-    years = year_folders(returns_dir)
+def year_folders(returns_dir: Path) -> tuple[list[tuple[int, Path]], list[Problem]]:
+    """The year folders (named for the year the return ends: 2024/ for 2023-24), and a problem
+    for every other folder: one that looks like a year but is not one refused, anything else
+    reported as not read. Hidden folders and benchmarks/ are left alone."""
+    last = dt.date.today().year + 1
+    years, problems = [], []
+    for path in sorted(returns_dir.iterdir()):
+        name = path.name
+        if not path.is_dir() or name.startswith(".") or name in OTHER_FOLDERS:
+            continue
+        if re.fullmatch(r"\d{4}", name) and FIRST_YEAR <= int(name) <= last:
+            years.append((int(name), path))
+            continue
+        if re.search(r"\d", name):
+            why = (
+                f"not a year folder: name each year's folder by the year its return ends, "
+                f"from {FIRST_YEAR} to {last} (2024/ for 1 April 2023 to 31 March 2024)"
+            )
+            problems.append(Problem(None, f"{name}/", None, "", name, why, FILE_NOT_LOADED))
+        else:
+            why = "not a year folder (named like 2024/): not read"
+            problems.append(Problem(None, f"{name}/", None, "", name, why, NOTED))
     if not years:
         problems.append(
             Problem(
@@ -208,25 +398,92 @@ def read_years(
                 FILE_NOT_LOADED,
             )
         )
+    return years, problems
+
+
+FIRST_YEAR = 2000
+OTHER_FOLDERS = {"benchmarks"}  # beside the year folders, read by the build itself
+
+
+def xml_return(folder: Path, year: int) -> Path | None:
+    """The year's XML return, if the folder holds one instead of the CSV set; a FileProblem if
+    it holds two, or an XML return and the CSV files it replaces."""
+    from carejsna.returns import xml
+
+    found = [p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() == ".xml"]
+    if not found:
+        return None
+    csvs = [path for name in xml.TABLES if (path := find_file(folder, name))]
+    if len(found) > 1 or csvs:
+        both = " and ".join(_label(path, year) for path in [*found, *csvs])
+        why = (
+            "two XML returns for one year"
+            if len(found) > 1
+            else "an XML return and the CSV files it replaces"
+        )
+        raise FileProblem(
+            Problem(
+                year, both, None, "", "", f"{why}: which one to read is unclear", FILE_NOT_LOADED
+            )
+        )
+    return found[0]
+
+
+def read_years(
+    returns_dir: Path,
+) -> tuple[dict[str, list[pd.DataFrame]], dict[str, dict[str, int]], list[Problem]]:
+    """Every year folder's files, in the CSV layout or as an XML return (with education.csv and
+    population.csv beside it): the frames for each extract, the rows read and loaded per file
+    ("2018/header.csv" -> read/loaded), and every problem found. Both layouts give the same
+    frames. An XML return's "file" is named with its table, e.g. "2018/return.xml (episodes)",
+    and its rows are the position of the element: the n-th CHILD, or for episodes the n-th
+    EPISODE."""
+    from carejsna.returns import xml
+
+    frames: dict[str, list[pd.DataFrame]] = {spec.extract: [] for spec in FILES.values()}
+    rows: dict[str, dict[str, int]] = {}
+    years, problems = year_folders(returns_dir)
     for year, folder in years:
-        for spec in FILES.values():
-            path = find_file(folder, spec.name)
-            label = f"{year}/{spec.name}.csv"
+        tables = dict.fromkeys(xml.TABLES)  # None: not to be read as CSV, nor from XML
+        try:
+            path = xml_return(folder, year)
             if path is None:
-                action = FILE_NOT_LOADED if spec.required else NOT_SUPPLIED
-                why = "required file missing" if spec.required else "optional file not supplied"
-                problems.append(Problem(year, label, None, "", "", why, action))
-                continue
+                tables = {}
+            else:
+                tables, found = xml.read(path, year, _label(path, year))
+                problems.extend(found)
+        except FileProblem as error:
+            problems.append(error.problem)
+        for spec in FILES.values():
+            names = {}
             try:
-                frame, found = read_file(path, spec, year)
+                if spec.name in tables:
+                    if tables[spec.name] is None:
+                        continue  # the XML return was refused
+                    raw, at = tables[spec.name]
+                    label, shape, names = f"{_label(path, year)} ({spec.name})", [], xml.XML_NAMES
+                else:
+                    found = find_file(folder, spec.name)
+                    if found is None:
+                        action = FILE_NOT_LOADED if spec.required else NOT_SUPPLIED
+                        why = (
+                            "required file missing"
+                            if spec.required
+                            else "optional file not supplied"
+                        )
+                        problems.append(
+                            Problem(year, f"{year}/{spec.name}.csv", None, "", "", why, action)
+                        )
+                        continue
+                    label = _label(found, year)
+                    raw, at, shape = read_csv(found, year, label)
+                frame, checked = check(raw, at, spec, year, label, names)
             except FileProblem as error:
                 problems.append(error.problem)
                 continue
-            problems.extend(found)
-            rows[f"{year}/{path.name}"] = {
-                "read": int(frame["source_row"].max() - 1) if len(frame) else 0,
-                "loaded": len(frame),
-            }
+            problems.extend(shape + checked)
+            cut = sum(p.action == ROW_NOT_LOADED for p in shape)
+            rows[label] = {"read": len(raw) + cut, "loaded": len(frame)}
             frame.insert(0, "year", year)
             frames[spec.extract].append(_codes_as_categories(frame, spec))
     return frames, rows, problems

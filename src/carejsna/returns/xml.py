@@ -1,0 +1,170 @@
+"""Read DfE's SSDA903 XML export (EXPSSDA903) into the CSV layout's tables, streaming."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, XMLParser
+
+from carejsna.returns.read import FILE_NOT_LOADED, NOTED, FileProblem, Problem
+from carejsna.returns.schema import FILES
+
+ROOT = "EXPSSDA903"
+TABLES = ("header", "episodes", "uasc", "oc2", "oc3")  # the rest are local CSV files
+RENAMED = {"CHILDID": "CHILD", "PL": "PLACE"}  # the XML's names for the CSV layout's columns
+XML_NAMES = {csv: xml for xml, csv in RENAMED.items()}
+OC3 = ("IN_TOUCH", "ACTIV", "ACCOM")  # directly in the HEADER of a care leaver
+CHUNK = 1 << 16
+USED = {XML_NAMES.get(c.name, c.name) for t in TABLES for c in FILES[t].cols} | {"UASC"}
+
+
+class _Return:
+    """An expat target that keeps only the fields the tables need: one dict a CHILD (its
+    HEADER's fields, its OC2's, its episodes'), turned into table rows when the CHILD ends, so
+    no element tree is ever held."""
+
+    def __init__(self, label: str, year: int):
+        self.label, self.year = label, year
+        self.path: list[str] = []
+        self.text: list[str] = []
+        self.records = {name: [] for name in TABLES}
+        self.rows = {name: [] for name in TABLES}
+        self.problems: list[Problem] = []
+        self.children = self.episodes = 0
+        self.line = lambda: 0  # set by read(): the parser's current line
+
+    def noted(self, text: str, element: str = "", row: int | None = None) -> None:
+        self.problems.append(Problem(self.year, self.label, row, element, "", text, NOTED))
+
+    def start(self, tag: str, attrib: dict) -> None:
+        tag = tag.rpartition("}")[2]  # any namespace aside
+        path = self.path
+        path.append(tag)
+        self.text = []
+        depth = len(path)
+        if depth == 1 and tag != ROOT:
+            raise FileProblem(
+                Problem(
+                    self.year,
+                    self.label,
+                    self.line(),
+                    tag,
+                    "",
+                    f"the XML's root element is {tag}, not {ROOT}: not an SSDA903 return",
+                    FILE_NOT_LOADED,
+                )
+            )
+        if depth == 2:
+            if tag == "CHILD":
+                self.children += 1
+                self.child = {"HEADER": None, "OC2": None, "EPISODE": []}
+            else:
+                self.noted(f"line {self.line()}: not a CHILD element: not read", tag)
+        elif depth == 3 and path[1] == "CHILD":
+            if tag == "EPISODE":
+                self.episodes += 1
+                self.child["EPISODE"].append(({}, self.episodes))
+            elif tag == "HEADER" and self.child["HEADER"] is None:
+                self.child["HEADER"] = {}
+            elif tag == "HEADER":
+                self.noted("a second HEADER in the CHILD: not read", tag, self.children)
+        elif depth == 4 and path[1:] == ["CHILD", "HEADER", "OC2"] and self.child["OC2"] is None:
+            self.child["OC2"] = {}
+
+    def data(self, text: str) -> None:
+        self.text.append(text)
+
+    def end(self, tag: str) -> None:
+        path = self.path
+        tag, depth = path[-1], len(path)
+        if depth >= 4 and path[1] == "CHILD":
+            fields = self._fields(path)
+            if fields is not None and tag not in fields:
+                fields[tag] = "".join(self.text)
+            elif fields is not None and tag in USED:
+                at = self.episodes if path[2] == "EPISODE" else self.children
+                where = "/".join(path[2:-1])
+                self.noted(f"{tag} appears twice in the {where}: the first is read", tag, at)
+        elif depth == 2 and tag == "CHILD":
+            self._child()
+        self.text = []
+        path.pop()
+
+    def _fields(self, path: list[str]) -> dict | None:
+        """The dict a leaf element's value goes in, or None for one the tables do not use."""
+        child = self.child
+        if len(path) == 4 and path[2] == "HEADER" and path[3] != "OC2":
+            return child["HEADER"]
+        if len(path) == 4 and path[2] == "EPISODE":
+            return child["EPISODE"][-1][0]
+        if len(path) == 5 and path[2:4] == ["HEADER", "OC2"]:
+            return child["OC2"]
+        return None
+
+    def _child(self) -> None:
+        """The CHILD's rows in each table, as its CSV files would hold them."""
+        child, at = self.child, self.children
+        header = child["HEADER"]
+        if header is None:
+            self.noted("a CHILD without a HEADER: its episodes have no CHILDID", "HEADER", at)
+            header = {}
+        header = {RENAMED.get(k, k): v for k, v in header.items()}
+        ids = {"CHILD": header.get("CHILD", ""), "DOB": header.get("DOB", "")}
+        if child["HEADER"] is not None:
+            self._add("header", header, at)
+        for episode, number in child["EPISODE"]:
+            self._add(
+                "episodes", {**ids, **{RENAMED.get(k, k): v for k, v in episode.items()}}, number
+            )
+        flag = header.get("UASC", "").strip()
+        if (flag and flag != "0") or header.get("DUC", "").strip():
+            self._add("uasc", {**header}, at)
+        if child["OC2"] is not None:
+            self._add("oc2", {**ids, **child["OC2"]}, at)
+        if any(name in header for name in OC3):
+            self._add("oc3", header, at)
+
+    def _add(self, table: str, fields: dict, at: int) -> None:
+        self.records[table].append([fields.get(col.name, "") for col in FILES[table].cols])
+        self.rows[table].append(at)
+
+
+def read(path: Path, year: int, label: str) -> tuple[dict, list[Problem]]:
+    """Each table's values as text under DfE's CSV column names, with the position of the
+    element each row came from (the n-th CHILD, or for episodes the n-th EPISODE), and the
+    problems of the file's shape. A file that is not well-formed XML, declares entities, or is
+    not an SSDA903 return is refused (FileProblem) naming its line."""
+    target = _Return(label, year)
+    parser = XMLParser(target=target, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    target.line = lambda: parser.parser.CurrentLineNumber
+
+    def refuse(text: str, line: int | None):
+        return FileProblem(Problem(year, label, line, "", "", text, FILE_NOT_LOADED))
+
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(CHUNK):
+                parser.feed(chunk)
+        parser.close()
+    except ParseError as error:
+        line = error.position[0] if error.position else None
+        raise refuse(f"cannot be read as XML (not well-formed: {error})", line) from None
+    except DefusedXmlException as error:
+        raise refuse(
+            f"cannot be read as XML: it declares or uses entities ({error}), which a return "
+            "never needs and which are refused for safety",
+            target.line(),
+        ) from None
+    if not target.children:
+        raise refuse(f"cannot be read as an SSDA903 return: no CHILD element in {ROOT}", None)
+    tables = {}
+    for name in TABLES:
+        columns = [col.name for col in FILES[name].cols]
+        raw = pd.DataFrame(target.records[name] or None, columns=columns, dtype=str)
+        tables[name] = (
+            raw.fillna(""),
+            pd.Series(target.rows[name], index=raw.index, dtype="int64"),
+        )
+    return tables, target.problems

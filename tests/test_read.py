@@ -1,0 +1,196 @@
+"""Reading returns as they really come: odd encodings, shapes and folders read or refused."""
+
+from __future__ import annotations
+
+import codecs
+
+import pandas as pd
+import pytest
+
+from carejsna.returns.read import FILE_NOT_LOADED, NOTED, ROW_NOT_LOADED, read_years
+from tests import fixture_returns
+
+
+@pytest.fixture
+def returns(tmp_path):
+    return fixture_returns.write(tmp_path / "returns")
+
+
+def refusals(problems):
+    return [p for p in problems if p.action == FILE_NOT_LOADED]
+
+
+def table(frames, name, year=2024):
+    return next(f for f in frames[name] if (f["year"] == year).all()).drop(columns="source_row")
+
+
+def test_the_fixture_reads_without_a_refusal(returns):
+    frames, rows, problems = read_years(returns)
+    assert refusals(problems) == []
+    assert rows["2024/header.csv"] == {"read": 7, "loaded": 7}
+    assert len(table(frames, "episodes")) == 9
+
+
+def test_column_names_differing_only_in_case_are_refused(returns):
+    path = returns / "2024" / "header.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0] + ",upn", *(line + ",X" for line in lines[1:])]) + "\n")
+    [refused] = refusals(read_years(returns)[2])
+    assert (refused.year, refused.file, refused.row, refused.column) == (
+        2024,
+        "2024/header.csv",
+        1,
+        "UPN",
+    )
+    assert "'UPN' and 'upn' differ only in case" in refused.problem
+
+
+def test_a_repeated_column_name_is_refused(returns):
+    path = returns / "2024" / "episodes.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0] + ",LS", *(line + ",C2" for line in lines[1:])]) + "\n")
+    [refused] = refusals(read_years(returns)[2])
+    assert (refused.file, refused.column) == ("2024/episodes.csv", "LS")
+    assert "the column LS appears 2 times" in refused.problem
+
+
+def test_two_files_differing_only_in_case_are_refused(returns):
+    (returns / "2024" / "HEADER.CSV").write_bytes((returns / "2024" / "header.csv").read_bytes())
+    [refused] = refusals(read_years(returns)[2])
+    assert refused.file == "2024/HEADER.CSV and 2024/header.csv"
+    assert "differ only in case" in refused.problem
+
+
+@pytest.mark.parametrize("header_comma", [False, True])
+def test_a_trailing_comma_on_every_data_row_is_read_without_shifting(returns, header_comma):
+    clean = table(read_years(returns)[0], "population")
+    for name in ("population.csv", "header.csv"):
+        path = returns / "2024" / name
+        lines = path.read_text().splitlines()
+        first = lines[0] + ("," if header_comma else "")
+        path.write_text("\n".join([first, *(line + "," for line in lines[1:])]) + "\n")
+    frames, rows, problems = read_years(returns)
+    assert refusals(problems) == []
+    pd.testing.assert_frame_equal(table(frames, "population"), clean)
+    assert table(frames, "children")["child_id"].tolist()[:2] == ["A1", "B2"]  # not the SEX
+    assert rows["2024/population.csv"] == {"read": 72, "loaded": 72}
+    noted = [p for p in problems if "trailing comma" in p.problem]
+    assert [(p.file, p.action) for p in noted] == [
+        ("2024/header.csv", NOTED),
+        ("2024/population.csv", NOTED),
+    ]
+
+
+def test_rows_cut_short_or_too_long_are_reported_and_left_out(returns):
+    path = returns / "2024" / "header.csv"
+    lines = path.read_text().splitlines()
+    lines[2] = "B2,2,01/01/2010"  # cut short after DOB
+    lines[3] = lines[3] + ",surplus"  # one value too many
+    path.write_text("\n".join(lines) + "\n")
+    frames, rows, problems = read_years(returns)
+    found = {(p.file, p.row, p.column, p.action): p.problem for p in problems}
+    assert "cut short" in found[("2024/header.csv", 3, "ETHNIC", ROW_NOT_LOADED)]
+    assert "cannot be matched" in found[("2024/header.csv", 4, "", ROW_NOT_LOADED)]
+    assert rows["2024/header.csv"] == {"read": 7, "loaded": 5}
+    assert "B2" not in set(table(frames, "children")["child_id"])
+
+
+@pytest.mark.parametrize(
+    ("name", "action"),
+    [
+        ("2024-25", FILE_NOT_LOADED),
+        ("24", FILE_NOT_LOADED),
+        ("0000", FILE_NOT_LOADED),
+        ("1066", FILE_NOT_LOADED),
+        ("2100", FILE_NOT_LOADED),
+        ("9999", FILE_NOT_LOADED),
+        ("notes", NOTED),
+    ],
+)
+def test_folders_that_are_not_plausible_years_are_reported(returns, name, action):
+    (returns / name).mkdir()
+    (returns / name / "header.csv").write_text(fixture_returns.HEADER + "\n")
+    (returns / "benchmarks").mkdir()  # read by the build, not a year
+    frames, _, problems = read_years(returns)
+    [found] = [p for p in problems if p.year is None]
+    assert (found.file, found.value, found.action) == (f"{name}/", name, action)
+    assert "not a year folder" in found.problem
+    assert {int(y) for f in frames["episodes"] for y in f["year"]} == {2023, 2024}
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: codecs.BOM_UTF8 + text.encode(),
+        lambda text: text.encode("utf-16"),  # with its byte-order mark
+        lambda text: text.encode("utf-32"),
+        lambda text: text.replace("\n", "\r\n").encode(),
+    ],
+)
+def test_unambiguous_encodings_read_the_same(returns, encode):
+    clean = table(read_years(returns)[0], "children")
+    path = returns / "2024" / "header.csv"
+    path.write_bytes(encode(path.read_text()))
+    frames, _, problems = read_years(returns)
+    assert refusals(problems) == []
+    pd.testing.assert_frame_equal(table(frames, "children"), clean)
+
+
+@pytest.mark.parametrize(
+    ("content", "row", "words"),
+    [
+        (
+            fixture_returns.HEADER + "\nA1,1,15/06/2012,WBRI,\xc9tienne,,\n",
+            2,
+            "byte 0xc9 on line 2",
+        ),
+        ((fixture_returns.HEADER + "\n").encode("utf-16-le"), 1, "NUL bytes"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 1, "cannot be read as UTF-8"),
+        (b"", None, "the file is empty"),
+        (b"\n\n  \n", None, "the file is empty"),
+    ],
+)
+def test_ambiguous_encodings_binary_and_empty_files_are_refused(returns, content, row, words):
+    if isinstance(content, str):
+        content = content.encode("latin-1")
+    (returns / "2024" / "header.csv").write_bytes(content)
+    [refused] = refusals(read_years(returns)[2])
+    assert (refused.year, refused.file, refused.row) == (2024, "2024/header.csv", row)
+    assert words in refused.problem
+
+
+def test_formulas_and_huge_values_are_reported_not_trusted(returns):
+    path = returns / "2024" / "header.csv"
+    lines = path.read_text().splitlines()
+    lines[1] = 'A1,1,15/06/2012,WBRI,"=HYPERLINK(""http://x"")",,'
+    lines[2] = "B2," + "9" * 400 + ",01/01/2010,WBRI,B123456789012,0,"
+    lines[3] = "C3,1,01/01/2015,WBRI," + "U" * 20_000 + ",,"
+    lines[4] = "D" * 60 + ",2,01/02/2020,MWBC,D123456789012,,"
+    path.write_text("\n".join(lines) + "\n")
+    frames, _, problems = read_years(returns)
+    found = {(p.row, p.column): (p.problem, p.action, p.value) for p in problems}
+    assert found[(2, "UPN")][:2] == (
+        "starts like a spreadsheet formula: kept as text (a CSV download writes it with a "
+        "leading ')",
+        NOTED,
+    )
+    assert found[(3, "SEX")][:2] == ("not a valid SEX code", "value left blank")
+    assert len(found[(3, "SEX")][2]) == 203  # the value cut short in the report
+    assert found[(4, "UPN")][:2] == ("a value over 10,000 characters long", ROW_NOT_LOADED)
+    assert found[(5, "CHILD")][:2] == (
+        "not an id: too long, or holds control characters",
+        ROW_NOT_LOADED,
+    )
+    assert sorted(table(frames, "children")["child_id"]) == ["A1", "B2", "E5", "F6", "G7"]
+
+
+def test_huge_numbers_are_out_of_range_not_overflow(returns):
+    path = returns / "2024" / "population.csv"
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1].rsplit(",", 1)[0] + ",1e400"
+    lines[2] = lines[2].rsplit(",", 1)[0] + "," + "9" * 30
+    path.write_text("\n".join(lines) + "\n")
+    _, rows, problems = read_years(returns)
+    found = [(p.row, p.column, p.action) for p in problems if p.file == "2024/population.csv"]
+    assert found == [(2, "POPULATION", ROW_NOT_LOADED), (3, "POPULATION", ROW_NOT_LOADED)]
+    assert rows["2024/population.csv"] == {"read": 72, "loaded": 70}
