@@ -1,5 +1,6 @@
 """Data quality: what the returns hold, what is wrong with them, and what will and won't count."""
 
+import logging
 from pathlib import Path
 
 import streamlit as st
@@ -48,8 +49,12 @@ def checked(folder: str, stamp: tuple) -> quality.Check:
 
 try:
     result = checked(str(folder), quality.stamp(folder))
-except ValueError as error:
+except ValueError as error:  # nothing in them can be read
     st.error(f"The returns cannot be checked: {error}", icon=":material/error:")
+    st.stop()
+except RuntimeError:  # a fault of the check's own: its details stay in the server's log
+    logging.getLogger(__name__).exception("checking %s failed", folder)
+    st.error("The check of the returns failed: a bug, please report it.", icon=":material/error:")
     st.stop()
 problems, counts = result.problems, result.counts
 

@@ -486,3 +486,21 @@ def test_returns_with_nothing_in_a_file_are_checked(tmp_path, monkeypatch, files
     assert result.counts["Children"].iloc[0] == children
     at = open_page(monkeypatch, returns)
     assert f"**2024 return:** {children} child" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_council_toml_the_build_cannot_read_is_listed(tmp_path):
+    folder = write(tmp_path / "returns")
+    (folder / "council.toml").write_text('name = "Testshire\n')
+    result = quality.check(folder)
+    listed = result.problems[result.problems["file"].str.contains("council.toml")]
+    assert len(listed) == 1 and listed["rule"].iloc[0] == "local_files"
+    assert len(result.refused) == 1 and "council.toml" in result.refused[0]  # build refuses
+
+
+def test_a_fault_of_the_check_is_a_bug_not_a_refusal(returns, monkeypatch, capsys):
+    def broken(*args):
+        raise ValueError("a fault in a rule")
+
+    monkeypatch.setattr(quality, "_checked", broken)
+    assert main(["check", str(returns)]) == 3
+    assert "internal error (RuntimeError), a bug" in capsys.readouterr().err

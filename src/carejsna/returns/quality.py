@@ -21,6 +21,7 @@ from carejsna.returns.read import (
     POSTCODE,
     ROW_NOT_LOADED,
     VALUE_BLANKED,
+    FileProblem,
     Problem,
     read_years,
 )
@@ -204,10 +205,12 @@ RULES: dict[str, Rule] = {
         Rule(
             "local_files",
             "A problem in the council's own files",
-            "targets.csv (KPI targets) or a benchmarks/ file names something the explorer does "
-            "not know, or holds a value it cannot use.",
-            "The row is left out (see each problem).",
-            r"^(?:targets|benchmarks)",
+            "council.toml (the council's code and name) cannot be read, or targets.csv (KPI "
+            "targets) or a benchmarks/ file names something the explorer does not know, or "
+            "holds a value it cannot use.",
+            "A council.toml that cannot be read stops the build; a row of the others is left "
+            "out (see each problem).",
+            r"^(?:targets|benchmarks|council\.toml)",
         ),
         Rule(
             "other",
@@ -596,8 +599,6 @@ class Check:
 def check(returns_dir: Path, today: dt.date | None = None) -> Check:
     """Every problem the build would find in returns_dir, and what it would load and count,
     without writing anything. Raises ValueError when there is nothing it can read."""
-    from carejsna.returns import build  # the build imports this module
-
     returns_dir = Path(returns_dir)
     if not returns_dir.is_dir():
         raise ValueError(f"{returns_dir}: no such folder")
@@ -605,14 +606,30 @@ def check(returns_dir: Path, today: dt.date | None = None) -> Check:
     if not rows:
         why = "; ".join(f"{p.file}: {p.problem}" for p in problems[:5])
         raise ValueError(f"{returns_dir}: nothing in it can be read ({why})")
+    from carejsna.returns import build  # which imports this module
+
+    tables = {name: build._concat(parts, name) for name, parts in frames.items()}
+    del frames  # at national scale memory is the limit
+    try:
+        return _checked(returns_dir, tables, rows, problems, today)
+    except (ValueError, KeyError) as error:  # a fault of the check's own, not a refusal
+        raise RuntimeError(f"checking {returns_dir} failed: {error!r}") from error
+
+
+def _checked(returns_dir: Path, tables: dict, rows: dict, problems: list, today) -> Check:
+    from carejsna.returns import build
+
     result = build.BuildResult(problems=list(problems), rows=rows)
+    try:
+        synthetic = build.read_council(returns_dir).synthetic
+    except FileProblem as error:  # as the build reports it
+        result.problems.append(error.problem)
+        synthetic = False
     build._targets(returns_dir, result)
     build._benchmarks(returns_dir, result)
-    tables = {name: build._concat(parts, name) for name, parts in frames.items()}
     for name, table in tables.items():  # ids as text even in a file with no rows
         if "child_id" in table:
             tables[name] = table.astype({"child_id": "str"})
-    del frames
     result.problems.extend(cross_checks(tables, rows, today))
     episodes, found = _postcodes(tables)
     result.problems.extend(relabelled(found, rows))
@@ -628,10 +645,6 @@ def check(returns_dir: Path, today: dt.date | None = None) -> Check:
         for p in result.problems
         if p.action == FILE_NOT_LOADED
     ]
-    try:
-        synthetic = build.read_council(returns_dir).synthetic
-    except Exception:  # a council.toml the build cannot read is among the problems already
-        synthetic = False
     return Check(returns_dir, frame, counts, refused, bool(synthetic))
 
 
