@@ -263,10 +263,12 @@ def main() -> None:
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     random.seed(13)
+    logs = OUT / "load-logs"  # the replicas' and HAProxy's, kept to read after a run
+    logs.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "published"
         publish.publish(args.data, folder)
-        with serve.balanced(folder, Path(tmp)) as (url, replicas):
+        with serve.balanced(folder, logs) as (url, replicas):
             memory = Memory(replicas)
             memory.start()
             warm = asyncio.run(load(url, len(replicas), 1))  # one session per replica
@@ -278,6 +280,8 @@ def main() -> None:
                 tally = asyncio.run(load(url, sessions, args.seconds))
                 time.sleep(1.5)  # a last sample after the load
                 results.append(report(sessions, args.seconds, tally, memory.since(mark)))
+                down = (logs / "haproxy.log").read_text().count(" is DOWN")
+                print(f"  replicas marked down by the balancer so far: {down}")
             memory.stopped.set()
     (OUT / "load.json").write_text(json.dumps(results, indent=2) + "\n")
     verdicts = [
