@@ -68,7 +68,14 @@ if result.refused:
     )
 else:
     st.success("The build can use every file.", icon=":material/check_circle:")
-st.dataframe(quality.counts_table(counts), key="quality-counts", width="stretch")
+counted = quality.counts_table(counts)
+st.dataframe(
+    counted,
+    hide_index=True,
+    height=36 * (len(counted) + 1) + 3,  # every row, no scrolling
+    key="quality-counts",
+    column_config={quality.MEASURE: st.column_config.TextColumn(width="large")},
+)
 st.caption(
     f"Returns in {result.returns_dir}. Children: everyone in any of the year's files. Counts "
     "here are the returns' own, before any figure is protected: the other pages never show a "

@@ -779,6 +779,9 @@ def summary_sentences(result: Check) -> str:
     def n(name: str) -> str:
         return f"{int(row[name]):,}"
 
+    def total(name: str) -> str:
+        return f"{int(result.counts[name].sum()):,}"
+
     reasons = [
         f"{n(c)}: {c.removeprefix('Unknown: ')}"
         for c in result.counts.columns
@@ -795,10 +798,10 @@ def summary_sentences(result: Check) -> str:
         f"({n('OC3 care leavers counted (IN_TOUCH given)')} care leavers counted). "
         f"{n('Unknown district')} children fall in the Unknown district"
         + (f" ({'; '.join(reasons)})" if reasons else "")
-        + f", and {n(OUTSIDE)} live outside the council's districts.",
+        + f"; {n(OUTSIDE)} outside the council's districts.",
         f"**Every year ({result.counts['Year'].iloc[0]} to {row['Year']}):** "
-        f"{len(problems):,} problems; {int(result.counts['Rows left out'].sum()):,} rows left "
-        f"out and {int(result.counts['Values blanked'].sum()):,} values blanked.",
+        f"{len(problems):,} problems; rows left out: {total('Rows left out')}; values "
+        f"blanked: {total('Values blanked')}.",
     ]
     return "\n\n".join(lines)
 
@@ -810,7 +813,10 @@ def counts_table(counts: pd.DataFrame) -> pd.DataFrame:
     """What will count, a row per measure and a column per year."""
     table = counts.set_index("Year").T
     table.columns = [str(c) for c in table.columns]
-    return table.rename_axis("In the returns")
+    return table.rename_axis(MEASURE).reset_index()
+
+
+MEASURE = "In the returns"
 
 
 def filtered(problems: pd.DataFrame, rules=(), years=(), files=()) -> pd.DataFrame:
