@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -171,12 +172,18 @@ class Memory(threading.Thread):
                 self.samples[name].append(_rss_mb(pid))
             self.stopped.wait(1)
 
-    def mark(self) -> dict[str, int]:
-        return {name: len(s) for name, s in self.samples.items()}
+    def mark(self) -> dict[str, tuple[int, float]]:
+        return {name: (len(s), _cpu_s(self.pids[name])) for name, s in self.samples.items()}
 
-    def since(self, mark: dict[str, int]) -> dict[str, dict[str, float]]:
+    def since(self, mark: dict[str, tuple[int, float]]) -> dict[str, dict[str, float]]:
+        """Each replica's RSS at the mark, its peak and now, and the CPU seconds it used."""
         return {
-            name: {"start": s[mark[name]], "peak": max(s[mark[name] :]), "end": s[-1]}
+            name: {
+                "start": s[mark[name][0]],
+                "peak": max(s[mark[name][0] :]),
+                "end": s[-1],
+                "cpu_s": _cpu_s(self.pids[name]) - mark[name][1],
+            }
             for name, s in self.samples.items()
         }
 
@@ -194,6 +201,12 @@ def _rss_mb(pid: int) -> float:
             continue
         todo += [int(c) for c in children]
     return total / 1024
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user and system) a process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -252,6 +265,12 @@ def report(sessions: int, seconds: float, tally: Tally, memory: dict) -> dict:
             f"  {name} memory (RSS): start {rss['start']:.0f} MB, peak {rss['peak']:.0f} MB, "
             f"end {rss['end']:.0f} MB"
         )
+    cpu = sum(rss["cpu_s"] for rss in memory.values())
+    result["replica_cpu_s_per_run"] = cpu / max(tally.runs, 1)
+    print(
+        f"  replicas' CPU: {cpu:.0f} s in all, {result['replica_cpu_s_per_run']:.2f} s a run; "
+        f"the machine's load average at the end: {os.getloadavg()[0]:.1f} (2 cores)"
+    )
     return result
 
 
