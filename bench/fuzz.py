@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--indicators", type=int, default=1)
     parser.add_argument("--show", type=int, default=10, help="examples of each fault to print")
+    parser.add_argument("--every", type=int, default=50, help="print the counts every N cases")
     args = parser.parse_args(argv)
 
     outcomes, faults, examples, kinds = Counter(), Counter(), {}, Counter()
@@ -57,6 +58,12 @@ def main(argv: list[str] | None = None) -> int:
                     examples.setdefault(fault, []).append(
                         f"case {case} ({layout}, {how}): {items[0]}"
                     )
+            if (case + 1) % args.every == 0:
+                print(
+                    f"{case + 1} cases, {time.perf_counter() - start:.0f} s:",
+                    _counts(outcomes, faults),
+                    flush=True,
+                )
             if not out.exists():  # a lost build must not hide later faults
                 shutil.rmtree(out, ignore_errors=True)
                 build(fixture_returns.write(Path(folder) / f"again{case}"), out)
@@ -73,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         for item in items[: args.show]:
             print(f"  {item[:400]}")
     return 1 if faults else 0
+
+
+def _counts(outcomes: Counter, faults: Counter) -> str:
+    return (
+        f"built {outcomes['built']}, refused {outcomes['refused']}, tracebacks "
+        f"{faults['traceback']}, unclear {faults['unclear']}, partial {faults['partial']}"
+    )
 
 
 if __name__ == "__main__":

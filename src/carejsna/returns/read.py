@@ -5,8 +5,10 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import gc
 import io
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,8 +139,9 @@ def read_csv(
 
     reader = csv.reader(io.StringIO(read_text(path, year, label), newline=""))
     try:
-        names = [name.strip() for name in next(reader)]
-        records = list(reader)
+        with no_gc():
+            names = [name.strip() for name in next(reader)]
+            records = list(reader)
     except csv.Error as error:
         raise refuse(reader.line_num + 1, "", "", f"cannot be read as CSV ({error})") from None
     while names and names[-1] == "":
@@ -210,6 +213,19 @@ def read_csv(
     blank = pd.concat([raw[c].str.strip() == "" for c in columns], axis=1).all(axis=1)
     keep = ~long & ~blank  # a row of only commas is a blank line too
     return raw[keep], at[keep], problems
+
+
+@contextmanager
+def no_gc():
+    """Python's cycle collector off while a file's rows are read: they are many small lists,
+    and scanning them again and again as they grow takes longer than reading them."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _shown(value) -> str:

@@ -8,7 +8,7 @@ import pandas as pd
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, XMLParser
 
-from carejsna.returns.read import FILE_NOT_LOADED, NOTED, FileProblem, Problem
+from carejsna.returns.read import FILE_NOT_LOADED, NOTED, FileProblem, Problem, no_gc
 from carejsna.returns.schema import FILES
 
 ROOT = "EXPSSDA903"
@@ -33,6 +33,7 @@ class _Return:
         self.rows = {name: [] for name in TABLES}
         self.problems: list[Problem] = []
         self.children = self.episodes = 0
+        self.seen: dict[str, str] = {}
         self.line = lambda: 0  # set by read(): the parser's current line
 
     def noted(self, text: str, element: str = "", row: int | None = None) -> None:
@@ -82,7 +83,8 @@ class _Return:
         if depth >= 4 and path[1] == "CHILD":
             fields = self._fields(path)
             if fields is not None and tag not in fields:
-                fields[tag] = "".join(self.text)
+                text = "".join(self.text)
+                fields[tag] = self.seen.setdefault(text, text)  # one string per code or day
             elif fields is not None and tag in USED:
                 at = self.episodes if path[2] == "EPISODE" else self.children
                 where = "/".join(path[2:-1])
@@ -138,16 +140,20 @@ def read(path: Path, year: int, label: str) -> tuple[dict, list[Problem]]:
     not an SSDA903 return is refused (FileProblem) naming its line."""
     target = _Return(label, year)
     parser = XMLParser(target=target, forbid_dtd=False, forbid_entities=True, forbid_external=True)
-    target.line = lambda: parser.parser.CurrentLineNumber
+    expat = parser.parser  # defused: declaring an entity raises; the target gets the rest
+    target.line = lambda: expat.CurrentLineNumber
+    expat.StartElementHandler = target.start
+    expat.EndElementHandler = target.end
+    expat.CharacterDataHandler = target.data
 
     def refuse(text: str, line: int | None):
         return FileProblem(Problem(year, label, line, "", "", text, FILE_NOT_LOADED))
 
     try:
-        with path.open("rb") as f:
+        with no_gc(), path.open("rb") as f:
             while chunk := f.read(CHUNK):
                 parser.feed(chunk)
-        parser.close()
+            parser.close()
     except ParseError as error:
         line = error.position[0] if error.position else None
         raise refuse(f"cannot be read as XML (not well-formed: {error})", line) from None
