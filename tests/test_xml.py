@@ -289,3 +289,72 @@ def test_xml_is_read_in_chunks_not_as_one_tree(tmp_path, monkeypatch):
     result = build(as_xml, tmp_path / "data")
     assert result.written
     assert len(fed) > 10 and max(fed) == 64
+
+
+@pytest.mark.parametrize(
+    ("declared", "codec"),
+    [
+        ("utf-16", "utf-16"),
+        ("iso-8859-1", "latin-1"),
+        ("windows-1252", "cp1252"),
+        (None, "utf-8-sig"),
+    ],
+)
+def test_xml_in_any_declared_encoding_reads_the_same(tmp_path, declared, codec):
+    from carejsna.returns import xml
+
+    body = (
+        '<EXPSSDA903 xmlns="urn:example"><CHILD><HEADER><CHILDID>A1</CHILDID>'
+        "<UPN>\u00c9t\u00e9</UPN><PL /></HEADER></CHILD></EXPSSDA903>"
+    )
+    text = (f"<?xml version='1.0' encoding='{declared}'?>" if declared else "") + body
+    (tmp_path / "r.xml").write_bytes(text.encode(codec))
+    tables, problems = xml.read(tmp_path / "r.xml", 2024, "2024/r.xml")
+    raw, rows = tables["header"]
+    assert (raw.at[0, "CHILD"], raw.at[0, "UPN"], rows[0]) == ("A1", "\u00c9t\u00e9", 1)
+    assert problems == []
+
+
+def test_xml_whose_bytes_are_not_its_declared_encoding_is_refused_naming_the_line(tmp_path):
+    from carejsna.returns import xml
+    from carejsna.returns.read import FileProblem
+
+    text = "<?xml version='1.0' encoding='utf-8'?>\n<EXPSSDA903>\n<CHILD>\u00c9</CHILD>"
+    (tmp_path / "r.xml").write_bytes(text.encode("latin-1"))
+    with pytest.raises(FileProblem) as refused:
+        xml.read(tmp_path / "r.xml", 2024, "2024/r.xml")
+    assert refused.value.problem.row == 3
+    assert "not well-formed (invalid token)" in refused.value.problem.problem
+
+
+def test_both_layouts_report_the_same_problems_at_the_same_places(tmp_path):
+    """The XML's row is the element's position: CSV row r is the (r-1)-th CHILD or EPISODE."""
+    from carejsna.returns.read import read_years
+
+    returns = fixture_returns.write(tmp_path / "returns")
+    header, episodes = returns / "2024" / "header.csv", returns / "2024" / "episodes.csv"
+    header.write_text(header.read_text().replace("B2,2,01/01/2010", "B2,9,31/02/2010"))
+    text = episodes.read_text().replace(",V3,N2,K2,", ",V3,N2,ZZ,")
+    episodes.write_text(text.replace("E5,01/10/2023,", "E5,,"))
+    as_xml = returns_as_xml(returns, tmp_path / "xml")
+    names = {"CHILD": "CHILDID", "PLACE": "PL"}
+
+    def where(problems, layout):
+        found = set()
+        for p in problems:
+            if layout == "csv" and p.file in ("2024/header.csv", "2024/episodes.csv"):
+                table = p.file.removeprefix("2024/").removesuffix(".csv")
+                found.add((table, p.row - 1, names.get(p.column, p.column), p.value, p.problem))
+            elif layout == "xml" and p.file.startswith("2024/return.xml ("):
+                table = p.file.removeprefix("2024/return.xml (").removesuffix(")")
+                found.add((table, p.row, p.column, p.value, p.problem))
+        return found
+
+    from_csv = where(read_years(returns)[2], "csv")
+    assert where(read_years(as_xml)[2], "xml") == from_csv
+    assert {(t, r, c) for t, r, c, _, _ in from_csv} == {
+        ("header", 2, "SEX"),
+        ("header", 2, "DOB"),
+        ("episodes", 3, "PL"),
+        ("episodes", 7, "DECOM"),
+    }
