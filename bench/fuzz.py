@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--start", type=int, default=0, help="the first case's number")
     parser.add_argument("--indicators", type=int, default=1)
     parser.add_argument("--show", type=int, default=10, help="examples of each fault to print")
     parser.add_argument("--every", type=int, default=50, help="print the counts every N cases")
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(folder) / "data"
         first = build(fixture_returns.write(Path(folder) / "returns"), out)
         assert first.written, first.problems
-        for case in range(args.cases):
+        for case in range(args.start, args.start + args.cases):
             layout = "xml" if case % 2 else "csv"
             how, outcome, found = run_case(random_picker(args.seed * 1_000_003 + case), layout, out)
             outcomes[outcome] += 1
@@ -58,9 +59,9 @@ def main(argv: list[str] | None = None) -> int:
                     examples.setdefault(fault, []).append(
                         f"case {case} ({layout}, {how}): {items[0]}"
                     )
-            if (case + 1) % args.every == 0:
+            if (case + 1 - args.start) % args.every == 0:
                 print(
-                    f"{case + 1} cases, {time.perf_counter() - start:.0f} s:",
+                    f"{case + 1 - args.start} cases, {time.perf_counter() - start:.0f} s:",
                     _counts(outcomes, faults),
                     flush=True,
                 )
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                 build(fixture_returns.write(Path(folder) / f"again{case}"), out)
     seconds = time.perf_counter() - start
 
-    print(f"cases tried: {args.cases} (seed {args.seed}, {seconds:.0f} s)")
+    print(f"cases tried: {args.cases} (seed {args.seed}, from case {args.start}, {seconds:.0f} s)")
     print(f"  built: {outcomes['built']}, refused: {outcomes['refused']}")
     print(f"tracebacks: {faults['traceback']}")
     print(f"unclear messages: {faults['unclear']}")

@@ -1,4 +1,4 @@
-"""Read one SSDA903 (or local) CSV file, check every value, and report each problem."""
+"""Read the returns, year by year, CSV or XML: every value checked, every problem reported."""
 
 from __future__ import annotations
 
