@@ -69,3 +69,34 @@ def test_a_count_of_something_other_than_children_says_what_it_counts():
         if item.unit == "count" and "not children" in item.definition:
             assert item.counted and item.unit_label == f"Number of {item.counted}", item.id
     assert catalogue.get("placement_moves").unit_label == "Number of placement moves"
+
+
+GROUPED = [i for i in catalogue.catalogue().values() if i.groups_of]
+
+
+@pytest.mark.parametrize("indicator", GROUPED, ids=lambda i: i.id)
+def test_groups_mirror_the_figure_they_split(indicator):
+    """An indicator split into groups (children placed away from home, near, or where it is not
+    known) is its parent's figure by group: same unit, polarity and filters, and its choices say
+    how the groups are tested and that they add up to the parent."""
+    parent = catalogue.get(indicator.groups_of)
+    assert not parent.groups_of and not parent.breakdown
+    assert (indicator.unit, indicator.polarity) == (parent.unit, parent.polarity)
+    assert indicator.filters == parent.filters and indicator.breakdown
+    assert indicator.theme == "placed_away" and parent.short_title in indicator.choices
+    test = "Welch's t-test" if indicator.unit == "mean" else "two-proportion z test"
+    assert test in indicator.choices and "Location not known" in indicator.choices
+    assert "placed_away" in ui.THEMES and GROUPED
+
+
+def test_a_group_names_a_figure_the_catalogue_has(tmp_path, monkeypatch):
+    text = catalogue.CATALOGUE.read_text()
+    broken = text.replace('groups_of = "pct_dental_check"', 'groups_of = "no_such_figure"')
+    (tmp_path / "catalogue.toml").write_text(broken)
+    monkeypatch.setattr(catalogue, "CATALOGUE", tmp_path / "catalogue.toml")
+    catalogue.catalogue.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="placed_away_dental_check: no 'no_such_figure'"):
+            catalogue.catalogue()
+    finally:
+        catalogue.catalogue.cache_clear()
