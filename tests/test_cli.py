@@ -171,3 +171,30 @@ def test_a_refusal_is_exit_2_and_names_the_file(capsys, tmp_path):
     assert err == (
         f"carejsna chapter: [Errno 2] No such file or directory: '{tmp_path / 'nope.toml'}'\n"
     )
+
+
+def test_every_distribution_prints_its_categories_as_the_page_shows_them(capsys):
+    from carejsna import catalogue, db
+    from carejsna import indicators as ind
+
+    con = db.published()
+    context = ind.Context.load(con)
+    distributions = [i for i in catalogue.catalogue().values() if i.breakdown]
+    assert len(distributions) >= 12
+    for indicator in distributions:
+        code, out, err = run(capsys, "indicator", indicator.id, "--year", "2024")
+        assert (code, err) == (0, ""), indicator.id
+        printed = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+        selection = ind.Selection(2024, 2024)
+        page = ind.table(
+            ind.figures(con, indicator, selection, "category", context), indicator, context, False
+        )
+        key = ["category", "value", "numerator", "denominator"]
+        assert len(printed) > 1, indicator.id
+        assert sorted(printed[key].values.tolist()) == sorted(page[key].astype(str).values.tolist())
+    code, out, _ = run(capsys, "indicator", "cla_by_sex", "--district", "E07000174")
+    assert code == 0 and set(pd.read_csv(io.StringIO(out))["area_name"]) == {"Mansfield"}
+    code, out, _ = run(capsys, "indicator", "cla_by_sex", "--age-band", "Under 1")
+    assert code == 0 and set(pd.read_csv(io.StringIO(out))["age_band"]) == {"Under 1"}
+    code, _, err = run(capsys, "indicator", "care_leaver_activity_17to18", "--age-band", "Under 1")
+    assert code == 2 and "care_leaver_activity_17to18 is not broken down by age band" in err

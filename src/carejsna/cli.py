@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from carejsna import catalogue, db
@@ -172,11 +173,18 @@ def _indicator(args) -> int:
         raise ValueError(f"--age-band {args.age_band!r}: not one of {', '.join(context.age_bands)}")
     first, last = (args.year, args.year) if args.year else (years[0], years[-1])
     bands = (args.age_band,) if args.age_band else ()
+    if args.age_band is not None and "age_band" not in indicator.filters:
+        raise ValueError(f"--age-band: {indicator.id} is not broken down by age band")
     selection = ind.Selection(first, last, age_bands=bands, level=args.level / 100,
                               rounded=args.round)  # fmt: skip
-    figures = ind.figures(con, indicator, selection, "districts", context)  # one read
-    if args.district:
-        figures = figures[figures["area_code"] == args.district]
+    if indicator.breakdown:  # a distribution: its categories, for the council or the district
+        district = (args.district,) if args.district else ()
+        selection = replace(selection, districts=district)
+        figures = ind.figures(con, indicator, selection, "trend", context)
+    else:
+        figures = ind.figures(con, indicator, selection, "districts", context)  # one read
+        if args.district:
+            figures = figures[figures["area_code"] == args.district]
     ind.table(figures, indicator, context, False, args.level / 100).to_csv(sys.stdout, index=False)
     return 0
 
