@@ -12,7 +12,8 @@ import pytest
 
 from carejsna import db
 from carejsna.cli import main
-from carejsna.returns.build import build, check_out, staged, summary
+from carejsna.returns import postcodes as postcodes_
+from carejsna.returns.build import build, check_out, pseudonyms, staged, summary
 from tests import fixture_returns
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,9 +192,10 @@ def test_a_council_adds_its_region_as_a_comparator(tmp_path):
 def test_children_keep_year_and_month_of_birth(tmp_path):
     returns = _returns(tmp_path)
     assert build(returns, tmp_path / "data").written
-    children = pd.read_parquet(tmp_path / "data" / "children.parquet")
-    a1 = children[children["year"] == 2024].iloc[0]  # A1, born 15/06/2012
-    assert (a1["birth_year"], a1["birth_month"], a1["age"]) == (2012, 6, 11)
+    children = pd.read_parquet(tmp_path / "data" / "children.parquet").set_index("child_id")
+    key = bytes.fromhex((returns / ".carejsna-key").read_text())
+    a1 = children[children["year"] == 2024].loc[pseudonyms(pd.Series(["A1"]), key, "child")[0]]
+    assert (a1["birth_year"], a1["birth_month"], a1["age"]) == (2012, 6, 11)  # 15/06/2012
 
 
 @pytest.mark.parametrize("where", ["returns", "returns/2024", "."])
@@ -303,3 +305,85 @@ def test_a_council_toml_that_cannot_be_read_is_named_with_its_line(tmp_path, tex
     [found] = [p for p in result.problems if p.file == "council.toml"]
     assert (found.row, found.action) == (row, "file not loaded")
     assert found.problem.startswith(problem)
+
+
+def test_a_council_build_is_refused_where_git_would_track_it(tmp_path):
+    returns = _returns(tmp_path)
+    council = returns / "council.toml"
+    council.write_text(council.read_text().replace("synthetic = true", "synthetic = false"))
+    repository = tmp_path / "explorer"
+    subprocess.run(["git", "init", "-q", str(repository)], check=True)
+    with pytest.raises(ValueError, match="inside the git repository .* one `git add` from being"):
+        build(returns, repository / "data")
+    assert sorted(p.name for p in repository.iterdir()) == [".git"]
+    (repository / ".gitignore").write_text("/private/\n")
+    assert build(returns, repository / "private" / "data").written  # an ignored folder will do
+
+
+def test_the_report_beside_the_extracts_keeps_no_child_id_or_full_postcode(tmp_path):
+    returns = _returns(tmp_path)
+    episodes = returns / "2024" / "episodes.csv"
+    episodes.write_text(episodes.read_text() + "Z9,01/01/2024,S,C2,N1,U4,PR1,,,,NG17 4NX,,\n")
+    result = build(returns, tmp_path / "data")
+    raw = {(p.column, p.value) for p in result.problems}
+    assert {("CHILD", "Z9"), ("HOME_POST", "ZZ9 9ZZ")} <= raw  # Z9 has no header row
+    report = pd.read_csv(tmp_path / "data" / "build_report.csv", dtype=str, keep_default_na=False)
+    key = (returns / ".carejsna-key").read_text().strip()
+    assert len(key) == 64 and oct((returns / ".carejsna-key").stat().st_mode)[-3:] == "600"
+    values = report.set_index("column")["value"]
+    assert values["HOME_POST"] == "ZZ9"  # the outward code only
+    assert values["CHILD"] == pseudonyms(pd.Series(["Z9"]), bytes.fromhex(key), "child")[0]
+    assert not report["value"].isin(["Z9", "ZZ9 9ZZ"]).any()
+    assert key not in "".join(p.read_text(errors="ignore") for p in (tmp_path / "data").iterdir())
+
+
+def test_extracts_keep_only_what_docs_extracts_md_describes(tmp_path):
+    from carejsna.returns.build import KEPT
+
+    returns = _returns(tmp_path)
+    assert build(returns, tmp_path / "data").written
+    docs = (ROOT / "docs" / "extracts.md").read_text()
+    for name, kept in KEPT.items():
+        frame = pd.read_parquet(tmp_path / "data" / f"{name}.parquet")
+        assert list(frame.columns) == kept, name
+        section = docs.split(f"### {name} ")[1].split("\n### ")[0]
+        assert [c for c in kept[2:] if f"`{c}`" not in section] == [], name
+    children = pd.read_parquet(tmp_path / "data" / "children.parquet")
+    key = bytes.fromhex((returns / ".carejsna-key").read_text())
+    raw = ["A1", "B2", "C3", "D4", "E5", "F6", "G7"]
+    expected = set(pseudonyms(pd.Series(raw), key, "child"))
+    assert set(children.loc[children["year"] == 2024, "child_id"]) == expected
+    episodes = pd.read_parquet(tmp_path / "data" / "episodes.parquet")
+    d4 = pseudonyms(pd.Series(["D4"]), key, "child")[0]
+    # NG15 0AA to DE1 0AA: 14.8 miles (to 0.1 mile, as DfE's method gives it), kept as 15
+    assert episodes.loc[episodes["child_id"] == d4, "distance_miles"].tolist() == [0.0, 15.0]
+    record_level = [f"{name}.parquet" for name in KEPT] + ["build_report.csv", "metadata.json"]
+    written = b"".join((tmp_path / "data" / name).read_bytes() for name in record_level)
+    for value in ("A123456789012", "NG17 4NX", "1234567", "15/06/2012", "2012-06-15"):
+        assert value.encode() not in written
+
+
+@pytest.mark.parametrize("population", [True, False])
+def test_without_council_toml_the_council_and_district_names_come_from_ons(tmp_path, population):
+    returns = _returns(tmp_path)
+    (returns / "council.toml").unlink()
+    if not population:
+        for path in returns.glob("*/population.csv"):
+            path.unlink()
+    assert build(returns, tmp_path / "data").written
+    council = db.metadata(tmp_path / "data")["council"]
+    assert (council["code"], council["name"]) == ("E10000024", "Nottinghamshire")
+    districts = pd.read_parquet(tmp_path / "data" / "districts.parquet")
+    own = districts[districts["is_council_district"]].set_index("district_code")["district_name"]
+    if population:  # population.csv's districts, with its names
+        assert own.to_dict() == {"E07000170": "Ashfield", "E07000174": "Mansfield"}
+    else:  # every district ONS puts in Nottinghamshire: the homes in Mansfield and Ashfield
+        assert len(own) == 7
+        assert (own["E07000174"], own["E07000176"]) == ("Mansfield", "Rushcliffe")
+    episodes = pd.read_parquet(tmp_path / "data" / "episodes.parquet")
+    assert set(episodes["placement_district_code"]) == {
+        "E07000174",
+        "E07000170",
+        postcodes_.OTHER,
+        postcodes_.UNKNOWN,
+    }  # fmt: skip  (Derby is outside the council)

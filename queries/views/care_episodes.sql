@@ -15,7 +15,7 @@ select
     placement_provider,
     reason_ended,
     reason_place_change,
-    ofsted_urn,
+    urn_key,
     home_district_code,
     placement_district_code,
     distance_miles,

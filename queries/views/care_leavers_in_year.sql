@@ -3,7 +3,8 @@
 -- A care leaver of the year = an OC3 row with IN_TOUCH completed: a blank IN_TOUCH marks a 17- or
 -- 18-year-old still looked after on the birthday (DfE validator rule 1007), not a care leaver.
 -- Age at 31 March of the year = the age reached at the birthday in the year, from header.csv's
--- date of birth, else OC3's (CHOICE). District: as child_years gives it (for a care leaver with no
+-- date of birth, else OC3's (CHOICE; the build works out both ages, the extracts keep no
+-- date of birth). District: as child_years gives it (for a care leaver with no
 -- episode in the year, the latest episode of the most recent earlier return). Activity and
 -- accommodation groups are codes.csv's groups; a blank code is grouped as not known, like 0.
 -- Sources: care_leavers (oc3.csv), child_years, codes.
@@ -13,7 +14,7 @@ oc3_rows as (
     select
         year,
         child_id,
-        birth_date,
+        age,
         in_touch,
         activity,
         accommodation,
@@ -51,10 +52,7 @@ with_age as (
         oc3_rows.year,
         oc3_rows.child_id,
         coalesce(child_districts.district_code, 'UNKNOWN') as district_code,
-        coalesce(
-            child_districts.age,
-            date_sub('year', oc3_rows.birth_date, make_date(oc3_rows.year, 3, 31))
-        ) as age,
+        coalesce(child_districts.age, oc3_rows.age) as age,
         oc3_rows.in_touch,
         oc3_rows.activity,
         oc3_rows.accommodation,

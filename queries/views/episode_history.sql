@@ -22,7 +22,7 @@ episodes as (
         placement_provider,
         reason_ended,
         reason_place_change,
-        ofsted_urn,
+        urn_key,
         placement_key,
     from care_episodes
 ),
@@ -48,7 +48,7 @@ final as (
         placement_provider,
         reason_ended,
         reason_place_change,
-        ofsted_urn,
+        urn_key,
         placement_key,
         year as latest_return_year,
     from latest_versions

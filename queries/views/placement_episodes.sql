@@ -30,7 +30,7 @@ episodes as (
         placement_type,
         reason_ended,
         reason_place_change,
-        ofsted_urn,
+        urn_key,
         placement_key,
     from episode_history
 ),
@@ -43,7 +43,7 @@ flagged as (
             '|',
             coalesce(placement_type, ''),
             coalesce(placement_key, ''),
-            coalesce(ofsted_urn, '')
+            coalesce(urn_key, '')
         ) as placement_identity,
     from episodes
 ),

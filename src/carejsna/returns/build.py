@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import glob
-import hashlib
 import hmac
 import json
+import os
 import re
+import secrets
 import shutil
+import subprocess
 import tempfile
 import tomllib
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ import pandas as pd
 from carejsna import __version__, figures, safe
 from carejsna.catalogue import catalogue
 from carejsna.returns import benchmarks, postcodes, quality
+from carejsna.returns import names as ons
 from carejsna.returns.read import (
     FILE_NOT_LOADED,
     NOTED,
@@ -42,6 +45,27 @@ AGE_BANDS = pd.DataFrame(
     }
 )
 SHORT_BREAKS = ("V3", "V4")
+# What each record-level extract keeps, and nothing else (docs/extracts.md says why): a child
+# id only as a keyed pseudonym, no UPN, date of birth, mother's details, postcode or URN.
+KEPT = {
+    "children": ["year", "child_id", "sex", "ethnicity", "is_uasc", "district_code", "age",
+                 "age_band", "birth_year", "birth_month"],
+    "episodes": ["year", "child_id", "start_date", "end_date", "reason_new_episode",
+                 "legal_status", "category_of_need", "placement_type", "placement_provider",
+                 "reason_ended", "reason_place_change", "home_district_code",
+                 "placement_district_code", "distance_miles", "is_placed_outside_council",
+                 "is_short_break", "placement_key", "urn_key"],
+    "health": ["year", "child_id", "sdq_score", "sdq_reason", "is_convicted",
+               "has_development_check", "has_immunisations", "has_dental_check",
+               "has_health_assessment", "has_substance_misuse", "received_intervention",
+               "offered_intervention"],
+    "care_leavers": ["year", "child_id", "age", "in_touch", "activity", "accommodation"],
+    "uasc": ["year", "child_id", "uasc_end_date"],
+    "education": ["year", "child_id", "ks2_rwm_expected", "ks4_attainment8", "ks4_eng_maths_4",
+                  "is_persistently_absent", "suspensions", "sen_provision"],
+}  # fmt: skip
+KEY_FILE = ".carejsna-key"  # beside the returns, never in the extracts
+POSTCODE_PARTS = r"^(?P<outward>[A-Z]{1,2}[0-9][A-Z0-9]?) ?[0-9][A-Z]{2}$"
 
 
 @dataclass
@@ -107,13 +131,16 @@ def build(returns_dir: Path, out_dir: Path) -> BuildResult:
             Problem(None, str(returns_dir), None, "", "", "no such folder", FILE_NOT_LOADED)
         )
         return result
+    try:
+        council = read_council(returns_dir)
+        if not council.synthetic:
+            check_private(out_dir)
+        key = secret_key(returns_dir)
+    except FileProblem as error:
+        result.problems.append(error.problem)
     frames, rows, problems = read_years(returns_dir)
     result.rows.update(rows)
     result.problems.extend(problems)
-    try:
-        council = read_council(returns_dir)
-    except FileProblem as error:
-        result.problems.append(error.problem)
     targets = _targets(returns_dir, result)
     comparators = _benchmarks(returns_dir, result)
     if result.failed:
@@ -122,11 +149,11 @@ def build(returns_dir: Path, out_dir: Path) -> BuildResult:
     tables = {name: _concat(parts, name) for name, parts in frames.items()}
     del frames  # each stage lets go of the last: at national scale memory is the limit
     result.problems.extend(quality.cross_checks(tables, result.rows))
-    extracts = _extracts(tables, council, result)
+    extracts = _extracts(tables, council, result, key)
     del tables
     extracts["targets"] = targets
     extracts["benchmarks"] = comparators
-    _write(extracts, council, result, out_dir, returns_dir)
+    _write(extracts, council, result, out_dir, returns_dir, key)
     return result
 
 
@@ -181,6 +208,25 @@ def _concat(parts: list[pd.DataFrame], name: str) -> pd.DataFrame:
     return pd.DataFrame(columns=["year", "source_row", *[c.as_name for c in spec.cols]])
 
 
+def _recognise(
+    council: Council, names: pd.Series, child_ids: pd.Series, home_districts: pd.Series
+) -> pd.Series:
+    """The council's own districts with their names: population.csv's, or else (with ONS's
+    names) those of the council that most children's homes fall in. Fills in the council's
+    code and name where council.toml does not give them."""
+    homes = pd.DataFrame({"child": child_ids.to_numpy(), "district": home_districts.to_numpy()})
+    homes = homes.dropna().drop_duplicates()  # a child counts once in each district
+    found = ons.council_of(names.index if len(names) else homes["district"])
+    if found is not None:
+        code, name, districts = found
+        council.code = council.code or code
+        if council.name == Council.name and council.code == code:
+            council.name = name
+        if names.empty:
+            names = pd.Series(ons.district_names(districts), dtype=object)
+    return names
+
+
 def _district(codes: pd.Series, council_districts: set[str]) -> pd.Series:
     if not council_districts:
         return codes.fillna(postcodes.UNKNOWN)
@@ -188,20 +234,22 @@ def _district(codes: pd.Series, council_districts: set[str]) -> pd.Series:
     return codes.where(inside, postcodes.OTHER).where(codes.notna(), postcodes.UNKNOWN)
 
 
-def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildResult):
+def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildResult, key: bytes):
     """The extracts from the returns' tables, which are used up: each let go once its extract is
-    made, since at national scale memory is the limit."""
+    made, since at national scale memory is the limit. A record-level extract keeps only its
+    KEPT columns, its child ids as pseudonyms."""
     population = tables.pop("population")
     names = (
         population.sort_values("year")
         .drop_duplicates("district_code", keep="last")
         .set_index("district_code")["district_name"]
     )
-    council_districts = set(names.index)
 
     episodes = tables.pop("episodes")
     both = postcodes.lookup(pd.concat([episodes["home_postcode"], episodes["placement_postcode"]]))
     home, placement = both.iloc[: len(episodes)], both.iloc[len(episodes) :]
+    names = _recognise(council, names, episodes["child_id"], home["district_code"])
+    council_districts = set(names.index)
     for side, found, column in (
         ("HOME_POST", home, "home_postcode"),
         ("PL_POST", placement, "placement_postcode"),
@@ -223,13 +271,16 @@ def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildRe
             )
     episodes["home_district_code"] = _district(home["district_code"], council_districts)
     episodes["placement_district_code"] = _district(placement["district_code"], council_districts)
-    episodes["distance_miles"] = postcodes.distance_miles(home, placement)
+    # Whole miles, rounded up: "more than 20 miles" is then the same as on the tenth of a mile
+    episodes["distance_miles"] = np.ceil(postcodes.distance_miles(home, placement))
     outside = (~placement["district_code"].isin(council_districts)).astype("boolean")
     known = placement["district_code"].notna() & bool(council_districts)
     episodes["is_placed_outside_council"] = outside.where(known, pd.NA)
     del both, home, placement
     episodes["is_short_break"] = episodes["legal_status"].isin(SHORT_BREAKS)
-    episodes["placement_key"] = _pseudonym(episodes["placement_postcode"])
+    place = episodes["placement_postcode"].str.replace(" ", "", regex=False)
+    episodes["placement_key"] = pseudonyms(place, key, "postcode")
+    episodes["urn_key"] = pseudonyms(episodes["ofsted_urn"], key, "urn")
     episodes = episodes.drop(columns=["home_postcode", "placement_postcode"])
 
     children = _children(tables, episodes)
@@ -242,10 +293,11 @@ def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildRe
     )
     if not council_districts:
         found = sorted(set(children["district_code"]) - {postcodes.UNKNOWN})
+        named = ons.district_names(found)
         districts = pd.DataFrame(
             {
                 "district_code": [*found, postcodes.UNKNOWN],
-                "district_name": [*found, "Unknown"],
+                "district_name": [*(named.get(code, code) for code in found), "Unknown"],
                 "is_council_district": [True] * len(found) + [False],
             }
         )
@@ -254,18 +306,22 @@ def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildRe
     )
     districts["sort_order"] = range(1, len(districts) + 1)
 
-    def tidy(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    def tidy(frame: pd.DataFrame, keys: list[str], name: str = "") -> pd.DataFrame:
         frame = frame.drop(columns=["source_row"], errors="ignore")
+        if name in KEPT:
+            frame = frame[KEPT[name]].assign(child_id=pseudonyms(frame["child_id"], key, "child"))
         codes = frame.select_dtypes("category").columns
         frame = frame.astype(dict.fromkeys(codes, "str"))
         return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
-    extracts = {"children": tidy(children, ["year", "child_id"])}
+    extracts = {"children": tidy(children, ["year", "child_id"], "children")}
     del children, tables["children"]
-    extracts["episodes"] = tidy(episodes, ["year", "child_id", "start_date"])
+    extracts["episodes"] = tidy(episodes, ["year", "child_id", "start_date"], "episodes")
     del episodes
+    care_leavers = tables["care_leavers"]
+    care_leavers["age"] = _age_at_31_march(care_leavers)[0]  # from OC3's date of birth
     for name in ("health", "care_leavers", "uasc", "education"):
-        extracts[name] = tidy(tables.pop(name), ["year", "child_id"])
+        extracts[name] = tidy(tables.pop(name), ["year", "child_id"], name)
     extracts["population"] = tidy(
         population.drop(columns=["district_name"]), ["year", "district_code", "age", "sex"]
     )
@@ -273,18 +329,6 @@ def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildRe
     extracts["age_bands"] = AGE_BANDS
     extracts["codes"] = pd.read_csv(CODES_CSV, dtype=str, keep_default_na=False)
     return extracts
-
-
-def _pseudonym(postcodes: pd.Series) -> pd.Series:
-    """A key per placement postcode, so a return to the same place can be seen without the
-    extracts holding postcodes. Keyed with a secret drawn from every postcode in the returns
-    (so the same returns give the same keys), since a bare hash of a postcode is easy to reverse:
-    there are only 1.7 million postcodes."""
-    rows, places = postcodes.str.replace(" ", "", regex=False).factorize()  # blank: -1
-    secret = hashlib.sha256("\n".join(sorted(places)).encode()).digest()
-    keys = [hmac.new(secret, k.encode(), "sha256").hexdigest()[:16] for k in places]
-    # a key object per place, not per row; the last item, None, for a blank postcode
-    return pd.Series(np.array([*keys, None])[rows], index=postcodes.index, dtype=object)
 
 
 def _children(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.DataFrame:
@@ -349,7 +393,12 @@ def _age_at_31_march(children: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def _write(
-    extracts: dict, council: Council, result: BuildResult, out_dir: Path, returns_dir: Path
+    extracts: dict,
+    council: Council,
+    result: BuildResult,
+    out_dir: Path,
+    returns_dir: Path,
+    key: bytes,
 ) -> None:
     """Write a new folder beside out_dir, then swap it in: a failure leaves out_dir as it was."""
     with staged(out_dir) as staging:
@@ -368,7 +417,8 @@ def _write(
         }
         (staging / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
         # A returned value is echoed as it came: a spreadsheet must not run it as a formula.
-        safe.frame(report_frame(result.problems)).to_csv(staging / "build_report.csv", index=False)
+        report = minimised_report(report_frame(result.problems), key)
+        safe.frame(report).to_csv(staging / "build_report.csv", index=False)
         result.seconds.update(figures.write(staging))  # every protected figure, from the extracts
     result.written = True
 
@@ -383,6 +433,79 @@ def check_out(out_dir: Path, returns_dir: Path) -> None:
             "(and not around it): the build replaces the whole --out folder"
         )
     check_replaceable(Path(out_dir), is_previous_build, "a previous `carejsna build`")
+
+
+def check_private(out_dir: Path) -> None:
+    """Refuse to write a council's record-level extracts where git would track them: one
+    `git add` from being published."""
+    out = Path(out_dir).resolve()
+    repository = next((p for p in [out, *out.parents] if (p / ".git").exists()), None)
+    if repository is None:
+        return
+    try:
+        ignored = (
+            subprocess.run(
+                ["git", "-C", str(repository), "check-ignore", "-q", str(out / "metadata.json")],
+                capture_output=True,
+                check=False,
+            ).returncode
+            == 0
+        )
+    except OSError:  # no git to ask: take it that the folder would be tracked
+        ignored = False
+    if not ignored:
+        raise ValueError(
+            f"--out {out_dir} is inside the git repository {repository}, and git does not "
+            "ignore it: a council's extracts there would be one `git add` from being "
+            "published. Build into a folder outside the repository, e.g. --out "
+            f"{Path.home() / 'carejsna-data'}, and start the explorer with "
+            f"CAREJSNA_DATA={Path.home() / 'carejsna-data'}"
+        )
+
+
+def secret_key(returns_dir: Path) -> bytes:
+    """The returns' secret for pseudonyms, RETURNS_DIR/.carejsna-key, made on the first build
+    and readable by its owner only. It stays with the returns and never goes into the
+    extracts: without it a pseudonym cannot be traced back to a child."""
+    path = returns_dir / KEY_FILE
+    try:
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+    except FileExistsError:
+        pass
+    text = path.read_text(encoding="ascii", errors="replace").strip()
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise FileProblem(
+            Problem(None, KEY_FILE, 1, "", "", "not a key written by carejsna build: "
+                    "restore it from a backup (a new key gives every child a new pseudonym)",
+                    FILE_NOT_LOADED)
+        )  # fmt: skip
+    return bytes.fromhex(text)
+
+
+def pseudonyms(values: pd.Series, key: bytes, kind: str) -> pd.Series:
+    """A keyed hash (HMAC-SHA256, 16 hex digits) of each value, worked out once per distinct
+    value; `kind` (e.g. "child") keeps the same text in two fields from giving the same key."""
+    rows, distinct = values.factorize()  # blank: -1
+    keys = [hmac.new(key, f"{kind}:{v}".encode(), "sha256").hexdigest()[:16] for v in distinct]
+    # the last item, None, for a blank
+    return pd.Series(np.array([*keys, None], dtype=object)[rows], index=values.index, dtype=object)
+
+
+def minimised_report(report: pd.DataFrame, key: bytes) -> pd.DataFrame:
+    """The problems as build_report.csv keeps them beside the extracts: a child's id as its
+    pseudonym, a postcode as its outward code (the district part, e.g. NG17), a UPN or date of
+    birth not at all; file, row and column still lead the analyst to the value in the returns."""
+    report = report.copy()
+    column = report["column"].str.upper()
+    value = report["value"]
+    child = column.isin(["CHILD", "CHILDID"])
+    report.loc[child, "value"] = pseudonyms(value[child], key, "child")
+    post = column.isin(["HOME_POST", "PL_POST"])
+    outward = value[post].str.upper().str.extract(POSTCODE_PARTS)["outward"]
+    report.loc[post, "value"] = outward.fillna("")
+    report.loc[column.isin(["UPN", "DOB", "MC_DOB"]), "value"] = ""
+    return report
 
 
 def check_replaceable(folder: Path, is_previous, what: str) -> None:

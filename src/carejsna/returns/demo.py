@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 import random
 import re
@@ -37,7 +38,7 @@ NOTTINGHAMSHIRE: list[District] = [
     District("E07000176", "Rushcliffe", 24_000, 0.40),
 ]
 
-DEMO_FILES = ("council.toml", "targets.csv")  # beside the year folders
+DEMO_FILES = ("council.toml", "targets.csv", ".carejsna-key")  # beside the year folders
 
 # The KPI scorecard's targets: examples for the demo, which a council replaces with its own.
 _EXAMPLE = "Example target for the demo (not a real council's)"
@@ -841,6 +842,10 @@ def write_demo(
             'licence = "Open Government Licence v3.0"\n'
         )
     (out_dir / "targets.csv").write_text(DEMO_TARGETS, encoding="utf-8", newline="\n")
+    # The pseudonyms' key, fixed by the seed so the demo's extracts are the same on every build
+    # (a council's is random, made by its first build: build.secret_key)
+    key = hashlib.sha256(f"carejsna demo {seed}".encode()).hexdigest()
+    (out_dir / ".carejsna-key").write_text(key + "\n", encoding="ascii", newline="\n")
     for year in range(first_year, last_year + 1):
         folder = out_dir / str(year)
         folder.mkdir()
