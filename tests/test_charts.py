@@ -107,13 +107,14 @@ def placed_away_chart(demo, districts=()):
 def test_the_placed_away_chart_is_valid_plotly_and_says_each_verdict(demo, districts):
     differences, spec = placed_away_chart(demo, districts)
     assert go.Figure(spec).to_dict()["data"]  # Plotly's own checks
-    near, away = spec["data"]
+    near, away, near_values, away_values = spec["data"]
     assert (near["name"], away["name"]) == ("Placed near", "Placed away")
     percentages = differences[differences["unit"] == "percent"].iloc[::-1]
-    assert len(away["y"]) == len(percentages)  # the average SDQ score is not on a % axis
-    for label, x, text, row in zip(
-        away["y"], away["x"], away["text"], percentages.itertuples(), strict=True
-    ):
+    labels = spec["layout"]["yaxis"]["ticktext"]
+    assert len(labels) == len(away["y"]) == len(percentages)  # not the SDQ average: no %
+    written = [text.strip() for text in away_values["text"]]  # beyond each whisker
+    for label, x, text, row in zip(labels, away["x"], written, percentages.itertuples(),
+                                   strict=True):  # fmt: skip
         assert (x is None) == bool(row.away_symbol)  # a withheld bar is a gap and its symbol
         assert text == (row.away_symbol or f"{row.away_value:.1f}%")
         said = label.split("[away: ")[1]

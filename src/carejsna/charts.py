@@ -339,61 +339,71 @@ def placed_away(
 ) -> go.Figure:
     """Children placed away from home beside those placed near, one pair of bars per
     percentage (`differences`: indicators.group_differences; `names`: each indicator's name),
-    with confidence intervals and, in each label, the test's verdict: worse or better only where
-    the difference is statistically significant. A withheld bar is labelled, not drawn."""
+    with confidence intervals, each value written beyond its whisker and, in each label, the
+    test's verdict: worse or better only where the difference is statistically significant. A
+    withheld bar is labelled with its symbol, not drawn."""
     rows = differences[differences["unit"] == "percent"].iloc[::-1]  # the first on top
     labels = []
     for row in rows.itertuples():
         verdict = row.verdict if row.verdict != stats.NOT_COMPARED else "not tested"
         if row.verdict in COMPARISON_COLOURS and row.verdict != stats.SIMILAR:
-            verdict = (
-                f"{row.verdict}, p {'< 0.001' if row.p_value < 0.001 else f'= {row.p_value:.3f}'}"
-            )
+            p = "< 0.001" if row.p_value < 0.001 else f"= {row.p_value:.3f}"
+            verdict = f"{row.verdict}, p {p}"
         labels.append(f"{names[row.indicator_id]} [away: {verdict}]")
-    traces = []
-    for group, prefix, colour in (("Placed near", "near", PALETTE[1]),
-                                  ("Placed away", "away", PALETTE[0])):  # fmt: skip
+    suffix = stats.level_suffix(level)
+    traces, text = [], []
+    for group, prefix, colour, shift in (("Placed near", "near", PALETTE[1], -0.2),
+                                         ("Placed away", "away", PALETTE[0], 0.2)):  # fmt: skip
         part = pd.DataFrame(
             {
                 "value": rows[f"{prefix}_value"].to_numpy(float),
                 "symbol": rows[f"{prefix}_symbol"].to_numpy(object),
-                f"lower_{stats.level_suffix(level)}": rows[f"{prefix}_lower"].to_numpy(float),
-                f"upper_{stats.level_suffix(level)}": rows[f"{prefix}_upper"].to_numpy(float),
+                f"lower_{suffix}": rows[f"{prefix}_lower"].to_numpy(float),
+                f"upper_{suffix}": rows[f"{prefix}_upper"].to_numpy(float),
             }
         )
         shown = [
             f"{v:.1f}%" if not s and pd.notna(v) else (s or "x")
             for v, s in zip(part["value"], part["symbol"], strict=True)
         ]
+        at = [i + shift for i in range(len(rows))]
         traces.append(
             dict(
-                type="bar",
-                x=_list(part["value"]),
-                y=labels,
-                orientation="h",
-                name=group,
-                marker=dict(color=colour),
-                text=shown,
-                textposition="outside",
-                cliponaxis=False,
+                type="bar", x=_list(part["value"]), y=at, width=0.38, orientation="h",
+                name=group, marker=dict(color=colour), text=shown, textposition="none",
                 customdata=[f"{group}: {s}" for s in shown],
                 hovertemplate="%{customdata}<extra>Per cent</extra>",
                 error_x=_whiskers(part, level, "#0B0C0C"),
             )
-        )
+        )  # fmt: skip
+        # Each value just beyond its upper whisker (a withheld one's symbol at zero).
+        beyond = part[f"upper_{suffix}"].fillna(part["value"]).fillna(0)
+        text.append(
+            dict(
+                type="scatter", x=_list(beyond), y=at, mode="text",
+                text=[f" {s}" for s in shown], textposition="middle right",
+                textfont=dict(color="#0B0C0C"), hoverinfo="skip", cliponaxis=False,
+                showlegend=False,
+            )
+        )  # fmt: skip
     notes = [
         f"Bars: each group's percentage with its {level * 100:g}% confidence interval. The "
         "verdict is for children placed away against those placed near: better or worse only "
         "where the difference is statistically significant (two-proportion z test, or Fisher's "
         "exact test for small counts); similar where it is not.",
     ]
-    notes += [FOOTNOTES[s] for s in sorted(set(rows["away_symbol"]) | set(rows["near_symbol"]))
-              if s in FOOTNOTES]  # fmt: skip
+    symbols = set(rows["away_symbol"]) | set(rows["near_symbol"])
+    notes += [FOOTNOTES[s] for s in sorted(symbols) if s in FOOTNOTES]
     layout = {
         "xaxis": _axis("Per cent", range=[0, 115], gridcolor="#E5E6E7"),
-        "yaxis": _axis(automargin=True, categoryorder="array", categoryarray=labels),
-        "barmode": "group",
+        "yaxis": _axis(
+            automargin=True,
+            tickvals=list(range(len(rows))),
+            ticktext=labels,
+            range=[-0.6, len(rows) - 0.4],
+            zeroline=False,
+        ),  # fmt: skip
         "height": max(300, 60 * len(rows) + 170),
         "legend": dict(orientation="h", yanchor="bottom", y=1.02, x=0, traceorder="reversed"),
     }
-    return _figure(traces, layout, source_note, notes)
+    return _figure(traces + text, layout, source_note, notes)
