@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from carejsna.cli import main
@@ -21,6 +24,7 @@ from tests.fixture_returns import (
     MANSFIELD_POST,
     population,
 )
+from tests.test_fuzz_returns import FUZZ, hypothesis_picker, mutate, valid_returns
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "8_Data_quality.py")
@@ -288,25 +292,28 @@ def test_the_public_xml_sample_is_checked_like_the_csv_sample(tmp_path):
 def test_rules_are_explained_and_each_problem_text_matches_its_own_rule():
     for rule in quality.RULES.values():
         assert rule.title and rule.explanation and rule.done
-    problems = pd.DataFrame(
-        {
-            "file": ["2024/header.csv", "2024/oc2.csv", "targets.csv", "2024/x.csv"],
-            "row": [8, 3, 2, 5],
-            "column": ["CHILD", "CHILD", "INDICATOR", "X"],
-            "problem": [
-                "repeats an earlier row's key: the first is kept",
-                "repeats an earlier row's key: the first is kept",
-                "not an indicator in the catalogue",
-                "something nobody has seen",
-            ],
-        }
-    )
-    assert list(quality.rule_of(problems)) == [
-        "duplicate_child",
-        "duplicate_row",
-        "local_files",
-        "other",
-    ]
+    said = {  # (file, row, column, problem): its rule
+        ("2024/header.csv", 8, "CHILD", "repeats an earlier row's key: the first is kept"): (
+            "duplicate_child"
+        ),
+        ("2018/r.xml (header)", 4, "CHILDID", "repeats an earlier row's key: the first is kept"): (
+            "duplicate_child"
+        ),
+        ("2024/oc2.csv", 3, "CHILD", "repeats an earlier row's key: the first is kept"): (
+            "duplicate_row"
+        ),
+        ("targets.csv", 2, "INDICATOR", "not an indicator in the catalogue"): "local_files",
+        ("2024/oc3.csv", 5, "ACCOM", "the row has only 3 of the file's 5 values: cut short"): (
+            "row_shape"
+        ),
+        ("2024/header.csv", 2, "UPN", "starts like a spreadsheet formula: kept as text"): (
+            "value_shape"
+        ),
+        ("2024-25", None, "", "not a year folder (named like 2024/): not read"): "file",
+        ("2024/x.csv", 5, "X", "something nobody has seen"): "other",
+    }
+    problems = pd.DataFrame(list(said), columns=["file", "row", "column", "problem"])
+    assert list(quality.rule_of(problems)) == list(said.values())
 
 
 # The command ---------------------------------------------------------------------------------
@@ -504,3 +511,21 @@ def test_a_fault_of_the_check_is_a_bug_not_a_refusal(returns, monkeypatch, capsy
     monkeypatch.setattr(quality, "_checked", broken)
     assert main(["check", str(returns)]) == 3
     assert "internal error (RuntimeError), a bug" in capsys.readouterr().err
+
+
+@settings(max_examples=20, phases=(Phase.generate,), **FUZZ)  # no shrinking: minutes
+@given(layout=st.sampled_from(["csv", "xml"]), data=st.data())
+def test_malformed_returns_are_checked_or_refused_clearly(layout, data):
+    """The build's fuzz (tests/test_fuzz_returns.py) through the check: every problem under a
+    rule, or a refusal naming the folder; never a fault of the check's own."""
+    with tempfile.TemporaryDirectory() as folder:
+        returns = valid_returns(Path(folder), layout)
+        how = mutate(hypothesis_picker(data), returns, layout)
+        try:
+            result = quality.check(returns)
+        except ValueError as refused:
+            assert str(returns) in str(refused), how
+            return
+        other = result.problems[result.problems["rule"] == "other"]
+        assert other.empty, (how, other.to_dict("records"))
+        assert len(result.counts) >= 1, how

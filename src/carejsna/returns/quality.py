@@ -50,12 +50,36 @@ RULES: dict[str, Rule] = {
             "file",
             "A file missing or unusable",
             "A year's header.csv or episodes.csv is missing, or a file cannot be read at all "
-            "(not CSV, a required column missing, no date in a date column readable). An "
-            "optional file not supplied leaves its indicators out for the year.",
+            "(not CSV or XML, a required column missing or named twice, no date in a date "
+            "column readable, two files for one), or a folder is not a year. An optional file "
+            "not supplied leaves its indicators out for the year.",
             "A required file that cannot be used stops the build, which writes nothing; an "
             "optional one not supplied: its indicators are not available for that year.",
             r"required file missing|optional file not supplied|cannot be read"
-            r"|required column missing|no value in this date column|no year folders",
+            r"|required column missing|no value in this date column|no year folders"
+            r"|not a year folder|which one to read is unclear|has no name|xml return"
+            r"|not an ssda903 return",
+        ),
+        Rule(
+            "row_shape",
+            "A row that does not fit the file",
+            "A CSV row holds more or fewer values than the file has columns (cut short, or "
+            "shifted), or ends with a trailing comma; or an XML element is out of place (a "
+            "second HEADER, a CHILD without one, a field given twice, an element that is not a "
+            "CHILD).",
+            "A row that does not fit is left out, rather than read into the wrong columns; a "
+            "trailing comma is ignored; of a field given twice the first is read.",
+            r"the row has|trailing comma|not a child element|second header|without a header"
+            r"|appears twice in the",
+        ),
+        Rule(
+            "value_shape",
+            "A value that cannot be what it claims",
+            "A value is too long for its field, holds control characters, or starts like a "
+            "spreadsheet formula (=, +, -, @).",
+            "Too long or with control characters: left out (its row, for a key field). Like a "
+            "formula: loaded as text, and every CSV download writes it with a leading '.",
+            r"characters long|too long|control characters|spreadsheet formula",
         ),
         Rule(
             "column",
