@@ -20,4 +20,4 @@ def fixture_data(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def con(fixture_data):
-    return db.connect(fixture_data)
+    return fixture_returns.with_child_ids(db.connect(fixture_data), fixture_data.parent / "returns")

@@ -69,8 +69,9 @@ def test_distance_and_districts_from_real_postcodes(con):
     for child, home, placed, miles, outside in episodes:
         by_child.setdefault(child, []).append((home, placed, miles, outside))
     # NG15 0AA (451439, 353560) to DE1 0AA (435996, 335424): dE 15,443 m, dN 18,136 m,
-    # 23,820 m = 14.80 miles (DfE: metres / 1000 / 1.6093, to 0.1 mile).
-    assert by_child["D4"][1] == (ASHFIELD, "OTHER", 14.8, True)
+    # 23,820 m = 14.80 miles (DfE: metres / 1000 / 1.6093, to 0.1 mile): kept as 15, whole
+    # miles rounded up (docs/extracts.md).
+    assert by_child["D4"][1] == (ASHFIELD, "OTHER", 15.0, True)
     assert by_child["A1"][0] == (MANSFIELD, MANSFIELD, 0.0, False)
     home, placed, miles, outside = by_child["F6"][0]
     assert (home, placed) == ("UNKNOWN", "UNKNOWN") and miles is None and outside is None

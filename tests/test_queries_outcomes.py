@@ -7,7 +7,7 @@ import pytest
 from carejsna import db
 from carejsna.returns.build import build
 from tests import fixture_outcomes
-from tests.fixture_returns import ASHFIELD, MANSFIELD
+from tests.fixture_returns import ASHFIELD, MANSFIELD, with_child_ids
 
 HEALTH = [
     "pct_health_assessment", "pct_dental_check", "pct_immunisations",
@@ -33,7 +33,7 @@ def con(tmp_path_factory):
     returns = fixture_outcomes.write(root / "returns")
     result = build(returns, root / "data")
     assert not result.failed, result.problems
-    return db.connect(root / "data")
+    return with_child_ids(db.connect(root / "data"), returns)
 
 
 SHARED = {  # one query serves each family of shares, the measure named by the catalogue

@@ -8,6 +8,7 @@ from carejsna import db
 from carejsna.returns.build import build
 from tests import fixture_placements
 from tests.fixture_placements import ASHFIELD, MANSFIELD
+from tests.fixture_returns import with_child_ids
 
 QUERIES = [
     "pct_3plus_placements",
@@ -54,7 +55,7 @@ def con(tmp_path_factory):
     root = tmp_path_factory.mktemp("placements")
     result = build(fixture_placements.write(root / "returns"), root / "data")
     assert not result.failed, result.problems
-    return db.connect(root / "data")
+    return with_child_ids(db.connect(root / "data"), root / "returns")
 
 
 def cells(con, name, year=2024):
@@ -202,14 +203,15 @@ def test_distances_are_worked_out_from_real_postcodes(con):
         " where year = 2024"
     ).fetchall()
     by_child = {child: (miles, outside) for child, miles, outside in rows}
+    # Whole miles, rounded up from DfE's tenth of a mile (docs/extracts.md).
     # P05: NG15 0AA (451439, 353560) to B1 1BB (406654, 286948): dE 44,785, dN 66,612,
-    # 80,267 m = 49.9 miles.
-    assert by_child["P05"] == (49.9, True)
+    # 80,267 m = 49.9 miles: 50.
+    assert by_child["P05"] == (50.0, True)
     # P14: NG18 5AA (453679, 359863) to DE1 0AA (435996, 335424): dE 17,683, dN 24,439,
-    # 30,165 m = 18.7 miles: outside the council but not over 20 miles.
-    assert by_child["P14"] == (18.7, True)
-    # P02: NG15 0AA to NG18 5AA: dE 2,240, dN 6,303, 6,689 m = 4.2 miles.
-    assert by_child["P02"] == (4.2, False)
+    # 30,165 m = 18.7 miles: 19, outside the council but not over 20 miles.
+    assert by_child["P14"] == (19.0, True)
+    # P02: NG15 0AA to NG18 5AA: dE 2,240, dN 6,303, 6,689 m = 4.2 miles: 5.
+    assert by_child["P02"] == (5.0, False)
     # P04: no placement postcode; P10: no home postcode, placed in Leeds (outside).
     assert by_child["P04"] == (None, None)
     assert by_child["P10"] == (None, True)
