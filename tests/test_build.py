@@ -387,3 +387,48 @@ def test_without_council_toml_the_council_and_district_names_come_from_ons(tmp_p
         postcodes_.OTHER,
         postcodes_.UNKNOWN,
     }  # fmt: skip  (Derby is outside the council)
+
+
+def test_a_later_return_revises_an_episode_and_a_changed_start_date_is_reported(tmp_path):
+    from tests.fixture_returns import ASHFIELD_POST, MANSFIELD_POST
+
+    returns = _returns(tmp_path)
+    header, episodes = returns / "2023" / "header.csv", returns / "2023" / "episodes.csv"
+    # 2023 gave A1's episode legal status C1 and placed in Ashfield; 2024 says C2, Mansfield.
+    episodes.write_text(
+        episodes.read_text().replace(
+            f"A1,01/01/2020,S,C2,N1,U4,PR1,,,,{MANSFIELD_POST},{MANSFIELD_POST},",
+            f"A1,01/01/2020,S,C1,N1,U4,PR1,,,,{MANSFIELD_POST},{ASHFIELD_POST},",
+        )
+        + f"H9,01/02/2023,S,C2,N1,U4,PR1,,,,{MANSFIELD_POST},{MANSFIELD_POST},\n"
+    )
+    header.write_text(header.read_text() + "H9,1,01/01/2010,WBRI,,,\n")
+    # 2024 has H9's episode from 05/02/2023, not 01/02/2023: which is right is not known.
+    later = returns / "2024" / "episodes.csv"
+    later.write_text(
+        later.read_text() + f"H9,05/02/2023,S,C2,N1,U4,PR1,,,,{MANSFIELD_POST},{MANSFIELD_POST},\n"
+    )
+    (returns / "2024" / "header.csv").write_text(
+        (returns / "2024" / "header.csv").read_text() + "H9,1,01/01/2010,WBRI,,,\n"
+    )
+    result = build(returns, tmp_path / "data")
+    assert result.written
+    revised = [
+        (p.file, p.row, p.column, p.value) for p in result.problems if "revises" in p.problem
+    ]
+    assert revised == [
+        ("2024/episodes.csv", 2, "LS", "C1 -> C2"),
+        ("2024/episodes.csv", 2, "PL_POST", MANSFIELD_POST),
+    ]
+    [conflict] = [p for p in result.problems if "start date changed" in p.problem]
+    assert (conflict.file, conflict.row, conflict.column, conflict.value) == (
+        "2024/episodes.csv", 11, "DECOM", "05/02/2023"
+    )  # fmt: skip
+    assert "overlaps the episode from 01/02/2023 that the 2023 return has open" in conflict.problem
+    con = db.connect(tmp_path / "data")
+    key = bytes.fromhex((returns / ".carejsna-key").read_text())
+    a1 = pseudonyms(pd.Series(["A1"]), key, "child")[0]
+    used = con.execute("select legal_status from episode_history where child_id = ?", [a1])
+    assert used.fetchall() == [("C2",)]  # the later return's
+    report = pd.read_csv(tmp_path / "data" / "build_report.csv", dtype=str, keep_default_na=False)
+    assert "NG17" in set(report.loc[report["column"] == "PL_POST", "value"])  # outward code only

@@ -149,6 +149,7 @@ def build(returns_dir: Path, out_dir: Path) -> BuildResult:
     tables = {name: _concat(parts, name) for name, parts in frames.items()}
     del frames  # each stage lets go of the last: at national scale memory is the limit
     result.problems.extend(quality.cross_checks(tables, result.rows))
+    result.problems.extend(quality.relabelled(revisions(tables["episodes"]), result.rows))
     extracts = _extracts(tables, council, result, key)
     del tables
     extracts["targets"] = targets
@@ -206,6 +207,78 @@ def _concat(parts: list[pd.DataFrame], name: str) -> pd.DataFrame:
         return pd.concat(parts, ignore_index=True)
     spec = next(s for s in FILES.values() if s.extract == name)
     return pd.DataFrame(columns=["year", "source_row", *[c.as_name for c in spec.cols]])
+
+
+EPISODE_FIELDS = {  # what a later return may revise in an episode, by DfE's column name
+    "reason_new_episode": "RNE", "legal_status": "LS", "category_of_need": "CIN",
+    "placement_type": "PLACE", "placement_provider": "PLACE_PROVIDER", "end_date": "DEC",
+    "reason_ended": "REC", "reason_place_change": "REASON_PLACE_CHANGE",
+    "home_postcode": "HOME_POST", "placement_postcode": "PL_POST", "ofsted_urn": "URN",
+}  # fmt: skip
+PRIVATE = ("HOME_POST", "PL_POST", "URN")  # a revision gives the new value, not the change
+
+
+def revisions(episodes: pd.DataFrame) -> list[Problem]:
+    """Episodes a later year's return gives differently from the return before it: each change
+    is listed, and the later return's version is the one used (episode_history). An end date,
+    reason ended and reason for a placement change first given once the episode ended are not
+    revisions. Where a later return
+    seems to have changed a start date, nothing says which is right: that is reported
+    (_start_date_conflicts), not settled."""
+    problems = []
+    columns = ["year", "child_id", "start_date", "source_row", *EPISODE_FIELDS]
+    ordered = episodes[columns].astype({"start_date": "datetime64[s]", "end_date": "datetime64[s]"})
+    ordered = ordered.sort_values(["child_id", "start_date", "year"])
+    text = ordered[list(EPISODE_FIELDS)].astype(object)
+    text["end_date"] = ordered["end_date"].dt.strftime("%d/%m/%Y")
+    text = text.where(text.notna(), "")
+    versions = [ordered["child_id"], ordered["start_date"]]
+    previous = text.groupby(versions).shift()
+    earlier = ordered["year"].groupby(versions).shift()
+    for column, name in EPISODE_FIELDS.items():
+        before, after = previous[column], text[column]
+        changed = earlier.notna() & (before != after)
+        if column in ("end_date", "reason_ended", "reason_place_change"):
+            changed &= before != ""  # first given once the episode ended: not a revision
+        for row, old, new, was in zip(
+            ordered[changed].itertuples(),
+            before[changed],
+            after[changed],
+            earlier[changed],
+            strict=True,
+        ):
+            value = new if name in PRIVATE else f"{old or 'blank'} -> {new or 'blank'}"
+            problems.append(
+                Problem(int(row.year), f"{row.year}/episodes.csv", row.source_row, name, value,
+                        f"revises the {int(was)} return's value for this episode: the later "
+                        "return's is used", NOTED)
+            )  # fmt: skip
+    return problems + _start_date_conflicts(ordered)
+
+
+def _start_date_conflicts(ordered: pd.DataFrame) -> list[Problem]:
+    """An episode open at the end of a return, left out of the next return, which holds another
+    episode of the child over some of the same days: a start date changed? Both are counted."""
+    latest = ordered.drop_duplicates(["child_id", "start_date"], keep="last")
+    march = pd.to_datetime(latest["year"].astype(str) + "-03-31")
+    gone = latest[latest["end_date"].isna() | (latest["end_date"] > march)]
+    later = ordered[["year", "child_id", "start_date", "end_date", "source_row"]]
+    pairs = gone.assign(year=gone["year"] + 1).merge(
+        later, on=["child_id", "year"], suffixes=("", "_next")
+    )
+    never = np.datetime64("9999-12-31", "s")
+    overlapping = pairs[
+        (pairs["start_date_next"] < pairs["end_date"].fillna(never))
+        & (pairs["end_date_next"].fillna(never) > pairs["start_date"])
+    ]
+    return [
+        Problem(int(row.year), f"{row.year}/episodes.csv", row.source_row_next, "DECOM",
+                f"{row.start_date_next:%d/%m/%Y}",
+                f"overlaps the episode from {row.start_date:%d/%m/%Y} that the {row.year - 1} "
+                "return has open and this return leaves out (a start date changed?): both "
+                "are counted until one return is corrected", NOTED)
+        for row in overlapping.itertuples()
+    ]  # fmt: skip
 
 
 def _recognise(
