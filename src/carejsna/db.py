@@ -21,8 +21,9 @@ log = logging.getLogger(__name__)
 
 
 def data_dir() -> Path:
-    """The extracts folder: $CAREJSNA_DATA, or the repository's data/."""
-    return Path(os.environ.get("CAREJSNA_DATA", ROOT / "data"))
+    """The extracts folder: $CAREJSNA_DATA (e.g. a council's, outside the repository: `~` is
+    understood), or the repository's data/ (the demo's)."""
+    return Path(os.environ.get("CAREJSNA_DATA", ROOT / "data")).expanduser()
 
 
 @dataclass(frozen=True)
