@@ -79,8 +79,8 @@ RETURNS = {
         ],
         "episodes.csv": [
             EPISODES,
-            episode("Q1", "01/01/2020"),  # 2
-            episode("Q3", "02/02/2021"),  # 3
+            f"Q1,01/01/2020,S,C2,N2,U4,PR1,,,,{M},{M},",  # 2: CIN revised, N1 -> N2
+            episode("Q3", "02/02/2021"),  # 3: over 2023's open episode from 01/02/2021
             episode("R1", "01/05/2023", "01/09/2023", "X1"),  # 4
             episode("R1", "01/08/2023", rne="P"),  # 5: starts before row 4 ends
             episode("R2", "01/05/2023", "01/07/2023", "X1"),  # 6
@@ -125,6 +125,8 @@ EXPECTED = {
     ("gap", 2024, "2024/episodes.csv", 8, "REC", "X1"),
     ("missing_next_year", 2023, "2023/episodes.csv", 3, "DECOM", "01/06/2022"),
     ("missing_next_year", 2023, "2023/episodes.csv", 4, "DECOM", "01/02/2021"),
+    ("revision", 2024, "2024/episodes.csv", 2, "CIN", "N1 -> N2"),
+    ("revision_conflict", 2024, "2024/episodes.csv", 3, "DECOM", "02/02/2021"),
     ("duplicate_child", 2024, "2024/header.csv", 8, "CHILD", "R4"),
     ("duplicate_child", 2024, "2024/header.csv", 9, "UPN", "R500"),
     ("duplicate_child", 2024, "2024/header.csv", 10, "UPN", "R500"),
@@ -431,7 +433,7 @@ def test_page_filters_the_problems(monkeypatch, returns):
     at.multiselect(key="quality-year").set_value([2023]).run()
     table = page_tables(at)["problems"]
     assert list(table["Row"]) == [3, 4] and set(table["Rule"]) == {"missing_next_year"}
-    assert any(c.value.startswith("2 of 27 problems") for c in at.caption)
+    assert any(c.value.startswith(f"2 of {len(EXPECTED)} problems") for c in at.caption)
 
 
 def test_page_says_plainly_when_the_returns_are_not_here(monkeypatch):

@@ -170,6 +170,23 @@ RULES: dict[str, Rule] = {
             r"missing from the \d{4} return",
         ),
         Rule(
+            "revision",
+            "A later return revises an episode",
+            "A later year's return gives an episode (the same child and DECOM) differently "
+            "from the return before it: a corrected DEC or REC, a changed code or postcode.",
+            "Loaded: the later return's version is the one used.",
+            r"revises the \d{4} return's value",
+        ),
+        Rule(
+            "revision_conflict",
+            "An episode whose start date seems to have changed",
+            "An episode open at the end of one return is left out of the next, which holds "
+            "another episode of the child over some of the same days: a changed DECOM? Nothing "
+            "says which is right.",
+            "Loaded as they are: both are counted until one return is corrected.",
+            r"a start date changed\?",
+        ),
+        Rule(
             "duplicate_child",
             "A child twice",
             "header.csv lists the same CHILD twice, or two CHILD ids in one return share a UPN "
@@ -655,6 +672,7 @@ def _checked(returns_dir: Path, tables: dict, rows: dict, problems: list, today)
         if "child_id" in table:
             tables[name] = table.astype({"child_id": "str"})
     result.problems.extend(cross_checks(tables, rows, today))
+    result.problems.extend(relabelled(build.revisions(tables["episodes"]), rows))
     episodes, found = _postcodes(tables)
     result.problems.extend(relabelled(found, rows))
     counts = _counts(tables, episodes, result.problems, build)  # every year folder read
