@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -612,3 +614,36 @@ def test_a_withheld_or_missing_figure_is_not_compared():
                             "higher_is_better").verdict == stats.NOT_COMPARED  # fmt: skip
     one = {"numerator": 14, "denominator": 1, "sum_squares": 196}
     assert stats.difference("mean", one, one, "higher_is_worse").verdict == stats.NOT_COMPARED
+
+
+@pytest.mark.parametrize("df", [1, 1.5, 2.7, 5, 14.65, 30, 200, 5000])
+def test_t_tail_and_quantile_match_scipy(df):
+    for t in (0, 0.1, 0.5, 1, 1.96, 2.5, 4, 10, 40):
+        assert stats.t_sf(t, df) == pytest.approx(sp.t.sf(t, df), rel=1e-9)
+        assert stats.t_sf(-t, df) == pytest.approx(sp.t.sf(-t, df), rel=1e-9)
+    for p in (0.25, 0.025, 0.001, 1e-6):
+        assert stats.t_isf(p, df) == pytest.approx(sp.t.isf(p, df), rel=1e-9)
+
+
+@given(st.integers(0, 30), st.integers(0, 30), st.integers(0, 30), st.integers(0, 30))
+def test_fishers_exact_test_matches_scipy(a, b, c, d):
+    assume(a + b and c + d)
+    odds, p_value = stats._fisher_exact(a, b, c, d)
+    expected = sp.fisher_exact([[a, b], [c, d]])
+    assert p_value == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-15)
+
+
+def test_testing_a_difference_does_not_load_scipy():
+    # A page tests differences on every run: scipy.stats would cost it about a second.
+    code = (
+        "import sys; from carejsna import stats; "
+        "stats.difference('mean', {'numerator': 150, 'denominator': 10, 'sum_squares': 2500}, "
+        "{'numerator': 240, 'denominator': 20, 'sum_squares': 3200}, 'higher_is_worse'); "
+        "stats.difference('percent', {'numerator': 5, 'denominator': 5}, "
+        "{'numerator': 1, 'denominator': 5}, 'higher_is_better'); "
+        "print('scipy' in sys.modules)"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "False"

@@ -411,10 +411,7 @@ def difference(
         pooled = (o1 + o2) / (n1 + n2)
         expected = np.outer([n1, n2], [pooled, 1 - pooled])
         if expected.min() < EXPECTED_FOR_Z:
-            from scipy import stats
-
-            table = [[o1, n1 - o1], [o2, n2 - o2]]
-            statistic, p_value = stats.fisher_exact(np.asarray(table, dtype=int))
+            statistic, p_value = _fisher_exact(int(o1), int(n1 - o1), int(o2), int(n2 - o2))
             method = "Fisher's exact test"
         else:
             se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
@@ -431,11 +428,9 @@ def difference(
         if se == 0:
             return Difference(NOT_COMPARED, m1 - m2)
         df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
-        from scipy import stats
-
         statistic = (m1 - m2) / se
-        p_value = float(2 * stats.t.sf(abs(statistic), df))
-        half = float(stats.t.isf((1 - level) / 2, df)) * se
+        p_value = 2 * t_sf(abs(statistic), df)
+        half = t_isf((1 - level) / 2, df) * se
         change, scale, method = m1 - m2, 1, "Welch's t-test"
         lower, upper = change - half, change + half
     else:
@@ -446,3 +441,74 @@ def difference(
         verdict, change * scale, lower * scale, upper * scale, float(statistic), float(p_value),
         method,
     )  # fmt: skip
+
+
+# Without scipy: a page that tests a difference need not load it (about a second).
+
+
+def _fisher_exact(a: int, b: int, c: int, d: int) -> tuple[float, float]:
+    """Fisher's exact test of the table [[a, b], [c, d]], two-sided as R and scipy take it: the
+    probability of every table with the same margins no likelier than this one. Returns the
+    odds ratio and the p value."""
+    row, column, n = a + b, a + c, a + b + c + d
+    total = math.comb(n, row)
+
+    def chance(x: int) -> float:
+        return math.comb(column, x) * math.comb(n - column, row - x) / total
+
+    seen = chance(a)
+    tables = range(max(0, row + column - n), min(row, column) + 1)
+    p_value = sum(q for q in map(chance, tables) if q <= seen * (1 + 1e-7))
+    odds = a * d / (b * c) if b * c else math.inf if a * d else math.nan
+    return odds, min(p_value, 1.0)
+
+
+def _beta_fraction(a: float, b: float, x: float) -> float:
+    """The continued fraction of the incomplete beta function (modified Lentz's method)."""
+    tiny, c, d = 1e-300, 1.0, 1.0 - (a + b) * x / (a + 1)
+    d = 1 / (d if abs(d) > tiny else tiny)
+    result = d
+    for m in range(1, 300):
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1 + numerator * d
+            d = 1 / (d if abs(d) > tiny else tiny)
+            c = 1 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            result *= c * d
+        if abs(c * d - 1) < 1e-15:
+            break
+    return result
+
+
+def _beta_regularised(a: float, b: float, x: float) -> float:
+    """I_x(a, b), the regularised incomplete beta function."""
+    if x <= 0 or x >= 1:
+        return float(x >= 1)
+    log_front = (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+    if x < (a + 1) / (a + b + 2):
+        return math.exp(log_front) * _beta_fraction(a, b, x) / a
+    return 1 - math.exp(log_front) * _beta_fraction(b, a, 1 - x) / b
+
+
+def t_sf(t: float, df: float) -> float:
+    """P(T > t) for Student's t with df degrees of freedom (df need not be whole)."""
+    tail = 0.5 * _beta_regularised(df / 2, 0.5, df / (df + t * t))
+    return tail if t >= 0 else 1 - tail
+
+
+def t_isf(p: float, df: float) -> float:
+    """The t with P(T > t) = p (0 < p < 0.5): the upper quantile, by bisection."""
+    low, high = 0.0, 1.0
+    while t_sf(high, df) > p:
+        low, high = high, high * 2
+    for _ in range(200):
+        middle = (low + high) / 2
+        low, high = (middle, high) if t_sf(middle, df) > p else (low, middle)
+        if high - low < 1e-12 * max(1.0, high):
+            break
+    return (low + high) / 2
