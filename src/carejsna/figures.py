@@ -308,13 +308,12 @@ def audit_extract(figures: pd.DataFrame, workers: int = 1) -> list:
     keys = ["year", "area_code", "age_band"]
     for indicator_id, parent_id in grouped.items():
         rows = figures[figures["indicator_id"] == indicator_id]
-        parent = figures.loc[figures["indicator_id"] == parent_id, [*keys, *COUNTS]]
+        parent = figures.loc[
+            figures["indicator_id"] == parent_id, [*keys, "numerator", "denominator"]
+        ]
         parent = rows[keys].merge(parent, on=keys, how="left").set_index(rows.index)
         leaks += _audit_groups(rows, parent)
     return leaks
-
-
-COUNTS = ["numerator", "denominator"]
 
 
 def _audit_groups(
