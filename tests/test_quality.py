@@ -286,6 +286,8 @@ def test_the_public_xml_sample_is_checked_like_the_csv_sample(tmp_path):
     rules = result.problems["rule"].value_counts()
     assert "other" not in rules and not result.refused
     assert {"code", "overlap", "oc2_not_in_cohort", "postcode"} <= set(rules.index)
+    unused = "OC2 rows outside the 12-month cohort (counted in no figure)"
+    assert result.counts[unused].iloc[0] == rules["oc2_not_in_cohort"]
     episodes = result.problems[result.problems["rule"] == "overlap"]
     assert set(episodes["file"]) == {"2018/fake_903.xml (episodes)"}  # the file as read
     assert result.counts["Episodes loaded"].iloc[0] > 0

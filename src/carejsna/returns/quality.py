@@ -757,7 +757,7 @@ def _counts(tables: dict, episodes: pd.DataFrame, problems: list[Problem], build
         dtype="Int64",
     )
     unused_oc2 = pd.Series(
-        [p.year for p in problems if p.action == NOT_COUNTED and p.file.endswith("oc2.csv")],
+        [p.year for p in problems if p.action == NOT_COUNTED],  # the OC2 cohort rule's
         dtype="Int64",
     )
     per_year = {
@@ -778,13 +778,10 @@ def _counts(tables: dict, episodes: pd.DataFrame, problems: list[Problem], build
         "Unknown district": children[district.str.startswith("Unknown")].groupby("year").size(),
     }
     for reason in (UNKNOWN_NO_EPISODE, UNKNOWN_BLANK, UNKNOWN_NOT_POSTCODE, UNKNOWN_NOT_FOUND):
-        label = "  " + reason.removeprefix("Unknown: ")
-        per_year[label] = children[district == reason].groupby("year").size()
+        per_year[reason] = children[district == reason].groupby("year").size()
     years = sorted({p.year for p in problems if p.year is not None} | set(children["year"]))
     table = pd.DataFrame({name: s.reindex(years) for name, s in per_year.items()}, index=years)
-    table = table.fillna(0).astype("int64").rename_axis("Year").reset_index()
-    table.columns = [c.replace("  ", "Unknown: ") for c in table.columns]
-    return table
+    return table.fillna(0).astype("int64").rename_axis("Year").reset_index()
 
 
 def by_rule(problems: pd.DataFrame) -> pd.DataFrame:
