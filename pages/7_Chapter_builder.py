@@ -19,13 +19,13 @@ ui.page(
     filtered=False,
 )
 data = ui.context()
-themes = st.multiselect(
-    "Themes, in the chapter's order",
-    list(chapter.THEMES),
-    default=list(chapter.THEMES),
-    format_func=chapter.THEMES.get,
-    key="chapter-themes",
-)
+st.markdown("**Themes**, in the chapter's order")
+columns = st.columns(3)
+themes = [
+    theme
+    for i, (theme, name) in enumerate(chapter.THEMES.items())
+    if columns[i % 3].checkbox(name, value=True, key=f"chapter-theme-{theme}")
+]  # a box each: all chosen in one multiselect left its text input too small to use
 offered = [i for t in themes for i in catalogue.catalogue().values() if i.theme == t]
 indicators = st.multiselect(
     "Indicators (none chosen: every indicator of the themes)",

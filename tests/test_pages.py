@@ -362,7 +362,9 @@ def test_chapter_builder_gives_the_commands_pack(tmp_path):
     import zipfile
 
     at = open_page("pages/7_Chapter_builder.py")
-    at.multiselect(key="chapter-themes").set_value(["placement_stability"]).run()
+    for theme in catalogue.THEMES:
+        at.checkbox(key=f"chapter-theme-{theme}").set_value(theme == "placement_stability")
+    at.run()
     at.multiselect(key="chapter-indicators").set_value(["pct_3plus_placements"]).run()
     at.radio(key="chapter-areas").set_value("chosen").run()
     at.multiselect(key="chapter-districts").set_value([MANSFIELD]).run()
