@@ -43,7 +43,9 @@ def test_entry_is_complete(indicator):
 
 def test_pages_show_only_catalogued_indicators():
     shown = set()
-    for page in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+    pages = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
+    own_numbers = ("8_Data_quality.py", "9_Forecasts.py")  # problems and forecasts, not figures
+    for page in [p for p in pages if p.name not in own_numbers]:
         for node in ast.walk(ast.parse(page.read_text())):
             text = node.value if isinstance(node, ast.Constant) else None
             if isinstance(text, str) and re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", text):

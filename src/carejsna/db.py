@@ -74,9 +74,7 @@ def connect(folder: Path | None = None, load: bool = True) -> duckdb.DuckDBPyCon
         failed = []
         for name in pending:
             try:
-                # A view is computed when a query reads it, so a page pays only for what it uses.
-                # The name is a checked file name; the view's SQL is our own file, no values.
-                con.execute("create view " + name + " as " + query(name, VIEWS_DIR).sql)
+                view(con, name)
             except duckdb.CatalogException as error:
                 failed.append(name)
                 last_error = error
@@ -86,6 +84,13 @@ def connect(folder: Path | None = None, load: bool = True) -> duckdb.DuckDBPyCon
             raise ValueError(f"queries/views/{failed[0]}.sql: {last_error}")
         pending = failed
     return con
+
+
+def view(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Make queries/views/name.sql a view: computed when a query reads it, so a page pays only
+    for what it uses. The name is a checked file name; the view's SQL is our own file, no
+    values."""
+    con.execute("create view " + name + " as " + query(name, VIEWS_DIR).sql)
 
 
 PUBLISHED = ("figures", "districts", "age_bands", "benchmarks", "targets")  # no child in them

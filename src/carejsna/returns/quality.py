@@ -538,8 +538,7 @@ def cohorts(episodes: pd.DataFrame) -> pd.DataFrame:
         con.register("care_episodes", care)
         con.register("child_years", child_years)
         for view in ("in_care_31_march", "cla_12_months"):
-            # our own SQL files' names and text, no values in them
-            con.execute(f"create view {view} as " + db.query(view, db.VIEWS_DIR).sql)
+            db.view(con, view)
         return con.execute("select year::BIGINT as year, child_id from cla_12_months").df()
     finally:
         con.close()
