@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from carejsna import catalogue, charts, overview, ui
+from carejsna import catalogue, charts, overview, themes, ui
 from carejsna import indicators as ind
 
 selection = ui.page(
@@ -52,4 +52,4 @@ st.download_button(
     key="placed-away-csv",
     icon=":material/download:",
 )
-ui.theme("placed_away", selection, ())
+themes.theme("placed_away", selection, ())

@@ -1,6 +1,6 @@
 """Children in care: how many, at what rate, who started and who left, then who they are."""
 
-from carejsna import ui
+from carejsna import themes, ui
 
 selection = ui.page(
     "Children in care",
@@ -10,4 +10,4 @@ selection = ui.page(
     "pick districts, age bands and years; every chart has its table and a CSV download.",
 )
 HEADLINES = ("cla_at_31_march", "cla_rate_per_10k", "cla_started", "cla_ceased")
-ui.theme("children_in_care", selection, HEADLINES)
+themes.theme("children_in_care", selection, HEADLINES)

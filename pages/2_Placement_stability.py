@@ -1,6 +1,6 @@
 """Placement stability: headline figures, any indicator in full, then every one's latest figures."""
 
-from carejsna import ui
+from carejsna import themes, ui
 
 selection = ui.page(
     "Placement stability",
@@ -11,4 +11,4 @@ HEADLINES = (
     "pct_3plus_placements",
     "pct_long_term_stability",
 )
-ui.theme("placement_stability", selection, HEADLINES)
+themes.theme("placement_stability", selection, HEADLINES)

@@ -1,6 +1,6 @@
 """Health and wellbeing: headline figures, any indicator in full, every one's latest figures."""
 
-from carejsna import ui
+from carejsna import themes, ui
 
 selection = ui.page(
     "Health and wellbeing",
@@ -12,4 +12,4 @@ HEADLINES = (
     "pct_health_assessment",
     "pct_dental_check",
 )
-ui.theme("health", selection, HEADLINES)
+themes.theme("health", selection, HEADLINES)

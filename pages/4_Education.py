@@ -1,6 +1,6 @@
 """Education: headline figures, any indicator in full, then every one's latest figures."""
 
-from carejsna import ui
+from carejsna import themes, ui
 
 selection = ui.page(
     "Education",
@@ -11,4 +11,4 @@ HEADLINES = (
     "pct_ks2_rwm_expected",
     "mean_ks4_attainment8",
 )
-ui.theme("education", selection, HEADLINES)
+themes.theme("education", selection, HEADLINES)

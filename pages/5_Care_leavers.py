@@ -1,6 +1,6 @@
 """Care leavers: headline figures, any indicator in full, then every one's latest figures."""
 
-from carejsna import ui
+from carejsna import themes, ui
 
 selection = ui.page(
     "Care leavers",
@@ -11,4 +11,4 @@ HEADLINES = (
     "pct_eet_19to21",
     "pct_suitable_accommodation_19to21",
 )
-ui.theme("care_leavers", selection, HEADLINES)
+themes.theme("care_leavers", selection, HEADLINES)

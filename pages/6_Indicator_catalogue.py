@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from carejsna import ui
+from carejsna import catalogue_view, ui
 
 ui.page(
     "Indicator catalogue",
@@ -12,7 +12,7 @@ ui.page(
     "choose, the choice is written down.",
     filtered=False,
 )
-table = ui.catalogue_table()
+table = catalogue_view.catalogue_table()
 words = st.text_input(
     "Search the catalogue",
     placeholder="e.g. health assessment, NEET, placements",
@@ -20,14 +20,14 @@ words = st.text_input(
     "every word given.",
     key="catalogue-search",
 )
-found = table[ui.catalogue_matches(table, words)]
-said = ui.plain_markdown(words[:40])
+found = table[catalogue_view.catalogue_matches(table, words)]
+said = catalogue_view.plain_markdown(words[:40])
 st.caption(f"{len(found)} of {len(table)} indicators" + (f" match '{said}'" if words else "."))
 for theme, rows in found.groupby("Theme", sort=False):
     st.subheader(theme)
     for row in rows.itertuples():
         with st.expander(f"{row.Indicator} ({row.Unit.lower()})"):
-            st.markdown(ui.catalogue_entry(row._asdict()))
+            st.markdown(catalogue_view.catalogue_entry(row._asdict()))
 st.download_button(
     f"Download the catalogue (CSV, {len(table)} rows)",
     table.to_csv(index=False).encode(),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from carejsna import catalogue, db, ui
+from carejsna import board, catalogue, db, ui
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = sorted(p.stem for p in db.QUERIES_DIR.glob("*.sql"))
@@ -52,7 +52,7 @@ def test_pages_show_only_catalogued_indicators():
                 shown.add(text)
     assert shown, "no indicator ids found in the pages"
     assert shown - set(ui.THEMES) <= set(catalogue.catalogue())
-    overview = set(ui.HEADLINES) | {i for row in ui.THEME_SENTENCES for i in row[:2]}
+    overview = set(board.HEADLINES) | {i for row in board.THEME_SENTENCES for i in row[:2]}
     assert overview <= set(catalogue.catalogue())
     assert {i.theme for i in catalogue.catalogue().values()} == set(ui.THEMES)
 

@@ -416,9 +416,9 @@ def test_a_chapter_gets_a_figure_a_paragraph_and_its_table():
     assert paragraph.startswith("Mansfield, all ages, all placements: ")
     assert "on 31 March 2027 (95% interval" in paragraph and "Tested on the past" in paragraph
     cells = [*table.columns, *table.to_numpy().ravel()]  # "31 March", "95% interval" too
-    number = r"\d+(?:,\d{3})*"
-    words = {w for cell in cells for w in re.findall(number, str(cell))}
-    for number in re.findall(number, paragraph):
+    numbers = r"\d+(?:,\d{3})*"
+    words = {w for cell in cells for w in re.findall(numbers, str(cell))}
+    for number in re.findall(numbers, paragraph):
         assert number in words, number  # every number said is in the table
     assert list(table["Figure"].drop_duplicates())[:2] == ["Actual", "Forecast"]
 

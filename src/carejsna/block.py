@@ -1,5 +1,5 @@
 """What an indicator's view shows (chart, notes, table, CSV, alt text), decided once for every
-rendering: the page (ui.py), the print picture (export.py) and the chapter pack (chapter.py)."""
+rendering: the page (themes.py), the print picture (export.py) and the chapter pack (chapter.py)."""
 
 from __future__ import annotations
 

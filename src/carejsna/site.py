@@ -119,7 +119,7 @@ def published_on() -> str:
 
 def overview() -> None:
     """The overview for board members: headline figures, a sentence per theme, the scorecard."""
-    from carejsna import ui
+    from carejsna import board, ui
 
     selection = ui.page(
         "Children in care and care leavers: overview",
@@ -127,7 +127,7 @@ def overview() -> None:
         "and the board's key performance indicators against their targets. Every figure comes "
         "from the council's SSDA903 returns; counts of fewer than 5 children are never shown.",
     )
-    ui.board(selection)
+    board.board(selection)
     data = ui.context()
     published = published_on()
     st.caption(

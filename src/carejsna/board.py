@@ -1,0 +1,211 @@
+"""The board's overview: headline tiles naming their area, ages and year, a plain-English
+sentence per theme, and the council's KPI scorecard against its targets. Theme pages show the
+same tiles for their own headlines."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from carejsna import catalogue, disclosure, overview, stats
+from carejsna import indicators as ind
+from carejsna.ui import THEMES, by_district, context, placed_away, targets, trends
+
+
+def board(selection: ind.Selection) -> None:
+    """The board's overview: headline tiles and a sentence per theme for the selection, each
+    read at once, then the KPI scorecard: the council's, all ages, whatever the filters."""
+    shown = overview_trends(selection)
+    headlines(selection, shown)
+    sentences(selection, shown)
+    whole = replace(selection, districts=(), age_bands=())
+    scorecard(trends(tuple(targets()["indicator_id"]), whole), selection != whole)
+
+
+def overview_trends(selection: ind.Selection) -> dict[str, pd.DataFrame]:
+    """The protected trends of every indicator the overview shows (its own rows, not the
+    comparator's): headlines and sentences, read at once."""
+    ids = dict.fromkeys([*HEADLINES, *(i for ids in THEME_SENTENCES for i in ids[:1])])
+    return trends(tuple(ids), selection)
+
+
+HEADLINES = (
+    "cla_at_31_march",
+    "cla_rate_per_10k",
+    "cla_started",
+    "pct_3plus_placements",
+    "pct_long_term_stability",
+    "pct_health_assessment",
+    "pct_persistent_absence",
+    "pct_eet_19to21",
+)
+
+
+# The indicator each theme's sentence is about, and the one its district is ranked on.
+THEME_SENTENCES = (
+    ("cla_at_31_march", "cla_rate_per_10k", "rate per 10,000 children"),
+    ("pct_3plus_placements", "pct_3plus_placements", ""),
+    ("pct_health_assessment", "pct_health_assessment", ""),
+    ("pct_persistent_absence", "pct_persistent_absence", ""),
+    ("pct_eet_19to21", "pct_eet_19to21", ""),
+)
+
+
+def headlines(selection: ind.Selection, shown: dict[str, pd.DataFrame]) -> None:
+    """The overview's tiles: a headline indicator of each theme."""
+    tiles(HEADLINES, shown, selection)
+
+
+def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.Selection) -> None:
+    """A tile per headline indicator, naming its area, ages and year: the latest value, its
+    change on the year before (coloured only when significant) and, where a like-for-like
+    published figure exists, how it compares with England (or the chosen comparator)."""
+    data = context()
+    _, area = selection.area(data)
+    st.header("Headline figures")
+    columns = st.columns(4)
+    for i, indicator_id in enumerate(ids):
+        item = catalogue.get(indicator_id)
+        own = shown[indicator_id]
+        own = own[own["year"].between(selection.year_from, selection.year_to)]
+        tile = overview.tile(own, item)
+        verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"])
+        delta, colour, said = None, "off", None
+        if tile.direction in ("up", "down"):
+            delta = f"{tile.short_change} on {tile.year - 1}"
+            said = "no significant change"
+            if tile.significant:  # coloured only when significant
+                said = "significant" + (
+                    f", {tile.judgement}" if tile.judgement in ("better", "worse") else ""
+                )
+                good_when_up = tile.judgement == ("better" if tile.direction == "up" else "worse")
+                if tile.judgement in ("better", "worse"):
+                    colour = "normal" if good_when_up else "inverse"
+        elif tile.direction == "same":
+            delta = f"no change on {tile.year - 1}"
+        ages = _ages(item, selection)
+        with columns[i % 4], st.container(border=True):
+            st.metric(
+                f"{item.short_title}, {area}{f' ({ages})' if ages else ''}, {tile.year}",
+                tile.value_text.replace(" per 10,000", ""),
+                delta=delta,
+                delta_color=colour,
+                delta_description=said,
+                help=f"{item.definition} {verdict} {_change_note(tile)}",
+            )
+            compared = _against_published(own, item, selection, data)
+            if compared:
+                st.caption(compared)
+    st.caption(" · ".join(disclosure.FOOTNOTES.values()))
+
+
+def _against_published(own: pd.DataFrame, item, selection: ind.Selection, data) -> str:
+    """The council's all-ages figure against the comparator's published one for the same
+    year ("England 70.0: similar"); "" where there is no like-for-like figure (a district, an
+    age band, a count, no published figure that year)."""
+    banded = selection.age_bands and "age_band" in item.filters
+    if selection.districts or banded or item.unit == "count" or not len(own):
+        return ""
+    last = own.sort_values("year").iloc[-1]
+    published = data.published(item.id, selection.comparator)
+    published = published[published["year"] == last["year"]]
+    if published.empty or pd.isna(last["value"]):
+        return ""
+    suffix = stats.level_suffix(selection.level)
+    value = float(published["value"].iloc[0])
+    judged = stats.compare(
+        [last[f"lower_{suffix}"]], [last[f"upper_{suffix}"]], [value], item.polarity
+    )[0]
+    name = data.comparators.get(selection.comparator, "England")
+    derived = " (derived)" if bool(published.get("derived", pd.Series([False])).iloc[0]) else ""
+    return f"{name} {overview.shown(value, item)}{derived}: {judged}"
+
+
+def _change_note(tile: overview.Tile) -> str:
+    """How the change on the year before was judged, for a tile's help."""
+    if tile.direction not in ("up", "down"):
+        return ""
+    if not tile.change.p_value >= 0:  # no test: a count missing, or nothing to compare
+        return "The change on the year before could not be tested."
+    p = "p < 0.001" if tile.change.p_value < 0.001 else f"p = {tile.change.p_value:.3f}"
+    verdict = "statistically significant" if tile.significant else "not significant"
+    return (
+        f"The change on the year before is {verdict} ({p}, {tile.change.method}); it is "
+        "coloured better or worse only when significant."
+    )
+
+
+def _ages(item, selection: ind.Selection) -> str:
+    """The chosen ages, in words, for a headline ("aged under 1"), or "age band filter not
+    applied" where the indicator has none; "" when no age band is chosen."""
+    if not selection.age_bands:
+        return ""
+    if "age_band" not in item.filters:
+        return "age band filter not applied"
+    return "aged " + " or ".join(band[0].lower() + band[1:] for band in selection.age_bands)
+
+
+def sentences(selection: ind.Selection, shown: dict[str, pd.DataFrame]) -> None:
+    """One plain-English sentence per theme, written from the data."""
+    data = context()
+    code, area = selection.area(data)
+    st.header("In brief")
+    ranked = {}  # a single district is placed among the others
+    if len(selection.districts) == 1:
+        ranked = by_district(tuple(r for _, r, _ in THEME_SENTENCES), selection)
+    lines = []
+    for indicator_id, ranked_id, ranked_on in THEME_SENTENCES:
+        item = catalogue.get(indicator_id)
+        districts = ranked.get(ranked_id)
+        own = shown[indicator_id]
+        text = overview.sentence(own, item, area, districts, ranked_on, _ages(item, selection))
+        verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"], plain=True)
+        lines.append(f"- **{THEMES[item.theme]}.** {text} {verdict}")
+    away = overview.placed_away_sentence(placed_away(selection), catalogue.catalogue(), area)
+    lines.append(f"- **{THEMES['placed_away']}.** {away}")
+    st.markdown("\n".join(lines))
+
+
+RAG_COLOURS = {"green": "#cce2d8", "amber": "#fff7bf", "red": "#f6d7d2", "not known": "#f3f2f1"}
+
+
+def scorecard(shown: dict[str, pd.DataFrame], filtered: bool = False) -> None:
+    """The council's KPIs (`shown`: the whole council, all ages) against its own targets
+    (targets.csv), red, amber or green. `filtered`: the reader has chosen districts or ages."""
+    st.header("KPI scorecard")
+    if filtered:
+        st.info(
+            "The scorecard is the council's as a whole, all ages: its targets are set for the "
+            "council, so it does not follow the district and age band filters.",
+            icon=":material/info:",
+        )
+    if targets().empty:
+        st.info("No targets set: add a targets.csv to the returns folder (docs/returns-layout.md).")
+        return
+    rows = []
+    for target in targets().itertuples():
+        item = catalogue.get(target.indicator_id)
+        tile = overview.tile(shown[item.id], item)
+        status = overview.rag(tile.value, target.target, target.tolerance, target.good)
+        rows.append(
+            {
+                "KPI": item.title,
+                "Year": tile.year,
+                "Value": tile.value_text,
+                "Target": f"{'at least' if target.good == 'higher' else 'at most'} "
+                + overview.shown(target.target, item),
+                "Status": overview.RAG_LABELS[status],
+                "Note": target.note or "",
+            }
+        )
+    table = pd.DataFrame(rows)
+    colours = {label: RAG_COLOURS[s] for s, label in overview.RAG_LABELS.items()}
+    styled = table.style.map(lambda v: f"background-color: {colours[v]}", subset=["Status"])
+    st.table(styled.hide(axis="index"))  # ten rows: a plain table, every word of them shown
+    st.caption(
+        "✔ On target: the value meets the target. ▲ Within tolerance: short of it by no more "
+        "than the council's tolerance. ✖ Off target: further short. ? Not known: the value is "
+        "suppressed or not available. Targets are the council's own (targets.csv)."
+    )

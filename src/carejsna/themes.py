@@ -1,0 +1,149 @@
+"""A theme's page: its headline tiles, one indicator in full (over time, by district, by age
+band: each view a chart, its notes, table and downloads, as block.py decides them), then a table
+of every indicator in the theme."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from carejsna import block, catalogue, charts, disclosure, downloads
+from carejsna import indicators as ind
+from carejsna.board import tiles
+from carejsna.ui import THEMES, WIDE, context, figures, trends
+
+
+def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -> None:
+    """A theme: its headline figures as tiles, one indicator in full (a headline unless the
+    reader or the link picks another), then a table of every indicator in the theme."""
+    items = [i for i in catalogue.catalogue().values() if i.theme == theme_id]
+    summarised = [i for i in items if not i.breakdown]
+    years = [selection.year_to - 1, selection.year_to]
+    wider = replace(selection, year_from=min(selection.year_from, years[0]))
+    shown = trends(tuple(i.id for i in summarised), wider)  # one read: tiles and table
+    if headlines:
+        tiles(headlines, shown, selection)
+
+    st.header("In full")
+    order = [*headlines, *(i.id for i in items if i.id not in headlines)]
+    names = {i: catalogue.get(i).title for i in order}
+    default = st.query_params.get("indicator")
+    key = f"indicator-{theme_id}"
+    if default in names and st.session_state.get(key) != default:
+        st.session_state[key] = default  # the link, or the browser's Back, names one
+    elif st.session_state.get(key) not in names:
+        st.session_state[key] = order[0]
+    choice = st.selectbox(
+        "Indicator",
+        order,
+        format_func=names.get,
+        key=key,
+        on_change=lambda: st.query_params.update(indicator=st.session_state[key]),
+        help="Its chart over time, by district and by age band, each with its table and CSV.",
+    )
+    indicator(choice, selection)
+    if not summarised:  # groups of other figures (placed away): their page compares them
+        return
+
+    st.header(f"All {THEMES[theme_id].lower()} indicators")
+    st.dataframe(
+        summary_table(summarised, shown, years),
+        hide_index=True,
+        key=f"{theme_id}-summary",
+        column_config=WIDE,
+    )
+    st.caption(
+        "Latest year of the selection, with the year before. "
+        + " · ".join(disclosure.FOOTNOTES.values())
+    )
+
+
+def summary_table(items: list, shown: dict[str, pd.DataFrame], years: list[int]) -> pd.DataFrame:
+    """One row per indicator: its value for the selection in each of `years`."""
+    rows = []
+    for item in items:
+        own = shown[item.id]
+        values = {
+            year: disclosure.shown(value, symbol, ind.DECIMALS[item.unit])
+            for year, value, symbol in zip(own["year"], own["value"], own["symbol"], strict=True)
+        }
+        rows.append(
+            {"Indicator": item.title, "Unit": item.unit_label}
+            | {str(year): values.get(year, disclosure.NOT_AVAILABLE) for year in years}
+        )
+    return pd.DataFrame(rows)
+
+
+def indicator(indicator_id: str, selection: ind.Selection) -> None:
+    """One indicator: heading, definition, then trend, districts and age bands with tables."""
+    item = catalogue.get(indicator_id)
+    data = context()
+    st.subheader(item.title)
+    st.caption(item.definition)
+    chosen = {"age_band": selection.age_bands, "district": selection.districts}
+    for name, why in item.filter_notes.items():
+        if chosen.get(name):
+            st.info(f"The {name.replace('_', ' ')} filter does not apply here: {why}")
+    views = ind.views(item)
+    titles = [
+        block.VIEW_TITLES[v].format(year=selection.year_to, breakdown=item.breakdown) for v in views
+    ]
+    # Only the tab a reader opens is drawn: the others cost nothing until they are chosen.
+    tabs = st.tabs(titles, key=f"{item.id}-views", on_change="rerun")
+    for tab, view in zip(tabs, views, strict=True):
+        if tab.open:
+            with tab:
+                _view(item, figures(item.id, selection, view), selection, view, data)
+    with st.expander(f"Definition and source: {item.short_title}"):
+        st.markdown(
+            f"- **Numerator:** {item.numerator}\n"
+            + (f"- **Denominator:** {item.denominator}\n" if item.denominator else "")
+            + f"- **Unit:** {item.unit_label}\n"
+            + f"- **Matches:** {item.measure or 'no published measure'}\n"
+            + (f"- **Our choices:** {item.choices}\n" if item.choices else "")
+            + f"- **Query:** `queries/{item.query}.sql`"
+        )
+
+
+def _view(item, frame, selection, view, data) -> None:
+    """One view as block.py decides it: chart (or why there is none), notes, table, downloads."""
+    districts = None  # a trend's alt text names the highest and lowest district
+    if view == "trend" and "district" in ind.views(item):
+        districts = figures(item.id, selection, "district")
+    shown = block.build(item, frame, selection, view, data, districts)
+    if shown.figure is not None:
+        st.plotly_chart(
+            shown.figure,
+            width="stretch",
+            key=f"{item.id}-{view}",
+            config=charts.config(shown.stem(data)),
+            theme=None,
+            alt=shown.alt,
+        )
+        for note in shown.notes:
+            st.caption(note)
+    else:
+        st.info(shown.empty, icon=":material/info:")
+    table = shown.table
+    st.dataframe(
+        table,
+        hide_index=True,
+        height=min(36 * (len(table) + 1) + 3, 290),  # a short table in full, a long one scrolls
+        key=f"{item.id}-{view}-table",
+        column_config=WIDE,
+    )
+    if shown.footnotes:
+        st.caption(" · ".join(shown.footnotes))
+    csv = shown.csv.to_csv(index=False).encode()
+    st.download_button(
+        f"Download this table (CSV, {len(table)} rows, {len(csv) / 1024:.1f} KB)",
+        csv,
+        file_name=f"{item.id}_{view}_{selection.year_from}-{selection.year_to}.csv",
+        mime="text/csv",
+        key=f"{item.id}-{view}-csv",
+        icon=":material/download:",
+    )
+    if shown.figure is not None:
+        downloads.images(shown, data)
