@@ -240,6 +240,8 @@ def revisions(episodes: pd.DataFrame) -> list[Problem]:
         changed = earlier.notna() & (before != after)
         if column in ("end_date", "reason_ended", "reason_place_change"):
             changed &= before != ""  # first given once the episode ended: not a revision
+        if column != "end_date":  # a code left out: most likely one blanked as not DfE's,
+            changed &= after != ""  # which is reported as that
         for row, old, new, was in zip(
             ordered[changed].itertuples(),
             before[changed],
