@@ -14,7 +14,12 @@ from carejsna.returns.build import build, staged, summary
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="carejsna", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="carejsna",
+        description=__doc__,
+        epilog="Exit codes: 0 done; 1 the returns cannot be used (every problem listed, nothing "
+        "written); 2 refused (what and where, in one line); 3 a bug (one line, details in a file).",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="write synthetic SSDA903 returns (fixed seed)")
