@@ -13,7 +13,7 @@ import pytest
 from carejsna import db
 from carejsna.cli import main
 from carejsna.returns import postcodes as postcodes_
-from carejsna.returns.build import build, check_out, pseudonyms, staged, summary
+from carejsna.returns.build import build, check_out, minimised_report, pseudonyms, staged, summary
 from tests import fixture_returns
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -334,6 +334,23 @@ def test_the_report_beside_the_extracts_keeps_no_child_id_or_full_postcode(tmp_p
     assert values["HOME_POST"] == "ZZ9"  # the outward code only
     assert values["CHILD"] == pseudonyms(pd.Series(["Z9"]), bytes.fromhex(key), "child")[0]
     assert not report["value"].isin(["Z9", "ZZ9 9ZZ"]).any()
+    said = minimised_report(
+        pd.DataFrame(
+            {
+                "column": ["UPN", "DECOM"],
+                "value": ["A123", "01/02/2010"],
+                "problem": [
+                    "the same UPN as another child in this return (CHILD H01, H02)",
+                    "before the child's date of birth (03/04/2012)",
+                ],
+            }
+        ),
+        bytes.fromhex(key),
+    )["problem"].tolist()
+    assert said == [
+        "the same UPN as another child in this return (CHILD ids: see carejsna check)",
+        "before the child's date of birth (dd/mm/yyyy)",
+    ]
     assert key not in "".join(p.read_text(errors="ignore") for p in (tmp_path / "data").iterdir())
 
 

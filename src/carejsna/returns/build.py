@@ -580,6 +580,10 @@ def minimised_report(report: pd.DataFrame, key: bytes) -> pd.DataFrame:
     outward = value[post].str.upper().str.extract(POSTCODE_PARTS)["outward"]
     report.loc[post, "value"] = outward.fillna("")
     report.loc[column.isin(["UPN", "DOB", "MC_DOB"]), "value"] = ""
+    # the data-quality rules' own words may quote ids and dates: carejsna check shows them
+    said = report["problem"].str.replace(r"\(CHILD [^)]*\)", "(CHILD ids: see carejsna check)",
+                                         regex=True)  # fmt: skip
+    report["problem"] = said.str.replace(r"\b\d{1,2}/\d{1,2}/\d{4}\b", "dd/mm/yyyy", regex=True)
     return report
 
 
