@@ -26,7 +26,6 @@ from carejsna.returns import names as ons
 from carejsna.returns.read import (
     FILE_NOT_LOADED,
     NOTED,
-    POSTCODE,
     ROW_NOT_LOADED,
     FileProblem,
     Problem,
@@ -325,25 +324,9 @@ def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildRe
     home, placement = both.iloc[: len(episodes)], both.iloc[len(episodes) :]
     names = _recognise(council, names, episodes["child_id"], home["district_code"])
     council_districts = set(names.index)
-    for side, found, column in (
-        ("HOME_POST", home, "home_postcode"),
-        ("PL_POST", placement, "placement_postcode"),
-    ):
-        missing = episodes[column].notna() & found["district_code"].isna()
-        for row in episodes[missing].itertuples():
-            value = getattr(row, column)
-            shape = "" if POSTCODE.match(value) else " (not even in the form of a UK postcode)"
-            result.problems.append(
-                Problem(
-                    row.year,
-                    f"{row.year}/episodes.csv",
-                    row.source_row,
-                    side,
-                    value,
-                    f"postcode not found in the ONS postcode directory{shape}: district Unknown",
-                    NOTED,
-                )
-            )
+    result.problems += quality.relabelled(
+        quality.postcode_problems(episodes, home, placement), result.rows
+    )
     episodes["home_district_code"] = _district(home["district_code"], council_districts)
     episodes["placement_district_code"] = _district(placement["district_code"], council_districts)
     # Whole miles, rounded up: "more than 20 miles" is then the same as on the tenth of a mile
