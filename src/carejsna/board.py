@@ -9,9 +9,9 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from carejsna import catalogue, disclosure, overview, stats
+from carejsna import catalogue, changes, disclosure, overview, stats
 from carejsna import indicators as ind
-from carejsna.ui import THEMES, by_district, context, placed_away, targets, trends
+from carejsna.ui import THEMES, by_district, context, figure_changes, placed_away, targets, trends
 
 
 def board(selection: ind.Selection) -> None:
@@ -19,6 +19,7 @@ def board(selection: ind.Selection) -> None:
     read at once, then the KPI scorecard: the council's, all ages, whatever the filters."""
     shown = overview_trends(selection)
     headlines(selection, shown)
+    changed_since_last_build()
     sentences(selection, shown)
     whole = replace(selection, districts=(), age_bands=())
     scorecard(trends(tuple(targets()["indicator_id"]), whole), selection != whole)
@@ -31,16 +32,7 @@ def overview_trends(selection: ind.Selection) -> dict[str, pd.DataFrame]:
     return trends(tuple(ids), selection)
 
 
-HEADLINES = (
-    "cla_at_31_march",
-    "cla_rate_per_10k",
-    "cla_started",
-    "pct_3plus_placements",
-    "pct_long_term_stability",
-    "pct_health_assessment",
-    "pct_persistent_absence",
-    "pct_eet_19to21",
-)
+HEADLINES = changes.HEADLINES  # the tiles' indicators, whose changes the build lists
 
 
 # The indicator each theme's sentence is about, and the one its district is ranked on.
@@ -99,6 +91,24 @@ def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.S
             if compared:
                 st.caption(compared)
     st.caption(" · ".join(disclosure.FOOTNOTES.values()))
+
+
+def changed_since_last_build() -> None:
+    """What the last build changed in the overview's figures (each as shown: a withheld figure
+    says c), with the reason the returns give, if the build listed any."""
+    said = figure_changes()
+    if not said:
+        return
+    with st.expander("What changed since the last build"):
+        lines = [f"- {changes.sentence(change)}" for change in said.get("figures", [])]
+        for key, words in (("years_added", "added"), ("years_removed", "no longer in the returns")):
+            if said.get(key):
+                lines.append(f"- Years {words}: {', '.join(map(str, said[key]))}")
+        st.markdown("\n".join(lines))
+        st.caption(
+            "Every figure of the overview (the council and each district, all ages, every year) "
+            "that both builds publish and that reads differently now."
+        )
 
 
 def _against_published(own: pd.DataFrame, item, selection: ind.Selection, data) -> str:

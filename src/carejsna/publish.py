@@ -1,11 +1,12 @@
 """`carejsna publish`: a folder holding only what the public may see, for a hosted explorer.
 
 The protected figures (already through disclosure control), their manifest, the lookups the
-pages read (districts, age bands), the published comparators and the council's targets, and a
-metadata.json trimmed to what the pages read (the council and the years). Nothing record-level:
-no child, episode, health, care leaver, UASC, education, population or code extract, and no
-build_report.csv (it echoes returned values). A manifest, `published.json`, names the council,
-years, build and publish dates and the sha256 of every file.
+pages read (districts, age bands), the published comparators and the council's targets, what
+the last build changed in the overview's figures (figure_changes.json: figures as shown, if
+any), and a metadata.json trimmed to what the pages read (the council and the years).
+Nothing record-level: no child, episode, health, care leaver, UASC, education, population or
+code extract, and no build_report.csv (it echoes returned values). A manifest, `published.json`,
+names the council, years, build and publish dates and the sha256 of every file.
 
 Each published Parquet file must hold exactly the columns listed here: a new column is refused
 until someone has checked that it is an aggregate or a lookup, and added it.
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from carejsna import __version__, db
+from carejsna import __version__, changes, db
 from carejsna.figures import COLUMNS as FIGURE_COLUMNS
 from carejsna.figures import MANIFEST as FIGURES_MANIFEST
 from carejsna.returns import benchmarks
@@ -75,6 +76,8 @@ def publish(data: Path, out: Path) -> dict:
             shutil.copyfile(source, staging / source.name)
             extracts[name] = pq.read_metadata(source).num_rows
         shutil.copyfile(data / FIGURES_MANIFEST, staging / FIGURES_MANIFEST)
+        if (data / changes.FILE).exists():  # the overview's changes: shown figures only
+            shutil.copyfile(data / changes.FILE, staging / changes.FILE)
         public = {  # what the pages read (ind.Context.load): the council and the years
             "council": meta["council"],
             "years": meta["years"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from carejsna import catalogue, db, filters
+from carejsna import catalogue, changes, db, filters
 from carejsna import indicators as ind
 from carejsna.site import pages as offered_pages
 
@@ -115,3 +115,10 @@ def placed_away(selection: ind.Selection) -> pd.DataFrame:
     difference tested, for a selection (indicators.group_differences)."""
     items = [i for i in catalogue.catalogue().values() if i.groups_of]
     return ind.group_differences(connection(), items, selection, context())
+
+
+@st.cache_resource
+def figure_changes() -> dict:
+    """What changed in the overview's figures since the last build (figure_changes.json), or
+    {} after a first build or when nothing changed."""
+    return changes.read(db.data_dir())

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carejsna import __version__, figures, safe
+from carejsna import __version__, changes, figures, safe
 from carejsna.catalogue import catalogue
 from carejsna.returns import benchmarks, postcodes, quality
 from carejsna.returns import names as ons
@@ -85,6 +85,7 @@ class BuildResult:
     extracts: dict[str, int] = field(default_factory=dict)
     written: bool = False
     seconds: dict[str, float] = field(default_factory=dict)  # e.g. how long the figures took
+    changes: dict = field(default_factory=dict)  # the overview's figures since the last build
 
     @property
     def failed(self) -> bool:
@@ -478,6 +479,7 @@ def _write(
         report = minimised_report(report_frame(result.problems), key)
         safe.frame(report).to_csv(staging / "build_report.csv", index=False)
         result.seconds.update(figures.write(staging))  # every protected figure, from the extracts
+        result.changes = changes.write(out_dir, staging)  # against the previous build, if any
     result.written = True
 
 
@@ -679,4 +681,6 @@ def summary(result: BuildResult, examples: int = 3) -> str:
                 f"Protected figures written (figures.parquet) in {result.seconds['figures']:.1f} s"
                 ": every figure any selection can show, disclosure-controlled together."
             )
+        if result.changes:
+            lines.append(changes.summary(result.changes))
     return "\n".join(lines)
