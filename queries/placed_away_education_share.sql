@@ -28,29 +28,19 @@ pupils as (
         end
 ),
 
-located as (
+final as (
     select
         pupils.year,
         pupils.district_code,
         pupils.age_band,
-        coalesce(placement_location.location, 'Location not known') as category,
-        pupils.has_outcome,
+        placement_location.location as category,
+        count_if(pupils.has_outcome)::bigint as numerator,
+        count(*)::bigint as denominator,
     from pupils
-    left join placement_location
+    inner join placement_location
         on pupils.year = placement_location.year
         and pupils.child_id = placement_location.child_id
-),
-
-final as (
-    select
-        year,
-        district_code,
-        age_band,
-        category,
-        count_if(has_outcome)::bigint as numerator,
-        count(*)::bigint as denominator,
-    from located
-    group by year, district_code, age_band, category
+    group by pupils.year, pupils.district_code, pupils.age_band, placement_location.location
 )
 
 select * from final

@@ -11,21 +11,6 @@
 -- Sources: cla_12_months_health, placement_location.
 with
 
-cohort as (
-    select
-        year,
-        child_id,
-        district_code,
-        age_band,
-        age,
-        sdq_score,
-        has_immunisations,
-        has_dental_check,
-        has_health_assessment,
-    from cla_12_months_health
-    where year between $year_from and $year_to
-),
-
 measured as (
     select
         year,
@@ -45,33 +30,24 @@ measured as (
             when 'immunisations' then has_immunisations
             when 'sdq_recorded' then sdq_score is not null
         end as has_outcome,
-    from cohort
-),
-
-located as (
-    select
-        measured.year,
-        measured.district_code,
-        measured.age_band,
-        coalesce(placement_location.location, 'Location not known') as category,
-        measured.has_outcome,
-    from measured
-    left join placement_location
-        on measured.year = placement_location.year
-        and measured.child_id = placement_location.child_id
-    where measured.is_in_group
+    from cla_12_months_health
+    where year between $year_from and $year_to
 ),
 
 final as (
     select
-        year,
-        district_code,
-        age_band,
-        category,
-        count_if(has_outcome)::bigint as numerator,
+        measured.year,
+        measured.district_code,
+        measured.age_band,
+        placement_location.location as category,
+        count_if(measured.has_outcome)::bigint as numerator,
         count(*)::bigint as denominator,
-    from located
-    group by year, district_code, age_band, category
+    from measured
+    inner join placement_location
+        on measured.year = placement_location.year
+        and measured.child_id = placement_location.child_id
+    where measured.is_in_group
+    group by measured.year, measured.district_code, measured.age_band, placement_location.location
 )
 
 select * from final

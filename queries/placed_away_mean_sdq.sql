@@ -22,30 +22,20 @@ scored as (
         and sdq_score is not null
 ),
 
-located as (
+final as (
     select
         scored.year,
         scored.district_code,
         scored.age_band,
-        coalesce(placement_location.location, 'Location not known') as category,
-        scored.sdq_score,
+        placement_location.location as category,
+        sum(scored.sdq_score)::double as numerator,
+        count(*)::bigint as denominator,
+        sum(scored.sdq_score * scored.sdq_score)::double as sum_squares,
     from scored
-    left join placement_location
+    inner join placement_location
         on scored.year = placement_location.year
         and scored.child_id = placement_location.child_id
-),
-
-final as (
-    select
-        year,
-        district_code,
-        age_band,
-        category,
-        sum(sdq_score)::double as numerator,
-        count(*)::bigint as denominator,
-        sum(sdq_score * sdq_score)::double as sum_squares,
-    from located
-    group by year, district_code, age_band, category
+    group by scored.year, scored.district_code, scored.age_band, placement_location.location
 )
 
 select * from final

@@ -1,6 +1,8 @@
 -- placement_location: whether each child looked after at 31 March was placed away from home,
 -- one row per child per year, for the equity figures (children placed away against those placed
--- near home).
+-- near home): the placed-away group of every child of in_care_31_march, so a query joins its
+-- cohort (in_care_31_march or one drawn from it: cla_12_months, placements_in_year) to it by
+-- year and child_id and keeps every child.
 -- location: 'Placed away' = the placement of the episode open at 31 March is outside the
 -- council's districts, or more than 20 miles from home (DfE's distance, over 20.0 after
 -- rounding to 0.1 mile); 'Placed near' = inside the council's districts and 20 miles or less

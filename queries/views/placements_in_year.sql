@@ -1,5 +1,6 @@
 -- placements_in_year: how many placements each child looked after at 31 March had during the
--- year, one row per child per year (as pct_3plus_placements counts them).
+-- year, one row per child per year (every child of in_care_31_march, with its home district and
+-- age band at 31 March), as pct_3plus_placements and placed_away_3plus_placements count them.
 -- Placements in the year: the child's episodes open at any time from 1 April to 31 March,
 -- earlier periods of care in the year included (an episode that ended on 1 April is last year's).
 -- The first of them (the placement held on 1 April, or the first in the year) counts 1; each later
@@ -12,6 +13,8 @@ in_care as (
     select
         year,
         child_id,
+        district_code,
+        age_band,
     from in_care_31_march
 ),
 
@@ -47,6 +50,8 @@ final as (
     select
         in_care.year,
         in_care.child_id,
+        in_care.district_code,
+        in_care.age_band,
         coalesce(
             count(*) filter (
                 where episodes_in_year.number_in_year = 1 or episodes_in_year.is_new_placement
@@ -57,7 +62,7 @@ final as (
     left join episodes_in_year
         on in_care.year = episodes_in_year.year
         and in_care.child_id = episodes_in_year.child_id
-    group by in_care.year, in_care.child_id
+    group by in_care.year, in_care.child_id, in_care.district_code, in_care.age_band
 )
 
 select * from final
