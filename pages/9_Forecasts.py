@@ -22,12 +22,13 @@ st.caption(
 FOLDER = str(db.data_dir())
 
 
-@st.cache_data(max_entries=16, show_spinner="Reading the returns…")
+# Read-only results, held once rather than copied on every rerun (st.cache_data's copies).
+@st.cache_resource(max_entries=16, show_spinner="Reading the returns…")
 def inputs(folder: str, districts: tuple[str, ...]) -> forecast.Inputs:
     return forecast.prepare(folder, districts)
 
 
-@st.cache_data(max_entries=64, show_spinner="Fitting the rates…")
+@st.cache_resource(max_entries=64, show_spinner="Fitting the rates…")
 def fitted(folder: str, districts: tuple[str, ...], reference_from: int) -> forecast.Model:
     return forecast.fitted(inputs(folder, districts), reference_from)
 
@@ -48,6 +49,11 @@ def backtest(folder: str, districts: tuple[str, ...], reference_from: int) -> pd
 def in_care(folder: str, districts: tuple[str, ...]) -> pd.DataFrame:
     read = inputs(folder, districts)
     return forecast.in_care(read.pieces, read.years, read.bands)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def withheld(folder: str, districts: tuple[str, ...], bands: tuple[str, ...]) -> list[set[int]]:
+    return forecast.withheld_years(inputs(folder, districts), [bands])
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -118,6 +124,12 @@ actual = forecast.selected(in_care(FOLDER, districts), selection.age_bands, plac
 shown = forecast.selected(baseline.table(level), selection.age_bands, placement, level)
 shown_other = (
     forecast.selected(other.table(level), selection.age_bands, placement, level) if other else None
+)
+# What the protected figures withhold (children in care in a year, for these districts and
+# ages) is withheld here too, and a forecast starting from it.
+(hidden,) = withheld(FOLDER, districts, selection.age_bands)
+actual, (shown, shown_other) = forecast.as_published(
+    actual, [shown, shown_other], hidden, read.years[-1]
 )
 ages = forecast.ages_text(selection.age_bands)
 placement_name = forecast.CATEGORIES.get(placement, forecast.ALL_PLACEMENTS)

@@ -470,3 +470,21 @@ def test_the_page_shows_no_small_number_and_says_why():
                                     errors="coerce")  # fmt: skip
             if column not in ("31 March", "Year ending 31 March", "Error (%)"):
                 assert not numbers.between(1, 4).any(), (column, table.value)
+
+
+def test_what_the_protected_figures_withhold_is_withheld_here_too():
+    # Ashfield's children aged 1 to 4 in 2018: 28 of them, withheld by the build's disclosure
+    # control (beside the exact figures of the other districts, a rounded 30 would narrow down
+    # a small count it protects). The forecast's own rounding alone would show them.
+    inputs = forecast.prepare(None, ("E07000170",))
+    (hidden,) = forecast.withheld_years(inputs, [("1 to 4",)])
+    assert 2018 in hidden
+    table = forecast.table(inputs, years_ahead=1)
+    cell = table[(table["section"] == "actual") & (table["age_band"] == "1 to 4")
+                 & (table["year"] == 2018)]  # fmt: skip
+    assert (cell["symbol"] == "c").all() and cell["value"].isna().all() and len(cell)
+    actual = forecast.selected(
+        forecast.in_care(inputs.pieces, inputs.years, inputs.bands), ("1 to 4",)
+    )
+    shown, _ = forecast.as_published(actual, [None], hidden, inputs.years[-1])
+    assert shown.set_index("year").loc[2018, "symbol"] == "c"

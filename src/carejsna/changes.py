@@ -70,7 +70,9 @@ def compare(previous: Path, new: Path) -> dict:
             "area_code": row.area_code,
             "area_name": row.area_name_new,
             "area_type": row.area_type,
-            "old": row.shown,
+            # a figure now withheld says so, without the value it had: the old build's
+            # figures beside the new ones must not narrow down what the new one hides
+            "old": "" if row.shown_new == disclosure.SUPPRESSED else row.shown,
             "new": row.shown_new,
             "reason": _reason(int(row.year), added, replaced),
         }
@@ -137,7 +139,10 @@ def sentence(change: dict) -> str:
     """A change in words: "2023, children in care at 31 March, Nottinghamshire: 1,103 -> 1,098
     (the 2023 return was replaced)"."""
     text = f"{change['year']}, {change['indicator']}, {change['area_name']}: "
-    text += f"{change['old']} -> {change['new']}"
+    if change["old"]:
+        text += f"{change['old']} -> {change['new']}"
+    else:
+        text += "now withheld (c)"
     return text + (f" ({change['reason']})" if change["reason"] else "")
 
 

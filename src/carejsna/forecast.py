@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carejsna import db, disclosure, stats
+from carejsna import catalogue, db, disclosure, stats
+from carejsna import indicators as ind
 
 QUERIES = db.QUERIES_DIR / "forecast"
 CATEGORIES = {
@@ -573,6 +574,50 @@ def protect(rows: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="base")
 
 
+def withheld_years(inputs: Inputs, band_sets: list[tuple[str, ...]]) -> list[set[int]]:
+    """For each set of age bands (none: all ages), the years whose children in care at 31 March,
+    for the forecast's area, the protected figures withhold (the build's disclosure control over
+    every district, band and total). Their actual numbers are not shown here either, nor a
+    forecast starting from one: a rounded count beside the exact published ones could narrow
+    down what the figures hide."""
+    con = db.published(inputs.folder)
+    try:
+        context = ind.Context.load(con, inputs.folder)
+        item = catalogue.get("cla_at_31_march")
+        first, last = inputs.years[0], inputs.years[-1]
+        found = []
+        for chosen in band_sets:
+            selection = ind.Selection(first, last, inputs.districts, tuple(chosen), combined=True)
+            rows = ind.figures(con, item, selection, "trend", context)
+            own = rows[rows["area_code"] == selection.area(context)[0]]
+            found.append(set(own.loc[own["symbol"] == disclosure.SUPPRESSED, "year"].astype(int)))
+        return found
+    finally:
+        con.close()
+
+
+SHOWN = ("value", "lower", "upper", "lower_95", "upper_95", "actual", "error", "pct_error",
+         "inside", "actual_in_interval")  # fmt: skip
+
+
+def withhold(rows: pd.DataFrame, where) -> pd.DataFrame:
+    """The rows `where` (a boolean Series) withheld: every number blank, the symbol c."""
+    out = rows.copy()
+    columns = [c for c in SHOWN if c in out]
+    out[columns] = out[columns].astype(object).where(~where, None)
+    out["symbol"] = out["symbol"].where(~where, disclosure.SUPPRESSED)
+    return out
+
+
+def as_published(actual, forecasts, hidden: set[int], last: int):
+    """Actual numbers (by year) and forecasts (by date) with what the figures withhold withheld:
+    an actual in a withheld year, and every forecast if the last year's is withheld."""
+    actual = withhold(actual, actual["year"].isin(hidden))
+    forecasts = [None if f is None else withhold(f, pd.Series(last in hidden, f.index))
+                 for f in forecasts]  # fmt: skip
+    return actual, forecasts
+
+
 # A forecast for the page, the command and the chapter ---------------------------------------
 
 
@@ -595,7 +640,8 @@ class Inputs:
         """The pieces as the returns up to returns_to gave them (for a back-test)."""
         if returns_to == self.years[-1]:
             return self.pieces
-        return segments(db.connect(self.folder, load=False), returns_to, self.districts)
+        with db.connect(self.folder, load=False) as con:
+            return segments(con, returns_to, self.districts)
 
 
 RECORD_LEVEL = ("episodes", "children", "age_bands", "districts")
@@ -611,17 +657,18 @@ def prepare(folder: Path | None = None, districts: tuple[str, ...] = ()) -> Inpu
             "that `carejsna build` writes (a published folder holds only protected figures)"
         )
     meta = db.metadata(folder)
-    con = db.connect(folder, load=False)
-    names = dict(db.table(con, "districts")[["district_code", "district_name"]].to_numpy())
-    unknown = [d for d in districts if d not in names]
-    if unknown:
-        raise ValueError(f"district {unknown[0]!r}: not one of {', '.join(names)}")
-    council = meta["council"]
-    code = "+".join(districts) if districts else council["code"]
-    name = " and ".join(names[d] for d in districts) if districts else council["name"]
-    years = tuple(meta["years"])
-    return Inputs(segments(con, years[-1], districts), bands(con), years, tuple(districts), code,
-                  name, bool(council["synthetic"]), council["source"], folder)  # fmt: skip
+    with db.connect(folder, load=False) as con:
+        names = dict(db.table(con, "districts")[["district_code", "district_name"]].to_numpy())
+        unknown = [d for d in districts if d not in names]
+        if unknown:
+            raise ValueError(f"district {unknown[0]!r}: not one of {', '.join(names)}")
+        council = meta["council"]
+        code = "+".join(districts) if districts else council["code"]
+        name = " and ".join(names[d] for d in districts) if districts else council["name"]
+        years = tuple(meta["years"])
+        pieces = segments(con, years[-1], districts)
+        return Inputs(pieces, bands(con), years, tuple(districts), code, name,
+                      bool(council["synthetic"]), council["source"], folder)  # fmt: skip
 
 
 def check_years(inputs: Inputs, years_ahead: int, reference_from: int | None) -> int:
@@ -737,6 +784,13 @@ def assemble(
     out = pd.concat(parts, ignore_index=True)
     out = out.rename(columns={"lower": "lower_95", "upper": "upper_95",
                               "inside": "actual_in_interval"})  # fmt: skip
+    names = [*inputs.bands.names, ALL_AGES]
+    hidden = withheld_years(inputs, [() if b == ALL_AGES else (b,) for b in names])
+    hidden = {(band, year) for band, years in zip(names, hidden, strict=True) for year in years}
+    ahead = out["section"].isin(["forecast", "cost"])
+    when = out["year"].where(~ahead, last)  # a forecast is withheld with its start
+    out = withhold(out, pd.Series(list(zip(out["age_band"], when, strict=True)),
+                                  index=out.index).isin(hidden))  # fmt: skip
     out["area_code"], out["area_name"] = inputs.area_code, inputs.area_name
     out["fitted_to"] = out["fitted_to"].astype("Int64")
     for column in ("value", "lower_95", "upper_95", "actual", "error"):  # whole numbers
@@ -886,6 +940,8 @@ def summary_for_chapter(
     shown = selected(baseline, bands)
     back = run_backtest(inputs, reference_from)
     back = protect(errors(back)) if len(back) else back  # none where the returns are too few
+    (hidden,) = withheld_years(inputs, [tuple(bands)])
+    actual, (shown,) = as_published(actual, [shown], hidden, last)
     band = bands[0] if len(bands) == 1 else ALL_AGES
     text = sentence(inputs.area_name, ages_text(bands), ALL_PLACEMENTS, actual, shown, None, "",
                     (reference_from, last), back, band)  # fmt: skip

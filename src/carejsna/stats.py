@@ -436,7 +436,7 @@ def difference(
     else:
         raise ValueError(f"no test of a difference for unit {unit!r}: percent or mean")
     above, below = POLARITY_WORDS[polarity]
-    verdict = SIMILAR if p_value >= 1 - level else (above if change > 0 else below)
+    verdict = (above if change > 0 else below) if p_value < 1 - level else SIMILAR  # NaN: no
     return Difference(
         verdict, change * scale, lower * scale, upper * scale, float(statistic), float(p_value),
         method,

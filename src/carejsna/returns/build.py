@@ -237,7 +237,7 @@ def revisions(episodes: pd.DataFrame) -> list[Problem]:
     earlier = ordered["year"].groupby(versions).shift()
     for column, name in EPISODE_FIELDS.items():
         before, after = previous[column], text[column]
-        changed = earlier.notna() & (before != after)
+        changed = (earlier < ordered["year"]) & (before != after)  # a later return only
         if column in ("end_date", "reason_ended", "reason_place_change"):
             changed &= before != ""  # first given once the episode ended: not a revision
         if column != "end_date":  # a code left out: most likely one blanked as not DfE's,
@@ -533,6 +533,12 @@ def secret_key(returns_dir: Path) -> bytes:
             f.write(secrets.token_hex(32) + "\n")
     except FileExistsError:
         pass
+    except OSError as error:  # a read-only returns folder, say
+        raise FileProblem(
+            Problem(None, KEY_FILE, None, "", "", f"cannot make the pseudonym key: "
+                    f"{error.strerror} (the returns folder must be writable on the first build)",
+                    FILE_NOT_LOADED)
+        ) from error  # fmt: skip
     text = path.read_text(encoding="ascii", errors="replace").strip()
     if not re.fullmatch(r"[0-9a-f]{64}", text):
         raise FileProblem(

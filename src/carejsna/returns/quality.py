@@ -652,7 +652,7 @@ def check(returns_dir: Path, today: dt.date | None = None) -> Check:
     del frames  # at national scale memory is the limit
     try:
         return _checked(returns_dir, tables, rows, problems, today)
-    except (ValueError, KeyError) as error:  # a fault of the check's own, not a refusal
+    except Exception as error:  # a fault of the check's own, not a refusal
         raise RuntimeError(f"checking {returns_dir} failed: {error!r}") from error
 
 
