@@ -6,19 +6,13 @@
 -- assessment date); DfE's published average (LG Inform 2135) covers 5 to 16: the age bands 5 to
 -- 9, 10 to 15 and 16 and over select exactly that.
 -- Parameters: $year_from, $year_to
--- Sources: cla_12_months_health (queries/views/cla_12_months_health.sql).
+-- Sources: sdq_scored (queries/views/sdq_scored.sql).
 with
 
 scored as (
-    select
-        year,
-        district_code,
-        age_band,
-        sdq_score,
-    from cla_12_months_health
+    select *
+    from sdq_scored
     where year between $year_from and $year_to
-        and age between 4 and 16
-        and sdq_score is not null
 ),
 
 final as (

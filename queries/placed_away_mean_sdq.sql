@@ -6,20 +6,13 @@
 -- scores: what a mean's interval and Welch's test need. The locations of a cell add up to
 -- mean_sdq's row.
 -- Parameters: $year_from, $year_to
--- Sources: cla_12_months_health, placement_location.
+-- Sources: sdq_scored, placement_location.
 with
 
 scored as (
-    select
-        year,
-        child_id,
-        district_code,
-        age_band,
-        sdq_score,
-    from cla_12_months_health
+    select *
+    from sdq_scored
     where year between $year_from and $year_to
-        and age between 4 and 16
-        and sdq_score is not null
 ),
 
 final as (
