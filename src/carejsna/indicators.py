@@ -235,6 +235,7 @@ def read(
         year_from=selection.year_from, year_to=selection.year_to, latest=selection.year_to,
         council=council, areas=list(selection.districts or [council]),
         bands=list(selection.age_bands or [ALL_AGES]), views=list(views),
+        area_order=list(context.districts["district_code"]), band_order=list(context.age_bands),
     )  # fmt: skip
     several = shown["parts"] > 1
     if several.any():

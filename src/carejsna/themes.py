@@ -12,7 +12,8 @@ import streamlit as st
 from carejsna import block, catalogue, charts, disclosure, downloads
 from carejsna import indicators as ind
 from carejsna.board import tiles
-from carejsna.ui import THEMES, WIDE, context, figures, trends
+from carejsna.ui import THEMES, WIDE, context, trends
+from carejsna.ui import view as view_block
 
 
 def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -> None:
@@ -95,7 +96,7 @@ def indicator(indicator_id: str, selection: ind.Selection) -> None:
     for tab, view in zip(tabs, views, strict=True):
         if tab.open:
             with tab:
-                _view(item, figures(item.id, selection, view), selection, view, data)
+                _view(view_block(item.id, selection, view), selection, data)
     with st.expander(f"Definition and source: {item.short_title}"):
         st.markdown(
             f"- **Numerator:** {item.numerator}\n"
@@ -107,12 +108,9 @@ def indicator(indicator_id: str, selection: ind.Selection) -> None:
         )
 
 
-def _view(item, frame, selection, view, data) -> None:
+def _view(shown: block.Block, selection, data) -> None:
     """One view as block.py decides it: chart (or why there is none), notes, table, downloads."""
-    districts = None  # a trend's alt text names the highest and lowest district
-    if view == "trend" and "district" in ind.views(item):
-        districts = figures(item.id, selection, "district")
-    shown = block.build(item, frame, selection, view, data, districts)
+    item, view = shown.item, shown.view
     if shown.figure is not None:
         st.plotly_chart(
             shown.figure,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from carejsna import catalogue, changes, db, filters
+from carejsna import block, catalogue, changes, db, filters
 from carejsna import indicators as ind
 from carejsna.site import pages as offered_pages
 
@@ -39,11 +39,24 @@ def by_district(ids: tuple[str, ...], selection: ind.Selection) -> dict[str, pd.
 
 
 @st.cache_data(max_entries=1024)
-def figures(indicator_id: str, selection: ind.Selection, view: str) -> pd.DataFrame:
-    """One view of an indicator for a selection, read from the figures the build protected:
-    once per selection, whichever sentence, table or chart asks for it."""
+def figures(indicator_id: str, selection: ind.Selection, views: tuple[str, ...]) -> dict:
+    """Views of an indicator for a selection, read at once from the figures the build
+    protected: once per selection, whichever sentence, table or chart asks for them."""
     item = catalogue.get(indicator_id)
-    return ind.figures(connection(), item, selection, view, context())
+    return ind.all_figures(connection(), item, selection, context(), views)
+
+
+@st.cache_resource(max_entries=1024)
+def view(indicator_id: str, selection: ind.Selection, name: str) -> block.Block:
+    """What one view of an indicator shows for a selection (block.build: chart, notes, table,
+    words), worked out once per selection for every reader, then only drawn. Shared, so never
+    changed: a Block is read, not written. A trend's words name the highest and lowest
+    district, so it reads the district view with it."""
+    item = catalogue.get(indicator_id)
+    ranked = name == "trend" and "district" in ind.views(item)
+    frames = figures(indicator_id, selection, (name, "district") if ranked else (name,))
+    districts = frames["district"] if ranked else None
+    return block.build(item, frames[name], selection, name, context(), districts)
 
 
 PAGES = (
