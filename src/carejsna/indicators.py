@@ -260,16 +260,17 @@ def trends(
 ) -> dict[str, pd.DataFrame]:
     """Each indicator's own trend for the selection (the rows of its trend view that are the
     selection's), all read at once: for tiles, sentences, scorecards and summary tables."""
-    shown = read(con, indicators, selection, context)
+    shown = read(con, indicators, selection, context).reset_index(drop=True)
     code, name = selection.area(context)
+    banded = [i.id for i in indicators if "age_band" in i.filters]
+    bands = BANDS_JOINED.join(selection.age_bands or [ALL_AGES])
+    ids = shown["indicator_id"].to_numpy()
+    shown = shown.assign(
+        area_code=code, area_name=name, age_band=np.where(np.isin(ids, banded), bands, ALL_AGES)
+    )
     out = {}
-    by_id = dict(tuple(shown.groupby("indicator_id", sort=False)))
-    for item in indicators:
-        rows = by_id.get(item.id, shown.iloc[:0])
-        bands = selection.age_bands if "age_band" in item.filters else ()
-        rows = rows.assign(
-            area_code=code, area_name=name, age_band=BANDS_JOINED.join(bands or [ALL_AGES])
-        )
+    for item in indicators:  # the rows come indicator by indicator: each a slice of them
+        rows = shown.iloc[np.searchsorted(ids, item.id) : np.searchsorted(ids, item.id, "right")]
         out[item.id] = _rounded(rows, item) if selection.rounded else rows
     return out
 
@@ -361,34 +362,38 @@ def _compared(frames, whole, indicator, selection, context) -> dict[str, pd.Data
     by_year = {}  # a distribution's districts have no comparator
     if not indicator.breakdown:
         by_year = dict(zip(whole["year"], whole["value"], strict=True))
+    name = context.comparators.get(area, "England")
+    suffix = stats.level_suffix(selection.level)
     out = {}
     for view, frame in frames.items():
-        frame = frame.copy()
-        is_council = frame["area_code"] == council[0]
+        year = frame["year"].to_numpy()
+        all_ages = (frame["age_band"] == ALL_AGES).to_numpy()
+        is_council = (frame["area_code"] == council[0]).to_numpy()
         compared = indicator.unit != "count" and view != "category"
-        if view == "age_band":
-            compared_rows = frame["age_band"] == ALL_AGES
-        else:
-            compared_rows = pd.Series(compared, index=frame.index)
-        frame["comparator"] = np.where(
-            is_council, context.comparators.get(area, "England"), council[1]
-        )
-        frame["comparator_value"] = np.where(
+        compared_rows = all_ages if view == "age_band" else np.full(len(frame), True)
+        on = compared_rows & compared
+        value = np.where(
             is_council,
-            np.where(frame["age_band"] == ALL_AGES, frame["year"].map(published), np.nan),
-            frame["year"].map(by_year),
+            np.where(all_ages, [published.get(y, np.nan) for y in year], np.nan),
+            [by_year.get(y, np.nan) for y in year],
         ).astype(float)
-        off = ~(compared_rows & compared)
-        frame.loc[off, "comparator"] = ""
-        frame.loc[off, "comparator_value"] = float("nan")
-        frame["comparator_source"] = np.where(
-            is_council & frame["comparator_value"].notna(), frame["year"].map(releases), ""
-        )  # which release a published comparator comes from; a district's is the council
-        frame["comparison"] = comparison(frame, indicator, selection.level)
+        value = np.where(on, value, np.nan)
+        comparator = np.where(on, np.where(is_council, name, council[1]), "")
+        judged = stats.compare(
+            frame[f"lower_{suffix}"], frame[f"upper_{suffix}"], value, indicator.polarity
+        )
+        comparison = np.where(
+            ~on, stats.NOT_COMPARED, np.where(np.isnan(value), "no comparator", judged)
+        )
         # Published figures are for all ages: an age band has no like-for-like comparator.
-        banded = is_council & (frame["age_band"] != ALL_AGES) & compared_rows & compared
-        frame.loc[banded, "comparison"] = NO_BAND_COMPARATOR
-        out[view] = frame
+        comparison = np.where(is_council & ~all_ages & on, NO_BAND_COMPARATOR, comparison)
+        source = [releases.get(y, "") for y in year]  # a district's comparator is the council
+        out[view] = frame.assign(
+            comparator=comparator,
+            comparator_value=value,
+            comparator_source=np.where(is_council & ~np.isnan(value), source, ""),
+            comparison=comparison,
+        )
     return out
 
 
@@ -500,18 +505,29 @@ def recent_trend(trend: pd.DataFrame, indicator: Indicator) -> stats.Trend:
     chi-square test for linear trend for proportions, a Poisson test for rates and counts.
     Not tested where a point is withheld (the test must not rest on hidden counts) or for means.
     """
-    own = trend[trend["area_name"] == trend["area_name"].iloc[0]].sort_values("year").tail(5)
     if indicator.unit == "mean" or indicator.breakdown:
         return stats.Trend("not tested for this kind of indicator")
-    stored = own["trend"].iloc[-1] if "trend" in own and len(own) == 5 else None
+    own = own_series(trend, ["year", "numerator", "denominator", "symbol", "trend", "trend_p"])
+    own = {column: values[-5:] for column, values in own.items()}
+    stored = own["trend"][-1] if "trend" in own and len(own["year"]) == 5 else None
     if isinstance(stored, str):  # worked out by the build, from the same five figures
-        return stats.Trend(stored, p_value=float(own["trend_p"].iloc[-1]), points=5)
-    if len(own) < 5 or own["numerator"].isna().any() or (own["symbol"] != "").any():
-        return stats.Trend(stats.NOT_ENOUGH_DATA, points=int(own["numerator"].notna().sum()))
+        return stats.Trend(stored, p_value=float(own["trend_p"][-1]), points=5)
+    counted = ~pd.isna(own["numerator"])
+    if len(own["year"]) < 5 or not counted.all() or (own["symbol"] != "").any():
+        return stats.Trend(stats.NOT_ENOUGH_DATA, points=int(counted.sum()))
     if indicator.unit == "percent":
         return stats.trend_proportions(own["numerator"], own["denominator"], own["year"])
     exposures = own["denominator"] if indicator.unit == "rate_per_10k" else None
     return stats.trend_counts(own["numerator"], own["year"], exposures)
+
+
+def own_series(trend: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
+    """A trend view's own series (its first area's rows: not the council's beside a district),
+    year by year: each of `columns` it has, as an array."""
+    names = trend["area_name"].to_numpy()
+    rows = np.flatnonzero(names == names[0]) if len(names) else np.arange(0)
+    rows = rows[np.argsort(trend["year"].to_numpy()[rows], kind="stable")]
+    return {c: trend[c].to_numpy()[rows] for c in columns if c in trend}
 
 
 def trend_sentence(result: stats.Trend, years: pd.Series, plain: bool = False) -> str:

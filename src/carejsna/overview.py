@@ -10,7 +10,7 @@ import pandas as pd
 from carejsna import stats
 from carejsna.catalogue import Indicator
 from carejsna.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED
-from carejsna.indicators import DECIMALS
+from carejsna.indicators import DECIMALS, own_series
 from carejsna.returns.postcodes import OTHER, UNKNOWN
 
 OUTSIDE = {OTHER, UNKNOWN}  # not districts of the council: never ranked
@@ -72,12 +72,13 @@ class Tile:
 
 def tile(trend: pd.DataFrame, indicator: Indicator) -> Tile:
     """A tile from an indicator's protected trend figures (the selection's own rows)."""
-    rows = trend[trend["area_name"] == trend["area_name"].iloc[0]].sort_values("year")
-    last = rows.iloc[-1]
+    columns = ["year", "value", "symbol", "numerator", "denominator", "sum_squares"]
+    own = own_series(trend, columns)
+    last, before = ({c: v[i] for c, v in own.items()} for i in (-1, -2 % len(own["year"])))
     value = None if pd.isna(last["value"]) else float(last["value"])
     previous = None
-    if len(rows) > 1 and pd.notna(rows.iloc[-2]["value"]):
-        previous = float(rows.iloc[-2]["value"])
+    if len(own["year"]) > 1 and pd.notna(before["value"]):
+        previous = float(before["value"])
     if value is None or previous is None:
         direction = "unknown"
     elif math.isclose(value, previous, abs_tol=10 ** -DECIMALS[indicator.unit] / 2):
@@ -86,7 +87,7 @@ def tile(trend: pd.DataFrame, indicator: Indicator) -> Tile:
         direction = "up" if value > previous else "down"
     change = stats.Trend(stats.NOT_ENOUGH_DATA)
     if direction in ("up", "down"):
-        change = stats.year_on_year(indicator.unit, rows.iloc[-2], last)
+        change = stats.year_on_year(indicator.unit, before, last)
     return Tile(
         indicator,
         int(last["year"]),

@@ -36,6 +36,8 @@ def frame(table: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         values = out[column]
         if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
-            out[column] = values.map(cell, na_action="ignore")
+            cells = values.tolist()
+            if any(cell(v) is not v for v in cells):  # most columns have none to change
+                out[column] = values.map(cell, na_action="ignore")
     out.columns = [cell(c) for c in out.columns]
     return out
