@@ -92,7 +92,11 @@ RULES: dict[str, Rule] = {
             "code",
             "A code that is not one of DfE's",
             "A coded field (SEX, ETHNIC, RNE, LS, CIN, PLACE, REC, OC2 flags, IN_TOUCH, ACTIV, "
-            "ACCOM, ...) holds a value that is not among DfE's valid codes for the SSDA903.",
+            "ACCOM, ...) holds a value that is not among DfE's valid codes for the SSDA903 in "
+            "the return's own year (its year folder): DfE adds and withdraws codes, so a code "
+            "valid in another year is reported with the years it is valid in (SEX 1 and 2 "
+            "became M, F and U in 2024-25; PLACE K3 is new in 2024-25). education.csv and "
+            "population.csv are local files: their codes are the same every year.",
             "Loaded with the value blanked (a key field: the row is left out).",
             r"not a valid \S+ code",
         ),

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carejsna.returns.schema import FILES, FileSpec, valid_codes
+from carejsna.returns.schema import FILES, FileSpec, code_validity, season, valid_codes
 
 # What happens to a row or value with a problem.
 FILE_NOT_LOADED = "file not loaded"
@@ -271,11 +271,13 @@ def check(
     ]
     out = pd.DataFrame(index=raw.index)
     drop = pd.Series(False, index=raw.index)
-    codes = valid_codes()
+    # DfE's codes for the return's year; a local file's (education.csv...) whatever the year
+    codes = valid_codes(year if spec.dfe else None)
 
     for col in spec.cols:
         text = raw[col.name].str.strip() if col.name in raw.columns else pd.Series("", raw.index)
         blank = text == ""
+        reasons = {}  # a row's own problem, where it is not `why`
         if col.kind == "date":
             value = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
             bad = ~blank & value.isna()
@@ -296,6 +298,11 @@ def check(
             bad = ~blank & ~text.isin(codes[col.codes])
             value = text.where(~blank & ~bad)
             why = f"not a valid {col.name} code"
+            if bad.any() and spec.dfe and year is not None:
+                validity = code_validity()[col.codes]
+                for index, code in text[bad & text.isin(validity.keys())].items():
+                    # valid in other years: say which
+                    reasons[index] = f"{why} for {season(year)}: {validity[code].describe(code)}"
         elif col.kind in ("int", "number"):
             number = pd.to_numeric(text, errors="coerce")
             whole = (number % 1 == 0) | number.isna() | (col.kind == "number")
@@ -334,7 +341,8 @@ def check(
 
         action = ROW_NOT_LOADED if col.key else VALUE_BLANKED
         for index in text.index[bad]:
-            problems.append(problem(rows[index], col.name, text[index], why, action))
+            reason = reasons.get(index, why)
+            problems.append(problem(rows[index], col.name, text[index], reason, action))
         if col.required and col.name in raw.columns:
             action = ROW_NOT_LOADED if col.key else NOTED
             for index in text.index[blank]:

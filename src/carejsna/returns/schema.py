@@ -31,6 +31,7 @@ class FileSpec:
     required: bool
     cols: tuple[Col, ...]
     unique: tuple[str, ...] = ("CHILD",)
+    dfe: bool = True  # a file of DfE's return: its codes are those valid in the return's year
 
 
 def _flag(name: str, as_name: str) -> Col:
@@ -137,6 +138,7 @@ FILES: dict[str, FileSpec] = {
                 Col("SUSPENSIONS", "suspensions", "int", low=0, high=365),
                 Col("SEN_PROVISION", "sen_provision", "code", codes="SEN_PROVISION"),
             ),
+            dfe=False,
         ),
         FileSpec(
             "population",
@@ -150,6 +152,7 @@ FILES: dict[str, FileSpec] = {
                 Col("POPULATION", "population", "int", required=True, key=True, low=0, high=1e7),
             ),
             unique=("DISTRICT", "AGE", "SEX"),
+            dfe=False,
         ),
     )
 }
@@ -168,14 +171,53 @@ TARGETS = FileSpec(
         Col("NOTE", "note", "text"),
     ),
     unique=("INDICATOR",),
+    dfe=False,
 )
 
 
+@dataclass(frozen=True)
+class Validity:
+    """The returns a code is valid in, by the year each ends (2025 for 2024-25); None: open."""
+
+    first: int | None
+    last: int | None
+
+    def covers(self, year: int) -> bool:
+        started = self.first is None or self.first <= year
+        return started and (self.last is None or year <= self.last)
+
+    def describe(self, code: str) -> str:
+        """When the code is valid, e.g. "K3 is valid only from 2024-25"."""
+        if self.first is None:
+            return f"{code} is valid only up to {season(self.last)}"
+        if self.last is None:
+            return f"{code} is valid only from {season(self.first)}"
+        return f"{code} is valid only from {season(self.first)} to {season(self.last)}"
+
+
+def season(year: int) -> str:
+    """The return year as DfE writes it: 2025 -> "2024-25"."""
+    return f"{year - 1}-{year % 100:02d}"
+
+
 @cache
-def valid_codes() -> dict[str, frozenset[str]]:
-    """Every codes.csv field with its set of valid codes."""
-    codes: dict[str, set[str]] = {}
+def code_validity() -> dict[str, dict[str, Validity]]:
+    """Every codes.csv field with its codes and the years each is valid in (valid_from and
+    valid_to, years as the year folders name them; blank: open; `source` says why)."""
+    codes: dict[str, dict[str, Validity]] = {}
     with CODES_CSV.open(newline="") as f:
         for row in csv.DictReader(f):
-            codes.setdefault(row["field"], set()).add(row["code"])
-    return {field: frozenset(values) for field, values in codes.items()}
+            first, last = row["valid_from"], row["valid_to"]
+            valid = Validity(int(first) if first else None, int(last) if last else None)
+            codes.setdefault(row["field"], {})[row["code"]] = valid
+    return codes
+
+
+@cache
+def valid_codes(year: int | None = None) -> dict[str, frozenset[str]]:
+    """Every codes.csv field with its valid codes: those valid in the return ending in `year`
+    (2025 for 2024-25), or in any year if None."""
+    return {
+        field: frozenset(c for c, valid in codes.items() if year is None or valid.covers(year))
+        for field, codes in code_validity().items()
+    }
