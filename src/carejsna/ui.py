@@ -38,7 +38,7 @@ def by_district(ids: tuple[str, ...], selection: ind.Selection) -> dict[str, pd.
     return ind.by_district(connection(), [catalogue.get(i) for i in ids], selection, context())
 
 
-@st.cache_data(max_entries=1024)
+@st.cache_data(max_entries=256)
 def figures(indicator_id: str, selection: ind.Selection, views: tuple[str, ...]) -> dict:
     """Views of an indicator for a selection, read at once from the figures the build
     protected: once per selection, whichever sentence, table or chart asks for them."""
@@ -46,7 +46,7 @@ def figures(indicator_id: str, selection: ind.Selection, views: tuple[str, ...])
     return ind.all_figures(connection(), item, selection, context(), views)
 
 
-@st.cache_resource(max_entries=1024)
+@st.cache_resource(max_entries=256)
 def view(indicator_id: str, selection: ind.Selection, name: str) -> block.Block:
     """What one view of an indicator shows for a selection (block.build: chart, notes, table,
     words), worked out once per selection for every reader, then only drawn. Shared, so never
