@@ -565,12 +565,11 @@ def group_differences(
     suffix = stats.level_suffix(selection.level)
     rows = []
     for item in indicators:
-        own = shown[item.id]
+        by_group = {figure["category"]: figure for figure in shown[item.id].to_dict("records")}
         row = {"indicator_id": item.id, "unit": item.unit, "year": selection.year_to}
         groups = {}
         for prefix, group in zip(("away", "near"), COMPARED_GROUPS, strict=True):
-            figure = own[own["category"] == group]
-            figure = figure.iloc[0] if len(figure) else None
+            figure = by_group.get(group)  # one year: one figure a group
             groups[prefix] = figure
             for column in ("value", f"lower_{suffix}", f"upper_{suffix}", "numerator"):
                 row[f"{prefix}_{column.removesuffix('_' + suffix)}"] = (
