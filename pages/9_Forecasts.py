@@ -172,30 +172,10 @@ st.caption(
 )
 
 
-def texts(values, symbols, decimals: int = 0) -> list[str]:
-    """Figures as a reader sees them: the number, or c where withheld (disclosure.shown)."""
-    return [disclosure.shown(v, s, decimals) for v, s in zip(values, symbols, strict=True)]
-
-
 runs = [("Baseline", shown)]
 if other:
     runs.append(("Scenario: " + scenario.describe(), shown_other))
-rows = []
-for method, series in runs:
-    for row in series[series["date"].dt.month.eq(3)].iloc[1:].itertuples():
-        rows.append(
-            {
-                "Area": read.area_name,
-                "Ages": ages,
-                "Placement": placement_name,
-                "31 March": row.date.year,
-                "Forecast": method,
-                "Value": disclosure.shown(row.value, row.symbol, 0),
-                f"Lower {percent} CI": disclosure.shown(row.lower, row.symbol, 0),
-                f"Upper {percent} CI": disclosure.shown(row.upper, row.symbol, 0),
-            }
-        )
-forecast_table = pd.DataFrame(rows)
+forecast_table = forecast.reader_table(runs, read.area_name, ages, placement_name, percent)
 st.dataframe(forecast_table, hide_index=True, key="forecast-table")
 st.caption(
     f"Counts rounded to the nearest 5. {disclosure.FOOTNOTES[disclosure.SUPPRESSED]}: here, "
@@ -209,21 +189,8 @@ if costs.example:
         "explorer, not this council's: put your own in `src/carejsna/forecast_costs.toml`.",
         icon=":material/payments:",
     )
-cost_rows = []
-for method, run in [("Baseline", baseline)] + ([("Scenario", other)] if other else []):
-    start = forecast.forecast_rows(run)
-    for row in forecast.protect(forecast.cost_rows(run, costs, start)).itertuples():
-        cost_rows.append(
-            {
-                "Year ending 31 March": row.year,
-                "Placement": row.placement,
-                "Forecast": method,
-                "Cost (£)": disclosure.shown(row.value, row.symbol, 0),
-                "Low (£)": disclosure.shown(row.lower, row.symbol, 0),
-                "High (£)": disclosure.shown(row.upper, row.symbol, 0),
-            }
-        )
-st.dataframe(pd.DataFrame(cost_rows), hide_index=True, key="forecast-costs")
+runs = [("Baseline", baseline)] + ([("Scenario", other)] if other else [])
+st.dataframe(forecast.cost_table(runs, costs), hide_index=True, key="forecast-costs")
 weekly = ", ".join(f"{forecast.CATEGORIES[k].lower()} £{v:,.0f}" for k, v in costs.weekly.items())
 st.caption(
     f"All ages in {read.area_name}, whatever the age filter. Weekly cost of a placement: "
@@ -243,22 +210,7 @@ else:
         f"forecasts from the same returns: the {fitted_to} number carried forward, and a "
         "straight line through the 31 March numbers of the reference years."
     )
-    method_order = {m: i for i, m in enumerate(forecast.METHODS)}
-    detail = back.assign(order=back["method"].map(method_order))
-    detail = detail.sort_values(["year", "order"], kind="stable")
-    table = pd.DataFrame(
-        {
-            "31 March": detail["year"],
-            "Age band": detail["age_band"],
-            "Placement": detail["placement"],
-            "Method": detail["method"].map(forecast.METHODS),
-            "Forecast": texts(detail["value"], detail["symbol"]),
-            "Actual": texts(detail["actual"], detail["symbol"]),
-            "Error": texts(detail["error"], detail["symbol"]),
-            "Error (%)": texts(detail["pct_error"], detail["symbol"], 1),
-            "Inside the 95% interval": detail["inside"].map({True: "yes", False: "no"}).fillna(""),
-        }
-    )
+    table = forecast.backtest_table(back)
     whole = table[(table["Age band"] == forecast.ALL_AGES)
                   & (table["Placement"] == forecast.ALL_PLACEMENTS)]  # fmt: skip
     st.dataframe(whole, hide_index=True, key="forecast-backtest-total")

@@ -949,6 +949,75 @@ def summary_for_chapter(
     return figure, text, chapter_table(actual, shown, back, band)
 
 
+def reader_table(runs, area: str, ages: str, placement: str, percent: str) -> pd.DataFrame:
+    """The page's table of each forecast (`runs`: a name and its selected, protected rows, as
+    `selected` gives them) at each 31 March ahead: value and interval as a reader sees them."""
+    rows = []
+    for method, series in runs:
+        for row in series[series["date"].dt.month.eq(3)].iloc[1:].itertuples():
+            rows.append(
+                {
+                    "Area": area,
+                    "Ages": ages,
+                    "Placement": placement,
+                    "31 March": row.date.year,
+                    "Forecast": method,
+                    "Value": disclosure.shown(row.value, row.symbol, 0),
+                    f"Lower {percent} CI": disclosure.shown(row.lower, row.symbol, 0),
+                    f"Upper {percent} CI": disclosure.shown(row.upper, row.symbol, 0),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def cost_table(runs, costs: Costs) -> pd.DataFrame:
+    """Each projection's cost (`runs`: a name and its Projection) by year and placement, with
+    its low and high, as a reader sees them (protected as the forecast numbers are)."""
+    rows = []
+    for method, run in runs:
+        for row in protect(cost_rows(run, costs, forecast_rows(run))).itertuples():
+            rows.append(
+                {
+                    "Year ending 31 March": row.year,
+                    "Placement": row.placement,
+                    "Forecast": method,
+                    "Cost (£)": disclosure.shown(row.value, row.symbol, 0),
+                    "Low (£)": disclosure.shown(row.lower, row.symbol, 0),
+                    "High (£)": disclosure.shown(row.upper, row.symbol, 0),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def backtest_table(back: pd.DataFrame) -> pd.DataFrame:
+    """The back-test (protected errors) as a reader's table: each year, age band, placement and
+    method, the forecast, actual and error, and whether the actual fell inside the interval."""
+    order = {m: i for i, m in enumerate(METHODS)}
+    detail = back.assign(order=back["method"].map(order)).sort_values(
+        ["year", "order"], kind="stable"
+    )
+
+    def texts(column: str, decimals: int = 0) -> list[str]:
+        return [
+            disclosure.shown(v, s, decimals)
+            for v, s in zip(detail[column], detail["symbol"], strict=True)
+        ]
+
+    return pd.DataFrame(
+        {
+            "31 March": detail["year"],
+            "Age band": detail["age_band"],
+            "Placement": detail["placement"],
+            "Method": detail["method"].map(METHODS),
+            "Forecast": texts("value"),
+            "Actual": texts("actual"),
+            "Error": texts("error"),
+            "Error (%)": texts("pct_error", 1),
+            "Inside the 95% interval": detail["inside"].map({True: "yes", False: "no"}).fillna(""),
+        }
+    )
+
+
 def chapter_table(
     actual: pd.DataFrame, baseline: pd.DataFrame, back: pd.DataFrame, band: str = ALL_AGES
 ) -> pd.DataFrame:
