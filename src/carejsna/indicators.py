@@ -564,8 +564,12 @@ def group_differences(
     shown = trends(con, indicators, latest, context)
     suffix = stats.level_suffix(selection.level)
     rows = []
+    columns = ["category", "value", f"lower_{suffix}", f"upper_{suffix}", "numerator"]
+    columns += ["denominator", "sum_squares", "symbol"]
     for item in indicators:
-        by_group = {figure["category"]: figure for figure in shown[item.id].to_dict("records")}
+        own = shown[item.id]
+        own = own[[c for c in columns if c in own]]
+        by_group = {figure["category"]: figure for figure in own.to_dict("records")}
         row = {"indicator_id": item.id, "unit": item.unit, "year": selection.year_to}
         groups = {}
         for prefix, group in zip(("away", "near"), COMPARED_GROUPS, strict=True):
