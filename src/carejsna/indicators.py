@@ -434,47 +434,47 @@ def table(
     leading `'` (`safe.frame`); numbers, negative ones too, are kept as numbers."""
     decimals = DECIMALS[indicator.unit]
     suffix = stats.level_suffix(level)
+    symbols = figures["symbol"].tolist()
+    rows = len(symbols)
+
+    def texts(column: str, places: int) -> list[str]:
+        values = figures[column].tolist()
+        return [
+            disclosure.shown(v, s, places, thousands) for v, s in zip(values, symbols, strict=True)
+        ]
+
+    def given(column: str, default) -> list:
+        return figures[column].tolist() if column in figures else [default] * rows
+
+    comparisons, comparators = given("comparison", stats.NOT_COMPARED), given("comparator", "")
     out = pd.DataFrame(
         {
-            "area_code": figures["area_code"],
-            "area_name": figures["area_name"],
-            "year": figures["year"].astype(int),
-            "age_band": figures["age_band"],
-            **({"category": figures["category"]} if "category" in figures else {}),
+            "area_code": figures["area_code"].to_numpy(),
+            "area_name": figures["area_name"].to_numpy(),
+            "year": figures["year"].to_numpy().astype(int),
+            "age_band": figures["age_band"].to_numpy(),
+            **({"category": figures["category"].to_numpy()} if "category" in figures else {}),
             "indicator_id": indicator.id,
             "indicator": indicator.title,
             "unit": indicator.unit_label,
-            "value": [
-                disclosure.shown(v, s, decimals, thousands)
-                for v, s in zip(figures["value"], figures["symbol"], strict=True)
-            ],
-            f"lower_{suffix}": [
-                disclosure.shown(v, s, decimals + (indicator.unit == "count"), thousands)
-                for v, s in zip(figures[f"lower_{suffix}"], figures["symbol"], strict=True)
-            ],
-            f"upper_{suffix}": [
-                disclosure.shown(v, s, decimals + (indicator.unit == "count"), thousands)
-                for v, s in zip(figures[f"upper_{suffix}"], figures["symbol"], strict=True)
-            ],
+            "value": texts("value", decimals),
+            f"lower_{suffix}": texts(f"lower_{suffix}", decimals + (indicator.unit == "count")),
+            f"upper_{suffix}": texts(f"upper_{suffix}", decimals + (indicator.unit == "count")),
             "numerator": _shown(figures["numerator"], figures["symbol"], thousands),
             "denominator": _shown(figures["denominator"], figures["symbol"], thousands),
-            "comparator": figures.get("comparator", ""),
+            "comparator": comparators,
             "comparator_value": [
                 "" if pd.isna(v) else f"{v:.{decimals}f}"
-                for v in figures.get("comparator_value", pd.Series(float("nan"), figures.index))
+                for v in given("comparator_value", float("nan"))
             ],
-            "comparator_source": figures.get("comparator_source", ""),
-            "comparison": figures.get("comparison", stats.NOT_COMPARED),
+            "comparator_source": given("comparator_source", ""),
+            "comparison": comparisons,
             "compared": [
-                _compared_text(c, n)
-                for c, n in zip(
-                    figures.get("comparison", pd.Series(stats.NOT_COMPARED, figures.index)),
-                    figures.get("comparator", pd.Series("", figures.index)),
-                    strict=True,
-                )
-            ],  # fmt: skip
+                _compared_text(c, n) for c, n in zip(comparisons, comparators, strict=True)
+            ],
             "source": context.source_note,
-        }
+        },
+        index=figures.index,
     )
     if indicator.unit == "count":
         out["denominator"] = ""
