@@ -11,7 +11,7 @@ import streamlit as st
 
 from carejsna import catalogue, changes, disclosure, overview, stats
 from carejsna import indicators as ind
-from carejsna.ui import THEMES, by_district, context, figure_changes, placed_away, targets, trends
+from carejsna.ui import THEMES, by_district, context, figure_changes, targets, trends
 
 
 def board(selection: ind.Selection) -> None:
@@ -27,12 +27,14 @@ def board(selection: ind.Selection) -> None:
 
 def overview_trends(selection: ind.Selection) -> dict[str, pd.DataFrame]:
     """The protected trends of every indicator the overview shows (its own rows, not the
-    comparator's): headlines and sentences, read at once."""
-    ids = dict.fromkeys([*HEADLINES, *(i for ids in THEME_SENTENCES for i in ids[:1])])
-    return trends(tuple(ids), selection)
+    comparator's): headlines, sentences and the placed-away groups tested, read at once."""
+    ids = [*HEADLINES, *(i for ids in THEME_SENTENCES for i in ids[:1])]
+    ids += [item.id for item in PLACED_AWAY]
+    return trends(tuple(dict.fromkeys(ids)), selection)
 
 
 HEADLINES = changes.HEADLINES  # the tiles' indicators, whose changes the build lists
+PLACED_AWAY = [item for item in catalogue.catalogue().values() if item.groups_of]
 
 
 # The indicator each theme's sentence is about, and the one its district is ranked on.
@@ -173,7 +175,8 @@ def sentences(selection: ind.Selection, shown: dict[str, pd.DataFrame]) -> None:
         text = overview.sentence(own, item, area, districts, ranked_on, _ages(item, selection))
         verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"], plain=True)
         lines.append(f"- **{THEMES[item.theme]}.** {text} {verdict}")
-    away = overview.placed_away_sentence(placed_away(selection), catalogue.catalogue(), area)
+    tested = ind.differences(shown, PLACED_AWAY, selection)
+    away = overview.placed_away_sentence(tested, catalogue.catalogue(), area)
     lines.append(f"- **{THEMES['placed_away']}.** {away}")
     st.markdown("\n".join(lines))
 

@@ -561,14 +561,21 @@ def group_differences(
     indicator_id, unit, year, for each group (away_, near_) value, limits, numerator, denominator,
     symbol; then difference, its limits, p_value, method and verdict."""
     latest = replace(selection, year_from=selection.year_to)
-    shown = trends(con, indicators, latest, context)
+    return differences(trends(con, indicators, latest, context), indicators, selection)
+
+
+def differences(
+    shown: dict[str, pd.DataFrame], indicators: list[Indicator], selection: Selection
+) -> pd.DataFrame:
+    """group_differences from trends already read (`shown`: `trends` of the grouped indicators
+    for the selection, any years up to its latest): the tests of the latest year's groups."""
     suffix = stats.level_suffix(selection.level)
     rows = []
     columns = ["category", "value", f"lower_{suffix}", f"upper_{suffix}", "numerator"]
     columns += ["denominator", "sum_squares", "symbol"]
     for item in indicators:
         own = shown[item.id]
-        own = own[[c for c in columns if c in own]]
+        own = own.loc[own["year"] == selection.year_to, [c for c in columns if c in own]]
         by_group = {figure["category"]: figure for figure in own.to_dict("records")}
         row = {"indicator_id": item.id, "unit": item.unit, "year": selection.year_to}
         groups = {}
