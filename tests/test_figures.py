@@ -173,3 +173,22 @@ def test_groups_add_up_to_the_figure_they_split_and_are_withheld_with_it(demo):
         for count in ("numerator", "denominator"):
             assert (both.loc[shown, count] == both.loc[shown, f"{count}_whole"]).all(), item.id
         assert both.loc[both["symbol_whole"] == "c", "all_withheld"].all(), item.id  # with it
+
+
+@pytest.mark.parametrize("rounded", [False, True])
+def test_trends_read_at_once_are_each_indicators_own_trend(demo, rounded):
+    # Tiles and summaries read many indicators at once, in any order: each must get its own
+    # rows, the same as its chart's trend view for the selection.
+    con, context, _ = demo
+    items = [i for i in catalogue.catalogue().values() if not i.breakdown][::-7]
+    selection = ind.Selection(2018, 2024, (MANSFIELD,), ("10 to 15",), rounded=rounded)
+    shown = ind.trends(con, items, selection, context)
+    assert list(shown) == [item.id for item in items]
+    for item in items:
+        trend = ind.all_figures(con, item, selection, context, ("trend",))["trend"]
+        own = trend[trend["area_code"] == MANSFIELD]
+        columns = ["year", "numerator", "denominator", "value", "symbol", "lower_95"]
+        pd.testing.assert_frame_equal(
+            shown[item.id][columns].reset_index(drop=True), own[columns].reset_index(drop=True)
+        )
+        assert (shown[item.id]["indicator_id"] == item.id).all()

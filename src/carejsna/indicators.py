@@ -264,12 +264,13 @@ def trends(
     code, name = selection.area(context)
     banded = [i.id for i in indicators if "age_band" in i.filters]
     bands = BANDS_JOINED.join(selection.age_bands or [ALL_AGES])
+    shown = shown.iloc[np.argsort(shown["indicator_id"].to_numpy(), kind="stable")]
     ids = shown["indicator_id"].to_numpy()
     shown = shown.assign(
         area_code=code, area_name=name, age_band=np.where(np.isin(ids, banded), bands, ALL_AGES)
     )
     out = {}
-    for item in indicators:  # the rows come indicator by indicator: each a slice of them
+    for item in indicators:  # the rows, indicator by indicator: each a slice of them
         rows = shown.iloc[np.searchsorted(ids, item.id) : np.searchsorted(ids, item.id, "right")]
         out[item.id] = _rounded(rows, item) if selection.rounded else rows
     return out

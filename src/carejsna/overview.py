@@ -74,6 +74,8 @@ def tile(trend: pd.DataFrame, indicator: Indicator) -> Tile:
     """A tile from an indicator's protected trend figures (the selection's own rows)."""
     columns = ["year", "value", "symbol", "numerator", "denominator", "sum_squares"]
     own = own_series(trend, columns)
+    if not len(own["year"]):
+        raise ValueError(f"{indicator.id}: no figures for this selection to make a tile of")
     last, before = ({c: v[i] for c, v in own.items()} for i in (-1, -2 % len(own["year"])))
     value = None if pd.isna(last["value"]) else float(last["value"])
     previous = None
