@@ -19,6 +19,9 @@ NO_DATA = ("x", "z")  # a blank count on such a row is read as zero: the area ha
 EPS = 1e-6
 NAMES = {"numerator": "numerator", "denominator": "denominator", "total": "denominator"}
 ROUNDS = 10  # linear programs that move many checks together, before one each
+# Up to this many coefficients (unknowns x checks and equations), a year's equations are solved
+# as dense arrays (every block of the demo: many times quicker), beyond it as sparse matrices.
+DENSE = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -130,11 +133,12 @@ def audit(figures: pd.DataFrame, workers: int = 1, exact: pd.DataFrame | None = 
         columns += ["exact_numerator", "exact_denominator"]
     text = ["indicator_id", "unit", "area_code", "area_type", "age_band", "category", "symbol"]
     figures = figures[columns].astype(dict.fromkeys(text, object))  # Python strings: quicker here
+    values = {column: figures[column].to_numpy() for column in columns}
     blocks = [
-        (str(indicator_id), int(year), rows)
-        for (indicator_id, year), rows in figures.groupby(["indicator_id", "year"])
-        if (rows["symbol"] == "c").any()
-    ]
+        (str(indicator_id), int(year), {c: v[at].tolist() for c, v in values.items()})
+        for (indicator_id, year), at in figures.groupby(["indicator_id", "year"]).indices.items()
+        if (values["symbol"][at] == "c").any()
+    ]  # each block's rows in their order, as lists: the equations are built in Python
     if workers > 1 and len(blocks) > 1:
         with ProcessPoolExecutor(workers) as pool:
             found = list(pool.map(_audit_block, *zip(*blocks, strict=True), chunksize=4))
@@ -143,22 +147,24 @@ def audit(figures: pd.DataFrame, workers: int = 1, exact: pd.DataFrame | None = 
     return [leak for leaks in found for leak in leaks]
 
 
-def _audit_block(indicator_id: str, year: int, rows: pd.DataFrame) -> list[Leak]:
-    unit = rows["unit"].iloc[0]
+def _audit_block(indicator_id: str, year: int, rows: dict[str, list]) -> list[Leak]:
+    """The leaks in one (indicator, year): `rows` its figures' columns, as lists."""
+    unit = rows["unit"][0]
     block = _Block(indicator_id, year, unit)
-    distribution = bool((rows["category"] != "").any())
-    council = rows.loc[rows["area_type"] == "council", "area_code"].unique()
+    distribution = any(category != "" for category in rows["category"])
+    area_types = list(zip(rows["area_code"], rows["area_type"], strict=True))
+    council = _unique(area for area, kind in area_types if kind == "council")
     assert len(council) == 1, f"{indicator_id} {year}: not one council area"
     council = council[0]
-    districts = list(rows.loc[rows["area_type"] == "district", "area_code"].unique())
-    bands = [b for b in rows["age_band"].unique() if b != ALL_AGES]
-    categories = list(rows["category"].unique())
+    districts = _unique(area for area, kind in area_types if kind == "district")
+    bands = [b for b in _unique(rows["age_band"]) if b != ALL_AGES]
+    categories = _unique(rows["category"])
     areas = [*districts, council]
 
     series = ["numerator"]
     if unit in ("percent", "mean") and not distribution:
         series.append("denominator")
-    columns = [rows[c].tolist() for c in ["area_code", "age_band", "category", "symbol", *series]]
+    columns = [rows[c] for c in ["area_code", "age_band", "category", "symbol", *series]]
     withheld = set()
     for area, band, category, symbol, *values in zip(*columns, strict=True):
         cell = (area, band, category)
@@ -174,7 +180,7 @@ def _audit_block(indicator_id: str, year: int, rows: pd.DataFrame) -> list[Leak]
     if "exact_numerator" in rows:  # a distribution's denominator is its cell's total
         exact = ["area_code", "age_band", "category", "exact_numerator", "exact_denominator"]
         for area, band, category, numerator, denominator in zip(
-            *(rows[c].tolist() for c in exact), strict=True
+            *(rows[c] for c in exact), strict=True
         ):
             block.exact["numerator", area, band, category] = numerator
             block.exact["denominator", area, band, category] = denominator
@@ -214,11 +220,16 @@ def _audit_block(indicator_id: str, year: int, rows: pd.DataFrame) -> list[Leak]
     return block.leaks
 
 
-def _totals(block: _Block, rows: pd.DataFrame) -> None:
+def _unique(values) -> list:
+    """The distinct values, in the order they come (as pandas' unique)."""
+    return pd.unique(np.array(list(values), dtype=object)).tolist()
+
+
+def _totals(block: _Block, rows: dict[str, list]) -> None:
     """A distribution's cell total: the largest denominator any of its rows shows, else unknown
     (zero if every row has no data)."""
     totals, no_data = {}, {}
-    columns = [rows[c].tolist() for c in ("area_code", "age_band", "denominator", "symbol")]
+    columns = [rows[c] for c in ("area_code", "age_band", "denominator", "symbol")]
     for area, band, denominator, symbol in zip(*columns, strict=True):
         key = ("total", area, band, "")
         if not pd.isna(denominator):
@@ -308,8 +319,13 @@ def _solve(block: _Block) -> None:
     fixed = high - low < EPS
     point = _exact_point(block, a_eq, b_eq, a_ub, b_ub, low, high)
     functions, _ = _sparse([(check.terms, 0) for check in block.checks], n)
+    if n * (functions.shape[0] + a_eq.shape[0] + a_ub.shape[0]) <= DENSE:
+        functions, a_eq, a_ub = functions.toarray(), a_eq.toarray(), a_ub.toarray()
     constants = np.array([check.constant for check in block.checks])
-    positive, negative = functions.maximum(0), functions.minimum(0)
+    if sparse.issparse(functions):
+        positive, negative = functions.maximum(0), functions.minimum(0)
+    else:
+        positive, negative = np.maximum(functions, 0), np.minimum(functions, 0)
     least = constants + positive @ low + negative @ high
     most = constants + positive @ high + negative @ low
     safe = _safe(least, most)
@@ -326,7 +342,7 @@ def _solve(block: _Block) -> None:
     b_eq = b_eq - a_eq[:, fixed] @ low[fixed]
     b_ub = b_ub - a_ub[:, fixed] @ low[fixed]
     a_eq, a_ub = a_eq[:, free], a_ub[:, free]
-    several = np.diff(a_ub.indptr) > 1  # the bounds already hold an inequality of one unknown
+    several = _terms(a_ub) > 1  # the bounds already hold an inequality of one unknown
     a_ub, b_ub = a_ub[several], b_ub[several]
     links = abs(a_eq).T @ abs(a_eq) + abs(a_ub).T @ abs(a_ub)
     _, label = connected_components(links, directed=False)
@@ -338,8 +354,8 @@ def _solve(block: _Block) -> None:
         mine, eq, ub = group == i, eq_label == i, ub_label == i
         _solve_component(
             block, [block.checks[c] for c in left[mine]],
-            (functions[mine][:, members].toarray(), constants[mine]),
-            (a_eq[eq][:, members].toarray(), b_eq[eq]), (a_ub[ub][:, members].toarray(), b_ub[ub]),
+            (_dense(functions[mine][:, members]), constants[mine]),
+            (_dense(a_eq[eq][:, members]), b_eq[eq]), (_dense(a_ub[ub][:, members]), b_ub[ub]),
             np.column_stack([low[free][members], high[free][members]]),
             None if point is None else point[free][members],
         )  # fmt: skip
@@ -370,12 +386,29 @@ def _sparse(rows: list, n: int) -> tuple[sparse.csr_array, np.ndarray]:
     return a, np.array([rhs for _, rhs in rows], dtype=float)
 
 
-def _row_labels(a: sparse.csr_array, label: np.ndarray) -> np.ndarray:
+def _row_labels(a, label: np.ndarray) -> np.ndarray:
     """The group of each row's unknowns (-1 for a row with none)."""
     first = np.full(a.shape[0], -1)
-    coo = a.tocoo()
-    first[coo.row] = label[coo.col]
+    row, column = _nonzero(a)
+    first[row] = label[column]
     return first
+
+
+def _nonzero(a) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and columns of a matrix's entries (dense or sparse), row by row."""
+    if sparse.issparse(a):
+        coo = a.tocoo()
+        return coo.row, coo.col
+    return np.nonzero(a)
+
+
+def _terms(a) -> np.ndarray:
+    """The number of unknowns in each row of a matrix, dense or sparse."""
+    return np.diff(a.indptr) if sparse.issparse(a) else np.count_nonzero(a, axis=1)
+
+
+def _dense(a) -> np.ndarray:
+    return a.toarray() if sparse.issparse(a) else a
 
 
 def _propagate(a_eq, b_eq, a_ub, b_ub, counts, bound, rounds=50) -> tuple[np.ndarray, ...]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 THRESHOLD = 4  # counts of children from 1 to THRESHOLD are never shown
 DENOMINATOR_THRESHOLD = 10  # a percentage or mean of fewer children than this is not shown
@@ -36,6 +38,16 @@ UNSAFE = {
     ),
     "mean": (("denominator", 1, DENOMINATOR_THRESHOLD - 1),),
 }
+
+
+@cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()  # finds the BLAS libraries once: a few ms each time otherwise
+
+
+def one_blas_thread():
+    """A context in which BLAS uses one thread: many small solves are much faster so."""
+    return _blas().limit(limits=1)
 
 
 def lattice_withheld(
@@ -99,7 +111,7 @@ def _solve(hidden: np.ndarray, size: np.ndarray, axes, totals, counts: np.ndarra
     it shares an equation with: linear algebra and bounds, year by year."""
     changed = False
     # Small matrices, many of them: one BLAS thread is many times faster than two contending.
-    with threadpool_limits(1):
+    with one_blas_thread():
         for year in range(hidden.shape[0]):
             known = None if totals is None else ~np.isnan(totals[year]) & (totals[year] >= 0)
             equations, rhs = _equations(hidden.shape[1:], axes, known, totals, year)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import importlib.metadata
 import json
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter, defaultdict
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -43,11 +47,17 @@ SCHEMA = pa.schema(
 )
 
 
-def write(folder: Path, workers: int = WORKERS) -> dict[str, float]:
+def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None) -> dict:
     """Compute every indicator's protected figures from the extracts in `folder` and write them
-    there as figures.parquet, with a manifest of what they were built from. Returns timings.
-    Where the build solves the reader's equations (AUDITED_AREAS), `workers` processes share the
-    indicators; else one does, to keep memory low."""
+    there as figures.parquet, with a manifest of what they were built from. Where the build
+    solves the reader's equations (AUDITED_AREAS), `workers` processes share the indicators;
+    else one does, to keep memory low.
+
+    `previous`: a folder holding a previous build. Each indicator's year whose figures, and all
+    they were protected with, are the same as there keeps what that build withheld (its
+    CACHE: keys and masks only), so a year added or replaced re-protects only what it touches.
+    Returns the seconds taken ("figures") and what was reused ("reused", "reprotected": lists of
+    (indicator, year); "added": the years the previous build did not have)."""
     start = time.perf_counter()
     folder = Path(folder)
     con = db.connect(folder, load=False)
@@ -56,14 +66,19 @@ def write(folder: Path, workers: int = WORKERS) -> dict[str, float]:
     if len(context.districts) + 1 > AUDITED_AREAS:
         workers = 1
     items = list(catalogue().values())
-    rows, unresolved = {}, []
+    cached = read_cache(previous) if previous is not None else {}
+    rows, unresolved, masks, reused, reprotected = {}, [], {}, [], []
     partial = folder / f"{EXTRACT}.parquet.partial"  # not an extract until it is whole
     with pq.ParquetWriter(partial, SCHEMA) as writer:
-        for item, protected in _protected(folder, context, items, workers):
+        for item, protected in _protected(folder, context, items, workers, cached):
+            masks[item.id] = protected.attrs.pop("years")  # not written: it holds arrays
             writer.write_table(pa.Table.from_pandas(protected, SCHEMA, preserve_index=False))
             rows[item.id] = len(protected)
             unresolved += protected.attrs["unresolved"]
+            for year, entry in masks[item.id].items():
+                (reused if entry["reused"] else reprotected).append((item.id, year))
     partial.replace(folder / f"{EXTRACT}.parquet")
+    write_cache(folder, masks)
     inputs = sorted(p for p in folder.glob("*.parquet") if p.stem != EXTRACT)
     manifest = {
         "extract": f"{EXTRACT}.parquet",
@@ -88,55 +103,184 @@ def write(folder: Path, workers: int = WORKERS) -> dict[str, float]:
         "built_from": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in inputs},
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-    return {"figures": time.perf_counter() - start}
+    before = {year for years in cached.values() for year in years}
+    return {
+        "figures": time.perf_counter() - start,
+        "reused": reused,
+        "reprotected": reprotected,
+        "added": sorted({year for _, year in reprotected} - before) if cached else [],
+    }
+
+
+def reuse_summary(report: dict) -> str:
+    """What write() reused, for the build's summary: e.g. "reused 620 of 690 indicator-years;
+    re-protected 70: 2024 (added, 69), 2023 (1)"; blank if it reused nothing."""
+    reused, reprotected = report.get("reused", []), report.get("reprotected", [])
+    if not reused:
+        return ""
+    by_year = Counter(year for _, year in reprotected)
+    added = set(report.get("added", []))
+    years = ", ".join(
+        f"{year} ({'added, ' if year in added else ''}{n})" for year, n in sorted(by_year.items())
+    )
+    total = len(reused) + len(reprotected)
+    return f"reused {len(reused)} of {total} indicator-years; re-protected {len(reprotected)}" + (
+        f": {years}" if years else ""
+    )
+
+
+CACHE = "figures_cache.json"  # beside the extracts: keys and masks, never a figure
+SOURCES = ("figures.py", "audit.py", "disclosure.py")  # the code that decides what is withheld
+
+
+@cache
+def code_version() -> str:
+    """What a previous build's masks are only valid for: this code and the libraries that solve."""
+    here = Path(__file__).parent
+    text = [__version__, np.__version__, pd.__version__]
+    text += [importlib.metadata.version(name) for name in ("highspy", "scipy")]
+    text += [(here / name).read_text() for name in SOURCES]
+    return hashlib.sha256("\n".join(text).encode()).hexdigest()
+
+
+def year_keys(
+    cells: pd.DataFrame, indicator: Indicator, lattice: tuple, years, parent_withheld=None
+) -> dict[int, str]:
+    """For each year, a hash of everything protect() decides its withheld figures from: the
+    indicator's cells that year (in any order), the districts, bands and categories and whether
+    they are audited (`lattice`), the catalogue entry, the parent's withheld figures that year
+    (groups), the disclosure rules and the code (code_version)."""
+    common = json.dumps([code_version(), repr(indicator), *lattice], default=str)
+    lines = cells.to_csv(index=False, header=False, lineterminator="\n").splitlines()
+    by_year = defaultdict(list)
+    for year, line in zip(cells["year"].tolist(), lines, strict=True):
+        by_year[int(year)].append(line)
+    keys = {}
+    for i, year in enumerate(years):
+        digest = hashlib.sha256(common.encode())
+        digest.update(b"|" + ",".join(map(str, cells.columns)).encode())
+        if parent_withheld is not None:
+            digest.update(b"|parent" + np.packbits(parent_withheld[i]).tobytes())
+        digest.update(b"|" + "\n".join(sorted(by_year.get(int(year), []))).encode())
+        keys[year] = digest.hexdigest()
+    return keys
+
+
+def read_cache(folder: Path) -> dict[str, dict[int, dict]]:
+    """A previous build's CACHE: indicator -> year -> key, mask and what stayed unresolved.
+    Empty if there is none or it cannot be read (everything is protected again)."""
+    try:
+        saved = json.loads((Path(folder) / CACHE).read_text())
+        if saved.get("code") != code_version():
+            return {}
+        return {
+            indicator_id: {
+                int(year): {
+                    "key": entry["key"],
+                    "mask": np.unpackbits(
+                        np.frombuffer(base64.b64decode(entry["mask"]), np.uint8),
+                        count=int(np.prod(entry["shape"])),
+                    )
+                    .astype(bool)
+                    .reshape(entry["shape"]),
+                    "unresolved": list(entry["unresolved"]),
+                }
+                for year, entry in years.items()
+            }
+            for indicator_id, years in saved["indicators"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def write_cache(folder: Path, cache: dict[str, dict[int, dict]]) -> None:
+    """CACHE, for the next build into the same folder: for each indicator's year the key of
+    what it was protected from and which figures were withheld (no values)."""
+    saved = {
+        "code": code_version(),
+        "indicators": {
+            indicator_id: {
+                str(year): {
+                    "key": entry["key"],
+                    "shape": list(entry["mask"].shape),
+                    "mask": base64.b64encode(np.packbits(entry["mask"])).decode(),
+                    "unresolved": entry["unresolved"],
+                }
+                for year, entry in years.items()
+            }
+            for indicator_id, years in cache.items()
+        },
+    }
+    (Path(folder) / CACHE).write_text(json.dumps(saved) + "\n")
 
 
 _worker: dict = {}  # each process's own connection and context
 
 
 def _start(folder: Path, context: Context, worker: bool = False) -> None:
-    if worker:  # one BLAS thread a process: two processes already use both cores
+    con = db.connect(folder, load=False)
+    if worker:  # one BLAS (and DuckDB) thread a process: two processes already use both cores
         threadpool_limits(1)
-    _worker.update(con=db.connect(folder, load=False), context=context)
+        con.execute("set threads = 1")
+    _worker.update(con=con, context=context)
 
 
-def _protect(item: Indicator, parent_withheld: np.ndarray | None = None) -> pd.DataFrame:
+def _protect(item: Indicator, parent_withheld=None, previous=None) -> pd.DataFrame:
     years = _worker["context"].years
     cells = db.run(
         _worker["con"], item.query, year_from=min(years), year_to=max(years), **item.params
     )
-    return protect(cells, item, _worker["context"], parent_withheld)
+    return protect(cells, item, _worker["context"], parent_withheld, previous)
 
 
-def _protected(folder: Path, context: Context, items: list, workers: int):
-    """Each indicator and its protected figures, computed in `workers` processes: the
-    indicators split into groups (groups_of) after the others, given what their parent
-    withholds."""
+def _protected(folder: Path, context: Context, items: list, workers: int, cached: dict):
+    """Each indicator and its protected figures (those not split into groups first, then
+    those that are, given what their parent withholds), computed in `workers` processes:
+    the heaviest first (a parent, then its groups, then distributions), so that neither
+    process waits at the end. `cached`: what a previous build withheld (read_cache)."""
     plain = [item for item in items if not item.groups_of]
     grouped = [item for item in items if item.groups_of]
+    order = [*plain, *grouped]  # as written
     parents = {item.groups_of for item in grouped}
-
-    def protected(mapper):
-        withheld = {}
-        for item, figures in zip(plain, mapper(_protect, plain), strict=True):
-            if item.id in parents:
-                withheld[item.id] = withheld_cells(figures, context, item)
-            yield item, figures
-        masks = [withheld[item.groups_of] for item in grouped]
-        yield from zip(grouped, mapper(_protect, grouped, masks), strict=True)
-
-    if workers > 1:
-        with ProcessPoolExecutor(
-            workers, initializer=_start, initargs=(folder, context, True)
-        ) as pool:
-            yield from protected(pool.map)
+    if workers <= 1:
+        _start(folder, context)
+        try:
+            withheld = {}
+            for item in order:
+                figures = _protect(item, withheld.get(item.groups_of), cached.get(item.id))
+                if item.id in parents:
+                    withheld[item.id] = withheld_cells(figures, context, item)
+                yield item, figures
+        finally:
+            _worker.pop("con").close()
+            _worker.clear()
         return
-    _start(folder, context)
-    try:
-        yield from protected(map)
-    finally:
-        _worker.pop("con").close()
-        _worker.clear()
+
+    def weight(item: Indicator) -> int:
+        return (item.id in parents) * 4 + bool(item.groups_of) * 2 + bool(item.breakdown)
+
+    done, withheld = {}, {}
+    ids = {item.id for item in plain}
+    ready = [*plain, *(item for item in grouped if item.groups_of not in ids)]  # no parent here
+    ready.sort(key=weight, reverse=True)  # stable: the catalogue's order otherwise
+    with ProcessPoolExecutor(workers, initializer=_start, initargs=(folder, context, True)) as pool:
+        running = {}
+        while ready or running:
+            while ready and len(running) < workers + 1:  # one queued: no process idles
+                item = ready.pop(0)
+                args = (item, withheld.get(item.groups_of), cached.get(item.id))
+                running[pool.submit(_protect, *args)] = item
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                item = running.pop(future)
+                done[item.id] = future.result()
+                if item.id in parents:  # its groups can start
+                    withheld[item.id] = withheld_cells(done[item.id], context, item)
+                    ready += [g for g in grouped if g.groups_of == item.id]
+                    ready.sort(key=weight, reverse=True)
+            while order and order[0].id in done:  # in the order they are written
+                item = order.pop(0)
+                yield item, done.pop(item.id)
 
 
 def withheld_cells(figures: pd.DataFrame, context: Context, indicator: Indicator) -> np.ndarray:
@@ -152,6 +296,7 @@ def protect(
     indicator: Indicator,
     context: Context,
     parent_withheld: np.ndarray | None = None,
+    previous: dict | None = None,
 ) -> pd.DataFrame:
     """Every figure of an indicator any selection can show alone, protected together: each
     district (Unknown and Other too) and the council, by each age band and all ages [and
@@ -167,6 +312,11 @@ def protect(
     where the parent's is (`parent_withheld`, year x area x age band): every equation along
     districts, age bands and groups is protected at once. The whole is not written: it is the
     parent's to show.
+
+    Every equation is within a year, so each year is protected apart: `previous` (year -> what
+    a previous build withheld and the key of what it decided from, as attrs["years"] gives
+    them) is reused where the key is the same. attrs["years"] holds each year's key and what
+    it withholds; attrs["unresolved"] what the audit could still work out.
     """
     council = context.council_code or "council"
     years = list(context.years)
@@ -178,6 +328,10 @@ def protect(
     categories = sorted(cells["category"].dropna().unique()) if indicator.breakdown else [""]
     categories += [ALL_GROUPS] if grouped else []
     shape = (len(years), len(areas), len(bands), len(categories))
+    solve = len(areas) <= AUDITED_AREAS  # every district in England is too many to solve
+    lattice = (areas, bands, categories, solve)
+    key = year_keys(cells, indicator, lattice, years, parent_withheld)
+    previous = previous or {}
     cells = cells.assign(
         age_band=cells["age_band"] if banded else ALL_AGES,
         category=cells["category"] if indicator.breakdown else "",
@@ -218,7 +372,6 @@ def protect(
         array[:, -1] = _total(array[:, :-1], axis=1)
 
     axes = ((1, 2) if banded else (1,)) + ((3,) if grouped else ())
-    solve = len(areas) <= AUDITED_AREAS  # every district in England is too many to solve
     grid = np.meshgrid(*(np.arange(n) for n in shape), indexing="ij")
     area_names = {**context.district_names, council: context.council_name}
     out = pd.DataFrame(
@@ -242,8 +395,8 @@ def protect(
         total_shown = ~np.broadcast_to(
             disclosure.totals_withheld(denominator, axes, solve)[..., None], shape
         ).ravel()
-    index = [pd.Index(v) for v in (years, areas, bands, categories)]  # to place a leak
-    hidden = None
+    hidden = np.zeros(shape, dtype=bool)
+    parent = None
     if grouped:  # the whole is the parent's figure: known to a reader where the parent shows it
         known = np.ones(shape[:3], dtype=bool) if parent_withheld is None else ~parent_withheld
         hidden = np.broadcast_to(~known[..., None], shape).copy()  # its groups withheld with it
@@ -252,21 +405,72 @@ def protect(
              for c, a in (("numerator", numerator), ("denominator", denominator))},
             index=exact.index,
         )  # fmt: skip
+    # Each year is protected apart (every equation is within a year): a year whose inputs are
+    # those of the previous build keeps what that build withheld.
+    reused = {
+        i: previous[year] for i, year in enumerate(years)
+        if year in previous and previous[year]["key"] == key[year]
+        and previous[year]["mask"].shape == shape[1:]
+    }  # fmt: skip
+    todo = [i for i in range(len(years)) if i not in reused]
+    unresolved = {years[i]: entry["unresolved"] for i, entry in reused.items()}
+    for i, entry in reused.items():
+        hidden[i] = entry["mask"]
+    if todo:
+        rows = np.repeat(np.isin(np.arange(len(years)), todo), int(np.prod(shape[1:])))
+        lattice = ([years[i] for i in todo], areas, bands, categories)
+        hidden[todo], found = _withhold(
+            indicator, lattice, numerator[todo], denominator[todo], hidden[todo], exact[rows],
+            None if parent is None else parent[rows],
+            np.broadcast_to(total_shown, rows.shape)[rows], axes, solve,
+        )  # fmt: skip
+        unresolved.update(found)
+    out = disclosure.blank(exact, indicator.unit, hidden.ravel())
+    if distribution:
+        out["denominator"] = np.where(total_shown, denominator.ravel(), np.nan)
+    out = _compared(out, indicator, context, shape)
+    out = _trends(out, indicator, shape, years)[COLUMNS]
+    if grouped:
+        out = out[out["category"] != ALL_GROUPS].reset_index(drop=True)
+    out.attrs["unresolved"] = [leak for year in years for leak in unresolved.get(year, [])]
+    out.attrs["years"] = {
+        year: {"key": key[year], "mask": hidden[i], "unresolved": unresolved.get(year, []),
+               "reused": i in reused}
+        for i, year in enumerate(years)
+    }  # fmt: skip
+    return out
+
+
+def _withhold(
+    indicator, lattice, numerator, denominator, hidden, exact, parent, total_shown, axes, solve
+) -> tuple[np.ndarray, dict[int, list[str]]]:
+    """What protect() withholds over some years (`lattice`: years, areas, bands, categories;
+    the arrays and frames those years' only): withhold, then let the reader's equations be
+    solved; again, until they fail. Returns the withheld figures and, for each year, what the
+    audit could still work out (see the manifest's "unresolved")."""
+    years, categories = lattice[0], lattice[3]
+    grouped = bool(indicator.groups_of)
+    distribution = bool(indicator.breakdown) and not grouped
+    index = [pd.Index(v) for v in lattice]  # to place a leak
     audited = {}  # year -> what it withheld when audited, and the leaks found
-    while True:  # withhold, then let the reader's equations be solved; again, until they fail
-        hidden = disclosure.lattice_withheld(
-            numerator, denominator, indicator.unit, axes, distribution, hidden, solve=solve
-        )
+    hidden, changed = hidden.copy(), np.arange(len(years))
+    while True:
+        # Withheld figures settle year by year: a year withholding what it did last time is
+        # settled already.
+        hidden[changed] = disclosure.lattice_withheld(
+            numerator[changed], denominator[changed], indicator.unit, axes, distribution,
+            hidden[changed], solve=solve,
+        )  # fmt: skip
+        if not solve:
+            return hidden, {}
         out = disclosure.blank(exact, indicator.unit, hidden.ravel())
         if distribution:
             out["denominator"] = np.where(total_shown, denominator.ravel(), np.nan)
-        if not solve:
-            break
         # Years are audited apart: one that withholds what it did last time leaks as it did.
         again = [
             y for i, y in enumerate(years) if y not in audited or (audited[y][0] != hidden[i]).any()
         ]
-        with threadpool_limits(1):  # many small solves: one BLAS thread is much faster
+        with disclosure.one_blas_thread():  # many small solves: one BLAS thread is much faster
             some = out[out["year"].isin(again)]
             if grouped:
                 some = some[some["category"] != ALL_GROUPS]
@@ -279,25 +483,19 @@ def protect(
                 audited[year] = (hidden[i].copy(), telling)
         leaks = [leak for year in years for leak in audited[year][1]]
         if not leaks:
-            break
+            return hidden, {}
         cells = [
             (index[0].get_loc(leak.year), int(np.ravel_multi_index(
                 (index[1].get_loc(leak.area_code), index[2].get_loc(leak.age_band),
-                 index[3].get_loc(leak.category or categories[0])), shape[1:])))
+                 index[3].get_loc(leak.category or categories[0])), hidden.shape[1:])))
             for leak in leaks
         ]  # fmt: skip
+        before = hidden.copy()
         if not disclosure.withhold_beside(
             hidden, numerator, denominator, indicator.unit, cells, axes, distribution
         ):  # nothing left to withhold beside them: the data itself says it (see the manifest)
-            out.attrs["unresolved"] = [str(leak) for leak in leaks]
-            break
-    unresolved = out.attrs.get("unresolved", [])
-    out = _compared(out, indicator, context, shape)
-    out = _trends(out, indicator, shape, years)[COLUMNS]
-    if grouped:
-        out = out[out["category"] != ALL_GROUPS].reset_index(drop=True)
-    out.attrs["unresolved"] = unresolved
-    return out
+            return hidden, {year: [str(leak) for leak in audited[year][1]] for year in years}
+        changed = np.flatnonzero((hidden != before).reshape(len(years), -1).any(axis=1))
 
 
 def audit_extract(figures: pd.DataFrame, workers: int = 1) -> list:

@@ -85,6 +85,7 @@ class BuildResult:
     extracts: dict[str, int] = field(default_factory=dict)
     written: bool = False
     seconds: dict[str, float] = field(default_factory=dict)  # e.g. how long the figures took
+    figures: dict = field(default_factory=dict)  # figures.write's report: what it reused
     changes: dict = field(default_factory=dict)  # the overview's figures since the last build
 
     @property
@@ -478,7 +479,11 @@ def _write(
         # A returned value is echoed as it came: a spreadsheet must not run it as a formula.
         report = minimised_report(report_frame(result.problems), key)
         safe.frame(report).to_csv(staging / "build_report.csv", index=False)
-        result.seconds.update(figures.write(staging))  # every protected figure, from the extracts
+        # Every protected figure, from the extracts; what a previous build there withheld is
+        # reused for each indicator's year whose inputs are unchanged.
+        previous = out_dir if is_previous_build(out_dir) else None
+        result.figures = figures.write(staging, previous=previous)
+        result.seconds["figures"] = result.figures["figures"]
         result.changes = changes.write(out_dir, staging)  # against the previous build, if any
     result.written = True
 
@@ -683,9 +688,11 @@ def summary(result: BuildResult, examples: int = 3) -> str:
             "Extracts written: " + ", ".join(f"{k} ({v})" for k, v in result.extracts.items())
         )
         if "figures" in result.seconds:
+            reused = figures.reuse_summary(result.figures)
             lines.append(
                 f"Protected figures written (figures.parquet) in {result.seconds['figures']:.1f} s"
-                ": every figure any selection can show, disclosure-controlled together."
+                + (f" ({reused})" if reused else "")
+                + ": every figure any selection can show, disclosure-controlled together."
             )
         if result.changes:
             lines.append(changes.summary(result.changes))
