@@ -8,7 +8,7 @@ import importlib.metadata
 import json
 import os
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import replace
 from functools import cache
@@ -151,17 +151,19 @@ def year_keys(
     they are audited (`lattice`), the catalogue entry, the parent's withheld figures that year
     (groups), the disclosure rules and the code (code_version)."""
     common = json.dumps([code_version(), repr(indicator), *lattice], default=str)
-    lines = cells.to_csv(index=False, header=False, lineterminator="\n").splitlines()
-    by_year = defaultdict(list)
-    for year, line in zip(cells["year"].tolist(), lines, strict=True):
-        by_year[int(year)].append(line)
+    ordered = cells.sort_values(list(cells.columns), ignore_index=True)  # any order in: one out
+    of_year = ordered["year"].to_numpy()
     keys = {}
     for i, year in enumerate(years):
         digest = hashlib.sha256(common.encode())
-        digest.update(b"|" + ",".join(map(str, cells.columns)).encode())
         if parent_withheld is not None:
             digest.update(b"|parent" + np.packbits(parent_withheld[i]).tobytes())
-        digest.update(b"|" + "\n".join(sorted(by_year.get(int(year), []))).encode())
+        for column, values in ordered[of_year == year].items():
+            digest.update(f"|{column}:{values.dtype}|".encode())
+            if pd.api.types.is_numeric_dtype(values):
+                digest.update(np.ascontiguousarray(values.to_numpy()).tobytes())
+            else:
+                digest.update("\x1f".join(map(str, values.tolist())).encode())
         keys[year] = digest.hexdigest()
     return keys
 
@@ -419,10 +421,13 @@ def protect(
     if todo:
         rows = np.repeat(np.isin(np.arange(len(years)), todo), int(np.prod(shape[1:])))
         lattice = ([years[i] for i in todo], areas, bands, categories)
+        every = len(todo) == len(years)  # a first build: no copy of the (national) frames
         hidden[todo], found = _withhold(
-            indicator, lattice, numerator[todo], denominator[todo], hidden[todo], exact[rows],
-            None if parent is None else parent[rows],
-            np.broadcast_to(total_shown, rows.shape)[rows], axes, solve,
+            indicator, lattice, numerator[todo], denominator[todo], hidden[todo],
+            exact if every else exact[rows],
+            None if parent is None else parent if every else parent[rows],
+            np.broadcast_to(total_shown, rows.shape) if every
+            else np.broadcast_to(total_shown, rows.shape)[rows], axes, solve,
         )  # fmt: skip
         unresolved.update(found)
     out = disclosure.blank(exact, indicator.unit, hidden.ravel())
