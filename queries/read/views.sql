@@ -24,6 +24,12 @@ chosen as (
     from figures
     where list_contains($indicator_ids, indicator_id)
         and year between $year_from and $year_to
+        -- only the rows some view wanted takes: at national scale most areas are in none
+        and (
+            list_contains($areas, area_code)
+            or area_code = $council
+            or list_contains($views, 'district')
+        )
 ),
 
 in_views as (
