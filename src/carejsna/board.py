@@ -22,7 +22,7 @@ def board(selection: ind.Selection) -> None:
     changed_since_last_build()
     sentences(selection, shown)
     whole = replace(selection, districts=(), age_bands=())
-    scorecard(trends(tuple(targets()["indicator_id"]), whole), selection != whole)
+    scorecard(whole, selection != whole)
 
 
 def overview_trends(selection: ind.Selection) -> dict[str, pd.DataFrame]:
@@ -184,8 +184,8 @@ def sentences(selection: ind.Selection, shown: dict[str, pd.DataFrame]) -> None:
 RAG_COLOURS = {"green": "#cce2d8", "amber": "#fff7bf", "red": "#f6d7d2", "not known": "#f3f2f1"}
 
 
-def scorecard(shown: dict[str, pd.DataFrame], filtered: bool = False) -> None:
-    """The council's KPIs (`shown`: the whole council, all ages) against its own targets
+def scorecard(whole: ind.Selection, filtered: bool = False) -> None:
+    """The council's KPIs (the whole council, all ages: `whole`) against its own targets
     (targets.csv), red, amber or green. `filtered`: the reader has chosen districts or ages."""
     st.header("KPI scorecard")
     if filtered:
@@ -197,6 +197,22 @@ def scorecard(shown: dict[str, pd.DataFrame], filtered: bool = False) -> None:
     if targets().empty:
         st.info("No targets set: add a targets.csv to the returns folder (docs/returns-layout.md).")
         return
+    table = scorecard_table(whole)
+    colours = {label: RAG_COLOURS[s] for s, label in overview.RAG_LABELS.items()}
+    styled = table.style.map(lambda v: f"background-color: {colours[v]}", subset=["Status"])
+    st.table(styled.hide(axis="index"))  # ten rows: a plain table, every word of them shown
+    st.caption(
+        "✔ On target: the value meets the target. ▲ Within tolerance: short of it by no more "
+        "than the council's tolerance. ✖ Off target: further short. ? Not known: the value is "
+        "suppressed or not available. Targets are the council's own (targets.csv)."
+    )
+
+
+@st.cache_data(max_entries=64)
+def scorecard_table(whole: ind.Selection) -> pd.DataFrame:
+    """The scorecard's rows: each KPI's latest value, its target and status. The same whatever
+    the district and age filters, so worked out once for the council's selection."""
+    shown = trends(tuple(targets()["indicator_id"]), whole)
     rows = []
     for target in targets().itertuples():
         item = catalogue.get(target.indicator_id)
@@ -213,12 +229,4 @@ def scorecard(shown: dict[str, pd.DataFrame], filtered: bool = False) -> None:
                 "Note": target.note or "",
             }
         )
-    table = pd.DataFrame(rows)
-    colours = {label: RAG_COLOURS[s] for s, label in overview.RAG_LABELS.items()}
-    styled = table.style.map(lambda v: f"background-color: {colours[v]}", subset=["Status"])
-    st.table(styled.hide(axis="index"))  # ten rows: a plain table, every word of them shown
-    st.caption(
-        "✔ On target: the value meets the target. ▲ Within tolerance: short of it by no more "
-        "than the council's tolerance. ✖ Off target: further short. ? Not known: the value is "
-        "suppressed or not available. Targets are the council's own (targets.csv)."
-    )
+    return pd.DataFrame(rows)
