@@ -189,8 +189,8 @@ if costs.example:
         "explorer, not this council's: put your own in `src/carejsna/forecast_costs.toml`.",
         icon=":material/payments:",
     )
-runs = [("Baseline", baseline)] + ([("Scenario", other)] if other else [])
-st.dataframe(forecast.cost_table(runs, costs), hide_index=True, key="forecast-costs")
+projections = [("Baseline", baseline)] + ([("Scenario", other)] if other else [])
+st.dataframe(forecast.cost_table(projections, costs), hide_index=True, key="forecast-costs")
 weekly = ", ".join(f"{forecast.CATEGORIES[k].lower()} £{v:,.0f}" for k, v in costs.weekly.items())
 st.caption(
     f"All ages in {read.area_name}, whatever the age filter. Weekly cost of a placement: "

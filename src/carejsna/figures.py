@@ -421,13 +421,13 @@ def protect(
     if todo:
         rows = np.repeat(np.isin(np.arange(len(years)), todo), int(np.prod(shape[1:])))
         lattice = ([years[i] for i in todo], areas, bands, categories)
-        every = len(todo) == len(years)  # a first build: no copy of the (national) frames
+
+        def these(values):  # the years to do; all of them (a first build) without a copy
+            return values if values is None or len(todo) == len(years) else values[rows]
+
         hidden[todo], found = _withhold(
-            indicator, lattice, numerator[todo], denominator[todo], hidden[todo],
-            exact if every else exact[rows],
-            None if parent is None else parent if every else parent[rows],
-            np.broadcast_to(total_shown, rows.shape) if every
-            else np.broadcast_to(total_shown, rows.shape)[rows], axes, solve,
+            indicator, lattice, numerator[todo], denominator[todo], hidden[todo], these(exact),
+            these(parent), these(np.broadcast_to(total_shown, rows.shape)), axes, solve,
         )  # fmt: skip
         unresolved.update(found)
     out = disclosure.blank(exact, indicator.unit, hidden.ravel())

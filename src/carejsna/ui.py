@@ -38,14 +38,6 @@ def by_district(ids: tuple[str, ...], selection: ind.Selection) -> dict[str, pd.
     return ind.by_district(connection(), [catalogue.get(i) for i in ids], selection, context())
 
 
-@st.cache_data(max_entries=256)
-def figures(indicator_id: str, selection: ind.Selection, views: tuple[str, ...]) -> dict:
-    """Views of an indicator for a selection, read at once from the figures the build
-    protected: once per selection, whichever sentence, table or chart asks for them."""
-    item = catalogue.get(indicator_id)
-    return ind.all_figures(connection(), item, selection, context(), views)
-
-
 @st.cache_resource(max_entries=256)
 def view(indicator_id: str, selection: ind.Selection, name: str) -> block.Block:
     """What one view of an indicator shows for a selection (block.build: chart, notes, table,
@@ -54,7 +46,8 @@ def view(indicator_id: str, selection: ind.Selection, name: str) -> block.Block:
     district, so it reads the district view with it."""
     item = catalogue.get(indicator_id)
     ranked = name == "trend" and "district" in ind.views(item)
-    frames = figures(indicator_id, selection, (name, "district") if ranked else (name,))
+    wanted = (name, "district") if ranked else (name,)  # read at once
+    frames = ind.all_figures(connection(), item, selection, context(), wanted)
     districts = frames["district"] if ranked else None
     return block.build(item, frames[name], selection, name, context(), districts)
 
