@@ -192,3 +192,39 @@ def test_trends_read_at_once_are_each_indicators_own_trend(demo, rounded):
             shown[item.id][columns].reset_index(drop=True), own[columns].reset_index(drop=True)
         )
         assert (shown[item.id]["indicator_id"] == item.id).all()
+
+
+def test_a_server_holds_an_indicator_the_first_time_it_is_asked_for_then_reads_as_the_file():
+    held, files = db.published(load=True), db.published()
+    context = ind.Context.load(files)
+    count = "select count(*) from held.figures where list_contains($ids, indicator_id)"
+    everything = [i.id for i in catalogue.catalogue().values()]
+    assert held.execute(count, {"ids": everything}).fetchone() == (0,)  # nothing read yet
+    items = [catalogue.get("cla_rate_per_10k"), catalogue.get("cla_by_legal_status")]
+    selection = ind.Selection(
+        districts=(MANSFIELD,), age_bands=("10 to 15",), year_from=2019, year_to=context.years[-1]
+    )
+    views = ("selection", "council", "district", "age_band")
+    shown = ind.read(held, items, selection, context, views)
+    pd.testing.assert_frame_equal(shown, ind.read(files, items, selection, context, views))
+    ids = [i.id for i in items]
+    in_file = files.execute(count.replace("held.", ""), {"ids": ids}).fetchone()
+    assert held.execute(count, {"ids": everything}).fetchone() == in_file  # those two, once
+    assert held.execute(count, {"ids": ids}).fetchone() == in_file
+
+
+def test_readers_asking_for_the_same_indicator_at_once_hold_it_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    held = db.published(load=True)
+    context = ind.Context.load(held)
+    item = catalogue.get("pct_ks4_eng_maths_4")
+    every_year = ind.Selection(year_from=context.years[0], year_to=context.years[-1])
+    with ThreadPoolExecutor(8) as pool:
+        reads = list(pool.map(lambda _: ind.read(held, [item], every_year, context), range(8)))
+    assert all(read.equals(reads[0]) for read in reads)
+    count = "select count(*) from {} where indicator_id = $id"
+    assert (
+        held.execute(count.format("held.figures"), {"id": item.id}).fetchone()
+        == held.execute(count.format("figures_file"), {"id": item.id}).fetchone()
+    )

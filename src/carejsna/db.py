@@ -6,7 +6,9 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass
+import threading
+import weakref
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -96,20 +98,33 @@ def view(con: duckdb.DuckDBPyConnection, name: str) -> None:
 PUBLISHED = ("figures", "districts", "age_bands", "benchmarks", "targets")  # no child in them
 
 
+@dataclass
+class _Held:
+    """The indicators whose figures a published connection holds in memory so far."""
+
+    indicators: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_HELD: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection: _Held
+
+
 def published(folder: Path | None = None, load: bool = False) -> duckdb.DuckDBPyConnection:
     """An in-memory database of what readers are shown, built by `carejsna build`: the
     protected figures and their lookups (districts, age bands, published comparators, targets),
     and no record-level extract. Pages and `carejsna indicator` read only this.
 
     Views on the files (a read takes only the row groups it needs), or with `load` tables held
-    in memory, the figures in indicator order: a server reads them many times, twice as fast."""
+    in memory (compressed), a server's many reads twice as fast: the lookups at once, the
+    figures an indicator at a time the first time a read asks for it (`hold`), so a page's
+    first run waits for its own indicators, not for every figure of the extract."""
     folder = Path(folder or data_dir())
     if not (folder / "figures.parquet").exists():
         raise FileNotFoundError(
             f"no figures in {folder}: run `carejsna build RETURNS_DIR --out {folder}` first"
         )
     con = duckdb.connect()
-    if load:  # compressed in memory: a read of many indicators scans a third faster
+    if load:
         con.execute("attach ':memory:' as held (compress)")
     for name in PUBLISHED:
         if (folder / f"{name}.parquet").exists():
@@ -117,11 +132,27 @@ def published(folder: Path | None = None, load: bool = False) -> duckdb.DuckDBPy
             if not load:
                 extract.create_view(name)
                 continue
-            if name == "figures":
-                extract = extract.order("indicator_id, year")
+            if name == "figures":  # empty until `hold` reads an indicator's rows into it
+                extract.create_view("figures_file")
+                extract = extract.limit(0)
+                _HELD[con] = _Held()
             extract.create(f"held.{name}")
             con.table(f"held.{name}").create_view(name)  # every cursor reads it by its name
     return con
+
+
+def hold(con: duckdb.DuckDBPyConnection, indicator_ids: list[str]) -> None:
+    """Read into memory the figures of those of these indicators a connection opened with
+    `published(load=True)` does not hold yet (queries/read/hold.sql); any other connection
+    reads its figures as they are. Once per indicator for every thread."""
+    held = _HELD.get(con)
+    if held is None or held.indicators.issuperset(indicator_ids):
+        return
+    with held.lock:  # one thread reads an indicator in; the others wait for it
+        missing = sorted(set(indicator_ids) - held.indicators)
+        if missing:
+            run(con, "hold", READ_DIR, indicator_ids=missing)
+            held.indicators.update(missing)
 
 
 def run(

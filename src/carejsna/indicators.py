@@ -230,6 +230,7 @@ def read(
     its value, symbol and limits from the summed counts, withheld when any part is."""
     council = context.council_code or "council"
     banded = [i.id for i in indicators if "age_band" in i.filters]
+    db.hold(con, [i.id for i in indicators])  # a server reads an indicator in when first asked
     shown = db.read(
         con, "views", indicator_ids=[i.id for i in indicators], banded=banded,
         year_from=selection.year_from, year_to=selection.year_to, latest=selection.year_to,
