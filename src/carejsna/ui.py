@@ -5,6 +5,8 @@ catalogue_view.py (the catalogue)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -43,13 +45,21 @@ def view(indicator_id: str, selection: ind.Selection, name: str) -> block.Block:
     """What one view of an indicator shows for a selection (block.build: chart, notes, table,
     words), worked out once per selection for every reader, then only drawn. Shared, so never
     changed: a Block is read, not written. A trend's words name the highest and lowest
-    district, so it reads the district view with it."""
+    district (`ranked`)."""
     item = catalogue.get(indicator_id)
-    ranked = name == "trend" and "district" in ind.views(item)
-    wanted = (name, "district") if ranked else (name,)  # read at once
-    frames = ind.all_figures(connection(), item, selection, context(), wanted)
-    districts = frames["district"] if ranked else None
-    return block.build(item, frames[name], selection, name, context(), districts)
+    frame = ind.all_figures(connection(), item, selection, context(), (name,))[name]
+    districts = None
+    if name == "trend" and "district" in ind.views(item):
+        districts = ranked(indicator_id, replace(selection, districts=(), combined=False))
+    return block.build(item, frame, selection, name, context(), districts)
+
+
+@st.cache_resource(max_entries=256)
+def ranked(indicator_id: str, selection: ind.Selection) -> pd.DataFrame:
+    """An indicator's district view for a selection's ages and years: the same whichever
+    districts are chosen, so read once for them all (shared, never changed)."""
+    item = catalogue.get(indicator_id)
+    return ind.all_figures(connection(), item, selection, context(), ("district",))["district"]
 
 
 PAGES = (
