@@ -164,9 +164,10 @@ def sentences(selection: ind.Selection, shown: dict[str, pd.DataFrame]) -> None:
     data = context()
     code, area = selection.area(data)
     st.header("In brief")
-    ranked = {}  # a single district is placed among the others
+    ranked = {}  # a single district is placed among the others (the same for any of them)
     if len(selection.districts) == 1:
-        ranked = by_district(tuple(r for _, r, _ in THEME_SENTENCES), selection)
+        every = replace(selection, districts=(), combined=False, year_from=selection.year_to)
+        ranked = by_district(tuple(r for _, r, _ in THEME_SENTENCES), every)
     lines = []
     for indicator_id, ranked_id, ranked_on in THEME_SENTENCES:
         item = catalogue.get(indicator_id)

@@ -577,8 +577,11 @@ def differences(
     columns += ["denominator", "sum_squares", "symbol"]
     for item in indicators:
         own = shown[item.id]
-        own = own.loc[own["year"] == selection.year_to, [c for c in columns if c in own]]
-        by_group = {figure["category"]: figure for figure in own.to_dict("records")}
+        latest = own["year"].to_numpy() == selection.year_to
+        cells = {c: own[c].to_numpy()[latest].tolist() for c in columns if c in own}
+        by_group = {group: dict(zip(cells, figure, strict=True)) for group, figure in zip(
+            cells["category"], zip(*cells.values(), strict=True), strict=True
+        )}  # fmt: skip
         row = {"indicator_id": item.id, "unit": item.unit, "year": selection.year_to}
         groups = {}
         for prefix, group in zip(("away", "near"), COMPARED_GROUPS, strict=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from carejsna import stats
@@ -148,26 +149,28 @@ def _rank(districts: pd.DataFrame, area: str, ranked_on: str) -> str:
     districts with figures shown only (and how many are withheld), and, when it is ranked on
     another figure (`ranked_on`, e.g. "rate per 10,000 children"), that figure named with its
     value, never mixed with the sentence's own."""
-    council = districts["area_code"].iloc[-1]  # the district view ends with the whole council
-    own = districts[~districts["area_code"].isin(OUTSIDE | {council})]
-    ranked = own[own["value"].notna()]
-    if area not in set(ranked["area_name"]) or len(ranked) < 3:
+    codes = districts["area_code"].to_numpy()
+    own = ~np.isin(codes, [*OUTSIDE, codes[-1]])  # the district view ends with the council
+    values = districts["value"].to_numpy(dtype=float)
+    ranked = own & ~np.isnan(values)
+    names = districts["area_name"].to_numpy()[ranked]
+    if area not in set(names) or len(names) < 3:
         return ""
-    order = ranked.sort_values("value", ascending=False)
-    names = order["area_name"].tolist()
+    order = pd.Series(values[ranked]).sort_values(ascending=False).index.to_numpy()
+    names = names[order].tolist()
     place = names.index(area)
     from_top, from_bottom = place + 1, len(names) - place
     if from_top <= from_bottom:
         rank = "highest" if from_top == 1 else f"{_ordinal(from_top)} highest"
     else:
         rank = "lowest" if from_bottom == 1 else f"{_ordinal(from_bottom)} lowest"
-    withheld = int((own["symbol"] == SUPPRESSED).sum())
+    withheld = int((districts["symbol"].to_numpy()[own] == SUPPRESSED).sum())
     among = f"{len(names)} districts"
     if withheld:
         among += f" with figures shown ({withheld} withheld)"
     if not ranked_on:
         return f", the {rank} of the {among}"
-    value = float(order["value"].iloc[place])
+    value = float(values[ranked][order][place])
     return f"; its {ranked_on} ({value:,.1f}) is the {rank} of the {among}"
 
 
