@@ -148,10 +148,13 @@ def all_figures(
     selection: Selection,
     context: Context,
     wanted: tuple[str, ...] = (),
+    rows: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every view of an indicator (or the views `wanted`) for a selection, read from the
     protected figures the build wrote (queries/read/views.sql): a figure over several chosen
     districts or age bands is the sum of the published ones, withheld when any of them is.
+    `rows`: what `read` gave for the selection's districts and ages over these years or more,
+    for this indicator among others, with the views wanted: taken from it, not read again.
 
     trend: the selection (and, when it is a part, the whole council) for each selected year;
     district: each district and the council for the latest selected year (districts: for
@@ -168,11 +171,16 @@ def all_figures(
     wanted = wanted or views(indicator)
     source = {"trend": "selection", "category": "selection", "districts": "district"}
     needed = {source.get(view, view) for view in wanted} | {"council"}  # the comparator
-    shown = read(con, [indicator], selection, context, tuple(v for v in VIEW_ROWS if v in needed))
+    needed = tuple(v for v in VIEW_ROWS if v in needed)
+    if rows is not None and set(needed) <= set(rows["view"]):
+        years = rows["year"].between(selection.year_from, selection.year_to)
+        shown = rows[(rows["indicator_id"] == indicator.id) & years & rows["view"].isin(needed)]
+    else:
+        shown = read(con, [indicator], selection, context, needed)
     code, name = selection.area(context)
     label = BANDS_JOINED.join(selection.age_bands or [ALL_AGES])
     keys = ["category"] if indicator.breakdown else []
-    of = {view: rows for view, rows in shown.groupby("view", sort=False)}
+    of = {view: part for view, part in shown.groupby("view", sort=False)}
     empty = shown.iloc[:0]
     chosen = of.get("selection", empty).assign(area_code=code, area_name=name, age_band=label)
     columns = ["area_code", "area_name", "year", "age_band", *keys, "numerator"]
@@ -258,10 +266,15 @@ def trends(
     indicators: list[Indicator],
     selection: Selection,
     context: Context,
+    rows: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Each indicator's own trend for the selection (the rows of its trend view that are the
-    selection's), all read at once: for tiles, sentences, scorecards and summary tables."""
-    shown = read(con, indicators, selection, context).reset_index(drop=True)
+    selection's), all read at once: for tiles, sentences, scorecards and summary tables.
+    `rows`: what `read` gave for these indicators and this selection, with the selection's
+    view among others, to take them from."""
+    if rows is None:
+        rows = read(con, indicators, selection, context)
+    shown = rows[rows["view"] == "selection"].reset_index(drop=True)
     code, name = selection.area(context)
     banded = [i.id for i in indicators if "age_band" in i.filters]
     bands = BANDS_JOINED.join(selection.age_bands or [ALL_AGES])

@@ -23,7 +23,8 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
     summarised = [i for i in items if not i.breakdown]
     years = [selection.year_to - 1, selection.year_to]
     wider = replace(selection, year_from=min(selection.year_from, years[0]))
-    shown = trends(tuple(i.id for i in summarised), wider)  # one read: tiles and table
+    ids = tuple(i.id for i in summarised)
+    shown = trends(ids, wider)  # one read (ui.rows): tiles, table and the trend in full
     if headlines:
         tiles(headlines, shown, selection)
 
@@ -44,7 +45,7 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
         on_change=lambda: st.query_params.update(indicator=st.session_state[key]),
         help="Its chart over time, by district and by age band, each with its table and CSV.",
     )
-    indicator(choice, selection)
+    indicator(choice, selection, (ids, wider) if choice in ids else ())
     if not summarised:  # groups of other figures (placed away): their page compares them
         return
 
@@ -77,8 +78,9 @@ def summary_table(items: list, shown: dict[str, pd.DataFrame], years: list[int])
     return pd.DataFrame(rows)
 
 
-def indicator(indicator_id: str, selection: ind.Selection) -> None:
-    """One indicator: heading, definition, then trend, districts and age bands with tables."""
+def indicator(indicator_id: str, selection: ind.Selection, within: tuple = ()) -> None:
+    """One indicator: heading, definition, then trend, districts and age bands with tables
+    (`within`: the theme's read its figures are in, ui.view)."""
     item = catalogue.get(indicator_id)
     data = context()
     st.subheader(item.title)
@@ -96,7 +98,7 @@ def indicator(indicator_id: str, selection: ind.Selection) -> None:
     for tab, view in zip(tabs, views, strict=True):
         if tab.open:
             with tab:
-                _view(view_block(item.id, selection, view), selection, data)
+                _view(view_block(item.id, selection, view, within), selection, data)
     with st.expander(f"Definition and source: {item.short_title}"):
         st.markdown(
             f"- **Numerator:** {item.numerator}\n"

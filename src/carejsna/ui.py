@@ -27,11 +27,21 @@ def context() -> ind.Context:
     return ind.Context.load(connection())
 
 
+@st.cache_resource(max_entries=64)
+def rows(ids: tuple[str, ...], selection: ind.Selection) -> pd.DataFrame:
+    """The figures of these indicators for a selection and for the council (ind.read), read at
+    once: a theme's tiles, its summary table and its chosen indicator's trend take theirs from
+    one read. Shared, never changed."""
+    items = [catalogue.get(i) for i in ids]
+    return ind.read(connection(), items, selection, context(), ("selection", "council"))
+
+
 @st.cache_data(max_entries=64)
 def trends(ids: tuple[str, ...], selection: ind.Selection) -> dict[str, pd.DataFrame]:
     """These indicators' own trends for a selection, read at once: for the tiles, sentences,
     scorecard and summary tables."""
-    return ind.trends(connection(), [catalogue.get(i) for i in ids], selection, context())
+    items = [catalogue.get(i) for i in ids]
+    return ind.trends(connection(), items, selection, context(), rows(ids, selection))
 
 
 @st.cache_data(max_entries=64)
@@ -41,13 +51,15 @@ def by_district(ids: tuple[str, ...], selection: ind.Selection) -> dict[str, pd.
 
 
 @st.cache_resource(max_entries=256)
-def view(indicator_id: str, selection: ind.Selection, name: str) -> block.Block:
+def view(indicator_id: str, selection: ind.Selection, name: str, within: tuple = ()) -> block.Block:
     """What one view of an indicator shows for a selection (block.build: chart, notes, table,
     words), worked out once per selection for every reader, then only drawn. Shared, so never
-    changed: a Block is read, not written. A trend's words name the highest and lowest
-    district (`ranked`)."""
+    changed: a Block is read, not written. `within`: the (ids, selection) of a `rows` read the
+    indicator's figures are in (a theme page's), to take them from. A trend's words name the
+    highest and lowest district (`ranked`)."""
     item = catalogue.get(indicator_id)
-    frame = ind.all_figures(connection(), item, selection, context(), (name,))[name]
+    read = rows(*within) if within else None
+    frame = ind.all_figures(connection(), item, selection, context(), (name,), read)[name]
     districts = None
     if name == "trend" and "district" in ind.views(item):
         districts = ranked(indicator_id, replace(selection, districts=(), combined=False))
