@@ -209,7 +209,7 @@ def scorecard(whole: ind.Selection, filtered: bool = False) -> None:
     )
 
 
-@st.cache_data(max_entries=64)
+@st.cache_data(max_entries=64, show_spinner=False)
 def scorecard_table(whole: ind.Selection) -> pd.DataFrame:
     """The scorecard's rows: each KPI's latest value, its target and status. The same whatever
     the district and age filters, so worked out once for the council's selection."""

@@ -63,8 +63,12 @@ class Context:
         area_code = area_code or next(iter(self.comparators), "")
         if self.benchmarks.empty:
             return pd.DataFrame({"year": pd.Series(dtype=int), "value": pd.Series(dtype=float)})
-        rows = self.benchmarks
-        return rows[(rows["indicator_id"] == indicator_id) & (rows["area_code"] == area_code)]
+        return self._published.get((indicator_id, area_code), self.benchmarks.iloc[:0])
+
+    @cached_property
+    def _published(self) -> dict[tuple[str, str], pd.DataFrame]:
+        """The published figures by indicator and area, split once (shared: never changed)."""
+        return dict(tuple(self.benchmarks.groupby(["indicator_id", "area_code"], sort=False)))
 
     @cached_property
     def comparators(self) -> dict[str, str]:

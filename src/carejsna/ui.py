@@ -1,7 +1,7 @@
 """What every page shares: the figures read once per selection (cached), the page list, and a
 page's frame: title, synthetic-data banner, sidebar filters. What the pages draw is by concern:
 themes.py (a theme: tiles, an indicator in full, a summary), board.py (the overview), and
-catalogue_view.py (the catalogue)."""
+catalogue_view.py (the catalogue). A read takes milliseconds: no spinner is shown for one."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def context() -> ind.Context:
     return ind.Context.load(connection())
 
 
-@st.cache_resource(max_entries=64)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def rows(ids: tuple[str, ...], selection: ind.Selection) -> pd.DataFrame:
     """The figures of these indicators for a selection and for the council (ind.read), read at
     once: a theme's tiles, its summary table and its chosen indicator's trend take theirs from
@@ -36,7 +36,7 @@ def rows(ids: tuple[str, ...], selection: ind.Selection) -> pd.DataFrame:
     return ind.read(connection(), items, selection, context(), ("selection", "council"))
 
 
-@st.cache_data(max_entries=64)
+@st.cache_data(max_entries=64, show_spinner=False)
 def trends(ids: tuple[str, ...], selection: ind.Selection) -> dict[str, pd.DataFrame]:
     """These indicators' own trends for a selection, read at once: for the tiles, sentences,
     scorecard and summary tables."""
@@ -44,13 +44,13 @@ def trends(ids: tuple[str, ...], selection: ind.Selection) -> dict[str, pd.DataF
     return ind.trends(connection(), items, selection, context(), rows(ids, selection))
 
 
-@st.cache_data(max_entries=64)
+@st.cache_data(max_entries=64, show_spinner=False)
 def by_district(ids: tuple[str, ...], selection: ind.Selection) -> dict[str, pd.DataFrame]:
     """These indicators' figures by district in the latest year, read at once: to rank."""
     return ind.by_district(connection(), [catalogue.get(i) for i in ids], selection, context())
 
 
-@st.cache_resource(max_entries=256)
+@st.cache_resource(max_entries=256, show_spinner=False)
 def view(indicator_id: str, selection: ind.Selection, name: str, within: tuple = ()) -> block.Block:
     """What one view of an indicator shows for a selection (block.build: chart, notes, table,
     words), worked out once per selection for every reader, then only drawn. Shared, so never
@@ -66,7 +66,7 @@ def view(indicator_id: str, selection: ind.Selection, name: str, within: tuple =
     return block.build(item, frame, selection, name, context(), districts)
 
 
-@st.cache_resource(max_entries=256)
+@st.cache_resource(max_entries=256, show_spinner=False)
 def ranked(indicator_id: str, selection: ind.Selection) -> pd.DataFrame:
     """An indicator's district view for a selection's ages and years: the same whichever
     districts are chosen, so read once for them all (shared, never changed)."""
@@ -137,7 +137,7 @@ def targets() -> pd.DataFrame:
     return db.table(connection(), "targets")
 
 
-@st.cache_data(max_entries=64)
+@st.cache_data(max_entries=64, show_spinner=False)
 def placed_away(selection: ind.Selection) -> pd.DataFrame:
     """Children placed away from home against those placed near, each grouped indicator's
     difference tested, for a selection (indicators.group_differences)."""
