@@ -96,6 +96,7 @@ def view(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 PUBLISHED = ("figures", "districts", "age_bands", "benchmarks", "targets")  # no child in them
+PUBLISHED_MANIFEST = "published.json"  # what `carejsna publish` writes beside them
 
 
 @dataclass

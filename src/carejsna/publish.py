@@ -28,7 +28,7 @@ from carejsna.figures import MANIFEST as FIGURES_MANIFEST
 from carejsna.returns import benchmarks
 from carejsna.returns.build import staged
 
-MANIFEST = "published.json"
+MANIFEST = db.PUBLISHED_MANIFEST
 MARK = "carejsna publish"  # what a previous publish's manifest says it is
 COLUMNS = {  # every column of every published extract, each an aggregate or a lookup
     "figures": frozenset(FIGURE_COLUMNS),

@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from carejsna import db, publish
+from carejsna import db
 
 ROOT = Path(__file__).resolve().parents[2]
 MODE = "CAREJSNA_MODE"  # "public": serve a published folder ($CAREJSNA_DATA) to the public
@@ -47,6 +47,8 @@ def pages() -> list[st.Page]:
 def refusal(folder: Path) -> str:
     """Why public mode will not serve `folder` ("" when it will): it must be a published
     folder, as published (carejsna publish), holding no record-level extract."""
+    from carejsna import publish  # here: what publishing imports, a page that reads never needs
+
     folder = Path(folder)
     extracts = sorted(
         p.name for p in folder.glob("*.parquet") if p.stem not in publish.COLUMNS
@@ -110,7 +112,7 @@ def _refusal_once(folder: Path) -> str:
 def published_on() -> str:
     """When the data folder was published ("2 December 2026"), or "" if it was not."""
     try:
-        manifest = json.loads((db.data_dir() / publish.MANIFEST).read_text())
+        manifest = json.loads((db.data_dir() / db.PUBLISHED_MANIFEST).read_text())
         published = datetime.fromisoformat(manifest["published"])
     except (OSError, ValueError, KeyError, TypeError):
         return ""
