@@ -153,12 +153,16 @@ def year_keys(
     common = json.dumps([code_version(), repr(indicator), *lattice], default=str)
     ordered = cells.sort_values(list(cells.columns), ignore_index=True)  # any order in: one out
     of_year = ordered["year"].to_numpy()
+    if not (np.diff(of_year) >= 0).all():  # each year's rows together, in the same order
+        ordered = ordered.sort_values("year", kind="stable", ignore_index=True)
+        of_year = ordered["year"].to_numpy()
+    starts, ends = (np.searchsorted(of_year, years, side) for side in ("left", "right"))
     keys = {}
     for i, year in enumerate(years):
         digest = hashlib.sha256(common.encode())
         if parent_withheld is not None:
             digest.update(b"|parent" + np.packbits(parent_withheld[i]).tobytes())
-        for column, values in ordered[of_year == year].items():
+        for column, values in ordered.iloc[starts[i] : ends[i]].items():  # a slice: no copy
             digest.update(f"|{column}:{values.dtype}|".encode())
             if pd.api.types.is_numeric_dtype(values):
                 digest.update(np.ascontiguousarray(values.to_numpy()).tobytes())
