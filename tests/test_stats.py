@@ -647,3 +647,33 @@ def test_testing_a_difference_does_not_load_scipy():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert loaded.stdout.strip() == "False"
+
+
+@given(
+    st.lists(st.floats(0, 60), min_size=2, max_size=2),
+    st.lists(st.one_of(st.just(0.0), st.floats(0, 400)), min_size=2, max_size=2),
+    st.lists(st.integers(2, 500), min_size=2, max_size=2),
+)
+def test_welchs_test_is_scipys_to_the_last_bit(means, variances, sizes):
+    std = np.sqrt(np.array(variances))
+    mean, n = np.array(means), np.array(sizes, dtype=float)
+    with np.errstate(all="ignore"):
+        expected = sp.ttest_ind_from_stats(
+            mean[1], std[1], n[1], mean[0], std[0], n[0], equal_var=False
+        )
+    got = stats.welch(mean[1], std[1], n[1], mean[0], std[0], n[0])
+    np.testing.assert_array_equal(got, (float(expected.statistic), float(expected.pvalue)))
+
+
+def test_a_tile_testing_a_mean_does_not_load_scipy_stats():
+    # scipy.special is enough for Welch's test: scipy.stats would cost a page's first run ~1 s.
+    code = (
+        "import sys; from carejsna import stats; "
+        "print(stats.year_on_year('mean', {'numerator': 150, 'denominator': 10, "
+        "'sum_squares': 2500}, {'numerator': 240, 'denominator': 20, 'sum_squares': 3200}"
+        ").method, 'scipy.stats' in sys.modules)"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "Welch's t-test False"

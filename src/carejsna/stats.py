@@ -61,10 +61,8 @@ def poisson_count(count, level: float = 0.95):
     alpha = 1 - level
     z = z_for(level)
     with np.errstate(invalid="ignore", divide="ignore"):
-        from scipy import stats  # here, not at the top: a page that reads figures never needs it
-
-        exact_lower = np.where(o > 0, stats.chi2.ppf(alpha / 2, 2 * o) / 2, 0.0)
-        exact_upper = stats.chi2.isf(alpha / 2, 2 * o + 2) / 2
+        exact_lower = np.where(o > 0, _chi2_ppf(alpha / 2, 2 * o) / 2, 0.0)
+        exact_upper = _chi2_isf(alpha / 2, 2 * o + 2) / 2
         byar_lower = o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3
         byar_upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
     small = o < BYAR_FROM
@@ -92,10 +90,45 @@ def mean_t(total, count, sum_squares, level: float = 0.95):
         mean = total / n
         # Sums of squares of near-equal values can come out a hair below zero.
         variance = np.maximum((sum_squares - total**2 / n) / df, 0.0)
-        from scipy import stats
-
-        half = stats.t.isf((1 - level) / 2, df) * np.sqrt(variance / n)
+        half = _t_isf((1 - level) / 2, df) * np.sqrt(variance / n)
     return _out(np.where(enough, mean - half, np.nan)), _out(np.where(enough, mean + half, np.nan))
+
+
+def _quantile(q, df, lowest: float, highest: float, inner) -> np.ndarray:
+    """What scipy.stats' ppf (or isf) of a distribution with one shape parameter, `df`, gives
+    (loc 0, scale 1): NaN where df is not above zero or q is outside 0..1, the ends of the
+    support at q = 0 and 1 (`lowest`, `highest`), else inner(q, df), the scipy.special function
+    it calls. The same numbers, without importing scipy.stats: about 0.6 s in each process."""
+    q, df = np.broadcast_arrays(np.asarray(q, dtype=float), np.asarray(df, dtype=float))
+    good = df > 0
+    out = np.full(q.shape, np.nan)
+    out[good & (q == 0)] = lowest
+    out[good & (q == 1)] = highest
+    inside = good & (q > 0) & (q < 1)
+    if inside.any():
+        out[inside] = inner(q[inside], df[inside]) * 1 + 0  # scaled as scipy does: no -0.0
+    return out[()] if out.ndim == 0 else out
+
+
+def _chi2_ppf(q, df):
+    """scipy.stats.chi2.ppf(q, df)."""
+    from scipy import special  # here, not at the top: a page that reads figures never needs it
+
+    return _quantile(q, df, 0.0, np.inf, lambda q, df: 2 * special.gammaincinv(df / 2, q))
+
+
+def _chi2_isf(q, df):
+    """scipy.stats.chi2.isf(q, df)."""
+    from scipy import special
+
+    return _quantile(q, df, np.inf, 0.0, lambda q, df: special.chdtri(df, q))
+
+
+def _t_isf(q, df):
+    """scipy.stats.t.isf(q, df)."""
+    from scipy import special
+
+    return _quantile(q, df, np.inf, -np.inf, lambda q, df: -special.stdtrit(df, q))
 
 
 def level_suffix(level: float) -> str:
@@ -358,17 +391,26 @@ def year_on_year(unit: str, before: dict, after: dict, alpha: float = 0.05) -> T
     mean = np.array(counts, dtype=float) / n
     squares = np.array([before["sum_squares"], after["sum_squares"]], dtype=float)
     variance = (squares - n * mean**2) / (n - 1)
-    from scipy import stats
-
-    result = stats.ttest_ind_from_stats(
-        mean[1], np.sqrt(variance[1]), n[1], mean[0], np.sqrt(variance[0]), n[0], equal_var=False
+    statistic, p_value = welch(
+        mean[1], np.sqrt(variance[1]), n[1], mean[0], np.sqrt(variance[0]), n[0]
     )
     slope = mean[1] - mean[0]
-    p_value = float(result.pvalue)
-    return Trend(
-        _direction(p_value, slope, alpha), float(result.statistic), p_value, slope, 2,
-        "Welch's t-test",
-    )  # fmt: skip
+    return Trend(_direction(p_value, slope, alpha), statistic, p_value, slope, 2, "Welch's t-test")
+
+
+def welch(mean1, std1, n1, mean2, std2, n2) -> tuple[float, float]:
+    """scipy.stats.ttest_ind_from_stats(mean1, std1, n1, mean2, std2, n2, equal_var=False): the
+    statistic and two-sided p-value, worked out as scipy (1.17) does, from scipy.special alone
+    (importing scipy.stats would take about a second of a page's first run)."""
+    from scipy import special
+
+    mean1, std1, mean2, std2 = map(np.asarray, (mean1, std1, mean2, std2))
+    vn1, vn2 = std1**2 / n1, std2**2 / n2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = (vn1 + vn2) ** 2 / (vn1**2 / (n1 - 1) + vn2**2 / (n2 - 1))
+        t = np.divide(mean1 - mean2, np.sqrt(vn1 + vn2))
+    df = np.where(np.isnan(df), 1.0, df)  # both variances zero: any df will do, as in scipy
+    return float(t), float(2 * special.stdtr(df, -np.abs(t)))
 
 
 @dataclass(frozen=True)
