@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import hmac
 import json
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import tomllib
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -151,11 +153,7 @@ def build(returns_dir: Path, out_dir: Path) -> BuildResult:
     del frames  # each stage lets go of the last: at national scale memory is the limit
     result.problems.extend(quality.cross_checks(tables, result.rows))
     result.problems.extend(quality.relabelled(revisions(tables["episodes"]), result.rows))
-    extracts = _extracts(tables, council, result, key)
-    del tables
-    extracts["targets"] = targets
-    extracts["benchmarks"] = comparators
-    _write(extracts, council, result, out_dir, returns_dir, key)
+    _write(tables, targets, comparators, council, result, out_dir, returns_dir, key)
     return result
 
 
@@ -227,27 +225,36 @@ def revisions(episodes: pd.DataFrame) -> list[Problem]:
     seems to have changed a start date, nothing says which is right: that is reported
     (_start_date_conflicts), not settled."""
     problems = []
-    columns = ["year", "child_id", "start_date", "source_row", *EPISODE_FIELDS]
+    columns = ["year", "start_date", "end_date", "source_row"]
     ordered = episodes[columns].astype({"start_date": "datetime64[s]", "end_date": "datetime64[s]"})
-    ordered = ordered.sort_values(["child_id", "start_date", "year"])
-    text = ordered[list(EPISODE_FIELDS)].astype(object)
-    text["end_date"] = ordered["end_date"].dt.strftime("%d/%m/%Y")
-    text = text.where(text.notna(), "")
-    versions = [ordered["child_id"], ordered["start_date"]]
-    previous = text.groupby(versions).shift()
-    earlier = ordered["year"].groupby(versions).shift()
+    # The child as a number, in the order of the ids: sorting and matching numbers takes less
+    # memory than text, and at national scale memory is the limit.
+    ordered.insert(1, "child", pd.factorize(episodes["child_id"], sort=True)[0])
+    ordered = ordered.reset_index(drop=True).sort_values(["child", "start_date", "year"])
+    positions = ordered.index.to_numpy()  # of each row in episodes
+    # So sorted, each version of an episode (child and DECOM) follows the one before it.
+    same = (ordered["child"] == ordered["child"].shift()) & (
+        ordered["start_date"] == ordered["start_date"].shift()
+    )
+    earlier = ordered["year"].shift().where(same)
+    later = (earlier < ordered["year"]).to_numpy()  # a later return's version
     for column, name in EPISODE_FIELDS.items():
-        before, after = previous[column], text[column]
-        changed = (earlier < ordered["year"]) & (before != after)  # a later return only
+        values = episodes[column]
+        # A column at a time, each value as a number (blank: -1), not as text: at national
+        # scale memory is the limit. The first row has no row before it, nor is it `later`.
+        after = pd.factorize(values)[0][positions]
+        before = np.roll(after, 1)
+        changed = later & (before != after)
         if column in ("end_date", "reason_ended", "reason_place_change"):
-            changed &= before != ""  # first given once the episode ended: not a revision
+            changed &= before != -1  # first given once the episode ended: not a revision
         if column != "end_date":  # a code left out: most likely one blanked as not DfE's,
-            changed &= after != ""  # which is reported as that
+            changed &= after != -1  # which is reported as that
+        at = np.flatnonzero(changed)
         for row, old, new, was in zip(
-            ordered[changed].itertuples(),
-            before[changed],
-            after[changed],
-            earlier[changed],
+            ordered.iloc[at].itertuples(),
+            map(_text, values.iloc[positions[at - 1]]),
+            map(_text, values.iloc[positions[at]]),
+            earlier.iloc[at],
             strict=True,
         ):
             value = new if name in PRIVATE else f"{old or 'blank'} -> {new or 'blank'}"
@@ -259,15 +266,23 @@ def revisions(episodes: pd.DataFrame) -> list[Problem]:
     return problems + _start_date_conflicts(ordered)
 
 
+def _text(value) -> str:
+    """A value as a revision shows it: a day as dd/mm/yyyy, a blank as nothing."""
+    if pd.isna(value):
+        return ""
+    return f"{value:%d/%m/%Y}" if isinstance(value, dt.date) else str(value)
+
+
 def _start_date_conflicts(ordered: pd.DataFrame) -> list[Problem]:
     """An episode open at the end of a return, left out of the next return, which holds another
     episode of the child over some of the same days: a start date changed? Both are counted."""
-    latest = ordered.drop_duplicates(["child_id", "start_date"], keep="last")
-    march = pd.to_datetime(latest["year"].astype(str) + "-03-31")
-    gone = latest[latest["end_date"].isna() | (latest["end_date"] > march)]
-    later = ordered[["year", "child_id", "start_date", "end_date", "source_row"]]
+    latest = ordered.drop_duplicates(["child", "start_date"], keep="last")
+    gone = latest[
+        latest["end_date"].isna() | (latest["end_date"] > quality.year_end(latest["year"]))
+    ]
+    later = ordered[ordered["child"].isin(gone["child"])]  # a smaller merge
     pairs = gone.assign(year=gone["year"] + 1).merge(
-        later, on=["child_id", "year"], suffixes=("", "_next")
+        later, on=["child", "year"], suffixes=("", "_next")
     )
     never = np.datetime64("9999-12-31", "s")
     overlapping = pairs[
@@ -290,7 +305,7 @@ def _recognise(
     """The council's own districts with their names: population.csv's, or else (with ONS's
     names) those of the council that most children's homes fall in. Fills in the council's
     code and name where council.toml does not give them."""
-    homes = pd.DataFrame({"child": child_ids.to_numpy(), "district": home_districts.to_numpy()})
+    homes = pd.DataFrame({"child": child_ids.array, "district": home_districts.array})
     homes = homes.dropna().drop_duplicates()  # a child counts once in each district
     found = ons.council_of(names.index if len(names) else homes["district"])
     if found is not None:
@@ -310,10 +325,17 @@ def _district(codes: pd.Series, council_districts: set[str]) -> pd.Series:
     return codes.where(inside, postcodes.OTHER).where(codes.notna(), postcodes.UNKNOWN)
 
 
-def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildResult, key: bytes):
-    """The extracts from the returns' tables, which are used up: each let go once its extract is
-    made, since at national scale memory is the limit. A record-level extract keeps only its
-    KEPT columns, its child ids as pseudonyms."""
+def _extracts(
+    tables: dict[str, pd.DataFrame],
+    council: Council,
+    result: BuildResult,
+    key: bytes,
+    write: Callable[[str, pd.DataFrame], None],
+) -> None:
+    """The extracts from the returns' tables, each handed to write(name, frame) as soon as it is
+    made. The tables are used up, each let go once its extract is made, since at national scale
+    memory is the limit. A record-level extract keeps only its KEPT columns, its child ids as
+    pseudonyms."""
     population = tables.pop("population")
     names = (
         population.sort_values("year")
@@ -344,6 +366,7 @@ def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildRe
     episodes = episodes.drop(columns=["home_postcode", "placement_postcode"])
 
     children = _children(tables, episodes)
+    del tables["children"]
     districts = pd.DataFrame(
         {
             "district_code": [*names.index, postcodes.OTHER, postcodes.UNKNOWN],
@@ -370,25 +393,29 @@ def _extracts(tables: dict[str, pd.DataFrame], council: Council, result: BuildRe
         frame = frame.drop(columns=["source_row"], errors="ignore")
         if name in KEPT:
             frame = frame[KEPT[name]].assign(child_id=pseudonyms(frame["child_id"], key, "child"))
+        # A code sorts as its text would (its categories are in text order), so it is made
+        # text only once sorted: one copy of it, not two.
+        frame = frame.sort_values(keys, kind="stable")
         codes = frame.select_dtypes("category").columns
-        frame = frame.astype(dict.fromkeys(codes, "str"))
-        return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+        return frame.astype(dict.fromkeys(codes, "str")).reset_index(drop=True)
 
-    extracts = {"children": tidy(children, ["year", "child_id"], "children")}
-    del children, tables["children"]
-    extracts["episodes"] = tidy(episodes, ["year", "child_id", "start_date"], "episodes")
+    children = tidy(children, ["year", "child_id"], "children")  # the untidied one let go
+    write("children", children)
+    del children
+    episodes = tidy(episodes, ["year", "child_id", "start_date"], "episodes")
+    write("episodes", episodes)
     del episodes
     care_leavers = tables["care_leavers"]
     care_leavers["age"] = _age_at_31_march(care_leavers)[0]  # from OC3's date of birth
     for name in ("health", "care_leavers", "uasc", "education"):
-        extracts[name] = tidy(tables.pop(name), ["year", "child_id"], name)
-    extracts["population"] = tidy(
-        population.drop(columns=["district_name"]), ["year", "district_code", "age", "sex"]
+        write(name, tidy(tables.pop(name), ["year", "child_id"], name))
+    write(
+        "population",
+        tidy(population.drop(columns=["district_name"]), ["year", "district_code", "age", "sex"]),
     )
-    extracts["districts"] = districts.reset_index(drop=True)
-    extracts["age_bands"] = AGE_BANDS
-    extracts["codes"] = pd.read_csv(CODES_CSV, dtype=str, keep_default_na=False)
-    return extracts
+    write("districts", districts.reset_index(drop=True))
+    write("age_bands", AGE_BANDS)
+    write("codes", pd.read_csv(CODES_CSV, dtype=str, keep_default_na=False))
 
 
 def _children(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.DataFrame:
@@ -444,30 +471,36 @@ def _children(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.Dat
 def _age_at_31_march(children: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Whole years of age at 31 March of the year, and its DfE age band (Unknown if no DOB)."""
     born = pd.to_datetime(children["birth_date"])
-    march = pd.to_datetime(children["year"].astype(str) + "-03-31")
-    before_birthday = (march.dt.month * 100 + march.dt.day) < (born.dt.month * 100 + born.dt.day)
-    age = (march.dt.year - born.dt.year - before_birthday).astype("Int64")
+    before_birthday = born.dt.month * 100 + born.dt.day > 331  # born after 31 March in the year
+    age = (children["year"] - born.dt.year - before_birthday).astype("Int64")
     edges = [-1, *AGE_BANDS["max_age"]]
     band = pd.cut(age.astype("float64"), edges, labels=AGE_BANDS["age_band"]).astype(object)
     return age, band.where(band.notna(), "Unknown")
 
 
 def _write(
-    extracts: dict,
+    tables: dict[str, pd.DataFrame],
+    targets: pd.DataFrame,
+    comparators: pd.DataFrame,
     council: Council,
     result: BuildResult,
     out_dir: Path,
     returns_dir: Path,
     key: bytes,
 ) -> None:
-    """Write a new folder beside out_dir, then swap it in: a failure leaves out_dir as it was."""
+    """Write a new folder beside out_dir, then swap it in: a failure leaves out_dir as it was.
+    Each extract is written as soon as it is made, and let go before the next is made and the
+    figures are worked out: at national scale memory is the limit."""
+
+    def write(name: str, frame: pd.DataFrame) -> None:
+        frame.to_parquet(staging / f"{name}.parquet", index=False)
+        result.extracts[name] = len(frame)
+
     with staged(out_dir) as staging:
-        years = sorted(int(y) for y in extracts["episodes"]["year"].unique())
-        for name in list(extracts):
-            frame = extracts.pop(name)  # written, then let go before the figures are worked out
-            frame.to_parquet(staging / f"{name}.parquet", index=False)
-            result.extracts[name] = len(frame)
-        del frame
+        years = sorted(int(y) for y in tables["episodes"]["year"].unique())
+        _extracts(tables, council, result, key, write)  # uses the tables up
+        write("targets", targets)
+        write("benchmarks", comparators)
         metadata = {
             "council": asdict(council),
             "years": years,

@@ -20,17 +20,24 @@ def lookup(postcodes: pd.Series) -> pd.DataFrame:
     wanted = pd.DataFrame({"pcd_abbr": key}).drop_duplicates()
     first = wanted["pcd_abbr"].str[0]
     letters = sorted(first[first.str.isalpha()].unique())
-    table = pd.concat(
-        [_directory(letter, wanted) for letter in letters] or [_directory("", wanted)]
+    table = pd.concat(  # a letter's postcodes matched only with those wanted that start with it
+        [_directory(letter, wanted[first == letter]) for letter in letters]
+        or [_directory("", wanted)]
     )
     table = table.drop_duplicates("pcd_abbr")
     found = pd.DataFrame({"pcd_abbr": key}).merge(table, on="pcd_abbr", how="left")
-    found = found.reindex(rows)  # a blank postcode's row is -1: not found
+
+    def each_row(column: str):
+        """The found column for each row of postcodes, NaN for a blank one (its row is -1),
+        typed once for the distinct postcodes: at national scale a frame of every row's text
+        takes more memory than the rest of the build."""
+        return pd.Series(found[column].to_numpy()).array.take(rows, allow_fill=True)
+
     return pd.DataFrame(
         {
-            "district_code": found["laua"].astype(object).to_numpy(),
-            "easting": found["oseast1m"].to_numpy(),
-            "northing": found["osnrth1m"].to_numpy(),
+            "district_code": each_row("laua"),
+            "easting": each_row("oseast1m"),
+            "northing": each_row("osnrth1m"),
         },
         index=postcodes.index,
     )

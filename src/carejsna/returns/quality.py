@@ -333,6 +333,13 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: pd.to_datetime(frame[c]) for c in DATES if c in frame})
 
 
+def year_end(years: pd.Series) -> pd.Series:
+    """31 March of each row's return year: worked out once a year, not read from a text made
+    for each row (at national scale a million of them)."""
+    ends = {year: pd.Timestamp(year, 3, 31) for year in years.unique()}
+    return years.map(ends).astype("datetime64[s]")
+
+
 def _problems(rows: pd.DataFrame, file: str, column: str, value: str, text: str, action: str):
     """A problem per row of `rows` (which has year and, unless a row is missing, source_row):
     `value` and `text` are format strings filled from the row, e.g. "{start_date:%d/%m/%Y}"."""
@@ -352,9 +359,10 @@ def _problems(rows: pd.DataFrame, file: str, column: str, value: str, text: str,
 
 def _episodes_without_child(episodes: pd.DataFrame, children: pd.DataFrame) -> list[Problem]:
     listed = children[["year", "child_id"]].drop_duplicates().assign(is_listed=True)
-    found = episodes.merge(listed, on=["year", "child_id"], how="left")
+    # only the keys merged, row for row: at national scale memory is the limit
+    found = episodes[["year", "child_id"]].merge(listed, on=["year", "child_id"], how="left")
     return _problems(
-        found[found["is_listed"].isna()],
+        episodes[found["is_listed"].isna().to_numpy()],
         "episodes.csv",
         "CHILD",
         "{child_id}",
@@ -373,7 +381,7 @@ def _overlaps_and_gaps(episodes: pd.DataFrame) -> list[Problem]:
         previous_end=by_child["end_date"].shift(),
         previous_reason=by_child["reason_ended"].shift(),
         is_last=by_child.cumcount(ascending=False) == 0,
-        year_end=pd.to_datetime(ordered["year"].astype(str) + "-03-31"),
+        year_end=year_end(ordered["year"]),
     )
     ordered["days"] = (ordered["start_date"] - ordered["previous_end"]).dt.days
     x1 = ordered["reason_ended"] == "X1"
@@ -418,9 +426,12 @@ def _overlaps_and_gaps(episodes: pd.DataFrame) -> list[Problem]:
 def _missing_next_year(episodes: pd.DataFrame) -> list[Problem]:
     """An episode open at 31 March of a year whose next year's return is here, but which that
     return lacks (the same child and DECOM)."""
-    year_end = pd.to_datetime(episodes["year"].astype(str) + "-03-31")
-    is_open = (episodes["start_date"] <= year_end) & ~(episodes["end_date"] <= year_end)
-    carried = episodes[is_open & (episodes["year"] + 1).isin(set(episodes["year"]))]
+    march = year_end(episodes["year"])
+    is_open = (episodes["start_date"] <= march) & ~(episodes["end_date"] <= march)
+    carried = episodes.loc[
+        is_open & (episodes["year"] + 1).isin(set(episodes["year"])),
+        ["year", "child_id", "start_date", "source_row"],
+    ]
     following = episodes[["year", "child_id", "start_date"]].assign(year=episodes["year"] - 1)
     there = following.drop_duplicates().assign(is_there=True)
     children = following[["year", "child_id"]].drop_duplicates().assign(is_child_there=True)
@@ -454,7 +465,7 @@ def _dates_out_of_range(tables: dict[str, pd.DataFrame], today: dt.date) -> list
     found = []
     for spec in FILES.values():
         frame = tables[spec.extract]
-        year_end = pd.to_datetime(frame["year"].astype(str) + "-03-31")
+        march = year_end(frame["year"])
         for col in spec.cols:
             if col.kind != "date" or col.name == "DUC":
                 continue
@@ -469,7 +480,7 @@ def _dates_out_of_range(tables: dict[str, pd.DataFrame], today: dt.date) -> list
                 NOTED,
             )
             found += _problems(
-                late[(dates > year_end) & (dates <= pd.Timestamp(today))],
+                late[(dates > march) & (dates <= pd.Timestamp(today))],
                 f"{spec.name}.csv",
                 col.name,
                 "{date:%d/%m/%Y}",
@@ -520,11 +531,11 @@ def _shared_upn(children: pd.DataFrame) -> list[Problem]:
 def cohorts(episodes: pd.DataFrame) -> pd.DataFrame:
     """Children looked after continuously for 12 months at 31 March (year, child_id), as the
     health indicators count them: queries/views/cla_12_months.sql run on these episodes."""
-    care = _typed(episodes)
-    care = care.loc[
-        ~care["legal_status"].isin(SHORT_BREAKS),
+    care = episodes.loc[
+        ~episodes["legal_status"].isin(SHORT_BREAKS),
         ["year", "child_id", "start_date", "end_date", "reason_ended"],
     ]
+    care = care.assign(**{c: pd.to_datetime(care[c]) for c in ("start_date", "end_date")})
     child_years = pd.DataFrame(  # the cohort's own columns come from here: none needed
         {
             "year": pd.Series(dtype="int64"),
@@ -593,9 +604,10 @@ def _oc3_not_care_leavers(
         born, on=["year", "child_id"], how="left", suffixes=("_oc3", "")
     )
     oc3["sixteen"] = oc3["birth_date"].fillna(oc3["birth_date_oc3"]) + pd.DateOffset(years=16)
-    care = episodes[~episodes["legal_status"].isin(SHORT_BREAKS)]
-    year_end = pd.to_datetime(care["year"].astype(str) + "-03-31")
-    last_care = care["end_date"].fillna(year_end).groupby(care["child_id"]).max()
+    care = episodes.loc[
+        ~episodes["legal_status"].isin(SHORT_BREAKS), ["year", "child_id", "end_date"]
+    ]
+    last_care = care["end_date"].fillna(year_end(care["year"])).groupby(care["child_id"]).max()
     oc3 = oc3.merge(last_care.rename("last_care"), left_on="child_id", right_index=True,
                     how="left")  # fmt: skip
     first_year = int(pd.concat([oc3["year"], episodes["year"]]).min())  # the returns begin
