@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 
 import highspy
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 ALL_AGES = "All ages"
 SMALL = 4  # a count of 1 to SMALL children must not be worked out
@@ -223,8 +223,8 @@ def _audit_block(indicator_id: str, year: int, rows: dict[str, list]) -> list[Le
 
 
 def _unique(values) -> list:
-    """The distinct values, in the order they come (as pandas' unique)."""
-    return pd.unique(np.array(list(values), dtype=object)).tolist()
+    """The distinct values, in the order they come (as pandas' unique: they are strings)."""
+    return list(dict.fromkeys(values))
 
 
 def _totals(block: _Block, rows: dict[str, list]) -> None:
@@ -309,8 +309,10 @@ def _solve(block: _Block) -> None:
     """Flag each check a reader can work out, or confine to 1..SMALL: first by tightening
     bounds through the equations, then, on what is left, by linear programs and algebra."""
     n = len(block.unknown)
-    a_eq, b_eq = _sparse(block.equations, n)
-    a_ub, b_ub = _sparse(block.inequalities, n)
+    rows = len(block.checks) + len(block.equations) + len(block.inequalities)
+    matrix = _dense_rows if n * rows <= DENSE else _sparse
+    a_eq, b_eq = matrix(block.equations, n)
+    a_ub, b_ub = matrix(block.inequalities, n)
     scores = [key[0] == "numerator" and block.unit == "mean" for key in block.unknown]
     bound = 2 * sum(abs(v) for v in block.known.values()) + 1000
     low, high = _propagate(a_eq, b_eq, a_ub, b_ub, ~np.array(scores, dtype=bool), bound)
@@ -320,9 +322,7 @@ def _solve(block: _Block) -> None:
 
     fixed = high - low < EPS
     point = _exact_point(block, a_eq, b_eq, a_ub, b_ub, low, high)
-    functions, _ = _sparse([(check.terms, 0) for check in block.checks], n)
-    if n * (functions.shape[0] + a_eq.shape[0] + a_ub.shape[0]) <= DENSE:
-        functions, a_eq, a_ub = functions.toarray(), a_eq.toarray(), a_ub.toarray()
+    functions, _ = matrix([(check.terms, 0) for check in block.checks], n)
     constants = np.array([check.constant for check in block.checks])
     if sparse.issparse(functions):
         positive, negative = functions.maximum(0), functions.minimum(0)
@@ -346,12 +346,7 @@ def _solve(block: _Block) -> None:
     a_eq, a_ub = a_eq[:, free], a_ub[:, free]
     several = _terms(a_ub) > 1  # the bounds already hold an inequality of one unknown
     a_ub, b_ub = a_ub[several], b_ub[several]
-    if sparse.issparse(a_eq):
-        links = abs(a_eq).T @ abs(a_eq) + abs(a_ub).T @ abs(a_ub)
-    else:  # sparse too: from a dense matrix scipy builds the graph through masked arrays, slowly
-        rows = sparse.csr_array(np.abs(np.vstack([a_eq, a_ub])))
-        links = rows.T @ rows
-    _, label = connected_components(links, directed=False)
+    label = _linked(a_eq, a_ub)
     group = _row_labels(functions, label)  # a check's unknowns are all in one group
     eq_label = _row_labels(a_eq, label)
     ub_label = _row_labels(a_ub, label)
@@ -395,20 +390,61 @@ def _sparse(rows: list, n: int) -> tuple[sparse.csr_array, np.ndarray]:
     return a, np.array([rhs for _, rhs in rows], dtype=float)
 
 
-def _row_labels(a, label: np.ndarray) -> np.ndarray:
-    """The group of each row's unknowns (-1 for a row with none)."""
-    first = np.full(a.shape[0], -1)
-    row, column = _nonzero(a)
-    first[row] = label[column]
-    return first
+def _dense_rows(rows: list, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(terms, rhs) rows as a dense array and a right-hand side: the same numbers as _sparse's,
+    placed directly (a small block's matrices are built many times quicker so than through
+    scipy's sparse constructors, then made dense)."""
+    sizes = [len(terms) for terms, _ in rows]
+    total = sum(sizes)
+    columns = np.fromiter(chain.from_iterable(terms for terms, _ in rows), np.int64, total)
+    data = np.fromiter(chain.from_iterable(terms.values() for terms, _ in rows), float, total)
+    a = np.zeros((len(rows), n))
+    a[np.repeat(np.arange(len(rows)), sizes), columns] = data
+    return a, np.array([rhs for _, rhs in rows], dtype=float)
 
 
-def _nonzero(a) -> tuple[np.ndarray, np.ndarray]:
-    """The rows and columns of a matrix's entries (dense or sparse), row by row."""
+def _entries(a) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows, columns and values of a matrix's entries (dense or sparse), row by row."""
     if sparse.issparse(a):
         coo = a.tocoo()
-        return coo.row, coo.col
-    return np.nonzero(a)
+        return coo.row, coo.col, coo.data
+    row, column = np.nonzero(a)
+    return row, column, a[row, column]
+
+
+def _linked(*matrices) -> np.ndarray:
+    """A label for each unknown (column), the same for unknowns that rows link, directly or
+    through others: each row's least label spreads to its unknowns until none changes. The
+    groups scipy's connected_components finds, without building a graph (for the demo's small
+    blocks, that cost more than the rest of the grouping)."""
+    entries = [_entries(a)[:2] for a in matrices]
+    starts = np.cumsum([0] + [a.shape[0] for a in matrices])
+    row = np.concatenate([r + start for (r, _), start in zip(entries, starts[:-1], strict=True)])
+    column = np.concatenate([c for _, c in entries])
+    label = np.arange(matrices[0].shape[1])
+    while True:
+        least = np.full(starts[-1], len(label))
+        np.minimum.at(least, row, label[column])
+        spread = label.copy()
+        np.minimum.at(spread, column, least[row])
+        spread = spread[spread]  # a label is an unknown of the same group: jump to its label
+        if (spread == label).all():
+            return label
+        label = spread
+
+
+def _row_labels(a, label: np.ndarray) -> np.ndarray:
+    """The group of each row's unknowns (-1 for a row with none): that of its last unknown."""
+    if sparse.issparse(a):
+        first = np.full(a.shape[0], -1)
+        coo = a.tocoo()
+        first[coo.row] = label[coo.col]
+        return first
+    if not a.shape[1]:
+        return np.full(a.shape[0], -1)
+    entries = a[:, ::-1] != 0  # a dense array: no index of every entry needed
+    last = a.shape[1] - 1 - entries.argmax(axis=1)
+    return np.where(entries.any(axis=1), label[last], -1)
 
 
 def _terms(a) -> np.ndarray:
@@ -424,11 +460,10 @@ def _propagate(a_eq, b_eq, a_ub, b_ub, counts, bound, rounds=50) -> tuple[np.nda
     """Bounds on each unknown that the equations, inequalities and counts not negative (whole
     numbers, where they are counts of children) imply, tightened a number of rounds."""
     low, high = np.zeros(a_eq.shape[1]), np.full(a_eq.shape[1], float(bound))
-    rows = [(a.tocoo(), b, equal) for a, b, equal in ((a_eq, b_eq, True), (a_ub, b_ub, False))]
+    rows = [(*_entries(a), b, equal) for a, b, equal in ((a_eq, b_eq, True), (a_ub, b_ub, False))]
     for _ in range(rounds):
         before = low.copy(), high.copy()
-        for a, b, equal in rows:
-            r, v, c = a.row, a.col, a.data
+        for r, v, c, b, equal in rows:
             least = np.where(c > 0, c * low[v], c * high[v])
             most = np.where(c > 0, c * high[v], c * low[v])
             others_least = np.bincount(r, least, len(b))[r] - least
@@ -439,9 +474,14 @@ def _propagate(a_eq, b_eq, a_ub, b_ub, counts, bound, rounds=50) -> tuple[np.nda
             np.maximum.at(low, v, np.where(c > 0, lower, upper) / c)
         low = np.where(counts, np.ceil(low - EPS), low)
         high = np.where(counts, np.floor(high + EPS), high)
-        if np.allclose(before[0], low) and np.allclose(before[1], high):
+        if _close(before[0], low) and _close(before[1], high):
             break
     return low, high
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    """np.allclose(a, b) for finite arrays (the bounds always are), without its overhead."""
+    return bool((np.abs(a - b) <= 1e-8 + 1e-5 * np.abs(b)).all())
 
 
 def _solve_component(

@@ -461,6 +461,10 @@ def _withhold(
     grouped = bool(indicator.groups_of)
     distribution = bool(indicator.breakdown) and not grouped
     index = [pd.Index(v) for v in lattice]  # to place a leak
+    if grouped:  # the parent's true figures (ALL_GROUPS), withheld or not: the audit's point
+        counts = exact[["numerator", "denominator"]].to_numpy().reshape(-1, len(categories), 2)
+        counts = np.broadcast_to(counts[:, -1:], counts.shape).reshape(-1, 2)
+        whole = pd.DataFrame(counts, index=exact.index, columns=["numerator", "denominator"])
     audited = {}  # year -> what it withheld when audited, and the leaks found
     hidden, changed = hidden.copy(), np.arange(len(years))
     while True:
@@ -483,7 +487,9 @@ def _withhold(
             some = out[out["year"].isin(again)]
             if grouped:
                 some = some[some["category"] != ALL_GROUPS]
-                found = _audit_groups(some, parent.loc[some.index], exact.loc[some.index])
+                found = _audit_groups(
+                    some, parent.loc[some.index], exact.loc[some.index], whole.loc[some.index]
+                )
             else:
                 found = audit.audit(some, exact=exact)
         for i, year in enumerate(years):
@@ -524,14 +530,19 @@ def audit_extract(figures: pd.DataFrame, workers: int = 1) -> list:
 
 
 def _audit_groups(
-    figures: pd.DataFrame, parent: pd.DataFrame, exact: pd.DataFrame | None = None
+    figures: pd.DataFrame,
+    parent: pd.DataFrame,
+    exact: pd.DataFrame | None = None,
+    whole: pd.DataFrame | None = None,
 ) -> list:
     """The audit (audit.py) of an indicator split into groups, as a reader sees it: each count
     of the groups (children with the outcome, without it, and in the group; for an average,
     children in the group) read as a distribution over the groups whose cell total is the
     parent's (`parent`: its numerator and denominator on each row, blank where withheld).
     Every equation over districts, age bands and groups at once, solved; the leaks named by
-    the count they are of. `exact`: the counts before any was withheld, as audit.audit takes."""
+    the count they are of. `exact`: the counts before any was withheld, as audit.audit takes;
+    `whole`: the parent's, withheld or not (else the audit has no point where the parent's
+    figure is withheld, and needs many more linear programs)."""
     counts = ["numerator", "complement", "denominator"]
     if (figures["unit"] == "mean").any():  # a total of scores is not children
         counts = ["denominator"]
@@ -549,7 +560,10 @@ def _audit_groups(
             numerator=of(figures, count).where(shown), denominator=of(parent, count),
         )  # fmt: skip
         if exact is not None:
-            exact_one = exact.assign(numerator=of(exact, count), denominator=of(parent, count))
+            totals = of(parent if whole is None else whole, count)
+            exact_one = exact.assign(numerator=of(exact, count), denominator=totals).fillna(
+                {"numerator": 0.0, "denominator": 0.0}
+            )  # a group with no data has none: zero in every sum (a shortcut: checked)
         for leak in audit.audit(one, exact=None if exact is None else exact_one):
             found.append(replace(
                 leak, indicator_id=leak.indicator_id.split("|")[0], category=leak.category
