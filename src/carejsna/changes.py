@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from carejsna import catalogue, disclosure
 from carejsna.indicators import ALL_AGES, DECIMALS
@@ -111,13 +112,13 @@ def _replaced(previous: Path, new: Path, years: set[int]) -> list[int]:
         old_path, new_path = previous / f"{name}.parquet", new / f"{name}.parquet"
         if not (old_path.exists() and new_path.exists()):
             continue
-        old, fresh = pd.read_parquet(old_path), pd.read_parquet(new_path)
-        if list(old.columns) != list(fresh.columns):
+        if pq.read_schema(old_path).names != pq.read_schema(new_path).names:
             replaced |= years  # the build itself changed: every year may read differently
             continue
-        for year in years - replaced:
-            a = old[old["year"] == year].reset_index(drop=True)
-            b = fresh[fresh["year"] == year].reset_index(drop=True)
+        for year in sorted(years - replaced):  # a year at a time: at national scale both
+            # builds' extracts whole would take more memory than the rest of the build
+            a = pd.read_parquet(old_path, filters=[("year", "=", year)])
+            b = pd.read_parquet(new_path, filters=[("year", "=", year)])
             if not a.equals(b):
                 replaced.add(year)
     return sorted(replaced)
