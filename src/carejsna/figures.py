@@ -461,7 +461,8 @@ def _withhold(
     grouped = bool(indicator.groups_of)
     distribution = bool(indicator.breakdown) and not grouped
     index = [pd.Index(v) for v in lattice]  # to place a leak
-    if grouped:  # the parent's true figures (ALL_GROUPS), withheld or not: the audit's point
+    if grouped:  # the parent's true figures, withheld or not: the audit's point. They are each
+        # cell's ALL_GROUPS row, its last category (protect() puts it there).
         counts = exact[["numerator", "denominator"]].to_numpy().reshape(-1, len(categories), 2)
         counts = np.broadcast_to(counts[:, -1:], counts.shape).reshape(-1, 2)
         whole = pd.DataFrame(counts, index=exact.index, columns=["numerator", "denominator"])
