@@ -8,7 +8,7 @@ from collections import Counter
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from carejsna import catalogue, db
@@ -266,6 +266,18 @@ def the_whole_in_one_group(leak, rows, parent_figures) -> bool:
         max_size=24,
     ),
     indicator_id=st.sampled_from(["placed_away_health_assessment", "placed_away_mean_sdq"]),
+)
+@example(  # every child of the council's 10 to 15 placed away: the other groups' zeros follow
+    cells=[
+        ("D3", "10 to 15", "Placed away", 0, 5),
+        ("D1", "5 to 9", "Placed away", 0, 11),
+        ("D3", "5 to 9", "Placed away", 4, 2),
+        ("UNKNOWN", "10 to 15", "Placed away", 11, 12),
+        ("D1", "5 to 9", "Location not known", 0, 28),
+        ("D1", "5 to 9", "Placed near", 10, 0),
+        ("UNKNOWN", "5 to 9", "Placed near", 8, 5),
+    ],
+    indicator_id="placed_away_mean_sdq",
 )
 def test_property_no_withheld_group_can_be_worked_out(cells, indicator_id):
     item = catalogue.get(indicator_id)

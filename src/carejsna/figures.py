@@ -566,9 +566,11 @@ def _audit_groups(
                 {"numerator": 0.0, "denominator": 0.0}
             )  # a group with no data has none: zero in every sum (a shortcut: checked)
         for leak in audit.audit(one, exact=None if exact is None else exact_one):
+            # The audit's complement is the parent's count less the group's: the children of
+            # the other groups, a complement still (telling() reads it as one), not this count.
             found.append(replace(
                 leak, indicator_id=leak.indicator_id.split("|")[0], category=leak.category
-                or ALL_GROUPS, count=count,
+                or ALL_GROUPS, count="complement" if leak.count == "complement" else count,
             ))  # fmt: skip
     return found
 
