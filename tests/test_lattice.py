@@ -310,3 +310,59 @@ def test_property_no_withheld_group_can_be_worked_out(cells, indicator_id):
     if item.unit == "percent":
         assert not shown["numerator"].between(1, SMALL).any()
         assert not (shown["denominator"] - shown["numerator"]).between(1, SMALL).any()
+
+
+# Any indicator (a count, a percentage, an average, a distribution over categories), whatever
+# the cells of a small council: what protect() withholds, no reader can work out.
+
+LEGAL = ("Care order", "Placement order", "Voluntary agreement")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cells=st.lists(
+        st.tuples(
+            st.sampled_from(["D1", "D2", "D3", "UNKNOWN"]),
+            st.sampled_from(BANDS[1:4]),
+            st.sampled_from(LEGAL),
+            st.integers(0, 14),  # with the outcome
+            st.integers(0, 14),  # without it
+        ),
+        min_size=1,
+        max_size=24,
+    ),
+    indicator_id=st.sampled_from(
+        ["cla_at_31_march", "pct_health_assessment", "mean_sdq", "cla_by_legal_status"]
+    ),
+)
+def test_property_no_withheld_figure_can_be_worked_out(cells, indicator_id):
+    item = catalogue.get(indicator_id)
+    if item.breakdown:  # every category in the year (one alone would be its cells' whole)
+        cells = [*cells, *(("D3", "16 and over", category, 0, 3) for category in LEGAL)]
+    rows = pd.DataFrame(cells, columns=["district_code", "age_band", "category", "yes", "no"])
+    rows = rows.assign(category=rows["category"] if item.breakdown else "")
+    rows = rows.groupby(["district_code", "age_band", "category"], as_index=False).sum()
+    children = rows["yes"] + rows["no"]
+    rows = rows[children > 0].assign(year=2024, numerator=rows["yes"], denominator=children)
+    if item.unit == "mean":  # scores: numerator their total, each child scoring 10 or 20
+        rows = rows.assign(
+            numerator=10.0 * rows["no"] + 20.0 * rows["yes"],
+            sum_squares=100.0 * rows["no"] + 400.0 * rows["yes"],
+        )
+    elif item.unit == "count":
+        rows = rows.assign(numerator=rows["denominator"], denominator=math.nan)
+    elif item.breakdown:  # children in each category, out of their cell's children
+        cell = rows.groupby(["district_code", "age_band"])["denominator"]
+        rows = rows.assign(numerator=rows["denominator"], denominator=cell.transform("sum"))
+    rows = rows.drop(columns=["yes", "no"] + ([] if item.breakdown else ["category"]))
+    figures = protect(rows, item, context_for([2024]))
+    assert figures.attrs["unresolved"] == []
+    figures.attrs = {}
+    assert_none([leak for leak in audit_extract(figures) if telling(leak)])
+    shown = figures[figures["symbol"] == ""]
+    if item.unit != "count":
+        assert not shown["denominator"].between(1, FEW - 1).any()
+    if item.unit in ("count", "percent"):
+        assert not shown["numerator"].between(1, SMALL).any()
+    if item.unit == "percent":
+        assert not (shown["denominator"] - shown["numerator"]).between(1, SMALL).any()
