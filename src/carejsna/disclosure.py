@@ -131,11 +131,18 @@ def _solve(hidden: np.ndarray, size: np.ndarray, axes, totals, counts: np.ndarra
 
 def _beside(flat: np.ndarray, sizes: np.ndarray, equations: np.ndarray, cells) -> bool:
     """For each cell, withhold the smallest shown figure (with children, if any) in one of its
-    equations. True if any was withheld."""
+    equations; where every figure in them is withheld already, in those figures' equations, and
+    so on outwards (a reader's bounds reach further than one equation). True if any was."""
     before = flat.sum()
     for cell in cells:
-        near = np.flatnonzero(np.abs(equations[equations[:, cell] != 0]).sum(axis=0))
-        near = near[~flat[near]]
+        ring = np.array([cell])
+        while True:
+            reach = np.flatnonzero(np.abs(equations[(equations[:, ring] != 0).any(axis=1)]).sum(0))
+            near = reach[~flat[reach]]
+            wider = np.union1d(ring, reach)
+            if len(near) or len(wider) == len(ring):
+                break
+            ring = wider
         if len(near):
             flat[near[np.argmin(np.where(sizes[near] > 0, sizes[near], np.inf))]] = True
     return flat.sum() > before
