@@ -566,13 +566,22 @@ def _audit_groups(
                 {"numerator": 0.0, "denominator": 0.0}
             )  # a group with no data has none: zero in every sum (a shortcut: checked)
         for leak in audit.audit(one, exact=None if exact is None else exact_one):
-            # The audit's complement is the parent's count less the group's: the children of
-            # the other groups, a complement still (telling() reads it as one), not this count.
             found.append(replace(
                 leak, indicator_id=leak.indicator_id.split("|")[0], category=leak.category
-                or ALL_GROUPS, count="complement" if leak.count == "complement" else count,
+                or ALL_GROUPS, count=_named(leak, count),
             ))  # fmt: skip
     return found
+
+
+def _named(leak, count: str) -> str:
+    """What a leak of a group's `count` is of. The audit's complement is the parent's count less
+    the group's: the other groups' children, a complement (worked out exactly, it tells no
+    child's figure, as telling() reads it), unless they are too few to stand behind their
+    figure: children of a percentage or average, fewer than FEW; others, 1 to SMALL."""
+    if leak.count != "complement" or np.isnan(leak.low):
+        return count
+    top = audit.FEW - 1 if count == "denominator" else audit.SMALL
+    return count if leak.low >= 1 and leak.high <= top else "complement"
 
 
 def _total(parts: np.ndarray, axis: int) -> np.ndarray:
