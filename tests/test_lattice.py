@@ -232,6 +232,19 @@ def test_a_synthetic_council_lets_no_other_withheld_count_be_worked_out(syntheti
 GROUPS = ("Placed away", "Placed near", "Location not known")
 
 
+def council(bands, categories):
+    """A small council's cells: (district, age band, category, children with the outcome,
+    children without it), a cell given twice adding up."""
+    cell = st.tuples(
+        st.sampled_from(["D1", "D2", "D3", "UNKNOWN"]),
+        st.sampled_from(bands),
+        st.sampled_from(categories),
+        st.integers(0, 14),
+        st.integers(0, 14),
+    )
+    return st.lists(cell, min_size=1, max_size=24)
+
+
 def the_whole_in_one_group(leak, rows, parent_figures) -> bool:
     """A group's count worked out where every child of its cell (area, ages) is in that group
     and the figure it splits is shown: the group is that figure, its other groups empty."""
@@ -254,17 +267,7 @@ def the_whole_in_one_group(leak, rows, parent_figures) -> bool:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    cells=st.lists(
-        st.tuples(
-            st.sampled_from(["D1", "D2", "D3", "UNKNOWN"]),
-            st.sampled_from(BANDS[2:4]),
-            st.sampled_from(GROUPS),
-            st.integers(0, 14),  # with the outcome
-            st.integers(0, 14),  # without it
-        ),
-        min_size=1,
-        max_size=24,
-    ),
+    cells=council(BANDS[2:4], GROUPS),
     indicator_id=st.sampled_from(["placed_away_health_assessment", "placed_away_mean_sdq"]),
 )
 @example(  # every child of the council's 10 to 15 placed away: the other groups' zeros follow
@@ -320,17 +323,7 @@ LEGAL = ("Care order", "Placement order", "Voluntary agreement")
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    cells=st.lists(
-        st.tuples(
-            st.sampled_from(["D1", "D2", "D3", "UNKNOWN"]),
-            st.sampled_from(BANDS[1:4]),
-            st.sampled_from(LEGAL),
-            st.integers(0, 14),  # with the outcome
-            st.integers(0, 14),  # without it
-        ),
-        min_size=1,
-        max_size=24,
-    ),
+    cells=council(BANDS[1:4], LEGAL),
     indicator_id=st.sampled_from(
         ["cla_at_31_march", "pct_health_assessment", "mean_sdq", "cla_by_legal_status"]
     ),
