@@ -100,14 +100,19 @@ class _Block:
         return constant if whole in self.known and len(terms) > 1 else None
 
 
-def telling(leak: Leak) -> bool:
-    """A leak that tells something of children: a count of 1 to SMALL (or fewer than FEW behind
-    a percentage or average), a withheld count of children worked out exactly (not a zero: zeros
-    are shown as zeros), or figures that do not add up. A complement worked out while its
-    numerator is not (the cell's total unknown) tells neither."""
+def small(leak: Leak) -> bool:
+    """A count of 1 to SMALL children (fewer than FEW behind a percentage or average), or
+    figures that do not add up."""
     top = FEW - 1 if leak.count == "denominator" else SMALL
-    small = np.isnan(leak.low) or (leak.low >= 1 and leak.high <= top)
-    return small or (leak.low > 0 and leak.high - leak.low < EPS and leak.count != "complement")
+    return bool(np.isnan(leak.low) or (leak.low >= 1 and leak.high <= top))
+
+
+def telling(leak: Leak) -> bool:
+    """A leak that tells something of children: a small one, a withheld count of children
+    worked out exactly (not a zero: zeros are shown as zeros), or figures that do not add up. A
+    complement worked out while its numerator is not (the cell's total unknown) tells neither."""
+    exact = leak.low > 0 and leak.high - leak.low < EPS and leak.count != "complement"
+    return small(leak) or exact
 
 
 def audit(figures: pd.DataFrame, workers: int = 1, exact: pd.DataFrame | None = None) -> list[Leak]:

@@ -577,11 +577,10 @@ def _named(leak, count: str) -> str:
     """What a leak of a group's `count` is of. The audit's complement is the parent's count less
     the group's: the other groups' children, a complement (worked out exactly, it tells no
     child's figure, as telling() reads it), unless they are too few to stand behind their
-    figure: children of a percentage or average, fewer than FEW; others, 1 to SMALL."""
-    if leak.count != "complement" or np.isnan(leak.low):
+    figure (audit.small, read as this count)."""
+    if leak.count != "complement" or audit.small(replace(leak, count=count)):
         return count
-    top = audit.FEW - 1 if count == "denominator" else audit.SMALL
-    return count if leak.low >= 1 and leak.high <= top else "complement"
+    return "complement"
 
 
 def _total(parts: np.ndarray, axis: int) -> np.ndarray:
