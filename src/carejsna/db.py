@@ -55,10 +55,13 @@ def query(name: str, folder: Path = QUERIES_DIR) -> Query:
     return Query(name, sql, "\n".join(comments), params)
 
 
-def connect(folder: Path | None = None, load: bool = True) -> duckdb.DuckDBPyConnection:
+def connect(
+    folder: Path | None = None, load: bool = True, held: bool = False
+) -> duckdb.DuckDBPyConnection:
     """An in-memory database: a table per extract (or, without `load`, a view reading the file
     when queried: less memory, for a one-off pass like the build's), then a view per file in
-    queries/views/."""
+    queries/views/ (with `held`, each computed once and held as a table: for a pass that reads
+    every indicator, as the build's figures do for a council small enough to hold them)."""
     folder = Path(folder or data_dir())
     if not (folder / "metadata.json").exists():
         raise FileNotFoundError(
@@ -76,7 +79,7 @@ def connect(folder: Path | None = None, load: bool = True) -> duckdb.DuckDBPyCon
         failed = []
         for name in pending:
             try:
-                view(con, name)
+                view(con, name, held)
             except duckdb.CatalogException as error:
                 failed.append(name)
                 last_error = error
@@ -88,11 +91,12 @@ def connect(folder: Path | None = None, load: bool = True) -> duckdb.DuckDBPyCon
     return con
 
 
-def view(con: duckdb.DuckDBPyConnection, name: str) -> None:
+def view(con: duckdb.DuckDBPyConnection, name: str, held: bool = False) -> None:
     """Make queries/views/name.sql a view: computed when a query reads it, so a page pays only
-    for what it uses. The name is a checked file name; the view's SQL is our own file, no
-    values."""
-    con.execute("create view " + name + " as " + query(name, VIEWS_DIR).sql)
+    for what it uses (or, `held`, a table computed now). The name is a checked file name; the
+    view's SQL is our own file, no values."""
+    kind = "create table " if held else "create view "
+    con.execute(kind + name + " as " + query(name, VIEWS_DIR).sql)
 
 
 PUBLISHED = ("figures", "districts", "age_bands", "benchmarks", "targets")  # no child in them

@@ -224,7 +224,9 @@ _worker: dict = {}  # each process's own connection and context
 
 
 def _start(folder: Path, context: Context, worker: bool = False) -> None:
-    con = db.connect(folder, load=False)
+    # Where the build solves (a council, not England), every view is worked out once and held:
+    # some 70 indicator queries read them.
+    con = db.connect(folder, load=False, held=len(context.districts) + 1 <= AUDITED_AREAS)
     if worker:  # one BLAS (and DuckDB) thread a process: two processes already use both cores
         threadpool_limits(1)
         con.execute("set threads = 1")
