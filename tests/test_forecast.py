@@ -376,6 +376,7 @@ def test_the_command_prints_the_forecast_intervals_scenario_and_back_test(capsys
     counts = pd.to_numeric(counts[printed.loc[counts.index, "section"] != "cost"],
                            errors="coerce").dropna()  # fmt: skip
     assert (counts % 5 == 0).all()  # every count of children to the nearest 5
+    assert printed["source"].str.startswith("SYNTHETIC DEMO DATA, not real children.").all()
 
 
 def test_a_district_forecast_withholds_small_bases(capsys):

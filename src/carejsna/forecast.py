@@ -747,7 +747,7 @@ def cost_rows(projection: Projection, costs: Costs, base: pd.DataFrame) -> pd.Da
 COLUMNS = [
     "section", "area_code", "area_name", "fitted_to", "year", "age_band", "placement", "method",
     "value", "lower_95", "upper_95", "actual", "error", "pct_error", "actual_in_interval",
-    "symbol",
+    "symbol", "source",
 ]  # fmt: skip
 
 
@@ -796,6 +796,7 @@ def assemble(
     for column in ("value", "lower_95", "upper_95", "actual", "error"):  # whole numbers
         out[column] = pd.to_numeric(out[column]).round().astype("Int64")
     out["pct_error"] = pd.to_numeric(out["pct_error"]).round(1)
+    out["source"] = export_note(inputs)  # on every row: a row copied elsewhere still says it
     return ordered(out, inputs.bands).reindex(columns=COLUMNS)
 
 
@@ -1062,3 +1063,10 @@ def chapter_table(
 def source_note(inputs: Inputs) -> str:
     synthetic = " Synthetic demo data: no real child." if inputs.synthetic else ""
     return f"Source: {inputs.source}; forecast by carejsna's stock-and-flow model.{synthetic}"
+
+
+def export_note(inputs: Inputs) -> str:
+    """The source column of a forecast table, worded as the indicators' (Context.source_note):
+    synthetic demo data says so first."""
+    note = f"Source: {inputs.source}; forecast by carejsna's stock-and-flow model."
+    return ("SYNTHETIC DEMO DATA, not real children. " if inputs.synthetic else "") + note

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -41,3 +46,20 @@ def test_a_scenario_is_drawn_beside_the_baseline(page: Page):
     expect(page.get_by_text("With 50% fewer entries into residential:")).to_be_visible()
     expect(chart(page, CHART)).to_be_visible()
     assert_accessible(page)
+
+
+def test_the_download_is_the_protected_forecast_table_saying_it_is_synthetic(page: Page):
+    open_page(page, FORECASTS)
+    button = page.get_by_role("button", name=re.compile("Download the forecast, scenario"))
+    rows = int(re.search(r"CSV, (\d+) rows", button.inner_text()).group(1))
+    with page.expect_download() as download:
+        button.click()
+    saved = download.value
+    assert saved.suggested_filename == "forecast_E10000024_2024.csv"
+    table = pd.read_csv(io.StringIO(Path(saved.path()).read_text()), dtype=str)
+    assert len(table) == rows  # as the button said
+    assert set(table["section"]) == {"actual", "forecast", "cost", "backtest"}
+    assert table["source"].str.startswith("SYNTHETIC DEMO DATA, not real children.").all()
+    people = table[table["section"] != "cost"]
+    counts = pd.to_numeric(people["value"], errors="coerce").dropna()
+    assert len(counts) and (counts % 5 == 0).all()  # children to the nearest 5
