@@ -222,12 +222,11 @@ else:
     )
 
 st.header("Download")
-csv = download(FOLDER, districts, reference_from, ahead, scenario)
-rows_in_csv = csv.count(b"\n") - 1
 st.download_button(
-    f"Download the forecast, scenario, costs and back-test (CSV, {rows_in_csv} rows, "
-    f"{len(csv) / 1024:.1f} KB)",
-    csv,
+    "Download the forecast, scenario, costs and back-test (CSV)",
+    # Made when clicked: the table checks every age band against the protected figures, a
+    # third of a rerun if made on each.
+    lambda: download(FOLDER, districts, reference_from, ahead, scenario),
     file_name=f"forecast_{read.area_code}_{years[-1]}.csv",
     mime="text/csv",
     key="forecast-csv",
