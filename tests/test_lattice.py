@@ -245,6 +245,26 @@ def council(bands, categories):
     return st.lists(cell, min_size=1, max_size=24)
 
 
+def scored(rows: pd.DataFrame) -> pd.DataFrame:
+    """An average's cells: numerator the total of scores, each child scoring 10 or 20."""
+    return rows.assign(
+        numerator=10.0 * rows["no"] + 20.0 * rows["yes"],
+        sum_squares=100.0 * rows["no"] + 400.0 * rows["yes"],
+    )
+
+
+def assert_shown_safe(figures: pd.DataFrame, unit: str) -> None:
+    """No shown figure rests on too few children: a count of 1 to SMALL, fewer than FEW behind a
+    percentage or average, a percentage's other children 1 to SMALL."""
+    shown = figures[figures["symbol"] == ""]
+    if unit != "count":
+        assert not shown["denominator"].between(1, FEW - 1).any()
+    if unit in ("count", "percent"):
+        assert not shown["numerator"].between(1, SMALL).any()
+    if unit == "percent":
+        assert not (shown["denominator"] - shown["numerator"]).between(1, SMALL).any()
+
+
 def the_whole_in_one_group(leak, rows, parent_figures) -> bool:
     """A group's count worked out where every child of its cell (area, ages) is in that group
     and the figure it splits is shown: the group is that figure, its other groups empty."""
@@ -289,13 +309,7 @@ def test_property_no_withheld_group_can_be_worked_out(cells, indicator_id):
     rows = rows.groupby(["district_code", "age_band", "category"], as_index=False).sum()
     rows = rows.assign(year=2024, denominator=rows["yes"] + rows["no"])
     rows = rows[rows["denominator"] > 0]
-    if item.unit == "mean":  # scores: numerator their total, each child scoring 10 or 20
-        rows = rows.assign(
-            numerator=10.0 * rows["no"] + 20.0 * rows["yes"],
-            sum_squares=100.0 * rows["no"] + 400.0 * rows["yes"],
-        )
-    else:
-        rows = rows.assign(numerator=rows["yes"])
+    rows = scored(rows) if item.unit == "mean" else rows.assign(numerator=rows["yes"])
     counts = [c for c in ("numerator", "denominator", "sum_squares") if c in rows]
     whole = rows.groupby(["year", "district_code", "age_band"], as_index=False)[counts].sum()
     context = context_for([2024])
@@ -308,11 +322,7 @@ def test_property_no_withheld_group_can_be_worked_out(cells, indicator_id):
     # child of a cell in one group, the others empty, so the group is the figure it splits.
     listed = {str(leak).split(" (")[0] for leak in leaks}
     assert listed == {said.split(" (")[0] for said in figures.attrs["unresolved"]}
-    shown = figures[figures["symbol"] == ""]
-    assert not shown["denominator"].between(1, FEW - 1).any()
-    if item.unit == "percent":
-        assert not shown["numerator"].between(1, SMALL).any()
-        assert not (shown["denominator"] - shown["numerator"]).between(1, SMALL).any()
+    assert_shown_safe(figures, item.unit)
 
 
 # Any indicator (a count, a percentage, an average, a distribution over categories), whatever
@@ -337,11 +347,8 @@ def test_property_no_withheld_figure_can_be_worked_out(cells, indicator_id):
     rows = rows.groupby(["district_code", "age_band", "category"], as_index=False).sum()
     children = rows["yes"] + rows["no"]
     rows = rows[children > 0].assign(year=2024, numerator=rows["yes"], denominator=children)
-    if item.unit == "mean":  # scores: numerator their total, each child scoring 10 or 20
-        rows = rows.assign(
-            numerator=10.0 * rows["no"] + 20.0 * rows["yes"],
-            sum_squares=100.0 * rows["no"] + 400.0 * rows["yes"],
-        )
+    if item.unit == "mean":
+        rows = scored(rows)
     elif item.unit == "count":
         rows = rows.assign(numerator=rows["denominator"], denominator=math.nan)
     elif item.breakdown:  # children in each category, out of their cell's children
@@ -352,10 +359,4 @@ def test_property_no_withheld_figure_can_be_worked_out(cells, indicator_id):
     assert figures.attrs["unresolved"] == []
     figures.attrs = {}
     assert_none([leak for leak in audit_extract(figures) if telling(leak)])
-    shown = figures[figures["symbol"] == ""]
-    if item.unit != "count":
-        assert not shown["denominator"].between(1, FEW - 1).any()
-    if item.unit in ("count", "percent"):
-        assert not shown["numerator"].between(1, SMALL).any()
-    if item.unit == "percent":
-        assert not (shown["denominator"] - shown["numerator"]).between(1, SMALL).any()
+    assert_shown_safe(figures, item.unit)

@@ -63,7 +63,7 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
     con = db.connect(folder, load=False)
     context = Context.load(con, folder)
     con.close()
-    if len(context.districts) + 1 > AUDITED_AREAS:
+    if not solves(context):
         workers = 1
     items = list(catalogue().values())
     cached = read_cache(previous) if previous is not None else {}
@@ -93,7 +93,7 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
             "secondary": "over every district, age band, category and total of each year",
             "audited": "every equation a reader can write solved (linear algebra and linear "
             "programming), and more withheld until none gives a withheld count away"
-            if len(context.districts) + 1 <= AUDITED_AREAS
+            if solves(context)
             else f"not audited: more than {AUDITED_AREAS} areas",
         },
         "indicators": rows,
@@ -110,6 +110,12 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
         "reprotected": reprotected,
         "added": sorted({year for _, year in reprotected} - before) if cached else [],
     }
+
+
+def solves(context: Context) -> bool:
+    """Whether the build solves the reader's equations itself: for a council's districts (and
+    the council), not for every district in England (too many)."""
+    return len(context.districts) + 1 <= AUDITED_AREAS
 
 
 def reuse_summary(report: dict) -> str:
@@ -226,7 +232,7 @@ _worker: dict = {}  # each process's own connection and context
 def _start(folder: Path, context: Context, worker: bool = False) -> None:
     # Where the build solves (a council, not England), every view is worked out once and held:
     # some 70 indicator queries read them.
-    con = db.connect(folder, load=False, held=len(context.districts) + 1 <= AUDITED_AREAS)
+    con = db.connect(folder, load=False, held=solves(context))
     if worker:  # one BLAS (and DuckDB) thread a process: two processes already use both cores
         threadpool_limits(1)
         con.execute("set threads = 1")
@@ -336,7 +342,7 @@ def protect(
     categories = sorted(cells["category"].dropna().unique()) if indicator.breakdown else [""]
     categories += [ALL_GROUPS] if grouped else []
     shape = (len(years), len(areas), len(bands), len(categories))
-    solve = len(areas) <= AUDITED_AREAS  # every district in England is too many to solve
+    solve = solves(context)
     lattice = (areas, bands, categories, solve)
     key = year_keys(cells, indicator, lattice, years, parent_withheld)
     previous = previous or {}

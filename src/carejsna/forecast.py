@@ -1060,13 +1060,17 @@ def chapter_table(
     return pd.DataFrame(rows).fillna("")
 
 
+def _source(inputs: Inputs) -> str:
+    return f"Source: {inputs.source}; forecast by carejsna's stock-and-flow model."
+
+
 def source_note(inputs: Inputs) -> str:
+    """A chart's source line."""
     synthetic = " Synthetic demo data: no real child." if inputs.synthetic else ""
-    return f"Source: {inputs.source}; forecast by carejsna's stock-and-flow model.{synthetic}"
+    return _source(inputs) + synthetic
 
 
 def export_note(inputs: Inputs) -> str:
     """The source column of a forecast table, worded as the indicators' (Context.source_note):
     synthetic demo data says so first."""
-    note = f"Source: {inputs.source}; forecast by carejsna's stock-and-flow model."
-    return ("SYNTHETIC DEMO DATA, not real children. " if inputs.synthetic else "") + note
+    return f"{ind.SYNTHETIC} {_source(inputs)}" if inputs.synthetic else _source(inputs)

@@ -14,6 +14,8 @@ from carejsna import db, disclosure, safe, stats
 from carejsna.catalogue import Indicator
 from carejsna.returns.postcodes import OTHER, UNKNOWN
 
+SYNTHETIC = "SYNTHETIC DEMO DATA, not real children."  # first in every export of demo data
+
 SCALE = {"count": None, "percent": 100, "rate_per_10k": 10_000, "mean": 1}
 DECIMALS = {"count": 0, "percent": 1, "rate_per_10k": 1, "mean": 1}
 ALL_AGES = "All ages"
@@ -96,9 +98,7 @@ class Context:
     @property
     def source_note(self) -> str:
         note = f"Source: {self.source}, {self.council_name}."
-        if self.synthetic:
-            note = "SYNTHETIC DEMO DATA, not real children. " + note
-        return note
+        return f"{SYNTHETIC} {note}" if self.synthetic else note
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from carejsna import db, safe
+from carejsna.indicators import SYNTHETIC
 from carejsna.returns import postcodes
 from carejsna.returns.read import (
     FILE_NOT_LOADED,
@@ -912,7 +913,7 @@ def export(problems: pd.DataFrame, synthetic: bool = False) -> pd.DataFrame:
     said to be made up when the returns are."""
     table = safe.frame(problems)
     if synthetic:
-        table.insert(0, "note", "SYNTHETIC DEMO DATA, not real children.")
+        table.insert(0, "note", SYNTHETIC)
     return table
 
 
