@@ -7,6 +7,8 @@ import base64
 import io
 import json
 import re
+import shutil
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -489,3 +491,38 @@ def test_what_the_protected_figures_withhold_is_withheld_here_too():
     )
     shown, _ = forecast.as_published(actual, [None], hidden, inputs.years[-1])
     assert shown.set_index("year").loc[2018, "symbol"] == "c"
+
+
+def test_readers_at_once_share_one_database_and_get_what_each_would_alone():
+    # A forecast for a new selection reads the record-level extracts through one connection a
+    # process keeps (db.shared): sessions' threads read at once, each through its own cursor.
+    def forecast_of(districts):
+        inputs = forecast.prepare(None, districts)
+        back = forecast.run_backtest(inputs, 2022)
+        return inputs.pieces, back, forecast.withheld_years(inputs, [(), ("1 to 4",)])
+
+    chosen = [(), (MANSFIELD,), ("E07000170",), (MANSFIELD, "E07000170")] * 2
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(forecast_of, chosen))
+    for districts, (pieces, back, hidden) in zip(chosen, together, strict=True):
+        alone = forecast_of(districts)
+        pd.testing.assert_frame_equal(pieces, alone[0])
+        pd.testing.assert_frame_equal(back, alone[1])
+        assert hidden == alone[2]
+    assert len(together[1][0]) < len(together[0][0])  # Mansfield's children, not the council's
+
+
+def test_a_folder_built_again_is_read_as_it_is_now(tmp_path):
+    # The shared connection's views read the files when queried: a build swapped in since is
+    # what the next forecast reads.
+    folder = tmp_path / "data"
+    shutil.copytree(ROOT / "data", folder)
+    before = forecast.prepare(folder, (MANSFIELD,))
+    assert len(before.pieces)
+    rebuilt = tmp_path / "rebuilt"
+    shutil.copytree(folder, rebuilt)
+    children = pd.read_parquet(rebuilt / "children.parquet")
+    children[children["district_code"] != MANSFIELD].to_parquet(rebuilt / "children.parquet")
+    folder.rename(tmp_path / "old")  # as `carejsna build` swaps a new folder in
+    rebuilt.rename(folder)
+    assert forecast.prepare(folder, (MANSFIELD,)).pieces.empty

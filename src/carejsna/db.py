@@ -9,7 +9,7 @@ import re
 import threading
 import weakref
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import duckdb
@@ -97,6 +97,20 @@ def view(con: duckdb.DuckDBPyConnection, name: str, held: bool = False) -> None:
     view's SQL is our own file, no values."""
     kind = "create table " if held else "create view "
     con.execute(kind + name + " as " + query(name, VIEWS_DIR).sql)
+
+
+def shared(folder: Path, published_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """One connection per process to a folder's extracts, as connect(load=False) makes it (or,
+    `published_only`, to its protected figures, as published() does): views that read the files
+    when queried, each read through a cursor of its own (run, table, read), so threads share
+    it. For what reads the record-level extracts on request (a forecast for a new selection):
+    the database is not made again each time. Its users never close it."""
+    return _shared(Path(folder).resolve(), published_only)
+
+
+@lru_cache(maxsize=4)
+def _shared(folder: Path, published_only: bool) -> duckdb.DuckDBPyConnection:
+    return published(folder) if published_only else connect(folder, load=False)
 
 
 PUBLISHED = ("figures", "districts", "age_bands", "benchmarks", "targets")  # no child in them

@@ -580,20 +580,17 @@ def withheld_years(inputs: Inputs, band_sets: list[tuple[str, ...]]) -> list[set
     every district, band and total). Their actual numbers are not shown here either, nor a
     forecast starting from one: a rounded count beside the exact published ones could narrow
     down what the figures hide."""
-    con = db.published(inputs.folder)
-    try:
-        context = ind.Context.load(con, inputs.folder)
-        item = catalogue.get("cla_at_31_march")
-        first, last = inputs.years[0], inputs.years[-1]
-        found = []
-        for chosen in band_sets:
-            selection = ind.Selection(first, last, inputs.districts, tuple(chosen), combined=True)
-            rows = ind.figures(con, item, selection, "trend", context)
-            own = rows[rows["area_code"] == selection.area(context)[0]]
-            found.append(set(own.loc[own["symbol"] == disclosure.SUPPRESSED, "year"].astype(int)))
-        return found
-    finally:
-        con.close()
+    con = db.shared(inputs.folder, published_only=True)
+    context = ind.Context.load(con, inputs.folder)
+    item = catalogue.get("cla_at_31_march")
+    first, last = inputs.years[0], inputs.years[-1]
+    found = []
+    for chosen in band_sets:
+        selection = ind.Selection(first, last, inputs.districts, tuple(chosen), combined=True)
+        rows = ind.figures(con, item, selection, "trend", context)
+        own = rows[rows["area_code"] == selection.area(context)[0]]
+        found.append(set(own.loc[own["symbol"] == disclosure.SUPPRESSED, "year"].astype(int)))
+    return found
 
 
 SHOWN = ("value", "lower", "upper", "lower_95", "upper_95", "actual", "error", "pct_error",
@@ -640,8 +637,7 @@ class Inputs:
         """The pieces as the returns up to returns_to gave them (for a back-test)."""
         if returns_to == self.years[-1]:
             return self.pieces
-        with db.connect(self.folder, load=False) as con:
-            return segments(con, returns_to, self.districts)
+        return segments(db.shared(self.folder), returns_to, self.districts)
 
 
 RECORD_LEVEL = ("episodes", "children", "age_bands", "districts")
@@ -657,18 +653,18 @@ def prepare(folder: Path | None = None, districts: tuple[str, ...] = ()) -> Inpu
             "that `carejsna build` writes (a published folder holds only protected figures)"
         )
     meta = db.metadata(folder)
-    with db.connect(folder, load=False) as con:
-        names = dict(db.table(con, "districts")[["district_code", "district_name"]].to_numpy())
-        unknown = [d for d in districts if d not in names]
-        if unknown:
-            raise ValueError(f"district {unknown[0]!r}: not one of {', '.join(names)}")
-        council = meta["council"]
-        code = "+".join(districts) if districts else council["code"]
-        name = " and ".join(names[d] for d in districts) if districts else council["name"]
-        years = tuple(meta["years"])
-        pieces = segments(con, years[-1], districts)
-        return Inputs(pieces, bands(con), years, tuple(districts), code, name,
-                      bool(council["synthetic"]), council["source"], folder)  # fmt: skip
+    con = db.shared(folder)
+    names = dict(db.table(con, "districts")[["district_code", "district_name"]].to_numpy())
+    unknown = [d for d in districts if d not in names]
+    if unknown:
+        raise ValueError(f"district {unknown[0]!r}: not one of {', '.join(names)}")
+    council = meta["council"]
+    code = "+".join(districts) if districts else council["code"]
+    name = " and ".join(names[d] for d in districts) if districts else council["name"]
+    years = tuple(meta["years"])
+    pieces = segments(con, years[-1], districts)
+    return Inputs(pieces, bands(con), years, tuple(districts), code, name,
+                  bool(council["synthetic"]), council["source"], folder)  # fmt: skip
 
 
 def check_years(inputs: Inputs, years_ahead: int, reference_from: int | None) -> int:
