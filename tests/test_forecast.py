@@ -526,3 +526,16 @@ def test_a_folder_built_again_is_read_as_it_is_now(tmp_path):
     folder.rename(tmp_path / "old")  # as `carejsna build` swaps a new folder in
     rebuilt.rename(folder)
     assert forecast.prepare(folder, (MANSFIELD,)).pieces.empty
+
+
+@pytest.mark.parametrize("returns_to", [2021, 2024])
+def test_a_districts_pieces_are_the_councils_pieces_of_its_children(returns_to):
+    # care_segments reads only the chosen districts' children's episodes (every step is within
+    # one child): what it gives must be the council's pieces of those children, exactly.
+    con = db.shared(ROOT / "data")
+    council = forecast.segments(con, returns_to)
+    for districts in [(MANSFIELD,), (MANSFIELD, "E07000170")]:
+        pieces = forecast.segments(con, returns_to, districts)
+        expected = council[council["district_code"].isin(districts)].reset_index(drop=True)
+        assert len(pieces) and set(pieces["district_code"]) == set(districts)
+        pd.testing.assert_frame_equal(pieces, expected)

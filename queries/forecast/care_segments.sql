@@ -26,6 +26,25 @@
 -- Sources: episodes, children, age_bands.
 with
 
+births as (
+    select
+        child_id,
+        arg_max(birth_year, year) as birth_year,
+        arg_max(birth_month, year) as birth_month,
+        arg_max(district_code, year) as district_code,
+    from children
+    where year <= $returns_to
+    group by child_id
+),
+
+-- The chosen districts' children, before any episode is read: every step below is within one
+-- child, so the others' episodes are never worked through (at national scale, most of them).
+chosen as (
+    select child_id,
+    from births
+    where len($districts) = 0 or list_contains($districts, district_code)
+),
+
 episodes as (
     select
         year,
@@ -38,6 +57,7 @@ episodes as (
     from episodes
     where not is_short_break
         and year <= $returns_to
+        and child_id in (select child_id from chosen)
 ),
 
 latest_versions as (
@@ -45,17 +65,6 @@ latest_versions as (
         *,
         row_number() over (partition by child_id, start_date order by year desc) as version_rank,
     from episodes
-),
-
-births as (
-    select
-        child_id,
-        arg_max(birth_year, year) as birth_year,
-        arg_max(birth_month, year) as birth_month,
-        arg_max(district_code, year) as district_code,
-    from children
-    where year <= $returns_to
-    group by child_id
 ),
 
 own_categories as (
@@ -174,9 +183,9 @@ birthdays as (
         make_date(births.birth_year + bands.min_age, births.birth_month, 1) as band_start_date,
         make_date(births.birth_year + bands.next_age, births.birth_month, 1) as band_end_date,
     from births
+    semi join chosen using (child_id)
     cross join bands
     where births.birth_month is not null
-        and (len($districts) = 0 or list_contains($districts, births.district_code))
 ),
 
 banded as (
