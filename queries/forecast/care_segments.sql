@@ -40,7 +40,7 @@ births as (
 -- The chosen districts' children, before any episode is read: every step below is within one
 -- child, so the others' episodes are never worked through (at national scale, most of them).
 chosen as (
-    select child_id,
+    select *,
     from births
     where len($districts) = 0 or list_contains($districts, district_code)
 ),
@@ -182,8 +182,7 @@ birthdays as (
         bands.next_age,
         make_date(births.birth_year + bands.min_age, births.birth_month, 1) as band_start_date,
         make_date(births.birth_year + bands.next_age, births.birth_month, 1) as band_end_date,
-    from births
-    semi join chosen using (child_id)
+    from chosen as births
     cross join bands
     where births.birth_month is not null
 ),
