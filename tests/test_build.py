@@ -12,6 +12,7 @@ import pytest
 
 from carejsna import db
 from carejsna.cli import main
+from carejsna.indicators import SYNTHETIC
 from carejsna.returns import postcodes as postcodes_
 from carejsna.returns.build import build, check_out, minimised_report, pseudonyms, staged, summary
 from tests import fixture_returns
@@ -62,6 +63,18 @@ def test_sample_report_is_written_beside_the_extracts(sample):
 
 def _returns(tmp_path: Path) -> Path:
     return fixture_returns.write(tmp_path / "returns")
+
+
+def test_a_made_up_returns_report_says_so_on_every_row(tmp_path):
+    returns = _returns(tmp_path)  # synthetic = true in its council.toml
+    path = returns / "2024" / "episodes.csv"
+    path.write_text(
+        path.read_text().replace("A1,01/01/2020,S,C2,N1,U4", "A1,01/01/2020,S,C2,N1,QQ")
+    )
+    result = build(returns, tmp_path / "data")
+    report = pd.read_csv(tmp_path / "data" / "build_report.csv", dtype=str, keep_default_na=False)
+    assert len(report) == len(result.problems) > 0
+    assert report.columns[0] == "note" and set(report["note"]) == {SYNTHETIC}
 
 
 def test_bad_code_loads_the_row_and_reports_it(tmp_path):

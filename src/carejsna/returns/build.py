@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carejsna import __version__, changes, figures, safe
+from carejsna import __version__, changes, figures
 from carejsna.catalogue import catalogue
 from carejsna.returns import benchmarks, postcodes, quality
 from carejsna.returns import names as ons
@@ -509,9 +509,10 @@ def _write(
             "returns": quality.recorded_path(returns_dir, out_dir),  # for the data-quality page
         }
         (staging / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
-        # A returned value is echoed as it came: a spreadsheet must not run it as a formula.
+        # A returned value is echoed as it came: a spreadsheet must not run it as a formula;
+        # made-up returns' problems are said to be made up (quality.export).
         report = minimised_report(report_frame(result.problems), key)
-        safe.frame(report).to_csv(staging / "build_report.csv", index=False)
+        quality.export(report, council.synthetic).to_csv(staging / "build_report.csv", index=False)
         # Every protected figure, from the extracts; what a previous build there withheld is
         # reused for each indicator's year whose inputs are unchanged.
         previous = out_dir if is_previous_build(out_dir) else None
