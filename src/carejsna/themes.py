@@ -24,7 +24,9 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
     years = [selection.year_to - 1, selection.year_to]
     wider = replace(selection, year_from=min(selection.year_from, years[0]))
     ids = tuple(i.id for i in summarised)
-    shown = trends(ids, wider)  # one read (ui.rows): tiles, table and the trend in full
+    # one read (ui.rows): tiles, table and the trend in full; none where the theme has no
+    # figure of its own to sum up (placed away: its page compares groups of others)
+    shown = trends(ids, wider) if ids else {}
     if headlines:
         tiles(headlines, shown, selection)
 
