@@ -65,12 +65,19 @@ def _returns(tmp_path: Path) -> Path:
     return fixture_returns.write(tmp_path / "returns")
 
 
-def test_a_made_up_returns_report_says_so_on_every_row(tmp_path):
-    returns = _returns(tmp_path)  # synthetic = true in its council.toml
+def _with_a_bad_placement(tmp_path: Path) -> Path:
+    """The fixture returns (synthetic = true in council.toml), 2024's first episode placed
+    in QQ, not a PLACE code."""
+    returns = _returns(tmp_path)
     path = returns / "2024" / "episodes.csv"
     path.write_text(
         path.read_text().replace("A1,01/01/2020,S,C2,N1,U4", "A1,01/01/2020,S,C2,N1,QQ")
     )
+    return returns
+
+
+def test_a_made_up_returns_report_says_so_on_every_row(tmp_path):
+    returns = _with_a_bad_placement(tmp_path)
     result = build(returns, tmp_path / "data")
     report = pd.read_csv(tmp_path / "data" / "build_report.csv", dtype=str, keep_default_na=False)
     assert len(report) == len(result.problems) > 0
@@ -78,11 +85,7 @@ def test_a_made_up_returns_report_says_so_on_every_row(tmp_path):
 
 
 def test_bad_code_loads_the_row_and_reports_it(tmp_path):
-    returns = _returns(tmp_path)
-    path = returns / "2024" / "episodes.csv"
-    path.write_text(
-        path.read_text().replace("A1,01/01/2020,S,C2,N1,U4", "A1,01/01/2020,S,C2,N1,QQ")
-    )
+    returns = _with_a_bad_placement(tmp_path)
     result = build(returns, tmp_path / "data")
     assert result.written
     bad = [p for p in result.problems if p.column == "PLACE"]

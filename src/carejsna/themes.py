@@ -24,9 +24,7 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
     years = [selection.year_to - 1, selection.year_to]
     wider = replace(selection, year_from=min(selection.year_from, years[0]))
     ids = tuple(i.id for i in summarised)
-    # one read (ui.rows): tiles, table and the trend in full; none where the theme has no
-    # figure of its own to sum up (placed away: its page compares groups of others)
-    shown = trends(ids, wider) if ids else {}
+    shown = trends(ids, wider)  # one read (ui.rows): tiles, table and the trend in full
     if headlines:
         tiles(headlines, shown, selection)
 

@@ -39,7 +39,10 @@ def rows(ids: tuple[str, ...], selection: ind.Selection) -> pd.DataFrame:
 @st.cache_data(max_entries=64, show_spinner=False)
 def trends(ids: tuple[str, ...], selection: ind.Selection) -> dict[str, pd.DataFrame]:
     """These indicators' own trends for a selection, read at once: for the tiles, sentences,
-    scorecard and summary tables."""
+    scorecard and summary tables. None asked for, none read (a theme of groups of others'
+    figures, placed away, has none of its own)."""
+    if not ids:
+        return {}
     items = [catalogue.get(i) for i in ids]
     return ind.trends(connection(), items, selection, context(), rows(ids, selection))
 
