@@ -119,7 +119,8 @@ def test_publish_writes_only_the_published_files(capsys, fixture_data, tmp_path)
     assert "Published Testshire" in out
     names = {p.name for p in (tmp_path / "board").iterdir()}
     assert "figures.parquet" in names and "published.json" in names
-    assert not names & {"children.parquet", "episodes.parquet", "build_report.csv"}
+    record_level = {"children.parquet", "episodes.parquet", "build_report.csv", "build_counts.csv"}
+    assert not names & record_level
     code, table, _ = run(capsys, "indicator", "cla_at_31_march", "--data", str(tmp_path / "board"))
     assert code == 0
     assert table == run(capsys, "indicator", "cla_at_31_march", "--data", str(fixture_data))[1]

@@ -235,6 +235,28 @@ def test_the_build_reports_the_same_problems(returns, checked, tmp_path):
     assert reported == listed
 
 
+def test_the_build_keeps_its_check_for_the_page_while_the_returns_stay_the_same(
+    returns, checked, tmp_path
+):
+    """What the Data quality page shows without reading the returns again: the build's own
+    counts and problems, the values as build_report.csv keeps them."""
+    assert build(returns, tmp_path / "data").written
+    kept = quality.as_built(tmp_path / "data", returns, quality.digest(returns))
+    assert kept is not None and kept.as_built and not kept.refused
+    pd.testing.assert_frame_equal(kept.counts, checked.counts)
+    same = ["rule", "year", "file", "row", "column", "action"]
+    pd.testing.assert_frame_equal(kept.problems[same], checked.problems[same])
+    values = kept.problems.set_index(["row", "column"])["value"]
+    assert values[(13, "HOME_POST")] == "ZZ9"  # the outward code alone
+    assert values[(13, "PL_POST")] == ""  # not a postcode at all: not kept
+    assert "R8" not in set(kept.problems["value"])  # a child id as its pseudonym
+
+    copied = shutil.copytree(returns, tmp_path / "elsewhere")  # where is not what
+    assert quality.digest(copied) == quality.digest(returns)
+    (copied / "council.toml").write_text('code = "E10000024"\nname = "Testshire 2"\n')
+    assert quality.as_built(tmp_path / "data", copied, quality.digest(copied)) is None
+
+
 def test_check_writes_nothing(returns, checked):
     before = sorted(p for p in returns.rglob("*"))
     quality.check(returns)
@@ -436,6 +458,26 @@ def test_page_filters_the_problems(monkeypatch, returns):
     table = page_tables(at)["problems"]
     assert list(table["Row"]) == [3, 4] and set(table["Rule"]) == {"missing_next_year"}
     assert any(c.value.startswith(f"2 of {len(EXPECTED)} problems") for c in at.caption)
+
+
+def test_page_shows_the_builds_check_until_asked_to_read_the_returns(
+    monkeypatch, returns, tmp_path
+):
+    assert build(returns, tmp_path / "data").written
+    monkeypatch.setenv("CAREJSNA_DATA", str(tmp_path / "data"))
+    monkeypatch.delenv(quality.RETURNS_ENV, raising=False)  # the folder metadata.json records
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("As the build found them" in c.value for c in at.caption)
+    problems = page_tables(at)["problems"]
+    assert len(problems) == len(EXPECTED)
+    assert "ZZ9 9ZZ" not in set(problems["Value"]) and "ZZ9" in set(problems["Value"])
+
+    at.toggle(key="quality-again").set_value(True).run()  # the returns' own values
+    assert not any("As the build found them" in c.value for c in at.caption)
+    problems = page_tables(at)["problems"]
+    assert len(problems) == len(EXPECTED) and "ZZ9 9ZZ" in set(problems["Value"])
 
 
 def test_page_says_plainly_when_the_returns_are_not_here(monkeypatch):

@@ -331,11 +331,11 @@ def _extracts(
     result: BuildResult,
     key: bytes,
     write: Callable[[str, pd.DataFrame], None],
-) -> None:
+) -> pd.DataFrame:
     """The extracts from the returns' tables, each handed to write(name, frame) as soon as it is
-    made. The tables are used up, each let go once its extract is made, since at national scale
-    memory is the limit. A record-level extract keeps only its KEPT columns, its child ids as
-    pseudonyms."""
+    made; returns what will and won't count, per year (quality.counted). The tables are used
+    up, each let go once its extract is made, since at national scale memory is the limit. A
+    record-level extract keeps only its KEPT columns, its child ids as pseudonyms."""
     population = tables.pop("population")
     names = (
         population.sort_values("year")
@@ -351,7 +351,9 @@ def _extracts(
     result.problems += quality.relabelled(
         quality.postcode_problems(episodes, home, placement), result.rows
     )
-    episodes["home_district_code"] = _district(home["district_code"], council_districts)
+    home_district = _district(home["district_code"], council_districts)
+    # why an Unknown one is, until the data-quality counts are made (quality.counted)
+    episodes["home_district_code"] = quality.with_why(home_district, episodes["home_postcode"])
     episodes["placement_district_code"] = _district(placement["district_code"], council_districts)
     # Whole miles, rounded up: "more than 20 miles" is then the same as on the tenth of a mile
     episodes["distance_miles"] = np.ceil(postcodes.distance_miles(home, placement))
@@ -366,6 +368,9 @@ def _extracts(
     episodes = episodes.drop(columns=["home_postcode", "placement_postcode"])
 
     children = _children(tables, episodes)
+    counts = quality.counted(children, episodes, tables, result.problems)
+    for frame, column in ((children, "district_code"), (episodes, "home_district_code")):
+        frame[column] = quality.without_why(frame[column])
     del tables["children"]
     districts = pd.DataFrame(
         {
@@ -416,6 +421,7 @@ def _extracts(
     write("districts", districts.reset_index(drop=True))
     write("age_bands", AGE_BANDS)
     write("codes", pd.read_csv(CODES_CSV, dtype=str, keep_default_na=False))
+    return counts
 
 
 def _children(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.DataFrame:
@@ -498,7 +504,7 @@ def _write(
 
     with staged(out_dir) as staging:
         years = sorted(int(y) for y in tables["episodes"]["year"].unique())
-        _extracts(tables, council, result, key, write)  # uses the tables up
+        counts = _extracts(tables, council, result, key, write)  # uses the tables up
         write("targets", targets)
         write("benchmarks", comparators)
         metadata = {
@@ -507,12 +513,15 @@ def _write(
             "extracts": result.extracts,
             "built_with": f"carejsna {__version__}",
             "returns": quality.recorded_path(returns_dir, out_dir),  # for the data-quality page
+            "returns_digest": quality.digest(returns_dir),  # it shows this build's check of them
         }
         (staging / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
         # A returned value is echoed as it came: a spreadsheet must not run it as a formula;
         # made-up returns' problems are said to be made up (quality.export).
         report = minimised_report(report_frame(result.problems), key)
         quality.export(report, council.synthetic).to_csv(staging / "build_report.csv", index=False)
+        counted = quality.export(counts, council.synthetic)
+        counted.to_csv(staging / quality.COUNTS_FILE, index=False)
         # Every protected figure, from the extracts; what a previous build there withheld is
         # reused for each indicator's year whose inputs are unchanged.
         previous = out_dir if is_previous_build(out_dir) else None

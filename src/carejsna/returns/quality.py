@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -11,6 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from carejsna import db, safe
@@ -651,6 +653,7 @@ class Check:
     counts: pd.DataFrame  # one row per year: what will and won't count
     refused: list[str]  # why the build would write nothing (empty: it would build)
     synthetic: bool = False  # the returns' council.toml says they are made up
+    as_built: bool = False  # the build's record (as_built), not the returns read again
 
 
 def check(returns_dir: Path, today: dt.date | None = None) -> Check:
@@ -691,13 +694,9 @@ def _checked(returns_dir: Path, tables: dict, rows: dict, problems: list, today)
     result.problems.extend(relabelled(build.revisions(tables["episodes"]), rows))
     episodes, found = _postcodes(tables)
     result.problems.extend(relabelled(found, rows))
-    counts = _counts(tables, episodes, result.problems, build)  # every year folder read
-    frame = build.report_frame(result.problems)
-    frame.insert(0, "rule", rule_of(frame))
-    order = {rule: i for i, rule in enumerate(RULES)}
-    frame = frame.sort_values(
-        ["rule", "year", "file", "row"], key=lambda c: c.map(order) if c.name == "rule" else c
-    ).reset_index(drop=True)
+    children = build._children(tables, episodes)
+    counts = counted(children, episodes, tables, result.problems)  # every year folder read
+    frame = by_rules(build.report_frame(result.problems))
     refused = [
         f"{p.file}{f' {p.column}' if p.column else ''}: {p.problem}"
         for p in result.problems
@@ -717,11 +716,7 @@ def _postcodes(tables: dict) -> tuple[pd.DataFrame, list[Problem]]:
     found = postcode_problems(episodes, home, placement)
     council = set(tables["population"]["district_code"])
     district = _district(home["district_code"], council)
-    postcode = episodes["home_postcode"]
-    why = pd.Series(UNKNOWN_NOT_FOUND, index=episodes.index)
-    why = why.where(postcode.notna(), UNKNOWN_BLANK)
-    why = why.where(postcode.isna() | postcode.str.match(POSTCODE.pattern), UNKNOWN_NOT_POSTCODE)
-    episodes["home_district_code"] = district.where(district != postcodes.UNKNOWN, why)
+    episodes["home_district_code"] = with_why(district, episodes["home_postcode"])
     episodes["is_short_break"] = episodes["legal_status"].isin(SHORT_BREAKS)
     return episodes, found
 
@@ -755,13 +750,31 @@ UNKNOWN_BLANK = "Unknown: home postcode blank"
 UNKNOWN_NOT_POSTCODE = "Unknown: home postcode not shaped like a UK postcode"
 UNKNOWN_NOT_FOUND = "Unknown: home postcode not in the ONS directory"
 UNKNOWN_NO_EPISODE = "Unknown: no episode in this or an earlier return"
+UNKNOWNS = (UNKNOWN_BLANK, UNKNOWN_NOT_POSTCODE, UNKNOWN_NOT_FOUND)  # an episode's, with_why
 
 
-def _counts(tables: dict, episodes: pd.DataFrame, problems: list[Problem], build) -> pd.DataFrame:
+def with_why(district: pd.Series, home_postcode: pd.Series) -> pd.Series:
+    """Each episode's home district, an Unknown one as why it is Unknown (one of UNKNOWNS)."""
+    unknown = district == postcodes.UNKNOWN
+    postcode = home_postcode[unknown]  # the few: a national build has a million episodes
+    why = np.where(postcode.str.match(POSTCODE.pattern), UNKNOWN_NOT_FOUND, UNKNOWN_NOT_POSTCODE)
+    district = district.copy()
+    district[unknown] = np.where(postcode.isna(), UNKNOWN_BLANK, why)
+    return district
+
+
+def without_why(district: pd.Series) -> pd.Series:
+    """with_why undone: every Unknown district as the extracts write it."""
+    return district.mask(district.isin(UNKNOWNS), postcodes.UNKNOWN)
+
+
+def counted(
+    children: pd.DataFrame, episodes: pd.DataFrame, tables: dict, problems: list[Problem]
+) -> pd.DataFrame:
     """One row per year: what will count (children, episodes, OC2 and OC3 rows loaded) and
     what will not (rows left out, short breaks, OC2 rows outside the cohort), and the children
-    whose district is Unknown, by why."""
-    children = build._children(tables, episodes)
+    whose district is Unknown, by why (`children` and `episodes` as the build makes them, their
+    districts with_why)."""
     district = children["district_code"].replace(postcodes.UNKNOWN, UNKNOWN_NO_EPISODE)
     health, care_leavers = tables["health"], tables["care_leavers"]
     left_out = pd.Series(
@@ -793,11 +806,22 @@ def _counts(tables: dict, episodes: pd.DataFrame, problems: list[Problem], build
         OUTSIDE: children[district == postcodes.OTHER].groupby("year").size(),
         "Unknown district": children[district.str.startswith("Unknown")].groupby("year").size(),
     }
-    for reason in (UNKNOWN_NO_EPISODE, UNKNOWN_BLANK, UNKNOWN_NOT_POSTCODE, UNKNOWN_NOT_FOUND):
+    for reason in (UNKNOWN_NO_EPISODE, *UNKNOWNS):
         per_year[reason] = children[district == reason].groupby("year").size()
     years = sorted({p.year for p in problems if p.year is not None} | set(children["year"]))
     table = pd.DataFrame({name: s.reindex(years) for name, s in per_year.items()}, index=years)
     return table.fillna(0).astype("int64").rename_axis("Year").reset_index()
+
+
+def by_rules(report: pd.DataFrame) -> pd.DataFrame:
+    """The build's report of problems (build.report_frame) with each problem's rule, in the
+    order of RULES, then year, file and row."""
+    frame = report.copy()
+    frame.insert(0, "rule", rule_of(frame))
+    order = {rule: i for i, rule in enumerate(RULES)}
+    return frame.sort_values(
+        ["rule", "year", "file", "row"], key=lambda c: c.map(order) if c.name == "rule" else c
+    ).reset_index(drop=True)
 
 
 def by_rule(problems: pd.DataFrame) -> pd.DataFrame:
@@ -956,6 +980,46 @@ def stamp(folder: Path) -> tuple:
             if p.is_file()
         )
     )
+
+
+def digest(folder: Path) -> str:
+    """A hash of every file the build reads under folder (names and contents; hidden files
+    such as the pseudonym key are not read as returns): the same returns, the same digest,
+    wherever and whenever they were copied."""
+    hashed = hashlib.sha256()
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        name = path.relative_to(folder).as_posix()
+        if any(part.startswith(".") for part in name.split("/")):
+            continue
+        content = path.read_bytes()
+        hashed.update(f"{name}\0{len(content)}\0".encode())
+        hashed.update(content)
+    return hashed.hexdigest()
+
+
+def as_built(data: Path, folder: Path, digested: str) -> Check | None:
+    """The check the build made of these returns, as it wrote it beside the extracts in `data`
+    (build_report.csv and build_counts.csv: a child's id as its pseudonym, a postcode as its
+    outward code, as build.minimised_report keeps them), if the returns are still those it read
+    (`digested`: their digest now); None if they are not, or it wrote none."""
+    try:
+        metadata = json.loads((data / "metadata.json").read_text())
+        if metadata.get("returns_digest") != digested:
+            return None
+        read = {"dtype": str, "keep_default_na": False}
+        report = pd.read_csv(data / "build_report.csv", **read)
+        counts = pd.read_csv(data / COUNTS_FILE)
+    except (OSError, ValueError, AttributeError):
+        return None
+    report = report.drop(columns=["note"], errors="ignore")
+    report["year"] = pd.to_numeric(report["year"]).astype("Int64")
+    report["row"] = pd.to_numeric(report["row"]).astype("Int64")
+    counts = counts.drop(columns=["note"], errors="ignore")
+    synthetic = bool(metadata.get("council", {}).get("synthetic"))
+    return Check(folder, by_rules(report), counts, [], synthetic, as_built=True)
+
+
+COUNTS_FILE = "build_counts.csv"  # beside build_report.csv: what the build counted, per year
 
 
 def text_report(result: Check, examples: int = 10) -> str:
