@@ -436,14 +436,19 @@ class Projection:
     def table(self, level: float = LEVEL) -> pd.DataFrame:
         """One row per month end, age band (and All ages), placement (and All placements):
         the central forecast, its variance and limits (95% unless another level is given)."""
-        bands = [*self.bands, ALL_AGES]
-        keys = [*KEYS, "all"]
-        rows = []
-        for day, mean, var in self.records:
-            for b, band in enumerate(bands):
-                for k, key in enumerate(keys):
-                    rows.append((pd.Timestamp(day), band, key, mean[b, k], max(var[b, k], 0)))
-        frame = pd.DataFrame(rows, columns=["date", "age_band", "category", "forecast", "variance"])
+        bands, keys = [*self.bands, ALL_AGES], [*KEYS, "all"]
+        days, mean, var = zip(*self.records, strict=True)
+        mean, var = np.stack(mean), np.maximum(np.stack(var), 0)  # (month end, b + all, k + all)
+        cells = len(bands) * len(keys)
+        frame = pd.DataFrame(
+            {
+                "date": pd.to_datetime(days).repeat(cells),
+                "age_band": np.tile(np.repeat(bands, len(keys)), len(days)),
+                "category": np.tile(keys, len(days) * len(bands)),
+                "forecast": mean.reshape(-1),
+                "variance": var.reshape(-1),
+            }
+        )
         frame["lower"], frame["upper"] = limits(frame["forecast"], frame["variance"], level)
         frame["placement"] = frame["category"].map({**CATEGORIES, "all": ALL_PLACEMENTS})
         frame["scenario"] = self.scenario.name
@@ -458,16 +463,20 @@ class Projection:
         """The cost of the placements forecast in each year ending 31 March, per category and
         in all: the mean number each day times the weekly cost over 7; the range takes each
         day's 95% limits (wider than the year's own interval would be)."""
-        rows = []
         weekly = np.array([costs.weekly[k] for k in KEYS]) / 7
-        for day, mean, var in self.daily:
-            sd = np.sqrt(np.maximum(var, 0))
-            year = day.year + (day.month > 3)
-            lower = np.maximum(mean - Z * sd, 0)
-            for k, key in enumerate(KEYS):
-                rows.append((year, key, mean[k] * weekly[k], lower[k] * weekly[k],
-                             (mean[k] + Z * sd[k]) * weekly[k]))  # fmt: skip
-        frame = pd.DataFrame(rows, columns=["year", "category", "cost", "lower", "upper"])
+        days, mean, var = zip(*self.daily, strict=True)
+        mean = np.stack(mean)  # (day, k)
+        sd = np.sqrt(np.maximum(np.stack(var), 0))
+        year = np.array([day.year + (day.month > 3) for day in days])
+        frame = pd.DataFrame(
+            {
+                "year": year.repeat(len(KEYS)),
+                "category": np.tile(KEYS, len(days)),
+                "cost": (mean * weekly).reshape(-1),
+                "lower": (np.maximum(mean - Z * sd, 0) * weekly).reshape(-1),
+                "upper": ((mean + Z * sd) * weekly).reshape(-1),
+            }
+        )
         frame = frame.groupby(["year", "category"], as_index=False).sum()
         whole = frame.groupby("year", as_index=False)[["cost", "lower", "upper"]].sum()
         frame = pd.concat([frame, whole.assign(category="all")], ignore_index=True)
