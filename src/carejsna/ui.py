@@ -36,11 +36,11 @@ def rows(ids: tuple[str, ...], selection: ind.Selection) -> pd.DataFrame:
     return ind.read(connection(), items, selection, context(), ("selection", "council"))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def trends(ids: tuple[str, ...], selection: ind.Selection) -> dict[str, pd.DataFrame]:
     """These indicators' own trends for a selection, read at once: for the tiles, sentences,
     scorecard and summary tables. None asked for, none read (a theme of groups of others'
-    figures, placed away, has none of its own)."""
+    figures, placed away, has none of its own). Shared, never changed."""
     if not ids:
         return {}
     items = [catalogue.get(i) for i in ids]
