@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -203,7 +204,9 @@ def extremes(frame: pd.DataFrame | None, context) -> tuple[pd.Series, pd.Series]
     where fewer than two have one)."""
     if frame is None or not len(frame):
         return None
-    shown = frame[frame["area_code"].isin(context.own_districts) & frame["value"].notna()]
+    own = context.own_district_set  # not Series.isin: a millisecond for 300 text codes
+    ours = np.fromiter((code in own for code in frame["area_code"].tolist()), bool, len(frame))
+    shown = frame[ours & frame["value"].notna().to_numpy()]
     if len(shown) < 2:
         return None
     return shown.loc[shown["value"].idxmax()], shown.loc[shown["value"].idxmin()]

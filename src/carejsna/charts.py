@@ -314,15 +314,17 @@ def _safe_labels(rows: pd.DataFrame, indicator: Indicator, level: float | None =
     """Hover and bar labels: a protected value's number (with its confidence interval at
     `level`), or its symbol; never a hidden count."""
     decimals = DECIMALS[indicator.unit]
+    suffix = None if level is None else stats.level_suffix(level)
+    limits = [f"lower_{suffix}", f"upper_{suffix}"] if suffix else []
+    columns = [rows[c].tolist() for c in ["symbol", "value", *limits]]  # not every column
     labels = []
-    for row in rows.to_dict("records"):
-        if row["symbol"] or pd.isna(row["value"]):
-            labels.append(row["symbol"] or "x")
+    for symbol, value, *interval in zip(*columns, strict=True):
+        if symbol or pd.isna(value):
+            labels.append(symbol or "x")
             continue
-        label = f"{row['value']:,.{decimals}f}"
-        if level is not None:
-            suffix = stats.level_suffix(level)
-            low, high = row[f"lower_{suffix}"], row[f"upper_{suffix}"]
+        label = f"{value:,.{decimals}f}"
+        if interval:
+            low, high = interval
             if pd.notna(low) and pd.notna(high):
                 label += f" ({level:.1%} CI {low:,.{decimals}f} to {high:,.{decimals}f})".replace(
                     ".0% CI", "% CI"

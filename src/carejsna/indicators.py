@@ -90,6 +90,10 @@ class Context:
         return list(self.districts.loc[self.districts["is_council_district"], "district_code"])
 
     @cached_property
+    def own_district_set(self) -> frozenset[str]:
+        return frozenset(self.own_districts)
+
+    @cached_property
     def district_names(self) -> dict[str, str]:
         return dict(
             zip(self.districts["district_code"], self.districts["district_name"], strict=True)
