@@ -198,15 +198,31 @@ def scorecard(whole: ind.Selection, filtered: bool = False) -> None:
     if targets().empty:
         st.info("No targets set: add a targets.csv to the returns folder (docs/returns-layout.md).")
         return
-    table = scorecard_table(whole)
-    colours = {label: RAG_COLOURS[s] for s, label in overview.RAG_LABELS.items()}
-    styled = table.style.map(lambda v: f"background-color: {colours[v]}", subset=["Status"])
-    st.table(styled.hide(axis="index"))  # ten rows: a plain table, every word of them shown
+    st.html(scorecard_html(whole))  # ten rows: a plain table, every word of them shown
     st.caption(
         "✔ On target: the value meets the target. ▲ Within tolerance: short of it by no more "
         "than the council's tolerance. ✖ Off target: further short. ? Not known: the value is "
         "suppressed or not available. Targets are the council's own (targets.csv)."
     )
+
+
+# The scorecard as a plain HTML table (column headers as <th>), in Streamlit's table style.
+SCORECARD_STYLE = [
+    {"selector": "", "props": "border-collapse: collapse; width: 100%; font-size: 0.875rem;"},
+    {"selector": "th, td", "props": "border: 1px solid rgba(49, 51, 63, 0.1); "
+                                    "padding: 0.25rem 0.375rem; text-align: left;"},
+    {"selector": "th", "props": "color: rgba(49, 51, 63, 0.75); font-weight: 400;"},
+]  # fmt: skip
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def scorecard_html(whole: ind.Selection) -> str:
+    """The scorecard as an HTML table, its status cells red, amber or green: made once per
+    selection, since a pandas Styler drawn by st.table is worked out again on every rerun."""
+    colours = {label: RAG_COLOURS[s] for s, label in overview.RAG_LABELS.items()}
+    styled = scorecard_table(whole).style.set_uuid("scorecard").hide(axis="index")
+    styled = styled.map(lambda v: f"background-color: {colours[v]}", subset=["Status"])
+    return styled.set_table_styles(SCORECARD_STYLE).to_html()
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
