@@ -42,8 +42,10 @@ def open_tab(at: AppTest, indicator_id: str, title: str) -> AppTest:
 
 
 def tables(at: AppTest) -> list[str]:
-    """Every table on the page, interactive or plain, as CSV text."""
-    return [t.value.to_csv() for t in [*at.dataframe, *at.table]]
+    """Every table on the page, interactive, plain or HTML (the scorecard), as CSV text."""
+    html = [pd.read_html(io.StringIO(h.proto.body))[0] for h in at.get("html")
+            if "<table" in h.proto.body]  # fmt: skip
+    return [t.to_csv() for t in [*(t.value for t in [*at.dataframe, *at.table]), *html]]
 
 
 def cli(capsys, *args) -> pd.DataFrame:
