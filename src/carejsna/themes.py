@@ -4,15 +4,13 @@ of every indicator in the theme."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 import streamlit as st
 
 from carejsna import block, catalogue, charts, disclosure, downloads
 from carejsna import indicators as ind
 from carejsna.board import tiles
-from carejsna.ui import THEMES, WIDE, context, trends
+from carejsna.ui import THEMES, WIDE, context, trends, with_year_before
 from carejsna.ui import view as view_block
 
 
@@ -22,9 +20,12 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
     items = [i for i in catalogue.catalogue().values() if i.theme == theme_id]
     summarised = [i for i in items if not i.breakdown]
     years = [selection.year_to - 1, selection.year_to]
-    wider = replace(selection, year_from=min(selection.year_from, years[0]))
+    wider = with_year_before(selection)
     ids = tuple(i.id for i in summarised)
     shown = trends(ids, wider)  # one read (ui.rows): tiles, table and the trend in full
+    # A theme of groups of others' figures (placed away) has none to sum up: its indicators'
+    # one read is its page's tests of them (ui.placed_away).
+    together = ids or tuple(i.id for i in items)
     if headlines:
         tiles(headlines, shown, selection)
 
@@ -45,7 +46,7 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
         on_change=lambda: st.query_params.update(indicator=st.session_state[key]),
         help="Its chart over time, by district and by age band, each with its table and CSV.",
     )
-    indicator(choice, selection, (ids, wider) if choice in ids else ())
+    indicator(choice, selection, (together, wider) if choice in together else ())
     if not summarised:  # groups of other figures (placed away): their page compares them
         return
 

@@ -140,12 +140,20 @@ def targets() -> pd.DataFrame:
     return db.table(connection(), "targets")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def placed_away(selection: ind.Selection) -> pd.DataFrame:
     """Children placed away from home against those placed near, each grouped indicator's
-    difference tested, for a selection (indicators.group_differences)."""
+    difference tested, for a selection (indicators.group_differences), from the read its
+    page's indicator in full takes its figures from too (themes.theme). Shared, never changed."""
     items = [i for i in catalogue.catalogue().values() if i.groups_of]
-    return ind.group_differences(connection(), items, selection, context())
+    shown = trends(tuple(i.id for i in items), with_year_before(selection))
+    return ind.differences(shown, items, selection)
+
+
+def with_year_before(selection: ind.Selection) -> ind.Selection:
+    """The selection's years, reaching back to the year before its last at least: what a
+    theme's tiles and summary compare (one read serves them and the selection's own years)."""
+    return replace(selection, year_from=min(selection.year_from, selection.year_to - 1))
 
 
 @st.cache_resource
