@@ -26,6 +26,8 @@
 -- Sources: episodes, children, age_bands.
 with
 
+-- A child's latest row is looked for only among children ever in the chosen districts: at
+-- national scale, a few hundred of them rather than every child.
 births as (
     select
         child_id,
@@ -34,6 +36,11 @@ births as (
         arg_max(district_code, year) as district_code,
     from children
     where year <= $returns_to
+        and (len($districts) = 0 or child_id in (
+            select child_id
+            from children
+            where year <= $returns_to and list_contains($districts, district_code)
+        ))
     group by child_id
 ),
 
