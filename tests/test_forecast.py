@@ -523,6 +523,7 @@ def test_a_folder_built_again_is_read_as_it_is_now(tmp_path):
     shutil.copytree(folder, rebuilt)
     children = pd.read_parquet(rebuilt / "children.parquet")
     children[children["district_code"] != MANSFIELD].to_parquet(rebuilt / "children.parquet")
+    forecast.keep(rebuilt)  # its pieces worked out again, as the build's last steps do
     folder.rename(tmp_path / "old")  # as `carejsna build` swaps a new folder in
     rebuilt.rename(folder)
     assert forecast.prepare(folder, (MANSFIELD,)).pieces.empty
@@ -539,3 +540,18 @@ def test_a_districts_pieces_are_the_councils_pieces_of_its_children(returns_to):
         expected = council[council["district_code"].isin(districts)].reset_index(drop=True)
         assert len(pieces) and set(pieces["district_code"]) == set(districts)
         pd.testing.assert_frame_equal(pieces, expected)
+
+
+def test_the_pieces_the_build_kept_are_the_ones_the_query_gives():
+    # A forecast reads the pieces `carejsna build` worked out once (care_segments.parquet) for
+    # the returns it and its back-test read; any other returns_to, from the episodes.
+    inputs = forecast.prepare(None, (MANSFIELD,))
+    assert inputs.kept == forecast.kept_years(inputs.years) == (2021, 2024)
+    con = db.shared(ROOT / "data")
+    for returns_to in (2021, 2024):
+        for districts in [(), (MANSFIELD,), (MANSFIELD, "E07000170"), ("UNKNOWN",)]:
+            worked_out = forecast.segments(con, returns_to, districts)
+            kept = forecast.segments(con, returns_to, districts, inputs.kept)
+            assert len(kept)
+            pd.testing.assert_frame_equal(kept, worked_out)
+    assert forecast.kept_years((2023, 2024)) == (2024,)  # too few returns for a back-test

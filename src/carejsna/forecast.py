@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from carejsna import catalogue, db, disclosure, stats
 from carejsna import indicators as ind
@@ -58,10 +60,46 @@ def _month(day) -> int:
 # Reading the returns ------------------------------------------------------------------------
 
 
-def segments(con, returns_to: int, districts: tuple[str, ...] = ()) -> pd.DataFrame:
+def segments(
+    con, returns_to: int, districts: tuple[str, ...] = (), kept: tuple[int, ...] = ()
+) -> pd.DataFrame:
     """Every child's care, cut into pieces in one age band and placement category, from the
-    returns up to `returns_to` (queries/forecast/care_segments.sql)."""
-    return db.run(con, "care_segments", QUERIES, returns_to=returns_to, districts=list(districts))
+    returns up to `returns_to` (queries/forecast/care_segments.sql): as the build kept them
+    (`kept`: the returns_to it kept them for, kept_years) or worked out now."""
+    name = "kept_segments" if returns_to in kept else "care_segments"
+    return db.run(con, name, QUERIES, returns_to=returns_to, districts=list(districts))
+
+
+KEPT = "care_segments"  # the pieces, beside the extracts (keep)
+
+
+def kept_years(years) -> tuple[int, ...]:
+    """The returns a forecast's pieces are read up to: the last, and the one its back-test fits
+    to (backtest_years) where the returns reach back that far."""
+    back = years[-1] - BACKTEST_YEARS
+    return (back, years[-1]) if back >= years[0] else (years[-1],)
+
+
+def keep(folder: Path) -> int:
+    """The build's last step but the figures: every child's pieces (care_segments.sql, the
+    whole council) for each of kept_years, worked out once into care_segments.parquet beside
+    the extracts, in district order (a read for some districts skips the others' row groups).
+    Record-level, as the extracts are: `carejsna publish` does not copy it. Returns its rows."""
+    con = db.connect(folder, load=False)
+    try:
+        parts = []
+        for returns_to in kept_years(db.metadata(folder)["years"]):
+            q = db.query("care_segments", QUERIES)
+            part = con.sql(q.sql, params={"returns_to": returns_to, "districts": []})
+            part = part.to_arrow_table()
+            parts.append(part.append_column("returns_to", pa.repeat(returns_to, len(part))))
+    finally:
+        con.close()
+    table = pa.concat_tables(parts).sort_by(
+        [(c, "ascending") for c in ("returns_to", "district_code", "child_id", "start_date")]
+    )
+    pq.write_table(table, folder / f"{KEPT}.parquet")
+    return table.num_rows
 
 
 def bands(con) -> Bands:
@@ -641,12 +679,13 @@ class Inputs:
     synthetic: bool
     source: str
     folder: Path
+    kept: tuple[int, ...] = ()  # the returns_to the build kept pieces for (kept_years)
 
     def known(self, returns_to: int) -> pd.DataFrame:
         """The pieces as the returns up to returns_to gave them (for a back-test)."""
         if returns_to == self.years[-1]:
             return self.pieces
-        return segments(db.shared(self.folder), returns_to, self.districts)
+        return segments(db.shared(self.folder), returns_to, self.districts, self.kept)
 
 
 RECORD_LEVEL = ("episodes", "children", "age_bands", "districts")
@@ -671,9 +710,10 @@ def prepare(folder: Path | None = None, districts: tuple[str, ...] = ()) -> Inpu
     code = "+".join(districts) if districts else council["code"]
     name = " and ".join(names[d] for d in districts) if districts else council["name"]
     years = tuple(meta["years"])
-    pieces = segments(con, years[-1], districts)
+    kept = kept_years(years) if (folder / f"{KEPT}.parquet").exists() else ()
+    pieces = segments(con, years[-1], districts, kept)
     return Inputs(pieces, bands(con), years, tuple(districts), code, name,
-                  bool(council["synthetic"]), council["source"], folder)  # fmt: skip
+                  bool(council["synthetic"]), council["source"], folder, kept)  # fmt: skip
 
 
 def check_years(inputs: Inputs, years_ahead: int, reference_from: int | None) -> int:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carejsna import __version__, changes, figures
+from carejsna import __version__, changes, figures, forecast
 from carejsna.catalogue import catalogue
 from carejsna.returns import benchmarks, postcodes, quality
 from carejsna.returns import names as ons
@@ -527,6 +527,7 @@ def _write(
         previous = out_dir if is_previous_build(out_dir) else None
         result.figures = figures.write(staging, previous=previous)
         result.seconds["figures"] = result.figures["figures"]
+        forecast.keep(staging)  # the forecast's pieces of every child's care, worked out once
         result.changes = changes.write(out_dir, staging)  # against the previous build, if any
     result.written = True
 

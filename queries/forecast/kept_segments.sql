@@ -1,0 +1,13 @@
+-- kept_segments: care_segments.sql's pieces as `carejsna build` worked them out once for the
+-- whole council (forecast.keep: care_segments.parquet, a `returns_to` column beside the query's
+-- own), for the returns up to $returns_to and the chosen districts; the same rows, in the same
+-- order, as care_segments.sql gives for them. A forecast for a new selection reads these rather
+-- than working every episode through again.
+-- $districts: a list of district codes (empty for the whole council).
+-- Parameters: $returns_to, $districts
+-- Sources: care_segments (beside the extracts).
+select * exclude (returns_to),
+from care_segments
+where returns_to = $returns_to
+    and (len($districts) = 0 or list_contains($districts, district_code))
+order by child_id, start_date
