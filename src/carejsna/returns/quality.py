@@ -983,8 +983,8 @@ def stamp(folder: Path) -> tuple:
 
 
 def digest(folder: Path) -> str:
-    """A hash of every file the build reads under folder (names and contents; hidden files
-    such as the pseudonym key are not read as returns): the same returns, the same digest,
+    """A hash of every file under folder, names and contents (hidden files, such as the
+    pseudonym key, left out: they are not returns): the same returns, the same digest,
     wherever and whenever they were copied."""
     hashed = hashlib.sha256()
     for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
