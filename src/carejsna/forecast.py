@@ -80,17 +80,17 @@ def kept_years(years) -> tuple[int, ...]:
     return (back, years[-1]) if back >= years[0] else (years[-1],)
 
 
-def keep(folder: Path) -> int:
-    """The build's last step but the figures: every child's pieces (care_segments.sql, the
+def keep(folder: Path) -> None:
+    """A step of the build, after the figures: every child's pieces (care_segments.sql, the
     whole council) for each of kept_years, worked out once into care_segments.parquet beside
     the extracts, in district order (a read for some districts skips the others' row groups).
-    Record-level, as the extracts are: `carejsna publish` does not copy it. Returns its rows."""
+    Record-level, as the extracts are: `carejsna publish` does not copy it."""
+    sql = db.query("care_segments", QUERIES).sql
     con = db.connect(folder, load=False)
     try:
         parts = []
         for returns_to in kept_years(db.metadata(folder)["years"]):
-            q = db.query("care_segments", QUERIES)
-            part = con.sql(q.sql, params={"returns_to": returns_to, "districts": []})
+            part = con.sql(sql, params={"returns_to": returns_to, "districts": []})
             part = part.to_arrow_table()
             parts.append(part.append_column("returns_to", pa.repeat(returns_to, len(part))))
     finally:
@@ -99,7 +99,6 @@ def keep(folder: Path) -> int:
         [(c, "ascending") for c in ("returns_to", "district_code", "child_id", "start_date")]
     )
     pq.write_table(table, folder / f"{KEPT}.parquet")
-    return table.num_rows
 
 
 def bands(con) -> Bands:
