@@ -37,6 +37,7 @@ CATEGORIES = {
     "other": "Other",
 }
 KEYS = tuple(CATEGORIES)
+KEY_INDEX = {key: i for i, key in enumerate(KEYS)}  # a category's place in KEYS
 ALL_AGES, ALL_PLACEMENTS = "All ages", "All placements"
 LEAVING_AGE = 18  # care ends at the 18th birthday
 REFERENCE_YEARS = 3  # the default reference period: the last three years of returns
@@ -169,7 +170,7 @@ def fit(pieces: pd.DataFrame, bands: Bands, first_day: date, day_after: date) ->
     counted on its day (the end date, or for an entry the start date)."""
     start, end = (pd.Timestamp(d) for d in (first_day, day_after))
     b = pieces["band_order"].to_numpy(dtype=np.int64) - 1  # integers even when there are none
-    k = pieces["category"].map(KEYS.index).to_numpy(dtype=np.int64)
+    k = pieces["category"].map(KEY_INDEX).to_numpy(dtype=np.int64)
     shape = (len(bands.names), len(KEYS))
     days = (pieces["end_date"].clip(upper=end) - pieces["start_date"].clip(lower=start)).dt.days
     exposure = np.zeros(shape)
@@ -179,7 +180,7 @@ def fit(pieces: pd.DataFrame, bands: Bands, first_day: date, day_after: date) ->
     out = ends & (pieces["end_event"] == "exit").to_numpy()
     np.add.at(exits, (b[out], k[out]), 1)
     moved = ends & (pieces["end_event"] == "move").to_numpy()
-    to = pieces.loc[moved, "next_category"].map(KEYS.index).to_numpy(dtype=np.int64)
+    to = pieces.loc[moved, "next_category"].map(KEY_INDEX).to_numpy(dtype=np.int64)
     np.add.at(moves, (b[moved], k[moved], to), 1)
     began = (
         pieces["is_entry"].to_numpy()
@@ -211,9 +212,9 @@ def in_care(pieces: pd.DataFrame, years, bands: Bands) -> pd.DataFrame:
     frames = []
     for year in years:
         day = pd.Timestamp(march_31(year))
-        held = pieces[(pieces["start_date"] <= day) & (pieces["end_date"] > day)]
-        frames.append(held.assign(year=year))
-    held = pd.concat(frames) if frames else pieces.head(0).assign(year=0)
+        held = (pieces["start_date"] <= day) & (pieces["end_date"] > day)
+        frames.append(pieces.loc[held, ["age_band", "category"]].assign(year=year))
+    held = pd.concat(frames) if frames else pieces[["age_band", "category"]].head(0).assign(year=0)
     counts = held.groupby(["year", "age_band", "category"]).size().rename("children")
     grid = pd.MultiIndex.from_product(
         [list(years), list(bands.names), KEYS],
@@ -406,7 +407,7 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
     cov = np.zeros((len(cohorts), n_k, n_k))
     held = fitted.stock
     index = (held["birth_year"] * 12 + held["birth_month"] - 1 - first_cohort).to_numpy()
-    np.add.at(mean, (index, held["category"].map(KEYS.index).to_numpy()), held["children"])
+    np.add.at(mean, (index, held["category"].map(KEY_INDEX).to_numpy()), held["children"])
 
     matrices = transition_matrices(rates, scenario)
     entries = rates.entry_rates * scenario.factors("entries")[None, :]  # (b, k) a day
