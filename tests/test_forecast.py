@@ -249,6 +249,25 @@ def test_the_variance_of_one_step_is_the_multinomial_formula():
     np.testing.assert_allclose(cov[0], expected + 4 * np.outer(p, p))
 
 
+def test_a_month_of_days_at_once_is_the_days_one_by_one():
+    # project carries a cohort through a month at once (forecast._days: step's day as a linear
+    # map, raised to the month's days); step, checked by hand above, one day after another.
+    rng = np.random.default_rng(7)
+    raw = rng.random((2, 4, 4))
+    matrices = raw / raw.sum(axis=2, keepdims=True) * rng.uniform(0.9, 1, (2, 4, 1))  # leavers
+    entries = rng.random((2, 4))
+    powers, sums, pushes = forecast._days(matrices, entries, 31)
+    spread = rng.random((4, 4))
+    mean, cov = rng.random(4) * 50, spread @ spread.T
+    for band, share in ((0, 0.3), (1, 0.05)):
+        m, v = mean[None], cov[None]
+        for days in range(1, 32):
+            m, v = forecast.step(m, v, matrices[band][None], share * entries[band][None])
+            state = np.concatenate([mean, cov.reshape(-1)])
+            at_once = state @ powers[band, days] + share * pushes[band] @ sums[band, days]
+            np.testing.assert_allclose(at_once, np.concatenate([m[0], v[0].reshape(-1)]))
+
+
 def test_a_scenario_changes_entries_and_exits_by_its_percentages():
     entries = np.zeros((1, 4))
     entries[0, RESIDENTIAL] = 2

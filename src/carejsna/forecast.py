@@ -17,6 +17,7 @@ numbers in each state are carried forward exactly, step by step: the central for
 from __future__ import annotations
 
 import tomllib
+from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -394,10 +395,36 @@ def step(mean, cov, matrices, arrivals):
     return moved + arrivals, cov
 
 
+def _days(matrices: np.ndarray, entries: np.ndarray, most: int):
+    """step's day as a linear map of a cohort's state (its mean m, then its covariance S, as
+    one row x: the next day's is x L + a f), for each band b (matrices[b]: P; entries[b]: the
+    arrivals a day, a cohort's being its share of them): L^t and the sum of L^0 to L^(t-1) for
+    t = 0 to `most` days, and f. From step: m' = m P + a; S' = P'SP + diag(mP) - P' diag(m) P
+    + diag(a)."""
+    n_bands, k = entries.shape
+    n = k + k * k
+    powers = np.zeros((n_bands, most + 1, n, n))
+    sums = np.zeros((n_bands, most + 1, n, n))
+    pushes = np.zeros((n_bands, n))
+    for b, p in enumerate(matrices):
+        one_day = np.zeros((n, n))
+        one_day[:k, :k] = p  # m -> m
+        from_mean = -np.einsum("ij,il->ijl", p, p)  # m -> S: -P' diag(m) P, and diag(mP)
+        from_mean[:, np.arange(k), np.arange(k)] += p
+        one_day[:k, k:] = from_mean.reshape(k, k * k)
+        one_day[k:, k:] = np.kron(p, p)  # S -> S: P'SP
+        pushes[b] = np.concatenate([entries[b], np.diag(entries[b]).reshape(-1)])
+        powers[b, 0] = np.eye(n)
+        for t in range(1, most + 1):
+            powers[b, t] = powers[b, t - 1] @ one_day
+            sums[b, t] = sums[b, t - 1] + powers[b, t - 1]
+    return powers, sums, pushes
+
+
 def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projection:
-    """The stock projected a day at a time from fitted.start to `end`: each month end's mean
-    and variance per age band and placement category (with totals), and each day's per
-    category (for costs)."""
+    """The stock projected a day at a time from fitted.start to `end` (step's days, worked
+    out a month at a time: _days): each month end's mean and variance per age band and
+    placement category (with totals), and each day's per category (for costs)."""
     rates, start = fitted.rates, fitted.start
     names, n_bands, n_k = rates.bands.names, len(rates.bands.names), len(KEYS)
     of_age = np.array(rates.bands.of_age)
@@ -421,15 +448,18 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
         ages[in_band] /= ages[in_band].sum()
 
     records, daily = [], []
+    n = n_k + n_k * n_k  # a cohort's state: its mean, then its covariance, as one row
+    state = np.hstack([mean, cov.reshape(len(cohorts), -1)])
+    variances = n_k + np.arange(n_k) * (n_k + 1)  # the covariance's diagonal in a state
 
     def record(day, age_months, alive):
+        mean, cov = state[:, :n_k], state[:, n_k:].reshape(-1, n_k, n_k)
         band = np.where(alive, of_age[np.clip(age_months // 12, 0, LEAVING_AGE - 1)], n_bands)
         one_hot = np.zeros((len(cohorts), n_bands + 1))
         one_hot[np.arange(len(cohorts)), band] = 1
         one_hot = np.hstack([one_hot[:, :n_bands], alive[:, None].astype(float)])
-        diagonal = np.diagonal(cov, axis1=1, axis2=2)
         m = one_hot.T @ mean  # (b + all, k)
-        v = one_hot.T @ diagonal
+        v = one_hot.T @ state[:, variances]
         m = np.hstack([m, m.sum(axis=1, keepdims=True)])
         v = np.hstack([v, (one_hot.T @ cov.sum(axis=(1, 2)))[:, None]])
         records.append((day, m, v))
@@ -438,21 +468,31 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
         age_months = _month(day) - cohorts
         return age_months, (age_months >= 0) & (age_months < LEAVING_AGE * 12)
 
+    # A band's days, each a step (see step), are an affine map of a cohort's state: after t days
+    # it is state @ powers[b, t] + its arrivals' share * pushes[b] @ sums[b, t].
+    powers, sums, pushes = _days(matrices, entries, 31)
     age_months, alive = ages_on(start)
     record(start, age_months, alive)
     day = start
-    per_cohort = None
-    while day < end:
-        day += timedelta(days=1)
-        if day.day == 1 or per_cohort is None:  # birthdays: bands, and leaving at 18
-            age_months, alive = ages_on(day)
-            mean[~alive], cov[~alive] = 0, 0
-            band = of_age[np.clip(age_months // 12, 0, LEAVING_AGE - 1)]
-            per_cohort = matrices[band]
-            age_share = ages[np.clip(age_months // 12, 0, LEAVING_AGE - 1)] / 12
-            arrivals = entries[band] * (age_share * alive)[:, None]
-        mean, cov = step(mean, cov, per_cohort, arrivals)
-        daily.append((day, mean.sum(axis=0), np.diagonal(cov, axis1=1, axis2=2).sum(axis=0)))
+    while day < end:  # a month at a time: bands change, and children leave at 18, on the 1st
+        first = day + timedelta(days=1)
+        last = min(date(first.year, first.month, monthrange(first.year, first.month)[1]), end)
+        days = (last - day).days
+        age_months, alive = ages_on(first)
+        state[~alive] = 0
+        band = of_age[np.clip(age_months // 12, 0, LEAVING_AGE - 1)]
+        share = ages[np.clip(age_months // 12, 0, LEAVING_AGE - 1)] / 12 * alive
+        together = np.zeros((n_bands, n))  # every cohort of a band: the same map, summed
+        np.add.at(together, band, state)
+        shares = np.bincount(band, weights=share, minlength=n_bands)
+        each_day = np.einsum("bn,btnm->tm", together, powers[:, 1 : days + 1])
+        each_day += np.einsum("b,bn,btnm->tm", shares, pushes, sums[:, 1 : days + 1])
+        for t in range(days):
+            daily.append((day + timedelta(days=t + 1), each_day[t, :n_k], each_day[t, variances]))
+        state = np.einsum("cn,cnm->cm", state, powers[band, days]) + share[:, None] * np.einsum(
+            "cn,cnm->cm", pushes[band], sums[band, days]
+        )
+        day = last
         if (day + timedelta(days=1)).day == 1:
             record(day, age_months, alive)
     return Projection(records, daily, names, scenario)
