@@ -210,18 +210,23 @@ def stock(pieces: pd.DataFrame, day: date) -> pd.DataFrame:
 def in_care(pieces: pd.DataFrame, years, bands: Bands) -> pd.DataFrame:
     """Children in care on 31 March of each year, by age band and placement category, with
     every total (All ages, All placements): what the model forecasts, as it happened."""
-    frames = []
-    for year in years:
-        day = pd.Timestamp(march_31(year))
-        held = (pieces["start_date"] <= day) & (pieces["end_date"] > day)
-        frames.append(pieces.loc[held, ["age_band", "category"]].assign(year=year))
-    held = pd.concat(frames) if frames else pieces[["age_band", "category"]].head(0).assign(year=0)
-    counts = held.groupby(["year", "age_band", "category"]).size().rename("children")
+    years = list(years)
+    start, end = pieces["start_date"].to_numpy(), pieces["end_date"].to_numpy()
+    band = pieces["age_band"].map({name: b for b, name in enumerate(bands.names)})
+    category = pieces["category"].map(KEY_INDEX)
+    known = (band.notna() & category.notna()).to_numpy()
+    band, category = (c.to_numpy()[known].astype(np.int64) for c in (band, category))
+    start, end = start[known], end[known]
+    counts = np.zeros((len(years), len(bands.names), len(KEYS)), dtype=np.int64)
+    for y, year in enumerate(years):
+        day = np.datetime64(march_31(year))
+        held = (start <= day) & (end > day)
+        np.add.at(counts[y], (band[held], category[held]), 1)
     grid = pd.MultiIndex.from_product(
-        [list(years), list(bands.names), KEYS],
+        [np.array(years, dtype=np.int64), list(bands.names), KEYS],
         names=["year", "age_band", "category"],
     )
-    counts = counts.reindex(grid, fill_value=0).reset_index()
+    counts = pd.DataFrame({"children": counts.reshape(-1)}, index=grid).reset_index()
     return _with_totals(counts, ["children"])
 
 
