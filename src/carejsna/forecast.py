@@ -435,11 +435,11 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
     of_age = np.array(rates.bands.of_age)
     first_cohort = _month(start) - LEAVING_AGE * 12 + 1
     cohorts = np.arange(first_cohort, _month(end) + 1)
-    mean = np.zeros((len(cohorts), n_k))
-    cov = np.zeros((len(cohorts), n_k, n_k))
+    n = n_k + n_k * n_k  # a cohort's state: its mean, then its covariance, as one row
+    state = np.zeros((len(cohorts), n))  # the stock's means; no variance at the start
     held = fitted.stock
     index = (held["birth_year"] * 12 + held["birth_month"] - 1 - first_cohort).to_numpy()
-    np.add.at(mean, (index, held["category"].map(KEY_INDEX).to_numpy()), held["children"])
+    np.add.at(state, (index, held["category"].map(KEY_INDEX).to_numpy()), held["children"])
 
     matrices = transition_matrices(rates, scenario)
     entries = rates.entry_rates * scenario.factors("entries")[None, :]  # (b, k) a day
@@ -453,20 +453,17 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
         ages[in_band] /= ages[in_band].sum()
 
     records, daily = [], []
-    n = n_k + n_k * n_k  # a cohort's state: its mean, then its covariance, as one row
-    state = np.hstack([mean, cov.reshape(len(cohorts), -1)])
     variances = n_k + np.arange(n_k) * (n_k + 1)  # the covariance's diagonal in a state
 
     def record(day, age_months, alive):
-        mean, cov = state[:, :n_k], state[:, n_k:].reshape(-1, n_k, n_k)
         band = np.where(alive, of_age[np.clip(age_months // 12, 0, LEAVING_AGE - 1)], n_bands)
         one_hot = np.zeros((len(cohorts), n_bands + 1))
         one_hot[np.arange(len(cohorts)), band] = 1
         one_hot = np.hstack([one_hot[:, :n_bands], alive[:, None].astype(float)])
-        m = one_hot.T @ mean  # (b + all, k)
+        m = one_hot.T @ state[:, :n_k]  # (b + all, k)
         v = one_hot.T @ state[:, variances]
         m = np.hstack([m, m.sum(axis=1, keepdims=True)])
-        v = np.hstack([v, (one_hot.T @ cov.sum(axis=(1, 2)))[:, None]])
+        v = np.hstack([v, (one_hot.T @ state[:, n_k:].sum(axis=1))[:, None]])
         records.append((day, m, v))
 
     def ages_on(day):
