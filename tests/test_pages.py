@@ -41,11 +41,15 @@ def open_tab(at: AppTest, indicator_id: str, title: str) -> AppTest:
     return at
 
 
+def html_tables(at: AppTest) -> list[pd.DataFrame]:
+    """The page's HTML tables (the overview's scorecard) as a reader sees their text."""
+    bodies = [h.proto.body for h in at.get("html") if "<table" in h.proto.body]
+    return [pd.read_html(io.StringIO(body), keep_default_na=False)[0] for body in bodies]
+
+
 def tables(at: AppTest) -> list[str]:
-    """Every table on the page, interactive, plain or HTML (the scorecard), as CSV text."""
-    html = [pd.read_html(io.StringIO(h.proto.body))[0] for h in at.get("html")
-            if "<table" in h.proto.body]  # fmt: skip
-    return [t.to_csv() for t in [*(t.value for t in [*at.dataframe, *at.table]), *html]]
+    """Every table on the page, interactive, plain or HTML, as CSV text."""
+    return [t.to_csv() for t in [*(t.value for t in [*at.dataframe, *at.table]), *html_tables(at)]]
 
 
 def cli(capsys, *args) -> pd.DataFrame:
@@ -181,9 +185,8 @@ def test_overview_says_which_ages_its_figures_are_for(capsys):
 
 
 def scorecard(at: AppTest) -> pd.DataFrame:
-    """The overview's KPI scorecard as a reader sees it: its HTML table's text."""
-    html = next(h.proto.body for h in at.get("html") if "KPI" in h.proto.body)
-    return pd.read_html(io.StringIO(html), keep_default_na=False)[0]
+    """The overview's KPI scorecard as a reader sees it."""
+    return next(t for t in html_tables(at) if "KPI" in t.columns)
 
 
 def test_scorecard_status_follows_the_targets(capsys):
