@@ -401,25 +401,22 @@ def step(mean, cov, matrices, arrivals):
 
 
 def _days(matrices: np.ndarray, entries: np.ndarray, most: int):
-    """step's day as a linear map of a cohort's state (its mean m, then its covariance S, as
-    one row x: the next day's is x L + a f), for each band b (matrices[b]: P; entries[b]: the
-    arrivals a day, a cohort's being its share of them): L^t and the sum of L^0 to L^(t-1) for
-    t = 0 to `most` days, and f. From step: m' = m P + a; S' = P'SP + diag(mP) - P' diag(m) P
-    + diag(a)."""
+    """step's day as a linear map of a cohort's state (its mean, then its covariance, as one
+    row x: the next day's is x L + s f, s the cohort's share of the band's arrivals), for each
+    band b (matrices[b], entries[b]): L^t and the sum of L^0 to L^(t-1) for t = 0 to `most`
+    days, and f. L's rows are step's day of each unit state, f step's day of nothing."""
     n_bands, k = entries.shape
     n = k + k * k
+    unit = np.eye(n)
     powers = np.zeros((n_bands, most + 1, n, n))
     sums = np.zeros((n_bands, most + 1, n, n))
     pushes = np.zeros((n_bands, n))
     for b, p in enumerate(matrices):
-        one_day = np.zeros((n, n))
-        one_day[:k, :k] = p  # m -> m
-        from_mean = -np.einsum("ij,il->ijl", p, p)  # m -> S: -P' diag(m) P, and diag(mP)
-        from_mean[:, np.arange(k), np.arange(k)] += p
-        one_day[:k, k:] = from_mean.reshape(k, k * k)
-        one_day[k:, k:] = np.kron(p, p)  # S -> S: P'SP
-        pushes[b] = np.concatenate([entries[b], np.diag(entries[b]).reshape(-1)])
-        powers[b, 0] = np.eye(n)
+        mean, cov = step(unit[:, :k], unit[:, k:].reshape(n, k, k), p[None], np.zeros((1, k)))
+        one_day = np.hstack([mean, cov.reshape(n, -1)])
+        mean, cov = step(np.zeros((1, k)), np.zeros((1, k, k)), p[None], entries[b][None])
+        pushes[b] = np.hstack([mean, cov.reshape(1, -1)])[0]
+        powers[b, 0] = unit
         for t in range(1, most + 1):
             powers[b, t] = powers[b, t - 1] @ one_day
             sums[b, t] = sums[b, t - 1] + powers[b, t - 1]
