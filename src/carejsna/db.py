@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES_DIR = ROOT / "queries"
@@ -178,6 +179,19 @@ def run(
     con: duckdb.DuckDBPyConnection, name: str, folder: Path = QUERIES_DIR, **params
 ) -> pd.DataFrame:
     """Run folder/name.sql with exactly its declared parameters, on a cursor of its own."""
+    return _run(con, name, folder, params, lambda cursor, sql: cursor.execute(sql, params).df())
+
+
+def run_arrow(
+    con: duckdb.DuckDBPyConnection, name: str, folder: Path = QUERIES_DIR, **params
+) -> pa.Table:
+    """As run, as an Arrow table: for many rows, several times quicker to turn into pandas
+    (to_pandas) than run's own conversion."""
+    return _run(con, name, folder, params,
+                lambda cursor, sql: cursor.sql(sql, params=params).to_arrow_table())  # fmt: skip
+
+
+def _run(con, name: str, folder: Path, params: dict, fetch):
     q = query(name, folder)
     if set(params) != set(q.params):
         raise TypeError(
@@ -185,7 +199,7 @@ def run(
         )
     cursor = con.cursor()
     try:
-        return cursor.execute(q.sql, params).df()
+        return fetch(cursor, q.sql)
     except duckdb.Error:
         log.exception("query %s failed with parameters %s", name, params)
         raise

@@ -69,7 +69,16 @@ def segments(
     returns up to `returns_to` (queries/forecast/care_segments.sql): as the build kept them
     (`kept`: the returns_to it kept them for, kept_years) or worked out now."""
     name = "kept_segments" if returns_to in kept else "care_segments"
-    return db.run(con, name, QUERIES, returns_to=returns_to, districts=list(districts))
+    pieces = db.run_arrow(con, name, QUERIES, returns_to=returns_to, districts=list(districts))
+    return pieces.to_pandas(date_as_object=False).astype(TYPES)
+
+
+# Dates as DuckDB's own frames give them; codes as categories, which the model maps
+# to numbers a dozen times over: a map of a few categories rather than of every piece's text
+# (at national scale, a second of a council's forecast).
+TYPES = dict.fromkeys(("start_date", "end_date"), "datetime64[us]") | dict.fromkeys(
+    ("age_band", "category", "end_event", "next_category"), "category"
+)
 
 
 KEPT = "care_segments"  # the pieces, beside the extracts (keep)
@@ -660,14 +669,19 @@ def protect(rows: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="base")
 
 
-def withheld_years(inputs: Inputs, band_sets: list[tuple[str, ...]]) -> list[set[int]]:
+def withheld_years(
+    inputs: Inputs, band_sets: list[tuple[str, ...]], published: tuple | None = None
+) -> list[set[int]]:
     """For each set of age bands (none: all ages), the years whose children in care at 31 March,
     for the forecast's area, the protected figures withhold (the build's disclosure control over
     every district, band and total). Their actual numbers are not shown here either, nor a
     forecast starting from one: a rounded count beside the exact published ones could narrow
-    down what the figures hide."""
-    con = db.shared(inputs.folder, published_only=True)
-    context = ind.Context.load(con, inputs.folder)
+    down what the figures hide. `published`: a connection to inputs.folder's figures and their
+    Context, where the caller holds them (the page); else they are opened here."""
+    if published is None:
+        con = db.shared(inputs.folder, published_only=True)
+        published = con, ind.Context.load(con, inputs.folder)
+    con, context = published
     item = catalogue.get("cla_at_31_march")
     first, last = inputs.years[0], inputs.years[-1]
     found = []
