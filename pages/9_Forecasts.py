@@ -46,6 +46,29 @@ def backtest(folder: str, districts: tuple[str, ...], reference_from: int) -> pd
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+def tested(folder: str, districts: tuple[str, ...], reference_from: int):
+    """The back-test as it may be shown (forecast.protect), and as the reader's table."""
+    back = forecast.protect(forecast.errors(backtest(folder, districts, reference_from)))
+    return back, (pd.DataFrame() if back.empty else forecast.backtest_table(back))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def forecast_shown(folder, districts, reference_from, years, scenario, bands, placement, level):
+    """A projection's rows for the chosen bands and placement, protected (forecast.selected)."""
+    run = projection(folder, districts, reference_from, years, scenario)
+    return forecast.selected(run.table(level), bands, placement, level)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cost_table(folder, districts, reference_from, years, scenario, costs) -> pd.DataFrame:
+    """The baseline's cost forecast, and the scenario's beside it, as a reader sees them."""
+    runs = [("Baseline", projection(folder, districts, reference_from, years, forecast.Scenario()))]
+    if scenario.entries or scenario.exits:
+        runs.append(("Scenario", projection(folder, districts, reference_from, years, scenario)))
+    return forecast.cost_table(runs, costs)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
 def in_care(folder: str, districts: tuple[str, ...]) -> pd.DataFrame:
     read = inputs(folder, districts)
     return forecast.in_care(read.pieces, read.years, read.bands)
@@ -53,7 +76,9 @@ def in_care(folder: str, districts: tuple[str, ...]) -> pd.DataFrame:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def withheld(folder: str, districts: tuple[str, ...], bands: tuple[str, ...]) -> list[set[int]]:
-    return forecast.withheld_years(inputs(folder, districts), [bands])
+    """What the protected figures withhold, read as every page reads them (folder: theirs)."""
+    published = ui.connection(), ui.context()
+    return forecast.withheld_years(inputs(folder, districts), [bands], published)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -116,18 +141,14 @@ with st.expander("Scenario: change entries into care and exits from care, by pla
 scenario = forecast.Scenario.make("Scenario", changes["entries"], changes["exits"])
 changed = bool(scenario.entries or scenario.exits)
 
-districts = selection.districts
-baseline = projection(FOLDER, districts, reference_from, ahead, forecast.Scenario())
-other = projection(FOLDER, districts, reference_from, ahead, scenario) if changed else None
-level = selection.level
-actual = forecast.selected(in_care(FOLDER, districts), selection.age_bands, placement)
-shown = forecast.selected(baseline.table(level), selection.age_bands, placement, level)
-shown_other = (
-    forecast.selected(other.table(level), selection.age_bands, placement, level) if other else None
-)
+districts, bands, level = selection.districts, selection.age_bands, selection.level
+actual = forecast.selected(in_care(FOLDER, districts), bands, placement)
+chosen = (FOLDER, districts, reference_from, ahead)
+shown = forecast_shown(*chosen, forecast.Scenario(), bands, placement, level)
+shown_other = forecast_shown(*chosen, scenario, bands, placement, level) if changed else None
 # What the protected figures withhold (children in care in a year, for these districts and
 # ages) is withheld here too, and a forecast starting from it.
-(hidden,) = withheld(FOLDER, districts, selection.age_bands)
+(hidden,) = withheld(FOLDER, districts, bands)
 actual, (shown, shown_other) = forecast.as_published(
     actual, [shown, shown_other], hidden, read.years[-1]
 )
@@ -147,9 +168,9 @@ st.plotly_chart(
     theme=None,
     alt=f"Line chart: children in care in {read.area_name}, {ages}, {placement_name.lower()}, "
     f"at each 31 March from {years[0]} to {years[-1]}, then the forecast to {years[-1] + ahead} "
-    f"with its {percent} interval" + (", and the scenario beside it." if other else "."),
+    f"with its {percent} interval" + (", and the scenario beside it." if changed else "."),
 )
-back = forecast.protect(forecast.errors(backtest(FOLDER, districts, reference_from)))
+back, back_table = tested(FOLDER, districts, reference_from)
 band = selection.age_bands[0] if len(selection.age_bands) == 1 else forecast.ALL_AGES
 st.markdown(
     forecast.sentence(
@@ -173,7 +194,7 @@ st.caption(
 
 
 runs = [("Baseline", shown)]
-if other:
+if changed:
     runs.append(("Scenario: " + scenario.describe(), shown_other))
 forecast_table = forecast.reader_table(runs, read.area_name, ages, placement_name, percent)
 st.dataframe(forecast_table, hide_index=True, key="forecast-table")
@@ -189,8 +210,7 @@ if costs.example:
         "explorer, not this council's: put your own in `src/carejsna/forecast_costs.toml`.",
         icon=":material/payments:",
     )
-projections = [("Baseline", baseline)] + ([("Scenario", other)] if other else [])
-st.dataframe(forecast.cost_table(projections, costs), hide_index=True, key="forecast-costs")
+st.dataframe(cost_table(*chosen, scenario, costs), hide_index=True, key="forecast-costs")
 weekly = ", ".join(f"{forecast.CATEGORIES[k].lower()} £{v:,.0f}" for k, v in costs.weekly.items())
 st.caption(
     f"All ages in {read.area_name}, whatever the age filter. Weekly cost of a placement: "
@@ -210,12 +230,11 @@ else:
         f"forecasts from the same returns: the {fitted_to} number carried forward, and a "
         "straight line through the 31 March numbers of the reference years."
     )
-    table = forecast.backtest_table(back)
-    whole = table[(table["Age band"] == forecast.ALL_AGES)
-                  & (table["Placement"] == forecast.ALL_PLACEMENTS)]  # fmt: skip
+    whole = back_table[(back_table["Age band"] == forecast.ALL_AGES)
+                       & (back_table["Placement"] == forecast.ALL_PLACEMENTS)]  # fmt: skip
     st.dataframe(whole, hide_index=True, key="forecast-backtest-total")
     with st.expander("Every age band and placement category"):
-        st.dataframe(table, hide_index=True, key="forecast-backtest")
+        st.dataframe(back_table, hide_index=True, key="forecast-backtest")
     st.caption(
         "Error: forecast less actual, both rounded to the nearest 5; its percentage of the "
         "actual (blank where the actual is 0). c: withheld where the actual is 1 to 4 children."

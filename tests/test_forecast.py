@@ -19,6 +19,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from carejsna import db, forecast
+from carejsna import indicators as ind
 from carejsna.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -501,6 +502,12 @@ def test_what_the_protected_figures_withhold_is_withheld_here_too():
     inputs = forecast.prepare(None, ("E07000170",))
     (hidden,) = forecast.withheld_years(inputs, [("1 to 4",)])
     assert 2018 in hidden
+    page = db.published(load=True)  # the page reads them as every page does: the same years
+    published = page, ind.Context.load(page)
+    assert forecast.withheld_years(inputs, [("1 to 4",), ()], published) == [
+        hidden,
+        *forecast.withheld_years(inputs, [()]),
+    ]
     table = forecast.table(inputs, years_ahead=1)
     cell = table[(table["section"] == "actual") & (table["age_band"] == "1 to 4")
                  & (table["year"] == 2018)]  # fmt: skip
