@@ -237,4 +237,4 @@ final as (
 )
 
 select * from final
-order by child_id, start_date
+order by district_code, child_id, start_date
