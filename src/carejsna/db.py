@@ -57,12 +57,13 @@ def query(name: str, folder: Path = QUERIES_DIR) -> Query:
 
 
 def connect(
-    folder: Path | None = None, load: bool = True, held: bool = False
+    folder: Path | None = None, load: bool = True, held: bool = False, views: bool = True
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory database: a table per extract (or, without `load`, a view reading the file
-    when queried: less memory, for a one-off pass like the build's), then a view per file in
-    queries/views/ (with `held`, each computed once and held as a table: for a pass that reads
-    every indicator, as the build's figures do for a council small enough to hold them)."""
+    when queried: less memory, for a one-off pass like the build's), then, unless not `views`,
+    a view per file in queries/views/ (with `held`, each computed once and held as a table: for
+    a pass that reads every indicator, as the build's figures do for a council small enough to
+    hold them)."""
     folder = Path(folder or data_dir())
     if not (folder / "metadata.json").exists():
         raise FileNotFoundError(
@@ -75,7 +76,7 @@ def connect(
             extract.create(path.stem)
         else:
             extract.create_view(path.stem)
-    pending = sorted(p.stem for p in VIEWS_DIR.glob("*.sql"))
+    pending = sorted(p.stem for p in VIEWS_DIR.glob("*.sql")) if views else []
     while pending:  # a view may read another view: make each once what it reads exists
         failed = []
         for name in pending:
@@ -101,17 +102,18 @@ def view(con: duckdb.DuckDBPyConnection, name: str, held: bool = False) -> None:
 
 
 def shared(folder: Path, published_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """One connection per process to a folder's extracts, as connect(load=False) makes it (or,
-    `published_only`, to its protected figures, as published() does): views that read the files
-    when queried, each read through a cursor of its own (run, table, read), so threads share
-    it. For what reads the record-level extracts on request (a forecast for a new selection):
-    the database is not made again each time. Its users never close it."""
+    """One connection per process to a folder's extracts, as connect(load=False) makes it but
+    without queries/views/ (or, `published_only`, to its protected figures, as published()
+    does): views that read the files when queried, each read through a cursor of its own (run,
+    table, read), so threads share it. For what reads the record-level extracts on request (a
+    forecast for a new selection, from the extracts themselves): the database is not made
+    again each time. Its users never close it."""
     return _shared(Path(folder).resolve(), published_only)
 
 
 @lru_cache(maxsize=4)
 def _shared(folder: Path, published_only: bool) -> duckdb.DuckDBPyConnection:
-    return published(folder) if published_only else connect(folder, load=False)
+    return published(folder) if published_only else connect(folder, load=False, views=False)
 
 
 PUBLISHED = ("figures", "districts", "age_bands", "benchmarks", "targets")  # no child in them

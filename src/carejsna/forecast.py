@@ -183,25 +183,30 @@ def fit(pieces: pd.DataFrame, bands: Bands, first_day: date, day_after: date) ->
     k = pieces["category"].map(KEY_INDEX).to_numpy(dtype=np.int64)
     shape = (len(bands.names), len(KEYS))
     days = (pieces["end_date"].clip(upper=end) - pieces["start_date"].clip(lower=start)).dt.days
-    exposure = np.zeros(shape)
-    np.add.at(exposure, (b, k), days.clip(lower=0).to_numpy())
+    exposure = _sums(shape, (b, k), days.clip(lower=0).to_numpy())
     ends = pieces["end_date"].between(start, end, inclusive="left").to_numpy()
-    exits, entries, moves = np.zeros(shape), np.zeros(shape), np.zeros((*shape, len(KEYS)))
     out = ends & (pieces["end_event"] == "exit").to_numpy()
-    np.add.at(exits, (b[out], k[out]), 1)
+    exits = _sums(shape, (b[out], k[out]))
     moved = ends & (pieces["end_event"] == "move").to_numpy()
     to = pieces.loc[moved, "next_category"].map(KEY_INDEX).to_numpy(dtype=np.int64)
-    np.add.at(moves, (b[moved], k[moved], to), 1)
+    moves = _sums((*shape, len(KEYS)), (b[moved], k[moved], to))
     began = (
         pieces["is_entry"].to_numpy()
         & pieces["start_date"].between(start, end, inclusive="left").to_numpy()
     )
-    np.add.at(entries, (b[began], k[began]), 1)
+    entries = _sums(shape, (b[began], k[began]))
     born = pieces["birth_year"] * 12 + pieces["birth_month"] - 1
     entered = pieces["start_date"].dt.year * 12 + pieces["start_date"].dt.month - 1
     ages = ((entered - born) // 12).to_numpy()[began].clip(0, LEAVING_AGE - 1)
     entry_ages = np.bincount(ages.astype(int), minlength=LEAVING_AGE).astype(float)
     return Rates(bands, first_day, day_after, exposure, moves, exits, entries, entry_ages)
+
+
+def _sums(shape: tuple[int, ...], cells: tuple, weights=None) -> np.ndarray:
+    """An array of `shape` holding, in each cell, the sum of the weights (or the count) of the
+    rows `cells` (one index array per axis) puts there: np.add.at's sums, a bincount's speed."""
+    flat = np.ravel_multi_index(cells, shape) if len(cells[0]) else np.zeros(0, dtype=np.int64)
+    return np.bincount(flat, weights, minlength=int(np.prod(shape))).astype(float).reshape(shape)
 
 
 def stock(pieces: pd.DataFrame, day: date) -> pd.DataFrame:
