@@ -205,7 +205,7 @@ def fit(pieces: pd.DataFrame, bands: Bands, first_day: date, day_after: date) ->
 def _sums(shape: tuple[int, ...], cells: tuple, weights=None) -> np.ndarray:
     """An array of `shape` holding, in each cell, the sum of the weights (or the count) of the
     rows `cells` (one index array per axis) puts there: np.add.at's sums, a bincount's speed."""
-    flat = np.ravel_multi_index(cells, shape) if len(cells[0]) else np.zeros(0, dtype=np.int64)
+    flat = np.ravel_multi_index(cells, shape)
     return np.bincount(flat, weights, minlength=int(np.prod(shape))).astype(float).reshape(shape)
 
 
