@@ -248,6 +248,13 @@ def test_the_explorer_runs_on_the_published_folder_alone(page, published, monkey
 )
 def test_a_cell_a_spreadsheet_would_run_is_neutralised(value, shown):
     assert safe.cell(value) == shown
+    assert safe.uncell(shown) == value  # read back for a page, as it came
+
+
+def test_a_cell_read_back_loses_only_the_quote_cell_gave_it():
+    for kept in ("'quoted'", "'", "'-0.2", "''", "''=1", "it's"):  # cell gives none of them
+        assert safe.uncell(kept) == kept
+    assert safe.uncell(safe.cell("'=1")) == "=1"  # came with its quote: the file cannot tell
 
 
 def test_frame_neutralises_text_and_leaves_numbers(tmp_path):

@@ -251,6 +251,14 @@ def test_the_build_keeps_its_check_for_the_page_while_the_returns_stay_the_same(
     assert values[(13, "PL_POST")] == ""  # not a postcode at all: not kept
     assert "R8" not in set(kept.problems["value"])  # a child id as its pseudonym
 
+    # A value the report neutralised for spreadsheets (a leading ') is shown as it came.
+    report = tmp_path / "data" / "build_report.csv"
+    table = pd.read_csv(report, dtype=str, keep_default_na=False)
+    table.loc[table["value"] == "ZZZZ", "value"] = "'=ZZZZ"
+    table.to_csv(report, index=False)
+    shown = quality.as_built(tmp_path / "data", returns, quality.digest(returns)).problems
+    assert set(shown.loc[shown["column"] == "ETHNIC", "value"]) == {"=ZZZZ"}
+
     copied = shutil.copytree(returns, tmp_path / "elsewhere")  # where is not what
     assert quality.digest(copied) == quality.digest(returns)
     (copied / "council.toml").write_text('code = "E10000024"\nname = "Testshire 2"\n')

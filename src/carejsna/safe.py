@@ -29,6 +29,15 @@ def cell(value: object) -> object:
     return value
 
 
+def uncell(value: object) -> object:
+    """A cell as it was before `cell`: a text cell `cell` gave a leading `'` without it, for
+    showing a CSV we wrote where no spreadsheet runs it (a page). A value that came with a `'`
+    already, before a formula character, loses it too: the file cannot tell the two apart."""
+    if isinstance(value, str) and value.startswith("'") and cell(value[1:]) == value:
+        return value[1:]
+    return value
+
+
 def frame(table: pd.DataFrame) -> pd.DataFrame:
     """A copy of the table with every text cell neutralised (column names too); numeric
     columns are left alone."""

@@ -1011,7 +1011,8 @@ def as_built(data: Path, folder: Path, digested: str) -> Check | None:
         counts = pd.read_csv(data / COUNTS_FILE)
     except (OSError, ValueError, AttributeError):
         return None
-    report = report.drop(columns=["note"], errors="ignore")
+    # As the returns gave them: the report's `'` before a formula-like value is for spreadsheets
+    report = report.drop(columns=["note"], errors="ignore").map(safe.uncell)
     report["year"] = pd.to_numeric(report["year"]).astype("Int64")
     report["row"] = pd.to_numeric(report["row"]).astype("Int64")
     counts = counts.drop(columns=["note"], errors="ignore")
