@@ -94,22 +94,20 @@ def kept_years(years) -> tuple[int, ...]:
 def keep(folder: Path) -> None:
     """A step of the build, after the figures: every child's pieces (care_segments.sql, the
     whole council) for each of kept_years, worked out once into care_segments.parquet beside
-    the extracts, in district order (a read for some districts skips the others' row groups).
-    Record-level, as the extracts are: `carejsna publish` does not copy it."""
+    the extracts, in the query's order (district, child, start date; a read for some districts
+    skips the others' row groups), the earlier returns first. Record-level, as the extracts
+    are: `carejsna publish` does not copy it."""
     sql = db.query("care_segments", QUERIES).sql
-    con = db.connect(folder, load=False)
+    con = db.connect(folder, load=False, views=False)  # the query reads the extracts alone
     try:
         parts = []
-        for returns_to in kept_years(db.metadata(folder)["years"]):
+        for returns_to in kept_years(db.metadata(folder)["years"]):  # earlier first
             part = con.sql(sql, params={"returns_to": returns_to, "districts": []})
             part = part.to_arrow_table()
             parts.append(part.append_column("returns_to", pa.repeat(returns_to, len(part))))
     finally:
         con.close()
-    table = pa.concat_tables(parts).sort_by(
-        [(c, "ascending") for c in ("returns_to", "district_code", "child_id", "start_date")]
-    )
-    pq.write_table(table, folder / f"{KEPT}.parquet")
+    pq.write_table(pa.concat_tables(parts), folder / f"{KEPT}.parquet")
 
 
 def bands(con) -> Bands:
