@@ -229,35 +229,39 @@ def in_care(pieces: pd.DataFrame, years, bands: Bands) -> pd.DataFrame:
     known = (band.notna() & category.notna()).to_numpy()
     band, category = (c.to_numpy()[known].astype(np.int64) for c in (band, category))
     start, end = start[known], end[known]
-    counts = np.zeros((len(years), len(bands.names), len(KEYS)), dtype=np.int64)
+    shape = (len(bands.names), len(KEYS))
+    counts = np.zeros((len(years), *shape), dtype=np.int64)
     for y, year in enumerate(years):
         day = np.datetime64(march_31(year))
         held = (start <= day) & (end > day)
-        np.add.at(counts[y], (band[held], category[held]), 1)
-    grid = pd.MultiIndex.from_product(
-        [np.array(years, dtype=np.int64), list(bands.names), KEYS],
-        names=["year", "age_band", "category"],
-    )
-    counts = pd.DataFrame({"children": counts.reshape(-1)}, index=grid).reset_index()
-    return _with_totals(counts, ["children"])
+        counts[y] = _sums(shape, (band[held], category[held]))
+    return _with_totals(years, bands.names, counts)
 
 
-def _with_totals(frame: pd.DataFrame, values: list[str]) -> pd.DataFrame:
-    """Add the All ages and All placements rows (sums) to a year x band x category frame, and
-    name the categories for readers (column `placement`)."""
-    keys = ["year", "age_band", "category"]
-    parts = [frame]
-    parts.append(frame.groupby(["year", "category"])[values].sum().reset_index()
-                 .assign(age_band=ALL_AGES))  # fmt: skip
-    whole = pd.concat(parts)
-    whole = pd.concat(
-        [
-            whole,
-            whole.groupby(["year", "age_band"])[values].sum().reset_index().assign(category="all"),
-        ]  # fmt: skip
-    )
-    whole["placement"] = whole["category"].map({**CATEGORIES, "all": ALL_PLACEMENTS})
-    return whole[[*keys, "placement", *values]].reset_index(drop=True)
+def _with_totals(years, names, counts: np.ndarray) -> pd.DataFrame:
+    """A year x band x category array of children as rows, with the All ages and All placements
+    rows (sums) after them, each total's rows in its keys' order as text (as a group-by sorts
+    them), and the categories named for readers (column `placement`)."""
+    n_years, n_bands, n_keys = counts.shape
+    bands, keys = np.array([*names, ALL_AGES]), np.array(KEYS)
+    by_key, by_band = np.argsort(keys, kind="stable"), np.argsort(bands, kind="stable")
+    counts = np.concatenate([counts, counts.sum(axis=1, keepdims=True)], axis=1)  # All ages
+    parts = [  # (year, age band, category, count) for each cell, then each total
+        (np.repeat(years, n_bands * n_keys), np.tile(np.repeat(bands[:-1], n_keys), n_years),
+         np.tile(keys, n_years * n_bands), counts[:, :-1].reshape(-1)),
+        (np.repeat(years, n_keys), np.full(n_years * n_keys, ALL_AGES),
+         np.tile(keys[by_key], n_years), counts[:, -1, by_key].reshape(-1)),
+        (np.repeat(years, n_bands + 1), np.tile(bands[by_band], n_years),
+         np.full(n_years * (n_bands + 1), "all"), counts.sum(axis=2)[:, by_band].reshape(-1)),
+    ]  # fmt: skip
+    year, band, category, count = (np.concatenate(column) for column in zip(*parts, strict=True))
+    frame = pd.DataFrame(
+        {"year": year.astype(np.int64), "age_band": pd.array(band, dtype="str"),
+         "category": pd.array(category, dtype="str")}
+    )  # fmt: skip
+    frame["placement"] = frame["category"].map({**CATEGORIES, "all": ALL_PLACEMENTS})
+    frame["children"] = count
+    return frame
 
 
 # Scenarios and costs -------------------------------------------------------------------------
