@@ -40,7 +40,7 @@ def projection(folder, districts, reference_from, years, scenario) -> forecast.P
     return forecast.project(model, end, scenario)
 
 
-@st.cache_data(max_entries=16, show_spinner="Testing the model on the past…")
+@st.cache_resource(max_entries=16, show_spinner="Testing the model on the past…")
 def backtest(folder: str, districts: tuple[str, ...], reference_from: int) -> pd.DataFrame:
     return forecast.run_backtest(inputs(folder, districts), reference_from)
 
@@ -68,7 +68,7 @@ def cost_table(folder, districts, reference_from, years, scenario, costs) -> pd.
     return forecast.cost_table(runs, costs)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def in_care(folder: str, districts: tuple[str, ...]) -> pd.DataFrame:
     read = inputs(folder, districts)
     return forecast.in_care(read.pieces, read.years, read.bands)

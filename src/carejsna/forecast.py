@@ -502,8 +502,8 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
         shares = np.bincount(band, weights=share, minlength=n_bands)
         each_day = np.einsum("bn,btnm->tm", together, powers[:, 1 : days + 1])
         each_day += np.einsum("b,bn,btnm->tm", shares, pushes, sums[:, 1 : days + 1])
-        for t in range(days):
-            daily.append((day + timedelta(days=t + 1), each_day[t, :n_k], each_day[t, variances]))
+        dates = (day + timedelta(days=t) for t in range(1, days + 1))
+        daily += zip(dates, each_day[:, :n_k], each_day[:, variances], strict=True)
         state = np.einsum("cn,cnm->cm", state, powers[band, days]) + share[:, None] * np.einsum(
             "cn,cnm->cm", pushes[band], sums[band, days]
         )
@@ -598,7 +598,7 @@ def backtest(
     actual = in_care(truth, years, bands).rename(columns={"children": "actual"})
     history = in_care(known, range(reference_from, fitted_to + 1), bands)
     keys = ["age_band", "placement"]
-    wide = history.pivot_table(index=keys, columns="year", values="children", aggfunc="sum")
+    wide = history.set_index([*keys, "year"])["children"].unstack("year")  # one row a cell
     reference = np.array(wide.columns, dtype=float)
     slope, intercept = (np.polyfit(reference, wide.to_numpy().T, 1) if len(reference) > 1
                         else (np.zeros(len(wide)), wide.to_numpy()[:, -1]))  # fmt: skip
