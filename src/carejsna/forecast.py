@@ -497,16 +497,20 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
         state[~alive] = 0
         band = of_age[np.clip(age_months // 12, 0, LEAVING_AGE - 1)]
         share = ages[np.clip(age_months // 12, 0, LEAVING_AGE - 1)] / 12 * alive
-        together = np.zeros((n_bands, n))  # every cohort of a band: the same map, summed
-        np.add.at(together, band, state)
+        # Every cohort of a band takes the same map: the band's days are its cohorts' summed,
+        # and each cohort's month end its own state through its band's map.
+        of_band = [band == b for b in range(n_bands)]
+        together = np.stack([state[rows].sum(axis=0) for rows in of_band])
         shares = np.bincount(band, weights=share, minlength=n_bands)
         each_day = np.einsum("bn,btnm->tm", together, powers[:, 1 : days + 1])
-        each_day += np.einsum("b,bn,btnm->tm", shares, pushes, sums[:, 1 : days + 1])
+        each_day += np.einsum("bn,btnm->tm", shares[:, None] * pushes, sums[:, 1 : days + 1])
         dates = (day + timedelta(days=t) for t in range(1, days + 1))
         daily += zip(dates, each_day[:, :n_k], each_day[:, variances], strict=True)
-        state = np.einsum("cn,cnm->cm", state, powers[band, days]) + share[:, None] * np.einsum(
-            "cn,cnm->cm", pushes[band], sums[band, days]
-        )
+        moved = np.empty_like(state)
+        for b, rows in enumerate(of_band):
+            moved[rows] = np.einsum("cn,nm->cm", state[rows], powers[b, days])
+        pushed = np.einsum("bn,bnm->bm", pushes, sums[:, days])  # each band's arrivals'
+        state = moved + share[:, None] * pushed[band]
         day = last
         if (day + timedelta(days=1)).day == 1:
             record(day, age_months, alive)
