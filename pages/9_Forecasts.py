@@ -33,7 +33,7 @@ def fitted(folder: str, districts: tuple[str, ...], reference_from: int) -> fore
     return forecast.fitted(inputs(folder, districts), reference_from)
 
 
-@st.cache_data(max_entries=64, show_spinner="Projecting…")
+@st.cache_resource(max_entries=64, show_spinner="Projecting…")
 def projection(folder, districts, reference_from, years, scenario) -> forecast.Projection:
     model = fitted(folder, districts, reference_from)
     end = forecast.march_31(model.fitted_to + years)
