@@ -839,13 +839,13 @@ def actual_rows(inputs: Inputs) -> pd.DataFrame:
 COST_ROUND = 1000  # pounds: a cost forecast shown to the nearest thousand
 
 
-def cost_rows(projection: Projection, costs: Costs, base: pd.DataFrame) -> pd.DataFrame:
+def cost_rows(projection: Projection, costs: Costs) -> pd.DataFrame:
     """Each year's cost forecast (pounds, to the nearest thousand), with the base of its
-    placement category (all ages) for disclosure."""
+    placement category (all ages: the children in it at the start) for disclosure."""
     rows = projection.costs(costs).rename(columns={"cost": "value", "scenario": "method"})
-    shown = base[base["age_band"] == ALL_AGES].drop_duplicates("placement")
-    shown = shown.set_index("placement")["base"]
-    rows["base"] = rows["placement"].map(shown)
+    start = projection.records[0][1][-1]  # all ages at the start, by category and in all
+    names = [*(CATEGORIES[k] for k in KEYS), ALL_PLACEMENTS]
+    rows["base"] = rows["placement"].map(dict(zip(names, start, strict=True)))
     for column in ("value", "lower", "upper"):
         rows[column] = (rows[column] / COST_ROUND).round() * COST_ROUND
     return rows[["year", "placement", "method", "value", "lower", "upper", "base"]].assign(
@@ -884,7 +884,7 @@ def assemble(
         rows = forecast_rows(run)
         parts.append(protect(rows).assign(section="forecast", fitted_to=last))
         if costs is not None:
-            cost = protect(cost_rows(run, costs, rows))
+            cost = protect(cost_rows(run, costs))
             parts.append(cost.assign(section="cost", fitted_to=last))
     if len(back):
         back = protect(errors(back)).assign(section="backtest")
@@ -1085,7 +1085,7 @@ def cost_table(runs, costs: Costs) -> pd.DataFrame:
     its low and high, as a reader sees them (protected as the forecast numbers are)."""
     rows = []
     for method, run in runs:
-        for row in protect(cost_rows(run, costs, forecast_rows(run))).itertuples():
+        for row in protect(cost_rows(run, costs)).itertuples():
             rows.append(
                 {
                     "Year ending 31 March": row.year,
