@@ -675,7 +675,8 @@ def protect(rows: pd.DataFrame) -> pd.DataFrame:
         if inside is not None:
             out["inside"] = inside  # judged on the exact numbers: a yes or no gives none away
     shown = [c for c in (*COUNTS, "error", "pct_error", "inside") if c in out]
-    out[shown] = out[shown].astype(object).where(~small, None)
+    values = out[shown].astype(object)
+    out[shown] = values.where(~small, None) if small.any() else values
     out["symbol"] = np.where(small, disclosure.SUPPRESSED, "")
     return out.drop(columns="base")
 
