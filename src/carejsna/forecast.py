@@ -509,8 +509,8 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
         moved = np.empty_like(state)
         for b, rows in enumerate(of_band):
             moved[rows] = np.einsum("cn,nm->cm", state[rows], powers[b, days])
-        pushed = np.einsum("bn,bnm->bm", pushes, sums[:, days])  # each band's arrivals'
-        state = moved + share[:, None] * pushed[band]
+        arrived = np.einsum("bn,bnm->bm", pushes, sums[:, days])  # a band's month of arrivals
+        state = moved + share[:, None] * arrived[band]
         day = last
         if (day + timedelta(days=1)).day == 1:
             record(day, age_months, alive)
