@@ -609,15 +609,20 @@ def backtest(
     model_rows = forecast[["year", *keys, "forecast", "lower", "upper"]].rename(
         columns={"forecast": "value"}
     )
-    frames = [model_rows[model_rows["year"] > fitted_to].assign(method="model")]
-    for year in years:
-        naive = wide.index.to_frame(index=False).assign(year=year)
-        frames.append(naive.assign(method="last_year", value=wide[fitted_to].to_numpy()))
-        trend = np.clip(intercept + slope * year, 0, None)
-        frames.append(naive.assign(method="trend", value=trend))
-    rows = pd.concat(frames, ignore_index=True).merge(
-        actual[["year", *keys, "actual"]], on=["year", *keys]
+    # Each year, every cell's last year carried forward, then its trend
+    cells, ahead = wide.index.to_frame(index=False), np.array(years)
+    last = np.broadcast_to(wide[fitted_to].to_numpy(), (len(years), len(cells)))
+    trend = np.clip(intercept + slope * ahead[:, None], 0, None)
+    naive = cells.iloc[np.tile(np.arange(len(cells)), 2 * len(years))].reset_index(drop=True)
+    naive = naive.assign(
+        year=np.repeat(ahead, 2 * len(cells)),
+        method=np.tile(np.repeat(["last_year", "trend"], len(cells)), len(years)),
+        value=np.stack([last, trend], axis=1).reshape(-1),
     )
+    rows = pd.concat(
+        [model_rows[model_rows["year"] > fitted_to].assign(method="model"), naive],
+        ignore_index=True,
+    ).merge(actual[["year", *keys, "actual"]], on=["year", *keys])
     rows["fitted_to"] = fitted_to
     rows["base"] = rows["actual"]
     return rows
