@@ -59,13 +59,21 @@ def forecast_shown(folder, districts, reference_from, years, scenario, bands, pl
     return forecast.selected(run.table(level), bands, placement, level)
 
 
+def projections(folder, districts, reference_from, years, scenario) -> list:
+    """The baseline's projection, and the scenario's beside it where it changes any rate, each
+    with its name."""
+    chosen = (folder, districts, reference_from, years)
+    made = [("Baseline", projection(*chosen, forecast.Scenario()))]
+    if scenario.changes:
+        made.append(("Scenario", projection(*chosen, scenario)))
+    return made
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def cost_table(folder, districts, reference_from, years, scenario, costs) -> pd.DataFrame:
     """The baseline's cost forecast, and the scenario's beside it, as a reader sees them."""
-    runs = [("Baseline", projection(folder, districts, reference_from, years, forecast.Scenario()))]
-    if scenario.entries or scenario.exits:
-        runs.append(("Scenario", projection(folder, districts, reference_from, years, scenario)))
-    return forecast.cost_table(runs, costs)
+    made = projections(folder, districts, reference_from, years, scenario)
+    return forecast.cost_table(made, costs)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -82,14 +90,11 @@ def withheld(folder: str, districts: tuple[str, ...], bands: tuple[str, ...]) ->
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def download(folder, districts, reference_from, years, scenario) -> bytes:
+def download(folder, districts, reference_from, years, scenario, costs) -> bytes:
     """The forecast, any scenario, costs and back-test as one protected CSV (forecast.table)."""
-    runs = [projection(folder, districts, reference_from, years, forecast.Scenario())]
-    if scenario.entries or scenario.exits:
-        runs.append(projection(folder, districts, reference_from, years, scenario))
-    table = forecast.assemble(
-        inputs(folder, districts), runs, backtest(folder, districts, reference_from), costs
-    )
+    made = [run for _, run in projections(folder, districts, reference_from, years, scenario)]
+    back = backtest(folder, districts, reference_from)
+    table = forecast.assemble(inputs(folder, districts), made, back, costs)
     return safe.frame(table).to_csv(index=False).encode()
 
 
@@ -139,7 +144,7 @@ with st.expander("Scenario: change entries into care and exits from care, by pla
                     key=f"forecast-{what}-{key}",
                 )
 scenario = forecast.Scenario.make("Scenario", changes["entries"], changes["exits"])
-changed = bool(scenario.entries or scenario.exits)
+changed = scenario.changes
 
 districts, bands, level = selection.districts, selection.age_bands, selection.level
 actual = forecast.selected(in_care(FOLDER, districts), bands, placement)
@@ -245,7 +250,7 @@ st.download_button(
     "Download the forecast, scenario, costs and back-test (CSV)",
     # Made when clicked: the table checks every age band against the protected figures, a
     # third of a rerun if made on each.
-    lambda: download(FOLDER, districts, reference_from, ahead, scenario),
+    lambda: download(FOLDER, districts, reference_from, ahead, scenario, costs),
     file_name=f"forecast_{read.area_code}_{years[-1]}.csv",
     mime="text/csv",
     key="forecast-csv",

@@ -313,6 +313,11 @@ class Scenario:
         except ValueError as error:
             raise ValueError(f"{path}: {error}") from error
 
+    @property
+    def changes(self) -> bool:
+        """Whether it changes any rate (else it is the baseline under another name)."""
+        return bool(self.entries or self.exits)
+
     def factors(self, what: str) -> np.ndarray:
         changes = dict(getattr(self, what))
         return np.array([1 + changes.get(key, 0.0) / 100 for key in KEYS])
@@ -495,8 +500,8 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
         days = (last - day).days
         age_months, alive = ages_on(first)
         state[~alive] = 0
-        band = of_age[np.clip(age_months // 12, 0, LEAVING_AGE - 1)]
-        share = ages[np.clip(age_months // 12, 0, LEAVING_AGE - 1)] / 12 * alive
+        age = np.clip(age_months // 12, 0, LEAVING_AGE - 1)
+        band, share = of_age[age], ages[age] / 12 * alive
         # Every cohort of a band takes the same map: the band's days are its cohorts' summed,
         # and each cohort's month end its own state through its band's map.
         of_band = [band == b for b in range(n_bands)]
