@@ -35,6 +35,8 @@ def fitted(folder: str, districts: tuple[str, ...], reference_from: int) -> fore
 
 @st.cache_resource(max_entries=64, show_spinner="Projecting…")
 def projection(folder, districts, reference_from, years, scenario) -> forecast.Projection:
+    if not scenario.changes:  # the baseline: for an area alone, as the build worked it out
+        return forecast.baseline(inputs(folder, districts), reference_from, years)
     model = fitted(folder, districts, reference_from)
     end = forecast.march_31(model.fitted_to + years)
     return forecast.project(model, end, scenario)
@@ -45,18 +47,11 @@ def backtest(folder: str, districts: tuple[str, ...], reference_from: int) -> pd
     return forecast.run_backtest(inputs(folder, districts), reference_from)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def tested(folder: str, districts: tuple[str, ...], reference_from: int):
     """The back-test as it may be shown (forecast.protect), and as the reader's table."""
     back = forecast.protect(forecast.errors(backtest(folder, districts, reference_from)))
     return back, (pd.DataFrame() if back.empty else forecast.backtest_table(back))
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def forecast_shown(folder, districts, reference_from, years, scenario, bands, placement, level):
-    """A projection's rows for the chosen bands and placement, protected (forecast.selected)."""
-    run = projection(folder, districts, reference_from, years, scenario)
-    return forecast.selected(run.table(level), bands, placement, level)
 
 
 def projections(folder, districts, reference_from, years, scenario) -> list:
@@ -69,24 +64,28 @@ def projections(folder, districts, reference_from, years, scenario) -> list:
     return made
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def cost_table(folder, districts, reference_from, years, scenario, costs) -> pd.DataFrame:
     """The baseline's cost forecast, and the scenario's beside it, as a reader sees them."""
     made = projections(folder, districts, reference_from, years, scenario)
     return forecast.cost_table(made, costs)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def in_care(folder: str, districts: tuple[str, ...]) -> pd.DataFrame:
+@st.cache_resource(max_entries=64, show_spinner=False)
+def series(folder, districts, reference_from, years, scenario, bands, placement, level):
+    """The actual numbers and the forecasts (the baseline, and the scenario where it changes
+    any rate) for the chosen age bands and placement, as they may be shown: protected
+    (forecast.selected), and withheld where the protected figures withhold the actual number
+    (read as every page reads them)."""
     read = inputs(folder, districts)
-    return forecast.in_care(read.pieces, read.years, read.bands)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def withheld(folder: str, districts: tuple[str, ...], bands: tuple[str, ...]) -> list[set[int]]:
-    """What the protected figures withhold, read as every page reads them (folder: theirs)."""
-    published = ui.connection(), ui.context()
-    return forecast.withheld_years(inputs(folder, districts), [bands], published)
+    actual = forecast.selected(forecast.actual(read), bands, placement)
+    runs = [
+        forecast.selected(run.table(level), bands, placement, level)
+        for _, run in projections(folder, districts, reference_from, years, scenario)
+    ]
+    (hidden,) = forecast.withheld_years(read, [bands], ui.connection())
+    actual, runs = forecast.as_published(actual, runs, hidden, read.years[-1])
+    return actual, runs[0], runs[1] if len(runs) > 1 else None
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -147,16 +146,8 @@ scenario = forecast.Scenario.make("Scenario", changes["entries"], changes["exits
 changed = scenario.changes
 
 districts, bands, level = selection.districts, selection.age_bands, selection.level
-actual = forecast.selected(in_care(FOLDER, districts), bands, placement)
 chosen = (FOLDER, districts, reference_from, ahead)
-shown = forecast_shown(*chosen, forecast.Scenario(), bands, placement, level)
-shown_other = forecast_shown(*chosen, scenario, bands, placement, level) if changed else None
-# What the protected figures withhold (children in care in a year, for these districts and
-# ages) is withheld here too, and a forecast starting from it.
-(hidden,) = withheld(FOLDER, districts, bands)
-actual, (shown, shown_other) = forecast.as_published(
-    actual, [shown, shown_other], hidden, read.years[-1]
-)
+actual, shown, shown_other = series(*chosen, scenario, bands, placement, level)
 ages = forecast.ages_text(selection.age_bands)
 placement_name = forecast.CATEGORIES.get(placement, forecast.ALL_PLACEMENTS)
 percent = f"{level:.1%}".replace(".0%", "%")

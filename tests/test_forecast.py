@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from carejsna import db, forecast
+from carejsna import catalogue, db, forecast
 from carejsna import indicators as ind
 from carejsna.cli import main
 
@@ -502,9 +503,8 @@ def test_what_the_protected_figures_withhold_is_withheld_here_too():
     inputs = forecast.prepare(None, ("E07000170",))
     (hidden,) = forecast.withheld_years(inputs, [("1 to 4",)])
     assert 2018 in hidden
-    page = db.published(load=True)  # the page reads them as every page does: the same years
-    published = page, ind.Context.load(page)
-    assert forecast.withheld_years(inputs, [("1 to 4",), ()], published) == [
+    page = db.published(load=True)  # the page hands its own connection: the same years
+    assert forecast.withheld_years(inputs, [("1 to 4",), ()], page) == [
         hidden,
         *forecast.withheld_years(inputs, [()]),
     ]
@@ -517,6 +517,26 @@ def test_what_the_protected_figures_withhold_is_withheld_here_too():
     )
     shown, _ = forecast.as_published(actual, [None], hidden, inputs.years[-1])
     assert shown.set_index("year").loc[2018, "symbol"] == "c"
+
+
+@pytest.mark.parametrize("districts", [(), ("E07000170",), (MANSFIELD, "E07000170")])
+def test_the_years_withheld_are_those_the_pages_show_withheld(districts):
+    # withheld_years reads the figures' symbols alone (queries/read/withheld_years.sql): the
+    # same years as the trend every page reads for that selection marks c, for each age band,
+    # all ages and two bands together.
+    inputs = forecast.prepare(None, districts)
+    con = db.published(load=True)
+    context = ind.Context.load(con)
+    item = catalogue.get("cla_at_31_march")
+    band_sets = [(), *((b,) for b in inputs.bands.names), ("1 to 4", "10 to 15")]
+    found = forecast.withheld_years(inputs, band_sets, con)
+    for chosen, years in zip(band_sets, found, strict=True):
+        selection = ind.Selection(inputs.years[0], inputs.years[-1], districts, chosen,
+                                  combined=True)  # fmt: skip
+        rows = ind.figures(con, item, selection, "trend", context)
+        own = rows[rows["area_code"] == selection.area(context)[0]]
+        assert years == set(own.loc[own["symbol"] == "c", "year"]), chosen
+    assert any(found) == bool(districts)  # the demo council withholds none of its own
 
 
 def test_readers_at_once_share_one_database_and_get_what_each_would_alone():
@@ -538,6 +558,28 @@ def test_readers_at_once_share_one_database_and_get_what_each_would_alone():
     assert len(together[1][0]) < len(together[0][0])  # Mansfield's children, not the council's
 
 
+@pytest.mark.parametrize("districts", [(), (MANSFIELD,), ("E07000170",)])
+def test_what_the_build_worked_out_is_what_a_forecast_works_out(districts):
+    # The forecast a reader first sees, for the council or a district alone, is read from what
+    # the build worked out (forecast.remember): the same numbers to the bit as fitting,
+    # projecting (1, 2 or 3 years ahead) and back-testing again.
+    kept = forecast.prepare(None, districts)
+    fresh = replace(kept, remembered=False)
+    assert kept.remembered
+    reference_from = forecast.check_years(kept, 3, None)
+    for ahead in (1, 2, 3):
+        read, made = (forecast.baseline(i, reference_from, ahead) for i in (kept, fresh))
+        for got, want in [(read.records, made.records), (read.daily, made.daily)]:
+            assert [row[0] for row in got] == [row[0] for row in want]
+            for (_, *arrays), (_, *expected) in zip(got, want, strict=True):
+                assert all(np.array_equal(a, e) for a, e in zip(arrays, expected, strict=True))
+        assert read.daily[-1][0] == date(kept.years[-1] + ahead, 3, 31)
+    back = forecast.run_backtest(kept, reference_from)
+    assert len(back)
+    pd.testing.assert_frame_equal(back, forecast.run_backtest(fresh, reference_from))
+    pd.testing.assert_frame_equal(forecast.actual(kept), forecast.actual(fresh))
+
+
 def test_a_folder_built_again_is_read_as_it_is_now(tmp_path):
     # The shared connection's views read the files when queried: a build swapped in since is
     # what the next forecast reads.
@@ -552,7 +594,9 @@ def test_a_folder_built_again_is_read_as_it_is_now(tmp_path):
     forecast.keep(rebuilt)  # its pieces worked out again, as the build's last steps do
     folder.rename(tmp_path / "old")  # as `carejsna build` swaps a new folder in
     rebuilt.rename(folder)
-    assert forecast.prepare(folder, (MANSFIELD,)).pieces.empty
+    after = forecast.prepare(folder, (MANSFIELD,))
+    assert after.pieces.empty and after.remembered
+    assert forecast.actual(after)["children"].eq(0).all()  # its forecasts worked out again
 
 
 @pytest.mark.parametrize("returns_to", [2021, 2024])

@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import tomllib
 from calendar import monthrange
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import cached_property, lru_cache
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from carejsna import catalogue, db, disclosure, stats
+from carejsna import db, disclosure, stats
 from carejsna import indicators as ind
 
 QUERIES = db.QUERIES_DIR / "forecast"
@@ -108,6 +110,81 @@ def keep(folder: Path) -> None:
     finally:
         con.close()
     pq.write_table(pa.concat_tables(parts), folder / f"{KEPT}.parquet")
+    remember(folder)
+
+
+# The forecasts a reader first sees, worked out once ---------------------------------------------
+
+BASELINE, BACKTEST, ACTUAL = "forecast_baseline", "forecast_backtest", "forecast_in_care"
+REMEMBERED = (BASELINE, BACKTEST, ACTUAL)  # beside the extracts (remember)
+
+
+def remember(folder: Path) -> None:
+    """A step of the build, after keep: for the council and for each district alone, the
+    forecast a reader sees first (the baseline, three years ahead, on the default reference
+    period), its back-test and the actual numbers, worked out once into the REMEMBERED files
+    beside the extracts. Choosing that area then reads them (baseline, run_backtest, actual)
+    rather than fitting, projecting and back-testing again: the same numbers, to the bit.
+    Record-level, as the pieces are: `carejsna publish` does not copy them."""
+    con = db.connect(folder, load=False, views=False)
+    made = {name: [] for name in REMEMBERED}
+    try:
+        codes = db.table(con, "districts")["district_code"].tolist()
+        for districts in [(), *((code,) for code in codes)]:
+            # worked out afresh, whatever files an earlier build left in the folder
+            inputs = replace(_inputs(con, folder, districts), remembered=False)
+            reference_from = check_years(inputs, 3, None)
+            run = project(fitted(inputs, reference_from), march_31(inputs.years[-1] + 3))
+            area = {"area": inputs.area_code, "reference_from": reference_from}
+            made[BASELINE].append(_flat(run).assign(**area))
+            made[BACKTEST].append(run_backtest(inputs, reference_from).assign(**area))
+            made[ACTUAL].append(actual(inputs).assign(area=inputs.area_code))
+    finally:
+        con.close()
+    for name, parts in made.items():
+        pd.concat(parts, ignore_index=True).to_parquet(folder / f"{name}.parquet", index=False)
+
+
+def _flat(run: Projection) -> pd.DataFrame:
+    """A projection as rows: each month end's mean and variance (band and All ages, by
+    category and All placements, in that order), then each day's by category."""
+    days, means, variances = zip(*run.records, strict=True)
+    each_day, day_means, day_variances = zip(*run.daily, strict=True)
+    size, k = means[0].size, len(KEYS)
+    return pd.DataFrame(
+        {
+            "daily": np.repeat([False, True], [len(days) * size, len(each_day) * k]),
+            "date": np.concatenate([np.repeat(np.array(days, dtype="datetime64[D]"), size),
+                                    np.repeat(np.array(each_day, dtype="datetime64[D]"), k)]),
+            "mean": np.concatenate([np.stack(means).reshape(-1),
+                                    np.stack(day_means).reshape(-1)]),
+            "variance": np.concatenate([np.stack(variances).reshape(-1),
+                                        np.stack(day_variances).reshape(-1)]),
+        }
+    )  # fmt: skip
+
+
+def _unflat(rows: pa.Table, bands: Bands) -> Projection:
+    """_flat's rows as the projection they came from."""
+    daily = rows["daily"].to_numpy()
+    dates = rows["date"].to_numpy().astype("datetime64[D]")
+    mean, variance = (rows[c].to_numpy() for c in ("mean", "variance"))
+    shape, k = (len(bands.names) + 1, len(KEYS) + 1), len(KEYS)
+    size = shape[0] * shape[1]
+    month, day = ~daily, daily
+    records = zip(dates[month][::size].astype(object),
+                  mean[month].reshape(-1, *shape), variance[month].reshape(-1, *shape),
+                  strict=True)  # fmt: skip
+    days = zip(dates[day][::k].astype(object), mean[day].reshape(-1, k),
+               variance[day].reshape(-1, k), strict=True)  # fmt: skip
+    return Projection(list(records), list(days), bands.names)
+
+
+def _remembered(inputs: Inputs, reference_from: int | None = None) -> bool:
+    """Whether the build worked this forecast out (remember): the council or one district
+    alone, on the default reference period."""
+    default = reference_from is None or reference_from == check_years(inputs, 3, None)
+    return inputs.remembered and len(inputs.districts) <= 1 and default
 
 
 def bands(con) -> Bands:
@@ -456,8 +533,10 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
     n = n_k + n_k * n_k  # a cohort's state: its mean, then its covariance, as one row
     state = np.zeros((len(cohorts), n))  # the stock's means; no variance at the start
     held = fitted.stock
-    index = (held["birth_year"] * 12 + held["birth_month"] - 1 - first_cohort).to_numpy()
-    np.add.at(state, (index, held["category"].map(KEY_INDEX).to_numpy()), held["children"])
+    index = held["birth_year"] * 12 + held["birth_month"] - 1 - first_cohort
+    category = held["category"].map(KEY_INDEX)  # integers even where there is no stock
+    cells = tuple(c.to_numpy(dtype=np.int64) for c in (index, category))
+    np.add.at(state, cells, held["children"].to_numpy(dtype=float))
 
     matrices = transition_matrices(rates, scenario)
     entries = rates.entry_rates * scenario.factors("entries")[None, :]  # (b, k) a day
@@ -556,6 +635,13 @@ class Projection:
         frame["scenario"] = self.scenario.name
         return frame
 
+    def until(self, end: date) -> Projection:
+        """The projection up to `end` alone."""
+        records = [r for r in self.records if r[0] <= end]
+        return Projection(
+            records, [d for d in self.daily if d[0] <= end], self.bands, self.scenario
+        )
+
     def at_31_march(self, level: float = LEVEL) -> pd.DataFrame:
         frame = self.table(level)
         dates = frame["date"]
@@ -570,20 +656,14 @@ class Projection:
         mean = np.stack(mean)  # (day, k)
         sd = np.sqrt(np.maximum(np.stack(var), 0))
         year = np.array([day.year + (day.month > 3) for day in days])
-        frame = pd.DataFrame(
-            {
-                "year": year.repeat(len(KEYS)),
-                "category": np.tile(KEYS, len(days)),
-                "cost": (mean * weekly).reshape(-1),
-                "lower": (np.maximum(mean - Z * sd, 0) * weekly).reshape(-1),
-                "upper": ((mean + Z * sd) * weekly).reshape(-1),
-            }
-        )
-        frame = frame.groupby(["year", "category"], as_index=False).sum()
-        whole = frame.groupby("year", as_index=False)[["cost", "lower", "upper"]].sum()
-        frame = pd.concat([frame, whole.assign(category="all")], ignore_index=True)
-        order = frame["category"].map({k: i for i, k in enumerate([*KEYS, "all"])})
-        frame = frame.iloc[np.lexsort((order, frame["year"]))].reset_index(drop=True)
+        years, first = np.unique(year, return_index=True)  # the days come in order
+        sums = [np.add.reduceat(daily * weekly, first) for daily in  # (year, k), then all
+                (mean, np.maximum(mean - Z * sd, 0), mean + Z * sd)]  # fmt: skip
+        sums = [np.hstack([part, part.sum(axis=1, keepdims=True)]) for part in sums]
+        keys = [*KEYS, "all"]
+        frame = pd.DataFrame({"year": years.repeat(len(keys)),
+                              "category": np.tile(keys, len(years))})  # fmt: skip
+        frame["cost"], frame["lower"], frame["upper"] = (part.reshape(-1) for part in sums)
         frame["placement"] = frame["category"].map({**CATEGORIES, "all": ALL_PLACEMENTS})
         frame["scenario"] = self.scenario.name
         return frame
@@ -691,28 +771,27 @@ def protect(rows: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="base")
 
 
+IN_CARE = "cla_at_31_march"  # the indicator a forecast's actual numbers are (its children in care)
+
+
 def withheld_years(
-    inputs: Inputs, band_sets: list[tuple[str, ...]], published: tuple | None = None
+    inputs: Inputs, band_sets: list[tuple[str, ...]], con: duckdb.DuckDBPyConnection | None = None
 ) -> list[set[int]]:
     """For each set of age bands (none: all ages), the years whose children in care at 31 March,
     for the forecast's area, the protected figures withhold (the build's disclosure control over
-    every district, band and total). Their actual numbers are not shown here either, nor a
-    forecast starting from one: a rounded count beside the exact published ones could narrow
-    down what the figures hide. `published`: a connection to inputs.folder's figures and their
-    Context, where the caller holds them (the page); else they are opened here."""
-    if published is None:
-        con = db.shared(inputs.folder, published_only=True)
-        published = con, ind.Context.load(con, inputs.folder)
-    con, context = published
-    item = catalogue.get("cla_at_31_march")
-    first, last = inputs.years[0], inputs.years[-1]
-    found = []
-    for chosen in band_sets:
-        selection = ind.Selection(first, last, inputs.districts, tuple(chosen), combined=True)
-        rows = ind.figures(con, item, selection, "trend", context)
-        own = rows[rows["area_code"] == selection.area(context)[0]]
-        found.append(set(own.loc[own["symbol"] == disclosure.SUPPRESSED, "year"].astype(int)))
-    return found
+    every district, band and total; queries/read/withheld_years.sql). Their actual numbers are
+    not shown here either, nor a forecast starting from one: a rounded count beside the exact
+    published ones could narrow down what the figures hide. `con`: a connection to
+    inputs.folder's figures, where the caller holds one (the page); else one is opened here."""
+    con = con or db.shared(inputs.folder, published_only=True)
+    db.hold(con, [IN_CARE])  # a server's connection reads an indicator in when first asked
+    areas = list(inputs.districts or [inputs.area_code])
+    return [
+        set(db.read(con, "withheld_years", indicator_id=IN_CARE, areas=areas,
+                    bands=list(chosen or [ALL_AGES]), year_from=inputs.years[0],
+                    year_to=inputs.years[-1])["year"].astype(int))
+        for chosen in band_sets
+    ]  # fmt: skip
 
 
 SHOWN = ("value", "lower", "upper", "lower_95", "upper_95", "actual", "error", "pct_error",
@@ -743,9 +822,10 @@ def as_published(actual, forecasts, hidden: set[int], last: int):
 @dataclass(frozen=True)
 class Inputs:
     """What a forecast reads: every child's care from every return (for the council, or the
-    chosen districts together), the age bands, the years the returns cover and the area."""
+    chosen districts together: `pieces`, read when first asked for), the age bands, the years
+    the returns cover and the area."""
 
-    pieces: pd.DataFrame
+    con: duckdb.DuckDBPyConnection  # to the folder's extracts
     bands: Bands
     years: tuple[int, ...]
     districts: tuple[str, ...]  # none: the whole council
@@ -755,19 +835,25 @@ class Inputs:
     source: str
     folder: Path
     kept: tuple[int, ...] = ()  # the returns_to the build kept pieces for (kept_years)
+    remembered: bool = False  # the build kept the forecasts a reader first sees (remember)
+
+    @cached_property
+    def pieces(self) -> pd.DataFrame:
+        return self.known(self.years[-1])
 
     def known(self, returns_to: int) -> pd.DataFrame:
         """The pieces as the returns up to returns_to gave them (for a back-test)."""
-        if returns_to == self.years[-1]:
+        if returns_to == self.years[-1] and "pieces" in self.__dict__:
             return self.pieces
-        return segments(db.shared(self.folder), returns_to, self.districts, self.kept)
+        return segments(self.con, returns_to, self.districts, self.kept)
 
 
 RECORD_LEVEL = ("episodes", "children", "age_bands", "districts")
 
 
 def prepare(folder: Path | None = None, districts: tuple[str, ...] = ()) -> Inputs:
-    """Read the record-level extracts for the council, or for the chosen districts together."""
+    """What a forecast reads, from the record-level extracts, for the council or for the chosen
+    districts together (the pieces are read when first needed)."""
     folder = Path(folder or db.data_dir())
     missing = [n for n in RECORD_LEVEL if not (folder / f"{n}.parquet").exists()]
     if missing:
@@ -775,9 +861,11 @@ def prepare(folder: Path | None = None, districts: tuple[str, ...] = ()) -> Inpu
             f"no {missing[0]}.parquet in {folder}: forecasts read the record-level extracts "
             "that `carejsna build` writes (a published folder holds only protected figures)"
         )
-    meta = db.metadata(folder)
-    con = db.shared(folder)
-    names = dict(db.table(con, "districts")[["district_code", "district_name"]].to_numpy())
+    return _inputs(db.shared(folder), folder, tuple(districts))
+
+
+def _inputs(con, folder: Path, districts: tuple[str, ...]) -> Inputs:
+    meta, names, age_bands = _council(con, folder, (folder / "metadata.json").stat().st_mtime_ns)
     unknown = [d for d in districts if d not in names]
     if unknown:
         raise ValueError(f"district {unknown[0]!r}: not one of {', '.join(names)}")
@@ -786,9 +874,17 @@ def prepare(folder: Path | None = None, districts: tuple[str, ...] = ()) -> Inpu
     name = " and ".join(names[d] for d in districts) if districts else council["name"]
     years = tuple(meta["years"])
     kept = kept_years(years) if (folder / f"{KEPT}.parquet").exists() else ()
-    pieces = segments(con, years[-1], districts, kept)
-    return Inputs(pieces, bands(con), years, tuple(districts), code, name,
-                  bool(council["synthetic"]), council["source"], folder, kept)  # fmt: skip
+    remembered = all((folder / f"{n}.parquet").exists() for n in REMEMBERED)
+    return Inputs(con, age_bands, years, districts, code, name, bool(council["synthetic"]),
+                  council["source"], folder, kept, remembered)  # fmt: skip
+
+
+@lru_cache(maxsize=8)
+def _council(con, folder: Path, built: int) -> tuple[dict, dict[str, str], Bands]:
+    """A folder's metadata, district names and age bands, read once for each build of it
+    (`built`: when its metadata was written)."""
+    names = dict(db.table(con, "districts")[["district_code", "district_name"]].to_numpy())
+    return db.metadata(folder), names, bands(con)
 
 
 def check_years(inputs: Inputs, years_ahead: int, reference_from: int | None) -> int:
@@ -807,6 +903,27 @@ def fitted(inputs: Inputs, reference_from: int) -> Model:
     return model(inputs.pieces, inputs.bands, reference_from, inputs.years[-1])
 
 
+def baseline(inputs: Inputs, reference_from: int, years_ahead: int = 3) -> Projection:
+    """The baseline projection, years_ahead from the last return: as the build worked it out
+    (remember; up to years_ahead of its three years: a day's step does not look ahead), else
+    projected now."""
+    end = march_31(inputs.years[-1] + years_ahead)
+    if not _remembered(inputs, reference_from):
+        return project(fitted(inputs, reference_from), end)
+    rows = db.run_arrow(inputs.con, "kept_baseline", QUERIES, area=inputs.area_code,
+                        reference_from=reference_from)  # fmt: skip
+    return _unflat(rows, inputs.bands).until(end)
+
+
+def actual(inputs: Inputs) -> pd.DataFrame:
+    """Children in care at each 31 March the returns hold (in_care), as the build worked them
+    out for the council or a district alone (remember), else from the pieces now."""
+    if not _remembered(inputs):
+        return in_care(inputs.pieces, inputs.years, inputs.bands)
+    rows = db.run_arrow(inputs.con, "kept_in_care", QUERIES, area=inputs.area_code)
+    return rows.to_pandas()
+
+
 def backtest_years(inputs: Inputs, reference_from: int) -> tuple[int, int] | None:
     """The back-test's reference period: as long as the forecast's, ending BACKTEST_YEARS before
     the last return (or as many as the returns allow); None where they are too few."""
@@ -819,10 +936,15 @@ def backtest_years(inputs: Inputs, reference_from: int) -> tuple[int, int] | Non
 
 
 def run_backtest(inputs: Inputs, reference_from: int) -> pd.DataFrame:
-    """The back-test's rows (see backtest), or none where the returns are too few."""
+    """The back-test's rows (see backtest), or none where the returns are too few: as the build
+    worked them out (remember), else now."""
     span = backtest_years(inputs, reference_from)
     if span is None:
         return pd.DataFrame()
+    if _remembered(inputs, reference_from):
+        rows = db.run_arrow(inputs.con, "kept_backtest", QUERIES, area=inputs.area_code,
+                            reference_from=reference_from)  # fmt: skip
+        return rows.to_pandas()
     start, fitted_to = span
     return backtest(inputs.known(fitted_to), inputs.pieces, inputs.bands, start, fitted_to,
                     inputs.years[-1])  # fmt: skip
@@ -843,7 +965,7 @@ def forecast_rows(projection: Projection) -> pd.DataFrame:
 
 def actual_rows(inputs: Inputs) -> pd.DataFrame:
     """Children in care at each 31 March the returns hold, as forecast (band by placement)."""
-    rows = in_care(inputs.pieces, inputs.years, inputs.bands).rename(columns={"children": "value"})
+    rows = actual(inputs).rename(columns={"children": "value"})
     return rows.assign(method="actual", base=rows["value"])
 
 
@@ -879,9 +1001,10 @@ def table(
     March (section actual), the forecast and any scenario (forecast), their cost (cost, pounds)
     and the back-test (backtest: model, last year carried forward, linear trend)."""
     reference_from = check_years(inputs, years_ahead, reference_from)
-    fit = fitted(inputs, reference_from)
-    end = march_31(inputs.years[-1] + years_ahead)
-    runs = [project(fit, end)] + ([project(fit, end, scenario)] if scenario else [])
+    runs = [baseline(inputs, reference_from, years_ahead)]
+    if scenario:
+        end = march_31(inputs.years[-1] + years_ahead)
+        runs.append(project(fitted(inputs, reference_from), end, scenario))
     return assemble(inputs, runs, run_backtest(inputs, reference_from), costs)
 
 
@@ -1056,18 +1179,17 @@ def summary_for_chapter(
     inputs = prepare(folder, districts)
     reference_from = check_years(inputs, years_ahead, reference_from)
     last = inputs.years[-1]
-    baseline = project(fitted(inputs, reference_from), march_31(last + years_ahead)).table()
-    actual = selected(in_care(inputs.pieces, inputs.years, inputs.bands), bands)
-    shown = selected(baseline, bands)
+    shown = selected(baseline(inputs, reference_from, years_ahead).table(), bands)
+    happened = selected(actual(inputs), bands)
     back = run_backtest(inputs, reference_from)
     back = protect(errors(back)) if len(back) else back  # none where the returns are too few
     (hidden,) = withheld_years(inputs, [tuple(bands)])
-    actual, (shown,) = as_published(actual, [shown], hidden, last)
+    happened, (shown,) = as_published(happened, [shown], hidden, last)
     band = bands[0] if len(bands) == 1 else ALL_AGES
-    text = sentence(inputs.area_name, ages_text(bands), ALL_PLACEMENTS, actual, shown, None, "",
-                    (reference_from, last), back, band)  # fmt: skip
-    figure = forecast_chart.figure(actual, shown, None, source_note(inputs))
-    return figure, text, chapter_table(actual, shown, back, band)
+    text = sentence(inputs.area_name, ages_text(bands), ALL_PLACEMENTS, happened, shown, None,
+                    "", (reference_from, last), back, band)  # fmt: skip
+    figure = forecast_chart.figure(happened, shown, None, source_note(inputs))
+    return figure, text, chapter_table(happened, shown, back, band)
 
 
 def reader_table(runs, area: str, ages: str, placement: str, percent: str) -> pd.DataFrame:

@@ -1,0 +1,17 @@
+-- withheld_years: the years in which an indicator's figure for the chosen districts (or the
+-- council) and age bands is withheld, read from the protected figures the build wrote: a
+-- figure over several published ones (their sum) is withheld when any of them is, as in
+-- views.sql's selection view. For a forecast, which shows no number the figures withhold.
+-- $areas: the chosen districts, or the council's code; $bands: the chosen age bands, or
+-- 'All ages'.
+-- Parameters: $indicator_id, $areas, $bands, $year_from, $year_to
+-- Sources: figures (the extract written by `carejsna build`).
+select year,
+from figures
+where indicator_id = $indicator_id
+    and list_contains($areas, area_code)
+    and list_contains($bands, age_band)
+    and year between $year_from and $year_to
+group by year
+having bool_or(symbol = 'c')
+order by year
