@@ -48,10 +48,20 @@ def backtest(folder: str, districts: tuple[str, ...], reference_from: int) -> pd
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def tested(folder: str, districts: tuple[str, ...], reference_from: int):
-    """The back-test as it may be shown (forecast.protect), and as the reader's table."""
-    back = forecast.protect(forecast.errors(backtest(folder, districts, reference_from)))
-    return back, (pd.DataFrame() if back.empty else forecast.backtest_table(back))
+def tested(folder: str, districts: tuple[str, ...], reference_from: int) -> pd.DataFrame:
+    """The back-test as it may be shown (forecast.protect)."""
+    return forecast.protect(forecast.errors(backtest(folder, districts, reference_from)))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def tested_table(folder, districts, reference_from, every: bool) -> pd.DataFrame:
+    """The back-test as the reader's table: all ages in all placements, or (every) each age
+    band and placement category too."""
+    back = tested(folder, districts, reference_from)
+    if not every:
+        back = back[(back["age_band"] == forecast.ALL_AGES)
+                    & (back["placement"] == forecast.ALL_PLACEMENTS)]  # fmt: skip
+    return forecast.backtest_table(back)
 
 
 def projections(folder, districts, reference_from, years, scenario) -> list:
@@ -72,20 +82,34 @@ def cost_table(folder, districts, reference_from, years, scenario, costs) -> pd.
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def series(folder, districts, reference_from, years, scenario, bands, placement, level):
-    """The actual numbers and the forecasts (the baseline, and the scenario where it changes
-    any rate) for the chosen age bands and placement, as they may be shown: protected
-    (forecast.selected), and withheld where the protected figures withhold the actual number
-    (read as every page reads them)."""
+def view(folder, districts, reference_from, years, scenario, bands, placement, level):
+    """The chart, the sentence and the table of a forecast, from the actual numbers and the
+    forecasts (the baseline, and the scenario where it changes any rate) for the chosen age
+    bands and placement as they may be shown: protected (forecast.selected), and withheld where
+    the protected figures withhold the actual number (read as every page reads them)."""
     read = inputs(folder, districts)
     actual = forecast.selected(forecast.actual(read), bands, placement)
-    runs = [
-        forecast.selected(run.table(level), bands, placement, level)
-        for _, run in projections(folder, districts, reference_from, years, scenario)
-    ]
+    made = projections(folder, districts, reference_from, years, scenario)
+    runs = [run.selected(bands, placement, level) for _, run in made]
     (hidden,) = forecast.withheld_years(read, [bands], ui.connection())
     actual, runs = forecast.as_published(actual, runs, hidden, read.years[-1])
-    return actual, runs[0], runs[1] if len(runs) > 1 else None
+    other = runs[1] if len(runs) > 1 else None
+    ages, name = (
+        forecast.ages_text(bands),
+        forecast.CATEGORIES.get(placement, forecast.ALL_PLACEMENTS),
+    )
+    said = scenario.describe()
+    figure = forecast_chart.figure(actual, runs[0], other, forecast.source_note(read), said)
+    band = bands[0] if len(bands) == 1 else forecast.ALL_AGES
+    back = tested(folder, districts, reference_from)
+    reference = (reference_from, read.years[-1])
+    text = forecast.sentence(read.area_name, ages, name, actual, runs[0], other, said, reference,
+                             back, band)  # fmt: skip
+    names = ["Baseline", *(["Scenario: " + said] if other is not None else [])]
+    percent = f"{level:.1%}".replace(".0%", "%")
+    table = forecast.reader_table(list(zip(names, runs, strict=True)), read.area_name, ages, name,
+                                  percent)  # fmt: skip
+    return figure, text, table
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -147,15 +171,12 @@ changed = scenario.changes
 
 districts, bands, level = selection.districts, selection.age_bands, selection.level
 chosen = (FOLDER, districts, reference_from, ahead)
-actual, shown, shown_other = series(*chosen, scenario, bands, placement, level)
+figure, text, forecast_table = view(*chosen, scenario, bands, placement, level)
 ages = forecast.ages_text(selection.age_bands)
 placement_name = forecast.CATEGORIES.get(placement, forecast.ALL_PLACEMENTS)
 percent = f"{level:.1%}".replace(".0%", "%")
 
 st.header(f"Children in care, {read.area_name}, {ages}, {placement_name.lower()}")
-figure = forecast_chart.figure(
-    actual, shown, shown_other, forecast.source_note(read), scenario.describe()
-)
 st.plotly_chart(
     figure,
     width="stretch",
@@ -166,33 +187,11 @@ st.plotly_chart(
     f"at each 31 March from {years[0]} to {years[-1]}, then the forecast to {years[-1] + ahead} "
     f"with its {percent} interval" + (", and the scenario beside it." if changed else "."),
 )
-back, back_table = tested(FOLDER, districts, reference_from)
-band = selection.age_bands[0] if len(selection.age_bands) == 1 else forecast.ALL_AGES
-st.markdown(
-    forecast.sentence(
-        read.area_name,
-        ages,
-        placement_name,
-        actual,
-        shown,
-        shown_other,
-        scenario.describe(),
-        (reference_from, years[-1]),
-        back,
-        band,
-    )  # fmt: skip
-)
-
+st.markdown(text)
 st.caption(
     "The interval allows for chance alone, on rates that stay as they were over the reference "
     "period; not for rates that change. How far that goes: the back-test below."
 )
-
-
-runs = [("Baseline", shown)]
-if changed:
-    runs.append(("Scenario: " + scenario.describe(), shown_other))
-forecast_table = forecast.reader_table(runs, read.area_name, ages, placement_name, percent)
 st.dataframe(forecast_table, hide_index=True, key="forecast-table")
 st.caption(
     f"Counts rounded to the nearest 5. {disclosure.FOOTNOTES[disclosure.SUPPRESSED]}: here, "
@@ -216,6 +215,7 @@ st.caption(
 )
 
 st.header("How the model did on the past")
+back = tested(FOLDER, districts, reference_from)
 if back.empty:
     st.info("There are too few years of returns to test the model on the past.")
 else:
@@ -226,11 +226,11 @@ else:
         f"forecasts from the same returns: the {fitted_to} number carried forward, and a "
         "straight line through the 31 March numbers of the reference years."
     )
-    whole = back_table[(back_table["Age band"] == forecast.ALL_AGES)
-                       & (back_table["Placement"] == forecast.ALL_PLACEMENTS)]  # fmt: skip
-    st.dataframe(whole, hide_index=True, key="forecast-backtest-total")
-    with st.expander("Every age band and placement category"):
-        st.dataframe(back_table, hide_index=True, key="forecast-backtest")
+    # Every band and category only when asked for: a table of hundreds of rows, drawn on
+    # every rerun even inside a closed expander.
+    every = st.toggle("Every age band and placement category", key="forecast-backtest-every")
+    table = tested_table(FOLDER, districts, reference_from, every)
+    st.dataframe(table, hide_index=True, key="forecast-backtest")
     st.caption(
         "Error: forecast less actual, both rounded to the nearest 5; its percentage of the "
         "actual (blank where the actual is 0). c: withheld where the actual is 1 to 4 children."

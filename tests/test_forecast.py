@@ -569,11 +569,11 @@ def test_what_the_build_worked_out_is_what_a_forecast_works_out(districts):
     reference_from = forecast.check_years(kept, 3, None)
     for ahead in (1, 2, 3):
         read, made = (forecast.baseline(i, reference_from, ahead) for i in (kept, fresh))
-        for got, want in [(read.records, made.records), (read.daily, made.daily)]:
-            assert [row[0] for row in got] == [row[0] for row in want]
-            for (_, *arrays), (_, *expected) in zip(got, want, strict=True):
-                assert all(np.array_equal(a, e) for a, e in zip(arrays, expected, strict=True))
-        assert read.daily[-1][0] == date(kept.years[-1] + ahead, 3, 31)
+        assert [row[0] for row in read.records] == [row[0] for row in made.records]
+        for (_, *arrays), (_, *expected) in zip(read.records, made.records, strict=True):
+            assert all(np.array_equal(a, e) for a, e in zip(arrays, expected, strict=True))
+        assert all(np.array_equal(a, e) for a, e in zip(read.daily, made.daily, strict=True))
+        assert read.daily[0][-1] == np.datetime64(date(kept.years[-1] + ahead, 3, 31))
     back = forecast.run_backtest(kept, reference_from)
     assert len(back)
     pd.testing.assert_frame_equal(back, forecast.run_backtest(fresh, reference_from))

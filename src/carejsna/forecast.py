@@ -116,6 +116,7 @@ def keep(folder: Path) -> None:
 # The forecasts a reader first sees, worked out once ---------------------------------------------
 
 BASELINE, BACKTEST, ACTUAL = "forecast_baseline", "forecast_backtest", "forecast_in_care"
+AREAS_A_GROUP = 32  # areas in each of their row groups
 REMEMBERED = (BASELINE, BACKTEST, ACTUAL)  # beside the extracts (remember)
 
 
@@ -141,25 +142,29 @@ def remember(folder: Path) -> None:
             made[ACTUAL].append(actual(inputs).assign(area=inputs.area_code))
     finally:
         con.close()
+    # Some 32 areas' rows a row group: at national scale a read skips all but one group,
+    # and the file's footer stays short (read again by each query).
     for name, parts in made.items():
-        pd.concat(parts, ignore_index=True).to_parquet(folder / f"{name}.parquet", index=False)
+        size = AREAS_A_GROUP * max(1, *(len(part) for part in parts))
+        frame = pd.concat(parts, ignore_index=True)
+        frame.to_parquet(folder / f"{name}.parquet", index=False, row_group_size=size)
 
 
 def _flat(run: Projection) -> pd.DataFrame:
     """A projection as rows: each month end's mean and variance (band and All ages, by
     category and All placements, in that order), then each day's by category."""
     days, means, variances = zip(*run.records, strict=True)
-    each_day, day_means, day_variances = zip(*run.daily, strict=True)
+    each_day, day_means, day_variances = run.daily
     size, k = means[0].size, len(KEYS)
     return pd.DataFrame(
         {
             "daily": np.repeat([False, True], [len(days) * size, len(each_day) * k]),
             "date": np.concatenate([np.repeat(np.array(days, dtype="datetime64[D]"), size),
-                                    np.repeat(np.array(each_day, dtype="datetime64[D]"), k)]),
+                                    np.repeat(each_day, k)]),
             "mean": np.concatenate([np.stack(means).reshape(-1),
-                                    np.stack(day_means).reshape(-1)]),
+                                    day_means.reshape(-1)]),
             "variance": np.concatenate([np.stack(variances).reshape(-1),
-                                        np.stack(day_variances).reshape(-1)]),
+                                        day_variances.reshape(-1)]),
         }
     )  # fmt: skip
 
@@ -175,9 +180,8 @@ def _unflat(rows: pa.Table, bands: Bands) -> Projection:
     records = zip(dates[month][::size].astype(object),
                   mean[month].reshape(-1, *shape), variance[month].reshape(-1, *shape),
                   strict=True)  # fmt: skip
-    days = zip(dates[day][::k].astype(object), mean[day].reshape(-1, k),
-               variance[day].reshape(-1, k), strict=True)  # fmt: skip
-    return Projection(list(records), list(days), bands.names)
+    days = dates[day][::k], mean[day].reshape(-1, k), variance[day].reshape(-1, k)
+    return Projection(list(records), days, bands.names)
 
 
 def _remembered(inputs: Inputs, reference_from: int | None = None) -> bool:
@@ -588,8 +592,8 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
         shares = np.bincount(band, weights=share, minlength=n_bands)
         each_day = np.einsum("bn,btnm->tm", together, powers[:, 1 : days + 1])
         each_day += np.einsum("bn,btnm->tm", shares[:, None] * pushes, sums[:, 1 : days + 1])
-        dates = (day + timedelta(days=t) for t in range(1, days + 1))
-        daily += zip(dates, each_day[:, :n_k], each_day[:, variances], strict=True)
+        dates = np.datetime64(day, "D") + np.arange(1, days + 1)
+        daily.append((dates, each_day[:, :n_k], each_day[:, variances]))
         moved = np.empty_like(state)
         for b, rows in enumerate(of_band):
             moved[rows] = np.einsum("cn,nm->cm", state[rows], powers[b, days])
@@ -598,6 +602,7 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
         day = last
         if (day + timedelta(days=1)).day == 1:
             record(day, age_months, alive)
+    daily = tuple(np.concatenate(part) for part in zip(*daily, strict=True))
     return Projection(records, daily, names, scenario)
 
 
@@ -610,7 +615,7 @@ def limits(mean: pd.Series, variance: pd.Series, level: float = LEVEL):
 @dataclass
 class Projection:
     records: list  # (month end, mean (b + all, k + all), variance (same))
-    daily: list  # (day, mean per category, variance per category)
+    daily: tuple  # each day (datetime64[D]), its mean (day, k) and its variance (day, k)
     bands: tuple[str, ...]
     scenario: Scenario = field(default_factory=Scenario)
 
@@ -635,12 +640,27 @@ class Projection:
         frame["scenario"] = self.scenario.name
         return frame
 
+    def selected(self, bands: tuple[str, ...] = (), category: str = "all",
+                 level: float = LEVEL) -> pd.DataFrame:  # fmt: skip
+        """selected(self.table(level), bands, category, level), from the arrays themselves."""
+        days, mean, var = zip(*self.records, strict=True)
+        dates = pd.to_datetime(days)
+        quarters = dates.month.isin((3, 6, 9, 12))
+        chosen = [self.bands.index(b) for b in bands] if bands else [len(self.bands)]
+        k = KEY_INDEX.get(category, len(KEYS))
+        mean = np.stack(mean)[quarters][:, chosen, k].sum(axis=1)
+        var = np.maximum(np.stack(var)[quarters][:, chosen, k], 0).sum(axis=1)
+        out = pd.DataFrame({"date": dates[quarters], "value": mean, "variance": var})
+        out["lower"], out["upper"] = limits(out["value"], out["variance"], level)
+        out["base"] = mean[0]  # the children in care at the start
+        return protect(out)
+
     def until(self, end: date) -> Projection:
         """The projection up to `end` alone."""
         records = [r for r in self.records if r[0] <= end]
-        return Projection(
-            records, [d for d in self.daily if d[0] <= end], self.bands, self.scenario
-        )
+        to = self.daily[0] <= np.datetime64(end, "D")
+        daily = tuple(part[to] for part in self.daily)
+        return Projection(records, daily, self.bands, self.scenario)
 
     def at_31_march(self, level: float = LEVEL) -> pd.DataFrame:
         frame = self.table(level)
@@ -652,21 +672,21 @@ class Projection:
         in all: the mean number each day times the weekly cost over 7; the range takes each
         day's 95% limits (wider than the year's own interval would be)."""
         weekly = np.array([costs.weekly[k] for k in KEYS]) / 7
-        days, mean, var = zip(*self.daily, strict=True)
-        mean = np.stack(mean)  # (day, k)
-        sd = np.sqrt(np.maximum(np.stack(var), 0))
-        year = np.array([day.year + (day.month > 3) for day in days])
+        days, mean, var = self.daily  # (day, k)
+        sd = np.sqrt(np.maximum(var, 0))
+        months = days.astype("datetime64[M]").astype(np.int64)  # since January 1970
+        year = 1970 + months // 12 + (months % 12 >= 3)  # ending 31 March
         years, first = np.unique(year, return_index=True)  # the days come in order
         sums = [np.add.reduceat(daily * weekly, first) for daily in  # (year, k), then all
                 (mean, np.maximum(mean - Z * sd, 0), mean + Z * sd)]  # fmt: skip
         sums = [np.hstack([part, part.sum(axis=1, keepdims=True)]) for part in sums]
-        keys = [*KEYS, "all"]
-        frame = pd.DataFrame({"year": years.repeat(len(keys)),
-                              "category": np.tile(keys, len(years))})  # fmt: skip
-        frame["cost"], frame["lower"], frame["upper"] = (part.reshape(-1) for part in sums)
-        frame["placement"] = frame["category"].map({**CATEGORIES, "all": ALL_PLACEMENTS})
-        frame["scenario"] = self.scenario.name
-        return frame
+        keys, names = [*KEYS, "all"], [*CATEGORIES.values(), ALL_PLACEMENTS]
+        cost, lower, upper = (part.reshape(-1) for part in sums)
+        return pd.DataFrame(
+            {"year": years.repeat(len(keys)), "category": np.tile(keys, len(years)),
+             "cost": cost, "lower": lower, "upper": upper,
+             "placement": np.tile(names, len(years)), "scenario": self.scenario.name}
+        )  # fmt: skip
 
 
 # Back-test ------------------------------------------------------------------------------------
@@ -719,11 +739,16 @@ def errors(rows: pd.DataFrame) -> pd.DataFrame:
     the model's 95% interval."""
     out = rows.copy()
     out["error"] = out["value"] - out["actual"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["pct_error"] = np.where(out["actual"] > 0, 100 * out["error"] / out["actual"], np.nan)
+    out["pct_error"] = _percent(out["error"].to_numpy(), out["actual"].to_numpy())
     inside = (out["actual"] >= out["lower"]) & (out["actual"] <= out["upper"])
     out["inside"] = inside.where(out["method"] == "model")
     return out
+
+
+def _percent(error: np.ndarray, actual: np.ndarray) -> np.ndarray:
+    """An error as a percentage of the actual number (blank where that is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(actual > 0, 100 * error / actual, np.nan)
 
 
 def accuracy(rows: pd.DataFrame) -> pd.DataFrame:
@@ -755,20 +780,24 @@ def protect(rows: pd.DataFrame) -> pd.DataFrame:
     children (forecast, limits, actual) to the nearest 5, errors worked out again from the
     rounded numbers; a row whose base (the children in that state at the start of the
     forecast, or the actual it is compared with) is 1 to disclosure.THRESHOLD is withheld (c)."""
-    out = rows.copy()
-    small = out["base"].between(1, disclosure.THRESHOLD)
-    for column in [c for c in COUNTS if c in out]:
-        out[column] = disclosure.rounded(out[column])
-    if "actual" in out and out["actual"].notna().any():
-        inside = out.get("inside")
-        out = errors(out)
-        if inside is not None:
-            out["inside"] = inside  # judged on the exact numbers: a yes or no gives none away
-    shown = [c for c in (*COUNTS, "error", "pct_error", "inside") if c in out]
-    values = out[shown].astype(object)
-    out[shown] = values.where(~small, None) if small.any() else values
-    out["symbol"] = np.where(small, disclosure.SUPPRESSED, "")
-    return out.drop(columns="base")
+    small = rows["base"].between(1, disclosure.THRESHOLD).to_numpy()
+    columns = {name: rows[name] for name in rows.columns if name != "base"}  # a frame made once
+    for name in [c for c in COUNTS if c in columns]:
+        columns[name] = disclosure.rounded(columns[name].to_numpy(dtype=float))
+    if "actual" in columns and not np.isnan(columns["actual"]).all():  # errors, rounded
+        error = columns["value"] - columns["actual"]
+        columns["error"], columns["pct_error"] = error, _percent(error, columns["actual"])
+        # whether it fell inside the interval: as judged on the exact numbers where it was (a
+        # yes or no gives none away), else on the rounded
+        if "inside" not in columns:
+            actual = columns["actual"]
+            inside = (actual >= columns["lower"]) & (actual <= columns["upper"])
+            columns["inside"] = pd.Series(inside, index=rows.index).where(rows["method"] == "model")
+    for name in [c for c in (*COUNTS, "error", "pct_error", "inside") if c in columns]:
+        columns[name] = np.array(columns[name], dtype=object)  # a copy
+        columns[name][small] = None
+    columns["symbol"] = np.where(small, disclosure.SUPPRESSED, "")
+    return pd.DataFrame(columns, index=rows.index)
 
 
 IN_CARE = "cla_at_31_march"  # the indicator a forecast's actual numbers are (its children in care)
@@ -799,7 +828,10 @@ SHOWN = ("value", "lower", "upper", "lower_95", "upper_95", "actual", "error", "
 
 
 def withhold(rows: pd.DataFrame, where) -> pd.DataFrame:
-    """The rows `where` (a boolean Series) withheld: every number blank, the symbol c."""
+    """The rows `where` (a boolean Series) withheld: every number blank, the symbol c (`rows`
+    themselves where there are none)."""
+    if not where.any():
+        return rows
     out = rows.copy()
     columns = [c for c in SHOWN if c in out]
     out[columns] = out[columns].astype(object).where(~where, None)
@@ -975,15 +1007,15 @@ COST_ROUND = 1000  # pounds: a cost forecast shown to the nearest thousand
 def cost_rows(projection: Projection, costs: Costs) -> pd.DataFrame:
     """Each year's cost forecast (pounds, to the nearest thousand), with the base of its
     placement category (all ages: the children in it at the start) for disclosure."""
-    rows = projection.costs(costs).rename(columns={"cost": "value", "scenario": "method"})
+    frame = projection.costs(costs)
     start = projection.records[0][1][-1]  # all ages at the start, by category and in all
-    names = [*(CATEGORIES[k] for k in KEYS), ALL_PLACEMENTS]
-    rows["base"] = rows["placement"].map(dict(zip(names, start, strict=True)))
-    for column in ("value", "lower", "upper"):
-        rows[column] = (rows[column] / COST_ROUND).round() * COST_ROUND
-    return rows[["year", "placement", "method", "value", "lower", "upper", "base"]].assign(
-        age_band=ALL_AGES
-    )
+    rounded = {c: np.round(frame[c].to_numpy() / COST_ROUND) * COST_ROUND
+               for c in ("cost", "lower", "upper")}  # fmt: skip
+    return pd.DataFrame(
+        {"year": frame["year"], "placement": frame["placement"], "method": frame["scenario"],
+         "value": rounded["cost"], "lower": rounded["lower"], "upper": rounded["upper"],
+         "base": np.tile(start, len(frame) // len(start)), "age_band": ALL_AGES}
+    )  # fmt: skip
 
 
 COLUMNS = [
@@ -1075,13 +1107,17 @@ def selected(
     chosen: all ages) and one placement category (or "all"), by year, or for a forecast each
     quarter's end (rounded to 5, monthly figures would draw steps): a forecast's variance adds
     up over bands (children of different ages move independently)."""
-    rows = rows[rows["category"] == category]
+    chosen = (rows["category"] == category) & (
+        rows["age_band"].isin(bands) if bands else rows["age_band"] == ALL_AGES
+    )
     if "date" in rows:
-        rows = rows[rows["date"].dt.month.isin((3, 6, 9, 12))]
-    rows = rows[rows["age_band"].isin(bands)] if bands else rows[rows["age_band"] == ALL_AGES]
+        chosen &= rows["date"].dt.month.isin((3, 6, 9, 12))
+    chosen = chosen.to_numpy()
     key = "date" if "date" in rows else "year"
-    values = [c for c in ("forecast", "variance", "children") if c in rows]
-    out = rows.groupby(key, as_index=False)[values].sum()
+    keys, at = np.unique(rows[key].to_numpy()[chosen], return_inverse=True)
+    out = pd.DataFrame({key: keys})
+    for column in [c for c in ("forecast", "variance", "children") if c in rows]:
+        out[column] = np.bincount(at, rows[column].to_numpy()[chosen], len(keys))
     if "variance" in out:
         out["lower"], out["upper"] = limits(out["forecast"], out["variance"], level)
         out = out.rename(columns={"forecast": "value"})
@@ -1179,7 +1215,7 @@ def summary_for_chapter(
     inputs = prepare(folder, districts)
     reference_from = check_years(inputs, years_ahead, reference_from)
     last = inputs.years[-1]
-    shown = selected(baseline(inputs, reference_from, years_ahead).table(), bands)
+    shown = baseline(inputs, reference_from, years_ahead).selected(bands)
     happened = selected(actual(inputs), bands)
     back = run_backtest(inputs, reference_from)
     back = protect(errors(back)) if len(back) else back  # none where the returns are too few
@@ -1218,45 +1254,41 @@ def cost_table(runs, costs: Costs) -> pd.DataFrame:
     its low and high, as a reader sees them (protected as the forecast numbers are)."""
     rows = []
     for method, run in runs:
-        for row in protect(cost_rows(run, costs)).itertuples():
-            rows.append(
-                {
-                    "Year ending 31 March": row.year,
-                    "Placement": row.placement,
-                    "Forecast": method,
-                    "Cost (£)": disclosure.shown(row.value, row.symbol, 0),
-                    "Low (£)": disclosure.shown(row.lower, row.symbol, 0),
-                    "High (£)": disclosure.shown(row.upper, row.symbol, 0),
-                }
-            )
+        shown = protect(cost_rows(run, costs))
+        symbols = shown["symbol"].tolist()
+        texts = [[disclosure.shown(v, s, 0) for v, s in zip(shown[c], symbols, strict=True)]
+                 for c in ("value", "lower", "upper")]  # fmt: skip
+        for year, placement, value, low, high in zip(shown["year"], shown["placement"], *texts,
+                                                     strict=True):  # fmt: skip
+            rows.append({"Year ending 31 March": year, "Placement": placement,
+                         "Forecast": method, "Cost (£)": value, "Low (£)": low,
+                         "High (£)": high})  # fmt: skip
     return pd.DataFrame(rows)
 
 
 def backtest_table(back: pd.DataFrame) -> pd.DataFrame:
     """The back-test (protected errors) as a reader's table: each year, age band, placement and
     method, the forecast, actual and error, and whether the actual fell inside the interval."""
-    order = {m: i for i, m in enumerate(METHODS)}
-    detail = back.assign(order=back["method"].map(order)).sort_values(
-        ["year", "order"], kind="stable"
-    )
+    order = back["method"].map({m: i for i, m in enumerate(METHODS)}).to_numpy()
+    detail = back.iloc[np.lexsort((order, back["year"].to_numpy()))]  # by year, then method
+    symbols = detail["symbol"].tolist()
 
     def texts(column: str, decimals: int = 0) -> list[str]:
-        return [
-            disclosure.shown(v, s, decimals)
-            for v, s in zip(detail[column], detail["symbol"], strict=True)
-        ]
+        values = detail[column].tolist()
+        return [disclosure.shown(v, s, decimals) for v, s in zip(values, symbols, strict=True)]
 
+    inside = {True: "yes", False: "no"}
     return pd.DataFrame(
         {
             "31 March": detail["year"],
             "Age band": detail["age_band"],
             "Placement": detail["placement"],
-            "Method": detail["method"].map(METHODS),
+            "Method": [METHODS[m] for m in detail["method"].tolist()],
             "Forecast": texts("value"),
             "Actual": texts("actual"),
             "Error": texts("error"),
             "Error (%)": texts("pct_error", 1),
-            "Inside the 95% interval": detail["inside"].map({True: "yes", False: "no"}).fillna(""),
+            "Inside the 95% interval": [inside.get(v, "") for v in detail["inside"].tolist()],
         }
     )
 
