@@ -1,10 +1,10 @@
 """Forecasts: children in care 1 to 3 years ahead, scenarios beside the baseline, costs, and how
 the model did on the past against naive forecasts."""
 
-import pandas as pd
 import streamlit as st
 
-from carejsna import charts, db, disclosure, forecast, forecast_chart, safe, ui
+from carejsna import charts, db, disclosure, forecast, ui
+from carejsna import forecast_view as cached
 
 selection = ui.page(
     "Forecasts",
@@ -22,108 +22,9 @@ st.caption(
 FOLDER = str(db.data_dir())
 
 
-# Read-only results, held once rather than copied on every rerun (st.cache_data's copies).
-@st.cache_resource(max_entries=16, show_spinner="Reading the returns…")
-def inputs(folder: str, districts: tuple[str, ...]) -> forecast.Inputs:
-    return forecast.prepare(folder, districts)
-
-
-@st.cache_resource(max_entries=64, show_spinner="Fitting the rates…")
-def fitted(folder: str, districts: tuple[str, ...], reference_from: int) -> forecast.Model:
-    return forecast.fitted(inputs(folder, districts), reference_from)
-
-
-@st.cache_resource(max_entries=64, show_spinner="Projecting…")
-def projection(folder, districts, reference_from, years, scenario) -> forecast.Projection:
-    if not scenario.changes:  # the baseline: for an area alone, as the build worked it out
-        return forecast.baseline(inputs(folder, districts), reference_from, years)
-    model = fitted(folder, districts, reference_from)
-    end = forecast.march_31(model.fitted_to + years)
-    return forecast.project(model, end, scenario)
-
-
-@st.cache_resource(max_entries=16, show_spinner="Testing the model on the past…")
-def backtest(folder: str, districts: tuple[str, ...], reference_from: int) -> pd.DataFrame:
-    return forecast.run_backtest(inputs(folder, districts), reference_from)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def tested(folder: str, districts: tuple[str, ...], reference_from: int) -> pd.DataFrame:
-    """The back-test as it may be shown (forecast.protect)."""
-    return forecast.protect(forecast.errors(backtest(folder, districts, reference_from)))
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def tested_table(folder, districts, reference_from, every: bool) -> pd.DataFrame:
-    """The back-test as the reader's table: all ages in all placements, or (every) each age
-    band and placement category too."""
-    back = tested(folder, districts, reference_from)
-    if not every:
-        back = back[(back["age_band"] == forecast.ALL_AGES)
-                    & (back["placement"] == forecast.ALL_PLACEMENTS)]  # fmt: skip
-    return forecast.backtest_table(back)
-
-
-def projections(folder, districts, reference_from, years, scenario) -> list:
-    """The baseline's projection, and the scenario's beside it where it changes any rate, each
-    with its name."""
-    chosen = (folder, districts, reference_from, years)
-    made = [("Baseline", projection(*chosen, forecast.Scenario()))]
-    if scenario.changes:
-        made.append(("Scenario", projection(*chosen, scenario)))
-    return made
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def cost_table(folder, districts, reference_from, years, scenario, costs) -> pd.DataFrame:
-    """The baseline's cost forecast, and the scenario's beside it, as a reader sees them."""
-    made = projections(folder, districts, reference_from, years, scenario)
-    return forecast.cost_table(made, costs)
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def view(folder, districts, reference_from, years, scenario, bands, placement, level):
-    """The chart, the sentence and the table of a forecast, from the actual numbers and the
-    forecasts (the baseline, and the scenario where it changes any rate) for the chosen age
-    bands and placement as they may be shown: protected (forecast.selected), and withheld where
-    the protected figures withhold the actual number (read as every page reads them)."""
-    read = inputs(folder, districts)
-    actual = forecast.selected(forecast.actual(read), bands, placement)
-    made = projections(folder, districts, reference_from, years, scenario)
-    runs = [run.selected(bands, placement, level) for _, run in made]
-    (hidden,) = forecast.withheld_years(read, [bands], ui.connection())
-    actual, runs = forecast.as_published(actual, runs, hidden, read.years[-1])
-    other = runs[1] if len(runs) > 1 else None
-    ages, name = (
-        forecast.ages_text(bands),
-        forecast.CATEGORIES.get(placement, forecast.ALL_PLACEMENTS),
-    )
-    said = scenario.describe()
-    figure = forecast_chart.figure(actual, runs[0], other, forecast.source_note(read), said)
-    band = bands[0] if len(bands) == 1 else forecast.ALL_AGES
-    back = tested(folder, districts, reference_from)
-    reference = (reference_from, read.years[-1])
-    text = forecast.sentence(read.area_name, ages, name, actual, runs[0], other, said, reference,
-                             back, band)  # fmt: skip
-    names = ["Baseline", *(["Scenario: " + said] if other is not None else [])]
-    percent = f"{level:.1%}".replace(".0%", "%")
-    table = forecast.reader_table(list(zip(names, runs, strict=True)), read.area_name, ages, name,
-                                  percent)  # fmt: skip
-    return figure, text, table
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def download(folder, districts, reference_from, years, scenario, costs) -> bytes:
-    """The forecast, any scenario, costs and back-test as one protected CSV (forecast.table)."""
-    made = [run for _, run in projections(folder, districts, reference_from, years, scenario)]
-    back = backtest(folder, districts, reference_from)
-    table = forecast.assemble(inputs(folder, districts), made, back, costs)
-    return safe.frame(table).to_csv(index=False).encode()
-
-
 costs = forecast.Costs.read()
 try:
-    read = inputs(FOLDER, selection.districts)
+    read = cached.inputs(FOLDER, selection.districts)
 except FileNotFoundError as error:  # a published folder: protected figures, no records
     st.info(f"Forecasts are not available here: {error}", icon=":material/info:")
     st.stop()
@@ -171,7 +72,7 @@ changed = scenario.changes
 
 districts, bands, level = selection.districts, selection.age_bands, selection.level
 chosen = (FOLDER, districts, reference_from, ahead)
-figure, text, forecast_table = view(*chosen, scenario, bands, placement, level)
+figure, text, forecast_table = cached.view(*chosen, scenario, bands, placement, level)
 ages = forecast.ages_text(selection.age_bands)
 placement_name = forecast.CATEGORIES.get(placement, forecast.ALL_PLACEMENTS)
 percent = f"{level:.1%}".replace(".0%", "%")
@@ -205,7 +106,7 @@ if costs.example:
         "explorer, not this council's: put your own in `src/carejsna/forecast_costs.toml`.",
         icon=":material/payments:",
     )
-st.dataframe(cost_table(*chosen, scenario, costs), hide_index=True, key="forecast-costs")
+st.dataframe(cached.cost_table(*chosen, scenario, costs), hide_index=True, key="forecast-costs")
 weekly = ", ".join(f"{forecast.CATEGORIES[k].lower()} £{v:,.0f}" for k, v in costs.weekly.items())
 st.caption(
     f"All ages in {read.area_name}, whatever the age filter. Weekly cost of a placement: "
@@ -215,7 +116,7 @@ st.caption(
 )
 
 st.header("How the model did on the past")
-back = tested(FOLDER, districts, reference_from)
+back = cached.tested(FOLDER, districts, reference_from)
 if back.empty:
     st.info("There are too few years of returns to test the model on the past.")
 else:
@@ -229,7 +130,7 @@ else:
     # Every band and category only when asked for: a table of hundreds of rows, drawn on
     # every rerun even inside a closed expander.
     every = st.toggle("Every age band and placement category", key="forecast-backtest-every")
-    table = tested_table(FOLDER, districts, reference_from, every)
+    table = cached.tested_table(FOLDER, districts, reference_from, every)
     st.dataframe(table, hide_index=True, key="forecast-backtest")
     st.caption(
         "Error: forecast less actual, both rounded to the nearest 5; its percentage of the "
@@ -241,7 +142,7 @@ st.download_button(
     "Download the forecast, scenario, costs and back-test (CSV)",
     # Made when clicked: the table checks every age band against the protected figures, a
     # third of a rerun if made on each.
-    lambda: download(FOLDER, districts, reference_from, ahead, scenario, costs),
+    lambda: cached.download(FOLDER, districts, reference_from, ahead, scenario, costs),
     file_name=f"forecast_{read.area_code}_{years[-1]}.csv",
     mime="text/csv",
     key="forecast-csv",
