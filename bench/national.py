@@ -9,7 +9,8 @@ bench/out/returns (--fresh to make them again) and built into bench/out/data. Ev
 median of --runs runs, taken beside its baseline in the same run, pages and baseline taking turns
 so a busy machine slows both. Targets:
 
-- rerun after a district change (AppTest), every page: within 3x the bare page (bare_page.py)
+- rerun after a district change (AppTest), every page: within 3x the bare page (bare_page.py);
+  and after two districts are chosen side by side (a trend line each), the same
 - first run of a page in a fresh process (AppTest): within 3x the bare page's
 - browser, opening a page to its first chart drawn: within 2x the bare page's
 - browser, picking a district to the first chart redrawn: within 1.5x the bare page's (the whole
@@ -171,27 +172,31 @@ def error(at) -> str:
 
 
 def reruns(runs: str) -> dict:
-    """Every page opened, then in turns a district picked and the rerun timed."""
+    """Every page opened, then in turns a district picked and the rerun timed; then two
+    districts side by side (each its own trend line: the sums and lines of a new pair)."""
     codes = district_codes(Path(os.environ["CAREJSNA_DATA"]))
-    apps, choices, times = {}, {}, {}
+    apps, choices, times = {}, {}, {"one": {}, "two": {}}
     for page in ["bare", *pages()]:
         at = opened(page)
         if at.exception:
-            times[page] = error(at)
+            times["one"][page] = times["two"][page] = error(at)
         elif "district" not in {widget.key for widget in at.multiselect}:
-            times[page] = "no district filter"
+            times["one"][page] = times["two"][page] = "no district filter"
         else:
-            apps[page], times[page] = at, []
+            apps[page], times["one"][page], times["two"][page] = at, [], []
             choices[page] = at.multiselect(key="district").options if page == "bare" else codes
-    for i in range(int(runs)):
-        for page, at in list(apps.items()):
-            at.multiselect(key="district").set_value([choices[page][i % len(choices[page])]])
-            start = time.perf_counter()
-            at.run()
-            times[page].append(time.perf_counter() - start)
-            if at.exception:
-                times[page] = error(at)
-                del apps[page]
+    for size in ("one", "two"):
+        for i in range(int(runs)):
+            for page, at in list(apps.items()):
+                chosen = choices[page]
+                picked = [chosen[(i + k) % len(chosen)] for k in range(1 + (size == "two"))]
+                at.multiselect(key="district").set_value(picked)
+                start = time.perf_counter()
+                at.run()
+                times[size][page].append(time.perf_counter() - start)
+                if at.exception:
+                    times["one"][page] = times["two"][page] = error(at)
+                    del apps[page]
     return times
 
 
@@ -308,7 +313,8 @@ def compare(what: str, times: dict, limit: float | None, chartless: set = frozen
 
 def measure_reruns(label: str, data: Path, runs: int) -> None:
     times, _, _ = child("reruns", runs, data=data)
-    compare(f"AppTest rerun after a district change, {label}", times, 3)
+    compare(f"AppTest rerun after a district change, {label}", times["one"], 3)
+    compare(f"AppTest rerun after two districts chosen, side by side, {label}", times["two"], 3)
 
 
 def measure_cold(label: str, data: Path, runs: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -228,3 +229,27 @@ def test_readers_asking_for_the_same_indicator_at_once_hold_it_once():
         held.execute(count.format("held.figures"), {"id": item.id}).fetchone()
         == held.execute(count.format("figures_file"), {"id": item.id}).fetchone()
     )
+
+
+@pytest.mark.parametrize("bands", [(), ("5 to 9", "10 to 15")])
+def test_districts_side_by_side_are_each_as_chosen_alone(demo, bands):
+    # Several districts side by side: a line each, in the order chosen, then the council's;
+    # each line what choosing its district alone shows (an Unknown district's missing figures
+    # are z, not applicable, either way), whether read alone or with a theme page's others.
+    con, context, _ = demo
+    items = [i for i in catalogue.catalogue().values() if not i.breakdown][::-5]
+    chosen = (MANSFIELD, "UNKNOWN", ASHFIELD)
+    apart = ind.Selection(2015, 2024, chosen, bands)
+    rows = ind.read(con, items, apart, context, apart.views)
+    for item in items:
+        lines = ind.all_figures(con, item, apart, context, ("trend",))["trend"]
+        within = ind.all_figures(con, item, apart, context, ("trend",), rows)["trend"]
+        pd.testing.assert_frame_equal(lines, within, check_exact=True)
+        alone = []
+        for code in chosen:
+            one = ind.all_figures(con, item, replace(apart, districts=(code,)), context)["trend"]
+            alone.append(one[one["area_code"] == code])
+        council = one[one["area_code"] == context.council_code]
+        expected = pd.concat([*alone, council], ignore_index=True)
+        pd.testing.assert_frame_equal(lines, expected, check_exact=True, obj=item.id)
+    assert (lines["symbol"] != "x").all()

@@ -2,6 +2,8 @@
 -- protected figures the build wrote. A row is one figure of one view of one indicator:
 --   selection: the chosen districts and age bands (a sum over them), each year [x category];
 --   council:   the whole council for the chosen age bands, each year [x category];
+--   each:      each chosen district alone, for the chosen age bands, each year (several
+--              districts side by side: a line each);
 --   district:  each district and the council, for the chosen age bands, in each year;
 --   age_band:  each age band and all ages, for the chosen districts, in the latest year.
 -- A figure over several published ones (parts > 1) is their sum, withheld when any part is: the
@@ -38,6 +40,7 @@ in_views as (
             [
                 if(in_areas and in_bands, 'selection', null),
                 if(area_code = $council and in_bands, 'council', null),
+                if(in_areas and in_bands, 'each', null),
                 if(in_bands, 'district', null),
                 if(year = $latest and in_areas, 'age_band', null),
             ],
@@ -53,7 +56,7 @@ summed as (
         any_value(unit) as unit,
         view,
         year,
-        if(view in ('council', 'district'), area_code, null) as area_code,
+        if(view in ('council', 'each', 'district'), area_code, null) as area_code,
         if(view = 'age_band', age_band, null) as age_band,
         category,
         count(*) as parts,

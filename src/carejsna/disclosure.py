@@ -299,28 +299,33 @@ def _more(unsafe, parts_hidden, whole_hidden, sizes, whole_can_go: bool) -> bool
     return parts_hidden.sum() + whole_hidden.sum() > before
 
 
-def blank(frame: pd.DataFrame, unit: str, withheld) -> pd.DataFrame:
+def blank(frame: pd.DataFrame, unit, withheld) -> pd.DataFrame:
     """The frame with the rows marked `withheld` blanked: each keeps its place, with value,
     numerator, limits (and, for percentages and means, denominator) blank and symbol "c".
-    Zero may be shown."""
-    out = frame.copy()
+    Zero may be shown. `unit`: the frame's, or each row's (an array)."""
     withheld = np.asarray(withheld, dtype=bool)
     columns = ["value", "numerator", "sum_squares"]
-    columns += [c for c in out if c.startswith(("lower_", "upper_"))]
-    if unit in ("percent", "mean"):
-        columns.append("denominator")
-    # A float column (or object symbol column) is replaced whole, with numpy: the same values as
-    # setting through .loc, many times quicker (the build blanks every indicator's lattice).
-    for column in [c for c in columns if c in out]:
-        if out[column].dtype == np.float64:
-            out[column] = np.where(withheld, np.nan, out[column].to_numpy())
-        else:
-            out.loc[withheld, column] = float("nan")
-    if out["symbol"].dtype == object:
-        out["symbol"] = np.where(withheld, SUPPRESSED, out["symbol"].to_numpy())
-    else:
+    columns += [c for c in frame if c.startswith(("lower_", "upper_"))]
+    masks = {c: withheld for c in columns if c in frame}
+    if "denominator" in frame:  # a percentage's or an average's
+        masks["denominator"] = withheld & np.isin(np.asarray(unit, dtype=object), RATIOS)
+    if any(frame[c].dtype != np.float64 for c in masks):  # set as pandas sets them
+        out = frame.copy()
+        for column, mask in masks.items():
+            if mask.any():
+                out.loc[mask, column] = float("nan")
         out.loc[withheld, "symbol"] = SUPPRESSED
-    return out
+        return out
+    # Float columns and the symbol replaced whole, with numpy, in one new frame: the same
+    # values as setting through .loc, many times quicker (the build blanks every indicator's
+    # lattice; a read of several districts, every sum it shows).
+    out = {c: frame[c] for c in frame.columns}
+    out.update({c: np.where(mask, np.nan, frame[c].to_numpy()) for c, mask in masks.items()})
+    out["symbol"] = np.where(withheld, SUPPRESSED, frame["symbol"].to_numpy(dtype=object))
+    return pd.DataFrame(out, index=frame.index)
+
+
+RATIOS = ("percent", "mean")  # units whose denominator is withheld with the figure
 
 
 def rounded(counts: pd.Series) -> pd.Series:

@@ -118,6 +118,17 @@ class Selection:
     comparator: str = ""  # the published area the council is compared with ("" = England)
     combined: bool = False  # several chosen districts added together, not side by side
 
+    @property
+    def apart(self) -> bool:
+        """Several districts chosen, side by side (a trend line each), not added together."""
+        return len(self.districts) > 1 and not self.combined
+
+    @property
+    def views(self) -> tuple[str, ...]:
+        """What `read` gives a theme page for this selection: the selection, the council, and
+        each chosen district alone where they are side by side."""
+        return ("selection", "council", *(("each",) if self.apart else ()))
+
     def area(self, context: Context) -> tuple[str, str]:
         if not self.districts:
             return context.council_code or "council", context.council_name
@@ -177,7 +188,9 @@ def all_figures(
         selection = replace(selection, age_bands=())
     council = context.council_code or "council"
     wanted = wanted or views(indicator)
-    source = {"trend": "selection", "category": "selection", "districts": "district"}
+    apart = selection.apart and not indicator.breakdown  # a trend line each chosen district
+    source = {"trend": "each" if apart else "selection", "category": "selection"}
+    source["districts"] = "district"
     needed = {source.get(view, view) for view in wanted} | {"council"}  # the comparator
     needed = tuple(v for v in VIEW_ROWS if v in needed)
     if rows is not None and set(needed) <= set(rows["view"]):
@@ -198,8 +211,8 @@ def all_figures(
     for view in wanted:
         if view == "trend":
             out = chosen
-            if len(selection.districts) > 1 and not selection.combined and not keys:
-                out = _side_by_side(con, indicator, selection, context, label)[columns]
+            if apart:
+                out = _side_by_side(of.get("each", empty), selection, context, label)
             if selection.districts and not keys:
                 out = pd.concat([out, frames["council"]], ignore_index=True)
         elif view == "category":
@@ -221,17 +234,16 @@ def all_figures(
     return _compared(frames, whole, indicator, selection, context)
 
 
-VIEW_ROWS = ("selection", "council", "district", "age_band")  # what queries/read/views.sql gives
+VIEW_ROWS = ("selection", "council", "each", "district", "age_band")  # queries/read/views.sql's
 
 
-def _side_by_side(con, indicator, selection, context, label) -> pd.DataFrame:
-    """Each chosen district's own trend, one after another (for a line each)."""
-    rows = []
-    for code in selection.districts:
-        own = read(con, [indicator], replace(selection, districts=(code,)), context)
-        name = context.district_names.get(code, code)
-        rows.append(own.assign(area_code=code, area_name=name, age_band=label))
-    return pd.concat(rows, ignore_index=True)
+def _side_by_side(each: pd.DataFrame, selection: Selection, context: Context, label: str):
+    """Each chosen district's own trend (the `each` view's rows), one after another in the
+    order they were chosen (for a line each)."""
+    order = {code: i for i, code in enumerate(selection.districts)}
+    each = each.iloc[np.argsort([order[c] for c in each["area_code"]], kind="stable")]
+    names = [context.district_names.get(code, code) for code in each["area_code"]]
+    return each.assign(area_name=names, age_band=label).reset_index(drop=True)
 
 
 def read(
@@ -255,15 +267,13 @@ def read(
         area_order=list(context.districts["district_code"]), band_order=list(context.age_bands),
     )  # fmt: skip
     several = shown["parts"] > 1
-    if several.any():
-        sums = shown[several].assign(area_code=shown["area_code"].fillna(""))
-        sums = pd.concat(
-            [
-                disclosure.blank(derive(part, unit), unit, part["withheld"])
-                for unit, part in sums.groupby("unit", sort=False)
-            ]
-        )
-        shown = pd.concat([shown[~several], sums.assign(trend=None, trend_p=float("nan"))])
+    if several.any():  # a sum of one chosen district's bands is that district's (z: Unknown)
+        alone = selection.districts[0] if len(selection.districts) == 1 else ""
+        sums = shown[several].assign(area_code=shown["area_code"].fillna(alone))
+        units = sums["unit"].to_numpy(dtype=object)
+        sums = disclosure.blank(derive(sums, units), units, sums["withheld"])
+        none = pd.Series(np.nan, sums.index, shown["trend"].dtype)  # a sum has no stored verdict
+        shown = pd.concat([shown[~several], sums.assign(trend=none, trend_p=float("nan"))])
         shown = shown.sort_index()
     shown.loc[shown["unit"] == "count", "denominator"] = float("nan")
     return shown
@@ -316,30 +326,44 @@ def by_district(
     return out
 
 
-def derive(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
+def derive(frame: pd.DataFrame, unit) -> pd.DataFrame:
     """Value, symbol and confidence limits at both levels (OHID's methods: Wilson, exact Poisson
     or Byar, t) from the counts: x where there is no denominator, z where none applies (an
-    Unknown or out-of-council district, or no children to count)."""
-    out = frame.copy()
-    out["numerator"] = out["numerator"].astype("float64")
-    out["denominator"] = pd.to_numeric(out["denominator"], errors="coerce").astype("float64")
-    out["symbol"] = ""
-    if unit == "count":
-        out["value"] = out["numerator"]
-    else:
-        out["value"] = _ratio(out, unit)
-        none = out["value"].isna()
-        not_applicable = out["area_code"].isin([UNKNOWN, OTHER]) | (out["denominator"] == 0)
-        out.loc[none, "symbol"] = disclosure.NOT_AVAILABLE
-        out.loc[none & not_applicable, "symbol"] = disclosure.NOT_APPLICABLE
-    limits = stats.limits(unit, out["numerator"], out["denominator"], out.get("sum_squares"))
-    limits = limits.drop(columns=["value"]).where(out["value"].notna())
-    return pd.concat([out.drop(columns=list(limits), errors="ignore"), limits], axis=1)
+    Unknown or out-of-council district, or no children to count). `unit`: the frame's, or each
+    row's (an array: a read's sums of several indicators, derived at once). The frame's
+    columns, these replaced or added (symbol, then value, then the limits last)."""
+    numerator = frame["numerator"].astype("float64")
+    denominator = pd.to_numeric(frame["denominator"], errors="coerce").astype("float64")
+    squares = frame.get("sum_squares")
+    units = np.broadcast_to(np.asarray(unit, dtype=object), len(frame))
+    value = numerator.to_numpy(copy=True)  # a count's value
+    symbol = np.full(len(frame), "", dtype=object)
+    limits = {name: np.full(len(frame), np.nan) for name in LIMITS}
+    for each in dict.fromkeys(units):
+        rows = units == each
+        part = slice(None) if rows.all() else rows  # the whole frame as it is, if one unit
+        o, n, ss = (None if x is None else x[part] for x in (numerator, denominator, squares))
+        for name, limit in stats.limits(each, o, n, ss).drop(columns=["value"]).items():
+            limits[name][part] = limit.to_numpy()
+        if each != "count":
+            value[part] = _ratio(o.to_numpy(), n.to_numpy(), each)
+            symbol[part] = disclosure.NOT_AVAILABLE
+    none = np.isnan(value) & (units != "count")
+    symbol[~none] = ""
+    unknown = frame["area_code"].isin([UNKNOWN, OTHER]).to_numpy()
+    symbol[none & (unknown | (denominator.to_numpy() == 0))] = disclosure.NOT_APPLICABLE
+    columns = {c: frame[c] for c in frame.columns if c not in limits}
+    columns.update(numerator=numerator, denominator=denominator)
+    columns["symbol"] = pd.Series(symbol, index=frame.index, dtype="str")
+    columns["value"] = value
+    shown = ~np.isnan(value)
+    columns.update({name: np.where(shown, limit, np.nan) for name, limit in limits.items()})
+    return pd.DataFrame(columns, index=frame.index)
 
 
-def _ratio(frame: pd.DataFrame, unit: str) -> pd.Series:
+def _ratio(numerator: np.ndarray, denominator: np.ndarray, unit: str) -> np.ndarray:
     """Numerator over denominator, scaled to the unit; blank where there is no denominator."""
-    return frame["numerator"] / frame["denominator"].where(frame["denominator"] > 0) * SCALE[unit]
+    return numerator / np.where(denominator > 0, denominator, np.nan) * SCALE[unit]
 
 
 def _rounded(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:

@@ -33,7 +33,7 @@ def rows(ids: tuple[str, ...], selection: ind.Selection) -> pd.DataFrame:
     once: a theme's tiles, its summary table and its chosen indicator's trend take theirs from
     one read. Shared, never changed."""
     items = [catalogue.get(i) for i in ids]
-    return ind.read(connection(), items, selection, context(), ("selection", "council"))
+    return ind.read(connection(), items, selection, context(), selection.views)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
