@@ -189,8 +189,8 @@ def all_figures(
     council = context.council_code or "council"
     wanted = wanted or views(indicator)
     apart = selection.apart and not indicator.breakdown  # a trend line each chosen district
-    source = {"trend": "each" if apart else "selection", "category": "selection"}
-    source["districts"] = "district"
+    trend = "each" if apart else "selection"
+    source = {"trend": trend, "category": "selection", "districts": "district"}
     needed = {source.get(view, view) for view in wanted} | {"council"}  # the comparator
     needed = tuple(v for v in VIEW_ROWS if v in needed)
     if rows is not None and set(needed) <= set(rows["view"]):
@@ -337,7 +337,6 @@ def derive(frame: pd.DataFrame, unit) -> pd.DataFrame:
     squares = frame.get("sum_squares")
     units = np.broadcast_to(np.asarray(unit, dtype=object), len(frame))
     value = numerator.to_numpy(copy=True)  # a count's value
-    symbol = np.full(len(frame), "", dtype=object)
     limits = {name: np.full(len(frame), np.nan) for name in LIMITS}
     for each in dict.fromkeys(units):
         rows = units == each
@@ -347,9 +346,8 @@ def derive(frame: pd.DataFrame, unit) -> pd.DataFrame:
             limits[name][part] = limit.to_numpy()
         if each != "count":
             value[part] = _ratio(o.to_numpy(), n.to_numpy(), each)
-            symbol[part] = disclosure.NOT_AVAILABLE
     none = np.isnan(value) & (units != "count")
-    symbol[~none] = ""
+    symbol = np.where(none, disclosure.NOT_AVAILABLE, "").astype(object)
     unknown = frame["area_code"].isin([UNKNOWN, OTHER]).to_numpy()
     symbol[none & (unknown | (denominator.to_numpy() == 0))] = disclosure.NOT_APPLICABLE
     columns = {c: frame[c] for c in frame.columns if c not in limits}
