@@ -334,18 +334,19 @@ def derive(frame: pd.DataFrame, unit) -> pd.DataFrame:
     columns, these replaced or added (symbol, then value, then the limits last)."""
     numerator = frame["numerator"].astype("float64")
     denominator = pd.to_numeric(frame["denominator"], errors="coerce").astype("float64")
-    squares = frame.get("sum_squares")
+    squares = frame["sum_squares"].to_numpy() if "sum_squares" in frame else None
+    counts = numerator.to_numpy(), denominator.to_numpy(), squares
     units = np.broadcast_to(np.asarray(unit, dtype=object), len(frame))
     value = numerator.to_numpy(copy=True)  # a count's value
     limits = {name: np.full(len(frame), np.nan) for name in LIMITS}
     for each in dict.fromkeys(units):
         rows = units == each
         part = slice(None) if rows.all() else rows  # the whole frame as it is, if one unit
-        o, n, ss = (None if x is None else x[part] for x in (numerator, denominator, squares))
+        o, n, ss = (None if x is None else x[part] for x in counts)
         for name, limit in stats.limits(each, o, n, ss).drop(columns=["value"]).items():
             limits[name][part] = limit.to_numpy()
         if each != "count":
-            value[part] = _ratio(o.to_numpy(), n.to_numpy(), each)
+            value[part] = _ratio(o, n, each)
     none = np.isnan(value) & (units != "count")
     symbol = np.where(none, disclosure.NOT_AVAILABLE, "").astype(object)
     unknown = frame["area_code"].isin([UNKNOWN, OTHER]).to_numpy()
