@@ -299,6 +299,9 @@ def _more(unsafe, parts_hidden, whole_hidden, sizes, whole_can_go: bool) -> bool
     return parts_hidden.sum() + whole_hidden.sum() > before
 
 
+RATIOS = ("percent", "mean")  # units whose denominator is withheld with the figure
+
+
 def blank(frame: pd.DataFrame, unit, withheld) -> pd.DataFrame:
     """The frame with the rows marked `withheld` blanked: each keeps its place, with value,
     numerator, limits (and, for percentages and means, denominator) blank and symbol "c".
@@ -323,9 +326,6 @@ def blank(frame: pd.DataFrame, unit, withheld) -> pd.DataFrame:
     out.update({c: np.where(mask, np.nan, frame[c].to_numpy()) for c, mask in masks.items()})
     out["symbol"] = np.where(withheld, SUPPRESSED, frame["symbol"].to_numpy(dtype=object))
     return pd.DataFrame(out, index=frame.index)
-
-
-RATIOS = ("percent", "mean")  # units whose denominator is withheld with the figure
 
 
 def rounded(counts: pd.Series) -> pd.Series:

@@ -237,7 +237,9 @@ def all_figures(
 VIEW_ROWS = ("selection", "council", "each", "district", "age_band")  # queries/read/views.sql's
 
 
-def _side_by_side(each: pd.DataFrame, selection: Selection, context: Context, label: str):
+def _side_by_side(
+    each: pd.DataFrame, selection: Selection, context: Context, label: str
+) -> pd.DataFrame:
     """Each chosen district's own trend (the `each` view's rows), one after another in the
     order they were chosen (for a line each)."""
     order = {code: i for i, code in enumerate(selection.districts)}
@@ -334,10 +336,10 @@ def derive(frame: pd.DataFrame, unit) -> pd.DataFrame:
     columns, these replaced or added (symbol, then value, then the limits last)."""
     numerator = frame["numerator"].astype("float64")
     denominator = pd.to_numeric(frame["denominator"], errors="coerce").astype("float64")
-    squares = frame["sum_squares"].to_numpy() if "sum_squares" in frame else None
-    counts = numerator.to_numpy(), denominator.to_numpy(), squares
+    total, base = numerator.to_numpy(), denominator.to_numpy()
+    counts = total, base, frame["sum_squares"].to_numpy() if "sum_squares" in frame else None
     units = np.broadcast_to(np.asarray(unit, dtype=object), len(frame))
-    value = numerator.to_numpy(copy=True)  # a count's value
+    value = total.copy()  # a count's value
     limits = {name: np.full(len(frame), np.nan) for name in LIMITS}
     for each in dict.fromkeys(units):
         rows = units == each
@@ -350,7 +352,7 @@ def derive(frame: pd.DataFrame, unit) -> pd.DataFrame:
     none = np.isnan(value) & (units != "count")
     symbol = np.where(none, disclosure.NOT_AVAILABLE, "").astype(object)
     unknown = frame["area_code"].isin([UNKNOWN, OTHER]).to_numpy()
-    symbol[none & (unknown | (denominator.to_numpy() == 0))] = disclosure.NOT_APPLICABLE
+    symbol[none & (unknown | (base == 0))] = disclosure.NOT_APPLICABLE
     columns = {c: frame[c] for c in frame.columns if c not in limits}
     columns.update(numerator=numerator, denominator=denominator)
     columns["symbol"] = pd.Series(symbol, index=frame.index, dtype="str")
