@@ -27,6 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from carejsna import db, disclosure, stats
@@ -115,39 +116,91 @@ def keep(folder: Path) -> None:
 
 # The forecasts a reader first sees, worked out once ---------------------------------------------
 
-BASELINE, BACKTEST, ACTUAL = "forecast_baseline", "forecast_backtest", "forecast_in_care"
+BASELINE, BACKTEST, COUNTED = "forecast_baseline", "forecast_backtest", "forecast_counts"
 AREAS_A_GROUP = 32  # areas in each of their row groups
-REMEMBERED = (BASELINE, BACKTEST, ACTUAL)  # beside the extracts (remember)
+REMEMBERED = (BASELINE, BACKTEST)  # beside the extracts (remember)
 
 
 def remember(folder: Path) -> None:
-    """A step of the build, after keep: for the council and for each district alone, the
-    forecast a reader sees first (the baseline, three years ahead, on the default reference
-    period), its back-test and the actual numbers, worked out once into the REMEMBERED files
-    beside the extracts. Choosing that area then reads them (baseline, run_backtest, actual)
-    rather than fitting, projecting and back-testing again: the same numbers, to the bit.
-    Record-level, as the pieces are: `carejsna publish` does not copy them."""
-    con = db.connect(folder, load=False, views=False)
-    made = {name: [] for name in REMEMBERED}
-    try:
-        codes = db.table(con, "districts")["district_code"].tolist()
-        for districts in [(), *((code,) for code in codes)]:
-            # worked out afresh, whatever files an earlier build left in the folder
-            inputs = replace(_inputs(con, folder, districts), remembered=False)
-            reference_from = check_years(inputs, 3, None)
-            run = project(fitted(inputs, reference_from), march_31(inputs.years[-1] + 3))
-            area = {"area": inputs.area_code, "reference_from": reference_from}
-            made[BASELINE].append(_flat(run).assign(**area))
-            made[BACKTEST].append(run_backtest(inputs, reference_from).assign(**area))
-            made[ACTUAL].append(actual(inputs).assign(area=inputs.area_code))
-    finally:
-        con.close()
-    # Some 32 areas' rows a row group: at national scale a read skips all but one group,
-    # and the file's footer stays short (read again by each query).
-    for name, parts in made.items():
-        size = AREAS_A_GROUP * max(1, *(len(part) for part in parts))
-        frame = pd.concat(parts, ignore_index=True)
+    """A step of the build, after keep: for the council and for each district alone, on the
+    default reference period, what its forecast and back-test are fitted on (counted: the
+    COUNTED file), then from those counts the forecast a reader sees first (the baseline, three
+    years ahead) and its back-test (the REMEMBERED files), all beside the extracts. Choosing an
+    area then reads them rather than fitting, projecting and back-testing again, and choosing
+    several districts adds their counts up rather than reading their children's care: the same
+    numbers, to the bit. Record-level, as the pieces are: `carejsna publish` does not copy them."""
+    makers = {COUNTED: count, BASELINE: lambda *a: _flat(baseline(*a)), BACKTEST: run_backtest}
+    for name, make in makers.items():  # the counts first: the forecasts are made from them
+        con, made = db.connect(folder, load=False, views=False), []
+        try:
+            codes = db.table(con, "districts")["district_code"].tolist()
+            for districts in [(), *((code,) for code in codes)]:
+                # worked out afresh, whatever files an earlier build left in the folder
+                inputs = replace(_inputs(con, folder, districts), remembered=False,
+                                 counted=name != COUNTED)  # fmt: skip
+                reference_from = check_years(inputs, 3, None)
+                area = {"area": inputs.area_code, "reference_from": reference_from}
+                made.append(make(inputs, reference_from).assign(**area))
+        finally:
+            con.close()
+        # Some 32 areas' rows a row group: at national scale a read skips all but one group,
+        # and the file's footer stays short (read again by each query).
+        size = AREAS_A_GROUP * max(1, *(len(part) for part in made))
+        frame = pd.concat(made, ignore_index=True)
         frame.to_parquet(folder / f"{name}.parquet", index=False, row_group_size=size)
+
+
+PARTS = ("exposure", "moves", "exits", "entries", "entry_ages")  # a fit's Rates, as counted
+
+
+def count(inputs: Inputs, reference_from: int) -> pd.DataFrame:
+    """What the forecast on reference_from and its back-test are fitted on, from the area's
+    pieces, as rows (fitted_to, part, cell, value): each fit's counts (Rates' PARTS, as arrays
+    in C order), the stock at its start by month of birth and placement (cell: month x len(KEYS)
+    + category; none where there are no children) and the children in care at each 31 March
+    from the first return to the one it fits to (in_care, as those returns gave them)."""
+    fits = [(reference_from, inputs.years[-1]), backtest_years(inputs, reference_from)]
+    rows = []
+    for fit_from, fitted_to in [fit for fit in fits if fit is not None]:
+        pieces = inputs.known(fitted_to)
+        made = model(pieces, inputs.bands, fit_from, fitted_to)
+        years = range(inputs.years[0], fitted_to + 1)
+        arrays = {p: getattr(made.rates, p) for p in PARTS}
+        arrays["in_care"] = _in_care_counts(pieces, years, inputs.bands)
+        month, category, children = _stock_cells(made.stock)
+        held = children > 0
+        parts = [(name, np.arange(a.size), a.reshape(-1)) for name, a in arrays.items()]
+        parts.append(("stock", (month * len(KEYS) + category)[held], children[held]))
+        rows.append(pd.DataFrame({
+            "fitted_to": fitted_to,
+            "part": np.repeat([name for name, *_ in parts], [len(c) for _, c, _ in parts]),
+            "cell": np.concatenate([c for _, c, _ in parts]).astype(np.int64),
+            "value": np.concatenate([v for *_, v in parts]).astype(float),
+        }))  # fmt: skip
+    return pd.concat(rows, ignore_index=True)
+
+
+def from_counts(inputs: Inputs, fit_from: int, fitted_to: int):
+    """The model fitted over fit_from to fitted_to on the returns up to fitted_to, and the
+    children in care (year from the first return, band, category) at each 31 March to
+    fitted_to, from the counts the build kept for the forecast on the default reference period
+    (counts), added up over the chosen districts (Inputs.counts): the same, to the bit, as
+    from their pieces together."""
+    rows = inputs.counts.filter(pc.equal(inputs.counts["fitted_to"], fitted_to))
+    part, cell, value = (rows[c].to_numpy() for c in ("part", "cell", "value"))
+    b, k = len(inputs.bands.names), len(KEYS)
+    shapes = {"exposure": (b, k), "moves": (b, k, k), "exits": (b, k), "entries": (b, k),
+              "entry_ages": (LEAVING_AGE,), "in_care": (-1, b, k)}  # fmt: skip
+    arrays = {name: value[part == name].reshape(shape) for name, shape in shapes.items()}
+    stock = part == "stock"
+    month, category = np.divmod(cell[stock], k)
+    held = pd.DataFrame({"birth_year": month // 12, "birth_month": month % 12 + 1,
+                         "category": np.array(KEYS)[category],
+                         "children": value[stock].astype(np.int64)})  # fmt: skip
+    rates = Rates(inputs.bands, *reference_period(fit_from, fitted_to),
+                  **{p: arrays[p] for p in PARTS})  # fmt: skip
+    fitted = Model(rates, held, march_31(fitted_to), fit_from, fitted_to)
+    return fitted, arrays["in_care"].astype(np.int64)
 
 
 def _flat(run: Projection) -> pd.DataFrame:
@@ -184,11 +237,17 @@ def _unflat(rows: pa.Table, bands: Bands) -> Projection:
     return Projection(list(records), days, bands.names)
 
 
+def _counted(inputs: Inputs, reference_from: int | None = None) -> bool:
+    """Whether the build counted what this forecast is fitted on (remember): the council or
+    any districts, on the default reference period."""
+    default = reference_from is None or reference_from == check_years(inputs, 3, None)
+    return inputs.counted and default
+
+
 def _remembered(inputs: Inputs, reference_from: int | None = None) -> bool:
     """Whether the build worked this forecast out (remember): the council or one district
     alone, on the default reference period."""
-    default = reference_from is None or reference_from == check_years(inputs, 3, None)
-    return inputs.remembered and len(inputs.districts) <= 1 and default
+    return inputs.remembered and len(inputs.districts) <= 1 and _counted(inputs, reference_from)
 
 
 def bands(con) -> Bands:
@@ -303,6 +362,11 @@ def stock(pieces: pd.DataFrame, day: date) -> pd.DataFrame:
 def in_care(pieces: pd.DataFrame, years, bands: Bands) -> pd.DataFrame:
     """Children in care on 31 March of each year, by age band and placement category, with
     every total (All ages, All placements): what the model forecasts, as it happened."""
+    return _with_totals(list(years), bands.names, _in_care_counts(pieces, years, bands))
+
+
+def _in_care_counts(pieces: pd.DataFrame, years, bands: Bands) -> np.ndarray:
+    """Children in care on 31 March of each year (year x band x category)."""
     years = list(years)
     start, end = pieces["start_date"].to_numpy(), pieces["end_date"].to_numpy()
     band = pieces["age_band"].map({name: b for b, name in enumerate(bands.names)})
@@ -316,7 +380,7 @@ def in_care(pieces: pd.DataFrame, years, bands: Bands) -> pd.DataFrame:
         day = np.datetime64(march_31(year))
         held = (start <= day) & (end > day)
         counts[y] = _sums(shape, (band[held], category[held]))
-    return _with_totals(years, bands.names, counts)
+    return counts
 
 
 def _with_totals(years, names, counts: np.ndarray) -> pd.DataFrame:
@@ -336,13 +400,12 @@ def _with_totals(years, names, counts: np.ndarray) -> pd.DataFrame:
          np.full(n_years * (n_bands + 1), "all"), counts.sum(axis=2)[:, by_band].reshape(-1)),
     ]  # fmt: skip
     year, band, category, count = (np.concatenate(column) for column in zip(*parts, strict=True))
-    frame = pd.DataFrame(
+    named = {**CATEGORIES, "all": ALL_PLACEMENTS}
+    return pd.DataFrame(
         {"year": year.astype(np.int64), "age_band": pd.array(band, dtype="str"),
-         "category": pd.array(category, dtype="str")}
+         "category": pd.array(category, dtype="str"),
+         "placement": pd.array([named[c] for c in category], dtype="str"), "children": count}
     )  # fmt: skip
-    frame["placement"] = frame["category"].map({**CATEGORIES, "all": ALL_PLACEMENTS})
-    frame["children"] = count
-    return frame
 
 
 # Scenarios and costs -------------------------------------------------------------------------
@@ -473,6 +536,14 @@ def model(pieces: pd.DataFrame, bands: Bands, reference_from: int, fitted_to: in
                  fitted_to)  # fmt: skip
 
 
+def _stock_cells(held: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A stock's rows as arrays: month of birth (_month's), category (its index in KEYS) and
+    children."""
+    year, month = (held[c].to_numpy(dtype=np.int64) for c in ("birth_year", "birth_month"))
+    category = np.array([KEY_INDEX[c] for c in held["category"].tolist()], dtype=np.int64)
+    return year * 12 + month - 1, category, held["children"].to_numpy(dtype=float)
+
+
 def transition_matrices(rates: Rates, scenario: Scenario = Scenario()) -> np.ndarray:
     """Each age band's daily probabilities (b, k from, k to) of being in each category the
     next day; what a row lacks of 1 is the probability of leaving care. Where the measured
@@ -505,24 +576,24 @@ def step(mean, cov, matrices, arrivals):
 def _days(matrices: np.ndarray, entries: np.ndarray, most: int):
     """step's day as a linear map of a cohort's state (its mean, then its covariance, as one
     row x: the next day's is x L + s f, s the cohort's share of the band's arrivals), for each
-    band b (matrices[b], entries[b]): L^t and the sum of L^0 to L^(t-1) for t = 0 to `most`
-    days, and f. L's rows are step's day of each unit state, f step's day of nothing."""
+    band b (matrices[b], entries[b]), for t = 0 to `most` days: L^t, and t days' arrivals
+    (f L^(t-1) + ... + f L + f). L's rows are step's day of each unit state, f step's day of
+    nothing."""
     n_bands, k = entries.shape
     n = k + k * k
     unit = np.eye(n)
-    powers = np.zeros((n_bands, most + 1, n, n))
-    sums = np.zeros((n_bands, most + 1, n, n))
-    pushes = np.zeros((n_bands, n))
+    one_day, push = np.empty((n_bands, n, n)), np.empty((n_bands, 1, n))
     for b, p in enumerate(matrices):
         mean, cov = step(unit[:, :k], unit[:, k:].reshape(n, k, k), p[None], np.zeros((1, k)))
-        one_day = np.hstack([mean, cov.reshape(n, -1)])
+        one_day[b] = np.hstack([mean, cov.reshape(n, -1)])
         mean, cov = step(np.zeros((1, k)), np.zeros((1, k, k)), p[None], entries[b][None])
-        pushes[b] = np.hstack([mean, cov.reshape(1, -1)])[0]
-        powers[b, 0] = unit
-        for t in range(1, most + 1):
-            powers[b, t] = powers[b, t - 1] @ one_day
-            sums[b, t] = sums[b, t - 1] + powers[b, t - 1]
-    return powers, sums, pushes
+        push[b] = np.hstack([mean, cov.reshape(1, -1)])
+    powers, arrivals = np.empty((n_bands, most + 1, n, n)), np.zeros((n_bands, most + 1, 1, n))
+    powers[:, 0] = unit
+    for t in range(1, most + 1):  # every band's day at once
+        powers[:, t] = powers[:, t - 1] @ one_day
+        arrivals[:, t] = arrivals[:, t - 1] @ one_day + push
+    return powers, arrivals[:, :, 0]
 
 
 def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projection:
@@ -536,11 +607,8 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
     cohorts = np.arange(first_cohort, _month(end) + 1)
     n = n_k + n_k * n_k  # a cohort's state: its mean, then its covariance, as one row
     state = np.zeros((len(cohorts), n))  # the stock's means; no variance at the start
-    held = fitted.stock
-    index = held["birth_year"] * 12 + held["birth_month"] - 1 - first_cohort
-    category = held["category"].map(KEY_INDEX)  # integers even where there is no stock
-    cells = tuple(c.to_numpy(dtype=np.int64) for c in (index, category))
-    np.add.at(state, cells, held["children"].to_numpy(dtype=float))
+    month, category, children = _stock_cells(fitted.stock)
+    np.add.at(state, (month - first_cohort, category), children)
 
     matrices = transition_matrices(rates, scenario)
     entries = rates.entry_rates * scenario.factors("entries")[None, :]  # (b, k) a day
@@ -556,52 +624,56 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
     records, daily = [], []
     variances = n_k + np.arange(n_k) * (n_k + 1)  # the covariance's diagonal in a state
 
-    def record(day, age_months, alive):
-        band = np.where(alive, of_age[np.clip(age_months // 12, 0, LEAVING_AGE - 1)], n_bands)
-        one_hot = np.zeros((len(cohorts), n_bands + 1))
-        one_hot[np.arange(len(cohorts)), band] = 1
-        one_hot = np.hstack([one_hot[:, :n_bands], alive[:, None].astype(float)])
-        m = one_hot.T @ state[:, :n_k]  # (b + all, k)
-        v = one_hot.T @ state[:, variances]
-        m = np.hstack([m, m.sum(axis=1, keepdims=True)])
-        v = np.hstack([v, (one_hot.T @ state[:, n_k:].sum(axis=1))[:, None]])
+    # a state's means and their total, then its variances and the total's (the covariance's sum)
+    shown = np.zeros((n, 2 * (n_k + 1)))
+    shown[np.arange(n_k), np.arange(n_k)] = shown[:n_k, n_k] = 1
+    shown[variances, n_k + 1 + np.arange(n_k)] = shown[n_k:, -1] = 1
+
+    def record(day, members):  # members: each cohort's band (one-hot; none once it is 18)
+        by_band = members.T @ (state @ shown)  # (b, means and variances)
+        m, v = np.hsplit(np.vstack([by_band, by_band.sum(axis=0)]), 2)  # (b + all, k + all)
         records.append((day, m, v))
 
-    def ages_on(day):
-        age_months = _month(day) - cohorts
-        return age_months, (age_months >= 0) & (age_months < LEAVING_AGE * 12)
-
     # A band's days, each a step (see step), are an affine map of a cohort's state: after t days
-    # it is state @ powers[b, t] + its arrivals' share * pushes[b] @ sums[b, t].
-    powers, sums, pushes = _days(matrices, entries, 31)
-    age_months, alive = ages_on(start)
-    record(start, age_months, alive)
-    day = start
+    # it is state @ powers[b, t] + its arrivals' share * arrivals[b, t].
+    powers, arrivals = _days(matrices, entries, 31)
+    most = powers.shape[1] - 1
+    # every band's every day as one matrix (rows: band and state; columns: day and state): the
+    # days of a month from one product with the bands' states
+    each_days = powers.transpose(0, 2, 1, 3).reshape(n_bands * n, (most + 1) * n)
+    one_hot = np.vstack([np.eye(n_bands), np.zeros(n_bands)])  # the last: not in care (18)
+
+    def bands_on(day):  # each cohort's band, n_bands once it is 18 or before it is born
+        age_months = _month(day) - cohorts
+        alive = (age_months >= 0) & (age_months < LEAVING_AGE * 12)
+        age = np.clip(age_months // 12, 0, LEAVING_AGE - 1)
+        return np.where(alive, of_age[age], n_bands), age, alive
+
+    band, _, _ = bands_on(start)
+    record(start, one_hot[band])
+    day, every = start, np.arange(len(cohorts))
     while day < end:  # a month at a time: bands change, and children leave at 18, on the 1st
         first = day + timedelta(days=1)
         last = min(date(first.year, first.month, monthrange(first.year, first.month)[1]), end)
         days = (last - day).days
-        age_months, alive = ages_on(first)
+        band, age, alive = bands_on(first)
         state[~alive] = 0
-        age = np.clip(age_months // 12, 0, LEAVING_AGE - 1)
-        band, share = of_age[age], ages[age] / 12 * alive
+        share = ages[age] / 12 * alive
         # Every cohort of a band takes the same map: the band's days are its cohorts' summed,
         # and each cohort's month end its own state through its band's map.
-        of_band = [band == b for b in range(n_bands)]
-        together = np.stack([state[rows].sum(axis=0) for rows in of_band])
-        shares = np.bincount(band, weights=share, minlength=n_bands)
-        each_day = np.einsum("bn,btnm->tm", together, powers[:, 1 : days + 1])
-        each_day += np.einsum("bn,btnm->tm", shares[:, None] * pushes, sums[:, 1 : days + 1])
+        members = one_hot[band]
+        together = members.T @ state  # (b, n)
+        shares = members.T @ share
+        each_day = (together.reshape(-1) @ each_days[:, n : (days + 1) * n]).reshape(days, n)
+        each_day += (shares @ arrivals[:, 1 : days + 1].reshape(n_bands, -1)).reshape(days, n)
         dates = np.datetime64(day, "D") + np.arange(1, days + 1)
         daily.append((dates, each_day[:, :n_k], each_day[:, variances]))
-        moved = np.empty_like(state)
-        for b, rows in enumerate(of_band):
-            moved[rows] = np.einsum("cn,nm->cm", state[rows], powers[b, days])
-        arrived = np.einsum("bn,bnm->bm", pushes, sums[:, days])  # a band's month of arrivals
-        state = moved + share[:, None] * arrived[band]
+        live = np.minimum(band, n_bands - 1)  # the 18-year-olds' (none in care): any band's
+        moved = np.matmul(state, powers[:, days])[live, every]  # each cohort through its band's
+        state = moved + share[:, None] * arrivals[live, days]
         day = last
         if (day + timedelta(days=1)).day == 1:
-            record(day, age_months, alive)
+            record(day, members)
     daily = tuple(np.concatenate(part) for part in zip(*daily, strict=True))
     return Projection(records, daily, names, scenario)
 
@@ -609,7 +681,7 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
 def limits(mean: pd.Series, variance: pd.Series, level: float = LEVEL):
     """A forecast's limits: the normal interval around its mean, not below zero."""
     sd = np.sqrt(variance) * stats.z_for(level)
-    return (mean - sd).clip(lower=0), mean + sd
+    return np.maximum(mean - sd, 0), mean + sd
 
 
 @dataclass
@@ -663,9 +735,10 @@ class Projection:
         return Projection(records, daily, self.bands, self.scenario)
 
     def at_31_march(self, level: float = LEVEL) -> pd.DataFrame:
-        frame = self.table(level)
-        dates = frame["date"]
-        return frame[(dates.dt.month == 3) & (dates.dt.day == 31)].assign(year=dates.dt.year)
+        """table's rows of each 31 March, with its year."""
+        march = [row for row in self.records if (row[0].month, row[0].day) == (3, 31)]
+        frame = replace(self, records=march).table(level)
+        return frame.assign(year=frame["date"].dt.year)
 
     def costs(self, costs: Costs) -> pd.DataFrame:
         """The cost of the placements forecast in each year ending 31 March, per category and
@@ -692,45 +765,58 @@ class Projection:
 # Back-test ------------------------------------------------------------------------------------
 
 
-def backtest(
-    known: pd.DataFrame, truth: pd.DataFrame, bands: Bands, reference_from: int, fitted_to: int,
-    last_year: int,
-) -> pd.DataFrame:  # fmt: skip
-    """Fit on the returns up to `fitted_to` (pieces `known`), forecast each 31 March after it to
-    `last_year`, and set each forecast beside what happened (pieces `truth`, from every return)
-    and beside two naive forecasts made from the same returns: the last year's number carried
-    forward, and a straight line through the 31 March numbers of the reference years. A row per
-    year, age band and placement (with totals) and method, with its errors."""
-    fitted = model(known, bands, reference_from, fitted_to)
-    forecast = project(fitted, march_31(last_year)).at_31_march()
-    years = list(range(fitted_to + 1, last_year + 1))
-    actual = in_care(truth, years, bands).rename(columns={"children": "actual"})
-    history = in_care(known, range(reference_from, fitted_to + 1), bands)
-    keys = ["age_band", "placement"]
-    wide = history.set_index([*keys, "year"])["children"].unstack("year")  # one row a cell
-    reference = np.array(wide.columns, dtype=float)
-    slope, intercept = (np.polyfit(reference, wide.to_numpy().T, 1) if len(reference) > 1
-                        else (np.zeros(len(wide)), wide.to_numpy()[:, -1]))  # fmt: skip
-    model_rows = forecast[["year", *keys, "forecast", "lower", "upper"]].rename(
-        columns={"forecast": "value"}
-    )
-    # Each year, every cell's last year carried forward, then its trend
-    cells, ahead = wide.index.to_frame(index=False), np.array(years)
-    last = np.broadcast_to(wide[fitted_to].to_numpy(), (len(years), len(cells)))
-    trend = np.clip(intercept + slope * ahead[:, None], 0, None)
-    naive = cells.iloc[np.tile(np.arange(len(cells)), 2 * len(years))].reset_index(drop=True)
-    naive = naive.assign(
-        year=np.repeat(ahead, 2 * len(cells)),
-        method=np.tile(np.repeat(["last_year", "trend"], len(cells)), len(years)),
-        value=np.stack([last, trend], axis=1).reshape(-1),
-    )
-    rows = pd.concat(
-        [model_rows[model_rows["year"] > fitted_to].assign(method="model"), naive],
-        ignore_index=True,
-    ).merge(actual[["year", *keys, "actual"]], on=["year", *keys])
-    rows["fitted_to"] = fitted_to
-    rows["base"] = rows["actual"]
-    return rows
+def backtest(fitted: Model, history: np.ndarray, truth: np.ndarray, last_year: int) -> pd.DataFrame:
+    """Forecast each 31 March after the model's last return (`fitted`, on the returns up to it)
+    to `last_year`, and set each forecast beside what happened (`truth`: the children in care
+    at each of those 31 March, from every return, year x band x category) and beside two naive
+    forecasts made from the same returns as the model: the last year's number carried forward,
+    and a straight line through the 31 March numbers of the reference years (`history`, as
+    those returns gave them). A row per year, age band and placement (with totals) and method,
+    with its errors."""
+    names, fitted_to = fitted.rates.bands.names, fitted.fitted_to
+    run = project(fitted, march_31(last_year))
+    ahead = [row for row in run.records if row[0] > march_31(fitted_to) and row[0].month == 3
+             and row[0].day == 31]  # fmt: skip
+    years = np.arange(fitted_to + 1, last_year + 1)
+    mean = np.stack([row[1] for row in ahead])  # year x (band, All ages) x (category, all)
+    lower, upper = limits(mean, np.maximum(np.stack([row[2] for row in ahead]), 0))
+    truth, history = _totalled(truth), _totalled(history)  # the same cells
+    reference = np.arange(fitted.reference_from, fitted_to + 1, dtype=float)
+    flat = history.reshape(len(reference), -1)
+    slope, intercept = (np.polyfit(reference, flat, 1) if len(reference) > 1
+                        else (np.zeros(flat.shape[1]), flat[-1]))  # fmt: skip
+    trend = np.clip(intercept + slope * years[:, None].astype(float), 0, None)
+    naive = {"last_year": np.broadcast_to(flat[-1], trend.shape), "trend": trend}
+    # Each year, the model's every cell (bands, then All ages; each category, then all); then
+    # the naive forecasts' every cell in the order of their names (as a table sorted by them)
+    bands = np.array([*names, ALL_AGES])
+    placements = np.array([*CATEGORIES.values(), ALL_PLACEMENTS])
+    band, placement = np.divmod(np.arange(len(bands) * len(placements)), len(placements))
+    by_name = np.lexsort((placements[placement], bands[band]))
+    cells, size = len(band), len(years)
+    rows = [  # (year, cell, method, value, lower, upper): the model's rows, then the naive
+        (np.repeat(years, cells), np.tile(np.arange(cells), size), np.full(size * cells, "model"),
+         mean.reshape(-1), lower.reshape(-1), upper.reshape(-1)),
+        (np.repeat(years, 2 * cells), np.tile(by_name, 2 * size),
+         np.tile(np.repeat(list(naive), cells), size),
+         np.stack([naive[m][:, by_name] for m in naive], axis=1).reshape(-1),
+         np.full(2 * size * cells, np.nan), np.full(2 * size * cells, np.nan)),
+    ]  # fmt: skip
+    year, cell, method, value, low, high = (np.concatenate(c) for c in zip(*rows, strict=True))
+    actual = truth.reshape(len(years), -1)[year - fitted_to - 1, cell]
+    return pd.DataFrame(
+        {"year": year.astype(np.int64), "age_band": pd.array(bands[band][cell], dtype="str"),
+         "placement": pd.array(placements[placement][cell], dtype="str"), "value": value,
+         "lower": low, "upper": high, "method": pd.array(method, dtype="str"), "actual": actual,
+         "fitted_to": fitted_to, "base": actual}
+    )  # fmt: skip
+
+
+def _totalled(counts: np.ndarray) -> np.ndarray:
+    """A year x band x category array of children with the All ages band and the All
+    placements category (sums) after the rest."""
+    counts = np.concatenate([counts, counts.sum(axis=1, keepdims=True)], axis=1)
+    return np.concatenate([counts, counts.sum(axis=2, keepdims=True)], axis=2)
 
 
 def errors(rows: pd.DataFrame) -> pd.DataFrame:
@@ -868,6 +954,14 @@ class Inputs:
     folder: Path
     kept: tuple[int, ...] = ()  # the returns_to the build kept pieces for (kept_years)
     remembered: bool = False  # the build kept the forecasts a reader first sees (remember)
+    counted: bool = False  # the build counted what they are fitted on (remember)
+
+    @cached_property
+    def counts(self) -> pa.Table:
+        """What the build counted for the chosen areas (remember), added up (kept_counts.sql)."""
+        areas, reference_from = list(self.districts or [self.area_code]), check_years(self, 3, None)
+        return db.run_arrow(self.con, "kept_counts", QUERIES, areas=areas,
+                            reference_from=reference_from)  # fmt: skip
 
     @cached_property
     def pieces(self) -> pd.DataFrame:
@@ -907,8 +1001,9 @@ def _inputs(con, folder: Path, districts: tuple[str, ...]) -> Inputs:
     years = tuple(meta["years"])
     kept = kept_years(years) if (folder / f"{KEPT}.parquet").exists() else ()
     remembered = all((folder / f"{n}.parquet").exists() for n in REMEMBERED)
+    counted = (folder / f"{COUNTED}.parquet").exists()
     return Inputs(con, age_bands, years, districts, code, name, bool(council["synthetic"]),
-                  council["source"], folder, kept, remembered)  # fmt: skip
+                  council["source"], folder, kept, remembered, counted)  # fmt: skip
 
 
 @lru_cache(maxsize=8)
@@ -932,7 +1027,12 @@ def check_years(inputs: Inputs, years_ahead: int, reference_from: int | None) ->
 
 
 def fitted(inputs: Inputs, reference_from: int) -> Model:
-    return model(inputs.pieces, inputs.bands, reference_from, inputs.years[-1])
+    """The model on the reference period: from the counts the build kept (counted), else
+    fitted on the pieces now."""
+    last = inputs.years[-1]
+    if _counted(inputs, reference_from):
+        return from_counts(inputs, reference_from, last)[0]
+    return model(inputs.pieces, inputs.bands, reference_from, last)
 
 
 def baseline(inputs: Inputs, reference_from: int, years_ahead: int = 3) -> Projection:
@@ -948,12 +1048,17 @@ def baseline(inputs: Inputs, reference_from: int, years_ahead: int = 3) -> Proje
 
 
 def actual(inputs: Inputs) -> pd.DataFrame:
-    """Children in care at each 31 March the returns hold (in_care), as the build worked them
-    out for the council or a district alone (remember), else from the pieces now."""
-    if not _remembered(inputs):
-        return in_care(inputs.pieces, inputs.years, inputs.bands)
-    rows = db.run_arrow(inputs.con, "kept_in_care", QUERIES, area=inputs.area_code)
-    return rows.to_pandas()
+    """Children in care at each 31 March the returns hold (in_care)."""
+    return _with_totals(inputs.years, inputs.bands.names, _actual_counts(inputs))
+
+
+def _actual_counts(inputs: Inputs) -> np.ndarray:
+    """Children in care at each 31 March the returns hold (year x band x category): as the
+    build counted them (counted), else from the pieces now."""
+    if _counted(inputs):
+        reference_from = check_years(inputs, 3, None)
+        return from_counts(inputs, reference_from, inputs.years[-1])[1]
+    return _in_care_counts(inputs.pieces, inputs.years, inputs.bands)
 
 
 def backtest_years(inputs: Inputs, reference_from: int) -> tuple[int, int] | None:
@@ -969,7 +1074,7 @@ def backtest_years(inputs: Inputs, reference_from: int) -> tuple[int, int] | Non
 
 def run_backtest(inputs: Inputs, reference_from: int) -> pd.DataFrame:
     """The back-test's rows (see backtest), or none where the returns are too few: as the build
-    worked them out (remember), else now."""
+    worked them out (remember), else now (from the counts it kept, or the pieces)."""
     span = backtest_years(inputs, reference_from)
     if span is None:
         return pd.DataFrame()
@@ -977,9 +1082,16 @@ def run_backtest(inputs: Inputs, reference_from: int) -> pd.DataFrame:
         rows = db.run_arrow(inputs.con, "kept_backtest", QUERIES, area=inputs.area_code,
                             reference_from=reference_from)  # fmt: skip
         return rows.to_pandas()
-    start, fitted_to = span
-    return backtest(inputs.known(fitted_to), inputs.pieces, inputs.bands, start, fitted_to,
-                    inputs.years[-1])  # fmt: skip
+    (start, fitted_to), first, last = span, inputs.years[0], inputs.years[-1]
+    if _counted(inputs, reference_from):
+        fitted, history = from_counts(inputs, start, fitted_to)
+        history = history[start - first :]
+    else:
+        known = inputs.known(fitted_to)
+        fitted = model(known, inputs.bands, start, fitted_to)
+        history = _in_care_counts(known, range(start, fitted_to + 1), inputs.bands)
+    truth = _actual_counts(inputs)[fitted_to + 1 - first :]
+    return backtest(fitted, history, truth, last)
 
 
 def forecast_rows(projection: Projection) -> pd.DataFrame:
