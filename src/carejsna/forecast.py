@@ -180,7 +180,7 @@ def count(inputs: Inputs, reference_from: int) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def from_counts(inputs: Inputs, fit_from: int, fitted_to: int):
+def from_counts(inputs: Inputs, fit_from: int, fitted_to: int) -> tuple[Model, np.ndarray]:
     """The model fitted over fit_from to fitted_to on the returns up to fitted_to, and the
     children in care (year from the first return, band, category) at each 31 March to
     fitted_to, from the counts the build kept for the forecast on the default reference period
