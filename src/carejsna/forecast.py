@@ -241,7 +241,7 @@ def _counted(inputs: Inputs, reference_from: int | None = None) -> bool:
     """Whether the build counted what this forecast is fitted on (remember): the council or
     any districts, on the default reference period."""
     default = reference_from is None or reference_from == check_years(inputs, 3, None)
-    return inputs.counted and default
+    return inputs.counted and default and inputs.counts.num_rows > 0  # counted for this period
 
 
 def _remembered(inputs: Inputs, reference_from: int | None = None) -> bool:
@@ -629,7 +629,7 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
     shown[np.arange(n_k), np.arange(n_k)] = shown[:n_k, n_k] = 1
     shown[variances, n_k + 1 + np.arange(n_k)] = shown[n_k:, -1] = 1
 
-    def record(day, members):  # members: each cohort's band (one-hot; none once it is 18)
+    def record(day, members):  # members: each cohort's band (one-hot; none at 18 or unborn)
         by_band = members.T @ (state @ shown)  # (b, means and variances)
         m, v = np.hsplit(np.vstack([by_band, by_band.sum(axis=0)]), 2)  # (b + all, k + all)
         records.append((day, m, v))
@@ -668,7 +668,7 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
         each_day += (shares @ arrivals[:, 1 : days + 1].reshape(n_bands, -1)).reshape(days, n)
         dates = np.datetime64(day, "D") + np.arange(1, days + 1)
         daily.append((dates, each_day[:, :n_k], each_day[:, variances]))
-        live = np.minimum(band, n_bands - 1)  # the 18-year-olds' (none in care): any band's
+        live = np.minimum(band, n_bands - 1)  # at 18 or unborn (none in care): any band's
         moved = np.matmul(state, powers[:, days])[live, every]  # each cohort through its band's
         state = moved + share[:, None] * arrivals[live, days]
         day = last
@@ -678,8 +678,9 @@ def project(fitted: Model, end: date, scenario: Scenario = Scenario()) -> Projec
     return Projection(records, daily, names, scenario)
 
 
-def limits(mean: pd.Series, variance: pd.Series, level: float = LEVEL):
-    """A forecast's limits: the normal interval around its mean, not below zero."""
+def limits(mean, variance, level: float = LEVEL):
+    """A forecast's limits: the normal interval around its mean, not below zero (Series or
+    arrays)."""
     sd = np.sqrt(variance) * stats.z_for(level)
     return np.maximum(mean - sd, 0), mean + sd
 
@@ -940,8 +941,9 @@ def as_published(actual, forecasts, hidden: set[int], last: int):
 @dataclass(frozen=True)
 class Inputs:
     """What a forecast reads: every child's care from every return (for the council, or the
-    chosen districts together: `pieces`, read when first asked for), the age bands, the years
-    the returns cover and the area."""
+    chosen districts together: `pieces`, read when first asked for) or, on the default
+    reference period, the sums of what the build counted for them (`counts`), the age bands,
+    the years the returns cover and the area."""
 
     con: duckdb.DuckDBPyConnection  # to the folder's extracts
     bands: Bands
@@ -999,9 +1001,15 @@ def _inputs(con, folder: Path, districts: tuple[str, ...]) -> Inputs:
     code = "+".join(districts) if districts else council["code"]
     name = " and ".join(names[d] for d in districts) if districts else council["name"]
     years = tuple(meta["years"])
-    kept = kept_years(years) if (folder / f"{KEPT}.parquet").exists() else ()
-    remembered = all((folder / f"{n}.parquet").exists() for n in REMEMBERED)
-    counted = (folder / f"{COUNTED}.parquet").exists()
+    # what the build kept, as the connection sees it: a view of each file there when it opened
+    cursor = con.cursor()
+    try:
+        listed = "select view_name from duckdb_views() union select table_name from duckdb_tables()"
+        there = {name for (name,) in cursor.execute(listed).fetchall()}
+    finally:
+        cursor.close()
+    kept = kept_years(years) if KEPT in there else ()
+    remembered, counted = all(n in there for n in REMEMBERED), COUNTED in there
     return Inputs(con, age_bands, years, districts, code, name, bool(council["synthetic"]),
                   council["source"], folder, kept, remembered, counted)  # fmt: skip
 
@@ -1049,16 +1057,17 @@ def baseline(inputs: Inputs, reference_from: int, years_ahead: int = 3) -> Proje
 
 def actual(inputs: Inputs) -> pd.DataFrame:
     """Children in care at each 31 March the returns hold (in_care)."""
-    return _with_totals(inputs.years, inputs.bands.names, _actual_counts(inputs))
+    counts = _actual_counts(inputs)[[year - inputs.years[0] for year in inputs.years]]
+    return _with_totals(inputs.years, inputs.bands.names, counts)
 
 
 def _actual_counts(inputs: Inputs) -> np.ndarray:
-    """Children in care at each 31 March the returns hold (year x band x category): as the
-    build counted them (counted), else from the pieces now."""
+    """Children in care at each 31 March from the first return's to the last's, every year
+    (year x band x category): as the build counted them (counted), else from the pieces now."""
+    first, last = inputs.years[0], inputs.years[-1]
     if _counted(inputs):
-        reference_from = check_years(inputs, 3, None)
-        return from_counts(inputs, reference_from, inputs.years[-1])[1]
-    return _in_care_counts(inputs.pieces, inputs.years, inputs.bands)
+        return from_counts(inputs, check_years(inputs, 3, None), last)[1]
+    return _in_care_counts(inputs.pieces, range(first, last + 1), inputs.bands)
 
 
 def backtest_years(inputs: Inputs, reference_from: int) -> tuple[int, int] | None:
