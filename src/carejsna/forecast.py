@@ -129,24 +129,31 @@ def remember(folder: Path) -> None:
     area then reads them rather than fitting, projecting and back-testing again, and choosing
     several districts adds their counts up rather than reading their children's care: the same
     numbers, to the bit. Record-level, as the pieces are: `carejsna publish` does not copy them."""
-    makers = {COUNTED: count, BASELINE: lambda *a: _flat(baseline(*a)), BACKTEST: run_backtest}
-    for name, make in makers.items():  # the counts first: the forecasts are made from them
-        con, made = db.connect(folder, load=False, views=False), []
-        try:
-            codes = db.table(con, "districts")["district_code"].tolist()
-            for districts in [(), *((code,) for code in codes)]:
-                # worked out afresh, whatever files an earlier build left in the folder
-                inputs = replace(_inputs(con, folder, districts), remembered=False,
-                                 counted=name != COUNTED)  # fmt: skip
-                reference_from = check_years(inputs, 3, None)
-                area = {"area": inputs.area_code, "reference_from": reference_from}
-                made.append(make(inputs, reference_from).assign(**area))
-        finally:
-            con.close()
+    _remember_each(folder, {COUNTED: count})  # first: the forecasts are made from the counts
+    _remember_each(folder, {BASELINE: lambda *a: _flat(baseline(*a)), BACKTEST: run_backtest})
+
+
+def _remember_each(folder: Path, makers: dict) -> None:
+    """Each maker's rows (for an area's inputs and default reference period) for the council
+    and each district alone, written to its file (the maker's name) beside the extracts."""
+    con, made = db.connect(folder, load=False, views=False), {name: [] for name in makers}
+    try:
+        codes = db.table(con, "districts")["district_code"].tolist()
+        for districts in [(), *((code,) for code in codes)]:
+            # worked out afresh, whatever files an earlier build left in the folder
+            inputs = replace(_inputs(con, folder, districts), remembered=False,
+                             counted=COUNTED not in makers)  # fmt: skip
+            reference_from = check_years(inputs, 3, None)
+            area = {"area": inputs.area_code, "reference_from": reference_from}
+            for name, make in makers.items():
+                made[name].append(make(inputs, reference_from).assign(**area))
+    finally:
+        con.close()
+    for name, parts in made.items():
         # Some 32 areas' rows a row group: at national scale a read skips all but one group,
         # and the file's footer stays short (read again by each query).
-        size = AREAS_A_GROUP * max(1, *(len(part) for part in made))
-        frame = pd.concat(made, ignore_index=True)
+        size = AREAS_A_GROUP * max(1, *(len(part) for part in parts))
+        frame = pd.concat(parts, ignore_index=True)
         frame.to_parquet(folder / f"{name}.parquet", index=False, row_group_size=size)
 
 
@@ -186,6 +193,20 @@ def from_counts(inputs: Inputs, fit_from: int, fitted_to: int) -> tuple[Model, n
     fitted_to, from the counts the build kept for the forecast on the default reference period
     (counts), added up over the chosen districts (Inputs.counts): the same, to the bit, as
     from their pieces together."""
+    arrays = _count_arrays(inputs, fitted_to)
+    month, category = np.divmod(arrays["stock_cells"], len(KEYS))
+    held = pd.DataFrame({"birth_year": month // 12, "birth_month": month % 12 + 1,
+                         "category": np.array(KEYS)[category],
+                         "children": arrays["stock"].astype(np.int64)})  # fmt: skip
+    rates = Rates(inputs.bands, *reference_period(fit_from, fitted_to),
+                  **{p: arrays[p] for p in PARTS})  # fmt: skip
+    fitted = Model(rates, held, march_31(fitted_to), fit_from, fitted_to)
+    return fitted, arrays["in_care"].astype(np.int64)
+
+
+def _count_arrays(inputs: Inputs, fitted_to: int) -> dict[str, np.ndarray]:
+    """The chosen areas' counts (Inputs.counts) of the fit to fitted_to, each part as its
+    array; the stock as its cells (stock_cells) and children (stock)."""
     rows = inputs.counts.filter(pc.equal(inputs.counts["fitted_to"], fitted_to))
     part, cell, value = (rows[c].to_numpy() for c in ("part", "cell", "value"))
     b, k = len(inputs.bands.names), len(KEYS)
@@ -193,14 +214,7 @@ def from_counts(inputs: Inputs, fit_from: int, fitted_to: int) -> tuple[Model, n
               "entry_ages": (LEAVING_AGE,), "in_care": (-1, b, k)}  # fmt: skip
     arrays = {name: value[part == name].reshape(shape) for name, shape in shapes.items()}
     stock = part == "stock"
-    month, category = np.divmod(cell[stock], k)
-    held = pd.DataFrame({"birth_year": month // 12, "birth_month": month % 12 + 1,
-                         "category": np.array(KEYS)[category],
-                         "children": value[stock].astype(np.int64)})  # fmt: skip
-    rates = Rates(inputs.bands, *reference_period(fit_from, fitted_to),
-                  **{p: arrays[p] for p in PARTS})  # fmt: skip
-    fitted = Model(rates, held, march_31(fitted_to), fit_from, fitted_to)
-    return fitted, arrays["in_care"].astype(np.int64)
+    return arrays | {"stock_cells": cell[stock], "stock": value[stock]}
 
 
 def _flat(run: Projection) -> pd.DataFrame:
@@ -1066,7 +1080,7 @@ def _actual_counts(inputs: Inputs) -> np.ndarray:
     (year x band x category): as the build counted them (counted), else from the pieces now."""
     first, last = inputs.years[0], inputs.years[-1]
     if _counted(inputs):
-        return from_counts(inputs, check_years(inputs, 3, None), last)[1]
+        return _count_arrays(inputs, last)["in_care"].astype(np.int64)
     return _in_care_counts(inputs.pieces, range(first, last + 1), inputs.bands)
 
 
