@@ -253,3 +253,37 @@ def test_districts_side_by_side_are_each_as_chosen_alone(demo, bands):
         expected = pd.concat([*alone, council], ignore_index=True)
         pd.testing.assert_frame_equal(lines, expected, check_exact=True, obj=item.id)
     assert (lines["symbol"] != "x").all()
+
+
+def test_python_strings_read_the_same_figures_as_arrow_strings(demo):
+    # The explorer holds text as Python strings (ui.py sets pandas' string storage, a quicker
+    # rerun); the build and the command line keep pandas' default, Arrow. Every view and table
+    # of two indicators of each kind (each unit, with categories and without), for districts
+    # and bands side by side, and together rounded, reads the same either way.
+    con = demo[0]
+    kinds: dict[tuple, list] = {}
+    for item in catalogue.catalogue().values():
+        kinds.setdefault((item.unit, bool(item.breakdown)), []).append(item)
+    items = [item for kind in kinds.values() for item in kind[:2]]
+    chosen = ind.Selection(2015, 2024, (MANSFIELD, "UNKNOWN"), ("5 to 9", "10 to 15"))
+    selections = [chosen, replace(chosen, combined=True, rounded=True)]
+    read = {}
+    for storage in ("pyarrow", "python"):
+        with pd.option_context("mode.string_storage", storage):
+            context = ind.Context.load(con)
+            read[storage] = [
+                (view, frame, ind.table(frame, item, context))
+                for item in items
+                for selection in selections
+                for view, frame in ind.all_figures(con, item, selection, context).items()
+            ]
+    assert len(kinds) == 6 and len(read["python"]) == len(read["pyarrow"]) > 2 * len(items)
+    for (view, frame, table), (_, python, python_table) in zip(*read.values(), strict=True):
+        assert python["area_name"].dtype == pd.StringDtype("python", na_value=np.nan)
+        assert frame["area_name"].dtype == pd.StringDtype("pyarrow", na_value=np.nan)
+        pd.testing.assert_frame_equal(
+            python, frame, check_dtype=False, check_column_type=False, check_exact=True, obj=view
+        )
+        pd.testing.assert_frame_equal(
+            python_table, table, check_dtype=False, check_column_type=False, obj=view
+        )

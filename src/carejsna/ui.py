@@ -14,6 +14,12 @@ from carejsna import block, catalogue, changes, db, filters
 from carejsna import indicators as ind
 from carejsna.site import pages as offered_pages
 
+# The explorer's text columns are held as Python strings, not Arrow ones: a page slices,
+# labels and converts many small frames, each step quicker on Python strings (a rerun about a
+# sixth quicker in bench/). The same str dtype and missing values either way; a build, run in
+# its own process (`carejsna build`), is not touched.
+pd.set_option("mode.string_storage", "python")
+
 
 @st.cache_resource
 def connection():
