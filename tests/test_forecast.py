@@ -35,7 +35,7 @@ AGE_BANDS = pd.DataFrame(
 BANDS = forecast.Bands.of(zip(AGE_BANDS["age_band"], AGE_BANDS["min_age"], strict=True))
 ONE_BAND = forecast.Bands.of([("Under 18", 0)])
 FOSTERING, RESIDENTIAL = forecast.KEYS.index("fostering"), forecast.KEYS.index("residential")
-MANSFIELD = "E07000174"
+MANSFIELD, ASHFIELD = "E07000174", "E07000170"
 
 
 def history(episodes: list[tuple], children: dict[str, tuple[int, int]]):
@@ -411,12 +411,27 @@ def test_a_district_forecast_withholds_small_bases(capsys):
     assert not values.between(1, 4).any()
 
 
+def test_the_command_forecasts_several_districts_together_as_the_page_does(capsys):
+    from carejsna import forecast_view
+
+    chosen, costs = (MANSFIELD, ASHFIELD), forecast.COSTS_FILE
+    args = ["--district", MANSFIELD, "--district", ASHFIELD, "--years", "1", "--costs", str(costs)]
+    assert main(["forecast", *args]) == 0
+    printed = capsys.readouterr().out
+    assert set(pd.read_csv(io.StringIO(printed))["area_name"]) == {"Mansfield and Ashfield"}
+    reference_from = forecast.check_years(forecast.prepare(None, chosen), 1, None)
+    page = forecast_view.download(str(db.data_dir()), chosen, reference_from, 1,
+                                  forecast.Scenario(), forecast.Costs.read(costs))  # fmt: skip
+    assert printed.encode() == page  # the page's download for the same two districts
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [
         (["--years", "5"], "forecasts run 1 to 3 years ahead"),
         (["--reference-from", "1999"], "the returns cover 2015 to 2024"),
         (["--district", "E99999999"], "district 'E99999999': not one of"),
+        (["--district", MANSFIELD, "--district", "E99999999"], "district 'E99999999': not"),
         (["--scenario", "no-such-file.toml"], "no-such-file.toml: cannot read the scenario"),
     ],
 )

@@ -81,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         "--scenario", type=Path, help="a scenario (TOML): per cent changes to entries and "
         "exits by placement category, forecast beside the baseline"
     )  # fmt: skip
-    f.add_argument("--district", help="one district code; default the whole council")
+    f.add_argument(
+        "--district", action="append", default=[], help="a district code, given again for "
+        "several together (as the page chooses them); default the whole council"
+    )  # fmt: skip
     f.add_argument("--costs", type=Path, help="weekly costs by placement category (TOML)")
 
     args = parser.parse_args(argv)
@@ -244,7 +247,7 @@ def _serve(args) -> int:
 def _forecast(args) -> int:
     from carejsna import forecast, safe
 
-    inputs = forecast.prepare(args.data, (args.district,) if args.district else ())
+    inputs = forecast.prepare(args.data, tuple(dict.fromkeys(args.district)))
     scenario = forecast.Scenario.read(args.scenario) if args.scenario else None
     costs = forecast.Costs.read(args.costs) if args.costs else None
     table = forecast.table(inputs, args.years, args.reference_from, scenario, costs)
