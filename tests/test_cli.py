@@ -41,6 +41,55 @@ def test_indicator_filters_by_year_district_and_band(capsys, fixture_data):
     assert table[columns].values.tolist() == [["Mansfield", "2024", "Under 1", "0.0", "0", "200"]]
 
 
+def test_indicator_prints_several_districts_and_bands_as_the_pages_choose_them(capsys):
+    from carejsna import catalogue, db
+    from carejsna import indicators as ind
+
+    mansfield, ashfield, bands = "E07000174", "E07000170", ("5 to 9", "10 to 15")
+    chosen = ["--district", mansfield, "--district", ashfield]
+    chosen += [arg for band in bands for arg in ("--age-band", band)]
+
+    def printed(*args) -> pd.DataFrame:
+        code, out, err = run(capsys, "indicator", "cla_rate_per_10k", *chosen, *args)
+        assert (code, err) == (0, "")
+        return pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+
+    # Side by side: each district's own rows, the bands added up, as it prints alone.
+    each = printed()
+    assert set(each["area_code"]) == {mansfield, ashfield}
+    assert set(each["age_band"]) == {"5 to 9, 10 to 15"} and len(each) == 2 * 10  # 10 years
+    alone = []
+    for code in (mansfield, ashfield):
+        args = [a for band in bands for a in ("--age-band", band)]
+        out = run(capsys, "indicator", "cla_rate_per_10k", "--district", code, *args)[1]
+        alone.append(pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False))
+    expected = pd.concat(alone).sort_values(["year", "area_code"], ignore_index=True)
+    pd.testing.assert_frame_equal(each.sort_values(["year", "area_code"], ignore_index=True),
+                                  expected)  # fmt: skip
+
+    # Together: one area, the page's trend of the two added together, every year.
+    together = printed("--together")
+    assert set(together["area_code"]) == {f"{mansfield}+{ashfield}"}
+    assert set(together["area_name"]) == {"Mansfield and Ashfield"}
+    con, item = db.published(), catalogue.get("cla_rate_per_10k")
+    context = ind.Context.load(con)
+    selection = ind.Selection(2015, 2024, (mansfield, ashfield), bands, combined=True)
+    trend = ind.figures(con, item, selection, "trend", context)
+    page = ind.table(trend[trend["area_code"] == f"{mansfield}+{ashfield}"], item, context, False)
+    assert together.values.tolist() == page.astype(str).replace("nan", "").values.tolist()
+    # and its counts are the published figures' sums, withheld where any part is
+    figures = pd.read_parquet(db.data_dir() / "figures.parquet")
+    parts = figures[(figures["indicator_id"] == item.id)
+                    & figures["area_code"].isin([mansfield, ashfield])
+                    & figures["age_band"].isin(bands)]  # fmt: skip
+    for year, cells in parts.groupby("year"):
+        row = together[together["year"] == str(year)].iloc[0]
+        if (cells["symbol"] == "c").any():
+            assert row["value"] == "c"
+        else:
+            assert int(row["numerator"]) == cells["numerator"].sum()
+
+
 def test_bad_arguments_say_what_is_wrong(capsys, fixture_data):
     assert run(capsys, "indicator", "nope", "--data", str(fixture_data))[2].startswith(
         "carejsna indicator: no indicator 'nope'"
@@ -53,6 +102,12 @@ def test_bad_arguments_say_what_is_wrong(capsys, fixture_data):
         capsys, "indicator", "cla_started", "--data", str(fixture_data), "--district", "X"
     )
     assert code == 2 and "--district X: not one of" in err
+    code, _, err = run(capsys, "indicator", "cla_started", "--data", str(fixture_data),
+                       "--district", "E07000174", "--district", "X")  # fmt: skip
+    assert code == 2 and "--district X: not one of" in err
+    code, _, err = run(capsys, "indicator", "cla_started", "--data", str(fixture_data),
+                       "--district", "E07000174", "--together")  # fmt: skip
+    assert code == 2 and "--together adds up two or more districts" in err
 
 
 def test_list_prints_the_catalogue(capsys):

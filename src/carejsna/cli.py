@@ -44,8 +44,18 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--list", action="store_true", help="print the catalogue")
     i.add_argument("--data", type=Path, default=None, help="the extracts folder (default data/)")
     i.add_argument("--year", type=int, help="one year (ending 31 March); default every year")
-    i.add_argument("--district", help="one district code; default every district")
-    i.add_argument("--age-band", help="one age band, e.g. '10 to 15'; default all ages")
+    i.add_argument(
+        "--district", action="append", default=[], help="a district code, given again for "
+        "several (each printed); default every district and the council"
+    )  # fmt: skip
+    i.add_argument(
+        "--together", action="store_true", help="the chosen districts added together, as one "
+        "area (as the pages' 'Add the chosen districts together')"
+    )  # fmt: skip
+    i.add_argument(
+        "--age-band", action="append", default=[], help="an age band, e.g. '10 to 15', given "
+        "again for several (added together, as the pages do); default all ages"
+    )  # fmt: skip
     i.add_argument(
         "--level", type=float, choices=(95, 99.8), default=95, help="confidence level (per cent)"
     )
@@ -175,24 +185,30 @@ def _indicator(args) -> int:
     if args.year is not None and args.year not in years:
         raise ValueError(f"--year {args.year}: the data covers {years[0]} to {years[-1]}")
     codes = list(context.districts["district_code"])
-    if args.district is not None and args.district not in codes:
-        raise ValueError(f"--district {args.district}: not one of {', '.join(codes)}")
-    if args.age_band is not None and args.age_band not in context.age_bands:
-        raise ValueError(f"--age-band {args.age_band!r}: not one of {', '.join(context.age_bands)}")
-    first, last = (args.year, args.year) if args.year else (years[0], years[-1])
-    bands = (args.age_band,) if args.age_band else ()
-    if args.age_band is not None and "age_band" not in indicator.filters:
+    districts, bands = tuple(dict.fromkeys(args.district)), tuple(dict.fromkeys(args.age_band))
+    for code in districts:
+        if code not in codes:
+            raise ValueError(f"--district {code}: not one of {', '.join(codes)}")
+    for band in bands:
+        if band not in context.age_bands:
+            raise ValueError(f"--age-band {band!r}: not one of {', '.join(context.age_bands)}")
+    if bands and "age_band" not in indicator.filters:
         raise ValueError(f"--age-band: {indicator.id} is not broken down by age band")
-    selection = ind.Selection(first, last, age_bands=bands, level=args.level / 100,
-                              rounded=args.round)  # fmt: skip
-    if indicator.breakdown:  # a distribution: its categories, for the council or the district
-        district = (args.district,) if args.district else ()
-        selection = replace(selection, districts=district)
+    if args.together and len(districts) < 2:
+        raise ValueError("--together adds up two or more districts: give --district for each")
+    first, last = (args.year, args.year) if args.year else (years[0], years[-1])
+    selection = ind.Selection(first, last, districts, bands, args.level / 100, args.round,
+                              combined=args.together)  # fmt: skip
+    if indicator.breakdown:  # a distribution: its categories, for the council or the districts
+        figures = ind.figures(con, indicator, selection, "trend", context)  # (together)
+    elif args.together:  # the chosen districts' sum, as the pages' trend of them
         figures = ind.figures(con, indicator, selection, "trend", context)
-    else:
-        figures = ind.figures(con, indicator, selection, "districts", context)  # one read
-        if args.district:
-            figures = figures[figures["area_code"] == args.district]
+        figures = figures[figures["area_code"] == selection.area(context)[0]]
+    else:  # each district and the council, for the chosen ages, every year: one read
+        figures = ind.figures(con, indicator, replace(selection, districts=()), "districts",
+                              context)  # fmt: skip
+        if districts:
+            figures = figures[figures["area_code"].isin(districts)]
     ind.table(figures, indicator, context, False, args.level / 100).to_csv(sys.stdout, index=False)
     return 0
 
