@@ -210,13 +210,19 @@ def cold(page: str) -> float | str:
 
 
 def selections(data: Path) -> dict[str, list[str]]:
-    code = district_codes(data)[0]
+    code, other = district_codes(data)[:2]
     common = ["--data", str(data)]
     return {
         f"rate per 10k, {code}, 10 to 15, 2024": [
             "cla_rate_per_10k",
             *common,
             *("--district", code, "--age-band", "10 to 15", "--year", "2024"),
+        ],
+        f"rate per 10k, {code} and {other} together, 5 to 9 and 10 to 15, every year": [
+            "cla_rate_per_10k",
+            *common,
+            *("--district", code, "--district", other, "--together"),
+            *("--age-band", "5 to 9", "--age-band", "10 to 15"),
         ],
         "in care at 31 March, every district, 2024": ["cla_at_31_march", *common, "--year", "2024"],
         "KS4 English and maths, every district and year": ["pct_ks4_eng_maths_4", *common],
