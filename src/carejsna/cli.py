@@ -199,9 +199,8 @@ def _indicator(args) -> int:
     first, last = (args.year, args.year) if args.year else (years[0], years[-1])
     selection = ind.Selection(first, last, districts, bands, args.level / 100, args.round,
                               combined=args.together)  # fmt: skip
-    if indicator.breakdown:  # a distribution: its categories, for the council or the districts
-        figures = ind.figures(con, indicator, selection, "trend", context)  # (together)
-    elif args.together:  # the chosen districts' sum, as the pages' trend of them
+    if indicator.breakdown or args.together:  # the council or the chosen districts together
+        # (a distribution's categories too), as the pages' trend of them
         figures = ind.figures(con, indicator, selection, "trend", context)
         figures = figures[figures["area_code"] == selection.area(context)[0]]
     else:  # each district and the council, for the chosen ages, every year: one read
