@@ -181,3 +181,25 @@ def test_publish_copies_the_changes(builds, tmp_path):
         root / "data" / changes.FILE
     ).read_text()
     assert publish.verify(tmp_path / "board") == []
+
+
+def test_a_build_while_the_explorer_runs_is_read_at_the_next_rerun(tmp_path, overview):
+    """The server holds what it read for every session: built again under it, every page's next
+    rerun reads the new build (none of the old beside the new) and says so."""
+    data = tmp_path / "data"
+    build(returns(tmp_path / "returns"), data)
+    at = overview(data)
+    tile = lambda: next(m for m in at.metric if m.label.startswith("Children in care"))  # noqa: E731
+    assert tile().value == "19"
+    assert not [i for i in at.info if "built again" in i.value]
+    build(returns(tmp_path / "returns", revised=True), data)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert tile().value == "18"  # X01 no longer in care at 31 March 2024
+    [notice] = [i.value for i in at.info if "built again" in i.value]
+    assert "everything on it is now from the new build" in notice
+    at.run()  # said once
+    assert not [i for i in at.info if "built again" in i.value]
+    at.switch_page("pages/1_Children_in_care.py").run()  # figures not read before the build
+    assert not at.exception, [e.value for e in at.exception]
+    assert tile().value == "18"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -74,12 +75,55 @@ def refusal(folder: Path) -> str:
 
 
 def guard() -> None:
-    """In public mode, a folder that may not be served stops every page with the reason."""
+    """What every rerun checks first: that what it reads is the data folder's current build
+    (fresh), and, in public mode, that the folder may be served: if not, every page stops
+    with the reason."""
+    fresh()
     if public():
         why = _refusal_once(db.data_dir())
         if why:
             st.error(why, icon=":material/block:")
             st.stop()
+
+
+def build_stamp(folder: Path) -> tuple | None:
+    """What tells one build (or publication) of a data folder from another: the folder and its
+    figures file, which every build and publish writes anew and swaps in (None if there is
+    none). A stat: a rerun can afford it."""
+    try:
+        figures = (Path(folder) / "figures.parquet").stat()
+    except OSError:
+        return None
+    return str(Path(folder).resolve()), figures.st_ino, figures.st_mtime_ns, figures.st_size
+
+
+_read_from = {"stamp": None, "lock": threading.Lock()}  # the build this process's reads are of
+
+
+def fresh() -> None:
+    """The server holds what it reads (the figures, every selection's reads, a forecast's
+    inputs) for every session. When the data folder is built or published again while it
+    runs, let all of it go at the next rerun of any page, so that no page shows the old build's
+    figures, or the old beside the new; and tell a reader whose page showed the old ones."""
+    stamp = build_stamp(db.data_dir())
+    with _read_from["lock"]:
+        if _read_from["stamp"] not in (None, stamp):
+            from carejsna import forecast
+
+            st.cache_resource.clear()
+            st.cache_data.clear()
+            for held in (db._shared, _refusal_once, forecast._council):
+                held.cache_clear()
+        _read_from["stamp"] = stamp
+    state = st.session_state
+    before, state.site_build = state.get("site_build"), stamp
+    if before is not None and stamp is not None and before != stamp:
+        built = datetime.fromtimestamp(stamp[2] / 1e9)
+        st.info(
+            f"**The figures were built again** ({built:%H:%M} on {built.day} {built:%B %Y}) "
+            "since this page was last drawn: everything on it is now from the new build.",
+            icon=":material/update:",
+        )
 
 
 def resumed() -> None:
