@@ -146,6 +146,17 @@ def test_public_mode_will_not_start_on_a_published_folder_with_an_extract_added(
     assert "is not a published folder" in _refused(opened())
 
 
+def test_a_folder_published_while_the_explorer_runs_is_served_at_the_next_rerun(tmp_path, mode):
+    folder = tmp_path / "board"
+    mode(folder)
+    at = opened()
+    assert "is not a published folder" in _refused(at)
+    publish.publish(DATA, folder)  # no restart: the refusal held for the folder is let go
+    at.run()
+    assert not at.exception and not at.error
+    assert at.title[0].value.startswith("Children in care and care leavers")
+
+
 def test_carejsna_serve_refuses_what_it_may_not_serve(tmp_path, capsys):
     assert main(["serve", str(DATA)]) == 2
     err = capsys.readouterr().err

@@ -97,7 +97,8 @@ def build_stamp(folder: Path) -> tuple | None:
     return str(Path(folder).resolve()), figures.st_ino, figures.st_mtime_ns, figures.st_size
 
 
-_read_from = {"stamp": None, "lock": threading.Lock()}  # the build this process's reads are of
+_UNREAD = ("nothing read yet",)
+_read_from = {"stamp": _UNREAD, "lock": threading.Lock()}  # the build this process's reads are of
 
 
 def fresh() -> None:
@@ -107,7 +108,7 @@ def fresh() -> None:
     figures, or the old beside the new; and tell a reader whose page showed the old ones."""
     stamp = build_stamp(db.data_dir())
     with _read_from["lock"]:
-        if _read_from["stamp"] not in (None, stamp):
+        if _read_from["stamp"] not in (_UNREAD, stamp):  # a folder built since, or gone
             from carejsna import forecast
 
             st.cache_resource.clear()
