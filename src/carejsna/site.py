@@ -109,12 +109,10 @@ def fresh() -> None:
     stamp = build_stamp(db.data_dir())
     with _read_from["lock"]:
         if _read_from["stamp"] not in (_UNREAD, stamp):  # a folder built since, or gone
-            from carejsna import forecast
-
             st.cache_resource.clear()
             st.cache_data.clear()
-            for held in (db._shared, _refusal_once, forecast._council):
-                held.cache_clear()
+            db._shared.cache_clear()  # (forecast._council is kept per build already)
+            _refusal_once.cache_clear()
         _read_from["stamp"] = stamp
     state = st.session_state
     before, state.site_build = state.get("site_build"), stamp
