@@ -154,6 +154,29 @@ def test_rounded_figures_are_worked_out_from_rounded_counts(demo):
             assert np.allclose(limits["value"], shown["value"]), item_id
 
 
+@pytest.mark.parametrize("item_id", ["cla_at_31_march", "pct_uasc", "mean_sdq"])
+def test_rounded_sums_add_up_the_rounded_parts_so_no_exact_count_comes_back(demo, item_id):
+    """Districts added together, rounded, are the sum of the parts as shown (each to the
+    nearest 5), never the exact sum rounded: else every subset of districts added together
+    would pin each district's exact count (187 + 24 = 211 -> 210; 185 + 25 = 210)."""
+    con, context, _ = demo
+    item = catalogue.get(item_id)
+    counts = {"mean": ["denominator"], "percent": ["numerator", "denominator"]}
+    apart = ind.Selection(2015, 2024, rounded=True)
+    both = replace(apart, districts=(MANSFIELD, ASHFIELD), combined=True)
+    summed = ind.all_figures(con, item, both, context)["trend"]
+    summed = summed[summed["area_code"] == f"{MANSFIELD}+{ASHFIELD}"].reset_index(drop=True)
+    shown = summed["symbol"] == ""
+    assert shown.sum() >= 3
+    for count in counts.get(item.unit, ["numerator"]):
+        parts = 0
+        for district in both.districts:
+            alone = ind.all_figures(con, item, replace(apart, districts=(district,)), context)
+            trend = alone["trend"]
+            parts = parts + trend.loc[trend["area_code"] == district, count].to_numpy()
+        assert (summed.loc[shown, count].to_numpy() == parts[shown]).all(), count
+
+
 def test_groups_add_up_to_the_figure_they_split_and_are_withheld_with_it(demo):
     _, _, figures = demo
     keys = ["year", "area_code", "age_band"]

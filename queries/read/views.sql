@@ -8,14 +8,48 @@
 --   age_band:  each age band and all ages, for the chosen districts, in the latest year.
 -- A figure over several published ones (parts > 1) is their sum, withheld when any part is: the
 -- caller works out its value and limits from the summed counts. A figure of one part is as built.
+-- Rounded ($rounded), each part's counts of children are rounded to the nearest 5 (half to
+-- even, as disclosure.rounded) before they are summed, an average's total of scores and sum of
+-- squares worked out again from its rounded number of children: a sum of exact counts, rounded,
+-- would give them back (every subset of districts added together, each rounded, has one
+-- solution in the exact counts).
 -- $views names the views wanted; $bands apply to the indicators in $banded (the others have
 -- all ages only). Areas and age bands come in the order of $area_order and $band_order (the
 -- districts and age_bands extracts' order; Unknown after the bands, All ages last).
 -- One scan and one grouping, each published figure listed once per view it is in: a read is
 -- planned in a few milliseconds, and a page makes one or two.
--- Parameters: $indicator_ids, $banded, $views, $year_from, $year_to, $latest, $areas, $bands, $council, $area_order, $band_order
+-- Parameters: $indicator_ids, $banded, $views, $rounded, $year_from, $year_to, $latest, $areas, $bands, $council, $area_order, $band_order
 -- Sources: figures (the extract written by `carejsna build`).
 with
+
+published as (
+    select
+        *,
+        round_even(numerator / 5, 0) * 5 as numerator_5,
+        round_even(denominator / 5, 0) * 5 as denominator_5,
+        -- an average's spread: (sum of squares - total^2 / n) / (n - 1), kept with n rounded
+        (sum_squares - numerator ^ 2 / denominator) / (denominator - 1) as variance,
+    from figures
+    where list_contains($indicator_ids, indicator_id)
+        and year between $year_from and $year_to
+),
+
+parts as (
+    select
+        * exclude (numerator_5, denominator_5, variance) replace (
+            case
+                when not $rounded then numerator
+                when unit = 'mean' then value * denominator_5
+                else numerator_5
+            end as numerator,
+            if($rounded and unit in ('percent', 'mean'), denominator_5, denominator)
+                as denominator,
+            if($rounded and unit = 'mean',
+                variance * (denominator_5 - 1) + (value * denominator_5) ^ 2 / denominator_5,
+                sum_squares) as sum_squares
+        ),
+    from published
+),
 
 chosen as (
     select
@@ -23,9 +57,8 @@ chosen as (
         list_contains($areas, area_code) as in_areas,
         list_contains($bands, age_band)
         or (age_band = 'All ages' and not list_contains($banded, indicator_id)) as in_bands,
-    from figures
-    where list_contains($indicator_ids, indicator_id)
-        and year between $year_from and $year_to
+    from parts
+    where true
         -- only the rows some view wanted takes: at national scale most areas are in none
         and (
             list_contains($areas, area_code)

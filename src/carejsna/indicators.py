@@ -257,7 +257,8 @@ def read(
 ) -> pd.DataFrame:
     """The rows of queries/read/views.sql for indicators and a selection (age bands apply to the
     indicators that have them): a figure that sums several published ones (parts > 1) gets
-    its value, symbol and limits from the summed counts, withheld when any part is."""
+    its value, symbol and limits from the summed counts, withheld when any part is. Rounded,
+    the parts are summed as shown, each rounded to the nearest 5."""
     council = context.council_code or "council"
     banded = [i.id for i in indicators if "age_band" in i.filters]
     db.hold(con, [i.id for i in indicators])  # a server reads an indicator in when first asked
@@ -267,6 +268,7 @@ def read(
         council=council, areas=list(selection.districts or [council]),
         bands=list(selection.age_bands or [ALL_AGES]), views=list(views),
         area_order=list(context.districts["district_code"]), band_order=list(context.age_bands),
+        rounded=selection.rounded,
     )  # fmt: skip
     several = shown["parts"] > 1
     if several.any():  # a sum of one chosen district's bands is that district's (z: Unknown)
