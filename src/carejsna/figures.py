@@ -7,9 +7,10 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import shutil
 import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -28,6 +29,14 @@ EXTRACT = "figures"
 MANIFEST = "figures_manifest.json"
 TREND_POINTS = 5  # Fingertips' recent trend: the last five yearly points
 ALL_GROUPS = "All"  # a grouped indicator's whole (its parent's figure), protected, not written
+# Which of a unit's counts are of children (a rate's denominator is the population, a mean's
+# numerator a total of scores): the counts another indicator can show too (shared_counts).
+COUNTED = {
+    "count": ("numerator",),
+    "rate_per_10k": ("numerator",),
+    "percent": ("numerator", "denominator"),
+    "mean": ("denominator",),
+}
 AUDITED_AREAS = 40  # up to this many districts, the build solves a reader's equations itself
 WORKERS = min(2, os.cpu_count() or 1)  # processes protecting indicators side by side, when solving
 COLUMNS = [
@@ -69,14 +78,19 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
     cached = read_cache(previous) if previous is not None else {}
     rows, unresolved, masks, reused, reprotected = {}, [], {}, [], []
     partial = folder / f"{EXTRACT}.parquet.partial"  # not an extract until it is whole
+    kept = _Kept(folder / f".{EXTRACT}")  # each indicator's figures on disk until all are done
+    for item, protected in _protected(folder, context, items, workers, cached):
+        kept.add(item.id, protected)
+    shared = share(kept, folder, context, cached, workers)
     with pq.ParquetWriter(partial, SCHEMA) as writer:
-        for item, protected in _protected(folder, context, items, workers, cached):
-            masks[item.id] = protected.attrs.pop("years")  # not written: it holds arrays
-            writer.write_table(pa.Table.from_pandas(protected, SCHEMA, preserve_index=False))
-            rows[item.id] = len(protected)
-            unresolved += protected.attrs["unresolved"]
-            for year, entry in masks[item.id].items():
-                (reused if entry["reused"] else reprotected).append((item.id, year))
+        for item_id in list(kept.order):  # in the order they came: plain first, then groups
+            writer.write_table(pq.read_table(kept.path(item_id), schema=SCHEMA))
+            masks[item_id] = kept.years[item_id]
+            rows[item_id] = len(kept.withheld[item_id])
+            unresolved += kept.unresolved[item_id]
+            for year, entry in masks[item_id].items():
+                (reused if entry["reused"] else reprotected).append((item_id, year))
+    kept.remove()
     partial.replace(folder / f"{EXTRACT}.parquet")
     write_cache(folder, masks)
     inputs = sorted(p for p in folder.glob("*.parquet") if p.stem != EXTRACT)
@@ -97,6 +111,9 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
             else f"not audited: more than {AUDITED_AREAS} areas",
         },
         "indicators": rows,
+        # Counts two or more indicators show (the same in every year, area and age band), each
+        # withheld wherever one that counts it as its own numerator withholds it (share()).
+        "shared_counts": shared,
         # What the audit could still work out with every figure beside it withheld: only what
         # the shown figures say outright (e.g. every child of a district in one category).
         "unresolved": unresolved,
@@ -110,6 +127,154 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
         "reprotected": reprotected,
         "added": sorted({year for _, year in reprotected} - before) if cached else [],
     }
+
+
+SHARE_ROUNDS = 20  # protecting shared counts again: each round only withholds more
+
+
+class Exact:
+    """An indicator's exact counts of children (name -> year x area x age band x group), as
+    protect() leaves them in its figures' attrs for share(): never written, and equal only to
+    itself (pandas compares frames' attrs when it joins them)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        self.arrays = arrays
+
+
+def shared_counts(counted: dict[str, dict]) -> list[list[tuple[str, str]]]:
+    """Counts of children that two or more indicators show: each (indicator, numerator or
+    denominator) whose exact counts (protect()'s attrs["counts"]) are the same in every year,
+    area and age band, e.g. children in care at 31 March, the rate's numerator, and the
+    denominator of the share who are UASC. Found from the figures, not declared: a count shown
+    twice cannot be missed. A blank count (no children, no denominator) is a zero; counts that
+    are nothing but zeros are left out (zeros are shown)."""
+    seen: dict[tuple, list[tuple[str, str]]] = {}
+    for item_id, series_counts in counted.items():
+        for series, counts in series_counts.items():
+            if np.nansum(counts) > 0:
+                key = (counts.shape, np.nan_to_num(counts, nan=0.0).tobytes())  # none: 0
+                seen.setdefault(key, []).append((item_id, series))
+    return [members for members in seen.values() if len(members) > 1]
+
+
+class _Kept:
+    """Each indicator's protected figures, written to a file of its own in `folder` (at
+    national scale they take more memory than the build may), with what share() reads of
+    them: which are withheld, their exact counts of children (never written), and protect()'s
+    attrs: what each year withheld ("years") and what the audit left ("unresolved")."""
+
+    def __init__(self, folder: Path):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        self.folder, self.order = folder, []
+        self.withheld, self.counts, self.years, self.unresolved = {}, {}, {}, {}
+
+    def path(self, item_id: str) -> Path:
+        return self.folder / f"{item_id}.parquet"
+
+    def add(self, item_id: str, figures: pd.DataFrame) -> None:
+        """Keep an indicator's figures (again, replacing them, once share() protects them
+        again)."""
+        if item_id not in self.years:
+            self.order.append(item_id)
+        self.counts[item_id] = figures.attrs.pop("counts", Exact({})).arrays  # never written
+        self.years[item_id] = figures.attrs.pop("years")  # arrays: not written
+        self.unresolved[item_id] = figures.attrs["unresolved"]
+        self.withheld[item_id] = (figures["symbol"] == disclosure.SUPPRESSED).to_numpy()
+        table = pa.Table.from_pandas(figures, SCHEMA, preserve_index=False)
+        pq.write_table(table, self.path(item_id))
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder)
+
+
+def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: int) -> list:
+    """Protect shared counts together (`kept`: every indicator's protected figures, replaced
+    where they are protected again). Each indicator protected apart could show, as a
+    percentage's denominator, a count another withholds as its own (a review read 10
+    children-in-care counts of 1 to 4 off the UASC share's denominators, and SDQ counts off
+    the average score's). So wherever an indicator that counts a shared count as its
+    numerator withholds it (or, where none does, any of the percentages or averages that
+    share it as their denominator), every indicator that shows it withholds it too, and is
+    protected again with those withheld (its secondary cells and audit around them), with its
+    groups (their whole is its figure), round after round until none changes. A percentage
+    withheld only as it rests on fewer than 10 children does not withhold the count it rests
+    on where that is shown as a count (5 to 9 children in care, say). Returns the shared
+    counts, for the manifest."""
+    groups = shared_counts(kept.counts)
+    items = catalogue()
+    members = {i for group in groups for i, _ in group}
+    forced: dict[str, np.ndarray] = {}
+
+    def withheld(item_id: str) -> np.ndarray:
+        return _withheld(kept.withheld[item_id], context, items[item_id])
+
+    def again(item: Indicator) -> tuple:  # _protect's arguments
+        parent = withheld(item.groups_of)[..., 0] if item.groups_of else None
+        return item, parent, cached.get(item.id), forced.get(item.id)
+
+    with _Pool(folder, context, workers, kept) as pool:
+        for _ in range(SHARE_ROUNDS):
+            masks = {i: withheld(i) for i in members}
+            wanted: dict[str, np.ndarray] = {}
+            for group in groups:
+                counting = [i for i, series in group if series == "numerator"]
+                union = np.logical_or.reduce([masks[i] for i in counting or dict(group)])
+                for i, _ in group:
+                    wanted[i] = wanted.get(i, union) | union
+            todo = {i for i, more in wanted.items() if (more & ~masks[i]).any()}
+            if not todo:
+                return [[f"{i}.{series}" for i, series in group] for group in groups]
+            for i in todo:
+                forced[i] = forced.get(i, wanted[i]) | wanted[i]
+            pool.map([items[i] for i in todo if not items[i].groups_of], again)
+            grouped = [g for g in items.values() if g.groups_of]  # after their parents
+            pool.map([g for g in grouped if g.groups_of in todo or g.id in todo], again)
+    raise RuntimeError(f"shared counts still withheld apart after {SHARE_ROUNDS} rounds")
+
+
+class _Pool:
+    """Indicators protected again (_protect), kept as they come: in `workers` processes where
+    the build solves, else in this one; started when first needed."""
+
+    def __init__(self, folder: Path, context: Context, workers: int, kept: _Kept):
+        self.folder, self.context, self.workers, self.kept = folder, context, workers, kept
+        self.pool: ProcessPoolExecutor | None = None
+        self.here = False
+
+    def map(self, items: list, args) -> None:
+        """Each item's figures, _protect(*args(item)), kept (kept.add) as they are done."""
+        if items and not (self.pool or self.here):
+            if self.workers > 1:
+                start = (self.folder, self.context, True)
+                self.pool = ProcessPoolExecutor(self.workers, initializer=_start, initargs=start)
+            else:
+                _start(self.folder, self.context)
+                self.here = True
+        if self.here:
+            for item in items:
+                self.kept.add(item.id, _protect(*args(item)))
+            return
+        futures = {self.pool.submit(_protect, *args(item)): item.id for item in items}
+        for future in as_completed(futures):
+            self.kept.add(futures[future], future.result())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        if self.here:
+            _worker.pop("con").close()
+            _worker.clear()
+        if self.pool:
+            self.pool.shutdown()
+
+
+def _withheld(withheld: np.ndarray, context: Context, indicator: Indicator) -> np.ndarray:
+    """An indicator's withheld figures (_Kept.withheld) as year x area x age band x category
+    (or group): the cells a shared count is withheld in."""
+    bands = len(context.age_bands) + 2 if "age_band" in indicator.filters else 1
+    return withheld.reshape(len(context.years), len(context.districts) + 1, bands, -1)
 
 
 def solves(context: Context) -> bool:
@@ -150,7 +315,12 @@ def code_version() -> str:
 
 
 def year_keys(
-    cells: pd.DataFrame, indicator: Indicator, lattice: tuple, years, parent_withheld=None
+    cells: pd.DataFrame,
+    indicator: Indicator,
+    lattice: tuple,
+    years,
+    parent_withheld=None,
+    forced=None,
 ) -> dict[int, str]:
     """For each year, a hash of everything protect() decides its withheld figures from: the
     indicator's cells that year (in any order), the districts, bands and categories and whether
@@ -168,6 +338,8 @@ def year_keys(
         digest = hashlib.sha256(common.encode())
         if parent_withheld is not None:
             digest.update(b"|parent" + np.packbits(parent_withheld[i]).tobytes())
+        if forced is not None:
+            digest.update(b"|forced" + np.packbits(forced[i]).tobytes())
         for column, values in ordered.iloc[starts[i] : ends[i]].items():  # a slice: no copy
             digest.update(f"|{column}:{values.dtype}|".encode())
             if pd.api.types.is_numeric_dtype(values):
@@ -239,12 +411,12 @@ def _start(folder: Path, context: Context, worker: bool = False) -> None:
     _worker.update(con=con, context=context)
 
 
-def _protect(item: Indicator, parent_withheld=None, previous=None) -> pd.DataFrame:
+def _protect(item: Indicator, parent_withheld=None, previous=None, forced=None) -> pd.DataFrame:
     years = _worker["context"].years
     cells = db.run(
         _worker["con"], item.query, year_from=min(years), year_to=max(years), **item.params
     )
-    return protect(cells, item, _worker["context"], parent_withheld, previous)
+    return protect(cells, item, _worker["context"], parent_withheld, previous, forced)
 
 
 def _protected(folder: Path, context: Context, items: list, workers: int, cached: dict):
@@ -311,6 +483,7 @@ def protect(
     context: Context,
     parent_withheld: np.ndarray | None = None,
     previous: dict | None = None,
+    forced: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Every figure of an indicator any selection can show alone, protected together: each
     district (Unknown and Other too) and the council, by each age band and all ages [and
@@ -344,7 +517,7 @@ def protect(
     shape = (len(years), len(areas), len(bands), len(categories))
     solve = solves(context)
     lattice = (areas, bands, categories, solve)
-    key = year_keys(cells, indicator, lattice, years, parent_withheld)
+    key = year_keys(cells, indicator, lattice, years, parent_withheld, forced)
     previous = previous or {}
     cells = cells.assign(
         age_band=cells["age_band"] if banded else ALL_AGES,
@@ -419,6 +592,8 @@ def protect(
              for c, a in (("numerator", numerator), ("denominator", denominator))},
             index=exact.index,
         )  # fmt: skip
+    if forced is not None:  # where another indicator withholds the same count (share())
+        hidden[..., : forced.shape[-1]] |= forced  # a group's whole is its parent's to withhold
     # Each year is protected apart (every equation is within a year): a year whose inputs are
     # those of the previous build keeps what that build withheld.
     reused = {
@@ -450,6 +625,14 @@ def protect(
     if grouped:
         out = out[out["category"] != ALL_GROUPS].reset_index(drop=True)
     out.attrs["unresolved"] = [leak for year in years for leak in unresolved.get(year, [])]
+    if not distribution:  # exact counts of children, to find shared ones (share())
+        out.attrs["counts"] = Exact(  # never written: write() takes them off first
+            {
+                name: array[..., :-1] if grouped else array
+                for name, array in (("numerator", numerator), ("denominator", denominator))
+                if name in COUNTED[indicator.unit]
+            }
+        )
     out.attrs["years"] = {
         year: {"key": key[year], "mask": hidden[i], "unresolved": unresolved.get(year, []),
                "reused": i in reused}
