@@ -401,3 +401,18 @@ def test_docs_describe_every_column_mapping_and_what_was_left_out():
     for name in names:
         assert f"`{name}`" in text, name
     assert "dfe_published_indicators" not in text
+
+
+def test_a_release_is_named_up_to_its_first_clause_with_its_bracket_whole():
+    from carejsna.indicators import release_names
+
+    note = (
+        "DfE, Children looked after in England including adoptions, reporting year 2023 "
+        "(EES, 2023; rates added 2024); percentage, whole number"
+    )
+    published = pd.DataFrame({"release": [note, "DfE, a release; a note"], "derived": [0, 1]})
+    assert release_names(published) == [
+        "DfE, Children looked after in England including adoptions, reporting year 2023 "
+        "(EES, 2023; rates added 2024)",
+        "DfE, a release; derived from DfE's counts, not published by DfE",
+    ]

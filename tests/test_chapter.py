@@ -238,3 +238,22 @@ def test_the_forecast_looks_ahead_with_its_table_and_chart(pack):
     stem = f"charts/{table.stem}"
     assert f"{stem}.png" in names and f"{stem}.svg" in names
     assert "The forecast" in [t for s, t in paragraphs(doc) if s == "Heading 2"]
+
+
+@pytest.mark.parametrize("item_id", ["pct_health_assessment", "cla_rate_per_10k"])
+def test_a_rate_or_percentage_says_its_unit_wherever_a_paragraph_gives_it(item_id):
+    """On the demo: the year before and the highest and lowest district are said with the
+    unit, as the latest value is ("That is up from 7.2% in 2023", "Mansfield (10.8%)")."""
+    con = db.connect()
+    context = ind.Context.load(con)
+    item = catalogue.get(item_id)
+    selection = ind.Selection(2015, 2024, level=0.95)
+    frames = ind.all_figures(con, item, selection, context, ind.views(item))
+    blocks = {
+        v: block.build(item, frames[v], selection, v, context, frames.get("district"))
+        for v in ind.views(item)
+    }
+    text = chapter.paragraph(item, blocks, frames, context)
+    unit = "%" if item.unit == "percent" else " per 10,000"
+    assert re.search(r"(?:up from|down from|the same as) \d[\d,.]*" + re.escape(unit), text), text
+    assert re.search(r"highest was [^(]+\(\d[\d,.]*" + re.escape(unit) + r"\)", text), text

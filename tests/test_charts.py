@@ -86,6 +86,9 @@ def test_district_bars_run_highest_to_lowest_under_the_council_with_a_legend(dem
     assert "Higher than Nottinghamshire" in legend and spec["layout"]["showlegend"]
     colours = {t["marker"]["color"] for t in spec["data"] if t["type"] == "bar"}
     assert "#F46A25" not in colours  # a rate in care is neither better nor worse when higher
+    looks = [(t["marker"]["color"], t["marker"].get("pattern", {}).get("shape", ""))
+             for t in spec["data"] if t["type"] == "bar"]  # fmt: skip
+    assert len(looks) >= 3 and len(set(looks)) == len(looks)  # each legend entry told apart
     percent = catalogue.get("pct_3plus_placements")  # higher is worse: orange says so
     frame = ind.figures(con, percent, selection, "district", context)
     drawn = charts.bars(frame, percent, "area_name", "").to_dict()["data"]

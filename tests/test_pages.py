@@ -251,6 +251,15 @@ def test_a_link_reopens_the_indicator_shown_in_full():
     ]
 
 
+def test_a_link_naming_an_indicator_not_on_the_page_says_so_once():
+    at = open_page("pages/3_Health_and_wellbeing.py", indicator="nonsense")
+    said = [w.value for w in at.warning]
+    assert any("indicator 'nonsense' is not on this page: showing" in w for w in said), said
+    assert "indicator" not in at.query_params  # the link put right: said once
+    at.run()
+    assert not any("nonsense" in w.value for w in at.warning)
+
+
 def test_an_empty_chart_gives_every_reason_its_table_shows():
     at = open_page(
         "pages/3_Health_and_wellbeing.py",

@@ -184,8 +184,13 @@ def subtitle(item: Indicator, selection: ind.Selection, view: str, context, comp
     if view == "age_band":
         ages = "each age band and all ages"
     s = selection
-    period = f"{s.year_from} to {s.year_to}" if view == "trend" else f"{s.year_to}"
-    parts = [area, ages, f"years ending 31 March {period}"]
+    several = view == "trend" and s.year_from < s.year_to
+    period = (
+        f"years ending 31 March {s.year_from} to {s.year_to}"
+        if several
+        else (f"year ending 31 March {s.year_to}")
+    )
+    parts = [area, ages, period]
     if item.unit != "count":
         parts.append(f"{s.level * 100:g}% confidence intervals")
         against = context.council_name if selection.districts or view != "trend" else comparator
@@ -263,7 +268,7 @@ def alt_text(
 
 
 def subtitle_short(selection: ind.Selection, view: str) -> str:
-    if view == "trend":
+    if view == "trend" and selection.year_from < selection.year_to:
         return f"years ending 31 March {selection.year_from} to {selection.year_to}"
     return f"year ending 31 March {selection.year_to}"
 

@@ -212,7 +212,7 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
                     else ""
                 )
                 said.append(
-                    f"That is {words} {block.value_text(item, before)} in "
+                    f"That is {words} {block.value_text(item, before)}{unit} in "
                     f"{int(before['year'])}{sig}."
                 )
             judged = str(last.get("comparison", ""))
@@ -225,10 +225,11 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
     found = block.extremes(frames.get("district"), context)
     if found:
         high, low = found
+        unit = overview.UNIT_WORDS[item.unit]
         said.append(
             f"Among the districts in {selection.year_to}, the highest was {high['area_name']} "
-            f"({block.value_text(item, high)}) and the lowest {low['area_name']} "
-            f"({block.value_text(item, low)})."
+            f"({block.value_text(item, high)}{unit}) and the lowest {low['area_name']} "
+            f"({block.value_text(item, low)}{unit})."
         )
     return " ".join(said)
 
@@ -413,7 +414,7 @@ def document(config, selection, context, con, sections, out, drawing, warnings, 
     ids = itertools.count(doc.part.next_id)
     doc.core_properties.author = context.council_name
     _, area = selection.area(context)
-    period = f"years ending 31 March {selection.year_from} to {selection.year_to}"
+    period = block.subtitle_short(selection, "trend")
     doc.add_heading(config.title, level=0)
     doc.add_paragraph(f"Joint Strategic Needs Assessment chapter: {context.council_name}")
     doc.add_paragraph(f"Area: {area}. Period: {period}.")
@@ -472,7 +473,7 @@ def document(config, selection, context, con, sections, out, drawing, warnings, 
             )
         _table(doc, pd.DataFrame(card))
         doc.add_paragraph(
-            f"The council's as a whole, all ages, against its own targets; {period}.",
+            f"The council as a whole, all ages, against its own targets; {period}.",
             style="Caption",
         )
 

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from carejsna import stats
 from carejsna.catalogue import Indicator
 from carejsna.disclosure import FOOTNOTES, SUPPRESSED
-from carejsna.indicators import DECIMALS
+from carejsna.indicators import DECIMALS, release_name
 
 # The Analysis Function's categorical palette (dark blue, turquoise, dark pink, orange).
 PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25")
@@ -144,7 +144,7 @@ def trend(
             what = "derived from DfE counts, not published by DfE" if made else "published"
             text = f"{published_name}, year ending 31 March {int(y)}: "
             text += f"{v:,.{DECIMALS[indicator.unit]}f} ({what})"
-            name = str(note).split("; ")[0].strip().replace("<", "&lt;").replace(">", "&gt;")
+            name = release_name(str(note)).replace("<", "&lt;").replace(">", "&gt;")
             if name:
                 lines = textwrap.wrap(("Counts from: " if made else "Release: ") + name, 80)
                 text += "<br>" + "<br>".join(lines)
@@ -245,7 +245,9 @@ def bars(
                 orientation="h",
                 name=name_of[cls] or "Not compared",
                 marker=dict(
-                    color=PALETTE[1] if cls == "whole" else colours.get(cls, PALETTE[0]),
+                    color=PALETTE[1] if cls == "whole" else colours.get(cls, "#FFFFFF"),
+                    # not compared: hatched, apart from every comparison's colour
+                    pattern=dict(shape="/" if cls == "other" else "", fgcolor=PALETTE[0]),
                     line=dict(
                         color="#0B0C0C",
                         width=[2.5 if part[by].iloc[j] in chosen else 0 for j in range(len(at))],
@@ -275,8 +277,8 @@ def bars(
         )
     )
     notes = [FOOTNOTES[s] for s in sorted(set(rows["symbol"]) - {""})]
-    if chosen:
-        notes.append("▶ marks the chosen district.")
+    if any(name in chosen for name in rows[by]):
+        notes.append(f"▶ marks the chosen {'age band' if by == 'age_band' else 'district'}.")
     layout = {
         "xaxis": _axis(indicator.unit_label, rangemode="tozero", gridcolor="#E5E6E7"),
         "yaxis": _axis(automargin=True, categoryorder="array", categoryarray=labels),

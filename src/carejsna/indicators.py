@@ -447,13 +447,25 @@ def _compared(frames, whole, indicator, selection, context) -> dict[str, pd.Data
     return out
 
 
+def release_name(note: str) -> str:
+    """A release note's first clause, its name: up to the first "; " outside brackets, so
+    "... reporting year 2023 (EES, 2023; rates added 2024); percentage, ..." keeps its
+    bracket whole."""
+    depth = 0
+    for at, character in enumerate(note):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth == 0 and note.startswith("; ", at):
+            return note[:at].strip()
+    return note.strip()
+
+
 def release_names(published: pd.DataFrame) -> list[str]:
     """Each published figure's release, by name ("DfE, Children looked after in England ...,
     reporting year 2024"), and "derived from DfE's counts, not published by DfE" where so."""
     releases = published.get("release", pd.Series("", published.index)).fillna("")
     derived = published.get("derived", pd.Series(False, published.index)).fillna(False)
     return [
-        release.split("; ")[0] + ("; derived from DfE's counts, not published by DfE" * bool(d))
+        release_name(release) + ("; derived from DfE's counts, not published by DfE" * bool(d))
         for release, d in zip(releases, derived, strict=True)
     ]
 

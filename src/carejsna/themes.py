@@ -38,6 +38,13 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
         st.session_state[key] = default  # the link, or the browser's Back, names one
     elif st.session_state.get(key) not in names:
         st.session_state[key] = order[0]
+    if default is not None and default not in names:  # said once: the link is put right
+        shown_now = names[st.session_state[key]]
+        st.warning(
+            f"The link's indicator {default[:60]!r} is not on this page: showing {shown_now}.",
+            icon=":material/link_off:",
+        )
+        del st.query_params["indicator"]
     choice = st.selectbox(
         "Indicator",
         order,
@@ -141,7 +148,7 @@ def _view(shown: block.Block, selection, data) -> None:
     st.download_button(
         f"Download this table (CSV, {len(table)} rows, {len(csv) / 1024:.1f} KB)",
         csv,
-        file_name=f"{item.id}_{view}_{selection.year_from}-{selection.year_to}.csv",
+        file_name=f"{shown.stem(data)}.csv",  # names the area and years, as the images do
         mime="text/csv",
         key=f"{item.id}-{view}-csv",
         icon=":material/download:",
