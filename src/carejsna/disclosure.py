@@ -243,15 +243,22 @@ def _equations(shape: tuple, axes, known, totals, year) -> tuple[np.ndarray, np.
 
 
 def totals_withheld(
-    denominator: np.ndarray, axes: tuple[int, ...], solve: bool = True
+    denominator: np.ndarray,
+    axes: tuple[int, ...],
+    solve: bool = True,
+    withheld: np.ndarray | None = None,
 ) -> np.ndarray:
     """Which totals of a distribution's cells (year x area x age band) to withhold: they are
     counts of children in their own right (e.g. children in care at 31 March), protected just
-    as that count is, so that the distribution shows the same totals it does."""
+    as that count is, so that the distribution shows the same totals it does; `withheld`,
+    those withheld already (where another indicator withholds the same count)."""
     if not denominator.shape[-1]:  # no categories, so no totals
         return np.zeros(denominator.shape[:-1], dtype=bool)
     total = np.nan_to_num(denominator[..., :1])
-    return lattice_withheld(total, np.full(total.shape, np.nan), "count", axes, solve=solve)[..., 0]
+    start = None if withheld is None else withheld[..., None]
+    return lattice_withheld(
+        total, np.full(total.shape, np.nan), "count", axes, withheld=start, solve=solve
+    )[..., 0]
 
 
 def _settle(hidden, rules, size, axis, whole) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.metadata
+import itertools
 import json
 import os
 import shutil
@@ -111,8 +112,8 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
             else f"not audited: more than {AUDITED_AREAS} areas",
         },
         "indicators": rows,
-        # Counts two or more indicators show (the same in every year, area and age band), each
-        # withheld wherever one that counts it as its own numerator withholds it (share()).
+        # Counts two or more indicators show (the same in every year, area and age band), and
+        # sums of some of a breakdown's categories with them: each withheld alike (share()).
         "shared_counts": shared,
         # What the audit could still work out with every figure beside it withheld: only what
         # the shown figures say outright (e.g. every child of a district in one category).
@@ -133,12 +134,14 @@ SHARE_ROUNDS = 20  # protecting shared counts again: each round only withholds m
 
 
 class Exact:
-    """An indicator's exact counts of children (name -> year x area x age band x group), as
-    protect() leaves them in its figures' attrs for share(): never written, and equal only to
-    itself (pandas compares frames' attrs when it joins them)."""
+    """An indicator's exact counts of children, as protect() leaves them in its figures' attrs
+    for share(): never written, and equal only to itself (pandas compares frames' attrs when
+    it joins them). `arrays`: each count (numerator, denominator; a distribution's
+    "numerator:<category>" and its cells' "total"), year x area x age band x 1 (or group);
+    `totals`: which of a distribution's totals are withheld (year x area x age band)."""
 
-    def __init__(self, arrays: dict[str, np.ndarray]):
-        self.arrays = arrays
+    def __init__(self, arrays: dict[str, np.ndarray], totals: np.ndarray | None = None):
+        self.arrays, self.totals = arrays, totals
 
 
 def shared_counts(counted: dict[str, dict]) -> list[list[tuple[str, str]]]:
@@ -157,6 +160,36 @@ def shared_counts(counted: dict[str, dict]) -> list[list[tuple[str, str]]]:
     return [members for members in seen.values() if len(members) > 1]
 
 
+SUBSETS = 12  # a distribution of up to this many categories is searched for sums of some
+
+
+def summed_counts(counted: dict[str, dict]) -> list[list[tuple[str, str]]]:
+    """Counts of children that are the sum of some of a distribution's categories (and of no
+    fewer): e.g. care leavers not in education, employment or training, the sum of the three
+    NEET categories of their main activity. Each as [the count, *the categories]. Shown beside
+    them, one would give a withheld category back (the NEET share less two of its reasons)."""
+    sums: dict[tuple, list[tuple[str, str]]] = {}
+    for item_id, series_counts in counted.items():
+        parts = {s: np.nan_to_num(a) for s, a in series_counts.items() if ":" in s}
+        parts = {s: a for s, a in parts.items() if a.sum() > 0}  # categories with children
+        if not 2 < len(parts) <= SUBSETS:
+            continue
+        names = list(parts)
+        for size in range(2, len(names)):
+            for chosen in itertools.combinations(names, size):
+                total = np.sum([parts[n] for n in chosen], axis=0)
+                key = (total.shape, total.tobytes())
+                sums.setdefault(key, [(item_id, n) for n in chosen])
+    found = []
+    for item_id, series_counts in counted.items():
+        for series, counts in series_counts.items():
+            if series in ("numerator", "denominator") and np.nansum(counts) > 0:
+                key = (counts.shape, np.nan_to_num(counts).tobytes())
+                if key in sums:
+                    found.append([(item_id, series), *sums[key]])
+    return found
+
+
 class _Kept:
     """Each indicator's protected figures, written to a file of its own in `folder` (at
     national scale they take more memory than the build may), with what share() reads of
@@ -168,6 +201,7 @@ class _Kept:
         folder.mkdir()
         self.folder, self.order = folder, []
         self.withheld, self.counts, self.years, self.unresolved = {}, {}, {}, {}
+        self.totals = {}
 
     def path(self, item_id: str) -> Path:
         return self.folder / f"{item_id}.parquet"
@@ -177,7 +211,8 @@ class _Kept:
         again)."""
         if item_id not in self.years:
             self.order.append(item_id)
-        self.counts[item_id] = figures.attrs.pop("counts", Exact({})).arrays  # never written
+        exact = figures.attrs.pop("counts", Exact({}))  # never written
+        self.counts[item_id], self.totals[item_id] = exact.arrays, exact.totals
         self.years[item_id] = figures.attrs.pop("years")  # arrays: not written
         self.unresolved[item_id] = figures.attrs["unresolved"]
         self.withheld[item_id] = (figures["symbol"] == disclosure.SUPPRESSED).to_numpy()
@@ -199,15 +234,42 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
     protected again with those withheld (its secondary cells and audit around them), with its
     groups (their whole is its figure), round after round until none changes. A percentage
     withheld only as it rests on fewer than 10 children does not withhold the count it rests
-    on where that is shown as a count (5 to 9 children in care, say). Returns the shared
-    counts, for the manifest."""
+    on where that is shown as a count (5 to 9 children in care, say). A count that is the sum
+    of some of a breakdown's categories (summed_counts) is withheld with them, all alike.
+    Returns the shared counts and sums, for the manifest."""
     groups = shared_counts(kept.counts)
+    groups += summed_counts(kept.counts)  # a sum and its parts: withheld all alike
     items = catalogue()
-    members = {i for group in groups for i, _ in group}
-    forced: dict[str, np.ndarray] = {}
+    members = {member for group in groups for member in group}
+    forced: dict[str, dict[str, np.ndarray]] = {}
 
     def withheld(item_id: str) -> np.ndarray:
         return _withheld(kept.withheld[item_id], context, items[item_id])
+
+    def where(item_id: str, series: str) -> tuple[str, slice]:
+        """Where a count is withheld: the figures' cells (a category's) or the totals."""
+        if series == "total":
+            return "totals", slice(None)
+        if series.startswith("numerator:"):
+            k = [s for s in kept.counts[item_id] if s.startswith("numerator:")].index(series)
+            return "cells", slice(k, k + 1)
+        return "cells", slice(None)
+
+    def force(item_id: str, series: str, union: np.ndarray) -> None:
+        """Withhold a count where `union` says, when the indicator is protected again."""
+        kind, at = where(item_id, series)
+        shape = kept.totals[item_id].shape if kind == "totals" else withheld(item_id).shape
+        now = forced.setdefault(item_id, {}).setdefault(kind, np.zeros(shape, dtype=bool))
+        if kind == "totals":
+            now |= union[..., 0]
+        else:
+            now[..., at] |= union
+
+    def mask(item_id: str, series: str) -> np.ndarray:
+        kind, at = where(item_id, series)
+        if kind == "totals":
+            return kept.totals[item_id][..., None]
+        return withheld(item_id)[..., at]
 
     def again(item: Indicator) -> tuple:  # _protect's arguments
         parent = withheld(item.groups_of)[..., 0] if item.groups_of else None
@@ -215,18 +277,17 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
 
     with _Pool(folder, context, workers, kept) as pool:
         for _ in range(SHARE_ROUNDS):
-            masks = {i: withheld(i) for i in members}
-            wanted: dict[str, np.ndarray] = {}
+            masks = {member: mask(*member) for member in members}
+            todo = set()
             for group in groups:
-                counting = [i for i, series in group if series == "numerator"]
-                union = np.logical_or.reduce([masks[i] for i in counting or dict(group)])
-                for i, _ in group:
-                    wanted[i] = wanted.get(i, union) | union
-            todo = {i for i, more in wanted.items() if (more & ~masks[i]).any()}
+                counting = [m for m in group if m[1] != "denominator"]  # counts in their own right
+                union = np.logical_or.reduce([masks[m] for m in counting or group])
+                for member in group:
+                    if (union & ~masks[member]).any():
+                        force(*member, union)
+                        todo.add(member[0])
             if not todo:
                 return [[f"{i}.{series}" for i, series in group] for group in groups]
-            for i in todo:
-                forced[i] = forced.get(i, wanted[i]) | wanted[i]
             pool.map([items[i] for i in todo if not items[i].groups_of], again)
             grouped = [g for g in items.values() if g.groups_of]  # after their parents
             pool.map([g for g in grouped if g.groups_of in todo or g.id in todo], again)
@@ -338,8 +399,8 @@ def year_keys(
         digest = hashlib.sha256(common.encode())
         if parent_withheld is not None:
             digest.update(b"|parent" + np.packbits(parent_withheld[i]).tobytes())
-        if forced is not None:
-            digest.update(b"|forced" + np.packbits(forced[i]).tobytes())
+        for name, mask in sorted((forced or {}).items()):
+            digest.update(f"|forced {name}".encode() + np.packbits(mask[i]).tobytes())
         for column, values in ordered.iloc[starts[i] : ends[i]].items():  # a slice: no copy
             digest.update(f"|{column}:{values.dtype}|".encode())
             if pd.api.types.is_numeric_dtype(values):
@@ -483,7 +544,7 @@ def protect(
     context: Context,
     parent_withheld: np.ndarray | None = None,
     previous: dict | None = None,
-    forced: np.ndarray | None = None,
+    forced: dict[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Every figure of an indicator any selection can show alone, protected together: each
     district (Unknown and Other too) and the council, by each age band and all ages [and
@@ -579,9 +640,10 @@ def protect(
     exact = derive(out, indicator.unit)
     total_shown = True
     if distribution:  # a cell's total stays beside a withheld category, unless withheld
-        total_shown = ~np.broadcast_to(
-            disclosure.totals_withheld(denominator, axes, solve)[..., None], shape
-        ).ravel()
+        totals = disclosure.totals_withheld(
+            denominator, axes, solve, (forced or {}).get("totals")
+        )  # and those another indicator withholds (share())
+        total_shown = ~np.broadcast_to(totals[..., None], shape).ravel()
     hidden = np.zeros(shape, dtype=bool)
     parent = None
     if grouped:  # the whole is the parent's figure: known to a reader where the parent shows it
@@ -592,8 +654,9 @@ def protect(
              for c, a in (("numerator", numerator), ("denominator", denominator))},
             index=exact.index,
         )  # fmt: skip
-    if forced is not None:  # where another indicator withholds the same count (share())
-        hidden[..., : forced.shape[-1]] |= forced  # a group's whole is its parent's to withhold
+    if forced and "cells" in forced:  # where another indicator withholds the same count
+        cells_forced = forced["cells"]  # (share()); a group's whole is its parent's to withhold
+        hidden[..., : cells_forced.shape[-1]] |= cells_forced
     # Each year is protected apart (every equation is within a year): a year whose inputs are
     # those of the previous build keeps what that build withheld.
     reused = {
@@ -625,8 +688,12 @@ def protect(
     if grouped:
         out = out[out["category"] != ALL_GROUPS].reset_index(drop=True)
     out.attrs["unresolved"] = [leak for year in years for leak in unresolved.get(year, [])]
-    if not distribution:  # exact counts of children, to find shared ones (share())
-        out.attrs["counts"] = Exact(  # never written: write() takes them off first
+    if distribution:  # exact counts of children, to find shared ones (share()): never
+        # written (write() takes them off first)
+        counts = {f"numerator:{c}": numerator[..., k : k + 1] for k, c in enumerate(categories)}
+        out.attrs["counts"] = Exact({"total": denominator[..., :1], **counts}, totals)
+    else:
+        out.attrs["counts"] = Exact(
             {
                 name: array[..., :-1] if grouped else array
                 for name, array in (("numerator", numerator), ("denominator", denominator))
