@@ -192,6 +192,11 @@ def test_a_count_several_indicators_show_is_withheld_alike_and_cannot_be_worked_
         frame["symbol"] = np.where(frame["numerator"].isna(), "c", "")
         assert (frame["symbol"] == "c").any()
         assert [str(leak) for leak in audit.audit(frame) if audit.telling(leak)] == [], members
+    summed = json.loads((db.data_dir() / MANIFEST).read_text())["summed_counts"]
+    assert ["pct_neet_19to21.numerator"] in [members[:1] for members in summed]
+    for whole, *parts in summed:  # shown all together or withheld all together
+        masks = [_shared_count(figures, member).isna() for member in (whole, *parts)]
+        assert all((mask == masks[0]).all() for mask in masks), whole
 
 
 def _shared_count(figures: pd.DataFrame, member: str) -> pd.Series:

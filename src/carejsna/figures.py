@@ -82,7 +82,7 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
     kept = _Kept(folder / f".{EXTRACT}")  # each indicator's figures on disk until all are done
     for item, protected in _protected(folder, context, items, workers, cached):
         kept.add(item.id, protected)
-    shared = share(kept, folder, context, cached, workers)
+    shared, summed = share(kept, folder, context, cached, workers)
     with pq.ParquetWriter(partial, SCHEMA) as writer:
         for item_id in list(kept.order):  # in the order they came: plain first, then groups
             writer.write_table(pq.read_table(kept.path(item_id), schema=SCHEMA))
@@ -115,6 +115,7 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
         # Counts two or more indicators show (the same in every year, area and age band), and
         # sums of some of a breakdown's categories with them: each withheld alike (share()).
         "shared_counts": shared,
+        "summed_counts": summed,  # [the sum, *its parts]
         # What the audit could still work out with every figure beside it withheld: only what
         # the shown figures say outright (e.g. every child of a district in one category).
         "unresolved": unresolved,
@@ -223,7 +224,7 @@ class _Kept:
         shutil.rmtree(self.folder)
 
 
-def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: int) -> list:
+def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: int) -> tuple:
     """Protect shared counts together (`kept`: every indicator's protected figures, replaced
     where they are protected again). Each indicator protected apart could show, as a
     percentage's denominator, a count another withholds as its own (a review read 10
@@ -236,9 +237,10 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
     withheld only as it rests on fewer than 10 children does not withhold the count it rests
     on where that is shown as a count (5 to 9 children in care, say). A count that is the sum
     of some of a breakdown's categories (summed_counts) is withheld with them, all alike.
-    Returns the shared counts and sums, for the manifest."""
+    Returns the shared counts and the sums, for the manifest."""
     groups = shared_counts(kept.counts)
-    groups += summed_counts(kept.counts)  # a sum and its parts: withheld all alike
+    sums = summed_counts(kept.counts)  # a sum and its parts: withheld all alike
+    groups = groups + sums
     items = catalogue()
     members = {member for group in groups for member in group}
     forced: dict[str, dict[str, np.ndarray]] = {}
@@ -287,7 +289,8 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
                         force(*member, union)
                         todo.add(member[0])
             if not todo:
-                return [[f"{i}.{series}" for i, series in group] for group in groups]
+                named = [[f"{i}.{series}" for i, series in group] for group in groups]
+                return named[: len(named) - len(sums)], named[len(named) - len(sums) :]
             pool.map([items[i] for i in todo if not items[i].groups_of], again)
             grouped = [g for g in items.values() if g.groups_of]  # after their parents
             pool.map([g for g in grouped if g.groups_of in todo or g.id in todo], again)
