@@ -409,3 +409,11 @@ def test_chapter_builder_gives_the_commands_pack(tmp_path):
         for z in (page_zip, cli_zip)
     ]
     assert texts[0] == texts[1]
+
+
+def test_tiles_say_they_add_districts_drawn_side_by_side_together():
+    at = open_page("pages/1_Children_in_care.py", district=["E07000174", "E07000170"])
+    said = " ".join(c.value for c in at.caption)
+    assert "Each tile adds the chosen districts together (Mansfield and Ashfield)" in said
+    alone = open_page("pages/1_Children_in_care.py", district="E07000174")
+    assert not any("Each tile adds" in c.value for c in alone.caption)

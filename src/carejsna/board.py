@@ -59,6 +59,11 @@ def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.S
     data = context()
     _, area = selection.area(data)
     st.header("Headline figures")
+    if selection.apart:  # a tile is one figure: the chosen districts' together
+        st.caption(
+            f"Each tile adds the chosen districts together ({area}); an indicator in full draws "
+            "each district on its own line."
+        )
     columns = st.columns(4)
     for i, indicator_id in enumerate(ids):
         item = catalogue.get(indicator_id)
