@@ -156,12 +156,18 @@ def shared_counts(counted: dict[str, dict]) -> list[list[tuple[str, str]]]:
     for item_id, series_counts in counted.items():
         for series, counts in series_counts.items():
             if np.nansum(counts) > 0:
-                key = (counts.shape, np.nan_to_num(counts, nan=0.0).tobytes())  # none: 0
-                seen.setdefault(key, []).append((item_id, series))
+                seen.setdefault(_digest(counts), []).append((item_id, series))
     return [members for members in seen.values() if len(members) > 1]
 
 
 SUBSETS = 12  # a distribution of up to this many categories is searched for sums of some
+
+
+def _digest(counts: np.ndarray) -> tuple:
+    """What two arrays of counts share when they are the same counts (a blank is a zero): a
+    hash, not the counts (at national scale, thousands of sums are looked for)."""
+    values = np.nan_to_num(counts.astype(float), nan=0.0) + 0.0  # -0.0 is 0
+    return counts.shape, hashlib.sha256(np.ascontiguousarray(values).tobytes()).digest()
 
 
 def summed_counts(counted: dict[str, dict]) -> list[list[tuple[str, str]]]:
@@ -179,15 +185,13 @@ def summed_counts(counted: dict[str, dict]) -> list[list[tuple[str, str]]]:
         for size in range(2, len(names)):
             for chosen in itertools.combinations(names, size):
                 total = np.sum([parts[n] for n in chosen], axis=0)
-                key = (total.shape, total.tobytes())
-                sums.setdefault(key, [(item_id, n) for n in chosen])
+                sums.setdefault(_digest(total), [(item_id, n) for n in chosen])
     found = []
     for item_id, series_counts in counted.items():
         for series, counts in series_counts.items():
-            if series in ("numerator", "denominator") and np.nansum(counts) > 0:
-                key = (counts.shape, np.nan_to_num(counts).tobytes())
-                if key in sums:
-                    found.append([(item_id, series), *sums[key]])
+            parts = sums.get(_digest(counts)) if series in ("numerator", "denominator") else None
+            if parts and np.nansum(counts) > 0:
+                found.append([(item_id, series), *parts])
     return found
 
 
