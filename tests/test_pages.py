@@ -264,8 +264,8 @@ def test_an_empty_chart_gives_every_reason_its_table_shows():
     at = open_page(
         "pages/3_Health_and_wellbeing.py",
         district=RUSHCLIFFE,
-        age_band="10 to 15",
-        indicator="pct_substance_intervention_received",
+        age_band="1 to 4",
+        indicator="pct_sdq_borderline",
     )
     mixed = [i.value for i in at.info if i.value.startswith("Nothing to chart")]
     assert mixed and "suppressed to protect children's privacy (c)" in mixed[0]

@@ -154,8 +154,11 @@ def shared_counts(counted: dict[str, dict]) -> list[list[tuple[str, str]]]:
     are nothing but zeros are left out (zeros are shown)."""
     seen: dict[tuple, list[tuple[str, str]]] = {}
     for item_id, series_counts in counted.items():
+        whole = _digest(series_counts["total"]) if "total" in series_counts else None
         for series, counts in series_counts.items():
-            if np.nansum(counts) > 0:
+            # a category that is its cells' total (every child in it) is the breakdown's own to
+            # protect: it says outright what the total says (see the manifest's "unresolved")
+            if np.nansum(counts) > 0 and not (series != "total" and _digest(counts) == whole):
                 seen.setdefault(_digest(counts), []).append((item_id, series))
     return [members for members in seen.values() if len(members) > 1]
 
