@@ -32,6 +32,12 @@ published as (
     from figures
     where list_contains($indicator_ids, indicator_id)
         and year between $year_from and $year_to
+        -- only the rows some view wanted takes: at national scale most areas are in none
+        and (
+            list_contains($areas, area_code)
+            or area_code = $council
+            or list_contains($views, 'district')
+        )
 ),
 
 parts as (
@@ -58,13 +64,6 @@ chosen as (
         list_contains($bands, age_band)
         or (age_band = 'All ages' and not list_contains($banded, indicator_id)) as in_bands,
     from parts
-    where true
-        -- only the rows some view wanted takes: at national scale most areas are in none
-        and (
-            list_contains($areas, area_code)
-            or area_code = $council
-            or list_contains($views, 'district')
-        )
 ),
 
 in_views as (

@@ -12,6 +12,7 @@ import shutil
 import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -264,15 +265,16 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
             return "cells", slice(k, k + 1)
         return "cells", slice(None)
 
-    def force(item_id: str, series: str, union: np.ndarray) -> None:
-        """Withhold a count where `union` says, when the indicator is protected again."""
+    def force(item_id: str, series: str, union: np.ndarray, years: np.ndarray) -> None:
+        """Withhold a count where `union` says in `years`, when the indicator is protected
+        again (its other years keep what they withhold)."""
         kind, at = where(item_id, series)
         shape = kept.totals[item_id].shape if kind == "totals" else withheld(item_id).shape
         now = forced.setdefault(item_id, {}).setdefault(kind, np.zeros(shape, dtype=bool))
         if kind == "totals":
-            now |= union[..., 0]
+            now[years] |= union[years, ..., 0]
         else:
-            now[..., at] |= union
+            now[years, ..., at] |= union[years]
 
     def mask(item_id: str, series: str) -> np.ndarray:
         kind, at = where(item_id, series)
@@ -282,7 +284,8 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
 
     def again(item: Indicator) -> tuple:  # _protect's arguments
         parent = withheld(item.groups_of)[..., 0] if item.groups_of else None
-        return item, parent, cached.get(item.id), forced.get(item.id)
+        previous = [*cached.get(item.id, {}).values(), *kept.years[item.id].values()]
+        return item, parent, previous, forced.get(item.id)  # a year not touched is kept
 
     with _Pool(folder, context, workers, kept) as pool:
         for _ in range(SHARE_ROUNDS):
@@ -292,8 +295,9 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
                 counting = [m for m in group if m[1] != "denominator"]  # counts in their own right
                 union = np.logical_or.reduce([masks[m] for m in counting or group])
                 for member in group:
-                    if (union & ~masks[member]).any():
-                        force(*member, union)
+                    years = (union & ~masks[member]).reshape(len(union), -1).any(axis=1)
+                    if years.any():
+                        force(*member, union, years)
                         todo.add(member[0])
             if not todo:
                 named = [[f"{i}.{series}" for i, series in group] for group in groups]
@@ -306,23 +310,18 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
 
 class _Pool:
     """Indicators protected again (_protect), kept as they come: in `workers` processes where
-    the build solves, else in this one; started when first needed."""
+    the build solves, else in this one (_started); started when first needed."""
 
     def __init__(self, folder: Path, context: Context, workers: int, kept: _Kept):
         self.folder, self.context, self.workers, self.kept = folder, context, workers, kept
-        self.pool: ProcessPoolExecutor | None = None
-        self.here = False
+        self.stack, self.started, self.pool = ExitStack(), False, None
 
     def map(self, items: list, args) -> None:
         """Each item's figures, _protect(*args(item)), kept (kept.add) as they are done."""
-        if items and not (self.pool or self.here):
-            if self.workers > 1:
-                start = (self.folder, self.context, True)
-                self.pool = ProcessPoolExecutor(self.workers, initializer=_start, initargs=start)
-            else:
-                _start(self.folder, self.context)
-                self.here = True
-        if self.here:
+        if items and not self.started:
+            started = _started(self.folder, self.context, self.workers)
+            self.pool, self.started = self.stack.enter_context(started), True
+        if self.pool is None:
             for item in items:
                 self.kept.add(item.id, _protect(*args(item)))
             return
@@ -334,11 +333,7 @@ class _Pool:
         return self
 
     def __exit__(self, *_):
-        if self.here:
-            _worker.pop("con").close()
-            _worker.clear()
-        if self.pool:
-            self.pool.shutdown()
+        self.stack.close()
 
 
 def _withheld(withheld: np.ndarray, context: Context, indicator: Indicator) -> np.ndarray:
@@ -482,6 +477,23 @@ def _start(folder: Path, context: Context, worker: bool = False) -> None:
     _worker.update(con=con, context=context)
 
 
+@contextmanager
+def _started(folder: Path, context: Context, workers: int):
+    """Where indicators are protected (_protect): a pool of `workers` processes, each started,
+    or (None: `workers` is 1) this process, started, and closed after."""
+    if workers > 1:
+        start = (folder, context, True)
+        with ProcessPoolExecutor(workers, initializer=_start, initargs=start) as pool:
+            yield pool
+        return
+    _start(folder, context)
+    try:
+        yield None
+    finally:
+        _worker.pop("con").close()
+        _worker.clear()
+
+
 def _protect(item: Indicator, parent_withheld=None, previous=None, forced=None) -> pd.DataFrame:
     years = _worker["context"].years
     cells = db.run(
@@ -500,17 +512,15 @@ def _protected(folder: Path, context: Context, items: list, workers: int, cached
     order = [*plain, *grouped]  # as written
     parents = {item.groups_of for item in grouped}
     if workers <= 1:
-        _start(folder, context)
-        try:
+        with _started(folder, context, 1):
             withheld = {}
             for item in order:
-                figures = _protect(item, withheld.get(item.groups_of), cached.get(item.id))
+                figures = _protect(
+                    item, withheld.get(item.groups_of), [*cached.get(item.id, {}).values()]
+                )
                 if item.id in parents:
                     withheld[item.id] = withheld_cells(figures, context, item)
                 yield item, figures
-        finally:
-            _worker.pop("con").close()
-            _worker.clear()
         return
 
     def weight(item: Indicator) -> int:
@@ -520,12 +530,12 @@ def _protected(folder: Path, context: Context, items: list, workers: int, cached
     ids = {item.id for item in plain}
     ready = [*plain, *(item for item in grouped if item.groups_of not in ids)]  # no parent here
     ready.sort(key=weight, reverse=True)  # stable: the catalogue's order otherwise
-    with ProcessPoolExecutor(workers, initializer=_start, initargs=(folder, context, True)) as pool:
+    with _started(folder, context, workers) as pool:
         running = {}
         while ready or running:
             while ready and len(running) < workers + 1:  # one queued: no process idles
                 item = ready.pop(0)
-                args = (item, withheld.get(item.groups_of), cached.get(item.id))
+                args = (item, withheld.get(item.groups_of), [*cached.get(item.id, {}).values()])
                 running[pool.submit(_protect, *args)] = item
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
@@ -543,9 +553,8 @@ def _protected(folder: Path, context: Context, items: list, workers: int, cached
 def withheld_cells(figures: pd.DataFrame, context: Context, indicator: Indicator) -> np.ndarray:
     """Which of an indicator's protected figures are withheld, year x area x age band (the
     lattice protect() works over)."""
-    bands = len(context.age_bands) + 2 if "age_band" in indicator.filters else 1
-    shape = (len(context.years), len(context.districts) + 1, bands)
-    return (figures["symbol"] == disclosure.SUPPRESSED).to_numpy().reshape(shape)
+    withheld = (figures["symbol"] == disclosure.SUPPRESSED).to_numpy()
+    return _withheld(withheld, context, indicator)[..., 0]
 
 
 def protect(
@@ -553,7 +562,7 @@ def protect(
     indicator: Indicator,
     context: Context,
     parent_withheld: np.ndarray | None = None,
-    previous: dict | None = None,
+    previous: list[dict] | None = None,
     forced: dict[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Every figure of an indicator any selection can show alone, protected together: each
@@ -571,9 +580,10 @@ def protect(
     districts, age bands and groups is protected at once. The whole is not written: it is the
     parent's to show.
 
-    Every equation is within a year, so each year is protected apart: `previous` (year -> what
-    a previous build withheld and the key of what it decided from, as attrs["years"] gives
-    them) is reused where the key is the same. attrs["years"] holds each year's key and what
+    Every equation is within a year, so each year is protected apart: `previous` (what
+    earlier protections withheld in a year and the key of what they decided from, as
+    attrs["years"] gives them: a previous build's, or this build's before share()) is reused
+    where the key is the same. attrs["years"] holds each year's key and what
     it withholds; attrs["unresolved"] what the audit could still work out.
     """
     council = context.council_code or "council"
@@ -589,7 +599,6 @@ def protect(
     solve = solves(context)
     lattice = (areas, bands, categories, solve)
     key = year_keys(cells, indicator, lattice, years, parent_withheld, forced)
-    previous = previous or {}
     cells = cells.assign(
         age_band=cells["age_band"] if banded else ALL_AGES,
         category=cells["category"] if indicator.breakdown else "",
@@ -669,10 +678,10 @@ def protect(
         hidden[..., : cells_forced.shape[-1]] |= cells_forced
     # Each year is protected apart (every equation is within a year): a year whose inputs are
     # those of the previous build keeps what that build withheld.
+    known = {entry["key"]: entry for entry in previous or ()}
     reused = {
-        i: previous[year] for i, year in enumerate(years)
-        if year in previous and previous[year]["key"] == key[year]
-        and previous[year]["mask"].shape == shape[1:]
+        i: known[key[year]] for i, year in enumerate(years)
+        if key[year] in known and known[key[year]]["mask"].shape == shape[1:]
     }  # fmt: skip
     todo = [i for i in range(len(years)) if i not in reused]
     unresolved = {years[i]: entry["unresolved"] for i, entry in reused.items()}
@@ -712,7 +721,7 @@ def protect(
         )
     out.attrs["years"] = {
         year: {"key": key[year], "mask": hidden[i], "unresolved": unresolved.get(year, []),
-               "reused": i in reused}
+               "reused": i in reused and reused[i].get("reused", True)}
         for i, year in enumerate(years)
     }  # fmt: skip
     return out
