@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from carejsna import catalogue, chapter, ui
+from carejsna import catalogue, chapter, filters, ui
 from carejsna import indicators as ind
 
 ui.page(
@@ -19,6 +19,7 @@ ui.page(
     filtered=False,
 )
 data = ui.context()
+title = st.text_input("Chapter title", chapter.Config.title, max_chars=120, key="chapter-title")
 st.markdown("**Themes**, in the chapter's order")
 columns = st.columns(3)
 themes = [
@@ -65,6 +66,12 @@ comparator = st.selectbox(
     format_func=data.comparators.get,
     key="chapter-comparator",
 )
+rounded = st.checkbox(
+    "Round counts to the nearest 5, for publication (rates, percentages and intervals worked "
+    "out from the rounded counts)",
+    value=bool(st.session_state.get(filters.ROUNDED)),  # as the pages' sidebar, to start with
+    key="chapter-rounded",
+)
 forecast = st.checkbox(
     "Add a forecast of children in care for the next three years, with its back-test (needs the "
     "record-level extracts; for several districts side by side, the council's)",
@@ -72,9 +79,10 @@ forecast = st.checkbox(
     key="chapter-forecast",
 )
 config = chapter.Config(
-    themes=tuple(themes), indicators=tuple(indicators), districts=tuple(districts),
-    combined=combined, each_district=areas == "each", age_bands=tuple(bands), year_from=first,
-    year_to=last, level=float(level), comparator=comparator or "", forecast=forecast,
+    title=title.strip() or chapter.Config.title, themes=tuple(themes),
+    indicators=tuple(indicators), districts=tuple(districts), combined=combined,
+    each_district=areas == "each", age_bands=tuple(bands), year_from=first, year_to=last,
+    level=float(level), comparator=comparator or "", rounded=rounded, forecast=forecast,
 )  # fmt: skip
 
 st.header("What the pack will contain")

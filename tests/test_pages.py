@@ -385,6 +385,8 @@ def test_chapter_builder_gives_the_commands_pack(tmp_path):
     at.multiselect(key="chapter-indicators").set_value(["pct_3plus_placements"]).run()
     at.radio(key="chapter-areas").set_value("chosen").run()
     at.multiselect(key="chapter-districts").set_value([MANSFIELD]).run()
+    at.text_input(key="chapter-title").input("Placement stability in Mansfield").run()
+    at.checkbox(key="chapter-rounded").check().run()
     assert at.dataframe[0].value["Indicator"].tolist() == [
         catalogue.get("pct_3plus_placements").title
     ]
@@ -392,6 +394,7 @@ def test_chapter_builder_gives_the_commands_pack(tmp_path):
     assert not at.exception, [e.value for e in at.exception]
     config, built, warnings = at.session_state["chapter-pack"]
     assert config.districts == (MANSFIELD,) and not warnings
+    assert config.title == "Placement stability in Mansfield" and config.rounded
     assert [b.key for b in at.download_button][-2:] == ["chapter-toml", "chapter-zip"]
     toml = tmp_path / "chapter.toml"
     toml.write_text(config.write())
@@ -409,6 +412,13 @@ def test_chapter_builder_gives_the_commands_pack(tmp_path):
         for z in (page_zip, cli_zip)
     ]
     assert texts[0] == texts[1]
+    assert texts[0][0] == "Placement stability in Mansfield"  # the document's title
+    csv = next(n for n in page_zip.namelist() if n.endswith(".csv"))
+    table = pd.read_csv(io.BytesIO(page_zip.read(csv)))
+    counts = pd.to_numeric(table["denominator"], "coerce").dropna()
+    assert len(counts) and (counts % 5 == 0).all()  # rounded, as chosen
+    assert table["source"].str.startswith("SYNTHETIC").all()  # plain text in a CSV: no markdown
+    assert not table["source"].str.contains("`").any()
 
 
 def test_tiles_say_they_add_districts_drawn_side_by_side_together():

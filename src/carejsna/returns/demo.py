@@ -838,7 +838,7 @@ def write_demo(
             f"code = {_toml_string(council_code)}\n"
             f"name = {_toml_string(council_name)}\n"
             "synthetic = true\n"
-            'source = "Synthetic SSDA903 returns made by `carejsna demo`"\n'
+            'source = "Synthetic SSDA903 returns made by carejsna demo"\n'
             'licence = "Open Government Licence v3.0"\n'
         )
     (out_dir / "targets.csv").write_text(DEMO_TARGETS, encoding="utf-8", newline="\n")
