@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carejsna import audit, catalogue, db, stats
+from carejsna import audit, block, catalogue, db, stats
 from carejsna import indicators as ind
 from carejsna.figures import COLUMNS, MANIFEST
 
@@ -91,6 +91,32 @@ def test_stored_comparisons_are_what_a_page_shows(demo):
         ].set_index("area_code")
         for row in shown.itertuples():
             assert stored.loc[row.area_code, "comparison_95"] == row.comparison, row.area_code
+
+
+def test_a_districts_age_bands_are_compared_with_the_councils_same_ages(demo):
+    """As the trend for one band compares the district with the council for those ages, so does
+    the age band view, whichever bands are chosen: its all ages with the council's all ages
+    (it was compared with the council's chosen band)."""
+    con, context, figures = demo
+    item = catalogue.get("cla_rate_per_10k")
+    stored = figures[
+        (figures["indicator_id"] == item.id)
+        & (figures["year"] == 2024)
+        & (figures["area_code"] == MANSFIELD)
+    ].set_index("age_band")
+    for bands in [(), ("10 to 15",)]:
+        selection = ind.Selection(2020, 2024, (MANSFIELD,), bands)
+        shown = ind.all_figures(con, item, selection, context, ("age_band",))["age_band"]
+        assert set(shown["comparator"]) == {context.council_name}
+        for row in shown.itertuples():
+            expected = stored.loc[row.age_band]
+            assert row.comparator_value == pytest.approx(expected["comparator_value"])
+            assert row.comparison == expected["comparison_95"], (bands, row.age_band)
+        assert (shown["comparison"] != stats.NOT_COMPARED).all()
+        said = block.subtitle(item, selection, "age_band", context, "England")
+        assert said.endswith(f"compared with {context.council_name} for the same ages")
+    council = block.subtitle(item, ind.Selection(2020, 2024), "age_band", context, "England")
+    assert council.endswith("compared with England for all ages, none for an age band")
 
 
 def test_a_sum_over_chosen_districts_and_bands_is_the_sum_of_the_published_figures(demo):

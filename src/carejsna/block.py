@@ -196,6 +196,12 @@ def subtitle(item: Indicator, selection: ind.Selection, view: str, context, comp
         against = context.council_name if selection.districts or view != "trend" else comparator
         if banded and not selection.districts:
             against = "none for an age band"
+        if view == "age_band":  # each band of a district with the council's same ages
+            against = (
+                f"{context.council_name} for the same ages"
+                if selection.districts
+                else f"{comparator} for all ages, none for an age band"
+            )
         parts.append(f"compared with {against}")
     return "; ".join(parts)
 

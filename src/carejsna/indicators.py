@@ -192,6 +192,8 @@ def all_figures(
     trend = "each" if apart else "selection"
     source = {"trend": trend, "category": "selection", "districts": "district"}
     needed = {source.get(view, view) for view in wanted} | {"council"}  # the comparator
+    if "age_band" in wanted and selection.districts:  # a district's bands: the council's
+        needed.add("council_band")
     needed = tuple(v for v in VIEW_ROWS if v in needed)
     if rows is not None and set(needed) <= set(rows["view"]):
         years = rows["year"].between(selection.year_from, selection.year_to)
@@ -208,6 +210,9 @@ def all_figures(
     columns += ["denominator", "value", "symbol", *LIMITS, "trend", "trend_p"]
     columns += ["sum_squares"] if indicator.unit == "mean" else []
     frames = {"council": of.get("council", empty).assign(age_band=label)[columns]}
+    if "council_band" in needed:
+        bands = of.get("council_band", empty).assign(area_code=council)
+        frames["council_band"] = bands.assign(area_name=context.council_name)[columns]
     for view in wanted:
         if view == "trend":
             out = chosen
@@ -231,10 +236,11 @@ def all_figures(
     if selection.rounded:
         frames = {view: _rounded(frame, indicator) for view, frame in frames.items()}
     whole = frames.pop("council")
-    return _compared(frames, whole, indicator, selection, context)
+    bands = frames.pop("council_band", None)
+    return _compared(frames, whole, indicator, selection, context, bands)
 
 
-VIEW_ROWS = ("selection", "council", "each", "district", "age_band")  # queries/read/views.sql's
+VIEW_ROWS = ("selection", "council", "each", "district", "age_band", "council_band")  # views.sql
 
 
 def _side_by_side(
@@ -398,20 +404,22 @@ def _rounded(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     return derived
 
 
-def _compared(frames, whole, indicator, selection, context) -> dict[str, pd.DataFrame]:
+def _compared(frames, whole, indicator, selection, context, bands=None) -> dict[str, pd.DataFrame]:
     """Each figure against its comparator, the public health way (its confidence interval
-    against the comparator's value): a district against the council (`whole`, by year) for the
-    same ages, the council's all-ages figure against the chosen published one (England's unless
-    another is chosen). Adds comparator, comparator_value and comparison (at the selection's
-    level)."""
+    against the comparator's value): a district against the council for the same ages (`whole`,
+    by year; in the age band view, `bands`: the council's each band and all ages), the
+    council's all-ages figure against the chosen published one (England's unless another is
+    chosen). Adds comparator, comparator_value and comparison (at the selection's level)."""
     council = (context.council_code or "council", context.council_name)
     area = selection.comparator or next(iter(context.comparators), "")
     rows = context.published(indicator.id, area)
     published = dict(zip(rows["year"], rows["value"], strict=True))
     releases = dict(zip(rows["year"], release_names(rows), strict=True))
-    by_year = {}  # a distribution's districts have no comparator
+    by_year, by_band = {}, {}  # a distribution's districts have no comparator
     if not indicator.breakdown:
         by_year = dict(zip(whole["year"], whole["value"], strict=True))
+        if bands is not None:
+            by_band = dict(zip(bands["age_band"], bands["value"], strict=True))
     name = context.comparators.get(area, "England")
     suffix = stats.level_suffix(selection.level)
     out = {}
@@ -419,13 +427,16 @@ def _compared(frames, whole, indicator, selection, context) -> dict[str, pd.Data
         year = frame["year"].to_numpy()
         all_ages = (frame["age_band"] == ALL_AGES).to_numpy()
         is_council = (frame["area_code"] == council[0]).to_numpy()
-        compared = indicator.unit != "count" and view != "category"
-        compared_rows = all_ages if view == "age_band" else np.full(len(frame), True)
-        on = compared_rows & compared
+        on = np.full(len(frame), indicator.unit != "count" and view != "category")
+        council_value = (  # a district's: the council's for the same ages
+            [by_band.get(b, np.nan) for b in frame["age_band"]]
+            if view == "age_band"
+            else [by_year.get(y, np.nan) for y in year]
+        )
         value = np.where(
             is_council,
             np.where(all_ages, [published.get(y, np.nan) for y in year], np.nan),
-            [by_year.get(y, np.nan) for y in year],
+            council_value,
         ).astype(float)
         value = np.where(on, value, np.nan)
         comparator = np.where(on, np.where(is_council, name, council[1]), "")
