@@ -33,12 +33,14 @@ def test_indicator_prints_protected_csv(capsys, fixture_data):
 def test_indicator_filters_by_year_district_and_band(capsys, fixture_data):
     code, out, _ = run(
         capsys, "indicator", "cla_rate_per_10k", "--data", str(fixture_data),
-        "--year", "2024", "--district", "E07000174", "--age-band", "Under 1",
+        "--year", "2024", "--district", "E07000174", "--age-band", "5 to 9",
     )  # fmt: skip
     table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
     assert code == 0
     columns = ["area_name", "year", "age_band", "value", "numerator", "denominator"]
-    assert table[columns].values.tolist() == [["Mansfield", "2024", "Under 1", "0.0", "0", "200"]]
+    # (Under 1, 0 of 200, is withheld since the build found that count the same as the
+    # children who started care under 1, which other indicators withhold: banded_counts)
+    assert table[columns].values.tolist() == [["Mansfield", "2024", "5 to 9", "0.0", "0", "1000"]]
 
 
 def test_indicator_prints_several_districts_and_bands_as_the_pages_choose_them(capsys):

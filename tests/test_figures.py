@@ -218,7 +218,30 @@ def test_a_count_several_indicators_show_is_withheld_alike_and_cannot_be_worked_
         frame["symbol"] = np.where(frame["numerator"].isna(), "c", "")
         assert (frame["symbol"] == "c").any()
         assert [str(leak) for leak in audit.audit(frame) if audit.telling(leak)] == [], members
-    summed = json.loads((db.data_dir() / MANIFEST).read_text())["summed_counts"]
+    manifest = json.loads((db.data_dir() / MANIFEST).read_text())
+    banded = manifest["banded_counts"]  # the same count in one age band only
+    assert any(
+        {
+            "pct_health_assessment.denominator@1 to 4",
+            "pct_development_check_under5.denominator@1 to 4",
+        }
+        <= set(members)
+        for members in banded
+    )  # children aged 1 to 4 looked after for 12 months: the under 5s' checks count no others
+    for members in banded:
+        known, masks = None, []
+        for member in members:
+            shown = _shared_count(figures, member)
+            masks.append(shown.isna().to_numpy())
+            known = shown if known is None else known.fillna(shown)
+        counting = [mask for mask, m in zip(masks, members, strict=True) if "denominator" not in m]
+        union = np.logical_or.reduce(counting or masks)
+        assert all((mask >= union).all() for mask in masks), members  # withheld alike
+        frame = known.rename("numerator").reset_index().assign(age_band=ind.ALL_AGES)
+        frame = frame.assign(indicator_id=members[0], unit="count", denominator=np.nan)
+        frame["symbol"] = np.where(frame["numerator"].isna(), "c", "")
+        assert [str(leak) for leak in audit.audit(frame) if audit.telling(leak)] == [], members
+    summed = manifest["summed_counts"]
     assert ["pct_neet_19to21.numerator"] in [members[:1] for members in summed]
     for whole, *parts in summed:  # shown all together or withheld all together
         masks = [_shared_count(figures, member).isna() for member in (whole, *parts)]
@@ -226,10 +249,14 @@ def test_a_count_several_indicators_show_is_withheld_alike_and_cannot_be_worked_
 
 
 def _shared_count(figures: pd.DataFrame, member: str) -> pd.Series:
-    """A shared count as one indicator shows it (manifest's "indicator.series"): blank where
-    withheld, 0 where there is none (x, z), by year, area, age band and group."""
+    """A shared count as one indicator shows it (manifest's "indicator.series", or
+    "indicator.series@age band" for one band): blank where withheld, 0 where there is none (x,
+    z), by year, area, age band (all of them, or the one) and group."""
     item_id, series = member.split(".", 1)
+    series, _, band = series.partition("@")
     rows = figures[figures["indicator_id"] == item_id]
+    if band:
+        rows = rows[rows["age_band"] == band].assign(age_band="")
     none = rows["symbol"].isin(["x", "z"])
     if series == "total":  # a distribution's cells' total: shown beside its categories
         rows = rows.assign(category="", value=rows["denominator"].where(~none, 0.0))

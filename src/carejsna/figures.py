@@ -83,7 +83,7 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
     kept = _Kept(folder / f".{EXTRACT}")  # each indicator's figures on disk until all are done
     for item, protected in _protected(folder, context, items, workers, cached):
         kept.add(item.id, protected)
-    shared, summed = share(kept, folder, context, cached, workers)
+    shared, summed, banded = share(kept, folder, context, cached, workers)
     with pq.ParquetWriter(partial, SCHEMA) as writer:
         for item_id in list(kept.order):  # in the order they came: plain first, then groups
             writer.write_table(pq.read_table(kept.path(item_id), schema=SCHEMA))
@@ -117,6 +117,7 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
         # sums of some of a breakdown's categories with them: each withheld alike (share()).
         "shared_counts": shared,
         "summed_counts": summed,  # [the sum, *its parts]
+        "banded_counts": banded,  # "indicator.count@age band": the same in that band alone
         # What the audit could still work out with every figure beside it withheld: only what
         # the shown figures say outright (e.g. every child of a district in one category).
         "unresolved": unresolved,
@@ -162,6 +163,32 @@ def shared_counts(counted: dict[str, dict]) -> list[list[tuple[str, str]]]:
             if np.nansum(counts) > 0 and not (series != "total" and _digest(counts) == whole):
                 seen.setdefault(_digest(counts), []).append((item_id, series))
     return [members for members in seen.values() if len(members) > 1]
+
+
+def banded_counts(counted: dict[str, dict], shared: list) -> list[list[tuple[str, str, int]]]:
+    """Counts of children that two indicators show in some age band, though not in every one:
+    each (indicator, count, band index) whose exact counts in that band (every year and area)
+    are the same, e.g. children aged 1 to 4 looked after for 12 months, the health share's
+    denominator in that band and the development checks' (which count only the under 5s). Left
+    out: what `shared` (shared_counts) matches already, a count matching only its own other
+    bands (its own equations hold them), bands with no children, and a category that is its
+    cells' total."""
+    wholes = [set(group) for group in shared]
+    seen: dict[tuple, list[tuple[str, str, int]]] = {}
+    for item_id, series_counts in counted.items():
+        total = series_counts.get("total")
+        for series, counts in series_counts.items():
+            for band in range(counts.shape[2]):
+                part = counts[:, :, band : band + 1]
+                whole = None if total is None else _digest(total[:, :, band : band + 1])
+                if np.nansum(part) > 0 and not (series != "total" and _digest(part) == whole):
+                    seen.setdefault(_digest(part), []).append((item_id, series, band))
+    found = []
+    for members in seen.values():
+        named = {m[:2] for m in members}
+        if len(named) > 1 and not any(named <= whole for whole in wholes):
+            found.append(members)
+    return found
 
 
 SUBSETS = 12  # a distribution of up to this many categories is searched for sums of some
@@ -245,10 +272,12 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
     withheld only as it rests on fewer than 10 children does not withhold the count it rests
     on where that is shown as a count (5 to 9 children in care, say). A count that is the sum
     of some of a breakdown's categories (summed_counts) is withheld with them, all alike.
-    Returns the shared counts and the sums, for the manifest."""
-    groups = shared_counts(kept.counts)
+    Counts the same in one age band only (banded_counts) are withheld alike in that band.
+    Returns the shared counts, the sums and the banded counts, for the manifest."""
+    shared = shared_counts(kept.counts)
     sums = summed_counts(kept.counts)  # a sum and its parts: withheld all alike
-    groups = groups + sums
+    banded = banded_counts(kept.counts, shared + sums)  # the same in some age band only
+    groups = [[(*m, None) for m in group] for group in shared + sums] + banded
     items = catalogue()
     members = {member for group in groups for member in group}
     forced: dict[str, dict[str, np.ndarray]] = {}
@@ -265,22 +294,24 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
             return "cells", slice(k, k + 1)
         return "cells", slice(None)
 
-    def force(item_id: str, series: str, union: np.ndarray, years: np.ndarray) -> None:
-        """Withhold a count where `union` says in `years`, when the indicator is protected
-        again (its other years keep what they withhold)."""
+    def force(item_id: str, series: str, band, union: np.ndarray, years: np.ndarray) -> None:
+        """Withhold a count (in one age band, or all) where `union` says in `years`, when the
+        indicator is protected again (its other years keep what they withhold)."""
         kind, at = where(item_id, series)
+        bands = slice(None) if band is None else slice(band, band + 1)
         shape = kept.totals[item_id].shape if kind == "totals" else withheld(item_id).shape
         now = forced.setdefault(item_id, {}).setdefault(kind, np.zeros(shape, dtype=bool))
         if kind == "totals":
-            now[years] |= union[years, ..., 0]
+            now[years, :, bands] |= union[years, ..., 0]
         else:
-            now[years, ..., at] |= union[years]
+            now[years, :, bands, at] |= union[years]
 
-    def mask(item_id: str, series: str) -> np.ndarray:
+    def mask(item_id: str, series: str, band) -> np.ndarray:
         kind, at = where(item_id, series)
+        bands = slice(None) if band is None else slice(band, band + 1)
         if kind == "totals":
-            return kept.totals[item_id][..., None]
-        return withheld(item_id)[..., at]
+            return kept.totals[item_id][:, :, bands, None]
+        return withheld(item_id)[:, :, bands, at]
 
     def again(item: Indicator) -> tuple:  # _protect's arguments
         parent = withheld(item.groups_of)[..., 0] if item.groups_of else None
@@ -300,12 +331,29 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
                         force(*member, union, years)
                         todo.add(member[0])
             if not todo:
-                named = [[f"{i}.{series}" for i, series in group] for group in groups]
-                return named[: len(named) - len(sums)], named[len(named) - len(sums) :]
+                named = [[f"{i}.{series}" for i, series in group] for group in shared + sums]
+                return (
+                    named[: len(shared)],
+                    named[len(shared) :],
+                    [
+                        [
+                            f"{i}.{series}@{band_names(items[i], context)[b]}"
+                            for i, series, b in group
+                        ]
+                        for group in banded
+                    ],
+                )
             pool.map([items[i] for i in todo if not items[i].groups_of], again)
             grouped = [g for g in items.values() if g.groups_of]  # after their parents
             pool.map([g for g in grouped if g.groups_of in todo or g.id in todo], again)
     raise RuntimeError(f"shared counts still withheld apart after {SHARE_ROUNDS} rounds")
+
+
+def band_names(indicator: Indicator, context: Context) -> list[str]:
+    """An indicator's age bands in its figures' order (protect()'s lattice)."""
+    if "age_band" not in indicator.filters:
+        return [ALL_AGES]
+    return [*context.age_bands, "Unknown", ALL_AGES]
 
 
 class _Pool:
@@ -590,7 +638,7 @@ def protect(
     years = list(context.years)
     areas = [*context.districts["district_code"], council]
     banded = "age_band" in indicator.filters
-    bands = [*context.age_bands, "Unknown", ALL_AGES] if banded else [ALL_AGES]
+    bands = band_names(indicator, context)
     grouped = bool(indicator.groups_of)
     distribution = bool(indicator.breakdown) and not grouped
     categories = sorted(cells["category"].dropna().unique()) if indicator.breakdown else [""]
