@@ -165,6 +165,11 @@ def shared_counts(counted: dict[str, dict]) -> list[list[tuple[str, str]]]:
     return [members for members in seen.values() if len(members) > 1]
 
 
+def _band(counts: np.ndarray, band: int | None) -> np.ndarray:
+    """Counts (year x area x age band x ...) in one age band (its index), or all (None)."""
+    return counts if band is None else counts[:, :, band : band + 1]
+
+
 def banded_counts(counted: dict[str, dict], shared: list) -> list[list[tuple[str, str, int]]]:
     """Counts of children that two indicators show in some age band, though not in every one:
     each (indicator, count, band index) whose exact counts in that band (every year and area)
@@ -177,10 +182,13 @@ def banded_counts(counted: dict[str, dict], shared: list) -> list[list[tuple[str
     seen: dict[tuple, list[tuple[str, str, int]]] = {}
     for item_id, series_counts in counted.items():
         total = series_counts.get("total")
+        wholes_of = (
+            [] if total is None else [_digest(_band(total, b)) for b in range(total.shape[2])]
+        )
         for series, counts in series_counts.items():
             for band in range(counts.shape[2]):
-                part = counts[:, :, band : band + 1]
-                whole = None if total is None else _digest(total[:, :, band : band + 1])
+                part = _band(counts, band)
+                whole = wholes_of[band] if wholes_of else None
                 if np.nansum(part) > 0 and not (series != "total" and _digest(part) == whole):
                     seen.setdefault(_digest(part), []).append((item_id, series, band))
     found = []
@@ -298,24 +306,22 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
         """Withhold a count (in one age band, or all) where `union` says in `years`, when the
         indicator is protected again (its other years keep what they withhold)."""
         kind, at = where(item_id, series)
-        bands = slice(None) if band is None else slice(band, band + 1)
         shape = kept.totals[item_id].shape if kind == "totals" else withheld(item_id).shape
         now = forced.setdefault(item_id, {}).setdefault(kind, np.zeros(shape, dtype=bool))
         if kind == "totals":
-            now[years, :, bands] |= union[years, ..., 0]
+            _band(now, band)[years] |= union[years, ..., 0]
         else:
-            now[years, :, bands, at] |= union[years]
+            _band(now, band)[years, ..., at] |= union[years]
 
     def mask(item_id: str, series: str, band) -> np.ndarray:
         kind, at = where(item_id, series)
-        bands = slice(None) if band is None else slice(band, band + 1)
         if kind == "totals":
-            return kept.totals[item_id][:, :, bands, None]
-        return withheld(item_id)[:, :, bands, at]
+            return _band(kept.totals[item_id], band)[..., None]
+        return _band(withheld(item_id), band)[..., at]
 
     def again(item: Indicator) -> tuple:  # _protect's arguments
         parent = withheld(item.groups_of)[..., 0] if item.groups_of else None
-        previous = [*cached.get(item.id, {}).values(), *kept.years[item.id].values()]
+        previous = [*_earlier(cached, item), *kept.years[item.id].values()]
         return item, parent, previous, forced.get(item.id)  # a year not touched is kept
 
     with _Pool(folder, context, workers, kept) as pool:
@@ -387,7 +393,7 @@ class _Pool:
 def _withheld(withheld: np.ndarray, context: Context, indicator: Indicator) -> np.ndarray:
     """An indicator's withheld figures (_Kept.withheld) as year x area x age band x category
     (or group): the cells a shared count is withheld in."""
-    bands = len(context.age_bands) + 2 if "age_band" in indicator.filters else 1
+    bands = len(band_names(indicator, context))
     return withheld.reshape(len(context.years), len(context.districts) + 1, bands, -1)
 
 
@@ -525,6 +531,11 @@ def _start(folder: Path, context: Context, worker: bool = False) -> None:
     _worker.update(con=con, context=context)
 
 
+def _earlier(cached: dict, item: Indicator) -> list[dict]:
+    """What a previous build withheld of an indicator, year by year (read_cache), for protect()."""
+    return [*cached.get(item.id, {}).values()]
+
+
 @contextmanager
 def _started(folder: Path, context: Context, workers: int):
     """Where indicators are protected (_protect): a pool of `workers` processes, each started,
@@ -563,9 +574,7 @@ def _protected(folder: Path, context: Context, items: list, workers: int, cached
         with _started(folder, context, 1):
             withheld = {}
             for item in order:
-                figures = _protect(
-                    item, withheld.get(item.groups_of), [*cached.get(item.id, {}).values()]
-                )
+                figures = _protect(item, withheld.get(item.groups_of), _earlier(cached, item))
                 if item.id in parents:
                     withheld[item.id] = withheld_cells(figures, context, item)
                 yield item, figures
@@ -583,7 +592,7 @@ def _protected(folder: Path, context: Context, items: list, workers: int, cached
         while ready or running:
             while ready and len(running) < workers + 1:  # one queued: no process idles
                 item = ready.pop(0)
-                args = (item, withheld.get(item.groups_of), [*cached.get(item.id, {}).values()])
+                args = (item, withheld.get(item.groups_of), _earlier(cached, item))
                 running[pool.submit(_protect, *args)] = item
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
