@@ -83,7 +83,7 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
     kept = _Kept(folder / f".{EXTRACT}")  # each indicator's figures on disk until all are done
     for item, protected in _protected(folder, context, items, workers, cached):
         kept.add(item.id, protected)
-    shared, summed, banded = share(kept, folder, context, cached, workers)
+    found = share(kept, folder, context, cached, workers)  # the manifest's lists of them
     with pq.ParquetWriter(partial, SCHEMA) as writer:
         for item_id in list(kept.order):  # in the order they came: plain first, then groups
             writer.write_table(pq.read_table(kept.path(item_id), schema=SCHEMA))
@@ -115,9 +115,10 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
         "indicators": rows,
         # Counts two or more indicators show (the same in every year, area and age band), and
         # sums of some of a breakdown's categories with them: each withheld alike (share()).
-        "shared_counts": shared,
-        "summed_counts": summed,  # [the sum, *its parts]
-        "banded_counts": banded,  # "indicator.count@age band": the same in that band alone
+        # "summed_counts": [the sum, *its parts]; "banded_counts": "indicator.count@age band",
+        # the same in that band alone; "summed_across": a count that is the sum of two other
+        # indicators' ("sum": every indicator showing it), the two parts withheld alike.
+        **found,
         # What the audit could still work out with every figure beside it withheld: only what
         # the shown figures say outright (e.g. every child of a district in one category).
         "unresolved": unresolved,
@@ -234,6 +235,33 @@ def summed_counts(counted: dict[str, dict]) -> list[list[tuple[str, str]]]:
     return found
 
 
+def summed_across(counted: dict[str, dict]) -> list[tuple[list, list]]:
+    """Counts of children that are the sum of two other indicators' counts: (the sums, the two
+    parts), e.g. children in care at 31 March (and every indicator showing that count) are
+    those placed a known distance from home, the denominator of the share placed over 20 miles
+    away, and those whose distance is not known: shown beside the sum, either part would give
+    the other back. A reader can see it in the definitions; a review read 83 withheld counts of
+    1 to 4 children whose distance was not known off the two shown figures."""
+    series = [
+        ((item_id, name), np.nan_to_num(counts.astype(float)))
+        for item_id, series_counts in counted.items()
+        for name, counts in series_counts.items()
+    ]
+    series = [(member, counts) for member, counts in series if counts.sum() > 0]
+    wholes: dict[tuple, list[tuple[str, str]]] = {}
+    for member, counts in series:
+        wholes.setdefault(_digest(counts), []).append(member)
+    totals = {float(counts.sum()) for _, counts in series}  # whole numbers: exact as floats
+    found: dict[tuple, list] = {}
+    for (one, a), (other, b) in itertools.combinations(series, 2):
+        if one[0] == other[0] or a.shape != b.shape or float(a.sum() + b.sum()) not in totals:
+            continue  # (the grand totals first: most pairs add up to no count's)
+        sums = [w for w in wholes.get(_digest(a + b), []) if w[0] not in (one[0], other[0])]
+        if sums:
+            found.setdefault((one, other), []).extend(sums)
+    return [(sums, list(parts)) for parts, sums in found.items()]
+
+
 class _Kept:
     """Each indicator's protected figures, written to a file of its own in `folder` (at
     national scale they take more memory than the build may), with what share() reads of
@@ -267,7 +295,7 @@ class _Kept:
         shutil.rmtree(self.folder)
 
 
-def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: int) -> tuple:
+def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: int) -> dict:
     """Protect shared counts together (`kept`: every indicator's protected figures, replaced
     where they are protected again). Each indicator protected apart could show, as a
     percentage's denominator, a count another withholds as its own (a review read 10
@@ -280,14 +308,22 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
     withheld only as it rests on fewer than 10 children does not withhold the count it rests
     on where that is shown as a count (5 to 9 children in care, say). A count that is the sum
     of some of a breakdown's categories (summed_counts) is withheld with them, all alike.
-    Counts the same in one age band only (banded_counts) are withheld alike in that band.
-    Returns the shared counts, the sums and the banded counts, for the manifest."""
+    Counts the same in one age band only (banded_counts) are withheld alike in that band. A
+    count that is the sum of two other indicators' counts (summed_across) has its two parts
+    withheld alike, wherever either is or the sum is: then the sum gives only their total.
+    Returns the shared counts, the sums, the banded counts and the sums across indicators,
+    for the manifest."""
     shared = shared_counts(kept.counts)
     sums = summed_counts(kept.counts)  # a sum and its parts: withheld all alike
     banded = banded_counts(kept.counts, shared + sums)  # the same in some age band only
+    across = [
+        ([(*m, None) for m in wholes], [(*m, None) for m in parts])
+        for wholes, parts in summed_across(kept.counts)
+    ]
     groups = [[(*m, None) for m in group] for group in shared + sums] + banded
     items = catalogue()
     members = {member for group in groups for member in group}
+    members |= {member for wholes, parts in across for member in (*wholes, *parts)}
     forced: dict[str, dict[str, np.ndarray]] = {}
 
     def withheld(item_id: str) -> np.ndarray:
@@ -328,8 +364,9 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
         for _ in range(SHARE_ROUNDS):
             masks = {member: mask(*member) for member in members}
             todo = set()
-            for group in groups:
-                counting = [m for m in group if m[1] != "denominator"]  # counts in their own right
+            alike = [(group, [m for m in group if m[1] != "denominator"]) for group in groups]
+            alike += [(parts, [*wholes, *parts]) for wholes, parts in across]
+            for group, counting in alike:  # counting: those whose withheld cells all take
                 union = np.logical_or.reduce([masks[m] for m in counting or group])
                 for member in group:
                     years = (union & ~masks[member]).reshape(len(union), -1).any(axis=1)
@@ -338,17 +375,24 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
                         todo.add(member[0])
             if not todo:
                 named = [[f"{i}.{series}" for i, series in group] for group in shared + sums]
-                return (
-                    named[: len(shared)],
-                    named[len(shared) :],
-                    [
+                return {
+                    "shared_counts": named[: len(shared)],
+                    "summed_counts": named[len(shared) :],
+                    "banded_counts": [
                         [
                             f"{i}.{series}@{band_names(items[i], context)[b]}"
                             for i, series, b in group
                         ]
                         for group in banded
                     ],
-                )
+                    "summed_across": [
+                        {
+                            "sum": [f"{i}.{n}" for i, n, _ in wholes],
+                            "parts": [f"{i}.{n}" for i, n, _ in parts],
+                        }
+                        for wholes, parts in across
+                    ],  # fmt: skip
+                }
             pool.map([items[i] for i in todo if not items[i].groups_of], again)
             grouped = [g for g in items.values() if g.groups_of]  # after their parents
             pool.map([g for g in grouped if g.groups_of in todo or g.id in todo], again)
