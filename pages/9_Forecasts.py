@@ -106,13 +106,15 @@ if costs.example:
         "explorer, not this council's: put your own in `src/carejsna/forecast_costs.toml`.",
         icon=":material/payments:",
     )
-st.dataframe(cached.cost_table(*chosen, scenario, costs), hide_index=True, key="forecast-costs")
+st.dataframe(
+    cached.cost_table(*chosen, scenario, costs, level), hide_index=True, key="forecast-costs"
+)
 weekly = ", ".join(f"{forecast.CATEGORIES[k].lower()} £{v:,.0f}" for k, v in costs.weekly.items())
 st.caption(
     f"All ages in {read.area_name}, whatever the age filter. Weekly cost of a placement: "
     f"{weekly} ({costs.source or 'src/carejsna/forecast_costs.toml'}). Cost: the forecast "
     "number each day times the weekly cost over 7, to the nearest £1,000; low and high take "
-    "each day's 95% limits instead (a wide range)."
+    f"each day's {percent} limits instead (a wide range)."
 )
 
 st.header("How the model did on the past")
@@ -139,7 +141,7 @@ else:
 
 st.header("Download")
 st.download_button(
-    "Download the forecast, scenario, costs and back-test (CSV)",
+    "Download the forecast, scenario, costs and back-test (CSV, 95% intervals)",
     # Made when clicked: the table checks every age band against the protected figures, a
     # third of a rerun if made on each.
     lambda: cached.download(FOLDER, districts, reference_from, ahead, scenario, costs),

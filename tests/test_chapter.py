@@ -222,6 +222,14 @@ def test_captions_are_numbered_by_word_fields(pack):
         assert instruction.split() == ["SEQ", kind, "\\r", n, "\\*", "ARABIC"]
         kinds = [e.get(qn("w:fldCharType")) for e in p._p.iter(qn("w:fldChar"))]
         assert kinds == ["begin", "separate", "end"]
+    # Figures and tables each numbered 1, 2, 3... with no gap: a view without a chart (every
+    # figure withheld, as in the fixture's tiny council) takes no figure number.
+    for kind in ("Figure", "Table"):
+        numbers = [int(re.match(rf"{kind} (\d+):", p.text).group(1)) for p in captions
+                   if p.text.startswith(kind)]  # fmt: skip
+        assert numbers == list(range(1, len(numbers) + 1)), kind
+    tables = sum(p.text.startswith("Table") for p in captions)
+    assert 0 < sum(p.text.startswith("Figure") for p in captions) < tables  # some have none
 
 
 def test_the_forecast_looks_ahead_with_its_table_and_chart(pack):

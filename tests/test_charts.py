@@ -126,3 +126,37 @@ def test_the_placed_away_chart_is_valid_plotly_and_says_each_verdict(demo, distr
         else:
             assert said.startswith("similar" if row.verdict == "similar" else "not tested")
     assert "SYNTHETIC DEMO DATA" in spec["layout"]["annotations"][-1]["text"]
+
+
+def test_a_chart_says_only_what_it_shows(demo):
+    """No legend key for bars not drawn, no 'largest categories' note where every one is drawn,
+    a chart's notes below its plot do not squash it, and the placed away chart names the
+    measure it leaves to the table."""
+    con, context = demo
+    item = catalogue.get("pct_3plus_placements")
+    selection = ind.Selection(2015, 2024)
+    frame = ind.figures(con, item, selection, "district", context)  # Rushcliffe's is c
+    bars = [t for t in charts.bars(frame, item, "area_name", "").to_dict()["data"]
+            if t["type"] == "bar"]  # fmt: skip
+    assert any(all(x is None for x in t["x"]) for t in bars)  # a key with no bar, before
+    for trace in bars:
+        drawn = any(x is not None for x in trace["x"])
+        assert trace.get("showlegend", True) == drawn, trace["name"]
+    by_sex = ind.figures(con, catalogue.get("cla_by_sex"), selection, "trend", context)
+    notes = charts.trend(by_sex, catalogue.get("cla_by_sex"), "").to_dict()
+    assert "largest categories" not in notes["layout"]["annotations"][0]["text"]
+    status = ind.figures(con, catalogue.get("cla_by_legal_status"), selection, "trend", context)
+    if status["category"].nunique() > len(charts.PALETTE):
+        spec = charts.trend(status, catalogue.get("cla_by_legal_status"), "").to_dict()
+        assert "largest categories" in spec["layout"]["annotations"][0]["text"]
+    many = charts._figure([], {}, "", ["a note " * 30] * 6)
+    few = charts._figure([], {}, "", ["a note"])
+    plot = [f.layout.height - f.layout.margin.t - f.layout.margin.b for f in (many, few)]
+    assert plot[0] == 450 - 40 - (82 + 15 * 4) < plot[1]  # as tall as with four lines of notes
+    assert few.layout.height == 450  # 12 lines (squashed to 88 pixels before) against 1
+    differences, spec = placed_away_chart(demo)
+    averages = differences[differences["unit"] != "percent"]
+    assert len(averages)
+    assert "Not drawn here, as it is not a percentage: average" in (
+        spec["layout"]["annotations"][0]["text"].replace("<br>", " ")
+    )

@@ -496,6 +496,35 @@ def test_the_page_draws_a_scenario_beside_the_baseline():
     assert list(table["Forecast"].unique()) == ["Baseline", f"Scenario: {scenario[10:]}"]
 
 
+def test_the_page_names_the_confidence_level_chosen_and_its_limits_follow_it():
+    """At 99.8% the band, its legend, the sentence and the costs' low and high are 99.8%: the
+    page says the confidence level filter sets the forecast's interval."""
+    shown = {}
+    for level in ("95", "99.8"):
+        at = AppTest.from_file(str(ROOT / "pages" / "9_Forecasts.py"), default_timeout=120)
+        at.query_params["ci"] = level
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        traces = chart_traces(at)
+        assert f"Forecast (baseline): {level}% interval" in traces
+        text = next(m.value for m in at.markdown if "the model forecasts" in m.value)
+        assert f"({level}% interval" in text
+        assert any(f"each day's {level}% limits" in c.value for c in at.caption)
+        costs = next(d.value for d in at.dataframe if "Low (£)" in d.value)
+        shown[level] = traces, costs
+    (narrow, narrow_costs), (wide, wide_costs) = shown["95"], shown["99.8"]
+    band = "Forecast (baseline): {}% interval"
+    assert wide["Forecast (baseline)"] == narrow["Forecast (baseline)"]
+    assert max(wide[band.format("99.8")]) > max(narrow[band.format("95")])
+
+    def pounds(column):
+        return pd.to_numeric(column.str.replace(",", ""), errors="coerce")
+
+    assert (pounds(wide_costs["Cost (£)"]) == pounds(narrow_costs["Cost (£)"])).all()
+    assert (pounds(wide_costs["High (£)"]) > pounds(narrow_costs["High (£)"])).any()
+    assert (pounds(wide_costs["High (£)"]) >= pounds(narrow_costs["High (£)"])).all()
+
+
 def test_the_page_shows_no_small_number_and_says_why():
     at = AppTest.from_file(str(ROOT / "pages" / "9_Forecasts.py"), default_timeout=120)
     at.query_params["district"], at.query_params["age_band"] = "E07000176", "Under 1"

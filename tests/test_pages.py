@@ -427,3 +427,74 @@ def test_tiles_say_they_add_districts_drawn_side_by_side_together():
     assert "Each tile adds the chosen districts together (Mansfield and Ashfield)" in said
     alone = open_page("pages/1_Children_in_care.py", district="E07000174")
     assert not any("Each tile adds" in c.value for c in alone.caption)
+
+
+def test_districts_side_by_side_each_get_their_own_recent_trend_named():
+    """Each district drawn on its own line gets its own verdict (the first's was said alone, as
+    if it were theirs together): Mansfield's rise is significant, Ashfield's is not."""
+    at = open_page("pages/1_Children_in_care.py", district=[MANSFIELD, "E07000170"])
+    said = [c.value for c in at.caption if c.value.startswith("Recent trend")]
+    assert said == [
+        "Recent trend (2020 to 2024): Mansfield increasing, statistically significant "
+        "(p = 0.035); Ashfield no statistically significant change."
+    ]
+    strict = open_page("pages/1_Children_in_care.py", district=MANSFIELD, ci="99.8")
+    said = [c.value for c in strict.caption if c.value.startswith("Recent trend")]
+    assert said == [
+        "Recent trend (2020 to 2024): no statistically significant change at the 99.8% level."
+    ]
+
+
+def test_a_tile_without_change_has_no_arrow_and_a_change_has_its_own():
+    from streamlit.proto.Metric_pb2 import Metric
+
+    at = open_page("app.py", district="E07000175")  # Newark and Sherwood: 125, as in 2023
+    tiles = [m.proto for m in at.metric]
+    same = [t for t in tiles if t.delta.startswith("no change")]
+    assert same and all(t.direction == Metric.MetricDirection.NONE for t in same)
+    moved = [t for t in tiles if t.delta and not t.delta.startswith("no change")]
+    arrows = {Metric.MetricDirection.UP, Metric.MetricDirection.DOWN}
+    assert moved and all(t.direction in arrows for t in moved)
+
+
+def test_rounded_figures_say_so_on_screen_in_the_csv_and_under_a_printed_chart():
+    from carejsna import disclosure
+
+    at = open_page("pages/1_Children_in_care.py", round="5", indicator="cla_rate_per_10k")
+    captions = [c.value for c in at.caption]
+    assert any(disclosure.ROUNDED in c for c in captions)  # under the tiles and the chart
+    from carejsna import block, db
+    from carejsna import indicators as ind
+
+    # the CSV and the printed chart are the view's block's (block.build), drawn by the page
+    con = db.published(load=True)
+    context = ind.Context.load(con)
+    item = catalogue.get("cla_rate_per_10k")
+    for rounded in (True, False):
+        selection = ind.Selection(2015, 2024, rounded=rounded)
+        frame = ind.all_figures(con, item, selection, context, ("trend",))["trend"]
+        shown = block.build(item, frame, selection, "trend", context)
+        says = [disclosure.ROUNDED in s for s in shown.csv["source"]]
+        assert all(says) if rounded else not any(says)
+        assert ("counts rounded to the nearest 5" in shown.subtitle) is rounded
+    plain = open_page("pages/1_Children_in_care.py")
+    assert not any(disclosure.ROUNDED in c.value for c in plain.caption)
+
+
+def test_districts_side_by_side_say_where_a_view_adds_them_together():
+    two = {"district": [MANSFIELD, "E07000170"], "indicator": "cla_rate_per_10k"}
+    at = open_tab(open_page("pages/1_Children_in_care.py", **two), "cla_rate_per_10k",
+                  "By age band, 2024")  # fmt: skip
+    said = "The chosen districts added together (Mansfield and Ashfield)"
+    assert any(c.value.startswith(said) for c in at.caption)
+    at = open_page("pages/1_Children_in_care.py", **two)  # over time: a line each
+    assert not any(c.value.startswith(said) for c in at.caption)
+
+
+def test_the_overview_speaks_of_areas_that_are_not_places_and_of_one_measure_plainly():
+    at = open_page("app.py", district="OTHER")
+    said = " ".join(m.value for m in at.markdown)
+    assert "from outside the council's districts" in said and "in Outside" not in said
+    at = open_page("app.py", to="2016", ci="99.8")
+    said = " ".join(m.value for m in at.markdown)
+    assert "on the one measure tested" in said and " 1 measures" not in said

@@ -471,6 +471,18 @@ def test_recent_trend_is_only_called_significant_when_it_is():
     assert plain == "Recent trend (2020 to 2024): increasing, statistically significant."
     withheld = rising.assign(symbol=["", "", "c", "", ""])
     assert "not tested" in ind.trend_sentence(ind.recent_trend(withheld, indicator), years)
+    # p = 0.035: significant at 95%, not at 99.8% (alpha 0.002), whether the build stored the
+    # verdict (at 95%) or it is worked out afresh
+    some = flat.assign(numerator=[40.0, 44, 47, 52, 55], denominator=[100.0] * 5)
+    fresh = ind.recent_trend(some, indicator)
+    assert fresh.direction == "increasing" and 0.002 < fresh.p_value < 0.05, fresh
+    stored = some.assign(trend="increasing", trend_p=fresh.p_value)
+    for frame in (some, stored):
+        strict = ind.recent_trend(frame, indicator, level=0.998)
+        assert strict.direction == "no significant change", frame.columns
+        assert ind.trend_sentence(strict, years, level=0.998) == (
+            "Recent trend (2020 to 2024): no statistically significant change at the 99.8% level."
+        )
 
 
 def test_year_on_year_tests_two_points_as_the_trend_tests_do():

@@ -110,7 +110,7 @@ def build(
                 span = published["year"].between(selection.year_from, selection.year_to)
                 published = published[span]
             figure = charts.trend(frame, item, context.source_note, level, published, comparator)
-            notes.append(ind.trend_sentence(ind.recent_trend(frame, item), frame["year"]))
+            notes.append(ind.trend_text(frame, item, selection))
             gaps = {y: why for y, why in item.gaps.items() if int(y) in set(frame["year"])}
             if gaps:
                 notes.append(" ".join(f"{year}: {why}." for year, why in gaps.items()))
@@ -126,6 +126,12 @@ def build(
         else:
             chosen = tuple(context.district_names.get(d, d) for d in selection.districts)
             figure = charts.bars(frame, item, BARS_BY[view], context.source_note, level, chosen)
+        if selection.apart and (item.breakdown or view == "age_band"):  # one line or bar each
+            own = "" if item.breakdown else ": over time and by district, each is drawn alone"
+            area = selection.area(context)[1]
+            notes.append(f"The chosen districts added together ({area}){own}.")
+        if selection.rounded:
+            notes.append(disclosure.ROUNDED)
     else:
         shown = symbols or [disclosure.NOT_AVAILABLE]
         if shown == [disclosure.NOT_AVAILABLE] and selection.age_bands and view != "age_band":
@@ -141,6 +147,8 @@ def build(
                 f"Nothing to chart for this selection: each figure is {why}; the table says which."
             )
     heading = VIEW_TITLES[view].format(year=selection.year_to, breakdown=item.breakdown)
+    if selection.rounded:  # a row copied elsewhere still says so, as it says its source
+        csv["source"] = csv["source"] + " " + disclosure.ROUNDED
     return Block(
         item=item,
         view=view,
@@ -178,7 +186,7 @@ def subtitle(item: Indicator, selection: ind.Selection, view: str, context, comp
     """Areas, ages, period, confidence level and comparator, for a printed chart."""
     _, area = selection.area(context)
     if view == "district":
-        area = f"each district and {context.council_name}"
+        area = f"Each district and {context.council_name}"
     banded = selection.age_bands and "age_band" in item.filters
     ages = ", ".join(selection.age_bands) if banded else "all ages"
     if view == "age_band":
@@ -203,6 +211,8 @@ def subtitle(item: Indicator, selection: ind.Selection, view: str, context, comp
                 else f"{comparator} for all ages, none for an age band"
             )
         parts.append(f"compared with {against}")
+    if selection.rounded:
+        parts.append(f"counts rounded to the nearest {disclosure.ROUND_TO}")
     return "; ".join(parts)
 
 
@@ -247,7 +257,7 @@ def alt_text(
             + _interval(item, last, suffix)
             + "."
         )
-        said.append(ind.trend_sentence(ind.recent_trend(frame, item), frame["year"], plain=True))
+        said.append(ind.trend_text(frame, item, selection, plain=True))
         said += _highest_and_lowest(item, districts, context, in_year=True)
     elif view == "district":
         whole = frame[~frame["area_code"].isin(context.districts["district_code"])]

@@ -70,10 +70,10 @@ def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.S
         own = shown[indicator_id]
         own = own[own["year"].between(selection.year_from, selection.year_to)]
         tile = overview.tile(own, item)
-        verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"])
-        delta, colour, said = None, "off", None
+        verdict = ind.trend_text(own, item, selection)
+        delta, colour, said, arrow = None, "off", None, "off"
         if tile.direction in ("up", "down"):
-            delta = f"{tile.short_change} on {tile.year - 1}"
+            delta, arrow = f"{tile.short_change} on {tile.year - 1}", tile.direction
             said = "no significant change"
             if tile.significant:  # coloured only when significant
                 said = "significant" + (
@@ -91,13 +91,15 @@ def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.S
                 tile.value_text.replace(" per 10,000", ""),
                 delta=delta,
                 delta_color=colour,
+                delta_arrow=arrow,  # none for "no change" (a string delta would get one)
                 delta_description=said,
                 help=f"{item.definition} {verdict} {_change_note(tile)}",
             )
             compared = _against_published(own, item, selection, data)
             if compared:
                 st.caption(compared)
-    st.caption(" · ".join(disclosure.FOOTNOTES.values()))
+    rounded = [disclosure.ROUNDED] if selection.rounded else []
+    st.caption(" · ".join([*rounded, *disclosure.FOOTNOTES.values()]))
 
 
 def changed_since_last_build() -> None:
@@ -179,7 +181,7 @@ def sentences(selection: ind.Selection, shown: dict[str, pd.DataFrame]) -> None:
         districts = ranked.get(ranked_id)
         own = shown[indicator_id]
         text = overview.sentence(own, item, area, districts, ranked_on, _ages(item, selection))
-        verdict = ind.trend_sentence(ind.recent_trend(own, item), own["year"], plain=True)
+        verdict = ind.trend_text(own, item, selection, plain=True)
         lines.append(f"- **{THEMES[item.theme]}.** {text} {verdict}")
     tested = ind.differences(shown, PLACED_AWAY, selection)
     away = overview.placed_away_sentence(tested, catalogue.catalogue(), area)

@@ -129,7 +129,8 @@ class Config:
 
 @dataclass
 class Ahead:
-    """The chapter's forecast of children in care (forecast.py), numbered after the sections."""
+    """The chapter's forecast of children in care (forecast.py), numbered after the sections:
+    `number` its table's (and its files'), `figure` its chart's."""
 
     number: int
     paragraph: str
@@ -138,6 +139,7 @@ class Ahead:
     subtitle: str
     alt: str  # the chart in words: the paragraph
     files: list[tuple[str, str]] = field(default_factory=list)  # (path, title)
+    figure: int = 0
 
     @property
     def name(self) -> str:
@@ -221,7 +223,7 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
                 said.append(f"It is {judged} than {against}.")
             elif judged == stats.SIMILAR and against:
                 said.append(f"It is similar to {against}.")
-        said.append(ind.trend_sentence(ind.recent_trend(trend, item), trend["year"], plain=True))
+        said.append(ind.trend_text(trend, item, selection, plain=True))
     found = block.extremes(frames.get("district"), context)
     if found:
         high, low = found
@@ -262,7 +264,9 @@ def build(
         drawing = False
         warnings.append(str(error))
     progress(0.0, "Reading the figures")
-    sections, files, n = [], [], 0
+    # Every view has its table, numbered n (its files too); charts are numbered apart, only
+    # the views with a chart: a view without one takes no figure number.
+    sections, files, n, charted = [], [], 0, 0
     drawing_now: list[tuple[list[tuple[str, block.Block]], Callable]] = []
     for count, item in enumerate(items):
         progress(0.05 + 0.75 * count / max(len(items), 1), f"Figures and charts: {item.title}")
@@ -281,9 +285,10 @@ def build(
             (out / path).write_bytes(shown.csv.to_csv(index=False).encode())
             section.files.append((path, f"Table {n}: {shown.title}"))
             if shown.figure is not None and drawing:
+                charted += 1
                 charts.append((name, shown))
-                section.files.append((f"charts/{name}.png", f"Figure {n}: {shown.title}"))
-                section.files.append((f"charts/{name}.svg", f"Figure {n}: {shown.title}"))
+                section.files.append((f"charts/{name}.png", f"Figure {charted}: {shown.title}"))
+                section.files.append((f"charts/{name}.svg", f"Figure {charted}: {shown.title}"))
         steps["figures"] += time.perf_counter() - started
         # The indicator's pictures in one go (kaleido draws them side by side), while the
         # next indicator's figures are read.
@@ -295,6 +300,7 @@ def build(
         progress(0.78, "Forecasting children in care")
         ahead, figure = looking_ahead(config, data, selection, context, n + 1, warnings)
     if ahead is not None:
+        ahead.figure = charted + 1
         path = f"tables/{ahead.name}.csv"
         table = ahead.table.assign(source=context.source_note)
         (out / path).write_bytes(safe.frame(table).to_csv(index=False).encode())
@@ -305,7 +311,7 @@ def build(
             drawn = export.pictures(printed, height, ahead.title, ahead.alt)
             drawing_now.append(([(ahead.name, None)], lambda drawn=drawn: [drawn()]))
             for kind in ("png", "svg"):
-                ahead.files.append((f"charts/{ahead.name}.{kind}", f"Figure {ahead.number}: "
+                ahead.files.append((f"charts/{ahead.name}.{kind}", f"Figure {ahead.figure}: "
                                     f"{ahead.title}"))  # fmt: skip
         files += ahead.files
     progress(0.8, "Drawing the charts")
@@ -477,7 +483,7 @@ def document(config, selection, context, con, sections, out, drawing, warnings, 
             style="Caption",
         )
 
-    n = 0
+    n = charted = 0  # as build() numbers them
     for theme in config.themes:
         in_theme = [s for s in sections if s.item.theme == theme]
         if not in_theme:
@@ -490,9 +496,11 @@ def document(config, selection, context, con, sections, out, drawing, warnings, 
             for shown in section.blocks:
                 n += 1
                 if shown.figure is not None and drawing:
+                    charted += 1
                     _picture(doc, (out / f"charts/{n:02d}_{item.id}_{shown.view}.png").read_bytes(),
                              shown.title, shown.alt, ids)  # fmt: skip
-                    _caption(doc, "Figure", n, f"{shown.title}. {_first_up(shown.subtitle)}.")
+                    text = f"{shown.title}. {_first_up(shown.subtitle)}."
+                    _caption(doc, "Figure", charted, text)
                 elif shown.figure is None:
                     doc.add_paragraph(shown.empty)
                 _caption(doc, "Table", n, f"{shown.title}. {_first_up(shown.subtitle)}.")
@@ -512,7 +520,7 @@ def document(config, selection, context, con, sections, out, drawing, warnings, 
         if drawing:
             _picture(doc, (out / f"charts/{ahead.name}.png").read_bytes(), ahead.title,
                      ahead.alt, ids)  # fmt: skip
-            _caption(doc, "Figure", ahead.number, f"{ahead.title}. {ahead.subtitle}.")
+            _caption(doc, "Figure", ahead.figure, f"{ahead.title}. {ahead.subtitle}.")
         _caption(doc, "Table", ahead.number, f"{ahead.title}. {ahead.subtitle}.")
         _table(doc, ahead.table)
         doc.add_paragraph(FORECAST_NOTE, style="Caption")

@@ -57,6 +57,9 @@ def _figure(traces: list[dict], layout: dict, source_note: str, notes: list[str]
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
         "margin": dict(l=10, r=10, t=40, b=82 + 15 * len(lines)),
+        # Streamlit's 450 pixels, taller by the lines of notes beyond four: many notes (every
+        # withheld year named) must not squash the plot itself.
+        "height": 450 + 15 * max(len(lines) - 4, 0),
         "legend": dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         "hoverlabel": dict(font=FONT, bgcolor="white"),
         "annotations": [footer],
@@ -95,8 +98,9 @@ def trend(
     if "category" in figures:
         series = "category"
         largest = figures.groupby("category")["numerator"].sum().nlargest(len(PALETTE)).index
+        if figures["category"].nunique() > len(largest):  # some are left out
+            notes.append(f"The {len(largest)} largest categories; the table has every one.")
         figures = figures[figures["category"].isin(largest)]
-        notes.append(f"The {len(largest)} largest categories; the table has every one.")
     groups = list(figures.groupby(series, sort=False))
     for i, (area, rows) in enumerate(groups):
         # Areas: the chosen one (or each chosen district), then the whole council, in grey.
@@ -244,6 +248,7 @@ def bars(
                 y=[labels[i] for i in at],
                 orientation="h",
                 name=name_of[cls] or "Not compared",
+                showlegend=bool(part["value"].notna().any()),  # no key for bars not drawn
                 marker=dict(
                     color=PALETTE[1] if cls == "whole" else colours.get(cls, "#FFFFFF"),
                     # not compared: hatched, apart from every comparison's colour
@@ -396,6 +401,10 @@ def placed_away(
         "where the difference is statistically significant (two-proportion z test, or Fisher's "
         "exact test for small counts); similar where it is not.",
     ]
+    others = differences.loc[differences["unit"] != "percent", "indicator_id"]
+    if len(others):  # an average's scale is not a percentage's: in the table, not drawn here
+        left = " and ".join(names[i][0].lower() + names[i][1:] for i in others)
+        notes.append(f"Not drawn here, as it is not a percentage: {left} (in the table below).")
     symbols = set(rows["away_symbol"]) | set(rows["near_symbol"])
     notes += [FOOTNOTES[s] for s in sorted(symbols) if s in FOOTNOTES]
     layout = {

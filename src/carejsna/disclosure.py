@@ -11,6 +11,11 @@ from threadpoolctl import ThreadpoolController
 THRESHOLD = 4  # counts of children from 1 to THRESHOLD are never shown
 DENOMINATOR_THRESHOLD = 10  # a percentage or mean of fewer children than this is not shown
 ROUND_TO = 5  # the publication option: counts to the nearest 5
+# Said wherever figures are shown rounded: on screen, in a CSV, under a printed chart.
+ROUNDED = (
+    f"Counts rounded to the nearest {ROUND_TO}; rates, percentages, averages and intervals "
+    "worked out from the rounded counts."
+)
 
 SUPPRESSED = "c"
 NOT_AVAILABLE = "x"

@@ -47,7 +47,6 @@ LEAVING_AGE = 18  # care ends at the 18th birthday
 REFERENCE_YEARS = 3  # the default reference period: the last three years of returns
 BACKTEST_YEARS = 3  # the back-test predicts the last three years from the returns before them
 LEVEL = 0.95
-Z = stats.z_for(LEVEL)
 COSTS_FILE = Path(__file__).with_name("forecast_costs.toml")
 METHODS = {"model": "Model", "last_year": "Last year carried forward", "trend": "Linear trend"}
 
@@ -755,18 +754,19 @@ class Projection:
         frame = replace(self, records=march).table(level)
         return frame.assign(year=frame["date"].dt.year)
 
-    def costs(self, costs: Costs) -> pd.DataFrame:
+    def costs(self, costs: Costs, level: float = LEVEL) -> pd.DataFrame:
         """The cost of the placements forecast in each year ending 31 March, per category and
         in all: the mean number each day times the weekly cost over 7; the range takes each
-        day's 95% limits (wider than the year's own interval would be)."""
+        day's limits (95% unless another level is given: wider than the year's own interval
+        would be)."""
         weekly = np.array([costs.weekly[k] for k in KEYS]) / 7
         days, mean, var = self.daily  # (day, k)
-        sd = np.sqrt(np.maximum(var, 0))
+        sd = np.sqrt(np.maximum(var, 0)) * stats.z_for(level)
         months = days.astype("datetime64[M]").astype(np.int64)  # since January 1970
         year = 1970 + months // 12 + (months % 12 >= 3)  # ending 31 March
         years, first = np.unique(year, return_index=True)  # the days come in order
         sums = [np.add.reduceat(daily * weekly, first) for daily in  # (year, k), then all
-                (mean, np.maximum(mean - Z * sd, 0), mean + Z * sd)]  # fmt: skip
+                (mean, np.maximum(mean - sd, 0), mean + sd)]  # fmt: skip
         sums = [np.hstack([part, part.sum(axis=1, keepdims=True)]) for part in sums]
         keys, names = [*KEYS, "all"], [*CATEGORIES.values(), ALL_PLACEMENTS]
         cost, lower, upper = (part.reshape(-1) for part in sums)
@@ -1139,10 +1139,10 @@ def actual_rows(inputs: Inputs) -> pd.DataFrame:
 COST_ROUND = 1000  # pounds: a cost forecast shown to the nearest thousand
 
 
-def cost_rows(projection: Projection, costs: Costs) -> pd.DataFrame:
+def cost_rows(projection: Projection, costs: Costs, level: float = LEVEL) -> pd.DataFrame:
     """Each year's cost forecast (pounds, to the nearest thousand), with the base of its
     placement category (all ages: the children in it at the start) for disclosure."""
-    frame = projection.costs(costs)
+    frame = projection.costs(costs, level)
     start = projection.records[0][1][-1]  # all ages at the start, by category and in all
     rounded = {c: np.round(frame[c].to_numpy() / COST_ROUND) * COST_ROUND
                for c in ("cost", "lower", "upper")}  # fmt: skip
@@ -1276,9 +1276,10 @@ def _number(value) -> str:
 def sentence(
     area: str, ages: str, placement: str, actual: pd.DataFrame, baseline: pd.DataFrame,
     scenario: pd.DataFrame | None, scenario_text: str, reference: tuple[int, int],
-    backtest_rows: pd.DataFrame, band: str = ALL_AGES,
+    backtest_rows: pd.DataFrame, band: str = ALL_AGES, percent: str = "95%",
 ) -> str:  # fmt: skip
-    """The forecast and how far it can be trusted, in plain English, from protected figures."""
+    """The forecast and how far it can be trusted, in plain English, from protected figures
+    (`percent`: the level of the forecast's interval)."""
     last, end = actual.iloc[-1], baseline.iloc[-1]
     year = pd.Timestamp(end["date"]).year
     band = backtest_sentence(backtest_rows, area, band)
@@ -1291,7 +1292,7 @@ def sentence(
     text = (
         f"{area}, {ages}, {placement.lower()}: {_number(last['value'])} children were in care "
         f"on 31 March {int(last['year'])}. On the rates of {reference[0]} to {reference[1]}, "
-        f"the model forecasts {_number(end['value'])} on 31 March {year} (95% interval "
+        f"the model forecasts {_number(end['value'])} on 31 March {year} ({percent} interval "
         f"{_number(end['lower'])} to {_number(end['upper'])})."
     )
     if scenario is not None:
@@ -1384,12 +1385,13 @@ def reader_table(runs, area: str, ages: str, placement: str, percent: str) -> pd
     return pd.DataFrame(rows)
 
 
-def cost_table(runs, costs: Costs) -> pd.DataFrame:
+def cost_table(runs, costs: Costs, level: float = LEVEL) -> pd.DataFrame:
     """Each projection's cost (`runs`: a name and its Projection) by year and placement, with
-    its low and high, as a reader sees them (protected as the forecast numbers are)."""
+    its low and high at `level`, as a reader sees them (protected as the forecast numbers
+    are)."""
     rows = []
     for method, run in runs:
-        shown = protect(cost_rows(run, costs))
+        shown = protect(cost_rows(run, costs, level))
         symbols = shown["symbol"].tolist()
         texts = [[disclosure.shown(v, s, 0) for v, s in zip(shown[c], symbols, strict=True)]
                  for c in ("value", "lower", "upper")]  # fmt: skip

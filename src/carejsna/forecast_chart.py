@@ -1,4 +1,4 @@
-"""The forecast chart: actual numbers at each 31 March, then the forecast with its 95% band,
+"""The forecast chart: actual numbers at each 31 March, then the forecast with its interval,
 and a scenario's beside it, in the house style (charts.py)."""
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ def _dates(values: pd.Series) -> list[str]:
     return [pd.Timestamp(v).strftime("%Y-%m-%d") for v in values]
 
 
-def _forecast(rows: pd.DataFrame, name: str, colour: str, dash: str) -> list[dict]:
-    """A forecast's 95% band (a shaded area) and its central line."""
+def _forecast(rows: pd.DataFrame, name: str, colour: str, dash: str, percent: str) -> list[dict]:
+    """A forecast's band (a shaded area: its `percent` interval) and its central line."""
     x = _dates(rows["date"])
     band = {
         "type": "scatter",
@@ -35,11 +35,11 @@ def _forecast(rows: pd.DataFrame, name: str, colour: str, dash: str) -> list[dic
         "fill": "toself",
         "fillcolor": _rgba(colour, 0.15),
         "line": {"width": 0},
-        "name": f"{name}: 95% interval",
+        "name": f"{name}: {percent} interval",
         "hoverinfo": "skip",
     }
     hover = [
-        f"{name}: {v}<br>95% interval {lo} to {hi}"
+        f"{name}: {v}<br>{percent} interval {lo} to {hi}"
         for v, lo, hi in zip(*(_shown(rows[c]) for c in ("value", "lower", "upper")), strict=True)
     ]
     line = {
@@ -66,9 +66,11 @@ def figure(
     source_note: str,
     scenario_name: str = "Scenario",
     notes: tuple[str, ...] = (),
+    percent: str = "95%",
 ) -> go.Figure:
     """Actual numbers at 31 March (`actual`: year, value), the baseline forecast by date
-    (`baseline`: date, value, lower, upper) and, if given, a scenario's, all protected."""
+    (`baseline`: date, value, lower, upper: its `percent` interval) and, if given, a
+    scenario's, all protected."""
     traces = [
         {
             "type": "scatter",
@@ -81,10 +83,10 @@ def figure(
             "customdata": _shown(actual["value"]),
             "hovertemplate": "31 March %{x|%Y}<br>Actual: %{customdata}<extra></extra>",
         },
-        *_forecast(baseline, "Forecast (baseline)", BASELINE, "solid"),
+        *_forecast(baseline, "Forecast (baseline)", BASELINE, "solid", percent),
     ]
     if scenario is not None:
-        traces += _forecast(scenario, f"Scenario: {scenario_name}", SCENARIO, "dash")
+        traces += _forecast(scenario, f"Scenario: {scenario_name}", SCENARIO, "dash", percent)
     layout = {
         "xaxis": charts._axis("31 March of each year; the forecast quarter by quarter", type="date",
                               showgrid=False, linecolor="#B1B4B6"),
@@ -92,7 +94,7 @@ def figure(
                               automargin=True),
     }  # fmt: skip
     notes = (
-        "Shaded: the 95% interval of each forecast. Counts rounded to the nearest 5; c = "
+        f"Shaded: the {percent} interval of each forecast. Counts rounded to the nearest 5; c = "
         "withheld (fewer than 5 children at the start).",
         *notes,
     )

@@ -60,10 +60,11 @@ def projections(folder, districts, reference_from, years, scenario) -> list:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def cost_table(folder, districts, reference_from, years, scenario, costs) -> pd.DataFrame:
-    """The baseline's cost forecast, and the scenario's beside it, as a reader sees them."""
+def cost_table(folder, districts, reference_from, years, scenario, costs, level) -> pd.DataFrame:
+    """The baseline's cost forecast, and the scenario's beside it, as a reader sees them (low
+    and high at the confidence level chosen)."""
     made = projections(folder, districts, reference_from, years, scenario)
-    return forecast.cost_table(made, costs)
+    return forecast.cost_table(made, costs, level)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -84,14 +85,16 @@ def view(folder, districts, reference_from, years, scenario, bands, placement, l
         forecast.CATEGORIES.get(placement, forecast.ALL_PLACEMENTS),
     )
     said = scenario.describe()
-    figure = forecast_chart.figure(actual, runs[0], other, forecast.source_note(read), said)
+    percent = f"{level:.1%}".replace(".0%", "%")
+    figure = forecast_chart.figure(
+        actual, runs[0], other, forecast.source_note(read), said, percent=percent
+    )
     band = bands[0] if len(bands) == 1 else forecast.ALL_AGES
     back = tested(folder, districts, reference_from)
     reference = (reference_from, read.years[-1])
     text = forecast.sentence(read.area_name, ages, name, actual, runs[0], other, said, reference,
-                             back, band)  # fmt: skip
+                             back, band, percent)  # fmt: skip
     names = ["Baseline", *(["Scenario: " + said] if other is not None else [])]
-    percent = f"{level:.1%}".replace(".0%", "%")
     table = forecast.reader_table(list(zip(names, runs, strict=True)), read.area_name, ages, name,
                                   percent)  # fmt: skip
     return figure, text, table

@@ -573,25 +573,30 @@ def _shown(values: pd.Series, symbols: pd.Series, thousands: bool) -> list[str]:
     ]
 
 
-def recent_trend(trend: pd.DataFrame, indicator: Indicator) -> stats.Trend:
+def recent_trend(trend: pd.DataFrame, indicator: Indicator, level: float = 0.95) -> stats.Trend:
     """The selection's recent trend, as Fingertips judges it: its last five yearly points, a
-    chi-square test for linear trend for proportions, a Poisson test for rates and counts.
+    chi-square test for linear trend for proportions, a Poisson test for rates and counts,
+    significant below 1 - `level` (the confidence level chosen: 0.05 at 95%, 0.002 at 99.8%).
     Not tested where a point is withheld (the test must not rest on hidden counts) or for means.
     """
     if indicator.unit == "mean" or indicator.breakdown:
         return stats.Trend("not tested for this kind of indicator")
+    alpha = round(1 - level, 6)
     own = own_series(trend, ["year", "numerator", "denominator", "symbol", "trend", "trend_p"])
     own = {column: values[-5:] for column, values in own.items()}
     stored = own["trend"][-1] if "trend" in own and len(own["year"]) == 5 else None
-    if isinstance(stored, str):  # worked out by the build, from the same five figures
-        return stats.Trend(stored, p_value=float(own["trend_p"][-1]), points=5)
+    if isinstance(stored, str):  # worked out by the build (at 95%), from the same five figures
+        p_value = float(own["trend_p"][-1])
+        if stored in (stats.INCREASING, stats.DECREASING) and not p_value < alpha:
+            stored = stats.NO_CHANGE  # significant at 95%, not at the level chosen
+        return stats.Trend(stored, p_value=p_value, points=5)
     counted = ~pd.isna(own["numerator"])
     if len(own["year"]) < 5 or not counted.all() or (own["symbol"] != "").any():
         return stats.Trend(stats.NOT_ENOUGH_DATA, points=int(counted.sum()))
     if indicator.unit == "percent":
-        return stats.trend_proportions(own["numerator"], own["denominator"], own["year"])
+        return stats.trend_proportions(own["numerator"], own["denominator"], own["year"], alpha)
     exposures = own["denominator"] if indicator.unit == "rate_per_10k" else None
-    return stats.trend_counts(own["numerator"], own["year"], exposures)
+    return stats.trend_counts(own["numerator"], own["year"], exposures, alpha)
 
 
 def own_series(trend: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
@@ -603,19 +608,50 @@ def own_series(trend: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]
     return {c: trend[c].to_numpy()[rows] for c in columns if c in trend}
 
 
-def trend_sentence(result: stats.Trend, years: pd.Series, plain: bool = False) -> str:
+def trend_sentence(
+    result: stats.Trend, years: pd.Series, plain: bool = False, level: float = 0.95
+) -> str:
     """'Recent trend (2020 to 2024): increasing, statistically significant (p = 0.012).' Never
-    significant unless it is; `plain` leaves the p-value out, for readers who want the words."""
+    significant unless it is; `plain` leaves the p-value out, for readers who want the words;
+    a level other than 95% is named."""
     span = f"{int(years.max()) - 4} to {int(years.max())}" if len(years) else ""
+    words = _trend_words(result, plain, level)
+    if result.direction in (stats.INCREASING, stats.DECREASING, stats.NO_CHANGE):
+        return f"Recent trend ({span}): {words}."
+    return f"Recent trend: {words}."
+
+
+def trend_text(
+    frame: pd.DataFrame, indicator: Indicator, selection: Selection, plain: bool = False
+) -> str:
+    """A trend view's recent trend in words (trend_sentence), at the selection's confidence
+    level: of its one area, or, for districts drawn side by side, of each, named."""
+    level = selection.level
+    codes = list(dict.fromkeys(frame["area_code"]))
+    chosen = [] if selection.combined else [c for c in codes if c in selection.districts]
+    if len(chosen) < 2:
+        return trend_sentence(recent_trend(frame, indicator, level), frame["year"], plain, level)
+    said = []
+    for code in chosen:
+        own = frame[frame["area_code"] == code]
+        words = _trend_words(recent_trend(own, indicator, level), plain, level)
+        said.append(f"{own['area_name'].iloc[0]} {words}")
+    last = int(frame["year"].max())
+    return f"Recent trend ({last - 4} to {last}): {'; '.join(said)}."
+
+
+def _trend_words(result: stats.Trend, plain: bool, level: float) -> str:
+    """What trend_sentence says of a trend after its span: 'increasing, statistically
+    significant (p = 0.012)'."""
+    at = "" if level == 0.95 else f" at the {level:.1%} level".replace(".0%", "%")
     if result.direction in (stats.INCREASING, stats.DECREASING):
         p = "p < 0.001" if result.p_value < 0.001 else f"p = {result.p_value:.3f}"
-        significant = "statistically significant" + ("" if plain else f" ({p})")
-        return f"Recent trend ({span}): {result.direction}, {significant}."
+        return f"{result.direction}, statistically significant{at}" + ("" if plain else f" ({p})")
     if result.direction == stats.NO_CHANGE:
-        return f"Recent trend ({span}): no statistically significant change."
+        return f"no statistically significant change{at}"
     if result.direction == stats.NOT_ENOUGH_DATA:
-        return "Recent trend: not tested (it needs five years, none of them suppressed)."
-    return f"Recent trend: {result.direction}."
+        return "not tested (it needs five years, none of them suppressed)"
+    return result.direction
 
 
 COMPARED_GROUPS = ("Placed away", "Placed near")  # a grouped indicator's groups tested

@@ -113,6 +113,16 @@ def judge(direction: str, polarity: str) -> str:
     return "better" if (direction == "up") == higher_better else "worse"
 
 
+def in_area(area: str) -> str:
+    """'in Mansfield': where an area's children are, as a sentence says it (the two areas that
+    are not places, Unknown and Outside the council's districts, too)."""
+    if area == "Unknown":
+        return "whose home district is not known"
+    if area.startswith("Outside"):
+        return "from " + area[0].lower() + area[1:]
+    return f"in {area}"
+
+
 def sentence(
     trend: pd.DataFrame,
     indicator: Indicator,
@@ -130,7 +140,7 @@ def sentence(
     """
     t = tile(trend, indicator)
     what = indicator.title[0].lower() + indicator.title[1:]
-    lead = f"The {LEADS[indicator.unit]}{what} in {area}" + (f" ({ages})" if ages else "")
+    lead = f"The {LEADS[indicator.unit]}{what} {in_area(area)}" + (f" ({ages})" if ages else "")
     if t.value is None:
         return f"{lead} in {t.year} {WITHOUT_VALUE.get(t.symbol, WITHOUT_VALUE[NOT_AVAILABLE])}."
     if t.direction == "unknown":
@@ -238,8 +248,9 @@ def placed_away_sentence(
     if not len(worse) and not len(better):
         text = (
             f"{lead} showed no statistically significant difference from those placed near "
-            f"home on any of the {len(tested)} measures tested"
-        )
+            + (f"home on any of the {len(tested)} measures tested" if len(tested) > 1 else
+               "home on the one measure tested")
+        )  # fmt: skip
     else:
         worse_on = f"{len(worse)} of {len(tested)}" if len(worse) else f"none of {len(tested)}"
         better_on = f"better on {len(better)}" if len(better) else "better on none"
