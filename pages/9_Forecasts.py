@@ -3,7 +3,7 @@ the model did on the past against naive forecasts."""
 
 import streamlit as st
 
-from carejsna import charts, db, disclosure, forecast, ui
+from carejsna import charts, db, disclosure, forecast, stats, ui
 from carejsna import forecast_view as cached
 
 selection = ui.page(
@@ -75,7 +75,7 @@ chosen = (FOLDER, districts, reference_from, ahead)
 figure, text, forecast_table = cached.view(*chosen, scenario, bands, placement, level)
 ages = forecast.ages_text(selection.age_bands)
 placement_name = forecast.CATEGORIES.get(placement, forecast.ALL_PLACEMENTS)
-percent = f"{level:.1%}".replace(".0%", "%")
+percent = stats.level_text(level)
 
 st.header(f"Children in care, {read.area_name}, {ages}, {placement_name.lower()}")
 st.plotly_chart(

@@ -169,7 +169,7 @@ def build(
 def reader_table(table: pd.DataFrame, item: Indicator, level: float) -> pd.DataFrame:
     """The columns a reader's table shows, named for reading."""
     suffix = stats.level_suffix(level)
-    label = f"{level * 100:g}%"
+    label = stats.level_text(level)
     columns = ["area_name", "year", "age_band", "category", "value", f"lower_{suffix}"]
     columns += [f"upper_{suffix}", "compared", "numerator", "denominator"]
     columns = [c for c in columns if c in table]
@@ -200,7 +200,7 @@ def subtitle(item: Indicator, selection: ind.Selection, view: str, context, comp
     )
     parts = [area, ages, period]
     if item.unit != "count":
-        parts.append(f"{s.level * 100:g}% confidence intervals")
+        parts.append(f"{stats.level_text(s.level)} confidence intervals")
         against = context.council_name if selection.districts or view != "trend" else comparator
         if banded and not selection.districts:
             against = "none for an age band"

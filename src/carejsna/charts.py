@@ -396,8 +396,8 @@ def placed_away(
             )
         )  # fmt: skip
     notes = [
-        f"Bars: each group's percentage with its {level * 100:g}% confidence interval. The "
-        "verdict is for children placed away against those placed near: better or worse only "
+        f"Bars: each group's percentage with its {stats.level_text(level)} confidence interval. "
+        "The verdict is for children placed away against those placed near: better or worse only "
         "where the difference is statistically significant (two-proportion z test, or Fisher's "
         "exact test for small counts); similar where it is not.",
     ]

@@ -360,13 +360,15 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
         previous = [*_earlier(cached, item), *kept.years[item.id].values()]
         return item, parent, previous, forced.get(item.id)  # a year not touched is kept
 
+    # Each group withheld alike, wherever one of its `counting` members is (those counting it
+    # in their own right; none: all); a sum across indicators's parts wherever it or they are.
+    alike = [(group, [m for m in group if m[1] != "denominator"]) for group in groups]
+    alike += [(parts, [*wholes, *parts]) for wholes, parts in across]
     with _Pool(folder, context, workers, kept) as pool:
         for _ in range(SHARE_ROUNDS):
             masks = {member: mask(*member) for member in members}
             todo = set()
-            alike = [(group, [m for m in group if m[1] != "denominator"]) for group in groups]
-            alike += [(parts, [*wholes, *parts]) for wholes, parts in across]
-            for group, counting in alike:  # counting: those whose withheld cells all take
+            for group, counting in alike:
                 union = np.logical_or.reduce([masks[m] for m in counting or group])
                 for member in group:
                     years = (union & ~masks[member]).reshape(len(union), -1).any(axis=1)

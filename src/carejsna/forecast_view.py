@@ -5,7 +5,7 @@ st.cache_data would), and defined once here rather than again on every rerun of 
 import pandas as pd
 import streamlit as st
 
-from carejsna import forecast, forecast_chart, safe, ui
+from carejsna import forecast, forecast_chart, safe, stats, ui
 
 
 @st.cache_resource(max_entries=16, show_spinner="Reading the returns…")
@@ -85,7 +85,7 @@ def view(folder, districts, reference_from, years, scenario, bands, placement, l
         forecast.CATEGORIES.get(placement, forecast.ALL_PLACEMENTS),
     )
     said = scenario.describe()
-    percent = f"{level:.1%}".replace(".0%", "%")
+    percent = stats.level_text(level)
     figure = forecast_chart.figure(
         actual, runs[0], other, forecast.source_note(read), said, percent=percent
     )

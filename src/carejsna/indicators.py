@@ -643,7 +643,7 @@ def trend_text(
 def _trend_words(result: stats.Trend, plain: bool, level: float) -> str:
     """What trend_sentence says of a trend after its span: 'increasing, statistically
     significant (p = 0.012)'."""
-    at = "" if level == 0.95 else f" at the {level:.1%} level".replace(".0%", "%")
+    at = "" if level == 0.95 else f" at the {stats.level_text(level)} level"
     if result.direction in (stats.INCREASING, stats.DECREASING):
         p = "p < 0.001" if result.p_value < 0.001 else f"p = {result.p_value:.3f}"
         return f"{result.direction}, statistically significant{at}" + ("" if plain else f" ({p})")
@@ -724,7 +724,7 @@ def difference_table(
     """group_differences as a reader's table (or, without thousands separators, its CSV, text
     a spreadsheet would run neutralised): each group's value, interval and number of children,
     the difference with its interval, the test and its p value, and the verdict."""
-    label = f"{level * 100:g}%"
+    label = stats.level_text(level)
     rows = []
     for row in differences.to_dict("records"):
         decimals = DECIMALS[row["unit"]]

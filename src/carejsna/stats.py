@@ -136,6 +136,11 @@ def level_suffix(level: float) -> str:
     return f"{level * 100:g}".replace(".", "_")
 
 
+def level_text(level: float) -> str:
+    """A level as a reader reads it: 0.95 -> "95%", 0.998 -> "99.8%"."""
+    return f"{level * 100:g}%"
+
+
 def limits(unit: str, numerator, denominator=None, sum_squares=None, levels=LEVELS) -> pd.DataFrame:
     """Value and limits at each level (columns value, lower_95, upper_95, ...) for a unit:
     percent (numerator/denominator x 100), rate_per_10k, mean (numerator = sum of values,
