@@ -102,3 +102,47 @@ def test_a_group_names_a_figure_the_catalogue_has(tmp_path, monkeypatch):
             catalogue.catalogue()
     finally:
         catalogue.catalogue.cache_clear()
+
+
+def test_a_bound_is_read_from_its_definition():
+    """A bound says what a count can never be more than, by definition: the placement shares'
+    denominators and the placed away groups, as the build and a reader solve them."""
+    bounds = {bound.text: bound.terms for bound in catalogue.bounds()}
+    text = "pct_placed_over_20_miles: denominator <= pct_placed_outside_council.denominator"
+    assert bounds[text] == (
+        ("pct_placed_over_20_miles", "denominator", "", 1),
+        ("pct_placed_outside_council", "denominator", "", -1),
+    )
+    near = (
+        "placed_away_3plus_placements: denominator[Placed near] <= "
+        "pct_placed_outside_council.denominator - pct_placed_outside_council.numerator"
+    )
+    assert bounds[near] == (
+        ("placed_away_3plus_placements", "denominator", "Placed near", 1),
+        ("pct_placed_outside_council", "denominator", "", -1),
+        ("pct_placed_outside_council", "numerator", "", 1),
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("denominator < cla_at_31_march.numerator", "write one '<=' or '>='"),
+        ("denominator <= cla_at_31_march.children", "'cla_at_31_march.children' is not a count"),
+        ("denominator <= no_such_figure.numerator", "no indicator 'no_such_figure'"),
+        ("denominator[Placed away] <= cla_at_31_march.numerator", "has no categories"),
+    ],
+)
+def test_a_bound_written_wrong_says_what_and_where(tmp_path, monkeypatch, written, said):
+    text = catalogue.CATALOGUE.read_text()
+    old = 'bounds = ["denominator <= cla_at_31_march.numerator"]'
+    assert old in text
+    (tmp_path / "catalogue.toml").write_text(text.replace(old, f"bounds = [{written!r}]"))
+    monkeypatch.setattr(catalogue, "CATALOGUE", tmp_path / "catalogue.toml")
+    catalogue.catalogue.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=re.escape(said)) as raised:
+            catalogue.catalogue()
+        assert "pct_placed_outside_council: bound" in str(raised.value)
+    finally:
+        catalogue.catalogue.cache_clear()

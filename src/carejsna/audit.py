@@ -85,6 +85,10 @@ class _Block:
                 constant += coefficient * known.get(key, 0.0)  # a missing row has no data
         return terms, constant
 
+    def is_score(self, key: tuple) -> bool:
+        """Is this unknown a total of scores (a mean's numerator), not a count of children?"""
+        return key[0] == "numerator" and self.unit == "mean"
+
     def leak(self, cell: tuple, count: str, low: float, high: float, how: str) -> None:
         low, high = round(float(low), 6) + 0.0, round(float(high), 6) + 0.0
         self.leaks.append(Leak(self.indicator_id, self.year, *cell, count, low, high, how))
@@ -154,8 +158,103 @@ def audit(figures: pd.DataFrame, workers: int = 1, exact: pd.DataFrame | None = 
     return [leak for leaks in found for leak in leaks]
 
 
+def joint(frames: dict[str, pd.DataFrame], relations: list, workers: int = 1) -> list[Leak]:
+    """The leaks a reader finds solving several indicators' figures together, with relations
+    between their counts that hold in every cell (area and age band) of a year.
+
+    `frames`: each block of figures (as audit() takes them, one indicator each, any years) by a
+    name of its own; with exact_numerator and exact_denominator, the counts before any was
+    withheld, a point to start from (as audit()'s `exact`). `relations`: (terms, kind), terms
+    [(name, count, category, coefficient)] with count "numerator", "denominator" or a
+    distribution's "total": sum(coefficient * count) <= 0 ("<=") or == 0 ("==", and "same":
+    two terms, the same count shown twice), in every area and age band. A count the same as
+    one shown is no leak. Leaks name the block they are of. Each block's own equations are
+    solved with it (its own leaks come back too). Years are solved apart, in `workers`
+    processes."""
+    rows = {name: _rows(frame) for name, frame in frames.items()}
+    years = sorted({year for blocks in rows.values() for year in blocks})
+    each = [{name: found[year] for name, found in rows.items() if year in found} for year in years]
+    if workers > 1 and len(years) > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            found = list(pool.map(_joint_year, years, each, [relations] * len(years)))
+    else:
+        found = list(map(_joint_year, years, each, [relations] * len(years)))
+    return [leak for leaks in found for leak in leaks]
+
+
+def _joint_year(year: int, rows: dict[str, dict], relations: list) -> list[Leak]:
+    """joint()'s leaks in one year (`rows`: each block's columns that year, as lists)."""
+    block = _Joint([_build(name, year, found) for name, found in rows.items()], year)
+    cells = sorted({key[2:4] for key in chain(block.known, block.unknown)})
+    shown = set()  # unknowns the same as a shown count
+    for terms, kind in relations:
+        for area, band in cells:
+            pairs = [((name, count, area, band, category), c) for name, count, category, c in terms]
+            linear, constant = block.linear(pairs)
+            if not linear:
+                continue
+            into = block.inequalities if kind == "<=" else block.equations
+            into.append((linear, -constant))
+            if kind == "same" and len(linear) == 1:
+                shown |= set(linear)
+    block.checks = [check for check in block.checks if not set(check.terms) <= shown]
+    _solve(block)
+    return block.leaks
+
+
+def _rows(figures: pd.DataFrame) -> dict[int, dict[str, list]]:
+    """One indicator's figures, each year's columns as lists (as _audit_block takes them)."""
+    columns = ["unit", "area_code", "area_type", "age_band", "category", "symbol"]
+    columns += ["numerator", "denominator"]
+    columns += [c for c in ("exact_numerator", "exact_denominator") if c in figures]
+    figures = figures[["year", *columns]].astype(dict.fromkeys(columns[:6], object))
+    return {
+        int(year): {c: frame[c].tolist() for c in columns}
+        for year, frame in figures.groupby("year", sort=True)
+    }
+
+
+class _Joint(_Block):
+    """Several blocks (indicators' years) as one: their unknowns, equations, inequalities and
+    checks, each keyed by the block's name first, for relations between them to be added."""
+
+    def __init__(self, blocks: list[_Block], year: int):
+        super().__init__("+".join(b.indicator_id for b in blocks), year, "")
+        self.units = {b.indicator_id: b.unit for b in blocks}
+        self.leaks = [leak for b in blocks for leak in b.leaks]  # what each gives outright
+        for b in blocks:
+            name, offset = b.indicator_id, len(self.unknown)
+            self.unknown.update({(name, *key): offset + v for key, v in b.unknown.items()})
+            self.known.update({(name, *key): value for key, value in b.known.items()})
+            self.exact.update({(name, *key): value for key, value in b.exact.items()})
+            for rows, into in ((b.equations, self.equations), (b.inequalities, self.inequalities)):
+                into += [({offset + v: c for v, c in t.items()}, rhs) for t, rhs in rows]
+            self.checks += [
+                _Check((name, *c.cell), c.count, {offset + v: x for v, x in c.terms.items()},
+                       c.constant)
+                for c in b.checks
+            ]  # fmt: skip
+
+    def is_score(self, key: tuple) -> bool:
+        return key[1] == "numerator" and self.units[key[0]] == "mean"
+
+    def leak(self, cell: tuple, count: str, low: float, high: float, how: str) -> None:
+        """A check's cell starts with its block's name; any other is the whole's."""
+        name, cell = (cell[0], cell[1:]) if len(cell) == 4 else (self.indicator_id, cell)
+        low, high = round(float(low), 6) + 0.0, round(float(high), 6) + 0.0
+        self.leaks.append(Leak(name, self.year, *cell, count, low, high, how))
+
+
 def _audit_block(indicator_id: str, year: int, rows: dict[str, list]) -> list[Leak]:
     """The leaks in one (indicator, year): `rows` its figures' columns, as lists."""
+    block = _build(indicator_id, year, rows)
+    _solve(block)
+    return block.leaks
+
+
+def _build(indicator_id: str, year: int, rows: dict[str, list]) -> _Block:
+    """One (indicator, year)'s counts, equations and checks, as a reader writes them (and the
+    leaks its shown figures give outright: whole less shown parts)."""
     unit = rows["unit"][0]
     block = _Block(indicator_id, year, unit)
     distribution = any(category != "" for category in rows["category"])
@@ -223,8 +322,7 @@ def _audit_block(indicator_id: str, year: int, rows: dict[str, list]) -> list[Le
     if distribution and unit != "count":
         _behind_percentages(block, remainders, parts_of)
     _add_checks(block, unit, distribution, withheld)
-    _solve(block)
-    return block.leaks
+    return block
 
 
 def _unique(values) -> list:
@@ -318,7 +416,7 @@ def _solve(block: _Block) -> None:
     matrix = _dense_rows if n * rows <= DENSE else _sparse
     a_eq, b_eq = matrix(block.equations, n)
     a_ub, b_ub = matrix(block.inequalities, n)
-    scores = [key[0] == "numerator" and block.unit == "mean" for key in block.unknown]
+    scores = [block.is_score(key) for key in block.unknown]
     bound = 2 * sum(abs(v) for v in block.known.values()) + 1000
     low, high = _propagate(a_eq, b_eq, a_ub, b_ub, ~np.array(scores, dtype=bool), bound)
     if (low > high + EPS).any():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -43,6 +44,11 @@ class Indicator:
     counted: str = ""  # what a count counts, where it is not children (e.g. "placement moves")
     # Years with no figures for a known reason, said instead of a bare gap: {"2020": "..."}
     gaps: dict[str, str] = field(default_factory=dict, hash=False)
+    # What its counts can never be more (or less) than, by definition, in any area, age band
+    # and year: "denominator <= pct_placed_outside_council.denominator" (a count, its
+    # category in brackets, another indicator's named first). A reader can write them too:
+    # the build solves them with the figures (figures.bounded).
+    bounds: tuple[str, ...] = ()
 
     @property
     def unit_label(self) -> str:
@@ -66,7 +72,10 @@ def catalogue() -> dict[str, Indicator]:
         entries = tomllib.load(f)
     indicators = {}
     for id_, entry in entries.items():
-        entry = {**entry, "extracts": tuple(entry["extracts"]), "filters": tuple(entry["filters"])}
+        entry = {
+            **entry,
+            **{k: tuple(entry.get(k, ())) for k in ("extracts", "filters", "bounds")},
+        }
         indicator = Indicator(id=id_, **entry)
         if indicator.unit not in UNITS or indicator.polarity not in POLARITIES:
             raise ValueError(f"{CATALOGUE.name}: {id_}: unknown unit or polarity")
@@ -76,7 +85,55 @@ def catalogue() -> dict[str, Indicator]:
     for indicator in indicators.values():
         if indicator.groups_of and indicator.groups_of not in indicators:
             raise ValueError(f"{CATALOGUE.name}: {indicator.id}: no {indicator.groups_of!r}")
+    for indicator in indicators.values():
+        for text in indicator.bounds:
+            _bound(text, indicator, indicators)  # each written as it should be
     return indicators
+
+
+@dataclass(frozen=True)
+class Bound:
+    """Counts that, by definition, hold sum(coefficient * count) <= 0 in every area, age band
+    and year: each term (indicator id, count, category or "", coefficient)."""
+
+    text: str  # as the catalogue writes it, with the indicator it is written on
+    terms: tuple[tuple[str, str, str, int], ...]
+
+
+_TERM = re.compile(r"(?:(\w+)\.)?(numerator|denominator|total)(?:\[([^\]]+)\])?")
+
+
+def bounds() -> list[Bound]:
+    """Every bound the catalogue declares, in its order."""
+    items = catalogue()
+    return [_bound(text, item, items) for item in items.values() for text in item.bounds]
+
+
+def _bound(text: str, indicator: Indicator, indicators: dict) -> Bound:
+    """A bound as written on `indicator` ("a + b <= c - d", or >=), read; a clear error if not."""
+
+    def fail(why: str):
+        raise ValueError(f"{CATALOGUE.name}: {indicator.id}: bound {text!r}: {why}")
+
+    sides = re.split(r"\s*(<=|>=)\s*", text.strip())
+    if len(sides) != 3:
+        fail("write one '<=' or '>=' between two sums of counts")
+    left, sign, right = sides
+    terms = []
+    for side, side_sign in ((left, 1), (right, -1)):
+        signs = ["+", *re.split(r"\s+([+-])\s+", side.strip())]
+        for plus, term in zip(signs[::2], signs[1::2], strict=True):
+            found = _TERM.fullmatch(term)
+            if not found:
+                fail(f"{term!r} is not a count: numerator, denominator or total[category]")
+            item_id, count, category = found.group(1) or indicator.id, *found.group(2, 3)
+            if item_id not in indicators:
+                fail(f"no indicator {item_id!r}")
+            if category and not indicators[item_id].breakdown:
+                fail(f"{item_id} has no categories")
+            coefficient = side_sign * (1 if plus == "+" else -1) * (1 if sign == "<=" else -1)
+            terms.append((item_id, count, category or "", coefficient))
+    return Bound(f"{indicator.id}: {text}", tuple(terms))
 
 
 def get(indicator_id: str) -> Indicator:

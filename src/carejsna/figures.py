@@ -24,7 +24,8 @@ import pyarrow.parquet as pq
 from threadpoolctl import threadpool_limits
 
 from carejsna import __version__, audit, db, disclosure, stats
-from carejsna.catalogue import Indicator, catalogue
+from carejsna.catalogue import Bound, Indicator, catalogue
+from carejsna.catalogue import bounds as declared_bounds
 from carejsna.indicators import ALL_AGES, Context, comparison, derive
 
 EXTRACT = "figures"
@@ -134,7 +135,7 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
     }
 
 
-SHARE_ROUNDS = 20  # protecting shared counts again: each round only withholds more
+SHARE_ROUNDS = 60  # protecting shared counts again: each round only withholds more
 
 
 class Exact:
@@ -273,7 +274,7 @@ class _Kept:
         folder.mkdir()
         self.folder, self.order = folder, []
         self.withheld, self.counts, self.years, self.unresolved = {}, {}, {}, {}
-        self.totals = {}
+        self.totals, self.categories = {}, {}
 
     def path(self, item_id: str) -> Path:
         return self.folder / f"{item_id}.parquet"
@@ -288,8 +289,27 @@ class _Kept:
         self.years[item_id] = figures.attrs.pop("years")  # arrays: not written
         self.unresolved[item_id] = figures.attrs["unresolved"]
         self.withheld[item_id] = (figures["symbol"] == disclosure.SUPPRESSED).to_numpy()
+        self.categories[item_id] = list(pd.unique(figures["category"]))  # the lattice's order
         table = pa.Table.from_pandas(figures, SCHEMA, preserve_index=False)
         pq.write_table(table, self.path(item_id))
+
+    def figures(self, item_id: str, years: list[int] | None = None) -> pd.DataFrame:
+        """An indicator's protected figures (in some years)."""
+        where = None if years is None else [("year", "in", years)]
+        return pq.read_table(self.path(item_id), schema=SCHEMA, filters=where).to_pandas()
+
+    def exact(self, item_id: str, years: list[int]) -> pd.DataFrame:
+        """An indicator's exact numerators and denominators (not a distribution's) in some
+        years (their indices), a row for each of its figures: blank where not counted."""
+        counts = self.counts[item_id]
+        some = [counts.get(c) for c in ("numerator", "denominator")]
+        nothing = np.full_like(some[0], np.nan, dtype=float)
+        return pd.DataFrame(
+            {
+                c: (nothing if a is None else a)[years].ravel()
+                for c, a in zip(("numerator", "denominator"), some, strict=True)
+            }
+        )
 
     def remove(self) -> None:
         shutil.rmtree(self.folder)
@@ -333,8 +353,8 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
         """Where a count is withheld: the figures' cells (a category's) or the totals."""
         if series == "total":
             return "totals", slice(None)
-        if series.startswith("numerator:"):
-            k = [s for s in kept.counts[item_id] if s.startswith("numerator:")].index(series)
+        if series.startswith("numerator:"):  # a distribution's category, or a group
+            k = kept.categories[item_id].index(series.split(":", 1)[1])
             return "cells", slice(k, k + 1)
         return "cells", slice(None)
 
@@ -360,6 +380,115 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
         previous = [*_earlier(cached, item), *kept.years[item.id].values()]
         return item, parent, previous, forced.get(item.id)  # a year not touched is kept
 
+    named = [[f"{i}.{series}" for i, series in group] for group in shared + sums]
+    across_named = [
+        {"sum": [f"{i}.{n}" for i, n, _ in w], "parts": [f"{i}.{n}" for i, n, _ in p]}
+        for w, p in across
+    ]
+    bounds = declared_bounds()
+    holding = [b for b in bounds if _holds(b, kept)]  # else no reader can rely on it
+    top = _tops(holding)
+    related = [b.terms for b in holding] + [
+        [(*_parsed(found["sum"][0]), 1), *((*_parsed(part), -1) for part in found["parts"])]
+        for found in across_named
+    ]  # what bounds (and sums across indicators) put side by side
+    unresolved = set()
+    areas = [*context.districts["district_code"], context.council_code or "council"]
+
+    def hide(leak: audit.Leak) -> set[str]:
+        """Withhold, where bounds give a withheld count away, the figures bounding it: in its
+        cell, those a bound puts beside it, and if every one is withheld, those beside them,
+        and so on (counts that are not a top count first: children in care, what the others
+        are part of); else one more of its own, in its district's age bands or its band's
+        areas, the one furthest from its bound (a gap a reader cannot place); else the tops
+        in its cell; else every count bounding it in its district's age bands and its band's
+        areas. Returns the indicators to protect again (none: the leak is unresolved)."""
+        y = context.years.index(leak.year)
+        leaked = _leaked(leak, items)
+        for stage in ("beside", "own", "tops", "wide"):
+            if stage == "own":
+                touched = {widen(term, y, leak) for term in leaked if term[:3] not in top}
+                if touched - {None}:
+                    return touched - {None}
+                continue
+            seen = frontier = leaked
+            while frontier:
+                frontier = [
+                    term for relation in related for term in relation
+                    if any(_matches(t, x) for t in relation for x in frontier)
+                    and not any(_matches(term, x) for x in seen)
+                ]  # fmt: skip
+                seen = seen + frontier
+                terms = [t for t in frontier if stage != "beside" or t[:3] not in top]
+                touched = {withhold(t, y, leak, stage == "wide") for t in terms} - {None}
+                if touched:
+                    return touched
+        unresolved.add(str(leak))
+        return set()
+
+    audited = {}  # year -> what every indicator withheld when bounds were last solved, leaks
+
+    def bounded_leaks() -> list[audit.Leak]:
+        """What the bounds give away (telling leaks), each year solved again only if anything
+        it withholds changed since it last was."""
+        keys = {
+            year: hashlib.sha256(b"".join(withheld(i)[y].tobytes() for i in kept.order)).digest()
+            for y, year in enumerate(context.years)
+        }
+        years = [year for year, key in keys.items() if audited.get(year, (None,))[0] != key]
+        if years:
+            at = [context.years.index(year) for year in years]
+            with disclosure.one_blas_thread():  # many small solves: one BLAS thread each
+                leaks = bounded_audit(
+                    lambda i: kept.figures(i, years), holding, named[: len(shared)],
+                    across_named, workers, lambda i: kept.exact(i, at),
+                )  # fmt: skip
+            for year in years:
+                found = [leak for leak in leaks if leak.year == year and audit.telling(leak)]
+                audited[year] = (keys[year], found)
+        return [leak for _, found in audited.values() for leak in found]
+
+    def widen(term: tuple, y: int, leak: audit.Leak) -> str | None:
+        """Withhold one more cell of a count given away, in its district's age bands or its
+        band's districts (not a total: all ages, the council): the shown one furthest below a
+        bound it is in (none if all are at it)."""
+        target, series = _target(items[term[0]], term[1], term[2])
+        shown = ~mask(target, series, None)
+        slack = np.zeros(shown.shape)
+        for bound in holding:
+            if any(_matches(t, term) for t in bound.terms):
+                slack = np.maximum(slack, -_gap(bound, kept))
+        area = areas.index(leak.area_code)
+        band = band_names(items[target], context).index(leak.age_band)
+        near = np.zeros(shown.shape, dtype=bool)
+        near[y, area, :-1] = near[y, :-1, band] = True  # not all ages, nor the council
+        slack = np.where(near & shown, slack, 0.0)
+        if slack.max() <= 0:
+            return None
+        union = np.zeros(shown.shape, dtype=bool)
+        union[np.unravel_index(slack.argmax(), slack.shape)] = True
+        force(target, series, None, union, np.arange(len(union)) == y)
+        return target
+
+    def withhold(term: tuple, y: int, leak: audit.Leak, wide: bool) -> str | None:
+        """Withhold a count in a leak's cell (wide: in its area's age bands and its band's
+        areas) where shown; the indicator to protect again, if any."""
+        target, series = _target(items[term[0]], term[1], term[2])
+        shown = ~mask(target, series, None)
+        area = areas.index(leak.area_code)
+        band = band_names(items[target], context).index(leak.age_band)
+        union = np.zeros(shown.shape, dtype=bool)
+        union[y, area, band] = True
+        if wide:  # where there are children (a zero withheld is shown as one elsewhere)
+            union[y, area, :] = union[y, :, band] = True
+            union &= _exact(kept, *term[:3]) > 0
+            union[y, area, band] = True
+        union &= shown
+        if not union.any():
+            return None
+        force(target, series, None, union, np.arange(len(union)) == y)
+        return target
+
     # Each group withheld alike, wherever one of its `counting` members is (those counting it
     # in their own right; none: all); a sum across indicators's parts wherever it or they are.
     alike = [(group, [m for m in group if m[1] != "denominator"]) for group in groups]
@@ -376,7 +505,9 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
                         force(*member, union, years)
                         todo.add(member[0])
             if not todo:
-                named = [[f"{i}.{series}" for i, series in group] for group in shared + sums]
+                unresolved.clear()  # what this audit finds and nothing more can hide
+                todo = set().union(*(hide(leak) for leak in bounded_leaks()))
+            if not todo:
                 return {
                     "shared_counts": named[: len(shared)],
                     "summed_counts": named[len(shared) :],
@@ -387,18 +518,176 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
                         ]
                         for group in banded
                     ],
-                    "summed_across": [
-                        {
-                            "sum": [f"{i}.{n}" for i, n, _ in wholes],
-                            "parts": [f"{i}.{n}" for i, n, _ in parts],
-                        }
-                        for wholes, parts in across
-                    ],  # fmt: skip
+                    "summed_across": across_named,
+                    "bounds": {
+                        "holding": [b.text for b in holding],
+                        "not_holding": [b.text for b in bounds if b not in holding],
+                        "unresolved": sorted(unresolved),
+                    },
                 }
             pool.map([items[i] for i in todo if not items[i].groups_of], again)
             grouped = [g for g in items.values() if g.groups_of]  # after their parents
             pool.map([g for g in grouped if g.groups_of in todo or g.id in todo], again)
     raise RuntimeError(f"shared counts still withheld apart after {SHARE_ROUNDS} rounds")
+
+
+def bounded_audit(
+    figures_of, bounds: list[Bound], shared: list, across: list, workers: int = 1, exact_of=None
+) -> list:
+    """The leaks a reader finds solving together the figures of the indicators the catalogue's
+    `bounds` join (figures_of(indicator id): its protected figures), with those bounds and the
+    equations they can write between them: a count two show (`shared`, as the manifest names
+    them), a count the sum of two others (`across`), a group's counts (with the outcome,
+    without, in the group). Each indicator's own equations too: its own leaks come back too.
+    `exact_of(indicator id)`, where the caller knows them: its numerators and denominators
+    before any was withheld (a shortcut, as audit.audit's `exact`)."""
+    items = catalogue()
+    ids = {t[0] for b in bounds for t in b.terms}
+    for found in across:  # a sum and its parts: the parts, and the sum if none shows it
+        members = [m.split(".")[0] for m in found["sum"] + found["parts"]]
+        if ids & set(members):
+            ids |= {m.split(".")[0] for m in found["parts"]}
+            ids |= set() if ids & set(members[: len(found["sum"])]) else {members[0]}
+    frames = {}
+    exact = ["exact_numerator", "exact_denominator"]
+
+    def read(item_id: str) -> pd.DataFrame:
+        figures = figures_of(item_id)
+        if exact_of is None:
+            return figures
+        counts = exact_of(item_id).fillna(0.0).T.to_numpy()  # a blank: no children
+        return figures.assign(**dict(zip(exact, counts, strict=True)))
+
+    for item_id in sorted(ids):
+        item, figures = items[item_id], read(item_id)
+        if not item.groups_of:
+            frames[item_id] = figures
+            continue
+        keys = ["year", "area_code", "age_band"]
+        columns = [*keys, "numerator", "denominator", *(exact if exact_of else [])]
+        parent = read(item.groups_of)[columns]
+        parent = figures[keys].merge(parent, on=keys, how="left").set_index(figures.index)
+        for count, one in _group_frames(figures, parent):
+            if exact_of is not None:  # the group's count, of the parent's (zero: no data)
+                group, whole = (f[exact].set_axis(["numerator", "denominator"], axis=1)
+                                for f in (figures, parent))  # fmt: skip
+                one = one.assign(
+                    exact_numerator=_of(group, count), exact_denominator=_of(whole, count)
+                ).fillna({"exact_numerator": 0.0, "exact_denominator": 0.0})
+            frames[f"{item_id}|{count}"] = one
+    relations = [([_block_term(items[i], *rest) for i, *rest in b.terms], "<=") for b in bounds]
+    for item_id in ids:  # a group's children: with the outcome and without
+        names = [f"{item_id}|{c}" for c in ("denominator", "numerator", "complement")]
+        if items[item_id].groups_of and all(n in frames for n in names):
+            for category in [*pd.unique(frames[names[0]]["category"]), ""]:
+                count = "numerator" if category else "total"
+                terms = [(n, count, category, c) for n, c in zip(names, (1, -1, -1), strict=True)]
+                relations.append((terms, "=="))
+
+    def term(member: str) -> tuple | None:  # a manifest's "indicator.count[:category]"
+        item_id, count, category = _parsed(member)
+        if item_id in frames:  # (a group's count shared with another's: not among these)
+            return _block_term(items[item_id], count, category, 1)
+        shown = [i for i in ids if items[i].groups_of == item_id and f"{i}|{count}" in frames]
+        return (f"{shown[0]}|{count}", "total", "", 1) if shown else None  # a group's whole
+
+    for group in shared:  # each the same count
+        present = [t for t in map(term, group) if t is not None]
+        pairs = zip(present, present[1:], strict=False)
+        relations += [([first, (*t[:3], -1)], "same") for first, t in pairs]
+    for found in across:  # a sum and its two parts
+        wholes = [t for t in map(term, found["sum"]) if t is not None]
+        parts = [term(m) for m in found["parts"]]
+        if wholes and None not in parts:
+            relations.append(([wholes[0], *((*t[:3], -1) for t in parts)], "=="))
+    return audit.joint(frames, relations, workers)
+
+
+def _block_term(item: Indicator, count: str, category: str, coefficient: int) -> tuple:
+    """A catalogue's count as the joint audit names it: (block, count, category, coefficient).
+    A group's count is a distribution of its own ("<id>|<count>") whose total is the parent's;
+    a distribution's total (or denominator) is its cells' total."""
+    if item.groups_of:
+        return f"{item.id}|{count}", "numerator" if category else "total", category, coefficient
+    if item.breakdown:
+        return item.id, "numerator" if category else "total", category, coefficient
+    return item.id, count, "", coefficient
+
+
+def _holds(bound: Bound, kept: _Kept) -> bool:
+    """Does a bound hold in every year, area and age band of the exact counts?"""
+    return bool((_gap(bound, kept) <= 0).all())
+
+
+def _gap(bound: Bound, kept: _Kept) -> np.ndarray:
+    """sum(coefficient * count) of a bound's exact counts, year x area x age band x 1: at most
+    0 where it holds, 0 where a count is at its bound."""
+    total = 0.0
+    for item_id, count, category, coefficient in bound.terms:
+        total = total + coefficient * _exact(kept, item_id, count, category)
+    return np.asarray(total)
+
+
+def _exact(kept: _Kept, item_id: str, count: str, category: str) -> np.ndarray:
+    """A catalogue's count (as a bound names it), exact, year x area x age band x 1 (a blank:
+    none)."""
+    items = catalogue()
+    target, series = _target(items[item_id], count, category)
+    counts = kept.counts[target]
+    if series.startswith("numerator:"):
+        if items[target].groups_of:  # a group's count, of its category
+            k = kept.categories[target].index(category)
+            values = counts[count][..., k : k + 1]
+        else:
+            values = counts[series]
+    else:
+        values = counts["total" if items[target].breakdown else count]
+    return np.nan_to_num(values.astype(float))
+
+
+def _target(item: Indicator, count: str, category: str) -> tuple[str, str]:
+    """The indicator and series (as share() withholds them) showing a catalogue's count: a
+    category's figure, a distribution's "total", a group's whole (its parent's) or the figure."""
+    if category:
+        return item.id, f"numerator:{category}"
+    if item.groups_of:
+        return item.groups_of, count
+    return item.id, "total" if item.breakdown else count
+
+
+def _tops(bounds: list[Bound]) -> set[tuple]:
+    """Counts bounds hold others below and nothing above: children in care, what the others
+    are part of (withheld for a bound only when nothing else would do)."""
+    signs = {}
+    for b in bounds:
+        for *named, coefficient in b.terms:
+            signs.setdefault(tuple(named), set()).add(coefficient > 0)
+    return {named for named, positive in signs.items() if positive == {False}}
+
+
+def _leaked(leak, items: dict) -> list[tuple[str, str, str]]:
+    """The catalogue's counts (indicator, count, category) a joint audit's leak is of."""
+    name, _, count = leak.indicator_id.partition("|")
+    if count:  # a group's count: its category's, the parent's (the total), or the two's gap
+        counts = {"numerator": [leak.category], "denominator": [""]}
+        return [(name, count, c) for c in counts.get(leak.count, [leak.category, ""])]
+    if items[name].breakdown:
+        counts = {"numerator": [("numerator", leak.category)], "denominator": [("total", "")]}
+        pairs = counts.get(leak.count, [("numerator", leak.category), ("total", "")])
+        return [(name, *pair) for pair in pairs]
+    counts = {"complement": ["numerator", "denominator"]}.get(leak.count, [leak.count])
+    return [(name, c, "") for c in counts]
+
+
+def _parsed(member: str) -> tuple[str, str, str]:
+    """A manifest's "indicator.count[:category]" as (indicator, count, category)."""
+    item_id, count = member.split(".", 1)
+    count, _, category = count.partition(":")
+    return item_id, count, category
+
+
+def _matches(term: tuple, counted: tuple) -> bool:
+    return term[:2] == counted[:2] and (term[2] == counted[2] or "" in (term[2], counted[2]))
 
 
 def band_names(indicator: Indicator, context: Context) -> list[str]:
@@ -924,33 +1213,43 @@ def _audit_groups(
     the count they are of. `exact`: the counts before any was withheld, as audit.audit takes;
     `whole`: the parent's, withheld or not (else the audit has no point where the parent's
     figure is withheld, and needs many more linear programs)."""
-    counts = ["numerator", "complement", "denominator"]
-    if (figures["unit"] == "mean").any():  # a total of scores is not children
-        counts = ["denominator"]
-    shown = figures["symbol"] != disclosure.SUPPRESSED
-
-    def of(frame, count):
-        if count == "complement":
-            return frame["denominator"] - frame["numerator"]
-        return frame[count]
-
     found = []
-    for count in counts:
-        one = figures.assign(
-            indicator_id=figures["indicator_id"] + "|" + count, unit="percent",
-            numerator=of(figures, count).where(shown), denominator=of(parent, count),
-        )  # fmt: skip
+    for count, one in _group_frames(figures, parent):
+        exact_one = None
         if exact is not None:
-            totals = of(parent if whole is None else whole, count)
-            exact_one = exact.assign(numerator=of(exact, count), denominator=totals).fillna(
+            totals = _of(parent if whole is None else whole, count)
+            exact_one = exact.assign(numerator=_of(exact, count), denominator=totals).fillna(
                 {"numerator": 0.0, "denominator": 0.0}
             )  # a group with no data has none: zero in every sum (a shortcut: checked)
-        for leak in audit.audit(one, exact=None if exact is None else exact_one):
+        for leak in audit.audit(one, exact=exact_one):
             found.append(replace(
                 leak, indicator_id=leak.indicator_id.split("|")[0], category=leak.category
                 or ALL_GROUPS, count=_named(leak, count),
             ))  # fmt: skip
     return found
+
+
+def _group_frames(figures: pd.DataFrame, parent: pd.DataFrame):
+    """An indicator split into groups as a reader reads it: for each count of the groups
+    (children with the outcome, without it, and in the group; for an average, in the group),
+    that count and its figures as a distribution over the groups whose cell total is the
+    parent's count (`parent`: its numerator and denominator on each row, blank where
+    withheld), named "<indicator>|<count>"."""
+    counts = ["numerator", "complement", "denominator"]
+    if (figures["unit"] == "mean").any():  # a total of scores is not children
+        counts = ["denominator"]
+    shown = figures["symbol"] != disclosure.SUPPRESSED
+    for count in counts:
+        yield count, figures.assign(
+            indicator_id=figures["indicator_id"] + "|" + count, unit="percent",
+            numerator=_of(figures, count).where(shown), denominator=_of(parent, count),
+        )  # fmt: skip
+
+
+def _of(frame: pd.DataFrame, count: str) -> pd.Series:
+    if count == "complement":
+        return frame["denominator"] - frame["numerator"]
+    return frame[count]
 
 
 def _named(leak, count: str) -> str:
