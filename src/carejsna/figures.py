@@ -504,7 +504,7 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
                     if years.any():
                         force(*member, union, years)
                         todo.add(member[0])
-            if not todo:
+            if not todo and solves(context):  # (as each indicator's own audit)
                 unresolved.clear()  # what this audit finds and nothing more can hide
                 todo = set().union(*(hide(leak) for leak in bounded_leaks()))
             if not todo:
@@ -668,9 +668,11 @@ def _tops(bounds: list[Bound]) -> set[tuple]:
 def _leaked(leak, items: dict) -> list[tuple[str, str, str]]:
     """The catalogue's counts (indicator, count, category) a joint audit's leak is of."""
     name, _, count = leak.indicator_id.partition("|")
-    if count:  # a group's count: its category's, the parent's (the total), or the two's gap
-        counts = {"numerator": [leak.category], "denominator": [""]}
-        return [(name, count, c) for c in counts.get(leak.count, [leak.category, ""])]
+    if count:  # a group's count: its category's, the parent's (the total), or the two's gap;
+        # with the outcome or without, part of the children in the group (its denominator)
+        cells = {"numerator": [leak.category], "denominator": [""]}
+        cells = cells.get(leak.count, [leak.category, ""])
+        return [(name, c, k) for c in dict.fromkeys([count, "denominator"]) for k in cells]
     if items[name].breakdown:
         counts = {"numerator": [("numerator", leak.category)], "denominator": [("total", "")]}
         pairs = counts.get(leak.count, [("numerator", leak.category), ("total", "")])
