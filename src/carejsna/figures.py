@@ -299,16 +299,19 @@ class _Kept:
         return pq.read_table(self.path(item_id), schema=SCHEMA, filters=where).to_pandas()
 
     def exact(self, item_id: str, years: list[int]) -> pd.DataFrame:
-        """An indicator's exact numerators and denominators (not a distribution's) in some
-        years (their indices), a row for each of its figures: blank where not counted."""
+        """An indicator's exact numerators and denominators in some years (their indices), a
+        row for each of its figures (a distribution's: each category of its cell's total),
+        blank where not counted (an average's total of scores)."""
         counts = self.counts[item_id]
-        some = [counts.get(c) for c in ("numerator", "denominator")]
-        nothing = np.full_like(some[0], np.nan, dtype=float)
+        if "total" in counts:
+            k = [counts[f"numerator:{c}"] for c in self.categories[item_id]]
+            numerator = np.concatenate(k, axis=-1)
+            denominator = np.broadcast_to(counts["total"], numerator.shape)
+        else:
+            blank = np.full(next(iter(counts.values())).shape, np.nan)
+            numerator, denominator = (counts.get(c, blank) for c in ("numerator", "denominator"))
         return pd.DataFrame(
-            {
-                c: (nothing if a is None else a)[years].ravel()
-                for c, a in zip(("numerator", "denominator"), some, strict=True)
-            }
+            {"numerator": numerator[years].ravel(), "denominator": denominator[years].ravel()}
         )
 
     def remove(self) -> None:
