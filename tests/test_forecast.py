@@ -580,7 +580,7 @@ def test_the_years_withheld_are_those_the_pages_show_withheld(districts):
         rows = ind.figures(con, item, selection, "trend", context)
         own = rows[rows["area_code"] == selection.area(context)[0]]
         assert years == set(own.loc[own["symbol"] == "c", "year"]), chosen
-    assert any(found) == bool(districts)  # the demo council withholds none of its own
+    assert any(found) or not districts  # districts withhold some (the council two, by band)
 
 
 def test_readers_at_once_share_one_database_and_get_what_each_would_alone():

@@ -388,7 +388,7 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
         {"sum": [f"{i}.{n}" for i, n, _ in w], "parts": [f"{i}.{n}" for i, n, _ in p]}
         for w, p in across
     ]
-    bounds = declared_bounds()
+    bounds = [b for b in declared_bounds() if all(t[0] in items for t in b.terms)]
     holding = [b for b in bounds if _holds(b, kept)]  # else no reader can rely on it
     top = _tops(holding)
     related = [b.terms for b in holding] + [
@@ -456,6 +456,8 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
         band's districts (not a total: all ages, the council): the shown one furthest below a
         bound it is in (none if all are at it)."""
         target, series = _target(items[term[0]], term[1], term[2])
+        if term[2] and term[2] not in kept.categories[target]:
+            return None  # a category the data has none of: nothing shown
         shown = ~mask(target, series, None)
         slack = np.zeros(shown.shape)
         for bound in holding:
@@ -477,6 +479,8 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
         """Withhold a count in a leak's cell (wide: in its area's age bands and its band's
         areas) where shown; the indicator to protect again, if any."""
         target, series = _target(items[term[0]], term[1], term[2])
+        if term[2] and term[2] not in kept.categories[target]:
+            return None  # a category the data has none of: nothing shown
         shown = ~mask(target, series, None)
         area = areas.index(leak.area_code)
         band = band_names(items[target], context).index(leak.age_band)
@@ -618,7 +622,11 @@ def _block_term(item: Indicator, count: str, category: str, coefficient: int) ->
 
 
 def _holds(bound: Bound, kept: _Kept) -> bool:
-    """Does a bound hold in every year, area and age band of the exact counts?"""
+    """Does a bound hold in every year, area and age band of the exact counts (of indicators
+    all built)?"""
+    items = catalogue()
+    if any(_target(items[i], c, k)[0] not in kept.counts for i, c, k, _ in bound.terms):
+        return False
     return bool((_gap(bound, kept) <= 0).all())
 
 
@@ -638,6 +646,8 @@ def _exact(kept: _Kept, item_id: str, count: str, category: str) -> np.ndarray:
     target, series = _target(items[item_id], count, category)
     counts = kept.counts[target]
     if series.startswith("numerator:"):
+        if category not in kept.categories[target]:  # a category the data has none of
+            return np.zeros(next(iter(counts.values())).shape[:3] + (1,))
         if items[target].groups_of:  # a group's count, of its category
             k = kept.categories[target].index(category)
             values = counts[count][..., k : k + 1]
