@@ -89,9 +89,10 @@ class _Block:
         """Is this unknown a total of scores (a mean's numerator), not a count of children?"""
         return key[0] == "numerator" and self.unit == "mean"
 
-    def leak(self, cell: tuple, count: str, low: float, high: float, how: str) -> None:
+    def leak(self, cell: tuple, count: str, low: float, high: float, how: str, name=None) -> None:
         low, high = round(float(low), 6) + 0.0, round(float(high), 6) + 0.0
-        self.leaks.append(Leak(self.indicator_id, self.year, *cell, count, low, high, how))
+        name = name or self.indicator_id
+        self.leaks.append(Leak(name, self.year, *cell, count, low, high, how))
 
     def equation(self, whole: tuple, parts: list[tuple], family: str) -> float | None:
         """whole = sum(parts); when the whole is known, what its unknown parts sum to."""
@@ -238,11 +239,11 @@ class _Joint(_Block):
     def is_score(self, key: tuple) -> bool:
         return key[1] == "numerator" and self.units[key[0]] == "mean"
 
-    def leak(self, cell: tuple, count: str, low: float, high: float, how: str) -> None:
+    def leak(self, cell: tuple, count: str, low: float, high: float, how: str, name=None) -> None:
         """A check's cell starts with its block's name; any other is the whole's."""
-        name, cell = (cell[0], cell[1:]) if len(cell) == 4 else (self.indicator_id, cell)
-        low, high = round(float(low), 6) + 0.0, round(float(high), 6) + 0.0
-        self.leaks.append(Leak(name, self.year, *cell, count, low, high, how))
+        if len(cell) == 4:
+            name, cell = cell[0], cell[1:]
+        super().leak(cell, count, low, high, how, name)
 
 
 def _audit_block(indicator_id: str, year: int, rows: dict[str, list]) -> list[Leak]:
