@@ -451,20 +451,31 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
                 audited[year] = (keys[year], found)
         return [leak for _, found in audited.values() for leak in found]
 
+    def placed(term: tuple, leak: audit.Leak) -> tuple | None:
+        """Where a count (a bound's term) shows in a leak's cell: its indicator and series,
+        which of its cells are shown, and the leak's area and band; None for a category the
+        data has none of (nothing shown)."""
+        target, series = _target(items[term[0]], term[1], term[2])
+        if term[2] and term[2] not in kept.categories[target]:
+            return None
+        band = band_names(items[target], context).index(leak.age_band)
+        return target, series, ~mask(target, series, None), areas.index(leak.area_code), band
+
+    def withheld_at(target: str, series: str, union: np.ndarray, y: int) -> str:
+        force(target, series, None, union, np.arange(len(union)) == y)
+        return target
+
     def widen(term: tuple, y: int, leak: audit.Leak) -> str | None:
         """Withhold one more cell of a count given away, in its district's age bands or its
         band's districts (not a total: all ages, the council): the shown one furthest below a
         bound it is in (none if all are at it)."""
-        target, series = _target(items[term[0]], term[1], term[2])
-        if term[2] and term[2] not in kept.categories[target]:
-            return None  # a category the data has none of: nothing shown
-        shown = ~mask(target, series, None)
+        if (found := placed(term, leak)) is None:
+            return None
+        target, series, shown, area, band = found
         slack = np.zeros(shown.shape)
         for bound in holding:
             if any(_matches(t, term) for t in bound.terms):
                 slack = np.maximum(slack, -_gap(bound, kept))
-        area = areas.index(leak.area_code)
-        band = band_names(items[target], context).index(leak.age_band)
         near = np.zeros(shown.shape, dtype=bool)
         near[y, area, :-1] = near[y, :-1, band] = True  # not all ages, nor the council
         slack = np.where(near & shown, slack, 0.0)
@@ -472,18 +483,14 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
             return None
         union = np.zeros(shown.shape, dtype=bool)
         union[np.unravel_index(slack.argmax(), slack.shape)] = True
-        force(target, series, None, union, np.arange(len(union)) == y)
-        return target
+        return withheld_at(target, series, union, y)
 
     def withhold(term: tuple, y: int, leak: audit.Leak, wide: bool) -> str | None:
         """Withhold a count in a leak's cell (wide: in its area's age bands and its band's
         areas) where shown; the indicator to protect again, if any."""
-        target, series = _target(items[term[0]], term[1], term[2])
-        if term[2] and term[2] not in kept.categories[target]:
-            return None  # a category the data has none of: nothing shown
-        shown = ~mask(target, series, None)
-        area = areas.index(leak.area_code)
-        band = band_names(items[target], context).index(leak.age_band)
+        if (found := placed(term, leak)) is None:
+            return None
+        target, series, shown, area, band = found
         union = np.zeros(shown.shape, dtype=bool)
         union[y, area, band] = True
         if wide:  # where there are children (a zero withheld is shown as one elsewhere)
@@ -491,10 +498,7 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
             union &= _exact(kept, *term[:3]) > 0
             union[y, area, band] = True
         union &= shown
-        if not union.any():
-            return None
-        force(target, series, None, union, np.arange(len(union)) == y)
-        return target
+        return withheld_at(target, series, union, y) if union.any() else None
 
     # Each group withheld alike, wherever one of its `counting` members is (those counting it
     # in their own right; none: all); a sum across indicators's parts wherever it or they are.
@@ -551,9 +555,9 @@ def bounded_audit(
     items = catalogue()
     ids = {t[0] for b in bounds for t in b.terms}
     for found in across:  # a sum and its parts: the parts, and the sum if none shows it
-        members = [m.split(".")[0] for m in found["sum"] + found["parts"]]
+        members = [_parsed(m)[0] for m in found["sum"] + found["parts"]]
         if ids & set(members):
-            ids |= {m.split(".")[0] for m in found["parts"]}
+            ids |= set(members[len(found["sum"]) :])
             ids |= set() if ids & set(members[: len(found["sum"])]) else {members[0]}
     frames = {}
     exact = ["exact_numerator", "exact_denominator"]
