@@ -29,6 +29,13 @@ FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#0B0C0C")
 # Streamlit's chart theme greys tick labels and axis titles to #808495, 3.7:1 on white (WCAG AA
 # asks 4.5:1); this grey, also the notes', is 7:1.
 GREY = "#505A5F"
+# Plotly does not wrap text, and cuts what goes beyond a chart's edges: the notes below a chart
+# are broken into lines a chart this many pixels wide holds (the pages keep every chart at least
+# so wide, ui.STYLE), from where the plot begins, right of its vertical axis's labels.
+NOTES_WIDTH = 640
+NOTE_PIXELS, LABEL_PIXELS = 5.5, 7.2  # a character's width, about: the notes', a label's (Arial)
+AXIS_WIDTH = 70  # pixels, about, left of a plot with numbers on its vertical axis, and a title
+VALUES_WIDTH = 60  # pixels right of the bars for the value written beyond the longest's whisker
 
 
 def config(filename: str) -> dict:
@@ -42,11 +49,20 @@ def config(filename: str) -> dict:
     }
 
 
-def _figure(traces: list[dict], layout: dict, source_note: str, notes: list[str]) -> go.Figure:
-    """The house layout around the traces, the notes and source wrapped below the plot."""
-    # Plotly does not wrap text: break the notes into lines a narrow chart can hold.
+def _figure(
+    traces: list[dict],
+    layout: dict,
+    source_note: str,
+    notes: list[str],
+    left: int = AXIS_WIDTH,
+    right: int = 10,
+) -> go.Figure:
+    """The house layout around the traces, the notes and source wrapped below the plot. `left`:
+    pixels, about, of the vertical axis's labels and title, where the plot and its notes begin;
+    `right`: pixels beside the plot (for values written beyond the bars)."""
     notes = [*notes, source_note.replace("`", "")]
-    lines = [line for note in notes for line in textwrap.wrap(note, 110)]
+    width = max(30, int((NOTES_WIDTH - 10 - left) / NOTE_PIXELS))
+    lines = [line for note in notes for line in textwrap.wrap(note, width)]
     footer = dict(
         text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-70,
         showarrow=False, align="left", xanchor="left", yanchor="top",
@@ -56,7 +72,7 @@ def _figure(traces: list[dict], layout: dict, source_note: str, notes: list[str]
         "font": FONT,
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
-        "margin": dict(l=10, r=10, t=40, b=82 + 15 * len(lines)),
+        "margin": dict(l=10, r=right, t=40, b=82 + 15 * len(lines)),
         # Streamlit's 450 pixels, taller by the lines of notes beyond four: many notes (every
         # withheld year named) must not squash the plot itself.
         "height": 450 + 15 * max(len(lines) - 4, 0),
@@ -291,7 +307,12 @@ def bars(
         "barmode": "overlay",
         "showlegend": len(traces) > 2,
     }
-    return _figure(traces, layout, source_note, notes)
+    return _figure(traces, layout, source_note, notes, _beside(labels), VALUES_WIDTH)
+
+
+def _beside(labels: list[str]) -> int:
+    """Pixels, about, a vertical axis's labels take: its longest's, and the gap to the plot."""
+    return int(LABEL_PIXELS * max(map(len, labels), default=0)) + 10
 
 
 def _comparison_colours(polarity: str) -> dict[str, str]:
@@ -419,4 +440,4 @@ def placed_away(
         "height": max(300, 60 * len(rows) + 170),
         "legend": dict(orientation="h", yanchor="bottom", y=1.02, x=0, traceorder="reversed"),
     }
-    return _figure(traces + text, layout, source_note, notes)
+    return _figure(traces + text, layout, source_note, notes, _beside(labels), VALUES_WIDTH)

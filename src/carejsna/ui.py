@@ -10,7 +10,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from carejsna import block, catalogue, changes, db, filters
+from carejsna import block, catalogue, changes, charts, db, filters
 from carejsna import indicators as ind
 from carejsna.site import pages as offered_pages
 
@@ -99,19 +99,26 @@ PAGES = (
 THEMES = catalogue.THEMES
 
 
-# Tiles' labels wrap rather than being cut off; printing (to PDF, say) gives the page alone on
-# A4, without the sidebar, the toolbar or the filters.
-STYLE = """<style>
-[data-testid="stMetric"] * {
+# Tiles' labels wrap rather than being cut off. A chart keeps the width its notes need
+# (charts.NOTES_WIDTH: Plotly does not wrap text, and cuts what does not fit): narrower (a
+# phone), its block scrolls sideways. Printing (to PDF, say) gives the page alone on A4, without the
+# sidebar, the toolbar or the filters.
+PLOT = '[data-testid="stFullScreenFrame"] > [data-testid="stPlotlyChart"]'
+STYLE = f"""<style>
+[data-testid="stMetric"] * {{
     white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
-}
-[data-testid="stMetric"] div { flex-wrap: wrap; }
-@media print {
-    @page { size: A4; margin: 15mm; }
+}}
+[data-testid="stMetric"] div {{ flex-wrap: wrap; }}
+[data-testid="stVerticalBlock"]:has(> [data-testid="stElementContainer"] > {PLOT}) {{
+    overflow-x: auto; max-width: 100%;
+}}
+[data-testid="stElementContainer"]:has(> {PLOT}) {{ min-width: {charts.NOTES_WIDTH}px; }}
+@media print {{
+    @page {{ size: A4; margin: 15mm; }}
     [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
-    [data-testid="stSidebarCollapsedControl"] { display: none !important; }
-    [data-testid="stMain"] { margin-left: 0 !important; }
-}
+    [data-testid="stSidebarCollapsedControl"] {{ display: none !important; }}
+    [data-testid="stMain"] {{ margin-left: 0 !important; }}
+}}
 </style>"""
 
 

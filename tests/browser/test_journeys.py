@@ -271,6 +271,40 @@ def test_the_overview_tiles_are_whole_on_a_phone_and_a_wide_screen(page: Page, w
     page.screenshot(path=out / f"overview-{width}px.png")
 
 
+# Chart text (labels, values, legend, notes) drawn beyond the chart's edges: Plotly cuts it.
+BEYOND_THE_EDGES = """plot => {
+    const box = plot.getBoundingClientRect();
+    return [...plot.querySelectorAll("text")].filter(text => text.textContent.trim()).filter(
+        text => {
+            const at = text.getBoundingClientRect();
+            return at.left < box.left - 1 || at.right > box.right + 1;
+        }
+    ).map(text => text.textContent);
+}"""
+
+
+@pytest.mark.parametrize("tab, view", [("Over time", "trend"), ("By district, 2024", "district")])
+def test_a_chart_on_a_phone_is_whole_its_notes_too(page: Page, tab, view):
+    page.set_viewport_size({"width": 390, "height": 844})
+    key = f"cla_rate_per_10k-{view}"
+    open_page(page, f"{CHILDREN_IN_CARE}?indicator=cla_rate_per_10k&district={MANSFIELD}")
+    page.get_by_role("tab", name=tab).first.click()
+    wait_for_app(page, chart(page, key))
+    drawn = chart(page, key).locator(".svg-container")  # the plot's and the notes' layers
+    assert drawn.evaluate(BEYOND_THE_EDGES) == []  # no label, value or note cut short
+    notes = " ".join(chart(page, key).locator(".annotation-text").all_text_contents())
+    assert "SYNTHETIC" in notes.upper()
+    # Wider than the phone, the chart scrolls sideways: its far edge can be brought into view.
+    scrolled = chart(page, key).locator("xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
+    scrolled.evaluate("block => { block.scrollLeft = block.scrollWidth; }")
+    box = drawn.bounding_box()
+    assert box["x"] + box["width"] <= 390
+    if view == "district":
+        out = Path(__file__).parent / "screenshots"
+        out.mkdir(exist_ok=True)
+        page.screenshot(path=out / "district-bars-390px.png")
+
+
 def test_printing_the_overview_leaves_the_sidebar_out(page: Page):
     open_page(page, "/")
     page.emulate_media(media="print")
