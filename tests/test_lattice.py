@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from carejsna import catalogue, db
 from carejsna.audit import ALL_AGES, FEW, SMALL, audit, joint, telling
-from carejsna.figures import MANIFEST, audit_extract, bounded_audit, protect, withheld_cells
+from carejsna.bounds import bounded_audit
+from carejsna.figures import MANIFEST, audit_extract, protect, withheld_cells
 from carejsna.returns.build import build
 from carejsna.returns.demo import NOTTINGHAMSHIRE, write_demo
 from tests.test_disclosure import BANDS, context_for

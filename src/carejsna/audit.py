@@ -246,6 +246,30 @@ class _Joint(_Block):
         super().leak(cell, count, low, high, how, name)
 
 
+def group_frames(figures: pd.DataFrame, parent: pd.DataFrame):
+    """An indicator split into groups as a reader reads it: for each count of the groups
+    (children with the outcome, without it, and in the group; for an average, in the group),
+    that count and its figures as a distribution over the groups whose cell total is the
+    parent's count (`parent`: its numerator and denominator on each row, blank where
+    withheld), named "<indicator>|<count>"."""
+    counts = ["numerator", "complement", "denominator"]
+    if (figures["unit"] == "mean").any():  # a total of scores is not children
+        counts = ["denominator"]
+    shown = figures["symbol"] != "c"
+    for count in counts:
+        yield count, figures.assign(
+            indicator_id=figures["indicator_id"] + "|" + count, unit="percent",
+            numerator=count_of(figures, count).where(shown), denominator=count_of(parent, count),
+        )  # fmt: skip
+
+
+def count_of(frame: pd.DataFrame, count: str) -> pd.Series:
+    """A count of a frame's figures: its numerator, denominator or complement (the two's gap)."""
+    if count == "complement":
+        return frame["denominator"] - frame["numerator"]
+    return frame[count]
+
+
 def _audit_block(indicator_id: str, year: int, rows: dict[str, list]) -> list[Leak]:
     """The leaks in one (indicator, year): `rows` its figures' columns, as lists."""
     block = _build(indicator_id, year, rows)

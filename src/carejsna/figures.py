@@ -24,9 +24,9 @@ import pyarrow.parquet as pq
 from threadpoolctl import threadpool_limits
 
 from carejsna import __version__, audit, db, disclosure, stats
-from carejsna.catalogue import Bound, Indicator, catalogue
-from carejsna.catalogue import bounds as declared_bounds
-from carejsna.indicators import ALL_AGES, Context, comparison, derive
+from carejsna.bounds import Bounds
+from carejsna.catalogue import Indicator, catalogue
+from carejsna.indicators import ALL_AGES, Context, band_names, comparison, derive
 
 EXTRACT = "figures"
 MANIFEST = "figures_manifest.json"
@@ -334,8 +334,10 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
     Counts the same in one age band only (banded_counts) are withheld alike in that band. A
     count that is the sum of two other indicators' counts (summed_across) has its two parts
     withheld alike, wherever either is or the sum is: then the sum gives only their total.
-    Returns the shared counts, the sums, the banded counts and the sums across indicators,
-    for the manifest."""
+    Once these settle, the indicators the catalogue's bounds join are solved together, and
+    where that gives a withheld count away, more is withheld (bounds.Bounds), and so on.
+    Returns the shared counts, the sums, the banded counts, the sums across indicators and
+    the bounds, for the manifest."""
     shared = shared_counts(kept.counts)
     sums = summed_counts(kept.counts)  # a sum and its parts: withheld all alike
     banded = banded_counts(kept.counts, shared + sums)  # the same in some age band only
@@ -388,117 +390,9 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
         {"sum": [f"{i}.{n}" for i, n, _ in w], "parts": [f"{i}.{n}" for i, n, _ in p]}
         for w, p in across
     ]
-    bounds = [b for b in declared_bounds() if all(t[0] in items for t in b.terms)]
-    holding = [b for b in bounds if _holds(b, kept)]  # else no reader can rely on it
-    top = _tops(holding)
-    related = [b.terms for b in holding] + [
-        [(*_parsed(found["sum"][0]), 1), *((*_parsed(part), -1) for part in found["parts"])]
-        for found in across_named
-    ]  # what bounds (and sums across indicators) put side by side
-    unresolved = set()
-    areas = [*context.districts["district_code"], context.council_code or "council"]
-
-    def hide(leak: audit.Leak) -> set[str]:
-        """Withhold, where bounds give a withheld count away, the figures bounding it: in its
-        cell, those a bound puts beside it, and if every one is withheld, those beside them,
-        and so on (counts that are not a top count first: children in care, what the others
-        are part of); else one more of its own, in its district's age bands or its band's
-        areas, the one furthest from its bound (a gap a reader cannot place); else the tops
-        in its cell; else every count bounding it in its district's age bands and its band's
-        areas. Returns the indicators to protect again (none: the leak is unresolved)."""
-        y = context.years.index(leak.year)
-        leaked = _leaked(leak, items)
-        for stage in ("beside", "own", "tops", "wide"):
-            if stage == "own":
-                touched = {widen(term, y, leak) for term in leaked if term[:3] not in top}
-                if touched - {None}:
-                    return touched - {None}
-                continue
-            seen = frontier = leaked
-            while frontier:
-                frontier = [
-                    term for relation in related for term in relation
-                    if any(_matches(t, x) for t in relation for x in frontier)
-                    and not any(_matches(term, x) for x in seen)
-                ]  # fmt: skip
-                seen = seen + frontier
-                terms = [t for t in frontier if stage != "beside" or t[:3] not in top]
-                touched = {withhold(t, y, leak, stage == "wide") for t in terms} - {None}
-                if touched:
-                    return touched
-        unresolved.add(str(leak))
-        return set()
-
-    audited = {}  # year -> what every indicator withheld when bounds were last solved, leaks
-
-    def bounded_leaks() -> list[audit.Leak]:
-        """What the bounds give away (telling leaks), each year solved again only if anything
-        it withholds changed since it last was."""
-        keys = {
-            year: hashlib.sha256(b"".join(withheld(i)[y].tobytes() for i in kept.order)).digest()
-            for y, year in enumerate(context.years)
-        }
-        years = [year for year, key in keys.items() if audited.get(year, (None,))[0] != key]
-        if years:
-            at = [context.years.index(year) for year in years]
-            with disclosure.one_blas_thread():  # many small solves: one BLAS thread each
-                leaks = bounded_audit(
-                    lambda i: kept.figures(i, years), holding, named[: len(shared)],
-                    across_named, workers, lambda i: kept.exact(i, at),
-                )  # fmt: skip
-            for year in years:
-                found = [leak for leak in leaks if leak.year == year and audit.telling(leak)]
-                audited[year] = (keys[year], found)
-        return [leak for _, found in audited.values() for leak in found]
-
-    def placed(term: tuple, leak: audit.Leak) -> tuple | None:
-        """Where a count (a bound's term) shows in a leak's cell: its indicator and series,
-        which of its cells are shown, and the leak's area and band; None for a category the
-        data has none of (nothing shown)."""
-        target, series = _target(items[term[0]], term[1], term[2])
-        if term[2] and term[2] not in kept.categories[target]:
-            return None
-        band = band_names(items[target], context).index(leak.age_band)
-        return target, series, ~mask(target, series, None), areas.index(leak.area_code), band
-
-    def withheld_at(target: str, series: str, union: np.ndarray, y: int) -> str:
-        force(target, series, None, union, np.arange(len(union)) == y)
-        return target
-
-    def widen(term: tuple, y: int, leak: audit.Leak) -> str | None:
-        """Withhold one more cell of a count given away, in its district's age bands or its
-        band's districts (not a total: all ages, the council): the shown one furthest below a
-        bound it is in (none if all are at it)."""
-        if (found := placed(term, leak)) is None:
-            return None
-        target, series, shown, area, band = found
-        slack = np.zeros(shown.shape)
-        for bound in holding:
-            if any(_matches(t, term) for t in bound.terms):
-                slack = np.maximum(slack, -_gap(bound, kept))
-        near = np.zeros(shown.shape, dtype=bool)
-        near[y, area, :-1] = near[y, :-1, band] = True  # not all ages, nor the council
-        slack = np.where(near & shown, slack, 0.0)
-        if slack.max() <= 0:
-            return None
-        union = np.zeros(shown.shape, dtype=bool)
-        union[np.unravel_index(slack.argmax(), slack.shape)] = True
-        return withheld_at(target, series, union, y)
-
-    def withhold(term: tuple, y: int, leak: audit.Leak, wide: bool) -> str | None:
-        """Withhold a count in a leak's cell (wide: in its area's age bands and its band's
-        areas) where shown; the indicator to protect again, if any."""
-        if (found := placed(term, leak)) is None:
-            return None
-        target, series, shown, area, band = found
-        union = np.zeros(shown.shape, dtype=bool)
-        union[y, area, band] = True
-        if wide:  # where there are children (a zero withheld is shown as one elsewhere)
-            union[y, area, :] = union[y, :, band] = True
-            union &= _exact(kept, *term[:3]) > 0
-            union[y, area, band] = True
-        union &= shown
-        return withheld_at(target, series, union, y) if union.any() else None
+    bounds = Bounds(
+        kept, context, items, named[: len(shared)], across_named, workers, withheld, mask, force
+    )
 
     # Each group withheld alike, wherever one of its `counting` members is (those counting it
     # in their own right; none: all); a sum across indicators's parts wherever it or they are.
@@ -516,8 +410,7 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
                         force(*member, union, years)
                         todo.add(member[0])
             if not todo and solves(context):  # (as each indicator's own audit)
-                unresolved.clear()  # what this audit finds and nothing more can hide
-                todo = set().union(*(hide(leak) for leak in bounded_leaks()))
+                todo = bounds.hide()
             if not todo:
                 return {
                     "shared_counts": named[: len(shared)],
@@ -530,190 +423,12 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
                         for group in banded
                     ],
                     "summed_across": across_named,
-                    "bounds": {
-                        "holding": [b.text for b in holding],
-                        "not_holding": [b.text for b in bounds if b not in holding],
-                        "unresolved": sorted(unresolved),
-                    },
+                    "bounds": bounds.manifest(),
                 }
             pool.map([items[i] for i in todo if not items[i].groups_of], again)
             grouped = [g for g in items.values() if g.groups_of]  # after their parents
             pool.map([g for g in grouped if g.groups_of in todo or g.id in todo], again)
     raise RuntimeError(f"shared counts still withheld apart after {SHARE_ROUNDS} rounds")
-
-
-def bounded_audit(
-    figures_of, bounds: list[Bound], shared: list, across: list, workers: int = 1, exact_of=None
-) -> list:
-    """The leaks a reader finds solving together the figures of the indicators the catalogue's
-    `bounds` join (figures_of(indicator id): its protected figures), with those bounds and the
-    equations they can write between them: a count two show (`shared`, as the manifest names
-    them), a count the sum of two others (`across`), a group's counts (with the outcome,
-    without, in the group). Each indicator's own equations too: its own leaks come back too.
-    `exact_of(indicator id)`, where the caller knows them: its numerators and denominators
-    before any was withheld (a shortcut, as audit.audit's `exact`)."""
-    items = catalogue()
-    ids = {t[0] for b in bounds for t in b.terms}
-    for found in across:  # a sum and its parts: the parts, and the sum if none shows it
-        members = [_parsed(m)[0] for m in found["sum"] + found["parts"]]
-        if ids & set(members):
-            ids |= set(members[len(found["sum"]) :])
-            ids |= set() if ids & set(members[: len(found["sum"])]) else {members[0]}
-    frames = {}
-    exact = ["exact_numerator", "exact_denominator"]
-
-    def read(item_id: str) -> pd.DataFrame:
-        figures = figures_of(item_id)
-        if exact_of is None:
-            return figures
-        counts = exact_of(item_id).fillna(0.0).T.to_numpy()  # a blank: no children
-        return figures.assign(**dict(zip(exact, counts, strict=True)))
-
-    for item_id in sorted(ids):
-        item, figures = items[item_id], read(item_id)
-        if not item.groups_of:
-            frames[item_id] = figures
-            continue
-        keys = ["year", "area_code", "age_band"]
-        columns = [*keys, "numerator", "denominator", *(exact if exact_of else [])]
-        parent = read(item.groups_of)[columns]
-        parent = figures[keys].merge(parent, on=keys, how="left").set_index(figures.index)
-        for count, one in _group_frames(figures, parent):
-            if exact_of is not None:  # the group's count, of the parent's (zero: no data)
-                group, whole = (f[exact].set_axis(["numerator", "denominator"], axis=1)
-                                for f in (figures, parent))  # fmt: skip
-                one = one.assign(
-                    exact_numerator=_of(group, count), exact_denominator=_of(whole, count)
-                ).fillna({"exact_numerator": 0.0, "exact_denominator": 0.0})
-            frames[f"{item_id}|{count}"] = one
-    relations = [([_block_term(items[i], *rest) for i, *rest in b.terms], "<=") for b in bounds]
-    for item_id in ids:  # a group's children: with the outcome and without
-        names = [f"{item_id}|{c}" for c in ("denominator", "numerator", "complement")]
-        if items[item_id].groups_of and all(n in frames for n in names):
-            for category in [*pd.unique(frames[names[0]]["category"]), ""]:
-                count = "numerator" if category else "total"
-                terms = [(n, count, category, c) for n, c in zip(names, (1, -1, -1), strict=True)]
-                relations.append((terms, "=="))
-
-    def term(member: str) -> tuple | None:  # a manifest's "indicator.count[:category]"
-        item_id, count, category = _parsed(member)
-        if item_id in frames:  # (a group's count shared with another's: not among these)
-            return _block_term(items[item_id], count, category, 1)
-        shown = [i for i in ids if items[i].groups_of == item_id and f"{i}|{count}" in frames]
-        return (f"{shown[0]}|{count}", "total", "", 1) if shown else None  # a group's whole
-
-    for group in shared:  # each the same count
-        present = [t for t in map(term, group) if t is not None]
-        pairs = zip(present, present[1:], strict=False)
-        relations += [([first, (*t[:3], -1)], "same") for first, t in pairs]
-    for found in across:  # a sum and its two parts
-        wholes = [t for t in map(term, found["sum"]) if t is not None]
-        parts = [term(m) for m in found["parts"]]
-        if wholes and None not in parts:
-            relations.append(([wholes[0], *((*t[:3], -1) for t in parts)], "=="))
-    return audit.joint(frames, relations, workers)
-
-
-def _block_term(item: Indicator, count: str, category: str, coefficient: int) -> tuple:
-    """A catalogue's count as the joint audit names it: (block, count, category, coefficient).
-    A group's count is a distribution of its own ("<id>|<count>") whose total is the parent's;
-    a distribution's total (or denominator) is its cells' total."""
-    if item.groups_of:
-        return f"{item.id}|{count}", "numerator" if category else "total", category, coefficient
-    if item.breakdown:
-        return item.id, "numerator" if category else "total", category, coefficient
-    return item.id, count, "", coefficient
-
-
-def _holds(bound: Bound, kept: _Kept) -> bool:
-    """Does a bound hold in every year, area and age band of the exact counts (of indicators
-    all built)?"""
-    items = catalogue()
-    if any(_target(items[i], c, k)[0] not in kept.counts for i, c, k, _ in bound.terms):
-        return False
-    return bool((_gap(bound, kept) <= 0).all())
-
-
-def _gap(bound: Bound, kept: _Kept) -> np.ndarray:
-    """sum(coefficient * count) of a bound's exact counts, year x area x age band x 1: at most
-    0 where it holds, 0 where a count is at its bound."""
-    total = 0.0
-    for item_id, count, category, coefficient in bound.terms:
-        total = total + coefficient * _exact(kept, item_id, count, category)
-    return np.asarray(total)
-
-
-def _exact(kept: _Kept, item_id: str, count: str, category: str) -> np.ndarray:
-    """A catalogue's count (as a bound names it), exact, year x area x age band x 1 (a blank:
-    none)."""
-    items = catalogue()
-    target, series = _target(items[item_id], count, category)
-    counts = kept.counts[target]
-    if series.startswith("numerator:"):
-        if category not in kept.categories[target]:  # a category the data has none of
-            return np.zeros(next(iter(counts.values())).shape[:3] + (1,))
-        if items[target].groups_of:  # a group's count, of its category
-            k = kept.categories[target].index(category)
-            values = counts[count][..., k : k + 1]
-        else:
-            values = counts[series]
-    else:
-        values = counts["total" if items[target].breakdown else count]
-    return np.nan_to_num(values.astype(float))
-
-
-def _target(item: Indicator, count: str, category: str) -> tuple[str, str]:
-    """The indicator and series (as share() withholds them) showing a catalogue's count: a
-    category's figure, a distribution's "total", a group's whole (its parent's) or the figure."""
-    if category:
-        return item.id, f"numerator:{category}"
-    if item.groups_of:
-        return item.groups_of, count
-    return item.id, "total" if item.breakdown else count
-
-
-def _tops(bounds: list[Bound]) -> set[tuple]:
-    """Counts bounds hold others below and nothing above: children in care, what the others
-    are part of (withheld for a bound only when nothing else would do)."""
-    signs = {}
-    for b in bounds:
-        for *named, coefficient in b.terms:
-            signs.setdefault(tuple(named), set()).add(coefficient > 0)
-    return {named for named, positive in signs.items() if positive == {False}}
-
-
-def _leaked(leak, items: dict) -> list[tuple[str, str, str]]:
-    """The catalogue's counts (indicator, count, category) a joint audit's leak is of."""
-    name, _, count = leak.indicator_id.partition("|")
-    if count:  # a group's count: its category's, the parent's (the total), or the two's gap;
-        # with the outcome or without, part of the children in the group (its denominator)
-        cells = {"numerator": [leak.category], "denominator": [""]}
-        cells = cells.get(leak.count, [leak.category, ""])
-        return [(name, c, k) for c in dict.fromkeys([count, "denominator"]) for k in cells]
-    if items[name].breakdown:
-        counts = {"numerator": [("numerator", leak.category)], "denominator": [("total", "")]}
-        pairs = counts.get(leak.count, [("numerator", leak.category), ("total", "")])
-        return [(name, *pair) for pair in pairs]
-    counts = {"complement": ["numerator", "denominator"]}.get(leak.count, [leak.count])
-    return [(name, c, "") for c in counts]
-
-
-def _parsed(member: str) -> tuple[str, str, str]:
-    """A manifest's "indicator.count[:category]" as (indicator, count, category)."""
-    item_id, count = member.split(".", 1)
-    count, _, category = count.partition(":")
-    return item_id, count, category
-
-
-def _matches(term: tuple, counted: tuple) -> bool:
-    return term[:2] == counted[:2] and (term[2] == counted[2] or "" in (term[2], counted[2]))
-
-
-def band_names(indicator: Indicator, context: Context) -> list[str]:
-    """An indicator's age bands in its figures' order (protect()'s lattice)."""
-    if "age_band" not in indicator.filters:
-        return [ALL_AGES]
-    return [*context.age_bands, "Unknown", ALL_AGES]
 
 
 class _Pool:
@@ -775,7 +490,8 @@ def reuse_summary(report: dict) -> str:
 
 
 CACHE = "figures_cache.json"  # beside the extracts: keys and masks, never a figure
-SOURCES = ("figures.py", "audit.py", "disclosure.py")  # the code that decides what is withheld
+# The code that decides what is withheld.
+SOURCES = ("figures.py", "bounds.py", "audit.py", "disclosure.py")
 
 
 @cache
@@ -1233,11 +949,13 @@ def _audit_groups(
     `whole`: the parent's, withheld or not (else the audit has no point where the parent's
     figure is withheld, and needs many more linear programs)."""
     found = []
-    for count, one in _group_frames(figures, parent):
+    for count, one in audit.group_frames(figures, parent):
         exact_one = None
         if exact is not None:
-            totals = _of(parent if whole is None else whole, count)
-            exact_one = exact.assign(numerator=_of(exact, count), denominator=totals).fillna(
+            totals = audit.count_of(parent if whole is None else whole, count)
+            exact_one = exact.assign(
+                numerator=audit.count_of(exact, count), denominator=totals
+            ).fillna(
                 {"numerator": 0.0, "denominator": 0.0}
             )  # a group with no data has none: zero in every sum (a shortcut: checked)
         for leak in audit.audit(one, exact=exact_one):
@@ -1246,29 +964,6 @@ def _audit_groups(
                 or ALL_GROUPS, count=_named(leak, count),
             ))  # fmt: skip
     return found
-
-
-def _group_frames(figures: pd.DataFrame, parent: pd.DataFrame):
-    """An indicator split into groups as a reader reads it: for each count of the groups
-    (children with the outcome, without it, and in the group; for an average, in the group),
-    that count and its figures as a distribution over the groups whose cell total is the
-    parent's count (`parent`: its numerator and denominator on each row, blank where
-    withheld), named "<indicator>|<count>"."""
-    counts = ["numerator", "complement", "denominator"]
-    if (figures["unit"] == "mean").any():  # a total of scores is not children
-        counts = ["denominator"]
-    shown = figures["symbol"] != disclosure.SUPPRESSED
-    for count in counts:
-        yield count, figures.assign(
-            indicator_id=figures["indicator_id"] + "|" + count, unit="percent",
-            numerator=_of(figures, count).where(shown), denominator=_of(parent, count),
-        )  # fmt: skip
-
-
-def _of(frame: pd.DataFrame, count: str) -> pd.Series:
-    if count == "complement":
-        return frame["denominator"] - frame["numerator"]
-    return frame[count]
 
 
 def _named(leak, count: str) -> str:

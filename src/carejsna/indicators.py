@@ -137,6 +137,13 @@ class Selection:
         return AREAS_JOINED.join(self.districts), joined
 
 
+def band_names(indicator: Indicator, context: Context) -> list[str]:
+    """An indicator's age bands in its figures' order (protect()'s lattice)."""
+    if "age_band" not in indicator.filters:
+        return [ALL_AGES]
+    return [*context.age_bands, "Unknown", ALL_AGES]
+
+
 def views(indicator: Indicator) -> tuple[str, ...]:
     """The views an indicator offers: a distribution has no district or age band comparison."""
     if indicator.breakdown:
