@@ -205,7 +205,8 @@ def scorecard(whole: ind.Selection, filtered: bool = False) -> None:
     if targets().empty:
         st.info("No targets set: add a targets.csv to the returns folder (docs/returns-layout.md).")
         return
-    st.html(scorecard_html(whole))  # ten rows: a plain table, every word of them shown
+    # Ten rows: a plain table, every word of them shown; on a phone it scrolls in its own box.
+    st.html(f'<div style="overflow-x: auto">{scorecard_html(whole)}</div>')
     st.caption(
         "✔ On target: the value meets the target. ▲ Within tolerance: short of it by no more "
         "than the council's tolerance. ✖ Off target: further short. ? Not known: the value is "

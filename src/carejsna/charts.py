@@ -31,10 +31,10 @@ FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#0B0C0C")
 GREY = "#505A5F"
 # Plotly does not wrap text, and cuts what goes beyond a chart's edges: the notes below a chart
 # are broken into lines a chart this many pixels wide holds (the pages keep every chart at least
-# so wide, ui.STYLE), from where the plot begins, right of its vertical axis's labels.
+# so wide, ui.STYLE), from where they start (_figure).
 NOTES_WIDTH = 640
 NOTE_PIXELS, LABEL_PIXELS = 5.5, 7.2  # a character's width, about: the notes', a label's (Arial)
-AXIS_WIDTH = 70  # pixels, about, left of a plot with numbers on its vertical axis, and a title
+AXIS_WIDTH = 70  # pixels, about, left of a plot with numbers on its vertical axis and a title
 VALUES_WIDTH = 60  # pixels right of the bars for the value written beyond the longest's whisker
 
 
@@ -54,17 +54,20 @@ def _figure(
     layout: dict,
     source_note: str,
     notes: list[str],
-    left: int = AXIS_WIDTH,
+    beside: int = 0,
     right: int = 10,
 ) -> go.Figure:
-    """The house layout around the traces, the notes and source wrapped below the plot. `left`:
-    pixels, about, of the vertical axis's labels and title, where the plot and its notes begin;
-    `right`: pixels beside the plot (for values written beyond the bars)."""
+    """The house layout around the traces, the notes and source wrapped below the plot.
+    `beside`: pixels, about, kept left of the plot for its vertical axis's names (bars'), the
+    notes starting under them; without, the notes start where the plot does, right of its
+    axis's numbers. `right`: pixels beside the plot (for values written beyond the bars)."""
     notes = [*notes, source_note.replace("`", "")]
-    width = max(30, int((NOTES_WIDTH - 10 - left) / NOTE_PIXELS))
+    start = beside // 10 if beside else AXIS_WIDTH  # where the notes start: the estimate's slack
+    width = max(30, int((NOTES_WIDTH - 10 - start) / NOTE_PIXELS))
     lines = [line for note in notes for line in textwrap.wrap(note, width)]
     footer = dict(
         text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-70,
+        xshift=-max(beside - 10, 0),
         showarrow=False, align="left", xanchor="left", yanchor="top",
         font=dict(size=11, color=GREY),
     )  # fmt: skip
@@ -72,7 +75,7 @@ def _figure(
         "font": FONT,
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
-        "margin": dict(l=10, r=right, t=40, b=82 + 15 * len(lines)),
+        "margin": dict(l=max(10, beside), r=right, t=40, b=82 + 15 * len(lines)),
         # Streamlit's 450 pixels, taller by the lines of notes beyond four: many notes (every
         # withheld year named) must not squash the plot itself.
         "height": 450 + 15 * max(len(lines) - 4, 0),

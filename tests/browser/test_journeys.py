@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.helpers import (
     assert_accessible,
     chart,
@@ -266,6 +267,8 @@ def test_the_overview_tiles_are_whole_on_a_phone_and_a_wide_screen(page: Page, w
     assert first["y"] + first["height"] <= height, "the first tile is on the first screen"
     words = page.locator('[data-testid="stMetric"] *')
     assert words.evaluate_all(CUT_OFF) == []  # no label or change cut short
+    main = page.get_by_test_id("stMain")  # nothing (the scorecard, say) slides the page sideways
+    assert main.evaluate("main => main.scrollWidth") <= width
     out = Path(__file__).parent / "screenshots"
     out.mkdir(exist_ok=True)
     page.screenshot(path=out / f"overview-{width}px.png")
@@ -283,26 +286,75 @@ BEYOND_THE_EDGES = """plot => {
 }"""
 
 
-@pytest.mark.parametrize("tab, view", [("Over time", "trend"), ("By district, 2024", "district")])
-def test_a_chart_on_a_phone_is_whole_its_notes_too(page: Page, tab, view):
-    page.set_viewport_size({"width": 390, "height": 844})
+PHONE = {"width": 390, "height": 844}
+
+
+def open_view(page: Page, view: str) -> str:
+    """The rate's view (trend, district) for Mansfield, drawn; its chart's key."""
     key = f"cla_rate_per_10k-{view}"
     open_page(page, f"{CHILDREN_IN_CARE}?indicator=cla_rate_per_10k&district={MANSFIELD}")
+    tab = {"trend": "Over time", "district": "By district, 2024"}[view]
     page.get_by_role("tab", name=tab).first.click()
     wait_for_app(page, chart(page, key))
+    return key
+
+
+@pytest.mark.parametrize("view", ["trend", "district"])
+def test_a_chart_on_a_phone_is_whole_its_notes_too(page: Page, view):
+    page.set_viewport_size(PHONE)
+    key = open_view(page, view)
     drawn = chart(page, key).locator(".svg-container")  # the plot's and the notes' layers
     assert drawn.evaluate(BEYOND_THE_EDGES) == []  # no label, value or note cut short
     notes = " ".join(chart(page, key).locator(".annotation-text").all_text_contents())
     assert "SYNTHETIC" in notes.upper()
-    # Wider than the phone, the chart scrolls sideways: its far edge can be brought into view.
-    scrolled = chart(page, key).locator("xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
-    scrolled.evaluate("block => { block.scrollLeft = block.scrollWidth; }")
+    # Wider than the phone, the chart alone scrolls sideways, not the table under it: over
+    # time it opens on its latest years (its right edge), by district on the names (its left).
     box = drawn.bounding_box()
-    assert box["x"] + box["width"] <= 390
+    assert box["width"] > PHONE["width"]
+    if view == "trend":
+        assert box["x"] + box["width"] <= PHONE["width"] and box["x"] < 0
+    else:
+        assert box["x"] >= 0 and box["x"] + box["width"] > PHONE["width"]
+    page.locator(f".st-key-{key}").evaluate(
+        "e => { e.scrollLeft = (getComputedStyle(e).direction == 'rtl' ? -1 : 1) * e.scrollWidth }"
+    )
+    box = drawn.bounding_box()
+    if view == "trend":  # scrolled back to its first years: its left edge
+        assert box["x"] >= 0
+    else:  # scrolled on to the values: its right edge
+        assert box["x"] + box["width"] <= PHONE["width"]
+    view_block = chart(page, key).locator("xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
+    table = view_block.get_by_test_id("stDataFrame").bounding_box()
+    assert table["x"] >= 0 and table["x"] + table["width"] <= PHONE["width"]
     if view == "district":
         out = Path(__file__).parent / "screenshots"
         out.mkdir(exist_ok=True)
         page.screenshot(path=out / "district-bars-390px.png")
+
+
+def test_a_swipe_on_a_phones_chart_scrolls_it_and_does_not_zoom(browser, base_url):
+    """On a touch screen Plotly takes a drag on the plot for a zoom: there, the chart leaves
+    touches to the page, so a swipe scrolls it sideways."""
+    context = browser.new_context(viewport=PHONE, base_url=base_url, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    key = open_view(page, "trend")
+    plot, holder = chart(page, key), page.locator(f".st-key-{key}")
+    before = plot.evaluate("plot => plot._fullLayout.xaxis.range")
+    box = plot.bounding_box()
+    x, y = 90, box["y"] + box["height"] * 0.45
+    touch = context.new_cdp_session(page)
+    touch.send(
+        "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]}
+    )
+    for step in range(1, 11):  # a finger moving right: back to the earlier years
+        point = {"x": x + 20 * step, "y": y}
+        touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        page.wait_for_timeout(30)
+    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    expect(holder).not_to_have_js_property("scrollLeft", 0)
+    assert plot.evaluate("plot => plot._fullLayout.xaxis.range") == before  # not zoomed
+    context.close()
 
 
 def test_printing_the_overview_leaves_the_sidebar_out(page: Page):
