@@ -33,6 +33,15 @@ def test_invalid_url_values_are_ignored_with_a_notice(context):
     assert "age_band='ninety'" in problems[1] and "to='1066'" in problems[2]
 
 
+def test_a_parameter_that_is_no_filter_is_named_and_ignored(context):
+    values, problems = filters.from_url({"foo": ["bar"], "indicator": ["cla_started"]}, context)
+    assert values == filters.defaults(context)
+    assert problems == [
+        "The link's `'foo'` is not one of the explorer's filters (district, age_band, from, to, "
+        "ci, round, combine, compare); it was ignored."
+    ]  # a page's own parameter (the indicator) is that page's to read
+
+
 def test_backwards_years_are_swapped_with_a_notice(context):
     values, problems = filters.from_url({"from": ["2024"], "to": ["2023"]}, context)
     assert (values["from"], values["to"]) == (2023, 2024)

@@ -260,6 +260,15 @@ def test_a_link_naming_an_indicator_not_on_the_page_says_so_once():
     assert not any("nonsense" in w.value for w in at.warning)
 
 
+def test_a_link_naming_the_indicator_twice_shows_the_first_and_says_so():
+    at = open_page("pages/1_Children_in_care.py", indicator=["cla_rate_per_10k", "cla_started"])
+    said = [w.value for w in at.warning]
+    first = catalogue.get("cla_rate_per_10k").title
+    assert f"The link gives indicator more than once; the first, {first}, is used." in said
+    assert at.selectbox(key="indicator-children_in_care").value == "cla_rate_per_10k"
+    assert at.query_params["indicator"] == "cla_rate_per_10k"  # the link put right
+
+
 def test_an_empty_chart_gives_every_reason_its_table_shows():
     at = open_page(
         "pages/3_Health_and_wellbeing.py",

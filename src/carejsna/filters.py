@@ -48,6 +48,12 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
         COMPARATOR: (list(context.comparators), "a comparator area code"),
     }
     names = {**context.district_names, **context.comparators}
+    for key in params:
+        if key not in offered and key not in PAGE_KEYS:
+            problems.append(
+                f"The link's `{_plain(key)}` is not one of the explorer's filters "
+                f"({', '.join(offered)}); it was ignored."
+            )
     for key, (options, what) in offered.items():
         given = params.get(key, [])
         good = [v for v in dict.fromkeys(given) if v in options]

@@ -32,7 +32,8 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
     st.header("In full")
     order = [*headlines, *(i.id for i in items if i.id not in headlines)]
     names = {i: catalogue.get(i).title for i in order}
-    default = st.query_params.get("indicator")
+    given = st.query_params.get_all("indicator")
+    default = given[0] if given else None  # the first, as for every filter given twice
     key = f"indicator-{theme_id}"
     if default in names and st.session_state.get(key) != default:
         st.session_state[key] = default  # the link, or the browser's Back, names one
@@ -45,6 +46,12 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
             icon=":material/link_off:",
         )
         del st.query_params["indicator"]
+    elif len(given) > 1:
+        st.warning(
+            f"The link gives indicator more than once; the first, {names[default]}, is used.",
+            icon=":material/link_off:",
+        )
+        st.query_params["indicator"] = default
     choice = st.selectbox(
         "Indicator",
         order,
