@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import pytest
 
-from carejsna import catalogue, charts, db
+from carejsna import block, catalogue, charts, db, export
 from carejsna import indicators as ind
 
 MANSFIELD = "E07000174"
@@ -160,3 +160,25 @@ def test_a_chart_says_only_what_it_shows(demo):
     assert "Not drawn here, as it is not a percentage: average" in (
         spec["layout"]["annotations"][0]["text"].replace("<br>", " ")
     )
+
+
+@pytest.mark.parametrize("view", ["trend", "district"])
+def test_the_notes_of_a_chart_and_of_its_print_picture_start_inside_it(demo, view):
+    """On screen the notes under the bars start at the chart's edge, under the districts' names
+    (shifted left of the plot); the print picture places its own from its left edge, not
+    shifted again (they began 330 px left of the picture, cut off)."""
+    con, context = demo
+    item = catalogue.get("cla_rate_per_10k")
+    selection = ind.Selection(min(context.years), max(context.years), (MANSFIELD,))
+    shown = block.build(item, ind.figures(con, item, selection, view, context), selection, view,
+                        context)  # fmt: skip
+    for figure, width in (
+        (shown.figure, charts.NOTES_WIDTH),
+        (export.print_figure(shown, context)[0], export.WIDTH_PX),
+    ):
+        layout = figure.to_dict()["layout"]
+        footer, margin = layout["annotations"][0], layout["margin"]
+        assert "SYNTHETIC" in footer["text"]
+        plot = width - margin["l"] - margin["r"]
+        start = margin["l"] + footer["x"] * plot + footer.get("xshift", 0)
+        assert 0 <= start <= margin["l"]  # from the edge, at most where the plot begins

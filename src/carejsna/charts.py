@@ -62,7 +62,7 @@ def _figure(
     notes starting under them; without, the notes start where the plot does, right of its
     axis's numbers. `right`: pixels beside the plot (for values written beyond the bars)."""
     notes = [*notes, source_note.replace("`", "")]
-    start = beside // 10 if beside else AXIS_WIDTH  # where the notes start: the estimate's slack
+    start = beside // 10 if beside else AXIS_WIDTH  # 10 px in, and a tenth for the estimate
     width = max(30, int((NOTES_WIDTH - 10 - start) / NOTE_PIXELS))
     lines = [line for note in notes for line in textwrap.wrap(note, width)]
     footer = dict(

@@ -183,7 +183,7 @@ def decorated(
     left = min(max((len(n) for n in names), default=0) * 7 + 20, 300) if bars else 70
     right = 60
     width = WIDTH_PX - left - right
-    footer.update(x=-left / width + 0.01, yshift=-62)
+    footer.update(x=-left / width + 0.01, xshift=0, yshift=-62)  # (not the screen's shift)
     sub = textwrap.wrap(subtitle, 95)
     entries = [t for t in spec["data"] if t.get("showlegend", True) and t.get("name")]
     shows = layout.get("showlegend", True) is not False and len(entries) > 1
