@@ -689,6 +689,10 @@ class _Program:
         # Each program is small and starts from the last one's basis: presolving it again costs
         # more than it saves (about a tenth of the solver's time on the demo).
         self.highs.setOptionValue("presolve", "off")
+        # A new objective leaves the last basis feasible, so primal simplex goes on from it (the
+        # dual must first regain its own feasibility): the joint solves of the bounds, programs
+        # of some 900 unknowns, took a fifth less time (21.1 s to 17.2 s on the demo, alone).
+        self.highs.setOptionValue("simplex_strategy", 4)
         self.highs.addCols(self.n, np.zeros(self.n), bounds[:, 0], bounds[:, 1], 0, [], [], [])
         self._add_rows(
             np.vstack([a_eq, a_ub]),
