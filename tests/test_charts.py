@@ -182,3 +182,19 @@ def test_the_notes_of_a_chart_and_of_its_print_picture_start_inside_it(demo, vie
         plot = width - margin["l"] - margin["r"]
         start = margin["l"] + footer["x"] * plot + footer.get("xshift", 0)
         assert 0 <= start <= margin["l"]  # from the edge, at most where the plot begins
+
+
+@pytest.mark.parametrize("height", [None, 700])
+def test_many_notes_do_not_squash_the_plot(height):
+    """A chart's own height (bars set theirs by their rows) or Streamlit's grows with its notes
+    beyond four lines: the plot keeps its height however many more lines the notes take (bars
+    kept their own height, the plot squashed by every withheld year named)."""
+    layout = {} if height is None else {"height": height}
+
+    def plot_height(notes: list[str]) -> float:
+        spec = charts._figure([], dict(layout), "Source.", notes, beside=200).to_dict()["layout"]
+        return spec["height"] - spec["margin"]["t"] - spec["margin"]["b"]
+
+    some = plot_height([f"Note {i}: " + "a year withheld, and why; " * 6 for i in range(3)])
+    many = plot_height([f"Note {i}: " + "a year withheld, and why; " * 6 for i in range(12)])
+    assert many == some

@@ -76,13 +76,13 @@ def _figure(
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
         "margin": dict(l=max(10, beside), r=right, t=40, b=82 + 15 * len(lines)),
-        # Streamlit's 450 pixels, taller by the lines of notes beyond four: many notes (every
-        # withheld year named) must not squash the plot itself.
-        "height": 450 + 15 * max(len(lines) - 4, 0),
         "legend": dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         "hoverlabel": dict(font=FONT, bgcolor="white"),
         "annotations": [footer],
         **layout,
+        # Streamlit's 450 pixels (or the chart's own), taller by the lines of notes beyond
+        # four: many notes (every withheld year named) must not squash the plot itself.
+        "height": layout.get("height", 450) + 15 * max(len(lines) - 4, 0),
     }
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
