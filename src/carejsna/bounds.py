@@ -13,7 +13,7 @@ import pandas as pd
 from carejsna import audit, disclosure
 from carejsna.catalogue import Bound, Indicator, catalogue
 from carejsna.catalogue import bounds as declared_bounds
-from carejsna.indicators import Context, band_names
+from carejsna.indicators import Context, area_codes, band_names
 
 
 class Bounds:
@@ -38,7 +38,7 @@ class Bounds:
             [(*_parsed(found["sum"][0]), 1), *((*_parsed(part), -1) for part in found["parts"])]
             for found in across
         ]  # what bounds (and sums across indicators) put side by side
-        self.areas = [*context.districts["district_code"], context.council_code or "council"]
+        self.areas = area_codes(context)
         self.unresolved = set()
         self.audited = {}  # year -> what every indicator withheld when last solved, leaks
 

@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 from carejsna import __version__, audit, db, disclosure, stats
 from carejsna.bounds import Bounds
 from carejsna.catalogue import Indicator, catalogue
-from carejsna.indicators import ALL_AGES, Context, band_names, comparison, derive
+from carejsna.indicators import ALL_AGES, Context, area_codes, band_names, comparison, derive
 
 EXTRACT = "figures"
 MANIFEST = "figures_manifest.json"
@@ -713,9 +713,9 @@ def protect(
     where the key is the same. attrs["years"] holds each year's key and what
     it withholds; attrs["unresolved"] what the audit could still work out.
     """
-    council = context.council_code or "council"
     years = list(context.years)
-    areas = [*context.districts["district_code"], council]
+    areas = area_codes(context)
+    council = areas[-1]
     banded = "age_band" in indicator.filters
     bands = band_names(indicator, context)
     grouped = bool(indicator.groups_of)

@@ -73,9 +73,7 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
             values[key] = good[0] if good else values[key]
         elif good:
             if len(good) > 1:
-                problems.append(
-                    f"The link gives {key} more than once; the first, {good[0]}, is used."
-                )
+                problems.append(given_twice(key, good[0]))
             values[key] = int(good[0])
     if values[YEAR_FROM] > values[YEAR_TO]:
         problems.append(
@@ -87,6 +85,11 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
 
 
 ECHOED = 40  # characters of a link's value said back to the reader
+
+
+def given_twice(key: str, first: str) -> str:
+    """What a page says of a link that gives a parameter more than once: the first is used."""
+    return f"The link gives {key} more than once; the first, {first}, is used."
 
 
 def _plain(value: str) -> str:

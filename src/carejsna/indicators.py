@@ -137,6 +137,12 @@ class Selection:
         return AREAS_JOINED.join(self.districts), joined
 
 
+def area_codes(context: Context) -> list[str]:
+    """The areas in protect()'s lattice order: each district (Unknown and Other too), then the
+    council."""
+    return [*context.districts["district_code"], context.council_code or "council"]
+
+
 def band_names(indicator: Indicator, context: Context) -> list[str]:
     """An indicator's age bands in its figures' order (protect()'s lattice)."""
     if "age_band" not in indicator.filters:

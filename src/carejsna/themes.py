@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from carejsna import block, catalogue, charts, disclosure, downloads
+from carejsna import block, catalogue, charts, disclosure, downloads, filters
 from carejsna import indicators as ind
 from carejsna.board import tiles
 from carejsna.ui import THEMES, WIDE, context, trends, with_year_before
@@ -47,10 +47,7 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
         )
         del st.query_params["indicator"]
     elif len(given) > 1:
-        st.warning(
-            f"The link gives indicator more than once; the first, {names[default]}, is used.",
-            icon=":material/link_off:",
-        )
+        st.warning(filters.given_twice("indicator", names[default]), icon=":material/link_off:")
         st.query_params["indicator"] = default
     choice = st.selectbox(
         "Indicator",
