@@ -207,7 +207,8 @@ def demo_leaks():
     path = db.data_dir() / "figures.parquet"
     if not path.exists():
         pytest.skip(f"{path} is not built yet")
-    return audit_extract(pd.read_parquet(path), WORKERS)
+    cohorts = json.loads((db.data_dir() / MANIFEST).read_text())["known_denominators"]
+    return audit_extract(pd.read_parquet(path), WORKERS, cohorts)
 
 
 def test_the_demo_extract_discloses_no_small_count(demo_leaks):
@@ -243,7 +244,8 @@ def synthetic_leaks(request, tmp_path_factory):
     if not (root / "data" / "figures.parquet").exists():
         pytest.skip("the build does not write figures.parquet yet")
     figures = pd.read_parquet(root / "data" / "figures.parquet")
-    return audit_extract(figures, WORKERS), bounded_leaks(root / "data")
+    cohorts = json.loads((root / "data" / MANIFEST).read_text())["known_denominators"]
+    return audit_extract(figures, WORKERS, cohorts), bounded_leaks(root / "data")
 
 
 def test_a_synthetic_council_discloses_no_small_count(synthetic_leaks):

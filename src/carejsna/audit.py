@@ -68,6 +68,8 @@ class _Block:
     checks: list = field(default_factory=list)
     leaks: list = field(default_factory=list)
     exact: dict = field(default_factory=dict)  # (series, area, band, category) -> true value
+    # Withheld here, known from elsewhere: a percentage's denominator another indicator shows.
+    given: set = field(default_factory=set)
 
     def variable(self, key: tuple) -> int:
         return self.unknown.setdefault(key, len(self.unknown))
@@ -95,14 +97,18 @@ class _Block:
         self.leaks.append(Leak(name, self.year, *cell, count, low, high, how))
 
     def equation(self, whole: tuple, parts: list[tuple], family: str) -> float | None:
-        """whole = sum(parts); when the whole is known, what its unknown parts sum to."""
+        """whole = sum(parts); when the whole is shown, what its withheld parts sum to (those
+        given too: the figure a reader works out rests on all of them)."""
         terms, constant = self.linear([(whole, 1.0)] + [(p, -1.0) for p in parts])
         if not terms:
             if abs(constant) > EPS * max(1.0, abs(self.known.get(whole, 0.0))):
                 self.leak(whole[1:], NAMES[whole[0]], np.nan, np.nan, f"{family} do not add up")
+        else:
+            self.equations.append((terms, -constant))
+        given = [p for p in parts if p in self.given]
+        if whole not in self.known or whole in self.given or len(terms) + len(given) < 2:
             return None
-        self.equations.append((terms, -constant))
-        return constant if whole in self.known and len(terms) > 1 else None
+        return constant + sum(self.known[p] for p in given)
 
 
 def small(leak: Leak) -> bool:
@@ -302,6 +308,8 @@ def _build(indicator_id: str, year: int, rows: dict[str, list]) -> _Block:
         for name, value in zip(series, values, strict=True):
             if not pd.isna(value):
                 block.known[(name, *cell)] = float(value)
+                if symbol == "c":  # withheld, but known from elsewhere
+                    block.given.add((name, *cell))
             elif symbol in NO_DATA:
                 block.known[(name, *cell)] = 0.0
             else:
@@ -347,6 +355,7 @@ def _build(indicator_id: str, year: int, rows: dict[str, list]) -> _Block:
     if distribution and unit != "count":
         _behind_percentages(block, remainders, parts_of)
     _add_checks(block, unit, distribution, withheld)
+    block.checks = [check for check in block.checks if check.terms]  # else known elsewhere
     return block
 
 

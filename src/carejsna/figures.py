@@ -118,7 +118,9 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
         # sums of some of a breakdown's categories with them: each withheld alike (share()).
         # "summed_counts": [the sum, *its parts]; "banded_counts": "indicator.count@age band",
         # the same in that band alone; "summed_across": a count that is the sum of two other
-        # indicators' ("sum": every indicator showing it), the two parts withheld alike.
+        # indicators' ("sum": every indicator showing it), the two parts withheld alike;
+        # "known_denominators": cohorts only percentages' or averages' denominators share,
+        # withheld alike only for their own sake, each known to the others elsewhere.
         **found,
         # What the audit could still work out with every figure beside it withheld: only what
         # the shown figures say outright (e.g. every child of a district in one category).
@@ -274,7 +276,7 @@ class _Kept:
         folder.mkdir()
         self.folder, self.order = folder, []
         self.withheld, self.counts, self.years, self.unresolved = {}, {}, {}, {}
-        self.totals, self.categories = {}, {}
+        self.totals, self.categories, self.shared = {}, {}, {}
 
     def path(self, item_id: str) -> Path:
         return self.folder / f"{item_id}.parquet"
@@ -287,6 +289,9 @@ class _Kept:
         exact = figures.attrs.pop("counts", Exact({}))  # never written
         self.counts[item_id], self.totals[item_id] = exact.arrays, exact.totals
         self.years[item_id] = figures.attrs.pop("years")  # arrays: not written
+        entries = self.years[item_id].values()
+        if all("shared" in entry for entry in entries):  # where its denominator is withheld
+            self.shared[item_id] = np.stack([entry["shared"] for entry in entries])
         self.unresolved[item_id] = figures.attrs["unresolved"]
         self.withheld[item_id] = (figures["symbol"] == disclosure.SUPPRESSED).to_numpy()
         self.categories[item_id] = list(pd.unique(figures["category"]))  # the lattice's order
@@ -324,10 +329,16 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
     percentage's denominator, a count another withholds as its own (a review read 10
     children-in-care counts of 1 to 4 off the UASC share's denominators, and SDQ counts off
     the average score's). So wherever an indicator that counts a shared count as its
-    numerator withholds it (or, where none does, any of the percentages or averages that
-    share it as their denominator), every indicator that shows it withholds it too, and is
-    protected again with those withheld (its secondary cells and audit around them), with its
-    groups (their whole is its figure), round after round until none changes. A percentage
+    numerator withholds it, every indicator that shows it withholds it too, and is protected
+    again with those withheld (its secondary cells and audit around them), with its groups
+    (their whole is its figure), round after round until none changes. A count only plain
+    percentages' or averages' denominators share (a cohort: "known_denominators") is
+    withheld alike only where it must be for its own sake: each of them protects it alone
+    first (as an average's children, protect()'s forced "shared"), and it is withheld by all
+    wherever one of those protections, or every one of them, withholds it; elsewhere each is
+    protected knowing it (one shows it), so one withholding its figure for its own numerators
+    no longer withholds the others' (the under 5s' development checks were withheld at the
+    council every year, as the substance misuse share withheld its 1 to 4s). A percentage
     withheld only as it rests on fewer than 10 children does not withhold the count it rests
     on where that is shown as a count (5 to 9 children in care, say). A count that is the sum
     of some of a breakdown's categories (summed_counts) is withheld with them, all alike.
@@ -336,8 +347,8 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
     withheld alike, wherever either is or the sum is: then the sum gives only their total.
     Once these settle, the indicators the catalogue's bounds join are solved together, and
     where that gives a withheld count away, more is withheld (bounds.Bounds), and so on.
-    Returns the shared counts, the sums, the banded counts, the sums across indicators and
-    the bounds, for the manifest."""
+    Returns the shared counts, the sums, the banded counts, the sums across indicators, the
+    bounds and the cohorts known to each, for the manifest."""
     shared = shared_counts(kept.counts)
     sums = summed_counts(kept.counts)  # a sum and its parts: withheld all alike
     banded = banded_counts(kept.counts, shared + sums)  # the same in some age band only
@@ -347,15 +358,16 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
     ]
     groups = [[(*m, None) for m in group] for group in shared + sums] + banded
     items = catalogue()
-    members = {member for group in groups for member in group}
-    members |= {member for wholes, parts in across for member in (*wholes, *parts)}
     forced: dict[str, dict[str, np.ndarray]] = {}
 
     def withheld(item_id: str) -> np.ndarray:
         return _withheld(kept.withheld[item_id], context, items[item_id])
 
-    def where(item_id: str, series: str) -> tuple[str, slice]:
-        """Where a count is withheld: the figures' cells (a category's) or the totals."""
+    def where(item_id: str, series: str, kind=None) -> tuple[str, slice]:
+        """Where a count is withheld: the figures' cells (a category's), the totals, or (kind
+        "shared") the denominator, protected alone (where it must not be known)."""
+        if kind == "shared":
+            return kind, slice(None)
         if series == "total":
             return "totals", slice(None)
         if series.startswith("numerator:"):  # a distribution's category, or a group
@@ -363,10 +375,10 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
             return "cells", slice(k, k + 1)
         return "cells", slice(None)
 
-    def force(item_id: str, series: str, band, union: np.ndarray, years: np.ndarray) -> None:
+    def force(item_id: str, series: str, band, union, years, kind=None) -> None:
         """Withhold a count (in one age band, or all) where `union` says in `years`, when the
         indicator is protected again (its other years keep what they withhold)."""
-        kind, at = where(item_id, series)
+        kind, at = where(item_id, series, kind)
         shape = kept.totals[item_id].shape if kind == "totals" else withheld(item_id).shape
         now = forced.setdefault(item_id, {}).setdefault(kind, np.zeros(shape, dtype=bool))
         if kind == "totals":
@@ -374,10 +386,12 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
         else:
             _band(now, band)[years, ..., at] |= union[years]
 
-    def mask(item_id: str, series: str, band) -> np.ndarray:
-        kind, at = where(item_id, series)
+    def mask(item_id: str, series: str, band, kind=None) -> np.ndarray:
+        kind, at = where(item_id, series, kind)
         if kind == "totals":
             return _band(kept.totals[item_id], band)[..., None]
+        if kind == "shared":
+            return _band(kept.shared[item_id], band)
         return _band(withheld(item_id), band)[..., at]
 
     def again(item: Indicator) -> tuple:  # _protect's arguments
@@ -395,19 +409,38 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
     )
 
     # Each group withheld alike, wherever one of its `counting` members is (those counting it
-    # in their own right; none: all); a sum across indicators's parts wherever it or they are.
-    alike = [(group, [m for m in group if m[1] != "denominator"]) for group in groups]
-    alike += [(parts, [*wholes, *parts]) for wholes, parts in across]
+    # in their own right); a sum across indicators's parts wherever it or they are. A count
+    # only percentages' or averages' denominators share: withheld alike where it must be for
+    # its own sake ("shared": protected alone), each known to the others elsewhere.
+    told = [g for g in groups if all(m[1] == "denominator" and plain(items[m[0]]) for m in g)]
+    alike = [
+        (g, [m for m in g if m[1] != "denominator"] or g, "shared" if g in told else None)
+        for g in groups
+    ]
+    alike += [(parts, [*wholes, *parts], None) for wholes, parts in across]
+    todo = {member[0] for group in told for member in group}
+    for item_id in todo:
+        forced.setdefault(item_id, {})["shared"] = np.zeros(withheld(item_id).shape, bool)
+        forced[item_id]["covers"] = np.zeros(withheld(item_id).shape, bool)
+    for item_id, _, band in (member for group in told for member in group):
+        _band(forced[item_id]["covers"], band)[:] = True  # where others may show it
     with _Pool(folder, context, workers, kept) as pool:
         for _ in range(SHARE_ROUNDS):
-            masks = {member: mask(*member) for member in members}
+            pool.map([items[i] for i in todo if not items[i].groups_of], again)
+            grouped = [g for g in items.values() if g.groups_of]  # after their parents
+            pool.map([g for g in grouped if g.groups_of in todo or g.id in todo], again)
+            masks = {
+                (m, k): mask(*m, k) for g, c, kind in alike for m in {*g, *c} for k in {kind, None}
+            }
             todo = set()
-            for group, counting in alike:
-                union = np.logical_or.reduce([masks[m] for m in counting or group])
+            for group, counting, kind in alike:
+                union = np.logical_or.reduce([masks[m, kind] for m in counting])
+                if kind == "shared":  # and where none shows it: a withheld count too
+                    union = union | np.logical_and.reduce([masks[m, None] for m in group])
                 for member in group:
-                    years = (union & ~masks[member]).reshape(len(union), -1).any(axis=1)
+                    years = (union & ~masks[member, kind]).reshape(len(union), -1).any(axis=1)
                     if years.any():
-                        force(*member, union, years)
+                        force(*member, union, years, kind)
                         todo.add(member[0])
             if not todo and solves(context):  # (as each indicator's own audit)
                 todo = bounds.hide()
@@ -424,10 +457,15 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
                     ],
                     "summed_across": across_named,
                     "bounds": bounds.manifest(),
+                    "known_denominators": [
+                        [
+                            f"{i}.{series}"
+                            + (f"@{band_names(items[i], context)[b]}" if b is not None else "")
+                            for i, series, b in group
+                        ]
+                        for group in told
+                    ],  # fmt: skip
                 }
-            pool.map([items[i] for i in todo if not items[i].groups_of], again)
-            grouped = [g for g in items.values() if g.groups_of]  # after their parents
-            pool.map([g for g in grouped if g.groups_of in todo or g.id in todo], again)
     raise RuntimeError(f"shared counts still withheld apart after {SHARE_ROUNDS} rounds")
 
 
@@ -457,6 +495,13 @@ class _Pool:
 
     def __exit__(self, *_):
         self.stack.close()
+
+
+def plain(indicator: Indicator) -> bool:
+    """A percentage or average of its own cells: neither a distribution nor split into groups."""
+    return indicator.unit in ("percent", "mean") and not (
+        indicator.breakdown or indicator.groups_of
+    )
 
 
 def _withheld(withheld: np.ndarray, context: Context, indicator: Indicator) -> np.ndarray:
@@ -489,7 +534,7 @@ def reuse_summary(report: dict) -> str:
     )
 
 
-CACHE = "figures_cache.json"  # beside the extracts: keys and masks, never a figure
+CACHE = "figures_cache.json"  # beside the extracts: keys and masks ("shared" too), never a figure
 # The code that decides what is withheld.
 SOURCES = ("figures.py", "bounds.py", "audit.py", "disclosure.py")
 
@@ -547,17 +592,18 @@ def read_cache(folder: Path) -> dict[str, dict[int, dict]]:
         saved = json.loads((Path(folder) / CACHE).read_text())
         if saved.get("code") != code_version():
             return {}
+
+        def unpacked(text: str, shape: list) -> np.ndarray:
+            bits = np.frombuffer(base64.b64decode(text), np.uint8)
+            return np.unpackbits(bits, count=int(np.prod(shape))).astype(bool).reshape(shape)
+
         return {
             indicator_id: {
                 int(year): {
                     "key": entry["key"],
-                    "mask": np.unpackbits(
-                        np.frombuffer(base64.b64decode(entry["mask"]), np.uint8),
-                        count=int(np.prod(entry["shape"])),
-                    )
-                    .astype(bool)
-                    .reshape(entry["shape"]),
+                    "mask": unpacked(entry["mask"], entry["shape"]),
                     "unresolved": list(entry["unresolved"]),
+                    **{k: unpacked(entry[k], entry["shape"]) for k in ("shared",) if k in entry},
                 }
                 for year, entry in years.items()
             }
@@ -577,8 +623,12 @@ def write_cache(folder: Path, cache: dict[str, dict[int, dict]]) -> None:
                 str(year): {
                     "key": entry["key"],
                     "shape": list(entry["mask"].shape),
-                    "mask": base64.b64encode(np.packbits(entry["mask"])).decode(),
                     "unresolved": entry["unresolved"],
+                    **{
+                        k: base64.b64encode(np.packbits(entry[k])).decode()
+                        for k in ("mask", "shared")
+                        if k in entry
+                    },
                 }
                 for year, entry in years.items()
             }
@@ -712,6 +762,12 @@ def protect(
     attrs["years"] gives them: a previous build's, or this build's before share()) is reused
     where the key is the same. attrs["years"] holds each year's key and what
     it withholds; attrs["unresolved"] what the audit could still work out.
+
+    `forced` (share()): "cells" and "totals" to withhold; for a cohort other indicators show
+    too, "shared" and "covers". Then its denominator is protected first, alone (as an
+    average's children, from "shared"), and withheld where that withholds it ("shared" in
+    attrs["years"]); the figures are protected knowing it wherever else another indicator
+    may show it ("covers"): what a reader who fills it in from them can work out.
     """
     years = list(context.years)
     areas = area_codes(context)
@@ -812,8 +868,13 @@ def protect(
     }  # fmt: skip
     todo = [i for i in range(len(years)) if i not in reused]
     unresolved = {years[i]: entry["unresolved"] for i, entry in reused.items()}
+    shared = (forced or {}).get("shared")  # where a denominator others show is withheld
+    if shared is not None:
+        shared = shared.copy()
     for i, entry in reused.items():
         hidden[i] = entry["mask"]
+        if shared is not None:
+            shared[i] = entry["shared"]
     if todo:
         rows = np.repeat(np.isin(np.arange(len(years)), todo), int(np.prod(shape[1:])))
         lattice = ([years[i] for i in todo], areas, bands, categories)
@@ -821,11 +882,26 @@ def protect(
         def these(values):  # the years to do; all of them (a first build) without a copy
             return values if values is None or len(todo) == len(years) else values[rows]
 
+        arrays = (numerator[todo], denominator[todo])
+        shown = these(np.broadcast_to(total_shown, rows.shape))
+        given = None
+        if shared is not None:  # the denominator first, protected alone (as an average's)
+            alone = replace(indicator, unit="mean")
+            shared[todo], found = _withhold(
+                alone, lattice, *arrays, shared[todo], these(exact).assign(unit="mean"), None,
+                shown, axes, solve,
+            )  # fmt: skip
+            hidden[todo] |= shared[todo]
+            # Known to a reader, at most: where another indicator may show it (covers), and
+            # does not withhold it for its own sake.
+            given = forced["covers"][todo] & ~shared[todo]
+            unresolved.update(found)
         hidden[todo], found = _withhold(
-            indicator, lattice, numerator[todo], denominator[todo], hidden[todo], these(exact),
-            these(parent), these(np.broadcast_to(total_shown, rows.shape)), axes, solve,
+            indicator, lattice, *arrays, hidden[todo], these(exact), these(parent), shown, axes,
+            solve, given,
         )  # fmt: skip
-        unresolved.update(found)
+        for year, leaks in found.items():
+            unresolved[year] = [*unresolved.get(year, []), *leaks]
     out = disclosure.blank(exact, indicator.unit, hidden.ravel())
     if distribution:
         out["denominator"] = np.where(total_shown, denominator.ravel(), np.nan)
@@ -848,19 +924,22 @@ def protect(
         )
     out.attrs["years"] = {
         year: {"key": key[year], "mask": hidden[i], "unresolved": unresolved.get(year, []),
-               "reused": i in reused and reused[i].get("reused", True)}
+               "reused": i in reused and reused[i].get("reused", True),
+               **({} if shared is None else {"shared": shared[i]})}
         for i, year in enumerate(years)
     }  # fmt: skip
     return out
 
 
 def _withhold(
-    indicator, lattice, numerator, denominator, hidden, exact, parent, total_shown, axes, solve
-) -> tuple[np.ndarray, dict[int, list[str]]]:
+    indicator, lattice, numerator, denominator, hidden, exact, parent, total_shown, axes, solve,
+    given=None,
+) -> tuple[np.ndarray, dict[int, list[str]]]:  # fmt: skip
     """What protect() withholds over some years (`lattice`: years, areas, bands, categories;
     the arrays and frames those years' only): withhold, then let the reader's equations be
-    solved; again, until they fail. Returns the withheld figures and, for each year, what the
-    audit could still work out (see the manifest's "unresolved")."""
+    solved; again, until they fail. `given`: where a reader may know a withheld figure's
+    denominator (another indicator shows it). Returns the withheld figures and, for each year,
+    what the audit could still work out (see the manifest's "unresolved")."""
     years, categories = lattice[0], lattice[3]
     grouped = bool(indicator.groups_of)
     distribution = bool(indicator.breakdown) and not grouped
@@ -884,6 +963,8 @@ def _withhold(
         out = disclosure.blank(exact, indicator.unit, hidden.ravel())
         if distribution:
             out["denominator"] = np.where(total_shown, denominator.ravel(), np.nan)
+        if given is not None:
+            out["denominator"] = np.where(given.ravel(), denominator.ravel(), out["denominator"])
         # Years are audited apart: one that withholds what it did last time leaks as it did.
         again = [
             y for i, y in enumerate(years) if y not in audited or (audited[y][0] != hidden[i]).any()
@@ -918,9 +999,12 @@ def _withhold(
         changed = np.flatnonzero((hidden != before).reshape(len(years), -1).any(axis=1))
 
 
-def audit_extract(figures: pd.DataFrame, workers: int = 1) -> list:
+def audit_extract(figures: pd.DataFrame, workers: int = 1, cohorts=()) -> list:
     """Every leak a reader could find in a figures extract (audit.audit), indicators split into
-    groups read as _audit_groups reads them, their parent's figures as the extract shows them."""
+    groups read as _audit_groups reads them, their parent's figures as the extract shows them;
+    each of `cohorts` (the manifest's "known_denominators") taken from whichever shows it
+    (given_cohorts)."""
+    figures = given_cohorts(figures, cohorts)
     grouped = {i.id: i.groups_of for i in catalogue().values() if i.groups_of}
     leaks = audit.audit(figures[~figures["indicator_id"].isin(list(grouped))], workers)
     keys = ["year", "area_code", "age_band"]
@@ -932,6 +1016,31 @@ def audit_extract(figures: pd.DataFrame, workers: int = 1) -> list:
         parent = rows[keys].merge(parent, on=keys, how="left").set_index(rows.index)
         leaks += _audit_groups(rows, parent)
     return leaks
+
+
+def given_cohorts(figures: pd.DataFrame, cohorts) -> pd.DataFrame:
+    """The extract as a reader reads it who takes each cohort ("indicator.denominator", or
+    "...@age band": the same count in that band) from whichever indicator shows it: a withheld
+    figure's denominator filled in where another of its cohort's shows it."""
+    keys = ["indicator_id", "year", "area_code", "age_band"]
+    given = []
+    for cohort in cohorts:
+        shown = []
+        for member in cohort:
+            item_id, band = member.split(".", 1)[0], member.partition("@")[2]
+            rows = figures[(figures["indicator_id"] == item_id) & (figures["symbol"] == "")]
+            shown.append((item_id, band, rows[rows["age_band"] == band] if band else rows))
+        for item_id, band, _ in shown:
+            others = pd.concat([rows for i, b, rows in shown if (i, b) != (item_id, band)])
+            others = others.assign(indicator_id=item_id, age_band=band or others["age_band"])
+            given.append(others[[*keys, "denominator"]])
+    if not given:
+        return figures
+    given = pd.concat(given).groupby(keys)["denominator"].max().rename("given").reset_index()
+    out = figures.merge(given, on=keys, how="left", validate="many_to_one")
+    filled = (out["symbol"] == disclosure.SUPPRESSED) & out["given"].notna()
+    out["denominator"] = out["denominator"].mask(filled, out["given"])
+    return out.drop(columns="given").set_axis(figures.index)
 
 
 def _audit_groups(
