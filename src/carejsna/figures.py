@@ -399,6 +399,10 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
         previous = [*_earlier(cached, item), *kept.years[item.id].values()]
         return item, parent, previous, forced.get(item.id)  # a year not touched is kept
 
+    def member_name(item_id: str, series: str, band) -> str:  # "indicator.series[@age band]"
+        at = "" if band is None else f"@{band_names(items[item_id], context)[band]}"
+        return f"{item_id}.{series}{at}"
+
     named = [[f"{i}.{series}" for i, series in group] for group in shared + sums]
     across_named = [
         {"sum": [f"{i}.{n}" for i, n, _ in w], "parts": [f"{i}.{n}" for i, n, _ in p]}
@@ -448,23 +452,10 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
                 return {
                     "shared_counts": named[: len(shared)],
                     "summed_counts": named[len(shared) :],
-                    "banded_counts": [
-                        [
-                            f"{i}.{series}@{band_names(items[i], context)[b]}"
-                            for i, series, b in group
-                        ]
-                        for group in banded
-                    ],
+                    "banded_counts": [[member_name(*m) for m in group] for group in banded],
                     "summed_across": across_named,
                     "bounds": bounds.manifest(),
-                    "known_denominators": [
-                        [
-                            f"{i}.{series}"
-                            + (f"@{band_names(items[i], context)[b]}" if b is not None else "")
-                            for i, series, b in group
-                        ]
-                        for group in told
-                    ],  # fmt: skip
+                    "known_denominators": [[member_name(*m) for m in group] for group in told],
                 }
     raise RuntimeError(f"shared counts still withheld apart after {SHARE_ROUNDS} rounds")
 
