@@ -239,10 +239,13 @@ def test_a_denominator_percentages_share_is_known_to_each_and_gives_nothing_away
     told = json.loads((db.data_dir() / MANIFEST).read_text())["known_denominators"]
     health = ["pct_health_assessment", "pct_dental_check", "pct_immunisations"]
     assert [f"{i}.denominator" for i in health] == told[0][:3]
-    shares = {member.split(".")[0] for cohort in told for member in cohort}
+    items = catalogue.catalogue()
+    shares = {m.split(".")[0] for c in told for m in c} - {i for i in items if items[i].groups_of}
     leaks = audit.audit(given_cohorts(figures[figures["indicator_id"].isin(shares)], told))
-    assert [str(leak) for leak in leaks if audit.telling(leak)] == []
+    assert [str(leak) for leak in leaks if audit.telling(leak)] == []  # groups: test_lattice
     for cohort in [c for c in told if not any("@" in m for m in c)]:  # in every age band
+        if not {member.split(".")[0] for member in cohort} <= shares:
+            continue
         # solved together: the cohort one count, each share's children with the outcome
         # (and without it) never more than it
         ids = [member.split(".")[0] for member in cohort]

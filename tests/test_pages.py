@@ -504,6 +504,6 @@ def test_the_overview_speaks_of_areas_that_are_not_places_and_of_one_measure_pla
     at = open_page("app.py", district="OTHER")
     said = " ".join(m.value for m in at.markdown)
     assert "from outside the council's districts" in said and "in Outside" not in said
-    at = open_page("app.py", to="2016", ci="99.8")
+    at = open_page("app.py", to="2016", ci="99.8", age_band="10 to 15")  # one testable there
     said = " ".join(m.value for m in at.markdown)
     assert "on the one measure tested" in said and " 1 measures" not in said

@@ -257,7 +257,8 @@ def group_frames(figures: pd.DataFrame, parent: pd.DataFrame):
     (children with the outcome, without it, and in the group; for an average, in the group),
     that count and its figures as a distribution over the groups whose cell total is the
     parent's count (`parent`: its numerator and denominator on each row, blank where
-    withheld), named "<indicator>|<count>"."""
+    withheld), named "<indicator>|<count>". A withheld group's children are known where its
+    row has them (another indicator shows them)."""
     counts = ["numerator", "complement", "denominator"]
     if (figures["unit"] == "mean").any():  # a total of scores is not children
         counts = ["denominator"]
@@ -265,7 +266,8 @@ def group_frames(figures: pd.DataFrame, parent: pd.DataFrame):
     for count in counts:
         yield count, figures.assign(
             indicator_id=figures["indicator_id"] + "|" + count, unit="percent",
-            numerator=count_of(figures, count).where(shown), denominator=count_of(parent, count),
+            numerator=count_of(figures, count).where(shown | (count == "denominator")),
+            denominator=count_of(parent, count),
         )  # fmt: skip
 
 

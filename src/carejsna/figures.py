@@ -289,12 +289,13 @@ class _Kept:
         exact = figures.attrs.pop("counts", Exact({}))  # never written
         self.counts[item_id], self.totals[item_id] = exact.arrays, exact.totals
         self.years[item_id] = figures.attrs.pop("years")  # arrays: not written
-        entries = self.years[item_id].values()
-        if all("shared" in entry for entry in entries):  # where its denominator is withheld
-            self.shared[item_id] = np.stack([entry["shared"] for entry in entries])
         self.unresolved[item_id] = figures.attrs["unresolved"]
         self.withheld[item_id] = (figures["symbol"] == disclosure.SUPPRESSED).to_numpy()
         self.categories[item_id] = list(pd.unique(figures["category"]))  # the lattice's order
+        entries = self.years[item_id].values()
+        if all("shared" in entry for entry in entries):  # where its cohort is withheld (not
+            shared = np.stack([entry["shared"] for entry in entries])  # a group's whole)
+            self.shared[item_id] = shared[..., : len(self.categories[item_id])]
         table = pa.Table.from_pandas(figures, SCHEMA, preserve_index=False)
         pq.write_table(table, self.path(item_id))
 
@@ -331,8 +332,9 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
     the average score's). So wherever an indicator that counts a shared count as its
     numerator withholds it, every indicator that shows it withholds it too, and is protected
     again with those withheld (its secondary cells and audit around them), with its groups
-    (their whole is its figure), round after round until none changes. A count only plain
-    percentages' or averages' denominators share (a cohort: "known_denominators") is
+    (their whole is its figure), round after round until none changes. A count only
+    percentages' or averages' denominators share (their groups' too: a cohort,
+    "known_denominators") is
     withheld alike only where it must be for its own sake: each of them protects it alone
     first (as an average's children, protect()'s forced "shared"), and it is withheld by all
     wherever one of those protections, or every one of them, withholds it; elsewhere each is
@@ -397,7 +399,10 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
     def again(item: Indicator) -> tuple:  # _protect's arguments
         parent = withheld(item.groups_of)[..., 0] if item.groups_of else None
         previous = [*_earlier(cached, item), *kept.years[item.id].values()]
-        return item, parent, previous, forced.get(item.id)  # a year not touched is kept
+        mine = forced.get(item.id)
+        if mine and "shared" in mine and item.groups_of in kept.shared:  # its parent's cohort
+            mine = {**mine, "parent_shared": kept.shared[item.groups_of][..., 0]}
+        return item, parent, previous, mine  # a year not touched is kept
 
     def member_name(item_id: str, series: str, band) -> str:  # "indicator.series[@age band]"
         at = "" if band is None else f"@{band_names(items[item_id], context)[band]}"
@@ -416,7 +421,7 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
     # in their own right); a sum across indicators's parts wherever it or they are. A count
     # only percentages' or averages' denominators share: withheld alike where it must be for
     # its own sake ("shared": protected alone), each known to the others elsewhere.
-    told = [g for g in groups if all(m[1] == "denominator" and plain(items[m[0]]) for m in g)]
+    told = [g for g in groups if all(m[1] == "denominator" and a_ratio(items[m[0]]) for m in g)]
     alike = [
         (g, [m for m in g if m[1] != "denominator"] or g, "shared" if g in told else None)
         for g in groups
@@ -488,10 +493,10 @@ class _Pool:
         self.stack.close()
 
 
-def plain(indicator: Indicator) -> bool:
-    """A percentage or average of its own cells: neither a distribution nor split into groups."""
-    return indicator.unit in ("percent", "mean") and not (
-        indicator.breakdown or indicator.groups_of
+def a_ratio(indicator: Indicator) -> bool:
+    """A percentage or average of its own cells (or groups'), not of a distribution's."""
+    return indicator.unit in ("percent", "mean") and (
+        not indicator.breakdown or bool(indicator.groups_of)
     )
 
 
@@ -755,10 +760,12 @@ def protect(
     it withholds; attrs["unresolved"] what the audit could still work out.
 
     `forced` (share()): "cells" and "totals" to withhold; for a cohort other indicators show
-    too, "shared" and "covers". Then its denominator is protected first, alone (as an
-    average's children, from "shared"), and withheld where that withholds it ("shared" in
-    attrs["years"]); the figures are protected knowing it wherever else another indicator
-    may show it ("covers"): what a reader who fills it in from them can work out.
+    too, "shared" and "covers" (and for groups, "parent_shared": where their parent's own
+    cohort is withheld; else where their parent is). Then its denominator is protected
+    first, alone (as an average's children, from "shared"; groups' from where their whole's
+    is not known), and withheld where that withholds it ("shared" in attrs["years"]); the
+    figures are protected knowing it wherever else another indicator may show it ("covers"):
+    what a reader who fills it in from them can work out.
     """
     years = list(context.years)
     areas = area_codes(context)
@@ -847,6 +854,12 @@ def protect(
              for c, a in (("numerator", numerator), ("denominator", denominator))},
             index=exact.index,
         )  # fmt: skip
+    cohort = None  # its groups' children where its parent's are not known (a cohort's share)
+    if forced and "shared" in forced:
+        secret = forced.get("parent_shared", parent_withheld)  # the parent's cohort's own
+        cohort = np.zeros(shape, dtype=bool)
+        if grouped and secret is not None:
+            cohort |= secret[..., None]
     if forced and "cells" in forced:  # where another indicator withholds the same count
         cells_forced = forced["cells"]  # (share()); a group's whole is its parent's to withhold
         hidden[..., : cells_forced.shape[-1]] |= cells_forced
@@ -859,9 +872,11 @@ def protect(
     }  # fmt: skip
     todo = [i for i in range(len(years)) if i not in reused]
     unresolved = {years[i]: entry["unresolved"] for i, entry in reused.items()}
-    shared = (forced or {}).get("shared")  # where a denominator others show is withheld
-    if shared is not None:
-        shared = shared.copy()
+    shared = covers = None  # where a cohort others show is withheld, and may be shown
+    if cohort is not None:
+        shared, covers = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
+        shared[..., : forced["shared"].shape[-1]] = forced["shared"]  # not the whole's
+        covers[..., : forced["covers"].shape[-1]] = forced["covers"]
     for i, entry in reused.items():
         hidden[i] = entry["mask"]
         if shared is not None:
@@ -878,14 +893,18 @@ def protect(
         given = None
         if shared is not None:  # the denominator first, protected alone (as an average's)
             alone = replace(indicator, unit="mean")
+            whole = None
+            if grouped:  # its whole's children known where its parent's cohort is
+                cells = np.broadcast_to(denominator[..., -1:], shape).ravel()
+                whole = these(parent.assign(denominator=np.where(cohort.ravel(), np.nan, cells)))
             shared[todo], found = _withhold(
-                alone, lattice, *arrays, shared[todo], these(exact).assign(unit="mean"), None,
-                shown, axes, solve,
+                alone, lattice, *arrays, shared[todo] | cohort[todo],
+                these(exact).assign(unit="mean"), whole, shown, axes, solve,
             )  # fmt: skip
             hidden[todo] |= shared[todo]
             # Known to a reader, at most: where another indicator may show it (covers), and
             # does not withhold it for its own sake.
-            given = forced["covers"][todo] & ~shared[todo]
+            given = covers[todo] & ~shared[todo]
             unresolved.update(found)
         hidden[todo], found = _withhold(
             indicator, lattice, *arrays, hidden[todo], these(exact), these(parent), shown, axes,
@@ -1013,7 +1032,7 @@ def given_cohorts(figures: pd.DataFrame, cohorts) -> pd.DataFrame:
     """The extract as a reader reads it who takes each cohort ("indicator.denominator", or
     "...@age band": the same count in that band) from whichever indicator shows it: a withheld
     figure's denominator filled in where another of its cohort's shows it."""
-    keys = ["indicator_id", "year", "area_code", "age_band"]
+    keys = ["indicator_id", "year", "area_code", "age_band", "category"]
     given = []
     for cohort in cohorts:
         shown = []
