@@ -480,9 +480,9 @@ class _Pool:
             self.pool, self.started = self.stack.enter_context(started), True
         if self.pool is None:
             for item in items:
-                self.kept.add(item.id, _protect(*args(item)))
+                self.kept.add(item.id, _protect(*args(item), keep=True))
             return
-        futures = {self.pool.submit(_protect, *args(item)): item.id for item in items}
+        futures = {self.pool.submit(_protect, *args(item), keep=True): item.id for item in items}
         for future in as_completed(futures):
             self.kept.add(futures[future], future.result())
 
@@ -669,11 +669,20 @@ def _started(folder: Path, context: Context, workers: int):
         _worker.clear()
 
 
-def _protect(item: Indicator, parent_withheld=None, previous=None, forced=None) -> pd.DataFrame:
-    years = _worker["context"].years
-    cells = db.run(
-        _worker["con"], item.query, year_from=min(years), year_to=max(years), **item.params
-    )
+def _protect(
+    item: Indicator, parent_withheld=None, previous=None, forced=None, keep=False
+) -> pd.DataFrame:
+    """protect() in a started process (_start), on the indicator's query's cells. `keep`: hold
+    the cells for the next time (share() protects some indicators again round after round:
+    at national scale, each query takes about 1 s, the protection itself a tenth of that)."""
+    cells = _worker.setdefault("cells", {}).get(item.id)
+    if cells is None:
+        years = _worker["context"].years
+        cells = db.run(
+            _worker["con"], item.query, year_from=min(years), year_to=max(years), **item.params
+        )
+        if keep:
+            _worker["cells"][item.id] = cells
     return protect(cells, item, _worker["context"], parent_withheld, previous, forced)
 
 
