@@ -904,8 +904,8 @@ def protect(
             alone = replace(indicator, unit="mean")
             whole = None
             if grouped:  # its whole's children known where its parent's cohort is
-                cells = np.broadcast_to(denominator[..., -1:], shape).ravel()
-                whole = these(parent.assign(denominator=np.where(cohort.ravel(), np.nan, cells)))
+                wholes = np.broadcast_to(denominator[..., -1:], shape).ravel()
+                whole = these(parent.assign(denominator=np.where(cohort.ravel(), np.nan, wholes)))
             shared[todo], found = _withhold(
                 alone, lattice, *arrays, shared[todo] | cohort[todo],
                 these(exact).assign(unit="mean"), whole, shown, axes, solve,
