@@ -12,6 +12,7 @@ selection = ui.page(
     "attendance and suspensions, placement stability and, once they have left care, their "
     "education, work and accommodation. Children whose placement or home postcode is not known "
     "are a group of their own, never counted as near.",
+    indicators=True,  # its link may name the indicator shown in full
 )
 data = ui.context()
 _, area = selection.area(data)

@@ -8,6 +8,7 @@ selection = ui.page(
     "children, and how many start and stop being looked after during the year; then, one at a "
     "time in full, who they are, where they are placed and why care ended. Use the filters to "
     "pick districts, age bands and years; every chart has its table and a CSV download.",
+    indicators=True,  # its link may name the indicator shown in full
 )
 HEADLINES = ("cla_at_31_march", "cla_rate_per_10k", "cla_started", "cla_ceased")
 themes.theme("children_in_care", selection, HEADLINES)

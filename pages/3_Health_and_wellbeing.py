@@ -7,6 +7,7 @@ selection = ui.page(
     "Health checks, immunisations, emotional wellbeing (SDQ scores), substance misuse and "
     "offending of children looked after continuously for 12 months at 31 March (the cohort DfE "
     "reports on).",
+    indicators=True,  # its link may name the indicator shown in full
 )
 HEADLINES = (
     "pct_health_assessment",

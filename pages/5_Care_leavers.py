@@ -6,6 +6,7 @@ selection = ui.page(
     "Care leavers",
     "Young people aged 17 to 21 who left care: whether the council is in touch, whether they "
     "are in education, employment or training, and whether their accommodation is suitable.",
+    indicators=True,  # its link may name the indicator shown in full
 )
 HEADLINES = (
     "pct_eet_19to21",

@@ -26,9 +26,9 @@ def open_page(page: str, **params) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     for key, value in params.items():
         at.query_params[key] = value
+    if page != "app.py":  # opened by its own link, as a browser does: not the overview first
+        at.switch_page(page)
     at.run()
-    if page != "app.py":
-        at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -258,6 +258,19 @@ def test_a_link_naming_an_indicator_not_on_the_page_says_so_once():
     assert "indicator" not in at.query_params  # the link put right: said once
     at.run()
     assert not any("nonsense" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", ["app.py", "pages/9_Forecasts.py"])
+def test_a_link_naming_an_indicator_on_a_page_without_one_says_so_once(page):
+    """Before, the overview and Forecasts kept `indicator=xyz` in the link and said nothing."""
+    at = open_page(page, indicator="xyz", district=MANSFIELD)
+    said = [w.value for w in at.warning]
+    assert any("link's `indicator`" in w and "ignored" in w for w in said), said
+    assert "indicator" not in at.query_params and at.query_params["district"] in (
+        MANSFIELD, [MANSFIELD]
+    )  # fmt: skip
+    at.run()
+    assert not any("indicator" in w.value for w in at.warning)
 
 
 def test_a_link_naming_the_indicator_twice_shows_the_first_and_says_so():

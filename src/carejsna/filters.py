@@ -144,9 +144,10 @@ def _taken_from_widgets(state) -> None:
         )
 
 
-def sidebar(context: Context, page: str, shown: bool = True) -> Selection:
+def sidebar(context: Context, page: str, shown: bool = True, reads=PAGE_KEYS) -> Selection:
     """The filters in the sidebar (or, on a page they do not change, a line saying so; they are
-    kept all the same); notices for anything the URL asked for that was ignored.
+    kept all the same); notices for anything the URL asked for that was ignored (`reads`: the
+    page's own parameters it reads; another page's is named, and taken off the link).
 
     The URL is read on a session's first run, and again when it changed on the same page without
     a filter being touched: the browser's Back and Forward (each filter change is one step)."""
@@ -174,7 +175,13 @@ def sidebar(context: Context, page: str, shown: bool = True) -> Selection:
             _taken_from_widgets(state)
     else:
         st.sidebar.caption("The filters do not change this page; the other pages keep them.")
-    page = {k: st.query_params.get_all(k) for k in PAGE_KEYS if k in st.query_params}
+    for key in [k for k in PAGE_KEYS if k in st.query_params and k not in reads]:
+        st.warning(
+            f"The link's `{key}` chooses what a theme page shows in full; this page has no "
+            "such choice, so it was ignored.",
+            icon=":material/link_off:",
+        )  # said once: the link is written again without it
+    page = {k: st.query_params.get_all(k) for k in reads if k in st.query_params}
     st.query_params.from_dict({**page, **to_url(state.filters, context)})
     return selection(state.filters)
 

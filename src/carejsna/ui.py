@@ -129,9 +129,10 @@ STYLE = f"""<style>
 </style>"""
 
 
-def page(title: str, intro: str, filtered: bool = True) -> ind.Selection:
+def page(title: str, intro: str, filtered: bool = True, indicators: bool = False) -> ind.Selection:
     """Page setup: title, banner, page list, filters (shown where they change the page).
-    Returns the reader's selection."""
+    `indicators`: the page reads the link's indicator (a theme page). Returns the reader's
+    selection."""
     st.set_page_config(page_title=f"{title} | Children in care JSNA explorer", layout="wide")
     st.html(STYLE)
     with st.sidebar:
@@ -145,7 +146,8 @@ def page(title: str, intro: str, filtered: bool = True) -> ind.Selection:
             f"for a county shaped like {data.council_name}; none describes a real child.",
             icon=":material/science:",
         )
-    selection = filters.sidebar(data, title, shown=filtered)
+    reads = filters.PAGE_KEYS if indicators else ()
+    selection = filters.sidebar(data, title, shown=filtered, reads=reads)
     st.markdown(intro)
     return selection
 
