@@ -334,8 +334,8 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
     again with those withheld (its secondary cells and audit around them), with its groups
     (their whole is its figure), round after round until none changes. A count only
     percentages' or averages' denominators share (their groups' too: a cohort,
-    "known_denominators") is
-    withheld alike only where it must be for its own sake: each of them protects it alone
+    "known_denominators") is withheld alike only where it must be for its own sake: each of
+    them protects it alone
     first (as an average's children, protect()'s forced "shared"), and it is withheld by all
     wherever one of those protections, or every one of them, withholds it; elsewhere each is
     protected knowing it (one shows it), so one withholding its figure for its own numerators
@@ -777,6 +777,7 @@ def protect(
     what a reader who fills it in from them can work out.
     """
     years = list(context.years)
+    forced = forced or {}
     areas = area_codes(context)
     council = areas[-1]
     banded = "age_band" in indicator.filters
@@ -850,7 +851,7 @@ def protect(
     total_shown = True
     if distribution:  # a cell's total stays beside a withheld category, unless withheld
         totals = disclosure.totals_withheld(
-            denominator, axes, solve, (forced or {}).get("totals")
+            denominator, axes, solve, forced.get("totals")
         )  # and those another indicator withholds (share())
         total_shown = ~np.broadcast_to(totals[..., None], shape).ravel()
     hidden = np.zeros(shape, dtype=bool)
@@ -863,15 +864,15 @@ def protect(
              for c, a in (("numerator", numerator), ("denominator", denominator))},
             index=exact.index,
         )  # fmt: skip
-    cohort = None  # its groups' children where its parent's are not known (a cohort's share)
-    if forced and "shared" in forced:
+    if "cells" in forced:  # where another indicator withholds the same count (share())
+        hidden |= _widened(forced["cells"], shape)
+    shared = covers = cohort = None  # a cohort others show too: where it is withheld, where
+    if "shared" in forced:  # they may show it, and (groups) where their whole's is not known
+        shared, covers = _widened(forced["shared"], shape), _widened(forced["covers"], shape)
         secret = forced.get("parent_shared", parent_withheld)  # the parent's cohort's own
         cohort = np.zeros(shape, dtype=bool)
         if grouped and secret is not None:
             cohort |= secret[..., None]
-    if forced and "cells" in forced:  # where another indicator withholds the same count
-        cells_forced = forced["cells"]  # (share()); a group's whole is its parent's to withhold
-        hidden[..., : cells_forced.shape[-1]] |= cells_forced
     # Each year is protected apart (every equation is within a year): a year whose inputs are
     # those of the previous build keeps what that build withheld.
     known = {entry["key"]: entry for entry in previous or ()}
@@ -881,11 +882,6 @@ def protect(
     }  # fmt: skip
     todo = [i for i in range(len(years)) if i not in reused]
     unresolved = {years[i]: entry["unresolved"] for i, entry in reused.items()}
-    shared = covers = None  # where a cohort others show is withheld, and may be shown
-    if cohort is not None:
-        shared, covers = np.zeros(shape, dtype=bool), np.zeros(shape, dtype=bool)
-        shared[..., : forced["shared"].shape[-1]] = forced["shared"]  # not the whole's
-        covers[..., : forced["covers"].shape[-1]] = forced["covers"]
     for i, entry in reused.items():
         hidden[i] = entry["mask"]
         if shared is not None:
@@ -947,6 +943,14 @@ def protect(
                **({} if shared is None else {"shared": shared[i]})}
         for i, year in enumerate(years)
     }  # fmt: skip
+    return out
+
+
+def _widened(mask: np.ndarray, shape: tuple) -> np.ndarray:
+    """A mask share() gives over an indicator's written figures, over protect()'s lattice: a
+    group's whole (its last category) is its parent's, never forced."""
+    out = np.zeros(shape, dtype=bool)
+    out[..., : mask.shape[-1]] = mask
     return out
 
 
