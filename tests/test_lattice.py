@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -14,8 +15,8 @@ from hypothesis import strategies as st
 
 from carejsna import catalogue, db
 from carejsna.audit import ALL_AGES, FEW, SMALL, audit, joint, telling
-from carejsna.bounds import bounded_audit
-from carejsna.figures import MANIFEST, audit_extract, protect, withheld_cells
+from carejsna.bounds import bounded_audit, read_together
+from carejsna.figures import MANIFEST, audit_extract, given_cohorts, protect, withheld_cells
 from carejsna.returns.build import build
 from carejsna.returns.demo import NOTTINGHAMSHIRE, write_demo
 from tests.test_disclosure import BANDS, context_for
@@ -245,7 +246,8 @@ def synthetic_leaks(request, tmp_path_factory):
         pytest.skip("the build does not write figures.parquet yet")
     figures = pd.read_parquet(root / "data" / "figures.parquet")
     cohorts = json.loads((root / "data" / MANIFEST).read_text())["known_denominators"]
-    return audit_extract(figures, WORKERS, cohorts), bounded_leaks(root / "data")
+    found = audit_extract(figures, WORKERS, cohorts)
+    return found, bounded_leaks(root / "data"), cohort_leaks(root / "data")
 
 
 def test_a_synthetic_council_discloses_no_small_count(synthetic_leaks):
@@ -286,6 +288,62 @@ def test_the_demo_extract_gives_nothing_away_through_the_definitions_bounds():
 
 def test_a_synthetic_council_gives_nothing_away_through_the_definitions_bounds(synthetic_leaks):
     assert_none(synthetic_leaks[1])
+
+
+def cohort_leaks(folder) -> list:
+    """What a reader works out of a build's figures who takes each cohort (the manifest's
+    "known_denominators": children looked after for 12 months, say, the denominator of five
+    health shares, in every age band or in one) as the one count it is: its shares (a group's
+    children in each group) solved together, each share's children with the outcome and
+    without never more than it. The telling leaks."""
+    manifest = json.loads((folder / MANIFEST).read_text())
+    cohorts = manifest["known_denominators"]
+    assert cohorts, "no cohort found: nothing to solve"
+    # and a denominator another indicator shows (children in care, say: a group's whole)
+    shown = [
+        g
+        for g in manifest["shared_counts"]
+        if all(m.endswith((".denominator", ".total")) for m in g)
+    ]
+    figures = given_cohorts(pd.read_parquet(folder / "figures.parquet"), cohorts + shown)
+    leaks = []
+    for cohort in cohorts:
+        members = [(m.split(".")[0], m.partition("@")[2]) for m in cohort]
+        frames, relations = read_together(
+            {item_id for item_id, _ in members},
+            lambda item_id: figures[figures["indicator_id"] == item_id].reset_index(drop=True),
+        )
+        counts = []  # each member's cohort: its denominator, or its groups' children
+        for item_id, band in members:
+            at = (band,) if band else ()
+            if f"{item_id}|denominator" in frames:
+                groups = pd.unique(frames[f"{item_id}|denominator"]["category"])
+                named = {g: (f"{item_id}|denominator", "numerator", g, 1, *at) for g in groups}
+            else:
+                named = {"": (item_id, "denominator", "", 1, *at)}
+            counts.append(named)
+        for first, other in itertools.combinations(counts, 2):  # one shown: each shown
+            relations += [
+                ([first[k], (*other[k][:3], -1, *other[k][4:])], "same")
+                for k in first.keys() & other.keys()
+            ]
+        leaks += [leak for leak in joint(frames, relations, WORKERS) if telling(leak)]
+    return leaks
+
+
+def test_the_demo_extract_gives_nothing_away_through_a_cohort_solved_together():
+    """Each share is protected knowing its cohort wherever another shows it; a reader who
+    solves them together also has each share's children with the outcome as a floor under the
+    cohort, and every share's lattice at once: none of it gives a withheld count back."""
+    if not (db.data_dir() / "figures.parquet").exists():
+        pytest.skip("the demo extract is not built yet")
+    assert_none(cohort_leaks(db.data_dir()))
+
+
+def test_a_synthetic_council_gives_nothing_away_through_a_cohort_solved_together(
+    synthetic_leaks,
+):
+    assert_none(synthetic_leaks[2])
 
 
 # Groups of a figure (children placed away from home, near, or where not known): whatever the

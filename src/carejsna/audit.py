@@ -172,10 +172,11 @@ def joint(frames: dict[str, pd.DataFrame], relations: list, workers: int = 1) ->
     `frames`: each block of figures (as audit() takes them, one indicator each, any years) by a
     name of its own; with exact_numerator and exact_denominator, the counts before any was
     withheld, a point to start from (as audit()'s `exact`). `relations`: (terms, kind), terms
-    [(name, count, category, coefficient)] with count "numerator", "denominator" or a
-    distribution's "total": sum(coefficient * count) <= 0 ("<=") or == 0 ("==", and "same":
-    two terms, the same count shown twice), in every area and age band. A count the same as
-    one shown is no leak. Leaks name the block they are of. Each block's own equations are
+    [(name, count, category, coefficient[, age band])] with count "numerator", "denominator"
+    or a distribution's "total": sum(coefficient * count) <= 0 ("<=") or == 0 ("==", and
+    "same": two terms, the same count shown twice), in every area and age band (a term naming
+    its age band: in every area, that band's count). A count the same as one shown is no
+    leak. Leaks name the block they are of. Each block's own equations are
     solved with it (its own leaks come back too). Years are solved apart, in `workers`
     processes."""
     rows = {name: _rows(frame) for name, frame in frames.items()}
@@ -195,8 +196,12 @@ def _joint_year(year: int, rows: dict[str, dict], relations: list) -> list[Leak]
     cells = sorted({key[2:4] for key in chain(block.known, block.unknown)})
     shown = set()  # unknowns the same as a shown count
     for terms, kind in relations:
-        for area, band in cells:
-            pairs = [((name, count, area, band, category), c) for name, count, category, c in terms]
+        banded = any(len(term) > 4 for term in terms)  # in each area once, in the terms' bands
+        for area, band in dict.fromkeys((a, None if banded else b) for a, b in cells):
+            pairs = [
+                ((name, count, area, (band, *rest)[-1], category), c)
+                for name, count, category, c, *rest in terms
+            ]
             linear, constant = block.linear(pairs)
             if not linear:
                 continue

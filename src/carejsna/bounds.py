@@ -179,6 +179,36 @@ def bounded_audit(
         if ids & set(members):
             ids |= set(members[len(found["sum"]) :])
             ids |= set() if ids & set(members[: len(found["sum"])]) else {members[0]}
+    frames, groups = read_together(ids, figures_of, exact_of)
+    relations = [([_block_term(items[i], *rest) for i, *rest in b.terms], "<=") for b in bounds]
+    relations += groups
+
+    def term(member: str) -> tuple | None:  # a manifest's "indicator.count[:category]"
+        item_id, count, category = _parsed(member)
+        if item_id in frames:  # (a group's count shared with another's: not among these)
+            return _block_term(items[item_id], count, category, 1)
+        shown = [i for i in ids if items[i].groups_of == item_id and f"{i}|{count}" in frames]
+        return (f"{shown[0]}|{count}", "total", "", 1) if shown else None  # a group's whole
+
+    for group in shared:  # each the same count
+        present = [t for t in map(term, group) if t is not None]
+        pairs = zip(present, present[1:], strict=False)
+        relations += [([first, (*t[:3], -1)], "same") for first, t in pairs]
+    for found in across:  # a sum and its two parts
+        wholes = [t for t in map(term, found["sum"]) if t is not None]
+        parts = [term(m) for m in found["parts"]]
+        if wholes and None not in parts:
+            relations.append(([wholes[0], *((*t[:3], -1) for t in parts)], "=="))
+    return audit.joint(frames, relations, workers)
+
+
+def read_together(ids, figures_of, exact_of=None) -> tuple[dict[str, pd.DataFrame], list]:
+    """The figures of indicators `ids` as a reader solves them together (figures_of(indicator
+    id): its protected figures; exact_of, as bounded_audit's), for audit.joint: an indicator's
+    own; one split into groups as three distributions over them, each named "<id>|<count>"
+    (audit.group_frames: children with the outcome, without, in the group), its parent's
+    counts their totals; and the equations between a group's three (the relations)."""
+    items = catalogue()
     frames = {}
     exact = ["exact_numerator", "exact_denominator"]
 
@@ -207,7 +237,7 @@ def bounded_audit(
                     exact_denominator=audit.count_of(whole, count),
                 ).fillna({"exact_numerator": 0.0, "exact_denominator": 0.0})
             frames[f"{item_id}|{count}"] = one
-    relations = [([_block_term(items[i], *rest) for i, *rest in b.terms], "<=") for b in bounds]
+    relations = []
     for item_id in ids:  # a group's children: with the outcome and without
         names = [f"{item_id}|{c}" for c in ("denominator", "numerator", "complement")]
         if items[item_id].groups_of and all(n in frames for n in names):
@@ -215,24 +245,7 @@ def bounded_audit(
                 count = "numerator" if category else "total"
                 terms = [(n, count, category, c) for n, c in zip(names, (1, -1, -1), strict=True)]
                 relations.append((terms, "=="))
-
-    def term(member: str) -> tuple | None:  # a manifest's "indicator.count[:category]"
-        item_id, count, category = _parsed(member)
-        if item_id in frames:  # (a group's count shared with another's: not among these)
-            return _block_term(items[item_id], count, category, 1)
-        shown = [i for i in ids if items[i].groups_of == item_id and f"{i}|{count}" in frames]
-        return (f"{shown[0]}|{count}", "total", "", 1) if shown else None  # a group's whole
-
-    for group in shared:  # each the same count
-        present = [t for t in map(term, group) if t is not None]
-        pairs = zip(present, present[1:], strict=False)
-        relations += [([first, (*t[:3], -1)], "same") for first, t in pairs]
-    for found in across:  # a sum and its two parts
-        wholes = [t for t in map(term, found["sum"]) if t is not None]
-        parts = [term(m) for m in found["parts"]]
-        if wholes and None not in parts:
-            relations.append(([wholes[0], *((*t[:3], -1) for t in parts)], "=="))
-    return audit.joint(frames, relations, workers)
+    return frames, relations
 
 
 def _block_term(item: Indicator, count: str, category: str, coefficient: int) -> tuple:

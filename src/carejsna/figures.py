@@ -1043,15 +1043,18 @@ def audit_extract(figures: pd.DataFrame, workers: int = 1, cohorts=()) -> list:
 
 def given_cohorts(figures: pd.DataFrame, cohorts) -> pd.DataFrame:
     """The extract as a reader reads it who takes each cohort ("indicator.denominator", or
-    "...@age band": the same count in that band) from whichever indicator shows it: a withheld
-    figure's denominator filled in where another of its cohort's shows it."""
+    "...@age band": the same count in that band; a distribution's "indicator.total", its
+    cells' total) from whichever indicator shows it: a withheld figure's denominator filled in
+    where another of its cohort's shows it."""
     keys = ["indicator_id", "year", "area_code", "age_band", "category"]
     given = []
     for cohort in cohorts:
         shown = []
         for member in cohort:
             item_id, band = member.split(".", 1)[0], member.partition("@")[2]
-            rows = figures[(figures["indicator_id"] == item_id) & (figures["symbol"] == "")]
+            rows = figures[(figures["indicator_id"] == item_id) & figures["denominator"].notna()]
+            if member.partition("@")[0].endswith(".total"):  # on each category's row
+                rows = rows.assign(category="").drop_duplicates(keys)
             shown.append((item_id, band, rows[rows["age_band"] == band] if band else rows))
         for item_id, band, _ in shown:
             others = pd.concat([rows for i, b, rows in shown if (i, b) != (item_id, band)])
