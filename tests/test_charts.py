@@ -184,6 +184,31 @@ def test_the_notes_of_a_chart_and_of_its_print_picture_start_inside_it(demo, vie
         assert 0 <= start <= margin["l"]  # from the edge, at most where the plot begins
 
 
+def test_the_print_picture_shows_every_bar_name_whole(demo):
+    """The print picture is 16 cm (630 px) wide: a long name ("Newark and Sherwood [similar vs
+    Nottinghamshire]", a reason for a placement change) is wrapped onto lines of its own, and
+    the margin holds the longest line, so no name is cut at the picture's left edge (they were
+    cut at a 300 px margin). The same bars, in the same order, as on screen."""
+    con, context = demo
+    for item_id, view in (("pct_3plus_placements", "district"), ("placement_moves_by_reason",
+                                                                  "category")):  # fmt: skip
+        item = catalogue.get(item_id)
+        selection = ind.Selection(min(context.years), max(context.years))
+        shown = block.build(item, ind.figures(con, item, selection, view, context), selection,
+                            view, context)  # fmt: skip
+        screen = shown.figure.to_dict()
+        printed = export.print_figure(shown, context)[0].to_dict()
+        names = printed["layout"]["yaxis"]["categoryarray"]
+        assert [n.replace("<br>", " ") for n in names] == screen["layout"]["yaxis"]["categoryarray"]
+        assert max(map(len, screen["layout"]["yaxis"]["categoryarray"])) > 40  # long ones
+        lines = [line for name in names for line in name.split("<br>")]
+        assert max(map(len, lines)) <= export.LABEL_CHARS
+        margin = printed["layout"]["margin"]["l"]
+        assert charts.label_width(lines) <= margin <= export.WIDTH_PX / 2
+        for screen_trace, printed_trace in zip(screen["data"], printed["data"], strict=True):
+            assert [y.replace("<br>", " ") for y in printed_trace["y"]] == screen_trace["y"]
+
+
 @pytest.mark.parametrize("height", [None, 700])
 def test_many_notes_do_not_squash_the_plot(height):
     """A chart's own height (bars set theirs by their rows) or Streamlit's grows with its notes

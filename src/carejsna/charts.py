@@ -310,10 +310,10 @@ def bars(
         "barmode": "overlay",
         "showlegend": len(traces) > 2,
     }
-    return _figure(traces, layout, source_note, notes, _beside(labels), VALUES_WIDTH)
+    return _figure(traces, layout, source_note, notes, label_width(labels), VALUES_WIDTH)
 
 
-def _beside(labels: list[str]) -> int:
+def label_width(labels: list[str]) -> int:
     """Pixels, about, a vertical axis's labels take: its longest's, and the gap to the plot."""
     return int(LABEL_PIXELS * max(map(len, labels), default=0)) + 10
 
@@ -443,4 +443,4 @@ def placed_away(
         "height": max(300, 60 * len(rows) + 170),
         "legend": dict(orientation="h", yanchor="bottom", y=1.02, x=0, traceorder="reversed"),
     }
-    return _figure(traces + text, layout, source_note, notes, _beside(labels), VALUES_WIDTH)
+    return _figure(traces + text, layout, source_note, notes, label_width(labels), VALUES_WIDTH)

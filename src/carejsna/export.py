@@ -17,10 +17,11 @@ from html import escape
 
 import plotly.graph_objects as go
 
-from carejsna import disclosure
+from carejsna import charts, disclosure
 from carejsna.block import Block
 
 WIDTH_PX = 630  # CSS pixels for 16 cm: three times that is 1,890 px, 300 dpi at 16 cm
+LABEL_CHARS = 32  # a bar's name wrapped to lines of at most this many characters
 SCALE = 3
 DPI = 300
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
@@ -177,10 +178,23 @@ def decorated(
     lines += textwrap.wrap(f"{src} Years ending 31 March {years[0]} to {years[-1]}.", 100)
     footer = {**footer, "text": "<br>".join(escape(line, quote=False) for line in lines)}
     footer["font"] = dict(size=10, color="#505A5F")
-    bars = any(trace.get("type") == "bar" for trace in spec["data"])
+    data = spec["data"]
+    bars = any(trace.get("type") == "bar" for trace in data)
+    axis = dict(layout.get("yaxis", {}), automargin=False)
+    label_lines = []
+    if bars:  # a long name on lines of its own, its bar's full width left (16 cm is narrow)
+        names = {str(y) for trace in data for y in (trace.get("y") or [])}
+        wrapped = {name: textwrap.wrap(name, LABEL_CHARS) or [name] for name in names}
+        label_lines = [line for parts in wrapped.values() for line in parts]
+        as_drawn = {name: "<br>".join(parts) for name, parts in wrapped.items()}
+        data = [
+            {**t, "y": [as_drawn[str(y)] for y in t["y"]]} if t.get("y") is not None else t
+            for t in data
+        ]
+        if "categoryarray" in axis:
+            axis["categoryarray"] = [as_drawn.get(str(y), y) for y in axis["categoryarray"]]
     # Fixed margins (not automargin), so the footer can start at the picture's left edge.
-    names = [str(y) for trace in spec["data"] for y in (trace.get("y") or [])] if bars else []
-    left = min(max((len(n) for n in names), default=0) * 7 + 20, 300) if bars else 70
+    left = charts.label_width(label_lines) + 10 if bars else 70
     right = 60
     width = WIDTH_PX - left - right
     footer.update(x=-left / width + 0.01, xshift=0, yshift=-62)  # (not the screen's shift)
@@ -192,7 +206,6 @@ def decorated(
     bottom = 74 + 13 * len(lines)
     plot = max(int(layout.get("height") or 450) - 140, 300)
     height = plot + top + bottom
-    axis = dict(layout.get("yaxis", {}), automargin=False)
     layout.update(
         title=dict(
             text=f"<b>{escape(title)}</b><br><span style='font-size:12px'>"
@@ -208,7 +221,7 @@ def decorated(
         width=WIDTH_PX, height=height, yaxis=axis,
         font=dict(layout.get("font", {}), size=12),
     )  # fmt: skip
-    figure = go.Figure({"data": spec["data"], "layout": layout}, _validate=False)
+    figure = go.Figure({"data": data, "layout": layout}, _validate=False)
     return figure, height
 
 
