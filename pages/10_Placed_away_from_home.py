@@ -33,12 +33,8 @@ st.plotly_chart(
     f"percentage with its confidence interval, {area}, year ending 31 March "
     f"{selection.year_to}. {sentence}",
 )
-st.dataframe(
-    ind.difference_table(differences, names, data, selection.level).drop(columns="source"),
-    hide_index=True,
-    key="placed-away-table",
-    column_config=ui.WIDE | {"Measure": ui.WIDE["Indicator"]},
-)
+table = ind.difference_table(differences, names, data, selection.level).drop(columns="source")
+st.dataframe(table, hide_index=True, key="placed-away-table", column_config=ui.wide(table))
 if selection.age_bands:
     st.caption(
         "Care leavers' measures do not follow the age band filter: they are for care leavers "

@@ -96,7 +96,7 @@ contents = pd.DataFrame(
         for item in config.items()
     ]
 )
-st.dataframe(contents, hide_index=True, key="chapter-contents", column_config=ui.WIDE)
+st.dataframe(contents, hide_index=True, key="chapter-contents", column_config=ui.wide(contents))
 views = sum(len(ind.views(item)) for item in config.items())
 st.caption(
     f"{len(contents)} indicators: {views} tables (CSV) and up to {views} charts (PNG and SVG), "

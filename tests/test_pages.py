@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -520,3 +521,21 @@ def test_the_overview_speaks_of_areas_that_are_not_places_and_of_one_measure_pla
     at = open_page("app.py", to="2016", ci="99.8", age_band="10 to 15")  # one testable there
     said = " ".join(m.value for m in at.markdown)
     assert "on the one measure tested" in said and " 1 measures" not in said
+
+
+@pytest.mark.parametrize("page", ["pages/5_Care_leavers.py", "pages/10_Placed_away_from_home.py"])
+def test_a_table_gives_its_longest_name_room_to_show_whole(page):
+    """Indicator names run to 100 characters ("Care leavers aged 17 and 18 not in education,
+    employment or training owing to illness or disability"): at 1400 px Streamlit's "large"
+    column cut them at about 70, with room to spare in the columns beside. Each table's column
+    of names is as wide as its longest (a character of Source Sans at 14 px is about 6.2 px)."""
+    at = open_page(page)
+    named = 0
+    for table in at.dataframe:
+        widths = json.loads(table.proto.columns or "{}")
+        for name in ("Indicator", "Category", "Measure"):
+            if name in table.value:
+                longest = int(table.value[name].astype(str).str.len().max())
+                assert widths[name]["width"] >= min(6.5 * longest + 16, 720), (name, longest)
+                named += 1
+    assert named

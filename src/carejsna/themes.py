@@ -10,7 +10,7 @@ import streamlit as st
 from carejsna import block, catalogue, charts, disclosure, downloads, filters
 from carejsna import indicators as ind
 from carejsna.board import tiles
-from carejsna.ui import THEMES, WIDE, context, trends, with_year_before
+from carejsna.ui import THEMES, context, trends, wide, with_year_before
 from carejsna.ui import view as view_block
 
 
@@ -62,12 +62,8 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
         return
 
     st.header(f"All {THEMES[theme_id].lower()} indicators")
-    st.dataframe(
-        summary_table(summarised, shown, years),
-        hide_index=True,
-        key=f"{theme_id}-summary",
-        column_config=WIDE,
-    )
+    summary = summary_table(summarised, shown, years)
+    st.dataframe(summary, hide_index=True, key=f"{theme_id}-summary", column_config=wide(summary))
     st.caption(
         "Latest year of the selection, with the year before. "
         + " · ".join(disclosure.FOOTNOTES.values())
@@ -144,7 +140,7 @@ def _view(shown: block.Block, selection, data) -> None:
         hide_index=True,
         height=min(36 * (len(table) + 1) + 3, 290),  # a short table in full, a long one scrolls
         key=f"{item.id}-{view}-table",
-        column_config=WIDE,
+        column_config=wide(table),
     )
     if shown.footnotes:
         st.caption(" · ".join(shown.footnotes))

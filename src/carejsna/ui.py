@@ -152,8 +152,24 @@ def page(title: str, intro: str, filtered: bool = True, indicators: bool = False
     return selection
 
 
-# Columns of words, wide enough to read whole: a category, an indicator's name.
-WIDE = {name: st.column_config.TextColumn(width="large") for name in ("Category", "Indicator")}
+TEXT_PIXELS = 7  # a table's character, about (Streamlit's 14 px Source Sans), and its padding
+WIDE_PIXELS = (400, 720)  # the least ("large") and most a column of words is given
+
+
+def wide(table: pd.DataFrame) -> dict:
+    """Column settings for a table: its columns of words (a category, an indicator's name, a
+    measure) as wide as their longest entry, within WIDE_PIXELS (Streamlit's own widths cut
+    long names)."""
+    least, most = WIDE_PIXELS
+    return {
+        name: st.column_config.TextColumn(
+            width=min(
+                max(TEXT_PIXELS * int(table[name].astype(str).str.len().max()) + 24, least), most
+            )
+        )
+        for name in ("Category", "Indicator", "Measure")
+        if name in table and len(table)
+    }
 
 
 @st.cache_resource
