@@ -152,7 +152,7 @@ def page(title: str, intro: str, filtered: bool = True, indicators: bool = False
     return selection
 
 
-TEXT_PIXELS = 7  # a table's character, about (Streamlit's 14 px Source Sans), and its padding
+TEXT_PIXELS, CELL_PADDING = 7, 24  # a table's character, about (14 px Source Sans); a cell's
 WIDE_PIXELS = (400, 720)  # the least ("large") and most a column of words is given
 
 
@@ -161,14 +161,16 @@ def wide(table: pd.DataFrame) -> dict:
     measure) as wide as their longest entry, within WIDE_PIXELS (Streamlit's own widths cut
     long names)."""
     least, most = WIDE_PIXELS
-    return {
-        name: st.column_config.TextColumn(
-            width=min(
-                max(TEXT_PIXELS * int(table[name].astype(str).str.len().max()) + 24, least), most
-            )
-        )
+    longest = {
+        name: int(table[name].astype(str).str.len().max())
         for name in ("Category", "Indicator", "Measure")
         if name in table and len(table)
+    }
+    return {
+        name: st.column_config.TextColumn(
+            width=min(max(TEXT_PIXELS * chars + CELL_PADDING, least), most)
+        )
+        for name, chars in longest.items()
     }
 
 
