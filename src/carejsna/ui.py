@@ -153,7 +153,7 @@ def page(title: str, intro: str, filtered: bool = True, indicators: bool = False
 
 
 TEXT_PIXELS, CELL_PADDING = 7, 24  # a table's character, about (14 px Source Sans); a cell's
-WIDE_PIXELS = (400, 720)  # the least ("large") and most a column of words is given
+WIDE_PIXELS = (150, 720)  # the least and most a column of words is given
 
 
 def wide(table: pd.DataFrame) -> dict:
