@@ -199,8 +199,8 @@ def _joint_year(year: int, rows: dict[str, dict], relations: list) -> list[Leak]
         banded = any(len(term) > 4 for term in terms)  # in each area once, in the terms' bands
         for area, band in dict.fromkeys((a, None if banded else b) for a, b in cells):
             pairs = [
-                ((name, count, area, (band, *rest)[-1], category), c)
-                for name, count, category, c, *rest in terms
+                ((name, count, area, own[0] if own else band, category), c)
+                for name, count, category, c, *own in terms
             ]
             linear, constant = block.linear(pairs)
             if not linear:
