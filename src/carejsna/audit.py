@@ -727,19 +727,26 @@ class _Program:
         k = len(caps)
         self.highs.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), np.zeros(self.n))
         self.highs.addCols(k, -1 / caps, np.full(k, -np.inf), caps, 0, [], [], [])
-        self._add_rows(np.hstack([-functions, np.eye(k)]), np.full(k, -np.inf), constants)
+        self._add_rows(-functions, np.full(k, -np.inf), constants, own=True)
         result = self._run()
         rows = self.highs.getNumRow()
         self.highs.deleteRows(k, np.arange(rows - k, rows, dtype=np.int32))
         self.highs.deleteCols(k, np.arange(self.n, self.n + k, dtype=np.int32))
         return result
 
-    def _add_rows(self, a: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+    def _add_rows(self, a: np.ndarray, lower: np.ndarray, upper: np.ndarray, own=False) -> None:
+        """Rows `a` over the unknowns; with `own`, each also with 1 in its own new column (the
+        columns added last, one a row: a dense identity beside `a` took a large program's
+        programs seconds to build)."""
         row, column = np.nonzero(a)  # row by row, as HiGHS takes them
+        value = a[row, column]
+        if own:  # after each row's entries: its column is beyond every unknown's
+            ends = np.searchsorted(row, np.arange(len(a)), side="right")
+            row = np.insert(row, ends, np.arange(len(a)))
+            column = np.insert(column, ends, self.n + np.arange(len(a)))
+            value = np.insert(value, ends, 1.0)
         starts = np.searchsorted(row, np.arange(len(a))).astype(np.int32)
-        self.highs.addRows(
-            len(a), lower, upper, len(row), starts, column.astype(np.int32), a[row, column]
-        )
+        self.highs.addRows(len(a), lower, upper, len(row), starts, column.astype(np.int32), value)
 
     def _run(self) -> tuple[np.ndarray, float] | None:
         self.highs.run()
