@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from carejsna import audit as audit_module
 from carejsna import catalogue, db
 from carejsna.audit import ALL_AGES, FEW, SMALL, audit, joint, telling
 from carejsna.bounds import bounded_audit, read_together
@@ -185,6 +186,66 @@ def test_figures_that_do_not_add_up_are_reported():
     )
     figures.loc[figures["area_code"] == COUNCIL, "numerator"] = 10.0
     assert [leak.how for leak in audit(figures)] == ["the shown figures cannot all be true"]
+
+
+def exact_of(figures: pd.DataFrame, unit: str, cells, bands=()) -> pd.DataFrame:
+    """The counts of a lattice() frame before any was withheld (audit's `exact`)."""
+    return lattice(unit, cells, (), bands)[["numerator", "denominator"]].set_axis(figures.index)
+
+
+def programs(monkeypatch) -> Counter:
+    """Counts the linear programs the audit solves (each minimised or raised together)."""
+    solved = Counter()
+    for name in ("minimise", "raise_together"):
+        run = getattr(audit_module._Program, name)
+
+        def counted(self, *args, run=run):
+            solved["programs"] += 1
+            return run(self, *args)
+
+        monkeypatch.setattr(audit_module._Program, name, counted)
+    return solved
+
+
+def test_an_audit_ignores_a_witness_that_breaks_the_equations(monkeypatch):
+    """A witness (a point an earlier audit found) widens what a reader can solve only where it
+    is one of their solutions: one that does not add up would hide a count confined to 1..3."""
+    bands = ("Under 1", "1 to 4")
+    cells = {("A", "Under 1", ""): 4, ("A", "1 to 4", ""): 1}
+    cells |= {("B", "Under 1", ""): 2, ("B", "1 to 4", ""): 1}
+    withheld = {(a, b, "") for a in ("A", "B") for b in bands}
+    figures = lattice("count", cells, withheld, bands)
+    exact = exact_of(figures, "count", cells, bands)
+    wide = {("numerator", "B", "Under 1", ""): 30.0, ("numerator", "A", "Under 1", ""): 0.0}
+    witnesses = {("test", 2024): [wide]}
+    leaks = audit(figures, exact=exact, witnesses=witnesses)
+    small = [leak for leak in leaks if leak.area_code == "B" and leak.age_band == "Under 1"]
+    assert [(leak.low, leak.high) for leak in small] == [(1, 3)]
+    assert wide not in witnesses["test", 2024]  # nor kept for the next
+
+
+def test_an_audit_started_from_the_last_ones_witnesses_finds_the_same(monkeypatch):
+    """The build audits a year again each time it withholds more (and, protecting an
+    indicator again, the same): the points the last audit found are still a reader's
+    solutions, so they start the next, which finds what an audit from scratch finds."""
+    bands = ("Under 1", "1 to 4", "5 to 9")
+    cells = {
+        (district, band, ""): 3 + 2 * i + 5 * j
+        for i, district in enumerate(DISTRICTS[:3])
+        for j, band in enumerate(bands)
+    }
+    first = {(a, b, "") for a in ("A", "B") for b in bands[:2]}  # a rectangle: safe
+    exact = exact_of(lattice("count", cells, first, bands), "count", cells, bands)
+    witnesses, solved = {}, programs(monkeypatch)
+    assert audit(lattice("count", cells, first, bands), exact=exact, witnesses=witnesses) == []
+    assert solved.pop("programs") >= 1 and witnesses["test", 2024]  # the points it found
+    assert audit(lattice("count", cells, first, bands), exact=exact, witnesses=witnesses) == []
+    assert solved.pop("programs", 0) == 0  # the same again: safe from its points alone
+    for more in ({("C", "Under 1", ""), ("C", "1 to 4", "")}, {("A", "5 to 9", "")}):
+        figures = lattice("count", cells, first | more, bands)
+        fresh = audit(figures, exact=exact)
+        assert audit(figures, exact=exact, witnesses=dict(witnesses)) == fresh
+    assert found(fresh) == {("A", "5 to 9", "", "numerator", 13)}  # its band's sum, less
 
 
 def disclosive(leak) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, zip_longest
 
 import highspy
 import numpy as np
@@ -22,6 +22,9 @@ ROUNDS = 10  # linear programs that move many checks together, before one each
 # Up to this many coefficients (unknowns x checks and equations), a year's equations are solved
 # as dense arrays (every block of the demo: many times quicker), beyond it as sparse matrices.
 DENSE = 2_000_000
+# The points an audit keeps for the next (audit()'s witnesses), the latest first: a demo build
+# keeping 8 took as long as one keeping all, in less memory.
+WITNESSES = 8
 
 
 @dataclass(frozen=True)
@@ -126,11 +129,18 @@ def telling(leak: Leak) -> bool:
     return small(leak) or exact
 
 
-def audit(figures: pd.DataFrame, workers: int = 1, exact: pd.DataFrame | None = None) -> list[Leak]:
+def audit(
+    figures: pd.DataFrame, workers: int = 1, exact: pd.DataFrame | None = None, witnesses=None
+) -> list[Leak]:
     """Every leak in a figures extract, one (indicator, year) at a time, in `workers` processes.
     `exact`, where the caller knows them (the build does), are the figures before any was
     withheld (numerator and denominator, same index): a point the equations allow, which starts
     each check's range so that fewer linear programs are needed. The leaks are the same without.
+    `witnesses` (with `exact`): a dict the caller keeps between audits of the same figures as
+    more is withheld, where each (indicator, year) keeps the points its linear programs found.
+    The next audit starts each check's range from those that still fit every equation:
+    withholding more only widens what a reader can solve, so many checks are safe again
+    without a program. Again, the leaks are the same without.
 
     The reader's equations: the council is the sum of its districts, and All ages the sum of
     the age bands, for each numerator (and, for a percentage or mean, denominator); a
@@ -157,15 +167,20 @@ def audit(figures: pd.DataFrame, workers: int = 1, exact: pd.DataFrame | None = 
         for (indicator_id, year), at in figures.groupby(["indicator_id", "year"]).indices.items()
         if (values["symbol"][at] == "c").any()
     ]  # each block's rows in their order, as lists: the equations are built in Python
+    kept = {} if witnesses is None or exact is None else witnesses
+    points = [kept.get(block[:2], []) for block in blocks]
     if workers > 1 and len(blocks) > 1:
         with ProcessPoolExecutor(workers) as pool:
-            found = list(pool.map(_audit_block, *zip(*blocks, strict=True), chunksize=4))
+            found = list(pool.map(_audit_block, *zip(*blocks, strict=True), points, chunksize=4))
     else:
-        found = [_audit_block(*block) for block in blocks]
-    return [leak for leaks in found for leak in leaks]
+        found = list(map(_audit_block, *zip(*blocks, strict=True), points))
+    kept.update((block[:2], points) for block, (_, points) in zip(blocks, found, strict=True))
+    return [leak for leaks, _ in found for leak in leaks]
 
 
-def joint(frames: dict[str, pd.DataFrame], relations: list, workers: int = 1) -> list[Leak]:
+def joint(
+    frames: dict[str, pd.DataFrame], relations: list, workers: int = 1, witnesses=None
+) -> list[Leak]:
     """The leaks a reader finds solving several indicators' figures together, with relations
     between their counts that hold in every cell (area and age band) of a year.
 
@@ -178,20 +193,26 @@ def joint(frames: dict[str, pd.DataFrame], relations: list, workers: int = 1) ->
     its age band: in every area, that band's count). A count the same as one shown is no
     leak. Leaks name the block they are of. Each block's own equations are
     solved with it (its own leaks come back too). Years are solved apart, in `workers`
-    processes."""
+    processes. `witnesses`: as audit()'s, each year's."""
     rows = {name: _rows(frame) for name, frame in frames.items()}
     years = sorted({year for blocks in rows.values() for year in blocks})
     each = [{name: found[year] for name, found in rows.items() if year in found} for year in years]
+    kept = {} if witnesses is None else witnesses
+    points = [kept.get(year, []) for year in years]
     if workers > 1 and len(years) > 1:
         with ProcessPoolExecutor(workers) as pool:
-            found = list(pool.map(_joint_year, years, each, [relations] * len(years)))
+            found = list(pool.map(_joint_year, years, each, [relations] * len(years), points))
     else:
-        found = list(map(_joint_year, years, each, [relations] * len(years)))
-    return [leak for leaks in found for leak in leaks]
+        found = list(map(_joint_year, years, each, [relations] * len(years), points))
+    kept.update((year, points) for year, (_, points) in zip(years, found, strict=True))
+    return [leak for leaks, _ in found for leak in leaks]
 
 
-def _joint_year(year: int, rows: dict[str, dict], relations: list) -> list[Leak]:
-    """joint()'s leaks in one year (`rows`: each block's columns that year, as lists)."""
+def _joint_year(
+    year: int, rows: dict[str, dict], relations: list, witnesses: list = ()
+) -> tuple[list[Leak], list[dict]]:
+    """joint()'s leaks in one year (`rows`: each block's columns that year, as lists), and the
+    points to start its next solve from (_solve's)."""
     block = _Joint([_build(name, year, found) for name, found in rows.items()], year)
     cells = sorted({key[2:4] for key in chain(block.known, block.unknown)})
     shown = set()  # unknowns the same as a shown count
@@ -210,8 +231,7 @@ def _joint_year(year: int, rows: dict[str, dict], relations: list) -> list[Leak]
             if kind == "same" and len(linear) == 1:
                 shown |= set(linear)
     block.checks = [check for check in block.checks if not set(check.terms) <= shown]
-    _solve(block)
-    return block.leaks
+    return block.leaks, _solve(block, witnesses)
 
 
 def _rows(figures: pd.DataFrame) -> dict[int, dict[str, list]]:
@@ -283,11 +303,13 @@ def count_of(frame: pd.DataFrame, count: str) -> pd.Series:
     return frame[count]
 
 
-def _audit_block(indicator_id: str, year: int, rows: dict[str, list]) -> list[Leak]:
-    """The leaks in one (indicator, year): `rows` its figures' columns, as lists."""
+def _audit_block(
+    indicator_id: str, year: int, rows: dict[str, list], witnesses: list = ()
+) -> tuple[list[Leak], list[dict]]:
+    """The leaks in one (indicator, year) (`rows`: its figures' columns, as lists), and the
+    points to start its next audit from (_solve's)."""
     block = _build(indicator_id, year, rows)
-    _solve(block)
-    return block.leaks
+    return block.leaks, _solve(block, witnesses)
 
 
 def _build(indicator_id: str, year: int, rows: dict[str, list]) -> _Block:
@@ -449,9 +471,13 @@ def _add_checks(block: _Block, unit: str, distribution: bool, withheld: set) -> 
                 block.checks.append(_Check(key[1:], "denominator", *t))
 
 
-def _solve(block: _Block) -> None:
+def _solve(block: _Block, witnesses: list = ()) -> list[dict]:
     """Flag each check a reader can work out, or confine to 1..SMALL: first by tightening
-    bounds through the equations, then, on what is left, by linear programs and algebra."""
+    bounds through the equations, then, on what is left, by linear programs and algebra.
+    `witnesses`: points an earlier audit of the block found, each the true point (the block's
+    exact counts) but for the values it names ({unknown's key: value}); those that fit every
+    equation, inequality and bound start the checks' ranges. Returns those and the points
+    found here, for the next audit (none without the true point)."""
     n = len(block.unknown)
     rows = len(block.checks) + len(block.equations) + len(block.inequalities)
     matrix = _dense_rows if n * rows <= DENSE else _sparse
@@ -462,10 +488,19 @@ def _solve(block: _Block) -> None:
     low, high = _propagate(a_eq, b_eq, a_ub, b_ub, ~np.array(scores, dtype=bool), bound)
     if (low > high + EPS).any():
         block.leak(("", "", ""), "", np.nan, np.nan, "the shown figures cannot all be true")
-        return
+        return []
 
     fixed = high - low < EPS
     point = _exact_point(block, a_eq, b_eq, a_ub, b_ub, low, high)
+    names = list(block.unknown)  # each variable's key, in order
+    seeds = []  # the witnesses that fit, and each as the point it is
+    for moved in [] if point is None else witnesses:
+        x = point.copy()
+        for key, value in moved.items():
+            if key in block.unknown:
+                x[block.unknown[key]] = value
+        if _fits(x, a_eq, b_eq, a_ub, b_ub, low, high):
+            seeds.append((moved, x))
     functions, _ = matrix([(check.terms, 0) for check in block.checks], n)
     constants = np.array([check.constant for check in block.checks])
     if sparse.issparse(functions):
@@ -478,7 +513,7 @@ def _solve(block: _Block) -> None:
     for i in np.flatnonzero(~safe):
         _report(block, block.checks[i], least[i], most[i])
     if not safe.any():
-        return
+        return [moved for moved, _ in seeds]
 
     # What is left: the unknowns not yet pinned, in groups no equation or inequality links.
     free = np.flatnonzero(~fixed)
@@ -494,16 +529,27 @@ def _solve(block: _Block) -> None:
     group = _row_labels(functions, label)  # a check's unknowns are all in one group
     eq_label = _row_labels(a_eq, label)
     ub_label = _row_labels(a_ub, label)
+    found = []  # each group's points, as the values they move from the true point
     for i in dict.fromkeys(group):  # the groups in the order of their first check
         members = np.flatnonzero(label == i)
         mine, eq, ub = group == i, eq_label == i, ub_label == i
-        _solve_component(
+        points = _solve_component(
             block, [block.checks[c] for c in left[mine]],
             (_dense(functions[mine][:, members]), constants[mine]),
             (_dense(a_eq[eq][:, members]), b_eq[eq]), (_dense(a_ub[ub][:, members]), b_ub[ub]),
             np.column_stack([low[free][members], high[free][members]]),
             None if point is None else point[free][members],
+            [x[free][members] for _, x in seeds],
         )  # fmt: skip
+        if point is not None:
+            true, keys = point[free][members], [names[v] for v in free[members]]
+            found.append([
+                {keys[j]: x[j] for j in np.flatnonzero(x != true)} for x in points
+            ])  # fmt: skip
+    # The groups share no unknown: each group's k-th point, together, is one point.
+    together = zip_longest(*found, fillvalue={})
+    news = [dict(chain(*(m.items() for m in k))) for k in together]
+    return (news + [moved for moved, _ in seeds])[:WITNESSES]
 
 
 def _exact_point(block: _Block, a_eq, b_eq, a_ub, b_ub, low, high) -> np.ndarray | None:
@@ -512,14 +558,18 @@ def _exact_point(block: _Block, a_eq, b_eq, a_ub, b_ub, low, high) -> np.ndarray
     x = np.array([block.exact.get(key, np.nan) for key in block.unknown], dtype=float)
     if not block.exact or np.isnan(x).any():
         return None
+    return x if _fits(x, a_eq, b_eq, a_ub, b_ub, low, high) else None
+
+
+def _fits(x: np.ndarray, a_eq, b_eq, a_ub, b_ub, low, high) -> bool:
+    """Does point x satisfy every equation, inequality and bound (a reader's solution)?"""
     tolerance = 1e-6 * (1 + np.abs(x).max(initial=0))
-    fits = (
+    return bool(
         (np.abs(a_eq @ x - b_eq) <= tolerance).all()
         and (a_ub @ x <= b_ub + tolerance).all()
         and (x >= low - tolerance).all()
         and (x <= high + tolerance).all()
     )
-    return x if fits else None
 
 
 def _sparse(rows: list, n: int) -> tuple[sparse.csr_array, np.ndarray]:
@@ -629,20 +679,29 @@ def _close(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _solve_component(
-    block: _Block, checks, linear, equations, inequalities, bounds, point=None
-) -> None:
+    block: _Block, checks, linear, equations, inequalities, bounds, point=None, seeds=()
+) -> list[np.ndarray]:
     """The checks on one group of linked unknowns (`linear`: each check's coefficients and
     constant). Linear programs bound them: the first few move all the checks together, down and
     up to what each needs to be safe, and only the checks left open get programs of their own,
-    after linear algebra finds those the equations determine."""
+    after linear algebra finds those the equations determine. `point` (the true values) and
+    `seeds` (points an earlier audit found): points the equations allow, to start from. Returns
+    the points the programs found."""
     (functions, constants), (a_eq, b_eq), (a_ub, b_ub) = linear, equations, inequalities
     low, high = np.full(len(checks), np.inf), np.full(len(checks), -np.inf)
+    points, program = [], None  # the programs' points; their model, made when first needed
 
-    program = _Program(a_eq, b_eq, a_ub, b_ub, bounds)
+    def widen(x: np.ndarray) -> None:
+        """Widen each check's range by a point the equations allow."""
+        values = functions @ x + constants
+        np.minimum(low, values, out=low)
+        np.maximum(high, values, out=high)
 
     def visit(objective: np.ndarray, caps: np.ndarray | None = None) -> float | None:
         """Minimise objective (with caps, maximise the checks where caps is finite, each up to
         its cap, together), and widen each check's range by the point found."""
+        nonlocal program
+        program = program or _Program(a_eq, b_eq, a_ub, b_ub, bounds)
         if caps is None:
             result = program.minimise(objective)
         else:
@@ -651,16 +710,17 @@ def _solve_component(
         if result is None:
             return None
         x, value = result
-        values = functions @ x + constants
-        np.minimum(low, values, out=low)
-        np.maximum(high, values, out=high)
+        points.append(x)
+        widen(x)
         return value
 
-    if point is not None:  # a point the equations allow: the checks' true values
-        low[:] = high[:] = functions @ point + constants
-    if visit(functions.sum(axis=0)) is None:  # every check as low as it goes, together
+    for x in (*seeds, *(() if point is None else (point,))):
+        widen(x)
+    if len(seeds) and _safe(low, high).all():  # each safe already: no program needed
+        return points
+    if not len(seeds) and visit(functions.sum(axis=0)) is None:  # all as low as they go
         block.leak(checks[0].cell, "", np.nan, np.nan, "the shown figures cannot all be true")
-        return
+        return points
     exact = np.zeros(len(checks), dtype=bool)  # high is the check's maximum
     for _ in range(ROUNDS):
         before = (~_safe(low, high)).sum(), exact.sum()
@@ -691,6 +751,7 @@ def _solve_component(
                 visit(-functions[i])
         if not _safe(low[i], high[i]):
             _report(block, checks[i], low[i], high[i])
+    return points
 
 
 class _Program:

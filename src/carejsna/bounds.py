@@ -41,6 +41,7 @@ class Bounds:
         self.areas = area_codes(context)
         self.unresolved = set()
         self.audited = {}  # year -> what every indicator withheld when last solved, leaks
+        self.witnesses = {}  # the points each solve found, to start the next from
 
     def hide(self) -> set[str]:
         """Withhold, for every withheld count the bounds give away, more (_hide): the
@@ -72,7 +73,7 @@ class Bounds:
             with disclosure.one_blas_thread():  # many small solves: one BLAS thread each
                 leaks = bounded_audit(
                     lambda i: kept.figures(i, years), self.holding, self.shared, self.across,
-                    self.workers, lambda i: kept.exact(i, at),
+                    self.workers, lambda i: kept.exact(i, at), self.witnesses,
                 )  # fmt: skip
             for year in years:
                 found = [leak for leak in leaks if leak.year == year and audit.telling(leak)]
@@ -163,15 +164,17 @@ class Bounds:
 
 
 def bounded_audit(
-    figures_of, bounds: list[Bound], shared: list, across: list, workers: int = 1, exact_of=None
-) -> list:
+    figures_of, bounds: list[Bound], shared: list, across: list, workers: int = 1, exact_of=None,
+    witnesses=None,
+) -> list:  # fmt: skip
     """The leaks a reader finds solving together the figures of the indicators the catalogue's
     `bounds` join (figures_of(indicator id): its protected figures), with those bounds and the
     equations they can write between them: a count two show (`shared`, as the manifest names
     them), a count the sum of two others (`across`), a group's counts (with the outcome,
     without, in the group). Each indicator's own equations too: its own leaks come back too.
     `exact_of(indicator id)`, where the caller knows them: its numerators and denominators
-    before any was withheld (a shortcut, as audit.audit's `exact`)."""
+    before any was withheld (a shortcut, as audit.audit's `exact`); `witnesses`, as
+    audit.joint's."""
     items = catalogue()
     ids = {t[0] for b in bounds for t in b.terms}
     for found in across:  # a sum and its parts: the parts, and the sum if none shows it
@@ -199,7 +202,7 @@ def bounded_audit(
         parts = [term(m) for m in found["parts"]]
         if wholes and None not in parts:
             relations.append(([wholes[0], *((*t[:3], -1) for t in parts)], "=="))
-    return audit.joint(frames, relations, workers)
+    return audit.joint(frames, relations, workers, witnesses)
 
 
 def read_together(ids, figures_of, exact_of=None) -> tuple[dict[str, pd.DataFrame], list]:

@@ -683,7 +683,11 @@ def _protect(
         )
         if keep:
             _worker["cells"][item.id] = cells
-    return protect(cells, item, _worker["context"], parent_withheld, previous, forced)
+    # The points each year's audits found, to start the next protection of it from (share()
+    # protects some indicators again, round after round), held by the process: to send them
+    # with the figures (to the other process, say) takes about as long as they save.
+    witnesses = _worker.setdefault("witnesses", {}).setdefault(item.id, {})
+    return protect(cells, item, _worker["context"], parent_withheld, previous, forced, witnesses)
 
 
 def _protected(folder: Path, context: Context, items: list, workers: int, cached: dict):
@@ -746,6 +750,7 @@ def protect(
     parent_withheld: np.ndarray | None = None,
     previous: list[dict] | None = None,
     forced: dict[str, np.ndarray] | None = None,
+    witnesses: dict | None = None,
 ) -> pd.DataFrame:
     """Every figure of an indicator any selection can show alone, protected together: each
     district (Unknown and Other too) and the council, by each age band and all ages [and
@@ -775,7 +780,11 @@ def protect(
     is not known), and withheld where that withholds it ("shared" in attrs["years"]); the
     figures are protected knowing it wherever else another indicator may show it ("covers"):
     what a reader who fills it in from them can work out.
+
+    `witnesses`: a dict kept between protections of the indicator, where its audits keep the
+    points they found (audit.audit's), to start again from. The same figures either way.
     """
+    witnesses = {} if witnesses is None else witnesses
     years = list(context.years)
     forced = forced or {}
     areas = area_codes(context)
@@ -905,6 +914,7 @@ def protect(
             shared[todo], found = _withhold(
                 alone, lattice, *arrays, shared[todo] | cohort[todo],
                 these(exact).assign(unit="mean"), whole, shown, axes, solve,
+                witnesses=witnesses.setdefault("alone", {}),
             )  # fmt: skip
             hidden[todo] |= shared[todo]
             # Known to a reader, at most: where another indicator may show it (covers), and
@@ -913,7 +923,7 @@ def protect(
             unresolved.update(found)
         hidden[todo], found = _withhold(
             indicator, lattice, *arrays, hidden[todo], these(exact), these(parent), shown, axes,
-            solve, given,
+            solve, given, witnesses.setdefault("own", {}),
         )  # fmt: skip
         for year, leaks in found.items():
             unresolved[year] = [*unresolved.get(year, []), *leaks]
@@ -956,13 +966,14 @@ def _widened(mask: np.ndarray, shape: tuple) -> np.ndarray:
 
 def _withhold(
     indicator, lattice, numerator, denominator, hidden, exact, parent, total_shown, axes, solve,
-    given=None,
+    given=None, witnesses=None,
 ) -> tuple[np.ndarray, dict[int, list[str]]]:  # fmt: skip
     """What protect() withholds over some years (`lattice`: years, areas, bands, categories;
     the arrays and frames those years' only): withhold, then let the reader's equations be
     solved; again, until they fail. `given`: where a reader may know a withheld figure's
-    denominator (another indicator shows it). Returns the withheld figures and, for each year,
-    what the audit could still work out (see the manifest's "unresolved")."""
+    denominator (another indicator shows it). `witnesses`: as audit.audit takes them, kept by
+    the caller between protections. Returns the withheld figures and, for each year, what the
+    audit could still work out (see the manifest's "unresolved")."""
     years, categories = lattice[0], lattice[3]
     grouped = bool(indicator.groups_of)
     distribution = bool(indicator.breakdown) and not grouped
@@ -997,10 +1008,11 @@ def _withhold(
             if grouped:
                 some = some[some["category"] != ALL_GROUPS]
                 found = _audit_groups(
-                    some, parent.loc[some.index], exact.loc[some.index], whole.loc[some.index]
-                )
+                    some, parent.loc[some.index], exact.loc[some.index], whole.loc[some.index],
+                    witnesses,
+                )  # fmt: skip
             else:
-                found = audit.audit(some, exact=exact)
+                found = audit.audit(some, exact=exact, witnesses=witnesses)
         for i, year in enumerate(years):
             if year in again:
                 telling = [leak for leak in found if leak.year == year and audit.telling(leak)]
@@ -1074,6 +1086,7 @@ def _audit_groups(
     parent: pd.DataFrame,
     exact: pd.DataFrame | None = None,
     whole: pd.DataFrame | None = None,
+    witnesses: dict | None = None,
 ) -> list:
     """The audit (audit.py) of an indicator split into groups, as a reader sees it: each count
     of the groups (children with the outcome, without it, and in the group; for an average,
@@ -1082,7 +1095,8 @@ def _audit_groups(
     Every equation over districts, age bands and groups at once, solved; the leaks named by
     the count they are of. `exact`: the counts before any was withheld, as audit.audit takes;
     `whole`: the parent's, withheld or not (else the audit has no point where the parent's
-    figure is withheld, and needs many more linear programs)."""
+    figure is withheld, and needs many more linear programs); `witnesses`: as audit.audit
+    takes them."""
     found = []
     for count, one in audit.group_frames(figures, parent):
         exact_one = None
@@ -1093,7 +1107,7 @@ def _audit_groups(
             ).fillna(
                 {"numerator": 0.0, "denominator": 0.0}
             )  # a group with no data has none: zero in every sum (a shortcut: checked)
-        for leak in audit.audit(one, exact=exact_one):
+        for leak in audit.audit(one, exact=exact_one, witnesses=witnesses):
             found.append(replace(
                 leak, indicator_id=leak.indicator_id.split("|")[0], category=leak.category
                 or ALL_GROUPS, count=_named(leak, count),
