@@ -168,14 +168,8 @@ def audit(
         if (values["symbol"][at] == "c").any()
     ]  # each block's rows in their order, as lists: the equations are built in Python
     kept = {} if witnesses is None or exact is None else witnesses
-    points = [kept.get(block[:2], []) for block in blocks]
-    if workers > 1 and len(blocks) > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            found = list(pool.map(_audit_block, *zip(*blocks, strict=True), points, chunksize=4))
-    else:
-        found = list(map(_audit_block, *zip(*blocks, strict=True), points))
-    kept.update((block[:2], points) for block, (_, points) in zip(blocks, found, strict=True))
-    return [leak for leaks, _ in found for leak in leaks]
+    keys, columns = [block[:2] for block in blocks], list(zip(*blocks, strict=True))
+    return _each(_audit_block, keys, columns, workers, kept, chunksize=4)
 
 
 def joint(
@@ -198,13 +192,20 @@ def joint(
     years = sorted({year for blocks in rows.values() for year in blocks})
     each = [{name: found[year] for name, found in rows.items() if year in found} for year in years]
     kept = {} if witnesses is None else witnesses
-    points = [kept.get(year, []) for year in years]
-    if workers > 1 and len(years) > 1:
+    return _each(_joint_year, years, [years, each, [relations] * len(years)], workers, kept)
+
+
+def _each(function, keys: list, columns: list, workers: int, witnesses: dict, chunksize=1):
+    """function(*the columns' values, the key's witnesses) for each key, in `workers`
+    processes where there are several: the leaks found, each key's new witnesses kept in
+    `witnesses` (function returns both)."""
+    columns = [*columns, [witnesses.get(key, []) for key in keys]]
+    if workers > 1 and len(keys) > 1:
         with ProcessPoolExecutor(workers) as pool:
-            found = list(pool.map(_joint_year, years, each, [relations] * len(years), points))
+            found = list(pool.map(function, *columns, chunksize=chunksize))
     else:
-        found = list(map(_joint_year, years, each, [relations] * len(years), points))
-    kept.update((year, points) for year, (_, points) in zip(years, found, strict=True))
+        found = list(map(function, *columns))
+    witnesses.update((key, points) for key, (_, points) in zip(keys, found, strict=True))
     return [leak for leaks, _ in found for leak in leaks]
 
 
