@@ -12,7 +12,7 @@ import shutil
 import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -82,9 +82,12 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
     rows, unresolved, masks, reused, reprotected = {}, [], {}, [], []
     partial = folder / f"{EXTRACT}.parquet.partial"  # not an extract until it is whole
     kept = _Kept(folder / f".{EXTRACT}")  # each indicator's figures on disk until all are done
-    for item, protected in _protected(folder, context, items, workers, cached):
-        kept.add(item.id, protected)
-    found = share(kept, folder, context, cached, workers)  # the manifest's lists of them
+    # One pool for the first protection and share()'s rounds: each process keeps what it read
+    # and solved for an indicator (_protect) for when it protects it again.
+    with _started(folder, context, workers) as pool:
+        for item, protected in _protected(pool, context, items, workers, cached):
+            kept.add(item.id, protected)
+        found = share(kept, pool, context, cached, workers)  # the manifest's lists of them
     with pq.ParquetWriter(partial, SCHEMA) as writer:
         for item_id in list(kept.order):  # in the order they came: plain first, then groups
             writer.write_table(pq.read_table(kept.path(item_id), schema=SCHEMA))
@@ -324,33 +327,31 @@ class _Kept:
         shutil.rmtree(self.folder)
 
 
-def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: int) -> dict:
-    """Protect shared counts together (`kept`: every indicator's protected figures, replaced
-    where they are protected again). Each indicator protected apart could show, as a
-    percentage's denominator, a count another withholds as its own (a review read 10
-    children-in-care counts of 1 to 4 off the UASC share's denominators, and SDQ counts off
-    the average score's). So wherever an indicator that counts a shared count as its
-    numerator withholds it, every indicator that shows it withholds it too, and is protected
-    again with those withheld (its secondary cells and audit around them), with its groups
-    (their whole is its figure), round after round until none changes. A count only
-    percentages' or averages' denominators share (their groups' too: a cohort,
-    "known_denominators") is withheld alike only where it must be for its own sake: each of
-    them protects it alone
-    first (as an average's children, protect()'s forced "shared"), and it is withheld by all
-    wherever one of those protections, or every one of them, withholds it; elsewhere each is
-    protected knowing it (one shows it), so one withholding its figure for its own numerators
-    no longer withholds the others' (the under 5s' development checks were withheld at the
-    council every year, as the substance misuse share withheld its 1 to 4s). A percentage
-    withheld only as it rests on fewer than 10 children does not withhold the count it rests
-    on where that is shown as a count (5 to 9 children in care, say). A count that is the sum
-    of some of a breakdown's categories (summed_counts) is withheld with them, all alike.
-    Counts the same in one age band only (banded_counts) are withheld alike in that band. A
-    count that is the sum of two other indicators' counts (summed_across) has its two parts
-    withheld alike, wherever either is or the sum is: then the sum gives only their total.
-    Once these settle, the indicators the catalogue's bounds join are solved together, and
-    where that gives a withheld count away, more is withheld (bounds.Bounds), and so on.
-    Returns the shared counts, the sums, the banded counts, the sums across indicators, the
-    bounds and the cohorts known to each, for the manifest."""
+def share(kept: _Kept, pool, context: Context, cached: dict, workers: int) -> dict:
+    """Protect shared counts together (`kept`: every indicator's protected figures, replaced where
+    they are protected again, in `pool`: _started's). Each indicator protected apart could show, as
+    a percentage's denominator, a count another withholds as its own (a review read 10
+    children-in-care counts of 1 to 4 off the UASC share's denominators, and SDQ counts off the
+    average score's). So wherever an indicator that counts a shared count as its numerator withholds
+    it, every indicator that shows it withholds it too, and is protected again with those withheld
+    (its secondary cells and audit around them), with its groups (their whole is its figure), round
+    after round until none changes. A count only percentages' or averages' denominators share (their
+    groups' too: a cohort, "known_denominators") is withheld alike only where it must be for its own
+    sake: each of them protects it alone first (as an average's children, protect()'s forced
+    "shared"), and it is withheld by all wherever one of those protections, or every one of them,
+    withholds it; elsewhere each is protected knowing it (one shows it), so one withholding its
+    figure for its own numerators no longer withholds the others' (the under 5s' development checks
+    were withheld at the council every year, as the substance misuse share withheld its 1 to 4s). A
+    percentage withheld only as it rests on fewer than 10 children does not withhold the count it
+    rests on where that is shown as a count (5 to 9 children in care, say). A count that is the sum
+    of some of a breakdown's categories (summed_counts) is withheld with them, all alike. Counts the
+    same in one age band only (banded_counts) are withheld alike in that band. A count that is the
+    sum of two other indicators' counts (summed_across) has its two parts withheld alike, wherever
+    either is or the sum is: then the sum gives only their total. Once these settle, the indicators
+    the catalogue's bounds join are solved together, and where that gives a withheld count away,
+    more is withheld (bounds.Bounds), and so on. Returns the shared counts, the sums, the banded
+    counts, the sums across indicators, the bounds and the cohorts known to each, for the
+    manifest."""
     shared = shared_counts(kept.counts)
     sums = summed_counts(kept.counts)  # a sum and its parts: withheld all alike
     banded = banded_counts(kept.counts, shared + sums)  # the same in some age band only
@@ -433,64 +434,47 @@ def share(kept: _Kept, folder: Path, context: Context, cached: dict, workers: in
         forced[item_id]["covers"] = np.zeros(withheld(item_id).shape, bool)
     for item_id, _, band in (member for group in told for member in group):
         _band(forced[item_id]["covers"], band)[:] = True  # where others may show it
-    with _Pool(folder, context, workers, kept) as pool:
-        for _ in range(SHARE_ROUNDS):
-            pool.map([items[i] for i in todo if not items[i].groups_of], again)
-            grouped = [g for g in items.values() if g.groups_of]  # after their parents
-            pool.map([g for g in grouped if g.groups_of in todo or g.id in todo], again)
-            masks = {
-                (m, k): mask(*m, k) for g, c, kind in alike for m in {*g, *c} for k in {kind, None}
+    for _ in range(SHARE_ROUNDS):
+        _again(pool, kept, [items[i] for i in todo if not items[i].groups_of], again)
+        grouped = [g for g in items.values() if g.groups_of]  # after their parents
+        _again(pool, kept, [g for g in grouped if g.groups_of in todo or g.id in todo], again)
+        masks = {
+            (m, k): mask(*m, k) for g, c, kind in alike for m in {*g, *c} for k in {kind, None}
+        }
+        todo = set()
+        for group, counting, kind in alike:
+            union = np.logical_or.reduce([masks[m, kind] for m in counting])
+            if kind == "shared":  # and where none shows it: a withheld count too
+                union = union | np.logical_and.reduce([masks[m, None] for m in group])
+            for member in group:
+                years = (union & ~masks[member, kind]).reshape(len(union), -1).any(axis=1)
+                if years.any():
+                    force(*member, union, years, kind)
+                    todo.add(member[0])
+        if not todo and solves(context):  # (as each indicator's own audit)
+            todo = bounds.hide()
+        if not todo:
+            return {
+                "shared_counts": named[: len(shared)],
+                "summed_counts": named[len(shared) :],
+                "banded_counts": [[member_name(*m) for m in group] for group in banded],
+                "summed_across": across_named,
+                "bounds": bounds.manifest(),
+                "known_denominators": [[member_name(*m) for m in group] for group in told],
             }
-            todo = set()
-            for group, counting, kind in alike:
-                union = np.logical_or.reduce([masks[m, kind] for m in counting])
-                if kind == "shared":  # and where none shows it: a withheld count too
-                    union = union | np.logical_and.reduce([masks[m, None] for m in group])
-                for member in group:
-                    years = (union & ~masks[member, kind]).reshape(len(union), -1).any(axis=1)
-                    if years.any():
-                        force(*member, union, years, kind)
-                        todo.add(member[0])
-            if not todo and solves(context):  # (as each indicator's own audit)
-                todo = bounds.hide()
-            if not todo:
-                return {
-                    "shared_counts": named[: len(shared)],
-                    "summed_counts": named[len(shared) :],
-                    "banded_counts": [[member_name(*m) for m in group] for group in banded],
-                    "summed_across": across_named,
-                    "bounds": bounds.manifest(),
-                    "known_denominators": [[member_name(*m) for m in group] for group in told],
-                }
     raise RuntimeError(f"shared counts still withheld apart after {SHARE_ROUNDS} rounds")
 
 
-class _Pool:
-    """Indicators protected again (_protect), kept as they come: in `workers` processes where
-    the build solves, else in this one (_started); started when first needed."""
-
-    def __init__(self, folder: Path, context: Context, workers: int, kept: _Kept):
-        self.folder, self.context, self.workers, self.kept = folder, context, workers, kept
-        self.stack, self.started, self.pool = ExitStack(), False, None
-
-    def map(self, items: list, args) -> None:
-        """Each item's figures, _protect(*args(item)), kept (kept.add) as they are done."""
-        if items and not self.started:
-            started = _started(self.folder, self.context, self.workers)
-            self.pool, self.started = self.stack.enter_context(started), True
-        if self.pool is None:
-            for item in items:
-                self.kept.add(item.id, _protect(*args(item), keep=True))
-            return
-        futures = {self.pool.submit(_protect, *args(item), keep=True): item.id for item in items}
-        for future in as_completed(futures):
-            self.kept.add(futures[future], future.result())
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *_):
-        self.stack.close()
+def _again(pool, kept: _Kept, items: list, args) -> None:
+    """Indicators protected again, each _protect(*args(item)) in `pool` (_started's; None:
+    this process), kept (kept.add) as they are done."""
+    if pool is None:
+        for item in items:
+            kept.add(item.id, _protect(*args(item), keep=True))
+        return
+    futures = {pool.submit(_protect, *args(item), keep=True): item.id for item in items}
+    for future in as_completed(futures):
+        kept.add(futures[future], future.result())
 
 
 def a_ratio(indicator: Indicator) -> bool:
@@ -690,23 +674,22 @@ def _protect(
     return protect(cells, item, _worker["context"], parent_withheld, previous, forced, witnesses)
 
 
-def _protected(folder: Path, context: Context, items: list, workers: int, cached: dict):
+def _protected(pool, context: Context, items: list, workers: int, cached: dict):
     """Each indicator and its protected figures (those not split into groups first, then
-    those that are, given what their parent withholds), computed in `workers` processes:
-    the heaviest first (a parent, then its groups, then distributions), so that neither
-    process waits at the end. `cached`: what a previous build withheld (read_cache)."""
+    those that are, given what their parent withholds), computed in `pool` (_started's; None:
+    this process): the heaviest first (a parent, then its groups, then distributions), so
+    that no process waits at the end. `cached`: what a previous build withheld (read_cache)."""
     plain = [item for item in items if not item.groups_of]
     grouped = [item for item in items if item.groups_of]
     order = [*plain, *grouped]  # as written
     parents = {item.groups_of for item in grouped}
-    if workers <= 1:
-        with _started(folder, context, 1):
-            withheld = {}
-            for item in order:
-                figures = _protect(item, withheld.get(item.groups_of), _earlier(cached, item))
-                if item.id in parents:
-                    withheld[item.id] = withheld_cells(figures, context, item)
-                yield item, figures
+    if pool is None:
+        withheld = {}
+        for item in order:
+            figures = _protect(item, withheld.get(item.groups_of), _earlier(cached, item))
+            if item.id in parents:
+                withheld[item.id] = withheld_cells(figures, context, item)
+            yield item, figures
         return
 
     def weight(item: Indicator) -> int:
@@ -716,24 +699,23 @@ def _protected(folder: Path, context: Context, items: list, workers: int, cached
     ids = {item.id for item in plain}
     ready = [*plain, *(item for item in grouped if item.groups_of not in ids)]  # no parent here
     ready.sort(key=weight, reverse=True)  # stable: the catalogue's order otherwise
-    with _started(folder, context, workers) as pool:
-        running = {}
-        while ready or running:
-            while ready and len(running) < workers + 1:  # one queued: no process idles
-                item = ready.pop(0)
-                args = (item, withheld.get(item.groups_of), _earlier(cached, item))
-                running[pool.submit(_protect, *args)] = item
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                item = running.pop(future)
-                done[item.id] = future.result()
-                if item.id in parents:  # its groups can start
-                    withheld[item.id] = withheld_cells(done[item.id], context, item)
-                    ready += [g for g in grouped if g.groups_of == item.id]
-                    ready.sort(key=weight, reverse=True)
-            while order and order[0].id in done:  # in the order they are written
-                item = order.pop(0)
-                yield item, done.pop(item.id)
+    running = {}
+    while ready or running:
+        while ready and len(running) < workers + 1:  # one queued: no process idles
+            item = ready.pop(0)
+            args = (item, withheld.get(item.groups_of), _earlier(cached, item))
+            running[pool.submit(_protect, *args)] = item
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in finished:
+            item = running.pop(future)
+            done[item.id] = future.result()
+            if item.id in parents:  # its groups can start
+                withheld[item.id] = withheld_cells(done[item.id], context, item)
+                ready += [g for g in grouped if g.groups_of == item.id]
+                ready.sort(key=weight, reverse=True)
+        while order and order[0].id in done:  # in the order they are written
+            item = order.pop(0)
+            yield item, done.pop(item.id)
 
 
 def withheld_cells(figures: pd.DataFrame, context: Context, indicator: Indicator) -> np.ndarray:
