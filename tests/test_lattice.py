@@ -207,7 +207,7 @@ def programs(monkeypatch) -> Counter:
     return solved
 
 
-def test_an_audit_ignores_a_witness_that_breaks_the_equations(monkeypatch):
+def test_an_audit_ignores_a_witness_that_breaks_the_equations():
     """A witness (a point an earlier audit found) widens what a reader can solve only where it
     is one of their solutions: one that does not add up would hide a count confined to 1..3."""
     bands = ("Under 1", "1 to 4")

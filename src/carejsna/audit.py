@@ -167,9 +167,8 @@ def audit(
         for (indicator_id, year), at in figures.groupby(["indicator_id", "year"]).indices.items()
         if (values["symbol"][at] == "c").any()
     ]  # each block's rows in their order, as lists: the equations are built in Python
-    kept = {} if witnesses is None or exact is None else witnesses
     keys, columns = [block[:2] for block in blocks], list(zip(*blocks, strict=True))
-    return _each(_audit_block, keys, columns, workers, kept, chunksize=4)
+    return _each(_audit_block, keys, columns, workers, witnesses, chunksize=4)
 
 
 def joint(
@@ -191,14 +190,14 @@ def joint(
     rows = {name: _rows(frame) for name, frame in frames.items()}
     years = sorted({year for blocks in rows.values() for year in blocks})
     each = [{name: found[year] for name, found in rows.items() if year in found} for year in years]
-    kept = {} if witnesses is None else witnesses
-    return _each(_joint_year, years, [years, each, [relations] * len(years)], workers, kept)
+    return _each(_joint_year, years, [years, each, [relations] * len(years)], workers, witnesses)
 
 
-def _each(function, keys: list, columns: list, workers: int, witnesses: dict, chunksize=1):
+def _each(function, keys: list, columns: list, workers: int, witnesses=None, chunksize=1):
     """function(*the columns' values, the key's witnesses) for each key, in `workers`
     processes where there are several: the leaks found, each key's new witnesses kept in
-    `witnesses` (function returns both)."""
+    `witnesses` (function returns both; None: not kept)."""
+    witnesses = {} if witnesses is None else witnesses
     columns = [*columns, [witnesses.get(key, []) for key in keys]]
     if workers > 1 and len(keys) > 1:
         with ProcessPoolExecutor(workers) as pool:
@@ -717,9 +716,9 @@ def _solve_component(
 
     for x in (*seeds, *(() if point is None else (point,))):
         widen(x)
-    if len(seeds) and _safe(low, high).all():  # each safe already: no program needed
+    if seeds and _safe(low, high).all():  # each safe already: no program needed
         return points
-    if not len(seeds) and visit(functions.sum(axis=0)) is None:  # all as low as they go
+    if not seeds and visit(functions.sum(axis=0)) is None:  # all as low as they go
         block.leak(checks[0].cell, "", np.nan, np.nan, "the shown figures cannot all be true")
         return points
     exact = np.zeros(len(checks), dtype=bool)  # high is the check's maximum
