@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from carejsna import audit, figures, publish
+from carejsna import audit, bounds, figures, publish
 from carejsna.catalogue import catalogue
 from carejsna.returns.build import build, summary
 from carejsna.returns.demo import write_demo
@@ -87,10 +88,21 @@ def test_a_year_added_is_the_only_one_protected_again(added):
     assert f"(reused 16 of 20 indicator-years; re-protected 4: {LAST} (added, 4))" in said
 
 
-def test_the_same_returns_built_again_reuse_every_year(added, returns):
+def test_the_same_returns_built_again_reuse_every_year(added, returns, monkeypatch):
     root = added[0]
+    solved = []  # every audit, an indicator's own or the bounds' joint one, builds its blocks
+    build_block, write = audit._build, figures.write
+    monkeypatch.setattr(figures, "write", partial(write, workers=1))  # here, to be counted
+    monkeypatch.setattr(
+        audit, "_build", lambda *args: solved.append(args[:2]) or build_block(*args)
+    )
+    joint = bounds.bounded_audit  # (here its bounds join none of these: solved, it is called)
+    monkeypatch.setattr(bounds, "bounded_audit", lambda *a: solved.append("joint") or joint(*a))
     again = build(returns, root / "data")
     assert again.figures["reprotected"] == [] and len(again.figures["reused"]) == 20
+    # share() protects some indicators again, round after round, and the bounds are solved
+    # after each: every step was the previous build's, so none is solved again
+    assert solved == []
     same_build(root / "data", root / "clean")
 
 
@@ -122,10 +134,15 @@ def test_a_replaced_year_protects_again_only_what_it_touches(returns, tmp_path):
 def test_the_cache_holds_keys_and_masks_and_is_not_published(added, tmp_path):
     root = added[0]
     saved = json.loads((root / "data" / figures.CACHE).read_text())
-    assert set(saved) == {"code", "indicators"} and set(saved["indicators"]) == set(INDICATORS)
+    assert set(saved) == {"code", "indicators", "joint"}
+    assert set(saved["indicators"]) == set(INDICATORS)
     for years in saved["indicators"].values():
-        for entry in years.values():
-            assert set(entry) == {"key", "shape", "mask", "unresolved"}
+        for entries in years.values():
+            assert entries and all(
+                set(entry) == {"key", "shape", "mask", "unresolved"} for entry in entries
+            )
+    leaks = [leak for found in saved["joint"].values() for leak in found]
+    assert saved["joint"] and all(set(leak) == set(audit.Leak.__annotations__) for leak in leaks)
     publish.publish(root / "data", tmp_path / "public")
     assert not (tmp_path / "public" / figures.CACHE).exists()
 

@@ -6,6 +6,7 @@ withholds where that is a withheld count (Bounds, for figures.share())."""
 from __future__ import annotations
 
 import hashlib
+import json
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,8 @@ class Bounds:
         ]  # what bounds (and sums across indicators) put side by side
         self.areas = area_codes(context)
         self.unresolved = set()
-        self.audited = {}  # year -> what every indicator withheld when last solved, leaks
+        # What a year's joint solve depends on beyond each indicator's year: the relations.
+        self.common = json.dumps([[b.text for b in self.holding], shared, across]).encode()
         self.witnesses = {}  # the points each solve found, to start the next from
 
     def hide(self) -> set[str]:
@@ -58,16 +60,26 @@ class Bounds:
         }
 
     def leaks(self) -> list[audit.Leak]:
-        """What the bounds give away (telling leaks), each year solved again only if anything
-        it withholds changed since it last was."""
+        """What the bounds give away (telling leaks), each year solved only if it was not
+        solved before as it is now: what every indicator was protected from that year (its
+        year's key, protect()'s) and withholds, with the same relations, here or in the previous
+        build (kept.joint, kept.joint_before: the build's cache): a rebuild whose years are
+        the same solves none."""
         kept, context = self.kept, self.context
         keys = {
             year: hashlib.sha256(
-                b"".join(self.withheld(i)[y].tobytes() for i in kept.order)
-            ).digest()
+                b"".join(
+                    kept.years[i][year]["key"].encode() + self.withheld(i)[y].tobytes()
+                    for i in kept.order
+                )
+                + self.common
+            ).hexdigest()
             for y, year in enumerate(context.years)
         }
-        years = [year for year, key in keys.items() if self.audited.get(year, (None,))[0] != key]
+        for key in keys.values():  # a previous build's solve of the same
+            if key not in kept.joint and key in kept.joint_before:
+                kept.joint[key] = kept.joint_before[key]
+        years = [year for year, key in keys.items() if key not in kept.joint]
         if years:
             at = [context.years.index(year) for year in years]
             with disclosure.one_blas_thread():  # many small solves: one BLAS thread each
@@ -77,8 +89,8 @@ class Bounds:
                 )  # fmt: skip
             for year in years:
                 found = [leak for leak in leaks if leak.year == year and audit.telling(leak)]
-                self.audited[year] = (keys[year], found)
-        return [leak for _, found in self.audited.values() for leak in found]
+                kept.joint[keys[year]] = found
+        return [leak for year in context.years for leak in kept.joint[keys[year]]]
 
     def _hide(self, leak: audit.Leak) -> set[str]:
         """Withhold, where bounds give a withheld count away, the figures bounding it: in its

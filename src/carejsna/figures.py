@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import asdict, replace
 from functools import cache
 from pathlib import Path
 
@@ -78,27 +78,26 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
     if not solves(context):
         workers = 1
     items = list(catalogue().values())
-    cached = read_cache(previous) if previous is not None else {}
-    rows, unresolved, masks, reused, reprotected = {}, [], {}, [], []
+    cached = read_cache(previous) if previous is not None else {"indicators": {}, "joint": {}}
+    rows, unresolved, reused, reprotected = {}, [], [], []
     partial = folder / f"{EXTRACT}.parquet.partial"  # not an extract until it is whole
-    kept = _Kept(folder / f".{EXTRACT}")  # each indicator's figures on disk until all are done
+    kept = _Kept(folder / f".{EXTRACT}", cached["joint"])  # each indicator's figures on disk
     # One pool for the first protection and share()'s rounds: each process keeps what it read
     # and solved for an indicator (_protect) for when it protects it again.
     with _started(folder, context, workers) as pool:
-        for item, protected in _protected(pool, context, items, workers, cached):
+        for item, protected in _protected(pool, context, items, workers, cached["indicators"]):
             kept.add(item.id, protected)
-        found = share(kept, pool, context, cached, workers)  # the manifest's lists of them
+        found = share(kept, pool, context, cached["indicators"], workers)  # the manifest's lists
     with pq.ParquetWriter(partial, SCHEMA) as writer:
         for item_id in list(kept.order):  # in the order they came: plain first, then groups
             writer.write_table(pq.read_table(kept.path(item_id), schema=SCHEMA))
-            masks[item_id] = kept.years[item_id]
             rows[item_id] = len(kept.withheld[item_id])
             unresolved += kept.unresolved[item_id]
-            for year, entry in masks[item_id].items():
+            for year, entry in kept.years[item_id].items():
                 (reused if entry["reused"] else reprotected).append((item_id, year))
     kept.remove()
     partial.replace(folder / f"{EXTRACT}.parquet")
-    write_cache(folder, masks)
+    write_cache(folder, kept.seen, kept.joint)
     inputs = sorted(p for p in folder.glob("*.parquet") if p.stem != EXTRACT)
     manifest = {
         "extract": f"{EXTRACT}.parquet",
@@ -131,12 +130,12 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
         "built_from": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in inputs},
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-    before = {year for years in cached.values() for year in years}
+    before = {year for years in cached["indicators"].values() for year in years}
     return {
         "figures": time.perf_counter() - start,
         "reused": reused,
         "reprotected": reprotected,
-        "added": sorted({year for _, year in reprotected} - before) if cached else [],
+        "added": sorted({year for _, year in reprotected} - before) if before else [],
     }
 
 
@@ -272,14 +271,19 @@ class _Kept:
     """Each indicator's protected figures, written to a file of its own in `folder` (at
     national scale they take more memory than the build may), with what share() reads of
     them: which are withheld, their exact counts of children (never written), and protect()'s
-    attrs: what each year withheld ("years") and what the audit left ("unresolved")."""
+    attrs: what each year withheld ("years") and what the audit left ("unresolved"). For the
+    next build's CACHE: every protection of each indicator's year made or reused here ("seen":
+    share() protects some again, round after round, and a rebuild takes the same steps) and
+    the bounds' joint solves ("joint", bounds.Bounds.leaks), a previous build's (`joint`) among
+    them where they are the same."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, joint: dict | None = None):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir()
         self.folder, self.order = folder, []
         self.withheld, self.counts, self.years, self.unresolved = {}, {}, {}, {}
         self.totals, self.categories, self.shared = {}, {}, {}
+        self.seen, self.joint, self.joint_before = {}, {}, joint or {}
 
     def path(self, item_id: str) -> Path:
         return self.folder / f"{item_id}.parquet"
@@ -292,6 +296,8 @@ class _Kept:
         exact = figures.attrs.pop("counts", Exact({}))  # never written
         self.counts[item_id], self.totals[item_id] = exact.arrays, exact.totals
         self.years[item_id] = figures.attrs.pop("years")  # arrays: not written
+        for year, entry in self.years[item_id].items():
+            self.seen.setdefault(item_id, {}).setdefault(year, {}).setdefault(entry["key"], entry)
         self.unresolved[item_id] = figures.attrs["unresolved"]
         self.withheld[item_id] = (figures["symbol"] == disclosure.SUPPRESSED).to_numpy()
         self.categories[item_id] = list(pd.unique(figures["category"]))  # the lattice's order
@@ -565,57 +571,64 @@ def year_keys(
     return keys
 
 
-def read_cache(folder: Path) -> dict[str, dict[int, dict]]:
-    """A previous build's CACHE: indicator -> year -> key, mask and what stayed unresolved.
-    Empty if there is none or it cannot be read (everything is protected again)."""
+def read_cache(folder: Path) -> dict:
+    """A previous build's CACHE: "indicators", indicator -> year -> each protection the build
+    made of it (key, mask, what stayed unresolved); "joint", the bounds' joint solves (key ->
+    leaks). Empty if there is none or it cannot be read (everything is protected again)."""
     try:
         saved = json.loads((Path(folder) / CACHE).read_text())
         if saved.get("code") != code_version():
-            return {}
+            raise ValueError("another code's cache")
 
         def unpacked(text: str, shape: list) -> np.ndarray:
             bits = np.frombuffer(base64.b64decode(text), np.uint8)
             return np.unpackbits(bits, count=int(np.prod(shape))).astype(bool).reshape(shape)
 
+        def entry(saved: dict) -> dict:
+            shape = saved["shape"]
+            masks = {k: unpacked(saved[k], shape) for k in ("mask", "shared") if k in saved}
+            return {"key": saved["key"], "unresolved": list(saved["unresolved"]), **masks}
+
         return {
-            indicator_id: {
-                int(year): {
-                    "key": entry["key"],
-                    "mask": unpacked(entry["mask"], entry["shape"]),
-                    "unresolved": list(entry["unresolved"]),
-                    **{k: unpacked(entry[k], entry["shape"]) for k in ("shared",) if k in entry},
-                }
-                for year, entry in years.items()
-            }
-            for indicator_id, years in saved["indicators"].items()
+            "indicators": {
+                indicator_id: {int(year): [*map(entry, entries)] for year, entries in years.items()}
+                for indicator_id, years in saved["indicators"].items()
+            },
+            "joint": {
+                key: [audit.Leak(**leak) for leak in leaks] for key, leaks in saved["joint"].items()
+            },
         }
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+        return {"indicators": {}, "joint": {}}
 
 
-def write_cache(folder: Path, cache: dict[str, dict[int, dict]]) -> None:
-    """CACHE, for the next build into the same folder: for each indicator's year the key of
-    what it was protected from and which figures were withheld (no values)."""
-    saved = {
+def write_cache(folder: Path, seen: dict, joint: dict) -> None:
+    """CACHE, for the next build into the same folder: each protection of each indicator's year
+    this one made or reused (`seen`: indicator -> year -> key -> entry), its key and which
+    figures it withheld (no values), and the bounds' joint solves (`joint`: key -> leaks, each
+    a withheld count's place and bounds)."""
+
+    def saved(entry: dict) -> dict:
+        packed = {
+            k: base64.b64encode(np.packbits(entry[k])).decode()
+            for k in ("mask", "shared")
+            if k in entry
+        }
+        return {"key": entry["key"], "shape": list(entry["mask"].shape),
+                "unresolved": entry["unresolved"], **packed}  # fmt: skip
+
+    cache = {  # in order of keys: a rebuild's is the same as a first build's
         "code": code_version(),
         "indicators": {
             indicator_id: {
-                str(year): {
-                    "key": entry["key"],
-                    "shape": list(entry["mask"].shape),
-                    "unresolved": entry["unresolved"],
-                    **{
-                        k: base64.b64encode(np.packbits(entry[k])).decode()
-                        for k in ("mask", "shared")
-                        if k in entry
-                    },
-                }
-                for year, entry in years.items()
+                str(year): [saved(keys[key]) for key in sorted(keys)]
+                for year, keys in sorted(years.items())
             }
-            for indicator_id, years in cache.items()
+            for indicator_id, years in seen.items()
         },
+        "joint": {key: [asdict(leak) for leak in joint[key]] for key in sorted(joint)},
     }
-    (Path(folder) / CACHE).write_text(json.dumps(saved) + "\n")
+    (Path(folder) / CACHE).write_text(json.dumps(cache) + "\n")
 
 
 _worker: dict = {}  # each process's own connection and context
@@ -632,8 +645,9 @@ def _start(folder: Path, context: Context, worker: bool = False) -> None:
 
 
 def _earlier(cached: dict, item: Indicator) -> list[dict]:
-    """What a previous build withheld of an indicator, year by year (read_cache), for protect()."""
-    return [*cached.get(item.id, {}).values()]
+    """What a previous build withheld of an indicator, each protection of each year (read_cache),
+    for protect()."""
+    return [entry for entries in cached.get(item.id, {}).values() for entry in entries]
 
 
 @contextmanager
