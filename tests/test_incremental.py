@@ -18,12 +18,14 @@ from carejsna.returns.demo import write_demo
 from tests.test_lattice import DISTRICTS, lattice
 
 # A count, a distribution, a percentage and its groups (protected with its withheld figures):
-# each way protect() works, at a fraction of the whole catalogue's time.
+# each way protect() works, at a fraction of the whole catalogue's time; and a percentage the
+# catalogue's bounds join to the count (solved together: bounds.Bounds).
 INDICATORS = [
     "cla_at_31_march",
     "ceased_by_reason",
     "pct_3plus_placements",
     "placed_away_3plus_placements",
+    "pct_placed_outside_council",
 ]
 LAST = 2024
 
@@ -85,7 +87,7 @@ def test_a_year_added_is_the_only_one_protected_again(added):
     assert sorted(second.figures["reprotected"]) == sorted((i, LAST) for i in INDICATORS)
     assert len(second.figures["reused"]) == len(INDICATORS) * 4  # 2020 to 2023, each reused
     said = summary(second)
-    assert f"(reused 16 of 20 indicator-years; re-protected 4: {LAST} (added, 4))" in said
+    assert f"(reused 20 of 25 indicator-years; re-protected 5: {LAST} (added, 5))" in said
 
 
 def test_the_same_returns_built_again_reuse_every_year(added, returns, monkeypatch):
@@ -96,17 +98,17 @@ def test_the_same_returns_built_again_reuse_every_year(added, returns, monkeypat
     monkeypatch.setattr(
         audit, "_build", lambda *args: solved.append(args[:2]) or build_block(*args)
     )
-    joint = bounds.bounded_audit  # (here its bounds join none of these: solved, it is called)
+    joint = bounds.bounded_audit
     monkeypatch.setattr(bounds, "bounded_audit", lambda *a: solved.append("joint") or joint(*a))
     again = build(returns, root / "data")
-    assert again.figures["reprotected"] == [] and len(again.figures["reused"]) == 20
+    assert again.figures["reprotected"] == [] and len(again.figures["reused"]) == 25
     # share() protects some indicators again, round after round, and the bounds are solved
     # after each: every step was the previous build's, so none is solved again
     assert solved == []
     same_build(root / "data", root / "clean")
 
 
-def test_a_replaced_year_protects_again_only_what_it_touches(returns, tmp_path):
+def test_a_replaced_year_protects_again_only_what_it_touches(returns, tmp_path, monkeypatch):
     build(returns, tmp_path / "data")
     replaced = tmp_path / "returns"
     shutil.copytree(returns, replaced)
@@ -122,7 +124,11 @@ def test_a_replaced_year_protects_again_only_what_it_touches(returns, tmp_path):
         lines[n] = ",".join(fields)
     path.write_text("\n".join(lines) + "\n")
 
+    solved, joint = [], bounds.bounded_audit  # the bounds' joint solves, each year's
+    monkeypatch.setattr(bounds, "bounded_audit", lambda *a: solved.append(a) or joint(*a))
     rebuilt = build(replaced, tmp_path / "data")
+    # The joint solves read no reasons care ended: each year is the previous build's
+    assert solved == []
     clean = build(replaced, tmp_path / "clean")
     same_build(tmp_path / "data", tmp_path / "clean")
     assert rebuilt.figures["reprotected"] == [("ceased_by_reason", 2022)]

@@ -41,7 +41,10 @@ class Bounds:
         ]  # what bounds (and sums across indicators) put side by side
         self.areas = area_codes(context)
         self.unresolved = set()
-        # What a year's joint solve depends on beyond each indicator's year: the relations.
+        # What a year's joint solve reads: these indicators' figures (a group's, its parent's
+        # too) and the relations between them.
+        read = joined(self.holding, across)
+        self.read = sorted(read | {items[i].groups_of for i in read if items[i].groups_of})
         self.common = json.dumps([[b.text for b in self.holding], shared, across]).encode()
         self.witnesses = {}  # the points each solve found, to start the next from
 
@@ -61,18 +64,19 @@ class Bounds:
 
     def leaks(self) -> list[audit.Leak]:
         """What the bounds give away (telling leaks), each year solved only if it was not
-        solved before as it is now: what every indicator was protected from that year (its
-        year's key, protect()'s) and withholds, with the same relations, here or in the previous
-        build (kept.joint, kept.joint_before: the build's cache): a rebuild whose years are
-        the same solves none."""
+        solved before as it is now: what each indicator it reads was protected from that year
+        (its year's key, protect()'s) and withholds, with the same relations, here or in the
+        previous build (kept.joint, kept.joint_before: the build's cache): a rebuild whose
+        years are the same for them solves none."""
         kept, context = self.kept, self.context
         keys = {
             year: hashlib.sha256(
                 b"".join(
                     kept.years[i][year]["key"].encode() + self.withheld(i)[y].tobytes()
-                    for i in kept.order
+                    for i in self.read
                 )
                 + self.common
+                + str(year).encode()
             ).hexdigest()
             for y, year in enumerate(context.years)
         }
@@ -188,12 +192,7 @@ def bounded_audit(
     before any was withheld (a shortcut, as audit.audit's `exact`); `witnesses`, as
     audit.joint's."""
     items = catalogue()
-    ids = {t[0] for b in bounds for t in b.terms}
-    for found in across:  # a sum and its parts: the parts, and the sum if none shows it
-        members = [_parsed(m)[0] for m in found["sum"] + found["parts"]]
-        if ids & set(members):
-            ids |= set(members[len(found["sum"]) :])
-            ids |= set() if ids & set(members[: len(found["sum"])]) else {members[0]}
+    ids = joined(bounds, across)
     frames, groups = read_together(ids, figures_of, exact_of)
     relations = [([_block_term(items[i], *rest) for i, *rest in b.terms], "<=") for b in bounds]
     relations += groups
@@ -215,6 +214,19 @@ def bounded_audit(
         if wholes and None not in parts:
             relations.append(([wholes[0], *((*t[:3], -1) for t in parts)], "=="))
     return audit.joint(frames, relations, workers, witnesses)
+
+
+def joined(bounds: list[Bound], across: list) -> set[str]:
+    """The indicators bounded_audit solves together: those `bounds` name, and of a sum across
+    indicators (`across`, as the manifest names them) that one of them is in, its parts, and
+    the sum itself if none of them shows it."""
+    ids = {t[0] for b in bounds for t in b.terms}
+    for found in across:
+        members = [_parsed(m)[0] for m in found["sum"] + found["parts"]]
+        if ids & set(members):
+            ids |= set(members[len(found["sum"]) :])
+            ids |= set() if ids & set(members[: len(found["sum"])]) else {members[0]}
+    return ids
 
 
 def read_together(ids, figures_of, exact_of=None) -> tuple[dict[str, pd.DataFrame], list]:
