@@ -5,6 +5,7 @@ reason where the returns give one (a year added, a year's return replaced)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -29,6 +30,7 @@ HEADLINES = (
 # The record-level extracts a year's return makes: a year whose rows differ was replaced.
 BY_YEAR = ("children", "episodes", "health", "care_leavers", "uasc", "education", "population")
 KEYS = ["indicator_id", "year", "area_code"]
+BATCH_ROWS = 100_000  # an extract's rows read at a time, to compare two builds' years
 
 
 def overview_figures(folder: Path) -> pd.DataFrame:
@@ -112,16 +114,25 @@ def _replaced(previous: Path, new: Path, years: set[int]) -> list[int]:
         old_path, new_path = previous / f"{name}.parquet", new / f"{name}.parquet"
         if not (old_path.exists() and new_path.exists()):
             continue
-        if pq.read_schema(old_path).names != pq.read_schema(new_path).names:
+        old_schema, new_schema = pq.read_schema(old_path), pq.read_schema(new_path)
+        if old_schema.names != new_schema.names or old_schema.types != new_schema.types:
             replaced |= years  # the build itself changed: every year may read differently
             continue
-        for year in sorted(years - replaced):  # a year at a time: at national scale both
-            # builds' extracts whole would take more memory than the rest of the build
-            a = pd.read_parquet(old_path, filters=[("year", "=", year)])
-            b = pd.read_parquet(new_path, filters=[("year", "=", year)])
-            if not a.equals(b):
-                replaced.add(year)
+        old_years, new_years = _year_digests(old_path), _year_digests(new_path)
+        replaced |= {year for year in years if old_years.get(year) != new_years.get(year)}
     return sorted(replaced)
+
+
+def _year_digests(path: Path) -> dict[int, str]:
+    """Each year's rows of an extract, in their order, as a hash, read a batch at a time: at
+    national scale both builds' extracts whole would take more memory than the rest of the
+    build (and a parquet file of one row group is read whole for each year a filter asks)."""
+    digests = {}
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
+        for year, rows in batch.to_pandas().groupby("year", sort=False):
+            row_hashes = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+            digests.setdefault(int(year), hashlib.sha256()).update(row_hashes.tobytes())
+    return {year: digest.hexdigest() for year, digest in digests.items()}
 
 
 def _reason(year: int, added: list[int], replaced: list[int]) -> str:
