@@ -78,7 +78,7 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
     if not solves(context):
         workers = 1
     items = list(catalogue().values())
-    cached = read_cache(previous) if previous is not None else {"indicators": {}, "joint": {}}
+    cached = read_cache(previous)
     rows, unresolved, reused, reprotected = {}, [], [], []
     partial = folder / f"{EXTRACT}.parquet.partial"  # not an extract until it is whole
     kept = _Kept(folder / f".{EXTRACT}", cached["joint"])  # each indicator's figures on disk
@@ -571,10 +571,14 @@ def year_keys(
     return keys
 
 
-def read_cache(folder: Path) -> dict:
+def read_cache(folder: Path | None) -> dict:
     """A previous build's CACHE: "indicators", indicator -> year -> each protection the build
     made of it (key, mask, what stayed unresolved); "joint", the bounds' joint solves (key ->
-    leaks). Empty if there is none or it cannot be read (everything is protected again)."""
+    leaks). Empty if there is none (no previous build: `folder` None) or it cannot be read
+    (everything is protected again)."""
+    empty = {"indicators": {}, "joint": {}}
+    if folder is None:
+        return empty
     try:
         saved = json.loads((Path(folder) / CACHE).read_text())
         if saved.get("code") != code_version():
@@ -599,7 +603,7 @@ def read_cache(folder: Path) -> dict:
             },
         }
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {"indicators": {}, "joint": {}}
+        return empty
 
 
 def write_cache(folder: Path, seen: dict, joint: dict) -> None:
