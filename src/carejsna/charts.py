@@ -78,6 +78,9 @@ def _figure(
         "margin": dict(l=max(10, beside), r=right, t=40, b=82 + 15 * len(lines)),
         "legend": dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         "hoverlabel": dict(font=FONT, bgcolor="white"),
+        # A chart is read, never zoomed (its axes are fixed: _axis): a drag on a touch screen
+        # scrolls the chart or the page, and a tap shows the tooltip, as a pointer's hover does.
+        "dragmode": False,
         "annotations": [footer],
         **layout,
         # Streamlit's 450 pixels (or the chart's own), taller by the lines of notes beyond
@@ -88,8 +91,11 @@ def _figure(
 
 
 def _axis(title: str | None = None, **more) -> dict:
-    """An axis in the house style: grey (7:1) tick labels and title."""
-    return dict(tickfont=dict(color=GREY), title=dict(text=title, font=dict(color=GREY)), **more)
+    """An axis in the house style: grey (7:1) tick labels and title; fixed (no zoom)."""
+    return dict(
+        tickfont=dict(color=GREY), title=dict(text=title, font=dict(color=GREY)),
+        fixedrange=True, **more,
+    )  # fmt: skip
 
 
 def _hover(indicator: Indicator) -> str:

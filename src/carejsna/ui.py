@@ -102,9 +102,9 @@ THEMES = catalogue.THEMES
 # Tiles' labels wrap rather than being cut off. A chart keeps the width its notes need
 # (charts.NOTES_WIDTH: Plotly does not wrap text, and cuts what does not fit): on a narrower
 # screen (a phone) the chart alone scrolls sideways, one over time opening on its latest years;
-# on a narrow touch screen a swipe scrolls it (Plotly would take it as a zoom: no tooltips
-# there, the table below has every figure). Printing (to PDF, say) gives the page alone on A4,
-# without the sidebar, the toolbar or the filters.
+# a swipe scrolls it, or the page, and a tap shows a figure's tooltip (charts never zoom:
+# charts._figure). Printing (to PDF, say) gives the page alone on A4, without the sidebar, the
+# toolbar or the filters.
 PLOT = '[data-testid="stFullScreenFrame"] > [data-testid="stPlotlyChart"]'
 CHART = f'[data-testid="stElementContainer"]:has(> {PLOT})'
 LATEST_RIGHT = ", ".join(f'{CHART}[class*="{key}"]' for key in ("-trend", "forecast-chart"))
@@ -117,9 +117,6 @@ STYLE = f"""<style>
 {CHART} > [data-testid="stFullScreenFrame"] {{ min-width: {charts.NOTES_WIDTH}px; }}
 {LATEST_RIGHT} {{ direction: rtl; }}
 {CHART} > * {{ direction: ltr; }}
-@media (pointer: coarse) and (max-width: {charts.NOTES_WIDTH + 60}px) {{
-    {CHART} .js-plotly-plot, {CHART} .js-plotly-plot * {{ pointer-events: none !important; }}
-}}
 @media print {{
     @page {{ size: A4; margin: 15mm; }}
     [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],

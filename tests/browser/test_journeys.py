@@ -332,28 +332,56 @@ def test_a_chart_on_a_phone_is_whole_its_notes_too(page: Page, view):
         page.screenshot(path=out / "district-bars-390px.png")
 
 
-def test_a_swipe_on_a_phones_chart_scrolls_it_and_does_not_zoom(browser, base_url):
-    """On a touch screen Plotly takes a drag on the plot for a zoom: there, the chart leaves
-    touches to the page, so a swipe scrolls it sideways."""
+def test_on_a_phone_a_swipe_scrolls_a_chart_or_the_page_and_a_tap_shows_a_tooltip(
+    browser, base_url
+):
+    """On a touch screen Plotly would take a drag on the plot for a zoom: the charts never zoom,
+    so a swipe across one scrolls it sideways, a swipe up the page scrolls on past it, and a
+    tap on a point shows its tooltip, as a pointer's hover does."""
     context = browser.new_context(viewport=PHONE, base_url=base_url, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     key = open_view(page, "trend")
     plot, holder = chart(page, key), page.locator(f".st-key-{key}")
-    before = plot.evaluate("plot => plot._fullLayout.xaxis.range")
-    box = plot.bounding_box()
-    x, y = 90, box["y"] + box["height"] * 0.45
+    main = page.get_by_test_id("stMain")
+    plot.scroll_into_view_if_needed()
+    ranges = "plot => [plot._fullLayout.xaxis.range, plot._fullLayout.yaxis.range]"
+    before = plot.evaluate(ranges)
     touch = context.new_cdp_session(page)
-    touch.send(
-        "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]}
-    )
-    for step in range(1, 11):  # a finger moving right: back to the earlier years
-        point = {"x": x + 20 * step, "y": y}
-        touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
-        page.wait_for_timeout(30)
-    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+    def swipe(x: float, y: float, dx: float, dy: float) -> None:
+        touch.send(
+            "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]}
+        )
+        for step in range(1, 11):
+            point = {"x": x + dx * step, "y": y + dy * step}
+            touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+            page.wait_for_timeout(30)
+        touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+    box = plot.bounding_box()
+    swipe(90, box["y"] + box["height"] * 0.45, 20, 0)  # a finger moving right: earlier years
     expect(holder).not_to_have_js_property("scrollLeft", 0)
-    assert plot.evaluate("plot => plot._fullLayout.xaxis.range") == before  # not zoomed
+    top = main.evaluate("main => main.scrollTop")
+    box = plot.bounding_box()
+    swipe(200, box["y"] + box["height"] * 0.6, 0, -20)  # a finger moving up: on down the page
+    page.wait_for_function(
+        "([main, top]) => main.scrollTop > top", arg=[main.element_handle(), top]
+    )
+    assert plot.evaluate(ranges) == before  # neither swipe zoomed
+    plot.scroll_into_view_if_needed()
+    still = "main => new Promise(done => { const top = main.scrollTop; "
+    still += "setTimeout(() => done(main.scrollTop === top), 200) })"
+    while not main.evaluate(still):  # until the swipe's scrolling has come to rest
+        pass
+    points = [p.bounding_box() for p in plot.locator(".scatterlayer .points path").all()]
+    x, y = next(
+        (b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
+        for b in points
+        if b and 20 < b["x"] < PHONE["width"] - 20 and 100 < b["y"] < PHONE["height"] - 20
+    )  # a point on the screen, clear of the app's header
+    page.touchscreen.tap(x, y)
+    expect(plot.locator(".hoverlayer .hovertext")).to_contain_text("year ending 31 March")
     context.close()
 
 
