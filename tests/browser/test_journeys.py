@@ -370,10 +370,11 @@ def test_on_a_phone_a_swipe_scrolls_a_chart_or_the_page_and_a_tap_shows_a_toolti
     )
     assert plot.evaluate(ranges) == before  # neither swipe zoomed
     plot.scroll_into_view_if_needed()
-    still = "main => new Promise(done => { const top = main.scrollTop; "
-    still += "setTimeout(() => done(main.scrollTop === top), 200) })"
-    while not main.evaluate(still):  # until the swipe's scrolling has come to rest
-        pass
+    page.wait_for_function(  # the swipe's scrolling come to rest: as it was 200 ms before
+        "main => main.dataset.top === (main.dataset.top = String(main.scrollTop))",
+        arg=main.element_handle(),
+        polling=200,
+    )
     points = [p.bounding_box() for p in plot.locator(".scatterlayer .points path").all()]
     x, y = next(
         (b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
