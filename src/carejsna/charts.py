@@ -99,7 +99,17 @@ def _axis(title: str | None = None, **more) -> dict:
 
 
 def _hover(indicator: Indicator) -> str:
-    return f"%{{customdata}}<extra>{indicator.unit_label}</extra>"
+    return "%{customdata}<extra></extra>"  # the whole text is _tip's
+
+
+TIP_CHARACTERS = 48  # a tooltip's longest line, about: on a phone a longer one runs off screen
+
+
+def _tip(heading: str, indicator: Indicator, label: str) -> str:
+    """A tooltip's text in short lines: what and when (wrapped), the figure with its unit, then
+    what the label adds in brackets (its interval, say) on a line of its own."""
+    heading = "<br>".join(textwrap.wrap(heading, TIP_CHARACTERS))
+    return f"{heading}<br>{indicator.unit_label}: " + label.replace(" (", "<br>(", 1)
 
 
 def _list(values) -> list:
@@ -133,7 +143,7 @@ def trend(
         colour = COMPARATOR if comparator else PALETTE[i % len(PALETTE)]
         years = [int(y) for y in rows["year"]]
         hover = [
-            f"{area}, year ending 31 March {y}: {label}"
+            _tip(f"{area}, year ending 31 March {y}", indicator, label)
             for y, label in zip(years, _safe_labels(rows, indicator, level), strict=True)
         ]
         traces.append(
@@ -171,11 +181,12 @@ def trend(
             if v is None:
                 continue
             what = "derived from DfE counts, not published by DfE" if made else "published"
-            text = f"{published_name}, year ending 31 March {int(y)}: "
-            text += f"{v:,.{DECIMALS[indicator.unit]}f} ({what})"
+            heading = f"{published_name}, year ending 31 March {int(y)}"
+            text = _tip(heading, indicator, f"{v:,.{DECIMALS[indicator.unit]}f} ({what})")
             name = release_name(str(note)).replace("<", "&lt;").replace(">", "&gt;")
             if name:
-                lines = textwrap.wrap(("Counts from: " if made else "Release: ") + name, 80)
+                said = ("Counts from: " if made else "Release: ") + name
+                lines = textwrap.wrap(said, TIP_CHARACTERS)
                 text += "<br>" + "<br>".join(lines)
             given[int(y)] = (v, text)
         every = sorted({int(y) for y in figures["year"]} | set(given))
@@ -251,7 +262,7 @@ def bars(
         labels.append(f"▶ {label}" if name in chosen else label)
     values = _safe_labels(rows, indicator)
     described = _safe_labels(rows, indicator, level)
-    hover = [f"{name}: {value}" for name, value in zip(labels, described, strict=True)]
+    hover = [_tip(name, indicator, value) for name, value in zip(labels, described, strict=True)]
     colours = _comparison_colours(indicator.polarity)
     classes = [
         "whole" if whole and i == len(rows) - 1 else (c if c in colours else "other")
