@@ -199,14 +199,20 @@ def test_the_print_picture_shows_every_bar_name_whole(demo):
         screen = shown.figure.to_dict()
         printed = export.print_figure(shown, context)[0].to_dict()
         names = printed["layout"]["yaxis"]["categoryarray"]
-        assert [n.replace("<br>", " ") for n in names] == screen["layout"]["yaxis"]["categoryarray"]
-        assert max(map(len, screen["layout"]["yaxis"]["categoryarray"])) > 40  # long ones
+        drawn = joined(screen["layout"]["yaxis"]["categoryarray"])  # on the screen's lines too
+        assert joined(names) == drawn
+        assert max(map(len, drawn)) > 40  # long ones
         lines = [line for name in names for line in name.split("<br>")]
         assert max(map(len, lines)) <= export.LABEL_CHARS
         margin = printed["layout"]["margin"]["l"]
         assert charts.label_width(lines) <= margin <= export.WIDTH_PX / 2
         for screen_trace, printed_trace in zip(screen["data"], printed["data"], strict=True):
-            assert [y.replace("<br>", " ") for y in printed_trace["y"]] == screen_trace["y"]
+            assert joined(printed_trace["y"]) == joined(screen_trace["y"])
+
+
+def joined(names: list[str]) -> list[str]:
+    """Names drawn on lines of their own (<br>), each as one line."""
+    return [name.replace("<br>", " ") for name in names]
 
 
 @pytest.mark.parametrize("height", [None, 700])

@@ -263,6 +263,7 @@ def bars(
     values = _safe_labels(rows, indicator)
     described = _safe_labels(rows, indicator, level)
     hover = [_tip(name, indicator, value) for name, value in zip(labels, described, strict=True)]
+    labels = [_lines(label) for label in labels]
     colours = _comparison_colours(indicator.polarity)
     classes = [
         "whole" if whole and i == len(rows) - 1 else (c if c in colours else "other")
@@ -331,8 +332,20 @@ def bars(
 
 
 def label_width(labels: list[str]) -> int:
-    """Pixels, about, a vertical axis's labels take: its longest's, and the gap to the plot."""
-    return int(LABEL_PIXELS * max(map(len, labels), default=0)) + 10
+    """Pixels, about, a vertical axis's labels take: its longest line's, and the gap to the
+    plot."""
+    lines = [line for label in labels for line in label.split("<br>")]
+    return int(LABEL_PIXELS * max(map(len, lines), default=0)) + 10
+
+
+LABEL_LINE = 28  # characters: a bar's name on lines of at most this many, about
+
+
+def _lines(label: str) -> str:
+    """A bar's label as its axis draws it: what its brackets add ("[higher vs England]") on a
+    line of its own, a long name wrapped, so that the names leave the bars room on a phone."""
+    name, bracket, rest = label.partition(" [")
+    return "<br>".join(textwrap.wrap(name, LABEL_LINE) + ([f"[{rest}"] if bracket else []))
 
 
 def _comparison_colours(polarity: str) -> dict[str, str]:
@@ -399,7 +412,7 @@ def placed_away(
         if row.verdict in COMPARISON_COLOURS and row.verdict != stats.SIMILAR:
             p = "< 0.001" if row.p_value < 0.001 else f"= {row.p_value:.3f}"
             verdict = f"{row.verdict}, p {p}"
-        labels.append(f"{names[row.indicator_id]} [away: {verdict}]")
+        labels.append(_lines(f"{names[row.indicator_id]} [away: {verdict}]"))
     suffix = stats.level_suffix(level)
     traces, text = [], []
     for group, prefix, colour, shift in (("Placed near", "near", PALETTE[1], -0.2),

@@ -184,7 +184,9 @@ def decorated(
     label_lines = []
     if bars:  # a long name on lines of its own, its bar's full width left (16 cm is narrow)
         names = {str(y) for trace in data for y in (trace.get("y") or [])}
-        wrapped = {name: textwrap.wrap(name, LABEL_CHARS) or [name] for name in names}
+        wrapped = {  # (the screen's lines joined again first)
+            name: textwrap.wrap(name.replace("<br>", " "), LABEL_CHARS) or [name] for name in names
+        }
         label_lines = [line for parts in wrapped.values() for line in parts]
         as_drawn = {name: "<br>".join(parts) for name, parts in wrapped.items()}
         data = [

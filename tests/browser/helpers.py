@@ -69,6 +69,19 @@ def chart(page: Page, key: str = FIRST_CHART) -> Locator:
     return page.locator(f".st-key-{key} .js-plotly-plot")
 
 
+def axis_names(page: Page, key: str = FIRST_CHART) -> list[str]:
+    """A chart's names on its vertical axis, bottom to top, each as one line: a long one is
+    drawn on several (the chart's data has them joined by <br>), here joined by a space."""
+    return (
+        chart(page, key)
+        .locator(".yaxislayer-above .ytick text")
+        .evaluate_all(
+            "ts => ts.map(t => [...t.querySelectorAll('tspan.line')].map(l => l.textContent)"
+            ".join(' ') || t.textContent)"
+        )
+    )
+
+
 def traces(page: Page, key: str = FIRST_CHART) -> list[dict]:
     """What a chart plots: each trace's name, x, y (None for a gap) and hover labels.
 

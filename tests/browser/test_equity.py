@@ -10,7 +10,7 @@ from carejsna import catalogue, db, overview
 from carejsna import indicators as ind
 from tests.browser.helpers import (
     assert_accessible,
-    chart,
+    axis_names,
     choose,
     no_exception,
     open_page,
@@ -67,9 +67,7 @@ def test_a_reader_sees_children_placed_away_beside_those_placed_near(page: Page)
     open_page(page, PLACED_AWAY)
     expect(page.get_by_text(sentence_for(), exact=True)).to_be_visible()
     assert [t["name"] for t in traces(page, CHART)[:2]] == ["Placed near", "Placed away"]
-    labels = (
-        chart(page, CHART).locator(".ytick text").evaluate_all("ts => ts.map(t => t.textContent)")
-    )  # bottom to top
+    labels = axis_names(page, CHART)  # bottom to top
     assert len(labels) == 9 and labels[-1].startswith("Health assessment [away: ")
     rows = grid_rows(page)
     assert [row["Measure"] for row in rows[:2]] == ["Health assessment", "Dental check"]
@@ -78,8 +76,6 @@ def test_a_reader_sees_children_placed_away_beside_those_placed_near(page: Page)
     choose(page, "District", "Mansfield")
     wait_for_app(page, page.get_by_text(sentence_for(("E07000174",)), exact=True))
     no_exception(page)
-    labels = (
-        chart(page, CHART).locator(".ytick text").evaluate_all("ts => ts.map(t => t.textContent)")
-    )
+    labels = axis_names(page, CHART)
     assert len(labels) == 9 and all("[away: " in label for label in labels)
     assert_accessible(page)
