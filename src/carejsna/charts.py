@@ -8,6 +8,7 @@ page's rerun; tests/test_charts.py checks every kind of chart against Plotly's s
 from __future__ import annotations
 
 import textwrap
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -98,18 +99,16 @@ def _axis(title: str | None = None, **more) -> dict:
     )  # fmt: skip
 
 
-def _hover(indicator: Indicator) -> str:
-    return "%{customdata}<extra></extra>"  # the whole text is _tip's
-
-
+HOVER = "%{customdata}<extra></extra>"  # a trace's tooltips: its customdata, each _tip's
 TIP_CHARACTERS = 48  # a tooltip's longest line, about: on a phone a longer one runs off screen
 
 
-def _tip(heading: str, indicator: Indicator, label: str) -> str:
-    """A tooltip's text in short lines: what and when (wrapped), the figure with its unit, then
-    what the label adds in brackets (its interval, say) on a line of its own."""
-    heading = "<br>".join(textwrap.wrap(heading, TIP_CHARACTERS))
-    return f"{heading}<br>{indicator.unit_label}: " + label.replace(" (", "<br>(", 1)
+def _tip(heading: str, indicator: Indicator, label: str, after: str = "") -> str:
+    """A tooltip's text in short lines: what and when (wrapped), the figure with its unit, what
+    the label adds in brackets (its interval, say) on a line of its own, then `after` (wrapped)."""
+    figure = f"{indicator.unit_label}: " + label.replace(" (", "<br>(", 1)
+    wrapped = partial(textwrap.wrap, width=TIP_CHARACTERS)
+    return "<br>".join([*wrapped(heading), figure, *wrapped(after)])
 
 
 def _list(values) -> list:
@@ -154,7 +153,7 @@ def trend(
                 name=area,
                 mode="lines+markers",
                 customdata=hover,
-                hovertemplate=_hover(indicator),
+                hovertemplate=HOVER,
                 connectgaps=False,
                 error_y=_whiskers(rows, level, colour),
                 line=dict(
@@ -182,13 +181,10 @@ def trend(
                 continue
             what = "derived from DfE counts, not published by DfE" if made else "published"
             heading = f"{published_name}, year ending 31 March {int(y)}"
-            text = _tip(heading, indicator, f"{v:,.{DECIMALS[indicator.unit]}f} ({what})")
             name = release_name(str(note)).replace("<", "&lt;").replace(">", "&gt;")
-            if name:
-                said = ("Counts from: " if made else "Release: ") + name
-                lines = textwrap.wrap(said, TIP_CHARACTERS)
-                text += "<br>" + "<br>".join(lines)
-            given[int(y)] = (v, text)
+            said = (("Counts from: " if made else "Release: ") + name) if name else ""
+            value = f"{v:,.{DECIMALS[indicator.unit]}f} ({what})"
+            given[int(y)] = (v, _tip(heading, indicator, value, said))
         every = sorted({int(y) for y in figures["year"]} | set(given))
         traces.append(
             dict(
@@ -200,7 +196,7 @@ def trend(
                 line=dict(color=ENGLAND, width=1.5, dash="dot"),
                 marker=dict(size=9, symbol="square-open", color=ENGLAND),
                 customdata=[given.get(y, (None, ""))[1] for y in every],
-                hovertemplate=_hover(indicator),
+                hovertemplate=HOVER,
                 connectgaps=False,
             )
         )
@@ -296,7 +292,7 @@ def bars(
                     ),
                 ),
                 customdata=[hover[i] for i in at],
-                hovertemplate=_hover(indicator),
+                hovertemplate=HOVER,
                 error_x=_whiskers(part, level, "#0B0C0C"),
             )
         )
