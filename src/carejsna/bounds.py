@@ -14,7 +14,7 @@ import pandas as pd
 from carejsna import audit, disclosure
 from carejsna.catalogue import Bound, Indicator, catalogue
 from carejsna.catalogue import bounds as declared_bounds
-from carejsna.indicators import Context, area_codes, band_names
+from carejsna.indicators import area_codes, band_names
 
 
 class Bounds:
@@ -22,16 +22,16 @@ class Bounds:
     exact counts (else no reader can rely on one), solved together once the alike rules
     settle, and what to withhold where they give a withheld count away.
 
-    `kept`: every indicator's protected figures (figures._Kept); `items`: the indicators
-    built; `shared`, `across`: the manifest's shared counts and sums across indicators;
-    `withheld`, `mask`, `force`: share()'s own (an indicator's withheld cells; where a count
-    is withheld; withhold a count where a mask says, in some years)."""
+    `rules`: share()'s figures.Withholding (every indicator's protected figures, `kept`; an
+    indicator's withheld cells; where a count is withheld; withhold a count where a mask says,
+    in some years); `shared`, `across`: the manifest's shared counts and sums across
+    indicators."""
 
-    def __init__(self, kept, context: Context, items: dict, shared, across, workers, withheld,
-                 mask, force):  # fmt: skip
-        self.kept, self.context, self.items, self.workers = kept, context, items, workers
-        self.shared, self.across = shared, across
-        self.withheld, self.mask, self.force = withheld, mask, force
+    def __init__(self, rules, shared, across, workers):
+        self.kept, self.context, self.items = rules.kept, rules.context, rules.items
+        self.withheld, self.mask, self.force = rules.withheld, rules.mask, rules.force
+        self.shared, self.across, self.workers = shared, across, workers
+        kept, items, context = self.kept, self.items, self.context
         self.declared = [b for b in declared_bounds() if all(t[0] in items for t in b.terms)]
         self.holding = [b for b in self.declared if _holds(b, kept)]
         self.top = _tops(self.holding)

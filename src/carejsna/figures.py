@@ -333,6 +333,52 @@ class _Kept:
         shutil.rmtree(self.folder)
 
 
+class Withholding:
+    """What share() withholds in each indicator when it is protected again (`forced`: an
+    indicator's cells by kind, "cells", "totals" or "shared"), and where a count is withheld
+    now: over `kept`, every indicator's protected figures, for `items`, the catalogue."""
+
+    def __init__(self, kept: _Kept, context: Context, items: dict):
+        self.kept, self.context, self.items = kept, context, items
+        self.forced: dict[str, dict[str, np.ndarray]] = {}
+
+    def withheld(self, item_id: str) -> np.ndarray:
+        return _withheld(self.kept.withheld[item_id], self.context, self.items[item_id])
+
+    def where(self, item_id: str, series: str, kind=None) -> tuple[str, slice]:
+        """Where a count is withheld: the figures' cells (a category's), the totals, or (kind
+        "shared") the denominator, protected alone (where it must not be known)."""
+        if kind == "shared":
+            return kind, slice(None)
+        if series == "total":
+            return "totals", slice(None)
+        if series.startswith("numerator:"):  # a distribution's category, or a group
+            k = self.kept.categories[item_id].index(series.split(":", 1)[1])
+            return "cells", slice(k, k + 1)
+        return "cells", slice(None)
+
+    def force(self, item_id: str, series: str, band, union, years, kind=None) -> None:
+        """Withhold a count (in one age band, or all) where `union` says in `years`, when the
+        indicator is protected again (its other years keep what they withhold)."""
+        kind, at = self.where(item_id, series, kind)
+        totals = kind == "totals"
+        shape = self.kept.totals[item_id].shape if totals else self.withheld(item_id).shape
+        now = self.forced.setdefault(item_id, {}).setdefault(kind, np.zeros(shape, dtype=bool))
+        if totals:
+            _band(now, band)[years] |= union[years, ..., 0]
+        else:
+            _band(now, band)[years, ..., at] |= union[years]
+
+    def mask(self, item_id: str, series: str, band, kind=None) -> np.ndarray:
+        """Where a count (in one age band, or all) is withheld now."""
+        kind, at = self.where(item_id, series, kind)
+        if kind == "totals":
+            return _band(self.kept.totals[item_id], band)[..., None]
+        if kind == "shared":
+            return _band(self.kept.shared[item_id], band)
+        return _band(self.withheld(item_id), band)[..., at]
+
+
 def share(kept: _Kept, pool, context: Context, cached: dict, workers: int) -> dict:
     """Protect shared counts together (`kept`: every indicator's protected figures, replaced where
     they are protected again, in `pool`: _started's). Each indicator protected apart could show, as
@@ -367,41 +413,8 @@ def share(kept: _Kept, pool, context: Context, cached: dict, workers: int) -> di
     ]
     groups = [[(*m, None) for m in group] for group in shared + sums] + banded
     items = catalogue()
-    forced: dict[str, dict[str, np.ndarray]] = {}
-
-    def withheld(item_id: str) -> np.ndarray:
-        return _withheld(kept.withheld[item_id], context, items[item_id])
-
-    def where(item_id: str, series: str, kind=None) -> tuple[str, slice]:
-        """Where a count is withheld: the figures' cells (a category's), the totals, or (kind
-        "shared") the denominator, protected alone (where it must not be known)."""
-        if kind == "shared":
-            return kind, slice(None)
-        if series == "total":
-            return "totals", slice(None)
-        if series.startswith("numerator:"):  # a distribution's category, or a group
-            k = kept.categories[item_id].index(series.split(":", 1)[1])
-            return "cells", slice(k, k + 1)
-        return "cells", slice(None)
-
-    def force(item_id: str, series: str, band, union, years, kind=None) -> None:
-        """Withhold a count (in one age band, or all) where `union` says in `years`, when the
-        indicator is protected again (its other years keep what they withhold)."""
-        kind, at = where(item_id, series, kind)
-        shape = kept.totals[item_id].shape if kind == "totals" else withheld(item_id).shape
-        now = forced.setdefault(item_id, {}).setdefault(kind, np.zeros(shape, dtype=bool))
-        if kind == "totals":
-            _band(now, band)[years] |= union[years, ..., 0]
-        else:
-            _band(now, band)[years, ..., at] |= union[years]
-
-    def mask(item_id: str, series: str, band, kind=None) -> np.ndarray:
-        kind, at = where(item_id, series, kind)
-        if kind == "totals":
-            return _band(kept.totals[item_id], band)[..., None]
-        if kind == "shared":
-            return _band(kept.shared[item_id], band)
-        return _band(withheld(item_id), band)[..., at]
+    rules = Withholding(kept, context, items)
+    withheld, mask, force, forced = rules.withheld, rules.mask, rules.force, rules.forced
 
     def again(item: Indicator) -> tuple:  # _protect's arguments
         parent = withheld(item.groups_of)[..., 0] if item.groups_of else None
@@ -420,9 +433,7 @@ def share(kept: _Kept, pool, context: Context, cached: dict, workers: int) -> di
         {"sum": [f"{i}.{n}" for i, n, _ in w], "parts": [f"{i}.{n}" for i, n, _ in p]}
         for w, p in across
     ]
-    bounds = Bounds(
-        kept, context, items, named[: len(shared)], across_named, workers, withheld, mask, force
-    )
+    bounds = Bounds(rules, named[: len(shared)], across_named, workers)
 
     # Each group withheld alike, wherever one of its `counting` members is (those counting it
     # in their own right); a sum across indicators's parts wherever it or they are. A count
