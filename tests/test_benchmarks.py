@@ -269,7 +269,7 @@ def test_the_comparator_line_has_gaps_and_its_hover_names_the_release(shipped):
     given = dict(zip(line["x"], line["y"], strict=True))
     assert given[2020] is None and given[2019] == 90  # a gap, not a line across 2020
     tips = zip(line["x"], line["customdata"], strict=True)
-    hover = {x: text.replace("<br>", " ") for x, text in tips}  # its lines, as one text
+    hover = {x: charts.one_line(text) for x, text in tips}  # its lines, as one text
     assert "(derived from DfE counts, not published by DfE)" in hover[2015]
     assert "Counts from: DfE SFR 34/2015" in hover[2015]
     assert "(published)" in hover[2024] and "real official statistics" not in hover[2024]

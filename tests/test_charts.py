@@ -158,7 +158,7 @@ def test_a_chart_says_only_what_it_shows(demo):
     averages = differences[differences["unit"] != "percent"]
     assert len(averages)
     assert "Not drawn here, as it is not a percentage: average" in (
-        spec["layout"]["annotations"][0]["text"].replace("<br>", " ")
+        charts.one_line(spec["layout"]["annotations"][0]["text"])
     )
 
 
@@ -212,7 +212,7 @@ def test_the_print_picture_shows_every_bar_name_whole(demo):
 
 def joined(names: list[str]) -> list[str]:
     """Names drawn on lines of their own (<br>), each as one line."""
-    return [name.replace("<br>", " ") for name in names]
+    return [charts.one_line(name) for name in names]
 
 
 @pytest.mark.parametrize("height", [None, 700])

@@ -337,6 +337,12 @@ def label_width(labels: list[str]) -> int:
 LABEL_LINE = 28  # characters: a bar's name on lines of at most this many, about
 
 
+def one_line(text: str) -> str:
+    """A chart's text drawn on lines of its own (<br>: a tooltip, a bar's name, the notes) as
+    one line, to read or to wrap again."""
+    return text.replace("<br>", " ")
+
+
 def _lines(label: str) -> str:
     """A bar's label as its axis draws it: what its brackets add ("[higher vs England]") on a
     line of its own, a long name wrapped, so that the names leave the bars room on a phone."""

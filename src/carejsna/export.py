@@ -167,7 +167,7 @@ def decorated(
     footer = annotations.pop(0) if annotations else {}
     src = context.source_note.replace("`", "")
     # The footer's lines were wrapped for the screen: join them back, then wrap for 16 cm.
-    text = " ".join(str(footer.get("text", "")).split("<br>")).replace(src, "").strip()
+    text = charts.one_line(str(footer.get("text", ""))).replace(src, "").strip()
     text = " ".join([text, *notes]).strip()
     symbols = [disclosure.FOOTNOTES[s] for s in symbols if s in disclosure.FOOTNOTES]
     years = context.years
@@ -185,7 +185,7 @@ def decorated(
     if bars:  # a long name on lines of its own, its bar's full width left (16 cm is narrow)
         names = {str(y) for trace in data for y in (trace.get("y") or [])}
         wrapped = {  # (the screen's lines joined again first)
-            name: textwrap.wrap(name.replace("<br>", " "), LABEL_CHARS) or [name] for name in names
+            name: textwrap.wrap(charts.one_line(name), LABEL_CHARS) or [name] for name in names
         }
         label_lines = [line for parts in wrapped.values() for line in parts]
         as_drawn = {name: "<br>".join(parts) for name, parts in wrapped.items()}

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from carejsna import charts
 from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.helpers import (
     assert_accessible,
@@ -416,7 +417,7 @@ def test_district_bars_read_from_highest_to_lowest_with_a_key(page: Page):
     page.get_by_role("tab", name="By district, 2024").first.click()
     wait_for_app(page, chart(page, key))
     bars = [t for t in traces(page, key) if t["name"]]  # the bars; the values' text unnamed
-    shown = {y.replace("<br>", " "): x for t in bars for x, y in zip(t["x"], t["y"], strict=True)}
+    shown = {charts.one_line(y): x for t in bars for x, y in zip(t["x"], t["y"], strict=True)}
     top_down = axis_names(page, key)[::-1]
     assert top_down[0].startswith(COUNCIL)
     values = [shown[label] for label in top_down[1:] if shown.get(label) is not None]
