@@ -11,7 +11,7 @@ import os
 import shutil
 import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from functools import cache
@@ -284,6 +284,11 @@ class _Kept:
         self.withheld, self.counts, self.years, self.unresolved = {}, {}, {}, {}
         self.totals, self.categories, self.shared = {}, {}, {}
         self.seen, self.joint, self.joint_before = {}, {}, joint or {}
+        self.seconds = {}  # how long each indicator's last protection took
+
+    def cost(self, item: Indicator) -> float:
+        """How long an indicator's last protection took: the next is likely as long."""
+        return self.seconds.get(item.id, 0.0)
 
     def path(self, item_id: str) -> Path:
         return self.folder / f"{item_id}.parquet"
@@ -294,6 +299,7 @@ class _Kept:
         if item_id not in self.years:
             self.order.append(item_id)
         exact = figures.attrs.pop("counts", Exact({}))  # never written
+        self.seconds[item_id] = figures.attrs.pop("seconds", 0.0)
         self.counts[item_id], self.totals[item_id] = exact.arrays, exact.totals
         self.years[item_id] = figures.attrs.pop("years")  # arrays: not written
         for year, entry in self.years[item_id].items():
@@ -452,9 +458,10 @@ def share(kept: _Kept, pool, context: Context, cached: dict, workers: int) -> di
     for item_id, _, band in (member for group in told for member in group):
         _band(forced[item_id]["covers"], band)[:] = True  # where others may show it
     for _ in range(SHARE_ROUNDS):
-        _again(pool, kept, [items[i] for i in todo if not items[i].groups_of], again)
-        grouped = [g for g in items.values() if g.groups_of]  # after their parents
-        _again(pool, kept, [g for g in grouped if g.groups_of in todo or g.id in todo], again)
+        grouped = [g for g in items.values() if g.groups_of and {g.id, g.groups_of} & todo]
+        plain = [items[i] for i in todo if not items[i].groups_of]
+        for item, figures in _scheduled(pool, [*plain, *grouped], again, workers, kept.cost):
+            kept.add(item.id, figures)
         masks = {
             (m, k): mask(*m, k) for g, c, kind in alike for m in {*g, *c} for k in {kind, None}
         }
@@ -482,16 +489,30 @@ def share(kept: _Kept, pool, context: Context, cached: dict, workers: int) -> di
     raise RuntimeError(f"shared counts still withheld apart after {SHARE_ROUNDS} rounds")
 
 
-def _again(pool, kept: _Kept, items: list, args) -> None:
-    """Indicators protected again, each _protect(*args(item)) in `pool` (_started's; None:
-    this process), kept (kept.add) as they are done."""
+def _scheduled(pool, items: list, args, workers: int, cost, keep: bool = True):
+    """Each indicator and its figures, _protect(*args(item), keep=keep), as each is done, in
+    `pool` (_started's; None: this process, in the order given). A group whose parent is among
+    `items` (given after it) starts once its parent's figures are taken (its `args` read what the
+    parent withholds); otherwise the costliest first (`cost`), one queued beyond the processes,
+    so that no process waits for a long one started last."""
     if pool is None:
         for item in items:
-            kept.add(item.id, _protect(*args(item), keep=True))
+            yield item, _protect(*args(item), keep=keep)
         return
-    futures = {pool.submit(_protect, *args(item), keep=True): item.id for item in items}
-    for future in as_completed(futures):
-        kept.add(futures[future], future.result())
+    ids = {item.id for item in items}
+    waiting = [item for item in items if item.groups_of in ids]
+    ready = sorted((i for i in items if i.groups_of not in ids), key=cost, reverse=True)
+    running = {}
+    while ready or running:
+        while ready and len(running) < workers + 1:
+            item = ready.pop(0)
+            running[pool.submit(_protect, *args(item), keep=keep)] = item
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in finished:
+            item = running.pop(future)
+            yield item, future.result()
+            ready += [g for g in waiting if g.groups_of == item.id]  # its groups can start
+            ready.sort(key=cost, reverse=True)  # stable: the order given otherwise
 
 
 def a_ratio(indicator: Indicator) -> bool:
@@ -687,7 +708,9 @@ def _protect(
 ) -> pd.DataFrame:
     """protect() in a started process (_start), on the indicator's query's cells. `keep`: hold
     the cells for the next time (share() protects some indicators again round after round:
-    at national scale, each query takes about 1 s, the protection itself a tenth of that)."""
+    at national scale, each query takes about 1 s, the protection itself a tenth of that).
+    Its attrs["seconds"]: how long it took (_Kept.cost)."""
+    start = time.perf_counter()
     cells = _worker.setdefault("cells", {}).get(item.id)
     if cells is None:
         years = _worker["context"].years
@@ -700,7 +723,9 @@ def _protect(
     # protects some indicators again, round after round), held by the process: to send them
     # with the figures (to the other process, say) takes about as long as they save.
     witnesses = _worker.setdefault("witnesses", {}).setdefault(item.id, {})
-    return protect(cells, item, _worker["context"], parent_withheld, previous, forced, witnesses)
+    out = protect(cells, item, _worker["context"], parent_withheld, previous, forced, witnesses)
+    out.attrs["seconds"] = time.perf_counter() - start
+    return out
 
 
 def _protected(pool, context: Context, items: list, workers: int, cached: dict):
@@ -712,38 +737,21 @@ def _protected(pool, context: Context, items: list, workers: int, cached: dict):
     grouped = [item for item in items if item.groups_of]
     order = [*plain, *grouped]  # as written
     parents = {item.groups_of for item in grouped}
-    if pool is None:
-        withheld = {}
-        for item in order:
-            figures = _protect(item, withheld.get(item.groups_of), _earlier(cached, item))
-            if item.id in parents:
-                withheld[item.id] = withheld_cells(figures, context, item)
-            yield item, figures
-        return
+    done, withheld = {}, {}
+
+    def args(item: Indicator) -> tuple:  # _protect's
+        return item, withheld.get(item.groups_of), _earlier(cached, item)
 
     def weight(item: Indicator) -> int:
         return (item.id in parents) * 4 + bool(item.groups_of) * 2 + bool(item.breakdown)
 
-    done, withheld = {}, {}
-    ids = {item.id for item in plain}
-    ready = [*plain, *(item for item in grouped if item.groups_of not in ids)]  # no parent here
-    ready.sort(key=weight, reverse=True)  # stable: the catalogue's order otherwise
-    running = {}
-    while ready or running:
-        while ready and len(running) < workers + 1:  # one queued: no process idles
-            item = ready.pop(0)
-            args = (item, withheld.get(item.groups_of), _earlier(cached, item))
-            running[pool.submit(_protect, *args)] = item
-        finished, _ = wait(running, return_when=FIRST_COMPLETED)
-        for future in finished:
-            item = running.pop(future)
-            done[item.id] = future.result()
-            if item.id in parents:  # its groups can start
-                withheld[item.id] = withheld_cells(done[item.id], context, item)
-                ready += [g for g in grouped if g.groups_of == item.id]
-                ready.sort(key=weight, reverse=True)
-        while order and order[0].id in done:  # in the order they are written
-            item = order.pop(0)
+    unwritten = list(order)
+    for item, figures in _scheduled(pool, order, args, workers, weight, keep=False):
+        done[item.id] = figures
+        if item.id in parents:  # its groups can start
+            withheld[item.id] = withheld_cells(figures, context, item)
+        while unwritten and unwritten[0].id in done:  # in the order they are written
+            item = unwritten.pop(0)
             yield item, done.pop(item.id)
 
 
