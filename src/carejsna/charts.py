@@ -323,6 +323,11 @@ def bars(
         "height": max(260, 48 * len(rows) + 150),
         "barmode": "overlay",
         "showlegend": len(traces) > 2,
+        # The key from the chart's left edge, not the plot's (right of the bars' names): on a
+        # phone it is seen whole, above the names, without a swipe.
+        "legend": dict(
+            orientation="h", xref="container", yref="container", x=0.01, y=1, yanchor="top"
+        ),
     }
     return _figure(traces, layout, source_note, notes, label_width(labels), VALUES_WIDTH)
 

@@ -320,6 +320,13 @@ def test_a_chart_on_a_phone_is_whole_its_notes_too(page: Page, view):
         assert box["x"] + box["width"] <= PHONE["width"] and box["x"] < 0
     else:
         assert box["x"] >= 0 and box["x"] + box["width"] > PHONE["width"]
+        # Its key (the comparisons' colours) is seen whole, above the names, without a swipe.
+        expect(legend(page, key).first).to_be_visible()
+        for name in legend(page, key).all():
+            seen = name.bounding_box()
+            assert seen["x"] >= 0 and seen["x"] + seen["width"] <= PHONE["width"], (
+                name.text_content()
+            )
     page.locator(f".st-key-{key}").evaluate(
         "e => { e.scrollLeft = (getComputedStyle(e).direction == 'rtl' ? -1 : 1) * e.scrollWidth }"
     )
