@@ -349,7 +349,8 @@ def test_on_a_phone_a_swipe_scrolls_a_chart_or_the_page_and_a_tap_shows_a_toolti
 ):
     """On a touch screen Plotly would take a drag on the plot for a zoom: the charts never zoom,
     so a swipe across one scrolls it sideways, a swipe up the page scrolls on past it, and a
-    tap on a point shows its tooltip, as a pointer's hover does."""
+    tap on a point shows its tooltip, as a pointer's hover does (on a bar, once the bars are
+    swiped on to their values: README)."""
     context = browser.new_context(viewport=PHONE, base_url=base_url, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -395,6 +396,30 @@ def test_on_a_phone_a_swipe_scrolls_a_chart_or_the_page_and_a_tap_shows_a_toolti
     )  # a point on the screen, clear of the app's header
     page.touchscreen.tap(x, y)
     expect(plot.locator(".hoverlayer .hovertext")).to_contain_text("year ending 31 March")
+    # Bars open on their names: swiped on to their values, a tap on one shows its tooltip too
+    # (before, the plot's left edge on screen, Plotly's own click after a tap takes it away).
+    page.get_by_role("tab", name="By district, 2024").first.tap()
+    bars = chart(page, "cla_rate_per_10k-district")
+    wait_for_app(page, bars)
+    bars.scroll_into_view_if_needed()
+    box = bars.bounding_box()
+    swipe(350, box["y"] + box["height"] * 0.4, -30, 0)  # a finger moving left
+    page.wait_for_function(  # the plot's left edge off screen, the scrolling come to rest
+        "holder => holder.querySelector('.nsewdrag').getBoundingClientRect().left < 0"
+        " && holder.dataset.left === (holder.dataset.left = String(holder.scrollLeft))",
+        arg=page.locator(".st-key-cla_rate_per_10k-district").element_handle(),
+        polling=200,
+    )
+    ends = [b.bounding_box() for b in bars.locator(".barlayer .point path").all()]
+    x, y = next(
+        (b["x"] + b["width"] - 10, b["y"] + b["height"] / 2)
+        for b in ends
+        if b
+        and 20 < b["x"] + b["width"] - 10 < PHONE["width"] - 20
+        and 100 < b["y"] < PHONE["height"] - 20 - b["height"]
+    )  # a bar's end on the screen, clear of the app's header
+    page.touchscreen.tap(x, y)
+    expect(bars.locator(".hoverlayer .hovertext")).to_contain_text("Rate per 10,000 children")
     context.close()
 
 
