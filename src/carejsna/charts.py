@@ -37,6 +37,9 @@ NOTES_WIDTH = 640
 NOTE_PIXELS, LABEL_PIXELS = 5.5, 7.2  # a character's width, about: the notes', a label's (Arial)
 AXIS_WIDTH = 70  # pixels, about, left of a plot with numbers on its vertical axis and a title
 VALUES_WIDTH = 60  # pixels right of the bars for the value written beyond the longest's whisker
+# Bars' key, from the chart's left edge at its top, not from the plot's (right of the bars'
+# names): on a phone it is seen whole, above the names, without a swipe.
+KEY_LEFT = dict(orientation="h", xref="container", yref="container", x=0.01, y=1, yanchor="top")
 
 
 def config(filename: str) -> dict:
@@ -323,11 +326,7 @@ def bars(
         "height": max(260, 48 * len(rows) + 150),
         "barmode": "overlay",
         "showlegend": len(traces) > 2,
-        # The key from the chart's left edge, not the plot's (right of the bars' names): on a
-        # phone it is seen whole, above the names, without a swipe.
-        "legend": dict(
-            orientation="h", xref="container", yref="container", x=0.01, y=1, yanchor="top"
-        ),
+        "legend": KEY_LEFT,
     }
     return _figure(traces, layout, source_note, notes, label_width(labels), VALUES_WIDTH)
 
@@ -478,6 +477,6 @@ def placed_away(
             zeroline=False,
         ),  # fmt: skip
         "height": max(300, 60 * len(rows) + 170),
-        "legend": dict(orientation="h", yanchor="bottom", y=1.02, x=0, traceorder="reversed"),
+        "legend": dict(KEY_LEFT, traceorder="reversed"),
     }
     return _figure(traces + text, layout, source_note, notes, label_width(labels), VALUES_WIDTH)
