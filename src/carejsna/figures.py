@@ -14,7 +14,7 @@ from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -384,6 +384,17 @@ class Withholding:
             return _band(self.kept.shared[item_id], band)
         return _band(self.withheld(item_id), band)[..., at]
 
+    def again(self, item: Indicator, cached: dict) -> tuple:
+        """_protect's arguments for an indicator protected again: what its parent withholds,
+        what it withheld before (a previous build's, `cached`, and this one's; a year not
+        touched is kept) and what to withhold now."""
+        parent = self.withheld(item.groups_of)[..., 0] if item.groups_of else None
+        previous = [*_earlier(cached, item), *self.kept.years[item.id].values()]
+        mine = self.forced.get(item.id)
+        if mine and "shared" in mine and item.groups_of in self.kept.shared:  # its parent's
+            mine = {**mine, "parent_shared": self.kept.shared[item.groups_of][..., 0]}  # cohort
+        return item, parent, previous, mine
+
 
 def share(kept: _Kept, pool, context: Context, cached: dict, workers: int) -> dict:
     """Protect shared counts together (`kept`: every indicator's protected figures, replaced where
@@ -420,15 +431,7 @@ def share(kept: _Kept, pool, context: Context, cached: dict, workers: int) -> di
     groups = [[(*m, None) for m in group] for group in shared + sums] + banded
     items = catalogue()
     rules = Withholding(kept, context, items)
-    withheld, mask, force, forced = rules.withheld, rules.mask, rules.force, rules.forced
-
-    def again(item: Indicator) -> tuple:  # _protect's arguments
-        parent = withheld(item.groups_of)[..., 0] if item.groups_of else None
-        previous = [*_earlier(cached, item), *kept.years[item.id].values()]
-        mine = forced.get(item.id)
-        if mine and "shared" in mine and item.groups_of in kept.shared:  # its parent's cohort
-            mine = {**mine, "parent_shared": kept.shared[item.groups_of][..., 0]}
-        return item, parent, previous, mine  # a year not touched is kept
+    forced = rules.forced
 
     def member_name(item_id: str, series: str, band) -> str:  # "indicator.series[@age band]"
         at = "" if band is None else f"@{band_names(items[item_id], context)[band]}"
@@ -453,17 +456,22 @@ def share(kept: _Kept, pool, context: Context, cached: dict, workers: int) -> di
     alike += [(parts, [*wholes, *parts], None) for wholes, parts in across]
     todo = {member[0] for group in told for member in group}
     for item_id in todo:
-        forced.setdefault(item_id, {})["shared"] = np.zeros(withheld(item_id).shape, bool)
-        forced[item_id]["covers"] = np.zeros(withheld(item_id).shape, bool)
+        shape = rules.withheld(item_id).shape
+        forced.setdefault(item_id, {})["shared"] = np.zeros(shape, bool)
+        forced[item_id]["covers"] = np.zeros(shape, bool)
     for item_id, _, band in (member for group in told for member in group):
         _band(forced[item_id]["covers"], band)[:] = True  # where others may show it
     for _ in range(SHARE_ROUNDS):
         grouped = [g for g in items.values() if g.groups_of and {g.id, g.groups_of} & todo]
         plain = [items[i] for i in todo if not items[i].groups_of]
+        again = partial(rules.again, cached=cached)
         for item, figures in _scheduled(pool, [*plain, *grouped], again, workers, kept.cost):
             kept.add(item.id, figures)
         masks = {
-            (m, k): mask(*m, k) for g, c, kind in alike for m in {*g, *c} for k in {kind, None}
+            (m, k): rules.mask(*m, k)
+            for g, c, kind in alike
+            for m in {*g, *c}
+            for k in {kind, None}
         }
         todo = set()
         for group, counting, kind in alike:
@@ -473,7 +481,7 @@ def share(kept: _Kept, pool, context: Context, cached: dict, workers: int) -> di
             for member in group:
                 years = (union & ~masks[member, kind]).reshape(len(union), -1).any(axis=1)
                 if years.any():
-                    force(*member, union, years, kind)
+                    rules.force(*member, union, years, kind)
                     todo.add(member[0])
         if not todo and solves(context):  # (as each indicator's own audit)
             todo = bounds.hide()

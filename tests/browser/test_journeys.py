@@ -372,6 +372,20 @@ def test_on_a_phone_a_swipe_scrolls_a_chart_or_the_page_and_a_tap_shows_a_toolti
             page.wait_for_timeout(30)
         touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
+    def at_rest(scroller, position: str) -> None:  # its scrolling come to rest: as 200 ms before
+        page.wait_for_function(
+            "([e, at]) => e.dataset.rest === (e.dataset.rest = String(e[at]))",
+            arg=[scroller.element_handle(), position],
+            polling=200,
+        )
+
+    def on_screen(boxes, spot) -> tuple[float, float]:  # the first spot on it, below its header
+        return next(
+            (x, y)
+            for x, y in (spot(b) for b in boxes if b)
+            if 20 < x < PHONE["width"] - 20 and 100 < y < PHONE["height"] - 20
+        )
+
     box = plot.bounding_box()
     swipe(90, box["y"] + box["height"] * 0.45, 20, 0)  # a finger moving right: earlier years
     expect(holder).not_to_have_js_property("scrollLeft", 0)
@@ -383,42 +397,30 @@ def test_on_a_phone_a_swipe_scrolls_a_chart_or_the_page_and_a_tap_shows_a_toolti
     )
     assert plot.evaluate(ranges) == before  # neither swipe zoomed
     plot.scroll_into_view_if_needed()
-    page.wait_for_function(  # the swipe's scrolling come to rest: as it was 200 ms before
-        "main => main.dataset.top === (main.dataset.top = String(main.scrollTop))",
-        arg=main.element_handle(),
-        polling=200,
-    )
+    at_rest(main, "scrollTop")
     points = [p.bounding_box() for p in plot.locator(".scatterlayer .points path").all()]
-    x, y = next(
-        (b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
-        for b in points
-        if b and 20 < b["x"] < PHONE["width"] - 20 and 100 < b["y"] < PHONE["height"] - 20
-    )  # a point on the screen, clear of the app's header
-    page.touchscreen.tap(x, y)
+    page.touchscreen.tap(
+        *on_screen(points, lambda b: (b["x"] + b["width"] / 2, b["y"] + b["height"] / 2))
+    )
     expect(plot.locator(".hoverlayer .hovertext")).to_contain_text("year ending 31 March")
     # Bars open on their names: swiped on to their values, a tap on one shows its tooltip too
     # (before, the plot's left edge on screen, Plotly's own click after a tap takes it away).
     page.get_by_role("tab", name="By district, 2024").first.tap()
-    bars = chart(page, "cla_rate_per_10k-district")
+    key = "cla_rate_per_10k-district"
+    bars, holder = chart(page, key), page.locator(f".st-key-{key}")
     wait_for_app(page, bars)
     bars.scroll_into_view_if_needed()
     box = bars.bounding_box()
     swipe(350, box["y"] + box["height"] * 0.4, -30, 0)  # a finger moving left
-    page.wait_for_function(  # the plot's left edge off screen, the scrolling come to rest
-        "holder => holder.querySelector('.nsewdrag').getBoundingClientRect().left < 0"
-        " && holder.dataset.left === (holder.dataset.left = String(holder.scrollLeft))",
-        arg=page.locator(".st-key-cla_rate_per_10k-district").element_handle(),
-        polling=200,
+    page.wait_for_function(  # the plot's left edge off screen
+        "holder => holder.querySelector('.nsewdrag').getBoundingClientRect().left < 0",
+        arg=holder.element_handle(),
     )
+    at_rest(holder, "scrollLeft")
     ends = [b.bounding_box() for b in bars.locator(".barlayer .point path").all()]
-    x, y = next(
-        (b["x"] + b["width"] - 10, b["y"] + b["height"] / 2)
-        for b in ends
-        if b
-        and 20 < b["x"] + b["width"] - 10 < PHONE["width"] - 20
-        and 100 < b["y"] < PHONE["height"] - 20 - b["height"]
-    )  # a bar's end on the screen, clear of the app's header
-    page.touchscreen.tap(x, y)
+    page.touchscreen.tap(
+        *on_screen(ends, lambda b: (b["x"] + b["width"] - 10, b["y"] + b["height"] / 2))
+    )
     expect(bars.locator(".hoverlayer .hovertext")).to_contain_text("Rate per 10,000 children")
     context.close()
 
