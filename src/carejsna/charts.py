@@ -32,8 +32,9 @@ FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#0B0C0C")
 GREY = "#505A5F"
 # Plotly does not wrap text, and cuts what goes beyond a chart's edges: the notes below a chart
 # are broken into lines a chart this many pixels wide holds (the pages keep every chart at least
-# so wide, ui.STYLE), from where they start (_figure).
-NOTES_WIDTH = 640
+# so wide, ui.STYLE), from where they start (_figure): bars, and a chart over time, narrower, to
+# fit a phone 360 px wide (less the page's margins), its axes, key and notes in view.
+NOTES_WIDTH, OVER_TIME_WIDTH = 640, 320
 NOTE_PIXELS, LABEL_PIXELS = 5.5, 7.2  # a character's width, about: the notes', a label's (Arial)
 AXIS_WIDTH = 70  # pixels, about, left of a plot with numbers on its vertical axis and a title
 VALUES_WIDTH = 60  # pixels right of the bars for the value written beyond the longest's whisker
@@ -60,15 +61,17 @@ def _figure(
     notes: list[str],
     beside: int = 0,
     right: int = 10,
+    width: int = NOTES_WIDTH,
 ) -> go.Figure:
     """The house layout around the traces, the notes and source wrapped below the plot.
     `beside`: pixels, about, kept left of the plot for its vertical axis's names (bars'), the
     notes starting under them; without, the notes start where the plot does, right of its
-    axis's numbers. `right`: pixels beside the plot (for values written beyond the bars)."""
+    axis's numbers. `right`: pixels beside the plot (for values written beyond the bars);
+    `width`: the chart's least width, the notes wrapped to it."""
     notes = [*notes, source_note.replace("`", "")]
     start = beside // 10 if beside else AXIS_WIDTH  # 10 px in, and a tenth for the estimate
-    width = max(30, int((NOTES_WIDTH - 10 - start) / NOTE_PIXELS))
-    lines = [line for note in notes for line in textwrap.wrap(note, width)]
+    characters = max(30, int((width - 10 - start) / NOTE_PIXELS))
+    lines = [line for note in notes for line in textwrap.wrap(note, characters)]
     footer = dict(
         text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-70,
         xshift=-max(beside - 10, 0),
@@ -218,7 +221,7 @@ def trend(
                        linecolor="#B1B4B6"),
         "yaxis": _axis(indicator.unit_label, gridcolor="#E5E6E7", automargin=True, **y_axis),
     }  # fmt: skip
-    return _figure(traces, layout, source_note, notes)
+    return _figure(traces, layout, source_note, notes, width=OVER_TIME_WIDTH)
 
 
 def _span(figures: pd.DataFrame, published: pd.DataFrame | None, level: float) -> tuple | None:

@@ -88,7 +88,7 @@ def figure(
     if scenario is not None:
         traces += _forecast(scenario, f"Scenario: {scenario_name}", SCENARIO, "dash", percent)
     layout = {
-        "xaxis": charts._axis("31 March of each year; the forecast quarter by quarter", type="date",
+        "xaxis": charts._axis("31 March; forecast by quarter", type="date",
                               showgrid=False, linecolor="#B1B4B6"),
         "yaxis": charts._axis("Children in care", rangemode="tozero", gridcolor="#E5E6E7",
                               automargin=True),
@@ -98,4 +98,4 @@ def figure(
         "withheld (fewer than 5 children at the start).",
         *notes,
     )
-    return charts._figure(traces, layout, source_note, list(notes))
+    return charts._figure(traces, layout, source_note, list(notes), width=charts.OVER_TIME_WIDTH)
