@@ -124,8 +124,9 @@ def write(folder: Path, workers: int = WORKERS, *, previous: Path | None = None)
         # "known_denominators": cohorts only percentages' or averages' denominators share,
         # withheld alike only for their own sake, each known to the others elsewhere.
         **found,
-        # What the audit could still work out with every figure beside it withheld: only what
-        # the shown figures say outright (e.g. every child of a district in one category).
+        # What the audit could still work out, with every figure beside it withheld or with
+        # every figure of its year: only what the shown figures say outright (e.g. every child
+        # of a district in one category).
         "unresolved": unresolved,
         "built_from": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in inputs},
     }
@@ -997,7 +998,9 @@ def _withhold(
 ) -> tuple[np.ndarray, dict[int, list[str]]]:  # fmt: skip
     """What protect() withholds over some years (`lattice`: years, areas, bands, categories;
     the arrays and frames those years' only): withhold, then let the reader's equations be
-    solved; again, until they fail. `given`: where a reader may know a withheld figure's
+    solved; again, until they fail, or all they find is the data's own (what a reader finds
+    with every figure of its year withheld: nothing withheld hides it, so nothing more is
+    withheld for its sake). `given`: where a reader may know a withheld figure's
     denominator (another indicator shows it). `witnesses`: as audit.audit takes them, kept by
     the caller between protections. Returns the withheld figures and, for each year, what the
     audit could still work out (see the manifest's "unresolved")."""
@@ -1010,7 +1013,31 @@ def _withhold(
         counts = exact[["numerator", "denominator"]].to_numpy().reshape(-1, len(categories), 2)
         counts = np.broadcast_to(counts[:, -1:], counts.shape).reshape(-1, 2)
         whole = pd.DataFrame(counts, index=exact.index, columns=["numerator", "denominator"])
+
+    def telling(mask: np.ndarray, these: list[int], witnesses) -> list:
+        """The telling leaks of some years, withheld as `mask` says."""
+        out = disclosure.blank(exact, indicator.unit, mask.ravel())
+        if distribution:
+            out["denominator"] = np.where(total_shown, denominator.ravel(), np.nan)
+        if given is not None:
+            out["denominator"] = np.where(given.ravel(), denominator.ravel(), out["denominator"])
+        with disclosure.one_blas_thread():  # many small solves: one BLAS thread is much faster
+            some = out[out["year"].isin(these)]
+            if grouped:
+                some = some[some["category"] != ALL_GROUPS]
+                found = _audit_groups(
+                    some, parent.loc[some.index], exact.loc[some.index], whole.loc[some.index],
+                    witnesses,
+                )  # fmt: skip
+            else:
+                found = audit.audit(some, exact=exact, witnesses=witnesses)
+        return [leak for leak in found if audit.telling(leak)]
+
     audited = {}  # year -> what it withheld when audited, and the leaks found
+    # year -> the leaks (their cells) a reader finds with every figure of the year withheld: the
+    # data's own, that no withholding can hide (withholding more only widens what a reader can
+    # solve). Each year's are found once, when it first leaks.
+    owned = {}
     hidden, changed = hidden.copy(), np.arange(len(years))
     while True:
         # Withheld figures settle year by year: a year withholding what it did last time is
@@ -1021,32 +1048,29 @@ def _withhold(
         )  # fmt: skip
         if not solve:
             return hidden, {}
-        out = disclosure.blank(exact, indicator.unit, hidden.ravel())
-        if distribution:
-            out["denominator"] = np.where(total_shown, denominator.ravel(), np.nan)
-        if given is not None:
-            out["denominator"] = np.where(given.ravel(), denominator.ravel(), out["denominator"])
         # Years are audited apart: one that withholds what it did last time leaks as it did.
         again = [
             y for i, y in enumerate(years) if y not in audited or (audited[y][0] != hidden[i]).any()
         ]
-        with disclosure.one_blas_thread():  # many small solves: one BLAS thread is much faster
-            some = out[out["year"].isin(again)]
-            if grouped:
-                some = some[some["category"] != ALL_GROUPS]
-                found = _audit_groups(
-                    some, parent.loc[some.index], exact.loc[some.index], whole.loc[some.index],
-                    witnesses,
-                )  # fmt: skip
-            else:
-                found = audit.audit(some, exact=exact, witnesses=witnesses)
+        found = telling(hidden, again, witnesses)
         for i, year in enumerate(years):
             if year in again:
-                telling = [leak for leak in found if leak.year == year and audit.telling(leak)]
-                audited[year] = (hidden[i].copy(), telling)
-        leaks = [leak for year in years for leak in audited[year][1]]
-        if not leaks:
-            return hidden, {}
+                audited[year] = (hidden[i].copy(), [leak for leak in found if leak.year == year])
+        first = [y for y in again if audited[y][1] and y not in owned]
+        if first:  # their years with every figure withheld (not the caller's witnesses: they
+            everything = hidden.copy()  # are points of these figures, as they are withheld)
+            everything[[years.index(y) for y in first]] = True
+            owned.update((year, set()) for year in first)
+            for leak in telling(everything, first, {}):
+                owned[leak.year].add(_cell(leak))
+        leaks = [
+            leak for year in years for leak in audited[year][1]
+            if _cell(leak) not in owned.get(year, ())
+        ]  # fmt: skip
+        if not leaks:  # none, or only the data's own (see the manifest)
+            return hidden, {
+                year: [str(leak) for leak in audited[year][1]] for year in years if audited[year][1]
+            }
         cells = [
             (index[0].get_loc(leak.year), int(np.ravel_multi_index(
                 (index[1].get_loc(leak.area_code), index[2].get_loc(leak.age_band),
@@ -1059,6 +1083,11 @@ def _withhold(
         ):  # nothing left to withhold beside them: the data itself says it (see the manifest)
             return hidden, {year: [str(leak) for leak in audited[year][1]] for year in years}
         changed = np.flatnonzero((hidden != before).reshape(len(years), -1).any(axis=1))
+
+
+def _cell(leak: audit.Leak) -> tuple:
+    """Where a leak is, and of what count: the same leak however closely it is bounded."""
+    return leak.area_code, leak.age_band, leak.category, leak.count
 
 
 def audit_extract(figures: pd.DataFrame, workers: int = 1, cohorts=()) -> list:
