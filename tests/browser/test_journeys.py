@@ -302,7 +302,10 @@ def open_view(page: Page, view: str, tap: bool = False) -> str:
     tab = page.get_by_role(
         "tab", name={"trend": "Over time", "district": "By district, 2024"}[view]
     )
-    tab.first.tap() if tap else tab.first.click()
+    if tap:
+        tab.first.tap()
+    else:
+        tab.first.click()
     wait_for_app(page, chart(page, key))
     return key
 
