@@ -28,9 +28,8 @@ class Bounds:
     indicators."""
 
     def __init__(self, rules, shared, across, workers):
+        self.rules, self.shared, self.across, self.workers = rules, shared, across, workers
         self.kept, self.context, self.items = rules.kept, rules.context, rules.items
-        self.withheld, self.mask, self.force = rules.withheld, rules.mask, rules.force
-        self.shared, self.across, self.workers = shared, across, workers
         kept, items, context = self.kept, self.items, self.context
         self.declared = [b for b in declared_bounds() if all(t[0] in items for t in b.terms)]
         self.holding = [b for b in self.declared if _holds(b, kept)]
@@ -72,7 +71,7 @@ class Bounds:
         keys = {
             year: hashlib.sha256(
                 b"".join(
-                    kept.years[i][year]["key"].encode() + self.withheld(i)[y].tobytes()
+                    kept.years[i][year]["key"].encode() + self.rules.withheld(i)[y].tobytes()
                     for i in self.read
                 )
                 + self.common
@@ -136,11 +135,11 @@ class Bounds:
         if term[2] and term[2] not in self.kept.categories[target]:
             return None
         band = band_names(self.items[target], self.context).index(leak.age_band)
-        shown = ~self.mask(target, series, None)
+        shown = ~self.rules.mask(target, series, None)
         return target, series, shown, self.areas.index(leak.area_code), band
 
     def _withheld_at(self, target: str, series: str, union: np.ndarray, y: int) -> str:
-        self.force(target, series, None, union, np.arange(len(union)) == y)
+        self.rules.force(target, series, None, union, np.arange(len(union)) == y)
         return target
 
     def _widen(self, term: tuple, y: int, leak: audit.Leak) -> str | None:

@@ -385,6 +385,16 @@ class Withholding:
             return _band(self.kept.shared[item_id], band)
         return _band(self.withheld(item_id), band)[..., at]
 
+    def cohort(self, members: list[tuple]) -> None:
+        """A count only percentages' or averages' denominators share (`members`: indicator,
+        series, age band): each protects it alone from now on, none of it withheld yet
+        ("shared"), knowing it wherever another may show it ("covers")."""
+        for item_id, _, band in members:
+            now = self.forced.setdefault(item_id, {})
+            shape = self.withheld(item_id).shape
+            now.setdefault("shared", np.zeros(shape, bool))
+            _band(now.setdefault("covers", np.zeros(shape, bool)), band)[:] = True
+
     def again(self, item: Indicator, cached: dict) -> tuple:
         """_protect's arguments for an indicator protected again: what its parent withholds,
         what it withheld before (a previous build's, `cached`, and this one's; a year not
@@ -432,7 +442,6 @@ def share(kept: _Kept, pool, context: Context, cached: dict, workers: int) -> di
     groups = [[(*m, None) for m in group] for group in shared + sums] + banded
     items = catalogue()
     rules = Withholding(kept, context, items)
-    forced = rules.forced
 
     def member_name(item_id: str, series: str, band) -> str:  # "indicator.series[@age band]"
         at = "" if band is None else f"@{band_names(items[item_id], context)[band]}"
@@ -455,13 +464,9 @@ def share(kept: _Kept, pool, context: Context, cached: dict, workers: int) -> di
         for g in groups
     ]
     alike += [(parts, [*wholes, *parts], None) for wholes, parts in across]
+    for group in told:
+        rules.cohort(group)
     todo = {member[0] for group in told for member in group}
-    for item_id in todo:
-        shape = rules.withheld(item_id).shape
-        forced.setdefault(item_id, {})["shared"] = np.zeros(shape, bool)
-        forced[item_id]["covers"] = np.zeros(shape, bool)
-    for item_id, _, band in (member for group in told for member in group):
-        _band(forced[item_id]["covers"], band)[:] = True  # where others may show it
     for _ in range(SHARE_ROUNDS):
         grouped = [g for g in items.values() if g.groups_of and {g.id, g.groups_of} & todo]
         plain = [items[i] for i in todo if not items[i].groups_of]
@@ -1034,6 +1039,10 @@ def _withhold(
         return [leak for leak in found if audit.telling(leak)]
 
     audited = {}  # year -> what it withheld when audited, and the leaks found
+
+    def left() -> dict[int, list[str]]:  # what the audit could still work out, by year
+        return {year: [str(leak) for leak in said] for year, (_, said) in audited.items() if said}
+
     # year -> the leaks (their cells) a reader finds with every figure of the year withheld: the
     # data's own, that no withholding can hide (withholding more only widens what a reader can
     # solve). Each year's are found once, when it first leaks.
@@ -1057,8 +1066,9 @@ def _withhold(
             if year in again:
                 audited[year] = (hidden[i].copy(), [leak for leak in found if leak.year == year])
         first = [y for y in again if audited[y][1] and y not in owned]
-        if first:  # their years with every figure withheld (not the caller's witnesses: they
-            everything = hidden.copy()  # are points of these figures, as they are withheld)
+        if first:  # their years with every figure withheld; no witnesses (the caller's are
+            # points of the figures as they are withheld)
+            everything = hidden.copy()
             everything[[years.index(y) for y in first]] = True
             owned.update((year, set()) for year in first)
             for leak in telling(everything, first, {}):
@@ -1068,9 +1078,7 @@ def _withhold(
             if _cell(leak) not in owned.get(year, ())
         ]  # fmt: skip
         if not leaks:  # none, or only the data's own (see the manifest)
-            return hidden, {
-                year: [str(leak) for leak in audited[year][1]] for year in years if audited[year][1]
-            }
+            return hidden, left()
         cells = [
             (index[0].get_loc(leak.year), int(np.ravel_multi_index(
                 (index[1].get_loc(leak.area_code), index[2].get_loc(leak.age_band),
@@ -1081,7 +1089,7 @@ def _withhold(
         if not disclosure.withhold_beside(
             hidden, numerator, denominator, indicator.unit, cells, axes, distribution
         ):  # nothing left to withhold beside them: the data itself says it (see the manifest)
-            return hidden, {year: [str(leak) for leak in audited[year][1]] for year in years}
+            return hidden, left()
         changed = np.flatnonzero((hidden != before).reshape(len(years), -1).any(axis=1))
 
 
