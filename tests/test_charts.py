@@ -208,6 +208,11 @@ def test_the_print_picture_shows_every_bar_name_whole(demo):
         assert charts.label_width(lines) <= margin <= export.WIDTH_PX / 2
         for screen_trace, printed_trace in zip(screen["data"], printed["data"], strict=True):
             assert joined(printed_trace["y"]) == joined(screen_trace["y"])
+        # The axis title on short lines on screen (under a phone's narrow plot), on one in print
+        title = screen["layout"]["xaxis"]["title"]["text"]
+        assert max(map(len, title.split("<br>"))) <= charts.TITLE_LINE  # "Number of<br>..."
+        assert charts.one_line(title) == item.unit_label
+        assert printed["layout"]["xaxis"]["title"]["text"] == item.unit_label
 
 
 def joined(names: list[str]) -> list[str]:

@@ -32,9 +32,9 @@ FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#0B0C0C")
 GREY = "#505A5F"
 # Plotly does not wrap text, and cuts what goes beyond a chart's edges: the notes below a chart
 # are broken into lines a chart this many pixels wide holds (the pages keep every chart at least
-# so wide, ui.STYLE), from where they start (_figure): bars, and a chart over time, narrower, to
-# fit a phone 360 px wide (less the page's margins), its axes, key and notes in view.
-NOTES_WIDTH, OVER_TIME_WIDTH = 640, 320
+# so wide, ui.STYLE), from where they start (_figure): a phone 360 px wide (less the page's
+# margins) holds a chart whole, its axes, key, names, values and notes in view.
+NOTES_WIDTH = 320
 NOTE_PIXELS, LABEL_PIXELS = 5.5, 7.2  # a character's width, about: the notes', a label's (Arial)
 AXIS_WIDTH = 70  # pixels, about, left of a plot with numbers on its vertical axis and a title
 VALUES_WIDTH = 60  # pixels right of the bars for the value written beyond the longest's whisker
@@ -61,19 +61,19 @@ def _figure(
     notes: list[str],
     beside: int = 0,
     right: int = 10,
-    width: int = NOTES_WIDTH,
 ) -> go.Figure:
     """The house layout around the traces, the notes and source wrapped below the plot.
     `beside`: pixels, about, kept left of the plot for its vertical axis's names (bars'), the
     notes starting under them; without, the notes start where the plot does, right of its
-    axis's numbers. `right`: pixels beside the plot (for values written beyond the bars);
-    `width`: the chart's least width, the notes wrapped to it."""
+    axis's numbers. `right`: pixels beside the plot (for values written beyond the bars)."""
     notes = [*notes, source_note.replace("`", "")]
     start = beside // 10 if beside else AXIS_WIDTH  # 10 px in, and a tenth for the estimate
-    characters = max(30, int((width - 10 - start) / NOTE_PIXELS))
+    characters = max(30, int((NOTES_WIDTH - 10 - start) / NOTE_PIXELS))
     lines = [line for note in notes for line in textwrap.wrap(note, characters)]
+    title = layout.get("xaxis", {}).get("title", {}).get("text") or ""
+    below = 15 * title.count("<br>")  # pixels: the axis title's lines beyond one
     footer = dict(
-        text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-70,
+        text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-70 - below,
         xshift=-max(beside - 10, 0),
         showarrow=False, align="left", xanchor="left", yanchor="top",
         font=dict(size=11, color=GREY),
@@ -82,7 +82,7 @@ def _figure(
         "font": FONT,
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
-        "margin": dict(l=max(10, beside), r=right, t=40, b=82 + 15 * len(lines)),
+        "margin": dict(l=max(10, beside), r=right, t=40, b=82 + below + 15 * len(lines)),
         "legend": dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         "hoverlabel": dict(font=FONT, bgcolor="white"),
         # A chart is read, never zoomed (its axes are fixed: _axis): a drag on a touch screen
@@ -92,7 +92,7 @@ def _figure(
         **layout,
         # Streamlit's 450 pixels (or the chart's own), taller by the lines of notes beyond
         # four: many notes (every withheld year named) must not squash the plot itself.
-        "height": layout.get("height", 450) + 15 * max(len(lines) - 4, 0),
+        "height": layout.get("height", 450) + below + 15 * max(len(lines) - 4, 0),
     }
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
@@ -221,7 +221,7 @@ def trend(
                        linecolor="#B1B4B6"),
         "yaxis": _axis(indicator.unit_label, gridcolor="#E5E6E7", automargin=True, **y_axis),
     }  # fmt: skip
-    return _figure(traces, layout, source_note, notes, width=OVER_TIME_WIDTH)
+    return _figure(traces, layout, source_note, notes)
 
 
 def _span(figures: pd.DataFrame, published: pd.DataFrame | None, level: float) -> tuple | None:
@@ -324,7 +324,7 @@ def bars(
     if any(name in chosen for name in rows[by]):
         notes.append(f"▶ marks the chosen {'age band' if by == 'age_band' else 'district'}.")
     layout = {
-        "xaxis": _axis(indicator.unit_label, rangemode="tozero", gridcolor="#E5E6E7"),
+        "xaxis": _axis(_short_lines(indicator.unit_label), rangemode="tozero", gridcolor="#E5E6E7"),
         "yaxis": _axis(automargin=True, categoryorder="array", categoryarray=labels),
         "height": max(260, 48 * len(rows) + 150),
         "barmode": "overlay",
@@ -342,6 +342,12 @@ def label_width(labels: list[str]) -> int:
 
 
 LABEL_LINE = 28  # characters: a bar's name on lines of at most this many, about
+TITLE_LINE = 16  # characters: the bars' axis title, centred under a phone's narrow plot
+
+
+def _short_lines(title: str) -> str:
+    """An axis's title on lines of at most TITLE_LINE characters (one word longer, alone)."""
+    return "<br>".join(textwrap.wrap(title, TITLE_LINE))
 
 
 def one_line(text: str) -> str:

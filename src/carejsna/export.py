@@ -181,6 +181,9 @@ def decorated(
     data = spec["data"]
     bars = any(trace.get("type") == "bar" for trace in data)
     axis = dict(layout.get("yaxis", {}), automargin=False)
+    across = dict(layout.get("xaxis", {}))  # its title on one line: the picture is wide enough
+    if (across.get("title") or {}).get("text"):
+        across["title"] = {**across["title"], "text": charts.one_line(across["title"]["text"])}
     label_lines = []
     if bars:  # a long name on lines of its own, its bar's full width left (16 cm is narrow)
         names = {str(y) for trace in data for y in (trace.get("y") or [])}
@@ -220,7 +223,7 @@ def decorated(
         annotations=[footer, *annotations],
         margin=dict(l=left, r=right, t=top, b=bottom),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, font=dict(size=11)),
-        width=WIDTH_PX, height=height, yaxis=axis,
+        width=WIDTH_PX, height=height, xaxis=across, yaxis=axis,
         font=dict(layout.get("font", {}), size=12),
     )  # fmt: skip
     figure = go.Figure({"data": data, "layout": layout}, _validate=False)

@@ -98,4 +98,4 @@ def figure(
         "withheld (fewer than 5 children at the start).",
         *notes,
     )
-    return charts._figure(traces, layout, source_note, list(notes), width=charts.OVER_TIME_WIDTH)
+    return charts._figure(traces, layout, source_note, list(notes))

@@ -100,12 +100,11 @@ THEMES = catalogue.THEMES
 
 
 # Tiles' labels wrap rather than being cut off. A chart keeps the width its notes need
-# (charts.NOTES_WIDTH, a chart over time charts.OVER_TIME_WIDTH: Plotly does not wrap text, and
-# cuts what does not fit). On a phone a chart over time fits the screen (one narrower than 352
-# px scrolls it sideways, opening on its latest years); bars, wider, scroll sideways on their
-# own. A swipe scrolls a chart, or the page, and a tap shows a figure's tooltip (charts never
-# zoom: charts._figure). Printing (to PDF, say) gives the page alone on A4, without the
-# sidebar, the toolbar or the filters.
+# (charts.NOTES_WIDTH: Plotly does not wrap text, and cuts what does not fit): on a phone it fits
+# the screen (one narrower than 352 px scrolls it sideways, a chart over time opening on its
+# latest years). A swipe scrolls a chart, or the page, and a tap shows a figure's tooltip
+# (charts never zoom: charts._figure). Printing (to PDF, say) gives the page alone on A4,
+# without the sidebar, the toolbar or the filters.
 PLOT = '[data-testid="stFullScreenFrame"] > [data-testid="stPlotlyChart"]'
 CHART = f'[data-testid="stElementContainer"]:has(> {PLOT})'
 OVER_TIME = ", ".join(f'{CHART}[class*="{key}"]' for key in ("-trend", "forecast-chart"))
@@ -116,7 +115,6 @@ STYLE = f"""<style>
 [data-testid="stMetric"] div {{ flex-wrap: wrap; }}
 {CHART} {{ overflow-x: auto; min-width: 0; max-width: 100%; }}
 {CHART} > [data-testid="stFullScreenFrame"] {{ min-width: {charts.NOTES_WIDTH}px; }}
-:is({OVER_TIME}) > [data-testid="stFullScreenFrame"] {{ min-width: {charts.OVER_TIME_WIDTH}px; }}
 {OVER_TIME} {{ direction: rtl; }}
 {CHART} > * {{ direction: ltr; }}
 @media print {{
