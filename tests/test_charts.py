@@ -45,6 +45,24 @@ def test_every_chart_is_valid_plotly(demo, indicator_id):
         assert "SYNTHETIC DEMO DATA" in spec["layout"]["annotations"][-1]["text"]
 
 
+def test_a_long_category_is_keyed_on_short_lines_and_the_chart_grows_to_hold_them(demo):
+    """A key's entry is one line per at most KEY_LINE characters, so that on a phone (where the
+    entries stack above the plot) it is seen whole: the reasons for a placement change ran past
+    the screen's edge. The chart is taller by those lines, the plot not squashed by them."""
+    con, context = demo
+    item = catalogue.get("placement_moves_by_reason")
+    selection = ind.Selection(min(context.years), max(context.years))
+    frame = ind.figures(con, item, selection, "trend", context)
+    spec = charts.trend(frame, item, context.source_note).to_dict()
+    names = [trace["name"] for trace in spec["data"]]
+    assert {charts.one_line(name) for name in names} <= set(frame["category"])
+    assert max(len(line) for name in names for line in name.split("<br>")) <= charts.KEY_LINE
+    extra = sum(name.count("<br>") for name in names)
+    assert extra >= 2  # long reasons, on lines of their own
+    notes = spec["layout"]["annotations"][0]["text"].count("<br>") + 1
+    assert spec["layout"]["height"] == 450 + 19 * extra + 15 * max(notes - 4, 0)
+
+
 def test_a_withheld_figure_is_a_gap_and_a_symbol_never_a_number(demo):
     con, context = demo
     item = catalogue.get("cla_by_legal_status")
@@ -54,7 +72,7 @@ def test_a_withheld_figure_is_a_gap_and_a_symbol_never_a_number(demo):
     withheld = frames["trend"][frames["trend"]["symbol"] == "c"]
     assert len(withheld), "the demo has withheld categories in Mansfield"
     for trace in trend["data"]:
-        rows = frames["trend"][frames["trend"]["category"] == trace["name"]]
+        rows = frames["trend"][frames["trend"]["category"] == charts.one_line(trace["name"])]
         for year, y, label in zip(trace["x"], trace["y"], trace["customdata"], strict=True):
             symbol = rows.loc[rows["year"] == year, "symbol"].item()
             assert (y is None) == (symbol == "c")

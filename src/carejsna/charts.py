@@ -156,7 +156,7 @@ def trend(
                 type="scatter",
                 x=years,
                 y=_list(rows["value"]),
-                name=area,
+                name="<br>".join(textwrap.wrap(area, KEY_LINE)),  # a long category's key
                 mode="lines+markers",
                 customdata=hover,
                 hovertemplate=HOVER,
@@ -220,6 +220,8 @@ def trend(
         "xaxis": _axis("Year ending 31 March", tickvals=years, showgrid=False,
                        linecolor="#B1B4B6"),
         "yaxis": _axis(indicator.unit_label, gridcolor="#E5E6E7", automargin=True, **y_axis),
+        # taller by a long key's lines beyond one (on a phone its entries stack above the plot)
+        "height": 450 + 19 * sum(trace["name"].count("<br>") for trace in traces),
     }  # fmt: skip
     return _figure(traces, layout, source_note, notes)
 
@@ -343,6 +345,7 @@ def label_width(labels: list[str]) -> int:
 
 LABEL_LINE = 28  # characters: a bar's name on lines of at most this many, about
 TITLE_LINE = 16  # characters: the bars' axis title, centred under a phone's narrow plot
+KEY_LINE = 36  # characters: a key's entry on lines of at most this many, whole on a phone
 
 
 def _short_lines(title: str) -> str:
