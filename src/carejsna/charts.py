@@ -156,7 +156,7 @@ def trend(
                 type="scatter",
                 x=years,
                 y=_list(rows["value"]),
-                name="<br>".join(textwrap.wrap(area, KEY_LINE)),  # a long category's key
+                name=_short_lines(area, KEY_LINE),  # a long category's key on lines
                 mode="lines+markers",
                 customdata=hover,
                 hovertemplate=HOVER,
@@ -326,7 +326,9 @@ def bars(
     if any(name in chosen for name in rows[by]):
         notes.append(f"▶ marks the chosen {'age band' if by == 'age_band' else 'district'}.")
     layout = {
-        "xaxis": _axis(_short_lines(indicator.unit_label), rangemode="tozero", gridcolor="#E5E6E7"),
+        "xaxis": _axis(
+            _short_lines(indicator.unit_label, TITLE_LINE), rangemode="tozero", gridcolor="#E5E6E7"
+        ),
         "yaxis": _axis(automargin=True, categoryorder="array", categoryarray=labels),
         "height": max(260, 48 * len(rows) + 150),
         "barmode": "overlay",
@@ -348,9 +350,9 @@ TITLE_LINE = 16  # characters: the bars' axis title, centred under a phone's nar
 KEY_LINE = 36  # characters: a key's entry on lines of at most this many, whole on a phone
 
 
-def _short_lines(title: str) -> str:
-    """An axis's title on lines of at most TITLE_LINE characters (one word longer, alone)."""
-    return "<br>".join(textwrap.wrap(title, TITLE_LINE))
+def _short_lines(text: str, characters: int) -> str:
+    """Text drawn on lines of at most so many characters (a longer word alone on its own)."""
+    return "<br>".join(textwrap.wrap(text, characters))
 
 
 def one_line(text: str) -> str:
@@ -363,7 +365,7 @@ def _lines(label: str) -> str:
     """A bar's label as its axis draws it: what its brackets add ("[higher vs England]") on a
     line of its own, a long name wrapped, so that the names leave the bars room on a phone."""
     name, bracket, rest = label.partition(" [")
-    return "<br>".join(textwrap.wrap(name, LABEL_LINE) + ([f"[{rest}"] if bracket else []))
+    return _short_lines(name, LABEL_LINE) + (f"<br>[{rest}" if bracket else "")
 
 
 def _comparison_colours(polarity: str) -> dict[str, str]:

@@ -334,7 +334,7 @@ def test_a_chart_on_a_phone_is_whole_its_notes_too(page: Page, view):
         page.screenshot(path=out / "district-bars-phone.png")
 
 
-def test_on_a_phone_a_swipe_scrolls_a_chart_or_the_page_and_a_tap_shows_a_tooltip(
+def test_on_a_phone_a_swipe_scrolls_the_page_and_a_tap_shows_a_tooltip_on_the_screen(
     browser, base_url
 ):
     """On a touch screen Plotly would take a drag on the plot for a zoom: the charts never zoom,
