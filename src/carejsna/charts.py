@@ -72,6 +72,8 @@ def _figure(
     lines = [line for note in notes for line in textwrap.wrap(note, characters)]
     title = layout.get("xaxis", {}).get("title", {}).get("text") or ""
     below = 15 * title.count("<br>")  # pixels: the axis title's lines beyond one
+    # and the key's (a long category's, on lines of its own: on a phone its entries stack)
+    keyed = 19 * sum(str(trace.get("name") or "").count("<br>") for trace in traces)
     footer = dict(
         text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-70 - below,
         xshift=-max(beside - 10, 0),
@@ -91,8 +93,9 @@ def _figure(
         "annotations": [footer],
         **layout,
         # Streamlit's 450 pixels (or the chart's own), taller by the lines of notes beyond
-        # four: many notes (every withheld year named) must not squash the plot itself.
-        "height": layout.get("height", 450) + below + 15 * max(len(lines) - 4, 0),
+        # four, and the axis title's and key's beyond one: many notes (every withheld year
+        # named) or a long key must not squash the plot itself.
+        "height": layout.get("height", 450) + below + keyed + 15 * max(len(lines) - 4, 0),
     }
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
@@ -220,8 +223,6 @@ def trend(
         "xaxis": _axis("Year ending 31 March", tickvals=years, showgrid=False,
                        linecolor="#B1B4B6"),
         "yaxis": _axis(indicator.unit_label, gridcolor="#E5E6E7", automargin=True, **y_axis),
-        # taller by a long key's lines beyond one (on a phone its entries stack above the plot)
-        "height": 450 + 19 * sum(trace["name"].count("<br>") for trace in traces),
     }  # fmt: skip
     return _figure(traces, layout, source_note, notes)
 

@@ -363,10 +363,10 @@ def test_on_a_phone_a_swipe_scrolls_the_page_and_a_tap_shows_a_tooltip_on_the_sc
             page.wait_for_timeout(30)
         touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
-    def at_rest(scroller, position: str) -> None:  # its scrolling come to rest: as 200 ms before
+    def at_rest() -> None:  # the page's scrolling come to rest: where it was 200 ms before
         page.wait_for_function(
-            "([e, at]) => e.dataset.rest === (e.dataset.rest = String(e[at]))",
-            arg=[scroller.element_handle(), position],
+            "e => e.dataset.rest === (e.dataset.rest = String(e.scrollTop))",
+            arg=main.element_handle(),
             polling=200,
         )
 
@@ -396,14 +396,14 @@ def test_on_a_phone_a_swipe_scrolls_the_page_and_a_tap_shows_a_tooltip_on_the_sc
     )
     assert plot.evaluate(ranges) == before  # it did not zoom
     plot.scroll_into_view_if_needed()
-    at_rest(main, "scrollTop")
+    at_rest()
     middle = lambda b: (b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)  # noqa: E731
     tap_shows(plot, ".scatterlayer .points path", middle, "year ending 31 March")
     page.get_by_role("tab", name="By district, 2024").first.tap()
     bars = chart(page, "cla_rate_per_10k-district")
     wait_for_app(page, bars)
     bars.scroll_into_view_if_needed()
-    at_rest(main, "scrollTop")
+    at_rest()
     near_end = lambda b: (b["x"] + b["width"] - 3, b["y"] + b["height"] / 2)  # noqa: E731
     tap_shows(bars, ".barlayer .point path", near_end, "Rate per 10,000 children")
     context.close()
