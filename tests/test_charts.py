@@ -233,6 +233,29 @@ def test_the_print_picture_shows_every_bar_name_whole(demo):
         assert printed["layout"]["xaxis"]["title"]["text"] == item.unit_label
 
 
+def test_the_print_picture_keys_each_category_on_one_line(demo):
+    """On screen a long category's key is on short lines (a phone stacks the key above the
+    plot); the print picture, 16 cm wide with its key in rows above the plot, names each
+    category on one line, as its table does, and leaves the key's rows room for those names,
+    not for the screen's lines (the gap above the key was a row too deep)."""
+    con, context = demo
+    item = catalogue.get("placement_moves_by_reason")
+    selection = ind.Selection(min(context.years), max(context.years))
+    frame = ind.figures(con, item, selection, "trend", context)
+    shown = block.build(item, frame, selection, "trend", context)
+    screen = shown.figure.to_dict()
+    printed, _ = export.print_figure(shown, context)
+    printed = printed.to_dict()
+    assert any("<br>" in trace["name"] for trace in screen["data"])  # wrapped on screen
+    names = [trace["name"] for trace in printed["data"]]
+    assert names == joined([trace["name"] for trace in screen["data"]])
+    assert not any("<br>" in name for name in names) and set(names) <= set(frame["category"])
+    width = export.WIDTH_PX - printed["layout"]["margin"]["l"] - printed["layout"]["margin"]["r"]
+    rows = -(-sum(len(name) * 7 + 50 for name in names) // width)
+    subtitle = printed["layout"]["title"]["text"].split("<br>", 1)[1].count("<br>") + 1
+    assert printed["layout"]["margin"]["t"] == 40 + 17 * subtitle + 26 * rows + 10
+
+
 def joined(names: list[str]) -> list[str]:
     """Names drawn on lines of their own (<br>), each as one line."""
     return [charts.one_line(name) for name in names]

@@ -203,8 +203,13 @@ def decorated(
     right = 60
     width = WIDTH_PX - left - right
     footer.update(x=-left / width + 0.01, xshift=0, yshift=-62)  # (not the screen's shift)
+    # The key's names were wrapped for a phone's stacked key: each on one line again in print
+    data = [
+        {**t, "name": charts.one_line(t["name"])} if isinstance(t.get("name"), str) else t
+        for t in data
+    ]
     sub = textwrap.wrap(subtitle, 95)
-    entries = [t for t in spec["data"] if t.get("showlegend", True) and t.get("name")]
+    entries = [t for t in data if t.get("showlegend", True) and t.get("name")]
     shows = layout.get("showlegend", True) is not False and len(entries) > 1
     rows = -(-sum(len(t["name"]) * 7 + 50 for t in entries) // width) if shows else 0
     top = 40 + 17 * len(sub) + 26 * rows + 10
