@@ -178,7 +178,11 @@ def decorated(
     lines += textwrap.wrap(f"{src} Years ending 31 March {years[0]} to {years[-1]}.", 100)
     footer = {**footer, "text": "<br>".join(escape(line, quote=False) for line in lines)}
     footer["font"] = dict(size=10, color="#505A5F")
-    data = spec["data"]
+    # The key's names were wrapped for a phone's stacked key: each on one line again in print
+    data = [
+        {**t, "name": charts.one_line(t["name"])} if isinstance(t.get("name"), str) else t
+        for t in spec["data"]
+    ]
     bars = any(trace.get("type") == "bar" for trace in data)
     axis = dict(layout.get("yaxis", {}), automargin=False)
     across = dict(layout.get("xaxis", {}))  # its title on one line: the picture is wide enough
@@ -203,11 +207,6 @@ def decorated(
     right = 60
     width = WIDTH_PX - left - right
     footer.update(x=-left / width + 0.01, xshift=0, yshift=-62)  # (not the screen's shift)
-    # The key's names were wrapped for a phone's stacked key: each on one line again in print
-    data = [
-        {**t, "name": charts.one_line(t["name"])} if isinstance(t.get("name"), str) else t
-        for t in data
-    ]
     sub = textwrap.wrap(subtitle, 95)
     entries = [t for t in data if t.get("showlegend", True) and t.get("name")]
     shows = layout.get("showlegend", True) is not False and len(entries) > 1
