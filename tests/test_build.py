@@ -158,6 +158,34 @@ def test_missing_required_file_fails(tmp_path):
     ]
 
 
+def test_a_year_with_no_episodes_is_refused_by_check_and_build(tmp_path, capsys):
+    returns = _returns(tmp_path)
+    path = returns / "2024" / "episodes.csv"
+    path.write_text(path.read_text().splitlines()[0] + "\n")  # the header line alone
+    said = "2024/episodes.csv: no rows loaded: a year's return needs at least one"
+    assert main(["check", str(returns)]) == 1
+    assert f"The build would write nothing: these files cannot be used:\n  {said}" in (
+        capsys.readouterr().out
+    )
+    assert main(["build", str(returns), "--out", str(tmp_path / "data")]) == 1
+    assert "Nothing was written" in capsys.readouterr().out
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_date_column_with_no_date_in_it_builds(tmp_path):
+    returns = _returns(tmp_path)
+    for path in returns.glob("*/episodes.csv"):  # no episode has ended: DEC and REC blank
+        lines = [line.split(",") for line in path.read_text().splitlines()]
+        for line in lines[1:]:
+            line[7] = line[8] = ""
+        path.write_text("\n".join(",".join(line) for line in lines) + "\n")
+    result = build(returns, tmp_path / "data")
+    assert result.written and not result.failed
+    con = db.connect(tmp_path / "data")
+    assert db.run(con, "cla_ceased", year_from=2024, year_to=2024)["numerator"].sum() == 0
+    assert db.run(con, "cla_at_31_march", year_from=2024, year_to=2024)["numerator"].sum() > 0
+
+
 def test_no_year_folders_says_what_is_expected(tmp_path):
     (tmp_path / "returns").mkdir()
     result = build(tmp_path / "returns", tmp_path / "data")

@@ -167,7 +167,7 @@ def _check(args) -> int:
     if args.csv:
         quality.export(result.problems, result.synthetic).to_csv(args.csv, index=False)
         print(f"Every problem ({len(result.problems)}) written to {args.csv}")
-    return 0
+    return 1 if result.refused else 0  # as the build would: its returns cannot be used
 
 
 def _indicator(args) -> int:

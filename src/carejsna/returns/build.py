@@ -208,6 +208,7 @@ def _concat(parts: list[pd.DataFrame], name: str) -> pd.DataFrame:
     return pd.DataFrame(columns=["year", "source_row", *[c.as_name for c in spec.cols]])
 
 
+DATES = {c.as_name for spec in FILES.values() for c in spec.cols if c.kind == "date"}
 EPISODE_FIELDS = {  # what a later return may revise in an episode, by DfE's column name
     "reason_new_episode": "RNE", "legal_status": "LS", "category_of_need": "CIN",
     "placement_type": "PLACE", "placement_provider": "PLACE_PROVIDER", "end_date": "DEC",
@@ -499,6 +500,10 @@ def _write(
     figures are worked out: at national scale memory is the limit."""
 
     def write(name: str, frame: pd.DataFrame) -> None:
+        # A date column with no date at all (a file with no rows, or none with an end date)
+        # would be written with no type: DuckDB's year() then cannot read it.
+        empty = [c for c in frame.columns if c in DATES and frame[c].isna().all()]
+        frame = frame.astype(dict.fromkeys(empty, "date32[pyarrow]"))
         frame.to_parquet(staging / f"{name}.parquet", index=False)
         result.extracts[name] = len(frame)
 
