@@ -161,6 +161,48 @@ def test_a_withheld_part_withholds_every_sum_it_is_in(demo):
     assert own["symbol"].tolist() == ["c"] and np.isnan(own["numerator"].iloc[0])
 
 
+def test_a_category_whose_cell_total_is_withheld_is_withheld_whole(demo):
+    """Its percentage (numerator / total), or its limits (a zero's too), would give the
+    withheld total back."""
+    _, _, figures = demo
+    items = [i.id for i in catalogue.catalogue().values() if i.breakdown and not i.groups_of]
+    categories = figures[figures["indicator_id"].isin(items)]
+    assert (categories["symbol"] == "c").any() and (categories["symbol"] == "").any()
+    shown = categories[categories["symbol"] == ""]
+    assert shown["denominator"].notna().all()
+
+
+@pytest.mark.parametrize("rounded", [False, True])
+def test_sums_of_districts_or_bands_are_never_over_a_whole(demo, rounded):
+    """Added together, every pair of districts (Unknown and Other too) and every pair of age
+    bands: no category over 100 per cent, no cell's categories over its total, and a rate
+    over a part without a population (Unknown, Other) not available, not inflated."""
+    con, context, _ = demo
+    codes = list(context.districts["district_code"])
+    pairs = [((a, b), ()) for i, a in enumerate(codes) for b in codes[i + 1 :]]
+    bands = [b for b in context.age_bands if b != ind.ALL_AGES]
+    pairs += [((), (a, b)) for i, a in enumerate(bands) for b in bands[i + 1 :]]
+    items = ["cla_by_legal_status", "cla_by_category_of_need", "cla_rate_per_10k"]
+    for item_id in items:
+        item = catalogue.get(item_id)
+        for districts, chosen in pairs:
+            selection = ind.Selection(
+                context.years[0], context.years[-1], districts, chosen, rounded=rounded,
+                combined=bool(districts),
+            )  # fmt: skip
+            trend = ind.all_figures(con, item, selection, context)["trend"]
+            own = trend[trend["area_code"] == selection.area(context)[0]]
+            said = f"{item_id} {districts or chosen}"
+            if item.unit == "percent":
+                assert not (own["value"] > 100 + 1e-9).any(), said
+                if not rounded:  # rounded apart, the categories may add to 5 or so more
+                    per_cell = own.groupby("year")["numerator"].sum(min_count=1)
+                    totals = own.groupby("year")["denominator"].max()
+                    assert not (per_cell > totals + 1e-9).any(), said
+            elif set(districts) & {"UNKNOWN", "OTHER"}:
+                assert own["value"].isna().all() and own["numerator"].notna().any(), said
+
+
 def test_rounded_figures_are_worked_out_from_rounded_counts(demo):
     con, context, _ = demo
     for item_id in ("cla_at_31_march", "cla_rate_per_10k", "pct_eet_19to21", "mean_sdq"):

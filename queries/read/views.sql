@@ -97,7 +97,10 @@ summed as (
         count(*) as parts,
         bool_or(symbol = 'c') as withheld,
         sum(numerator) as numerator,
-        sum(denominator) as denominator,
+        -- a part with children but no denominator (Unknown's rate: no population) leaves the
+        -- sum without one
+        if(bool_or(denominator is null and numerator <> 0), null, sum(denominator))
+            as denominator,
         sum(sum_squares) as sum_squares,
         any_value(area_name) as area_name,
         any_value(area_type) as area_type,

@@ -960,8 +960,10 @@ def protect(
         )  # fmt: skip
         for year, leaks in found.items():
             unresolved[year] = [*unresolved.get(year, []), *leaks]
-    out = disclosure.blank(exact, indicator.unit, hidden.ravel())
-    if distribution:
+    # Where a distribution's cell total is withheld, so is each of its categories' row: a
+    # category's percentage, or its limits (zero's too), would give the total back.
+    out = disclosure.blank(exact, indicator.unit, hidden.ravel() | ~np.asarray(total_shown))
+    if distribution:  # a withheld category's total stays beside it, unless withheld
         out["denominator"] = np.where(total_shown, denominator.ravel(), np.nan)
     out = _compared(out, indicator, context, shape)
     out = _trends(out, indicator, shape, years)[COLUMNS]
