@@ -172,6 +172,22 @@ def test_a_year_with_no_episodes_is_refused_by_check_and_build(tmp_path, capsys)
     assert not (tmp_path / "data").exists()
 
 
+def test_a_population_district_code_ons_does_not_know_is_refused(tmp_path):
+    returns = _returns(tmp_path)
+    path = returns / "2024" / "population.csv"
+    lines = path.read_text().splitlines()
+    lines[3] = lines[3].replace("E07000174", "E0700XXXX")  # a slip of the keyboard
+    lines[5] = lines[5].replace("E07000174", "E0700XXXX")
+    path.write_text("\n".join(lines) + "\n")
+    result = build(returns, tmp_path / "data")
+    assert result.failed and not (tmp_path / "data").exists()
+    refused = [p for p in result.problems if p.action == "file not loaded"]
+    assert [(p.file, p.row, p.column, p.value, p.problem) for p in refused] == [
+        ("2024/population.csv", 4, "DISTRICT", "E0700XXXX", "not a district code in ONS's "
+         "lookup (2 rows in all): its children would count nowhere")
+    ]  # fmt: skip
+
+
 def test_a_date_column_with_no_date_in_it_builds(tmp_path):
     returns = _returns(tmp_path)
     for path in returns.glob("*/episodes.csv"):  # no episode has ended: DEC and REC blank

@@ -54,14 +54,15 @@ RULES: dict[str, Rule] = {
             "A file missing or unusable",
             "A year's header.csv or episodes.csv is missing, or a file cannot be read at all "
             "(not CSV or XML, a required column missing or named twice, no date in a date "
-            "column readable, two files for one), or a folder is not a year. An optional file "
-            "not supplied leaves its indicators out for the year.",
+            "column readable, two files for one, no row loaded from a required file, a "
+            "population.csv district code ONS does not know), or a folder is not a year. An "
+            "optional file not supplied leaves its indicators out for the year.",
             "A required file that cannot be used stops the build, which writes nothing; an "
             "optional one not supplied: its indicators are not available for that year.",
             r"required file missing|optional file not supplied|cannot be read"
             r"|required column missing|no value in this date column|no year folders"
             r"|not a year folder|which one to read is unclear|has no name|xml return"
-            r"|not an ssda903 return",
+            r"|not an ssda903 return|no rows loaded|not a district code in ons",
         ),
         Rule(
             "row_shape",

@@ -362,6 +362,19 @@ def check(
             )
         drop |= ends_early
 
+    if spec.name == "population":  # a code ONS does not know would be a district of its own,
+        # and the district meant would lose those children: its rates would be wrong
+        from carejsna.returns.names import authorities
+
+        codes = out["district_code"]
+        unknown = out.index[~drop & codes.notna() & ~codes.isin(authorities()["district_code"])]
+        if len(unknown):
+            more = f" ({len(unknown)} rows in all)" if len(unknown) > 1 else ""
+            why = f"not a district code in ONS's lookup{more}: its children would count nowhere"
+            raise FileProblem(
+                problem(rows[unknown[0]], "DISTRICT", codes[unknown[0]], why, FILE_NOT_LOADED)
+            )
+
     keys = [next(c.as_name for c in spec.cols if c.name == name) for name in spec.unique]
     repeated = out.duplicated(subset=keys, keep="first") & ~drop
     for index in out.index[repeated]:
