@@ -39,6 +39,27 @@ def test_the_toml_says_the_selection_back():
         chapter.Config.read("[chapter]\nareas = 'x'\n")
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('themes = ["nope"]', "my.toml: every setting goes under [chapter]; found themes"),
+        ('[chapters]\nthemes = ["x"]', "my.toml: every setting goes under [chapter]; found"),
+        ("[chapter]\nthemes = 5", 'my.toml: themes is a list of names in quotes, e.g. ["a",'),
+        ('[chapter]\nthemes = "placement_stability"', "my.toml: themes is a list of names"),
+        ('[chapter]\ndistricts = "E07000174"', "my.toml: districts is a list of names in quotes"),
+        ("[chapter]\nrounded = 1", "my.toml: rounded is true or false, not 1"),
+        ('[chapter]\nyear_from = "2020"', "my.toml: year_from is a year, not '2020'"),
+        ("[chapter]\nlevel = true", "my.toml: level is 95 or 99.8, not True"),
+        ("chapter = 5", "my.toml: every setting goes under [chapter]; found chapter"),
+        ("[chapter]\nthemes = [", "my.toml: not TOML: "),
+    ],
+)
+def test_a_toml_setting_of_the_wrong_kind_is_named(text, said):
+    with pytest.raises(ValueError) as refused:
+        chapter.Config.read(text, "my.toml")
+    assert str(refused.value).startswith(said), str(refused.value)
+
+
 def test_each_district_draws_every_district_beside_the_council(fixture_data):
     config = chapter.Config(indicators=("cla_rate_per_10k",), each_district=True)
     assert chapter.Config.read(config.write()) == config
@@ -187,6 +208,33 @@ def test_without_a_browser_the_tables_still_build(fixture_data, tmp_path, monkey
     assert any("no chromium browser" in p.text for p in doc.paragraphs)
     with zipfile.ZipFile(pack) as zipped:
         assert "no chromium browser" in zipped.read("README.txt").decode()
+
+
+def test_a_pack_replaces_the_last_whole_and_nothing_else(fixture_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chromium"))  # tables alone
+    out, toml = tmp_path / "out", tmp_path / "chapter.toml"
+
+    def made(ids, out=out) -> int:
+        toml.write_text(chapter.Config(themes=("children_in_care",), indicators=ids).write())
+        return main(["chapter", "--config", str(toml), "--data", str(fixture_data),
+                     "--out", str(out)])  # fmt: skip
+
+    assert made(IDS[:1]) == 0
+    assert made(IDS[1:]) == 0  # a second pack, another selection: none of the first's tables
+    tables = [p.name for p in (out / "tables").iterdir()]
+    assert "01_cla_rate_per_10k_trend.csv" in tables
+    assert not [name for name in tables if IDS[0] in name], tables
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    toml.write_text('[chapter]\nage_bands = ["10-15"]\n')  # refused: the last pack kept
+    assert main(["chapter", "--config", str(toml), "--data", str(fixture_data),
+                 "--out", str(out)]) == 2  # fmt: skip
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    mine = tmp_path / "mine"  # a folder of the reader's own: refused, kept
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    assert made(IDS, mine) == 2
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chapter.toml", "mine", "out"]
 
 
 def test_a_trend_charts_alt_text_names_the_highest_and_lowest_district(fixture_data):

@@ -31,6 +31,16 @@ THEMES = catalogue.THEMES
 ZIP_DATE = (2000, 1, 1, 0, 0, 0)  # the same selection and data give the same zip entries
 
 
+TEXTS = (list, 'a list of names in quotes, e.g. ["a", "b"]')
+SETTINGS = {  # each chapter.toml setting's type, and how a message says it
+    "title": (str, "text in quotes"), "themes": TEXTS, "indicators": TEXTS, "districts": TEXTS,
+    "combined": (bool, "true or false"), "each_district": (bool, "true or false"),
+    "age_bands": TEXTS, "year_from": (int, "a year"), "year_to": (int, "a year"),
+    "level": ((int, float), "95 or 99.8"), "comparator": (str, "an area code in quotes"),
+    "rounded": (bool, "true or false"), "forecast": (bool, "true or false"),
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Config:
     """The selection a chapter is built from (chapter.toml)."""
@@ -50,26 +60,39 @@ class Config:
     forecast: bool = True  # children in care forecast (where the data holds record-level extracts)
 
     @classmethod
-    def read(cls, text: str) -> Config:
-        entry = tomllib.loads(text).get("chapter", {})
-        known = set(cls.__dataclass_fields__)
-        unknown = set(entry) - known
+    def read(cls, text: str, name: str = "chapter.toml") -> Config:
+        """The settings under [chapter] in a chapter.toml's text (`name`: the file's, for
+        messages). Raises ValueError naming the file and the setting that is wrong."""
+        try:
+            whole = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"{name}: not TOML: {error}") from None
+        if set(whole) - {"chapter"} or not isinstance(whole.get("chapter", {}), dict):
+            found = ", ".join(sorted(set(whole) - {"chapter"})) or "chapter"
+            raise ValueError(f"{name}: every setting goes under [chapter]; found {found}")
+        entry = whole.get("chapter", {})
+        unknown = set(entry) - set(cls.__dataclass_fields__)
         if unknown:
-            raise ValueError(f"chapter.toml: unknown setting {', '.join(sorted(unknown))}")
-        for name in ("themes", "indicators", "districts", "age_bands"):
-            if name in entry:
-                entry[name] = tuple(entry[name])
+            raise ValueError(f"{name}: unknown setting {', '.join(sorted(unknown))}")
+        for setting, value in entry.items():
+            kind, said = SETTINGS[setting]
+            good = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+            if kind is list:
+                good = good and all(isinstance(v, str) for v in value)
+                entry[setting] = tuple(value) if good else value
+            if not good:
+                raise ValueError(f"{name}: {setting} is {said}, not {repr(value)[:60]}")
         config = cls(**entry)
         for theme in config.themes:
             if theme not in THEMES:
-                raise ValueError(f"chapter.toml: no theme {theme!r}: one of {', '.join(THEMES)}")
+                raise ValueError(f"{name}: no theme {theme!r}: one of {', '.join(THEMES)}")
         for indicator_id in config.indicators:
             catalogue.get(indicator_id)
         if config.level not in (95, 99.8):
-            raise ValueError("chapter.toml: level is 95 or 99.8")
+            raise ValueError(f"{name}: level is 95 or 99.8")
         if config.each_district and (config.districts or config.combined):
             raise ValueError(
-                "chapter.toml: each_district draws every district side by side: leave out "
+                f"{name}: each_district draws every district side by side: leave out "
                 "districts and combined"
             )
         return config
@@ -234,6 +257,15 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
             f"({block.value_text(item, low)}{unit})."
         )
     return " ".join(said)
+
+
+PACK = {"chapter.docx", "chapter.toml", "README.txt", "chapter_pack.zip", "charts", "tables"}
+
+
+def is_previous_pack(folder: Path) -> bool:
+    """A folder build() wrote: its zip, and nothing a pack does not hold."""
+    names = {path.name for path in folder.iterdir()}
+    return "chapter_pack.zip" in names and names <= PACK
 
 
 def build(

@@ -216,8 +216,9 @@ def _chapter(args) -> int:
     import time
 
     from carejsna import chapter, export
+    from carejsna.returns.build import check_replaceable
 
-    config = chapter.Config.read(args.config.read_text())
+    config = chapter.Config.read(args.config.read_text(), args.config.name)
     started = time.perf_counter()
     last = [started, ""]
 
@@ -226,10 +227,15 @@ def _chapter(args) -> int:
             print(f"{fraction:4.0%} {step.split(':')[0]}", file=sys.stderr)
             last[1] = step.split(":")[0]
 
+    # A new folder, swapped in whole once the pack is made: a refused selection leaves --out as
+    # it was, and a second pack leaves nothing of the first beside it.
+    check_replaceable(args.out, chapter.is_previous_pack, "a previous `carejsna chapter`")
     try:
-        pack, warnings = chapter.build(config, args.data, args.out, progress)
+        with staged(args.out) as staging:
+            pack, warnings = chapter.build(config, args.data, staging, progress)
     finally:
         export.stop()
+    pack = args.out / pack.name
     for warning in warnings:
         print(f"carejsna chapter: {warning}", file=sys.stderr)
     print(f"{pack} ({time.perf_counter() - started:.1f} s)")
