@@ -48,6 +48,17 @@ def test_backwards_years_are_swapped_with_a_notice(context):
     assert "backwards" in problems[0]
 
 
+def test_a_value_given_twice_says_the_first_is_used(context):
+    params = {"ci": ["99.8", "95"], "compare": ["E12000004", "E92000001"], "to": ["2024", "2023"]}
+    values, problems = filters.from_url(params, context)
+    assert (values["ci"], values["compare"], values["to"]) == ("99.8", "E12000004", 2024)
+    assert problems == [
+        "The link gives to more than once; the first, 2024, is used.",
+        "The link gives ci more than once; the first, 99.8, is used.",
+        "The link gives compare more than once; the first, E12000004, is used.",
+    ]
+
+
 def test_url_keeps_only_what_differs_from_the_defaults(context):
     values = {**filters.defaults(context), "district": [MANSFIELD]}
     assert filters.to_url(values, context) == {"district": [MANSFIELD]}

@@ -255,10 +255,21 @@ def test_a_link_reopens_the_indicator_shown_in_full():
 def test_a_link_naming_an_indicator_not_on_the_page_says_so_once():
     at = open_page("pages/3_Health_and_wellbeing.py", indicator="nonsense")
     said = [w.value for w in at.warning]
-    assert any("indicator 'nonsense' is not on this page: showing" in w for w in said), said
+    assert any("indicator `'nonsense'` is not on this page: showing" in w for w in said), said
     assert "indicator" not in at.query_params  # the link put right: said once
     at.run()
     assert not any("nonsense" in w.value for w in at.warning)
+
+
+def test_a_link_naming_an_indicator_as_markdown_is_said_back_as_text():
+    link = "[Log in again](https://evil.example/login)" + "x" * 40
+    at = open_page("pages/1_Children_in_care.py", indicator=link)
+    said = [w.value for w in at.warning if "is not on this page" in w.value]
+    # inside code, so not a link; cut, and said to be cut
+    assert said == [
+        f"The link's indicator `{link[:40]!r}`".replace("'`", "…'`")
+        + " is not on this page: showing Children in care at 31 March."
+    ], said
 
 
 @pytest.mark.parametrize("page", ["app.py", "pages/9_Forecasts.py"])
@@ -518,6 +529,11 @@ def test_the_overview_speaks_of_areas_that_are_not_places_and_of_one_measure_pla
     at = open_page("app.py", district="OTHER")
     said = " ".join(m.value for m in at.markdown)
     assert "from outside the council's districts" in said and "in Outside" not in said
+    assert "of children from outside the council's districts, those placed away" in said
+    assert "In Outside" not in said
+    said = " ".join(m.value for m in open_page("app.py", district="UNKNOWN").markdown)
+    assert "of children whose home district is not known, those placed away" in said
+    assert "In Unknown" not in said
     at = open_page("app.py", to="2016", ci="99.8", age_band="10 to 15")  # one testable there
     said = " ".join(m.value for m in at.markdown)
     assert "on the one measure tested" in said and " 1 measures" not in said

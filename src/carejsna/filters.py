@@ -51,7 +51,7 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
     for key in params:
         if key not in offered and key not in PAGE_KEYS:
             problems.append(
-                f"The link's `{_plain(key)}` is not one of the explorer's filters "
+                f"The link's `{plain(key)}` is not one of the explorer's filters "
                 f"({', '.join(offered)}); it was ignored."
             )
     for key, (options, what) in offered.items():
@@ -59,22 +59,20 @@ def from_url(params: Mapping[str, list[str]], context: Context) -> tuple[dict, l
         good = [v for v in dict.fromkeys(given) if v in options]
         for bad in [v for v in given if v not in options]:
             problems.append(
-                f"The link's `{key}={_plain(bad)}` is not {what} in this data (one of: "
+                f"The link's `{key}={plain(bad)}` is not {what} in this data (one of: "
                 f"{', '.join(f'{o} ({names[o]})' if o in names else o for o in options)}); "
                 "it was ignored."
             )
         if key in (DISTRICT, AGE_BAND):
             values[key] = good
-        elif key == LEVEL:
-            values[key] = good[0] if good else values[key]
-        elif key in (ROUNDED, COMBINED):
+            continue
+        if key in (ROUNDED, COMBINED):
             values[key] = bool(good)
-        elif key == COMPARATOR:
-            values[key] = good[0] if good else values[key]
-        elif good:
-            if len(good) > 1:
-                problems.append(given_twice(key, good[0]))
-            values[key] = int(good[0])
+            continue
+        if len(good) > 1:  # one value: a level, a comparator, a year
+            problems.append(given_twice(key, good[0]))
+        if good:
+            values[key] = int(good[0]) if key in (YEAR_FROM, YEAR_TO) else good[0]
     if values[YEAR_FROM] > values[YEAR_TO]:
         problems.append(
             f"The link's years run backwards ({values[YEAR_FROM]} to {values[YEAR_TO]}); "
@@ -92,7 +90,7 @@ def given_twice(key: str, first: str) -> str:
     return f"The link gives {key} more than once; the first, {first}, is used."
 
 
-def _plain(value: str) -> str:
+def plain(value: str) -> str:
     """A value from a link, said back as text and never as markdown (a link, an image): quoted,
     inside code (so nothing in it is rendered), and cut to ECHOED characters."""
     text = repr(value[:ECHOED] + ("…" if len(value) > ECHOED else ""))

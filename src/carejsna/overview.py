@@ -224,6 +224,8 @@ def placed_away_sentence(
     tested = differences[differences["verdict"] != stats.NOT_COMPARED]
     untested = len(differences) - len(tested)
     lead = f"In {area} in {year}, children placed away from home"
+    if not in_area(area).startswith("in "):  # not a place: Unknown, Outside the council's
+        lead = f"In {year}, of children {in_area(area)}, those placed away from home"
     cannot = (
         f"{untested} could not be tested (too few children, or figures withheld to protect "
         "their privacy)"

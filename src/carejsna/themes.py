@@ -42,7 +42,8 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
     if default is not None and default not in names:  # said once: the link is put right
         shown_now = names[st.session_state[key]]
         st.warning(
-            f"The link's indicator {default[:60]!r} is not on this page: showing {shown_now}.",
+            f"The link's indicator `{filters.plain(default)}` is not on this page: showing "
+            f"{shown_now}.",
             icon=":material/link_off:",
         )
         del st.query_params["indicator"]
