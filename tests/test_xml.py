@@ -358,3 +358,29 @@ def test_both_layouts_report_the_same_problems_at_the_same_places(tmp_path):
         ("episodes", 3, "PL"),
         ("episodes", 7, "DECOM"),
     }
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (("<EPISODE>", "<Episode>", "</EPISODE>", "</Episode>"), "CHILD/Episode not a HEADER"),
+        (("<OC2>", "<oc2>", "</OC2>", "</oc2>"), "HEADER/oc2 holds elements, but is not OC2"),
+    ],
+)
+def test_an_element_not_where_dfes_layout_has_it_is_said_once(tmp_path, change, said):
+    from carejsna.returns.read import read_years
+
+    as_xml = tmp_path / "returns"
+    (as_xml / "2018").mkdir(parents=True)
+    path = as_xml / "2018" / "fake_903.xml"
+    text = XML_SAMPLE.read_text()
+    path.write_text(text.replace(change[0], change[1]).replace(change[2], change[3]))
+    problems = [p for p in read_years(as_xml)[2] if "here or anywhere" in p.problem]
+    assert [p.problem.split(": ", 1)[1] for p in problems] == [
+        f"{said}{'' if 'not OC2' in said else ' or EPISODE'}: not read, here or anywhere"
+    ]
+
+
+def test_dfes_own_sample_return_has_no_element_out_of_place(xml_sample):
+    _, result = xml_sample
+    assert not [p for p in result.problems if "here or anywhere" in p.problem]

@@ -70,11 +70,11 @@ RULES: dict[str, Rule] = {
             "A CSV row holds more or fewer values than the file has columns (cut short, or "
             "shifted), or ends with a trailing comma; or an XML element is out of place (a "
             "second HEADER, a CHILD without one, a field given twice, an element that is not a "
-            "CHILD).",
+            "CHILD, or not one DfE's layout has where it is: a CHILD's Episode, say).",
             "A row that does not fit is left out, rather than read into the wrong columns; a "
             "trailing comma is ignored; of a field given twice the first is read.",
             r"the row has|trailing comma|not a child element|second header|without a header"
-            r"|appears twice in the",
+            r"|appears twice in the|here or anywhere",
         ),
         Rule(
             "value_shape",

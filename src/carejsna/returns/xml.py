@@ -17,6 +17,9 @@ RENAMED = {"CHILDID": "CHILD", "PL": "PLACE"}  # the XML's names for the CSV lay
 XML_NAMES = {csv: xml for xml, csv in RENAMED.items()}
 OC3 = ("IN_TOUCH", "ACTIV", "ACCOM")  # directly in the HEADER of a care leaver
 CHUNK = 1 << 16
+# A HEADER's groups of elements in DfE's layout (as its sample return has them): OC2 is read;
+# reviews, missing episodes, permanence and adoption are not, and are not said to be skipped.
+GROUPS = {"OC2", "AREVIEW", "AMISSING", "PERMANENCE", "AD_PLACED"}
 USED = {XML_NAMES.get(c.name, c.name) for t in TABLES for c in FILES[t].cols} | {"UASC"}
 
 
@@ -34,6 +37,7 @@ class _Return:
         self.problems: list[Problem] = []
         self.children = self.episodes = 0
         self.seen: dict[str, str] = {}
+        self.strangers: set[str] = set()  # elements not read, each said once
         self.line = lambda: 0  # set by read(): the parser's current line
 
     def noted(self, text: str, element: str = "", row: int | None = None) -> None:
@@ -71,8 +75,21 @@ class _Return:
                 self.child["HEADER"] = {}
             elif tag == "HEADER":
                 self.noted("a second HEADER in the CHILD: not read", tag, self.children)
+            else:
+                self.strange(f"CHILD/{tag}", "not a HEADER or EPISODE")
         elif depth == 4 and path[1:] == ["CHILD", "HEADER", "OC2"] and self.child["OC2"] is None:
             self.child["OC2"] = {}
+        elif depth == 5 and path[1:3] == ["CHILD", "HEADER"] and path[3] not in GROUPS:
+            self.strange(f"HEADER/{path[3]}", "holds elements, but is not OC2")
+        elif depth == 5 and path[1:3] == ["CHILD", "EPISODE"]:
+            self.strange(f"EPISODE/{path[3]}", "holds elements: an EPISODE holds fields only")
+
+    def strange(self, element: str, why: str) -> None:
+        """An element the layout does not have, and so nothing in it is read: said once a file
+        (its first line), not once a child."""
+        if element not in self.strangers:
+            self.strangers.add(element)
+            self.noted(f"line {self.line()}: {element} {why}: not read, here or anywhere", element)
 
     def data(self, text: str) -> None:
         self.text.append(text)
