@@ -311,6 +311,8 @@ def test_a_cost_is_the_daily_number_times_the_weekly_cost(tmp_path):
         ("speed = 3\n", "unknown setting 'speed'"),
         ("entries = 5\n", "must be a table of per cent changes"),
         ("[entries\n", "cannot read the scenario"),
+        ("[entries]\nfostering = nan\n", "fostering = nan is not a number"),
+        ("[exits]\nother = inf\n", "other = inf is not a number"),
     ],
 )
 def test_a_bad_scenario_file_says_what_and_where(tmp_path, text, said):
@@ -319,6 +321,15 @@ def test_a_bad_scenario_file_says_what_and_where(tmp_path, text, said):
     with pytest.raises(ValueError, match=said) as error:
         forecast.Scenario.read(path)
     assert str(path) in str(error.value)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "true", "'100'"])
+def test_a_weekly_cost_that_is_not_pounds_says_what_and_where(tmp_path, value):
+    path = tmp_path / "costs.toml"
+    costs = {"fostering": value, "residential": 1, "supported": 1, "other": 1}
+    path.write_text("[weekly_cost]\n" + "".join(f"{k} = {v}\n" for k, v in costs.items()))
+    with pytest.raises(ValueError, match="fostering must be a number of pounds, 0 or more"):
+        forecast.Costs.read(path)
 
 
 # The demo returns -----------------------------------------------------------------------------

@@ -180,6 +180,18 @@ def test_publish_refuses_a_folder_that_is_not_a_previous_publish(tmp_path, capsy
     assert (DATA / "children.parquet").exists()
 
 
+def test_publish_refuses_the_extracts_folder_and_a_folder_inside_it(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "figures.parquet").write_bytes(b"")
+    (data / "metadata.json").write_text("{}")
+    before = sorted(p.name for p in data.iterdir())
+    for out, said in ((data, "is the extracts folder itself"), (data / "pub", "is inside")):
+        assert main(["publish", "--data", str(data), "--out", str(out)]) == 2
+        assert said in capsys.readouterr().err
+    assert sorted(p.name for p in data.iterdir()) == before
+
+
 def test_publish_replaces_a_previous_publish_whole_and_never_half_writes(tmp_path, capsys):
     out = tmp_path / "board"
     assert main(["publish", "--data", str(DATA), "--out", str(out)]) == 0

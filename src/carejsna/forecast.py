@@ -16,6 +16,7 @@ numbers in each state are carried forward exactly, step by step: the central for
 
 from __future__ import annotations
 
+import math
 import tomllib
 from calendar import monthrange
 from dataclasses import dataclass, field, replace
@@ -424,6 +425,11 @@ def _with_totals(years, names, counts: np.ndarray) -> pd.DataFrame:
 # Scenarios and costs -------------------------------------------------------------------------
 
 
+def _finite(value) -> bool:
+    """A number a settings file gives (TOML's nan and inf are none)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 @dataclass(frozen=True)
 class Scenario:
     """Per cent changes to the entry rates into, and the exit rates from, placement categories
@@ -444,7 +450,7 @@ class Scenario:
                     raise ValueError(
                         f"[{what}] {key!r} is not a placement category (one of {', '.join(KEYS)})"
                     )
-                if isinstance(value, bool) or not isinstance(value, int | float):
+                if not _finite(value):
                     raise ValueError(f"[{what}] {key} = {value!r} is not a number (per cent)")
                 if value < -100:
                     raise ValueError(f"[{what}] {key} = {value}: a rate cannot fall by over 100%")
@@ -510,7 +516,7 @@ class Costs:
             raise ValueError(f"{path}: [weekly_cost] must be a table of pounds by category")
         for key in KEYS:
             value = weekly.get(key)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            if not _finite(value) or value < 0:
                 raise ValueError(
                     f"{path}: [weekly_cost] {key} must be a number of pounds, 0 or more "
                     f"(found {value!r})"

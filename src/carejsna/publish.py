@@ -52,6 +52,8 @@ def publish(data: Path, out: Path) -> dict:
         )
     if data.resolve() == out.resolve():
         raise ValueError(f"--out {out} is the extracts folder itself: publish to another folder")
+    if data.resolve() in out.resolve().parents:  # the next build there would refuse the folder
+        raise ValueError(f"--out {out} is inside the extracts folder: publish beside it")
     _check_out(out)
     for name in REQUIRED:
         if not (data / f"{name}.parquet").exists():
