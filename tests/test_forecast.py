@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from carejsna import catalogue, db, forecast
+from carejsna import catalogue, db, disclosure, forecast
 from carejsna import indicators as ind
 from carejsna.cli import main
 
@@ -330,6 +330,19 @@ def test_a_weekly_cost_that_is_not_pounds_says_what_and_where(tmp_path, value):
     path.write_text("[weekly_cost]\n" + "".join(f"{k} = {v}\n" for k, v in costs.items()))
     with pytest.raises(ValueError, match="fostering must be a number of pounds, 0 or more"):
         forecast.Costs.read(path)
+
+
+def test_a_withheld_cost_withholds_the_years_whole_so_no_subtraction_gives_it(tmp_path):
+    """Rushcliffe's supported living forecast is withheld (1 to 4 children at the start): its
+    cost was All placements less the three shown."""
+    inputs = forecast.prepare(None, ("E07000176",))
+    run = forecast.baseline(inputs, inputs.years[0], 3)
+    table = forecast.cost_table([("Baseline", run)], forecast.Costs.read())
+    for year, rows in table.groupby("Year ending 31 March"):
+        withheld = rows["Cost (£)"] == disclosure.SUPPRESSED
+        assert withheld.any(), year  # as the reviewer found it
+        whole = rows["Placement"] == forecast.ALL_PLACEMENTS
+        assert (withheld & whole).any(), year  # and the whole withheld with it
 
 
 # The demo returns -----------------------------------------------------------------------------

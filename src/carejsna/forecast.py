@@ -1149,7 +1149,12 @@ def cost_rows(projection: Projection, costs: Costs, level: float = LEVEL) -> pd.
     """Each year's cost forecast (pounds, to the nearest thousand), with the base of its
     placement category (all ages: the children in it at the start) for disclosure."""
     frame = projection.costs(costs, level)
-    start = projection.records[0][1][-1]  # all ages at the start, by category and in all
+    start = np.array(projection.records[0][1][-1], dtype=float)  # all ages at the start, by
+    # category and in all; where a category is withheld, so is the whole (less the categories
+    # shown, it would give the withheld one's cost back)
+    small = start[:-1][(start[:-1] >= 1) & (start[:-1] <= disclosure.THRESHOLD)]
+    if len(small):
+        start[-1] = small.min()
     rounded = {c: np.round(frame[c].to_numpy() / COST_ROUND) * COST_ROUND
                for c in ("cost", "lower", "upper")}  # fmt: skip
     return pd.DataFrame(
