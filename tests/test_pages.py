@@ -555,3 +555,12 @@ def test_a_table_gives_its_longest_name_room_to_show_whole(page):
                 assert widths[name]["width"] >= min(6.5 * longest + 16, 720), (name, longest)
                 named += 1
     assert named
+
+
+def test_a_themes_summary_of_the_first_year_shows_no_year_the_data_does_not_hold():
+    at = open_page("pages/2_Placement_stability.py", to="2015")
+    summary = next(d.value for d in at.dataframe if "Unit" in d.value)
+    assert [c for c in summary.columns if c.isdigit()] == ["2015"]
+    at = open_page("pages/2_Placement_stability.py", to="2016")
+    summary = next(d.value for d in at.dataframe if "Unit" in d.value)
+    assert [c for c in summary.columns if c.isdigit()] == ["2015", "2016"]

@@ -19,7 +19,8 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
     reader or the link picks another), then a table of every indicator in the theme."""
     items = [i for i in catalogue.catalogue().values() if i.theme == theme_id]
     summarised = [i for i in items if not i.breakdown]
-    years = [selection.year_to - 1, selection.year_to]
+    # the latest year, with the year before where the data holds it
+    years = [y for y in (selection.year_to - 1, selection.year_to) if y in context().years]
     wider = with_year_before(selection)
     ids = tuple(i.id for i in summarised)
     shown = trends(ids, wider)  # one read (ui.rows): tiles, table and the trend in full
@@ -66,7 +67,7 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
     summary = summary_table(summarised, shown, years)
     st.dataframe(summary, hide_index=True, key=f"{theme_id}-summary", column_config=wide(summary))
     st.caption(
-        "Latest year of the selection, with the year before. "
+        ("Latest year of the selection, with the year before. " if len(years) > 1 else "")
         + " · ".join(disclosure.FOOTNOTES.values())
     )
 
