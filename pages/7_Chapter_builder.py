@@ -55,6 +55,8 @@ if areas == "chosen":
         key="chapter-districts",
     )
     combined = st.checkbox("Add the chosen districts together", key="chapter-combined")
+    if not districts:
+        st.info("No district chosen yet: the pack would be the council's, as a whole.")
 bands = st.multiselect("Age bands (none chosen: all ages)", data.age_bands, key="chapter-ages")
 first, last = st.select_slider(
     "Years ending 31 March", data.years, value=(data.years[0], data.years[-1]), key="chapter-years"
@@ -98,11 +100,15 @@ contents = pd.DataFrame(
 )
 st.dataframe(contents, hide_index=True, key="chapter-contents", column_config=ui.wide(contents))
 views = sum(len(ind.views(item)) for item in config.items())
-st.caption(
-    f"{len(contents)} indicators: {views} tables (CSV) and up to {views} charts (PNG and SVG), "
-    + ("the forecast's table and chart, " if forecast else "")
-    + "chapter.docx, chapter.toml and README.txt."
-)
+if views:
+    st.caption(
+        f"{len(contents)} indicators: {views} tables (CSV) and up to {views} charts (PNG and "
+        "SVG), "
+        + ("the forecast's table and chart, " if forecast else "")
+        + "chapter.docx, chapter.toml and README.txt."
+    )
+else:
+    st.info("Nothing to build: choose at least one theme.")
 st.download_button(
     "Download this selection (chapter.toml)",
     config.write(),

@@ -564,3 +564,17 @@ def test_a_themes_summary_of_the_first_year_shows_no_year_the_data_does_not_hold
     at = open_page("pages/2_Placement_stability.py", to="2016")
     summary = next(d.value for d in at.dataframe if "Unit" in d.value)
     assert [c for c in summary.columns if c.isdigit()] == ["2015", "2016"]
+
+
+def test_chapter_builder_says_when_its_choice_leaves_the_council_or_nothing():
+    at = open_page("pages/7_Chapter_builder.py")
+    at.radio(key="chapter-areas").set_value("chosen").run()
+    assert any("No district chosen yet" in i.value for i in at.info)
+    at.multiselect(key="chapter-districts").set_value([MANSFIELD]).run()
+    assert not any("No district chosen yet" in i.value for i in at.info)
+    for theme in catalogue.THEMES:
+        at.checkbox(key=f"chapter-theme-{theme}").uncheck()
+    at.run()
+    assert any("Nothing to build" in i.value for i in at.info)
+    assert not any("chapter.docx" in c.value for c in at.caption)
+    assert at.button(key="chapter-build").disabled
