@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from carejsna.cli import main
 
@@ -256,3 +257,10 @@ def test_every_distribution_prints_its_categories_as_the_page_shows_them(capsys)
     assert code == 0 and set(pd.read_csv(io.StringIO(out))["age_band"]) == {"Under 1"}
     code, _, err = run(capsys, "indicator", "care_leaver_activity_17to18", "--age-band", "Under 1")
     assert code == 2 and "care_leaver_activity_17to18 is not broken down by age band" in err
+
+
+def test_a_negative_number_of_examples_is_refused_by_name(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["check", "demo/returns", "--examples", "-1"])
+    assert stopped.value.code == 2
+    assert "argument --examples: '-1' is not a whole number, 0 or more" in capsys.readouterr().err

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("returns_dir", type=Path)
     q.add_argument("--csv", type=Path, help="write every problem to this CSV file")
     q.add_argument(
-        "--examples", type=int, default=10, help="problems printed per rule (0: all; default 10)"
+        "--examples", type=_count, default=10, help="problems printed per rule (0: all; default 10)"
     )
 
     i = commands.add_parser("indicator", help="print an indicator as CSV, after disclosure control")
@@ -122,6 +122,13 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # a bug: one line here, the traceback in a private file
         print(f"carejsna {args.command}: {internal_error(error)}", file=sys.stderr)
         return BUG
+
+
+def _count(text: str) -> int:
+    """A whole number, 0 or more (argparse names the option)."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number, 0 or more")
+    return int(text)
 
 
 REFUSED, BUG = 2, 3  # exit codes; 1 is a build whose returns cannot be used (problems listed)

@@ -519,9 +519,10 @@ def read_years(
                 problems.append(error.problem)
                 continue
             problems.extend(shape + checked)
-            if spec.required and frame.empty:  # nothing to count that year from
-                why = "no rows loaded: a year's return needs at least one"
-                problems.append(Problem(year, label, None, "", "", why, FILE_NOT_LOADED))
+            if frame.empty:  # nothing to count that year from
+                why = "no rows loaded" + (": a year's return needs at least one" * spec.required)
+                action = FILE_NOT_LOADED if spec.required else NOT_SUPPLIED
+                problems.append(Problem(year, label, None, "", "", why, action))
             cut = sum(p.action == ROW_NOT_LOADED for p in shape)
             rows[label] = {"read": len(raw) + cut, "loaded": len(frame)}
             frame.insert(0, "year", year)
