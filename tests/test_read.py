@@ -194,3 +194,15 @@ def test_huge_numbers_are_out_of_range_not_overflow(returns):
     found = [(p.row, p.column, p.action) for p in problems if p.file == "2024/population.csv"]
     assert found == [(2, "POPULATION", ROW_NOT_LOADED), (3, "POPULATION", ROW_NOT_LOADED)]
     assert rows["2024/population.csv"] == {"read": 72, "loaded": 70}
+
+
+def test_a_repeated_row_is_quoted_as_the_file_writes_it(returns):
+    path = returns / "2024" / "episodes.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines, lines[1]]) + "\n")
+    problems = read_years(returns)[2]
+    repeated = [p for p in problems if "repeats an earlier row's key" in p.problem]
+    child, start = lines[1].split(",")[:2]
+    assert [(p.file, p.row, p.value) for p in repeated] == [
+        ("2024/episodes.csv", len(lines) + 1, f"{child}, {start}")
+    ]  # the day as dd/mm/yyyy, not as the build holds it

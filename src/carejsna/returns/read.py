@@ -378,7 +378,7 @@ def check(
     keys = [next(c.as_name for c in spec.cols if c.name == name) for name in spec.unique]
     repeated = out.duplicated(subset=keys, keep="first") & ~drop
     for index in out.index[repeated]:
-        value = ", ".join(str(out.at[index, k]) for k in keys)
+        value = ", ".join(raw.at[index, name].strip() for name in spec.unique)  # as written
         problems.append(
             problem(
                 rows[index],
@@ -519,10 +519,12 @@ def read_years(
                 problems.append(error.problem)
                 continue
             problems.extend(shape + checked)
-            if frame.empty:  # nothing to count that year from
-                why = "no rows loaded" + (": a year's return needs at least one" * spec.required)
-                action = FILE_NOT_LOADED if spec.required else NOT_SUPPLIED
-                problems.append(Problem(year, label, None, "", "", why, action))
+            if frame.empty and spec.required:  # nothing to count that year from
+                why = "no rows loaded: a year's return needs at least one"
+                problems.append(Problem(year, label, None, "", "", why, FILE_NOT_LOADED))
+            elif frame.empty and spec.name == "population":  # (an optional file of none: none)
+                why = "no rows loaded: no rate can be worked out for the year"
+                problems.append(Problem(year, label, None, "", "", why, NOT_SUPPLIED))
             cut = sum(p.action == ROW_NOT_LOADED for p in shape)
             rows[label] = {"read": len(raw) + cut, "loaded": len(frame)}
             frame.insert(0, "year", year)
