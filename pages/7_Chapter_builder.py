@@ -117,6 +117,7 @@ st.download_button(
     key="chapter-toml",
     icon=":material/download:",
     on_click="ignore",
+    disabled=not views,
 )
 if st.button("Build the chapter pack", key="chapter-build", type="primary", disabled=not views):
     bar = st.progress(0.0, text="Starting")

@@ -184,7 +184,8 @@ def test_a_population_district_code_ons_does_not_know_is_refused(tmp_path):
     refused = [p for p in result.problems if p.action == "file not loaded"]
     assert [(p.file, p.row, p.column, p.value, p.problem) for p in refused] == [
         ("2024/population.csv", 4, "DISTRICT", "E0700XXXX", "not a district code in ONS's "
-         "lookup (2 rows in all): its children would count nowhere")
+         "lookup of districts since April 2021 (2 rows in all): a slip, or an older district's "
+         "(give the one it became): its children would count nowhere")
     ]  # fmt: skip
 
 

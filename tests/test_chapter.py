@@ -52,6 +52,7 @@ def test_the_toml_says_the_selection_back():
         ("[chapter]\nlevel = true", "my.toml: level is 95 or 99.8, not True"),
         ("chapter = 5", "my.toml: every setting goes under [chapter]; found chapter"),
         ("[chapter]\nthemes = [", "my.toml: not TOML: "),
+        ("[chapter]\nthemes = []", "my.toml: themes is empty: name one or more of"),
     ],
 )
 def test_a_toml_setting_of_the_wrong_kind_is_named(text, said):
@@ -220,6 +221,7 @@ def test_a_pack_replaces_the_last_whole_and_nothing_else(fixture_data, tmp_path,
                      "--out", str(out)])  # fmt: skip
 
     assert made(IDS[:1]) == 0
+    assert out.stat().st_mode & 0o777 == 0o755  # for colleagues to open
     assert made(IDS[1:]) == 0  # a second pack, another selection: none of the first's tables
     tables = [p.name for p in (out / "tables").iterdir()]
     assert "01_cla_rate_per_10k_trend.csv" in tables
@@ -234,6 +236,8 @@ def test_a_pack_replaces_the_last_whole_and_nothing_else(fixture_data, tmp_path,
     (mine / "notes.txt").write_text("mine")
     assert made(IDS, mine) == 2
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    assert made(IDS, fixture_data / "pack") == 2  # inside the extracts: the next build refuses
+    assert not (fixture_data / "pack").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chapter.toml", "mine", "out"]
 
 

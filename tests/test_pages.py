@@ -578,3 +578,4 @@ def test_chapter_builder_says_when_its_choice_leaves_the_council_or_nothing():
     assert any("Nothing to build" in i.value for i in at.info)
     assert not any("chapter.docx" in c.value for c in at.caption)
     assert at.button(key="chapter-build").disabled
+    assert at.download_button(key="chapter-toml").disabled  # its toml would build nothing

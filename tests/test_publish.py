@@ -186,9 +186,9 @@ def test_publish_refuses_the_extracts_folder_and_a_folder_inside_it(tmp_path, ca
     (data / "figures.parquet").write_bytes(b"")
     (data / "metadata.json").write_text("{}")
     before = sorted(p.name for p in data.iterdir())
-    for out, said in ((data, "is the extracts folder itself"), (data / "pub", "is inside")):
+    for out in (data, data / "pub"):
         assert main(["publish", "--data", str(data), "--out", str(out)]) == 2
-        assert said in capsys.readouterr().err
+        assert "is the extracts folder or inside it" in capsys.readouterr().err
     assert sorted(p.name for p in data.iterdir()) == before
 
 

@@ -83,6 +83,8 @@ class Config:
             if not good:
                 raise ValueError(f"{name}: {setting} is {said}, not {repr(value)[:60]}")
         config = cls(**entry)
+        if not config.themes:
+            raise ValueError(f"{name}: themes is empty: name one or more of {', '.join(THEMES)}")
         for theme in config.themes:
             if theme not in THEMES:
                 raise ValueError(f"{name}: no theme {theme!r}: one of {', '.join(THEMES)}")

@@ -223,7 +223,7 @@ def _chapter(args) -> int:
     import time
 
     from carejsna import chapter, export
-    from carejsna.returns.build import check_replaceable
+    from carejsna.returns.build import check_beside, check_replaceable
 
     config = chapter.Config.read(args.config.read_text(), args.config.name)
     started = time.perf_counter()
@@ -237,8 +237,10 @@ def _chapter(args) -> int:
     # A new folder, swapped in whole once the pack is made: a refused selection leaves --out as
     # it was, and a second pack leaves nothing of the first beside it.
     check_replaceable(args.out, chapter.is_previous_pack, "a previous `carejsna chapter`")
+    check_beside(args.out, args.data or db.data_dir())
     try:
         with staged(args.out) as staging:
+            staging.chmod(0o755)  # a pack is to share (mkdtemp makes 0700)
             pack, warnings = chapter.build(config, args.data, staging, progress)
     finally:
         export.stop()

@@ -26,7 +26,7 @@ from carejsna import __version__, changes, db
 from carejsna.figures import COLUMNS as FIGURE_COLUMNS
 from carejsna.figures import MANIFEST as FIGURES_MANIFEST
 from carejsna.returns import benchmarks
-from carejsna.returns.build import staged
+from carejsna.returns.build import check_beside, staged
 
 MANIFEST = db.PUBLISHED_MANIFEST
 MARK = "carejsna publish"  # what a previous publish's manifest says it is
@@ -50,10 +50,7 @@ def publish(data: Path, out: Path) -> dict:
         raise FileNotFoundError(
             f"no built figures in {data}: run `carejsna build RETURNS_DIR --out {data}` first"
         )
-    if data.resolve() == out.resolve():
-        raise ValueError(f"--out {out} is the extracts folder itself: publish to another folder")
-    if data.resolve() in out.resolve().parents:  # the next build there would refuse the folder
-        raise ValueError(f"--out {out} is inside the extracts folder: publish beside it")
+    check_beside(out, data)
     _check_out(out)
     for name in REQUIRED:
         if not (data / f"{name}.parquet").exists():

@@ -645,6 +645,14 @@ def check_replaceable(folder: Path, is_previous, what: str) -> None:
         )
 
 
+def check_beside(out: Path, data: Path) -> None:
+    """`out` (a publish, a chapter pack) must not be the extracts folder `data`, nor inside it:
+    the next build there would find a folder it did not write, and refuse."""
+    out, data = Path(out).resolve(), Path(data).resolve()
+    if out == data or data in out.parents:
+        raise ValueError(f"--out {out} is the extracts folder or inside it: write it beside it")
+
+
 def is_previous_build(folder: Path) -> bool:
     """A folder a build wrote: its metadata.json says so, and it holds only Parquet, JSON and
     CSV files."""

@@ -57,8 +57,9 @@ RULES: dict[str, Rule] = {
             "column readable, two files for one, no row loaded from a required file, a "
             "population.csv district code ONS does not know), or a folder is not a year. An "
             "optional file not supplied leaves its indicators out for the year.",
-            "A required file that cannot be used stops the build, which writes nothing; an "
-            "optional one not supplied: its indicators are not available for that year.",
+            "A required file that cannot be used stops the build, which writes nothing, as "
+            "does a population.csv district code ONS does not know; an optional file not "
+            "supplied: its indicators are not available for that year.",
             r"required file missing|optional file not supplied|cannot be read"
             r"|required column missing|no value in this date column|no year folders"
             r"|not a year folder|which one to read is unclear|has no name|xml return"

@@ -370,7 +370,11 @@ def check(
         unknown = out.index[~drop & codes.notna() & ~codes.isin(authorities()["district_code"])]
         if len(unknown):
             more = f" ({len(unknown)} rows in all)" if len(unknown) > 1 else ""
-            why = f"not a district code in ONS's lookup{more}: its children would count nowhere"
+            why = (
+                f"not a district code in ONS's lookup of districts since April 2021{more}: a "
+                "slip, or an older district's (give the one it became): its children would "
+                "count nowhere"
+            )
             raise FileProblem(
                 problem(rows[unknown[0]], "DISTRICT", codes[unknown[0]], why, FILE_NOT_LOADED)
             )
