@@ -77,12 +77,9 @@ class Config:
         for setting, value in entry.items():
             kind, said = SETTINGS[setting]
             good = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
-            if kind is list:
-                good = good and all(isinstance(v, str) for v in value)
-                entry[setting] = tuple(value) if good else value
-            if not good:
+            if not good or (kind is list and not all(isinstance(v, str) for v in value)):
                 raise ValueError(f"{name}: {setting} is {said}, not {repr(value)[:60]}")
-        config = cls(**entry)
+        config = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()})
         if not config.themes:
             raise ValueError(f"{name}: themes is empty: name one or more of {', '.join(THEMES)}")
         for theme in config.themes:

@@ -239,8 +239,7 @@ def _chapter(args) -> int:
     check_replaceable(args.out, chapter.is_previous_pack, "a previous `carejsna chapter`")
     check_beside(args.out, args.data or db.data_dir())
     try:
-        with staged(args.out) as staging:
-            staging.chmod(0o755)  # a pack is to share (mkdtemp makes 0700)
+        with staged(args.out, shared=True) as staging:  # a pack is to share
             pack, warnings = chapter.build(config, args.data, staging, progress)
     finally:
         export.stop()

@@ -223,9 +223,10 @@ def placed_away_sentence(
     year = int(differences["year"].iloc[0])
     tested = differences[differences["verdict"] != stats.NOT_COMPARED]
     untested = len(differences) - len(tested)
+    place = in_area(area)
     lead = f"In {area} in {year}, children placed away from home"
-    if not in_area(area).startswith("in "):  # not a place: Unknown, Outside the council's
-        lead = f"In {year}, of children {in_area(area)}, those placed away from home"
+    if not place.startswith("in "):  # not a place: Unknown, Outside the council's districts
+        lead = f"In {year}, of children {place}, those placed away from home"
     cannot = (
         f"{untested} could not be tested (too few children, or figures withheld to protect "
         "their privacy)"

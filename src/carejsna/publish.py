@@ -58,8 +58,7 @@ def publish(data: Path, out: Path) -> dict:
     if not (data / FIGURES_MANIFEST).exists():
         raise FileNotFoundError(f"{data / FIGURES_MANIFEST} is missing: build the extracts again")
     meta = db.metadata(data)
-    with staged(out) as staging:
-        staging.chmod(0o755)  # a server running as another user reads it (mkdtemp makes 0700)
+    with staged(out, shared=True) as staging:  # a server running as another user reads it
         extracts = {}
         for name in db.PUBLISHED:
             source = data / f"{name}.parquet"

@@ -668,8 +668,9 @@ def is_previous_build(folder: Path) -> bool:
 
 
 @contextmanager
-def staged(out_dir: Path):
-    """A new empty folder beside out_dir, swapped in for it only if the block succeeds.
+def staged(out_dir: Path, shared: bool = False):
+    """A new empty folder beside out_dir, swapped in for it only if the block succeeds; only
+    its owner's (mkdtemp's 0700) unless `shared` (0755: a publish, a chapter pack).
 
     The swap is two renames (out_dir to .NAME-old, the new folder to out_dir). If the second
     fails, the first is undone; if the process dies between them (power cut, kill -9), the next
@@ -678,6 +679,8 @@ def staged(out_dir: Path):
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     recover(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
+    if shared:
+        staging.chmod(0o755)
     try:
         yield staging
         old = _old(out_dir)
