@@ -305,7 +305,7 @@ def test_xml_in_any_declared_encoding_reads_the_same(tmp_path, declared, codec):
 
     body = (
         '<EXPSSDA903 xmlns="urn:example"><CHILD><HEADER><CHILDID>A1</CHILDID>'
-        "<UPN>\u00c9t\u00e9</UPN><PL /></HEADER></CHILD></EXPSSDA903>"
+        "<UPN>\u00c9t\u00e9</UPN><MOTHER /></HEADER></CHILD></EXPSSDA903>"
     )
     text = (f"<?xml version='1.0' encoding='{declared}'?>" if declared else "") + body
     (tmp_path / "r.xml").write_bytes(text.encode(codec))
@@ -384,3 +384,33 @@ def test_an_element_not_where_dfes_layout_has_it_is_said_once(tmp_path, change, 
 def test_dfes_own_sample_return_has_no_element_out_of_place(xml_sample):
     _, result = xml_sample
     assert not [p for p in result.problems if "here or anywhere" in p.problem]
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (
+            ("DECOM>", "DECOMM>"),
+            "EPISODE/DECOMM is not a field of EPISODE in DfE's layout (is it DECOM?)",
+        ),
+        (("SEX>", "Sex>"), "HEADER/Sex is not a field of HEADER in DfE's layout (is it SEX?)"),
+        (
+            ("<RNE>", "<ETHNIC>A1</ETHNIC><RNE>"),
+            "EPISODE/ETHNIC is a field of HEADER, not of EPISODE",
+        ),
+    ],
+)
+def test_a_field_dfes_layout_does_not_have_there_is_said_once_with_the_nearest(
+    tmp_path, change, said
+):
+    """A misspelt field is said once a file, naming the field it may be: else a required one
+    is only reported blank in every row, and an optional one lost without a word."""
+    from carejsna.returns.read import read_years
+
+    as_xml = tmp_path / "returns"
+    (as_xml / "2018").mkdir(parents=True)
+    (as_xml / "2018" / "fake_903.xml").write_text(XML_SAMPLE.read_text().replace(*change))
+    problems = [p for p in read_years(as_xml)[2] if "here or anywhere" in p.problem]
+    assert [p.problem.split(": ", 1)[1] for p in problems] == [
+        f"{said}: not read, here or anywhere"
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +22,17 @@ CHUNK = 1 << 16
 # reviews, missing episodes, permanence and adoption are not, and are not said to be skipped.
 GROUPS = {"OC2", "AREVIEW", "AMISSING", "PERMANENCE", "AD_PLACED"}
 USED = {XML_NAMES.get(c.name, c.name) for t in TABLES for c in FILES[t].cols} | {"UASC"}
+# The fields DfE's layout has in each element that holds them: those the tables read, and a
+# HEADER's adoption fields, which they do not. Any other is said once a file (a misspelt
+# DECOM would otherwise be reported blank in every episode, a misspelt optional field not at all).
+FIELDS = {
+    "HEADER": {
+        XML_NAMES.get(c.name, c.name) for t in ("header", "uasc", "oc3") for c in FILES[t].cols
+    }
+    | {"UASC", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR", "DATE_INT", "DATE_MATCH", "FOSTER_CARE"},
+    "EPISODE": {XML_NAMES.get(c.name, c.name) for c in FILES["episodes"].cols} - {"CHILDID"},
+    "OC2": {c.name for c in FILES["oc2"].cols} - {"CHILD", "DOB"},
+}
 
 
 class _Return:
@@ -99,7 +111,9 @@ class _Return:
         tag, depth = path[-1], len(path)
         if depth >= 4 and path[1] == "CHILD":
             fields = self._fields(path)
-            if fields is not None and tag not in fields:
+            if fields is not None and tag not in FIELDS[path[-2]] and tag not in GROUPS:
+                self.strange(f"{path[-2]}/{tag}", _unknown_field(path[-2], tag))
+            elif fields is not None and tag not in fields:
                 text = "".join(self.text)
                 fields[tag] = self.seen.setdefault(text, text)  # one string per code or day
             elif fields is not None and tag in USED:
@@ -148,6 +162,15 @@ class _Return:
     def _add(self, table: str, fields: dict, at: int) -> None:
         self.records[table].append([fields.get(col.name, "") for col in FILES[table].cols])
         self.rows[table].append(at)
+
+
+def _unknown_field(parent: str, tag: str) -> str:
+    """Why a field is not read: another element's field, or none of DfE's (with the nearest)."""
+    owners = [name for name, fields in FIELDS.items() if tag in fields]
+    if owners:
+        return f"is a field of {' and '.join(owners)}, not of {parent}"
+    near = get_close_matches(tag.upper(), sorted(FIELDS[parent]), n=1, cutoff=0.6)
+    return f"is not a field of {parent} in DfE's layout" + (f" (is it {near[0]}?)" if near else "")
 
 
 def read(path: Path, year: int, label: str) -> tuple[dict, list[Problem]]:
