@@ -96,7 +96,8 @@ st.caption(
 st.dataframe(forecast_table, hide_index=True, key="forecast-table")
 st.caption(
     f"Counts rounded to the nearest 5. {disclosure.FOOTNOTES[disclosure.SUPPRESSED]}: here, "
-    "fewer than 5 children in that group at the start of the forecast."
+    "fewer than 5 children in that group at the start of the forecast, or a year it is worked "
+    f"out from withheld: {forecast.WITHHELD}"
 )
 
 st.header("Cost forecast")
@@ -114,7 +115,9 @@ st.caption(
     f"All ages in {read.area_name}, whatever the age filter. Weekly cost of a placement: "
     f"{weekly} ({costs.source or 'src/carejsna/forecast_costs.toml'}). Cost: the forecast "
     "number each day times the weekly cost over 7, to the nearest £1,000; low and high take "
-    f"each day's {percent} limits instead (a wide range)."
+    f"each day's {percent} limits instead (a wide range). A cost adds up the placement "
+    "categories at their weekly costs, so it is withheld (c) wherever they are: "
+    "wherever a part of the selection has 1 to 4 children in a category."
 )
 
 st.header("How the model did on the past")
@@ -136,7 +139,8 @@ else:
     st.dataframe(table, hide_index=True, key="forecast-backtest")
     st.caption(
         "Error: forecast less actual, both rounded to the nearest 5; its percentage of the "
-        "actual (blank where the actual is 0). c: withheld where the actual is 1 to 4 children."
+        "actual (blank where the actual is 0). c: withheld where the actual is 1 to 4 "
+        f"children, or a year it is worked out from is withheld: {forecast.WITHHELD}"
     )
 
 st.header("Download")

@@ -908,26 +908,96 @@ def protect(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 IN_CARE = "cla_at_31_march"  # the indicator a forecast's actual numbers are (its children in care)
+WITHHELD = (  # when a year is withheld (withheld_years), as a reader is told
+    "the published figures withhold the children in care at 31 March (for any chosen district "
+    "or age band); for a placement category, also wherever a part of the selection (a "
+    "district, Unknown or Other; an age band) has 1 to 4 children in any category that year."
+)
 
 
 def withheld_years(
-    inputs: Inputs, band_sets: list[tuple[str, ...]], con: duckdb.DuckDBPyConnection | None = None
-) -> list[set[int]]:
-    """For each set of age bands (none: all ages), the years whose children in care at 31 March,
-    for the forecast's area, the protected figures withhold (the build's disclosure control over
-    every district, band and total; queries/read/withheld_years.sql). Their actual numbers are
-    not shown here either, nor a forecast starting from one: a rounded count beside the exact
-    published ones could narrow down what the figures hide. `con`: a connection to
+    inputs: Inputs, band_sets: list[tuple[str, ...]], con: duckdb.DuckDBPyConnection | None = None,
+    by_category: bool = False,
+) -> list[set[int]]:  # fmt: skip
+    """For each set of age bands (none: all ages), the years in which the forecast may not show
+    its area's children in care at 31 March. All placements: the years the protected figures
+    withhold that number (the build's disclosure control over every district, band and total;
+    queries/read/withheld_years.sql). `by_category`, a placement category: the figures do not
+    hold the forecast's categories, so they are shown only where every part of the selection
+    (each chosen district, or every district of the council, in each chosen band or every
+    band) is shown in the figures and has no category of 1 to THRESHOLD children (none of its
+    categories then appears in any number shown: queries/forecast/small_in_care.sql). No number
+    is shown that is worked out from such a year (see published). `con`: a connection to
     inputs.folder's figures, where the caller holds one (the page); else one is opened here."""
     con = con or db.shared(inputs.folder, published_only=True)
     db.hold(con, [IN_CARE])  # a server's connection reads an indicator in when first asked
     areas = list(inputs.districts or [inputs.area_code])
-    return [
-        set(db.read(con, "withheld_years", indicator_id=IN_CARE, areas=areas,
-                    bands=list(chosen or [ALL_AGES]), year_from=inputs.years[0],
-                    year_to=inputs.years[-1])["year"].astype(int))
-        for chosen in band_sets
-    ]  # fmt: skip
+    if by_category and not inputs.districts:
+        areas = db.table(inputs.con, "districts")["district_code"].tolist()
+    out = []
+    for chosen in band_sets:
+        chosen = tuple(b for b in chosen if b != ALL_AGES)
+        bands = list(chosen or ([*inputs.bands.names] if by_category else [ALL_AGES]))
+        years = set(db.read(con, "withheld_years", indicator_id=IN_CARE, areas=areas,
+                            bands=bands, year_from=inputs.years[0],
+                            year_to=inputs.years[-1])["year"].astype(int))  # fmt: skip
+        out.append(years | (_small_years(inputs, areas, bands) if by_category else set()))
+    return out
+
+
+def _small_years(inputs: Inputs, areas: list[str], bands: list[str]) -> set[int]:
+    """The years in which any of the areas has 1 to THRESHOLD children in care at 31 March in a
+    placement category of one of the bands: as the build counted each area (counted), else
+    from each area's pieces now."""
+    first, last, names = inputs.years[0], inputs.years[-1], list(inputs.bands.names)
+    places = [names.index(b) for b in bands]
+    if inputs.counted:
+        rows = db.run_arrow(inputs.con, "small_in_care", QUERIES, areas=areas, bands=places,
+                            band_count=len(names), categories=len(KEYS),
+                            most=disclosure.THRESHOLD, fitted_to=last)  # fmt: skip
+        return {first + int(i) for i in rows["year_index"].to_pylist()}
+    small = set()
+    for area in areas:
+        counts = _in_care_counts(segments(inputs.con, last, (area,), inputs.kept),
+                                 range(first, last + 1), inputs.bands)[:, places]  # fmt: skip
+        small |= {first + int(i) for i in np.flatnonzero(
+            ((counts >= 1) & (counts <= disclosure.THRESHOLD)).any(axis=(1, 2)))}  # fmt: skip
+    return small
+
+
+def built_from(section: str, year: int, reference_from: int, inputs: Inputs) -> range | tuple:
+    """The years a forecast's number is worked out from: an actual number its own; a forecast
+    (or its cost) the reference period to the last return (the stock it starts from, the rates
+    of those years); a back-test's, its reference period (as the model's and a linear trend's
+    fit, the last year carried forward) and the year it is tested on (the actual)."""
+    if section == "actual":
+        return (year,)
+    if section in ("forecast", "cost"):
+        return range(reference_from, inputs.years[-1] + 1)
+    start, fitted_to = backtest_years(inputs, reference_from)
+    return (*range(start, fitted_to + 1), year)
+
+
+def published(
+    inputs: Inputs, rows: pd.DataFrame, reference_from: int,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Rows (section, year, age_band, placement) protected (see protect) with every number
+    worked out from a year the forecast may not show (withheld_years, built_from) withheld: an
+    actual number, a forecast, a back-test's forecast or error, for its band and placement. A
+    cost, in all placements too, as a category's (a weighted sum of the categories' children).
+    The one gate the command, the page and the chapter all pass their numbers through."""
+    hidden = {}
+    where = []
+    for section, year, band, placement in zip(rows["section"], rows["year"], rows["age_band"],
+                                               rows["placement"], strict=True):  # fmt: skip
+        by_category = placement != ALL_PLACEMENTS or section == "cost"
+        if (band, by_category) not in hidden:
+            chosen = () if band == ALL_AGES else (band,)
+            (hidden[band, by_category],) = withheld_years(inputs, [chosen], con, by_category)
+        years = built_from(section, int(year), reference_from, inputs)
+        where.append(any(y in hidden[band, by_category] for y in years))
+    return withhold(rows, pd.Series(where, index=rows.index, dtype=bool))
 
 
 SHOWN = ("value", "lower", "upper", "lower_95", "upper_95", "actual", "error", "pct_error",
@@ -946,11 +1016,13 @@ def withhold(rows: pd.DataFrame, where) -> pd.DataFrame:
     return out
 
 
-def as_published(actual, forecasts, hidden: set[int], last: int):
-    """Actual numbers (by year) and forecasts (by date) with what the figures withhold withheld:
-    an actual in a withheld year, and every forecast if the last year's is withheld."""
+def as_published(actual, forecasts, hidden: set[int], reference_from: int, last: int):
+    """Actual numbers (by year) and forecasts (by date) with what the figures withhold withheld
+    (`hidden`: withheld_years): an actual in a hidden year, and every forecast if any year it is
+    worked out from is (built_from)."""
     actual = withhold(actual, actual["year"].isin(hidden))
-    forecasts = [None if f is None else withhold(f, pd.Series(last in hidden, f.index))
+    gone = any(year in hidden for year in range(reference_from, last + 1))
+    forecasts = [None if f is None else withhold(f, pd.Series(gone, f.index))
                  for f in forecasts]  # fmt: skip
     return actual, forecasts
 
@@ -1183,13 +1255,14 @@ def table(
     if scenario:
         end = march_31(inputs.years[-1] + years_ahead)
         runs.append(project(fitted(inputs, reference_from), end, scenario))
-    return assemble(inputs, runs, run_backtest(inputs, reference_from), costs)
+    return assemble(inputs, runs, run_backtest(inputs, reference_from), reference_from, costs)
 
 
 def assemble(
-    inputs: Inputs, runs: list[Projection], back: pd.DataFrame, costs: Costs | None = None
-) -> pd.DataFrame:
-    """The long table (see table) from projections made and a back-test run."""
+    inputs: Inputs, runs: list[Projection], back: pd.DataFrame, reference_from: int,
+    costs: Costs | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """The long table (see table) from projections made on reference_from and a back-test run."""
     last = inputs.years[-1]
     parts = [protect(actual_rows(inputs)).assign(section="actual", fitted_to=None)]
     for run in runs:
@@ -1205,13 +1278,7 @@ def assemble(
     out = pd.concat(parts, ignore_index=True)
     out = out.rename(columns={"lower": "lower_95", "upper": "upper_95",
                               "inside": "actual_in_interval"})  # fmt: skip
-    names = [*inputs.bands.names, ALL_AGES]
-    hidden = withheld_years(inputs, [() if b == ALL_AGES else (b,) for b in names])
-    hidden = {(band, year) for band, years in zip(names, hidden, strict=True) for year in years}
-    ahead = out["section"].isin(["forecast", "cost"])
-    when = out["year"].where(~ahead, last)  # a forecast is withheld with its start
-    out = withhold(out, pd.Series(list(zip(out["age_band"], when, strict=True)),
-                                  index=out.index).isin(hidden))  # fmt: skip
+    out = published(inputs, out, reference_from)
     out["area_code"], out["area_name"] = inputs.area_code, inputs.area_name
     out["fitted_to"] = out["fitted_to"].astype("Int64")
     for column in ("value", "lower_95", "upper_95", "actual", "error"):  # whole numbers
@@ -1296,9 +1363,10 @@ def sentence(
     band = backtest_sentence(backtest_rows, area, band)
     if last["symbol"] or end["symbol"]:
         return (
-            f"{area}, {ages}, {placement.lower()}: too few children to forecast in public "
-            f"(fewer than 5 in care on 31 March {int(last['year'])}, or at the forecast's "
-            f"start). {band}"
+            f"{area}, {ages}, {placement.lower()}: the forecast is not shown, as the protected "
+            f"figures withhold a number of children in care it is worked out from (in "
+            f"{reference[0]} to {reference[1]}: too few children, or to protect another "
+            f"figure). {band}"
         )
     text = (
         f"{area}, {ages}, {placement.lower()}: {_number(last['value'])} children were in care "
@@ -1327,7 +1395,8 @@ def backtest_sentence(rows: pd.DataFrame, area: str, band: str = ALL_AGES) -> st
     if whole["pct_error"].isna().any():
         return (
             f"Tested on the past (fitted on the returns to {fitted_to}), the errors for "
-            f"{area}, {ages_text((band,))}, are withheld: the numbers are too small to show."
+            f"{area}, {ages_text((band,))}, are withheld: the protected figures withhold a "
+            "number of children in care they are worked out from."
         )
     size = {m: abs(float(whole.loc[m, "pct_error"])) for m in METHODS}
     naive = {"last_year": "carrying the last year forward", "trend": "a linear trend"}
@@ -1365,9 +1434,10 @@ def summary_for_chapter(
     shown = baseline(inputs, reference_from, years_ahead).selected(bands)
     happened = selected(actual(inputs), bands)
     back = run_backtest(inputs, reference_from)
-    back = protect(errors(back)) if len(back) else back  # none where the returns are too few
+    if len(back):  # none where the returns are too few
+        back = published(inputs, protect(errors(back)).assign(section="backtest"), reference_from)
     (hidden,) = withheld_years(inputs, [tuple(bands)])
-    happened, (shown,) = as_published(happened, [shown], hidden, last)
+    happened, (shown,) = as_published(happened, [shown], hidden, reference_from, last)
     band = bands[0] if len(bands) == 1 else ALL_AGES
     text = sentence(inputs.area_name, ages_text(bands), ALL_PLACEMENTS, happened, shown, None,
                     "", (reference_from, last), back, band)  # fmt: skip
@@ -1396,13 +1466,16 @@ def reader_table(runs, area: str, ages: str, placement: str, percent: str) -> pd
     return pd.DataFrame(rows)
 
 
-def cost_table(runs, costs: Costs, level: float = LEVEL) -> pd.DataFrame:
-    """Each projection's cost (`runs`: a name and its Projection) by year and placement, with
-    its low and high at `level`, as a reader sees them (protected as the forecast numbers
-    are)."""
+def cost_table(
+    inputs: Inputs, reference_from: int, runs, costs: Costs, level: float = LEVEL
+) -> pd.DataFrame:
+    """Each projection's cost (`runs`: a name and its Projection, made on reference_from) by
+    year and placement, with its low and high at `level`, as a reader sees them (protected as
+    the forecast numbers are: protect, published)."""
     rows = []
     for method, run in runs:
-        shown = protect(cost_rows(run, costs, level))
+        shown = protect(cost_rows(run, costs, level)).assign(section="cost")
+        shown = published(inputs, shown, reference_from)
         symbols = shown["symbol"].tolist()
         texts = [[disclosure.shown(v, s, 0) for v, s in zip(shown[c], symbols, strict=True)]
                  for c in ("value", "lower", "upper")]  # fmt: skip

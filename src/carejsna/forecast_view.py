@@ -34,8 +34,12 @@ def backtest(folder: str, districts: tuple[str, ...], reference_from: int) -> pd
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def tested(folder: str, districts: tuple[str, ...], reference_from: int) -> pd.DataFrame:
-    """The back-test as it may be shown (forecast.protect)."""
-    return forecast.protect(forecast.errors(backtest(folder, districts, reference_from)))
+    """The back-test as it may be shown (forecast.protect, forecast.published)."""
+    back = backtest(folder, districts, reference_from)
+    if back.empty:  # too few returns
+        return back
+    back = forecast.protect(forecast.errors(back)).assign(section="backtest")
+    return forecast.published(inputs(folder, districts), back, reference_from, ui.connection())
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -64,7 +68,8 @@ def cost_table(folder, districts, reference_from, years, scenario, costs, level)
     """The baseline's cost forecast, and the scenario's beside it, as a reader sees them (low
     and high at the confidence level chosen)."""
     made = projections(folder, districts, reference_from, years, scenario)
-    return forecast.cost_table(made, costs, level)
+    read = inputs(folder, districts)
+    return forecast.cost_table(read, reference_from, made, costs, level)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -77,8 +82,9 @@ def view(folder, districts, reference_from, years, scenario, bands, placement, l
     actual = forecast.selected(forecast.actual(read), bands, placement)
     made = projections(folder, districts, reference_from, years, scenario)
     runs = [run.selected(bands, placement, level) for _, run in made]
-    (hidden,) = forecast.withheld_years(read, [bands], ui.connection())
-    actual, runs = forecast.as_published(actual, runs, hidden, read.years[-1])
+    by_category = placement != "all"
+    (hidden,) = forecast.withheld_years(read, [bands], ui.connection(), by_category)
+    actual, runs = forecast.as_published(actual, runs, hidden, reference_from, read.years[-1])
     other = runs[1] if len(runs) > 1 else None
     ages, name = (
         forecast.ages_text(bands),
@@ -105,5 +111,5 @@ def download(folder, districts, reference_from, years, scenario, costs) -> bytes
     """The forecast, any scenario, costs and back-test as one protected CSV (forecast.table)."""
     made = [run for _, run in projections(folder, districts, reference_from, years, scenario)]
     back = backtest(folder, districts, reference_from)
-    table = forecast.assemble(inputs(folder, districts), made, back, costs)
+    table = forecast.assemble(inputs(folder, districts), made, back, reference_from, costs)
     return safe.frame(table).to_csv(index=False).encode()
