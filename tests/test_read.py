@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import codecs
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from carejsna.returns.read import FILE_NOT_LOADED, NOTED, ROW_NOT_LOADED, read_years
 from tests import fixture_returns
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -192,8 +196,87 @@ def test_huge_numbers_are_out_of_range_not_overflow(returns):
     path.write_text("\n".join(lines) + "\n")
     _, rows, problems = read_years(returns)
     found = [(p.row, p.column, p.action) for p in problems if p.file == "2024/population.csv"]
-    assert found == [(2, "POPULATION", ROW_NOT_LOADED), (3, "POPULATION", ROW_NOT_LOADED)]
+    assert found[:2] == [(2, "POPULATION", ROW_NOT_LOADED), (3, "POPULATION", ROW_NOT_LOADED)]
     assert rows["2024/population.csv"] == {"read": 72, "loaded": 70}
+    # and the district is then short of those rows (its rate would be over part of it): the
+    # build stops
+    assert found[2:] == [(4, "DISTRICT", FILE_NOT_LOADED)]
+
+
+def edit_csv(path, change):
+    """A CSV file rewritten: change(rows) edits its rows (header first) in place."""
+    rows = [line.split(",") for line in path.read_text().splitlines()]
+    change(rows)
+    path.write_text("\n".join(",".join(row) for row in rows) + "\n")
+
+
+def column(rows, name, change):
+    at = rows[0].index(name)
+    for row in rows[1:]:
+        row[at] = change(row[at]) if row[at] else row[at]
+
+
+@pytest.mark.parametrize(
+    ("file", "change", "said"),
+    [
+        # the building blocks of the figures, which would otherwise count wrongly, in silence
+        ("population.csv",
+         lambda rows: rows.__setitem__(slice(None), [r for r in rows if r[3] != "2"
+                                                     or r[0] != fixture_returns.ASHFIELD]),
+         f"DISTRICT '{fixture_returns.ASHFIELD}': no usable row for age 0 sex 2, age 1 sex 2"),
+        ("episodes.csv", lambda rows: rows[0].__setitem__(rows[0].index("DEC"), "DATE_CEASED"),
+         "DEC: required column missing"),
+        ("episodes.csv", lambda rows: rows[0].__setitem__(rows[0].index("REC"), "RECEASED"),
+         "REC: required column missing"),
+        ("episodes.csv",
+         lambda rows: column(rows, "DEC", lambda d: f"{d[6:]}-{d[3:5]}-{d[:2]}"),
+         "no value in this date column reads as a dd/mm/yyyy date"),
+        ("episodes.csv", lambda rows: column(rows, "CHILD", lambda c: c + ".0"),
+         "episodes' CHILD are in no row of the year's header"),
+    ],
+)  # fmt: skip
+def test_a_file_that_would_count_wrongly_in_silence_is_refused(returns, file, change, said):
+    """Each of these had built (exit 0) with a figure wrong and nothing or a note said: a
+    district's population short of its girls doubled its rate; a DEC or REC column misnamed
+    left every episode open, or none ceased; dates another way (ISO, month first) were blanked
+    or read with day and month swapped; ids a spreadsheet rewrote matched no child."""
+    edit_csv(returns / "2024" / file, change)
+    refused = refusals(read_years(returns)[2])
+    assert [p.file for p in refused] == [f"2024/{file}"], refused
+    assert said in f"{refused[0].column}: {refused[0].problem}" or said in (
+        f"{refused[0].column} '{refused[0].value}': {refused[0].problem}"
+    ), refused[0]
+
+
+@pytest.fixture
+def demo_years(tmp_path):
+    """The demo's last two years' returns."""
+    for year in ("2023", "2024"):
+        shutil.copytree(ROOT / "demo" / "returns" / year, tmp_path / year)
+    shutil.copy(ROOT / "demo" / "returns" / "council.toml", tmp_path)
+    return tmp_path
+
+
+def test_dates_month_first_are_refused_not_swapped(demo_years):
+    """Dates written month first: those with a day over 12 had been blanked, the rest read
+    with day and month swapped, in silence (2024's children in care 1,128 became 1,467)."""
+    edit_csv(demo_years / "2024" / "episodes.csv",
+             lambda rows: column(rows, "DEC", lambda d: f"{d[3:5]}/{d[:2]}/{d[6:]}"))  # fmt: skip
+    [refused] = refusals(read_years(demo_years)[2])
+    assert (refused.file, refused.column) == ("2024/episodes.csv", "DEC")
+    assert "these dates read as month/day/year, not dd/mm/yyyy" in refused.problem
+    assert int(refused.value.split("/")[1]) > 12  # the value that shows it
+
+
+def test_another_years_return_in_a_year_folder_is_refused(demo_years):
+    """2023's files copied into 2024/: every episode ended before 2023-24 or is still open;
+    2024's ceased children were 0, its children in care 2023's."""
+    for name in ("header.csv", "episodes.csv"):
+        shutil.copy(demo_years / "2023" / name, demo_years / "2024" / name)
+    [refused] = refusals(read_years(demo_years)[2])
+    assert refused.file == "2024/episodes.csv"
+    assert "no episode starts or ends in the year to 31 March 2024" in refused.problem
+    assert "another year's return in the 2024 folder?" in refused.problem
 
 
 def test_a_repeated_row_is_quoted_as_the_file_writes_it(returns):

@@ -390,10 +390,13 @@ def test_dfes_own_sample_return_has_no_element_out_of_place(xml_sample):
     ("change", "said"),
     [
         (
-            ("DECOM>", "DECOMM>"),
+            ("<DECOM>06/01/2017</DECOM>", "<DECOMM>06/01/2017</DECOMM>"),
             "EPISODE/DECOMM is not a field of EPISODE in DfE's layout (is it DECOM?)",
         ),
-        (("SEX>", "Sex>"), "HEADER/Sex is not a field of HEADER in DfE's layout (is it SEX?)"),
+        (
+            ("<SEX>1</SEX>", "<Sex>1</Sex>"),
+            "HEADER/Sex is not a field of HEADER in DfE's layout (is it SEX?)",
+        ),
         (
             ("<RNE>", "<ETHNIC>A1</ETHNIC><RNE>"),
             "EPISODE/ETHNIC is a field of HEADER, not of EPISODE",
@@ -403,14 +406,44 @@ def test_dfes_own_sample_return_has_no_element_out_of_place(xml_sample):
 def test_a_field_dfes_layout_does_not_have_there_is_said_once_with_the_nearest(
     tmp_path, change, said
 ):
-    """A misspelt field is said once a file, naming the field it may be: else a required one
-    is only reported blank in every row, and an optional one lost without a word."""
+    """A misspelt field (in one element; in every one the file is refused, below) is said once
+    a file, naming the field it may be: else a required one is only reported blank in its
+    row, and an optional one lost without a word."""
     from carejsna.returns.read import read_years
 
     as_xml = tmp_path / "returns"
     (as_xml / "2018").mkdir(parents=True)
-    (as_xml / "2018" / "fake_903.xml").write_text(XML_SAMPLE.read_text().replace(*change))
+    text = XML_SAMPLE.read_text()
+    assert change[0] in text
+    (as_xml / "2018" / "fake_903.xml").write_text(text.replace(*change, 1))
     problems = [p for p in read_years(as_xml)[2] if "here or anywhere" in p.problem]
     assert [p.problem.split(": ", 1)[1] for p in problems] == [
         f"{said}: not read, here or anywhere"
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        ("DEC", "dec", "EPISODE/dec, not a field of DfE's layout, is where DEC should be"),
+        ("PL", "PLACE", "EPISODE/PLACE, not a field of DfE's layout, is where PL should be"),
+    ],
+)
+def test_a_field_misnamed_in_every_element_refuses_the_file(tmp_path, old, new, said):
+    """DEC misnamed in every EPISODE had built with every episode open (children in care 1,128
+    became 1,594, ceased 485 became 0), said only once as a field not read."""
+    from carejsna.returns.read import FILE_NOT_LOADED, read_years
+
+    as_xml = tmp_path / "returns"
+    (as_xml / "2018").mkdir(parents=True)
+    text = XML_SAMPLE.read_text()
+    for a, b in (
+        (f"<{old}>", f"<{new}>"),
+        (f"</{old}>", f"</{new}>"),
+        (f"<{old} />", f"<{new} />"),
+    ):
+        text = text.replace(a, b)
+    (as_xml / "2018" / "fake_903.xml").write_text(text)
+    [refused] = [p for p in read_years(as_xml)[2] if p.action == FILE_NOT_LOADED]
+    assert refused.file == "2018/fake_903.xml" and said in refused.problem
+    assert f"is it {old} misnamed?" in refused.problem

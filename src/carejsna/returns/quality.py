@@ -54,14 +54,19 @@ RULES: dict[str, Rule] = {
             "A file missing or unusable",
             "A year's header.csv or episodes.csv is missing, or a file cannot be read at all "
             "(not CSV or XML, a required column missing or named twice, no date in a date "
-            "column readable, two files for one, no row loaded from a required file, a "
-            "population.csv district code ONS does not know), or a folder is not a year. An "
-            "optional file not supplied leaves its indicators out for the year.",
+            "column readable, or its dates month first, two files for one, no row loaded from "
+            "a required file, a population.csv district code ONS does not know or a district "
+            "without every age and sex), a year's episodes all outside its year, or most "
+            "episodes' CHILD not in its header), or a folder is not a year. An optional file not "
+            "supplied leaves its indicators out for the year.",
             "A required file that cannot be used stops the build, which writes nothing, as "
-            "does a population.csv district code ONS does not know; an optional file not "
-            "supplied: its indicators are not available for that year.",
+            "does a population.csv district code ONS does not know or a district short of "
+            "rows; an optional file not supplied: its indicators are not available for that "
+            "year.",
             r"required file missing|optional file not supplied|cannot be read"
             r"|required column missing|no value in this date column|no year folders"
+            r"|read as month/day/year|no usable row for|another year's return"
+            r"|ids written differently"
             r"|not a year folder|which one to read is unclear|has no name|xml return"
             r"|not an ssda903 return|no rows loaded|not a district code in ons",
         ),

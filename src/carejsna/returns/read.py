@@ -255,7 +255,7 @@ def check(
         return Problem(year, label, row, names.get(column, column), _shown(value), text, action)
 
     missing = [col.name for col in spec.cols if col.name not in raw.columns]
-    needed = [name for name in missing if any(c.name == name and c.required for c in spec.cols)]
+    needed = [c.name for c in spec.cols if c.name in missing and (c.required or c.present)]
     if needed:
         raise FileProblem(
             problem(
@@ -281,16 +281,19 @@ def check(
         if col.kind == "date":
             value = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
             bad = ~blank & value.isna()
-            if col.key and bad.sum() and bad.sum() == (~blank).sum():
-                raise FileProblem(
-                    problem(
-                        None,
-                        col.name,
-                        text[bad].iloc[0],
-                        "no value in this date column reads as a dd/mm/yyyy date",
-                        FILE_NOT_LOADED,
-                    )
-                )
+            # a column written another way (2023-04-03, an Excel serial, month first) would be
+            # blanked or, month first, read with day and month swapped: refused whole
+            american = pd.to_datetime(text, format="%m/%d/%Y", errors="coerce")
+            swapped = bad & american.notna()
+            if swapped.any() and not (value.notna() & american.isna()).any():
+                why = "these dates read as month/day/year, not dd/mm/yyyy (day and month swapped)"
+            elif bad.sum() and bad.sum() == (~blank).sum():
+                why = "no value in this date column reads as a dd/mm/yyyy date"
+            else:
+                why = ""
+            if why:
+                at = text[swapped if swapped.any() else bad].index[0]
+                raise FileProblem(problem(rows[at], col.name, text[at], why, FILE_NOT_LOADED))
             why = "not a dd/mm/yyyy date"
             value = _dates(value)
         elif col.kind == "code":
@@ -379,6 +382,9 @@ def check(
                 problem(rows[unknown[0]], "DISTRICT", codes[unknown[0]], why, FILE_NOT_LOADED)
             )
 
+    if spec.name == "population":
+        problems += _gaps(out[~drop], rows[~drop], problem)
+
     keys = [next(c.as_name for c in spec.cols if c.name == name) for name in spec.unique]
     repeated = out.duplicated(subset=keys, keep="first") & ~drop
     for index in out.index[repeated]:
@@ -396,6 +402,31 @@ def check(
     out = out[~drop].reset_index(drop=True)
     out.insert(0, "source_row", rows[~drop].to_numpy())
     return out, problems
+
+
+def _gaps(population: pd.DataFrame, rows: pd.Series, problem) -> list[Problem]:
+    """A problem that stops the build for the first district of a population.csv without a row
+    for each age from 0 to 17 and each sex the file has: its rate over part of its children
+    would look like any other. After the rows' own problems, which may be why."""
+    ages = range(0, 18)
+    sexes = sorted(population["sex"].dropna().unique())
+    held = set(zip(population["district_code"], population["age"], population["sex"], strict=True))
+    for district in population["district_code"].dropna().unique():
+        gaps = [(age, sex) for sex in sexes for age in ages if (district, age, sex) not in held]
+        if gaps:
+            shown = ", ".join(f"age {a} sex {s}" for a, s in gaps[:4])
+            more = f" and {len(gaps) - 4} more" if len(gaps) > 4 else ""
+            at = rows[population.index[population["district_code"] == district][0]]
+            return [
+                problem(
+                    at, "DISTRICT", district,
+                    f"no usable row for {shown}{more} (a row whose values cannot be read "
+                    "counts as none): its rate would be over part of its children; give every "
+                    "age 0 to 17 and each sex",
+                    FILE_NOT_LOADED,
+                )
+            ]  # fmt: skip
+    return []
 
 
 def _dates(value: pd.Series) -> pd.Series:
@@ -485,6 +516,7 @@ def read_years(
     rows: dict[str, dict[str, int]] = {}
     years, problems = year_folders(returns_dir)
     for year, folder in years:
+        read = {}  # the year's files read: name -> (frame, label)
         tables = dict.fromkeys(xml.TABLES)  # None: not to be read as CSV, nor from XML
         try:
             path = xml_return(folder, year)
@@ -531,9 +563,44 @@ def read_years(
                 problems.append(Problem(year, label, None, "", "", why, NOT_SUPPLIED))
             cut = sum(p.action == ROW_NOT_LOADED for p in shape)
             rows[label] = {"read": len(raw) + cut, "loaded": len(frame)}
+            read[spec.name] = frame, label
             frame.insert(0, "year", year)
             frames[spec.extract].append(_codes_as_categories(frame, spec))
+        problems.extend(_year_problems(year, read))
     return frames, rows, problems
+
+
+def _year_problems(year: int, read: dict[str, tuple[pd.DataFrame, str]]) -> list[Problem]:
+    """A year's return as a whole, each a problem that stops the build: its episodes are
+    another year's (none starts or ends inside its own), or its files' ids are written
+    differently (most episodes' CHILD in no row of its header: a spreadsheet's 100762.0)."""
+    if "episodes" not in read:
+        return []
+    (episodes, label), out = read["episodes"], []
+    dates = pd.to_datetime(pd.concat([episodes["start_date"], episodes["end_date"]])).dropna()
+    first, last = pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
+    ended = pd.to_datetime(episodes["end_date"]).dropna()
+    outside = (ended < first).any() or (dates > last).any()  # not only episodes still open
+    if outside and not dates.between(first, last).any():
+        why = (
+            f"no episode starts or ends in the year to 31 March {year} (they run from "
+            f"{dates.min():%d/%m/%Y} to {dates.max():%d/%m/%Y}): another year's return in the "
+            f"{year} folder?"
+        )
+        out.append(Problem(year, label, None, "DECOM", "", why, FILE_NOT_LOADED))
+    if "header" in read and len(episodes):
+        header, ids = read["header"][0], episodes["child_id"]
+        unmatched = ~ids.isin(set(header["child_id"]))
+        if 2 * unmatched.sum() > len(ids):
+            listed = f" (header: '{header['child_id'].iloc[0]}')" if len(header) else ""
+            why = (
+                f"{unmatched.sum()} of {len(ids)} episodes' CHILD are in no row of the year's "
+                f"header{listed}: ids written differently in the two files (a spreadsheet's "
+                "100762.0 or 00100762 for 100762)?"
+            )
+            value = ids[unmatched].iloc[0]
+            out.append(Problem(year, label, None, "CHILD", value, why, FILE_NOT_LOADED))
+    return out
 
 
 def _codes_as_categories(frame: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:

@@ -19,6 +19,7 @@ class Col:
     kind: str  # id | date | code | int | number | postcode | text
     codes: str | None = None  # the codes.csv field whose codes are valid
     required: bool = False  # a blank value is a problem
+    present: bool = False  # blank values are fine, but a file without the column is refused
     key: bool = False  # the row cannot be used without a valid value
     low: float | None = None
     high: float | None = None
@@ -69,8 +70,8 @@ FILES: dict[str, FileSpec] = {
                 Col("CIN", "category_of_need", "code", codes="CIN", required=True),
                 Col("PLACE", "placement_type", "code", codes="PLACE", required=True),
                 Col("PLACE_PROVIDER", "placement_provider", "code", codes="PLACE_PROVIDER"),
-                Col("DEC", "end_date", "date"),
-                Col("REC", "reason_ended", "code", codes="REC"),
+                Col("DEC", "end_date", "date", present=True),
+                Col("REC", "reason_ended", "code", codes="REC", present=True),
                 Col(
                     "REASON_PLACE_CHANGE",
                     "reason_place_change",
@@ -120,9 +121,9 @@ FILES: dict[str, FileSpec] = {
             (
                 CHILD,
                 Col("DOB", "birth_date", "date"),
-                Col("IN_TOUCH", "in_touch", "code", codes="IN_TOUCH"),
-                Col("ACTIV", "activity", "code", codes="ACTIV"),
-                Col("ACCOM", "accommodation", "code", codes="ACCOM"),
+                Col("IN_TOUCH", "in_touch", "code", codes="IN_TOUCH", present=True),
+                Col("ACTIV", "activity", "code", codes="ACTIV", present=True),
+                Col("ACCOM", "accommodation", "code", codes="ACCOM", present=True),
             ),
         ),
         FileSpec(

@@ -50,6 +50,8 @@ class _Return:
         self.children = self.episodes = 0
         self.seen: dict[str, str] = {}
         self.strangers: set[str] = set()  # elements not read, each said once
+        self.present: set[tuple[str, str]] = set()  # (element, field) read at least once
+        self.misnamed: dict[tuple[str, str], int] = {}  # fields not DfE's: their first line
         self.line = lambda: 0  # set by read(): the parser's current line
 
     def noted(self, text: str, element: str = "", row: int | None = None) -> None:
@@ -113,7 +115,9 @@ class _Return:
             fields = self._fields(path)
             if fields is not None and tag not in FIELDS[path[-2]] and tag not in GROUPS:
                 self.strange(f"{path[-2]}/{tag}", _unknown_field(path[-2], tag))
+                self.misnamed.setdefault((path[-2], tag), self.line())
             elif fields is not None and tag not in fields:
+                self.present.add((path[-2], tag))
                 text = "".join(self.text)
                 fields[tag] = self.seen.setdefault(text, text)  # one string per code or day
             elif fields is not None and tag in USED:
@@ -164,13 +168,22 @@ class _Return:
         self.rows[table].append(at)
 
 
+def _nearest(parent: str, tag: str) -> str | None:
+    """The field of `parent` a field DfE's layout does not have may be: the XML's name for a
+    CSV column's (PLACE: PL), or the closest in spelling."""
+    if XML_NAMES.get(tag.upper()) in FIELDS[parent]:
+        return XML_NAMES[tag.upper()]
+    near = get_close_matches(tag.upper(), sorted(FIELDS[parent]), n=1, cutoff=0.6)
+    return near[0] if near else None
+
+
 def _unknown_field(parent: str, tag: str) -> str:
     """Why a field is not read: another element's field, or none of DfE's (with the nearest)."""
     owners = [name for name, fields in FIELDS.items() if tag in fields]
     if owners:
         return f"is a field of {' and '.join(owners)}, not of {parent}"
-    near = get_close_matches(tag.upper(), sorted(FIELDS[parent]), n=1, cutoff=0.6)
-    return f"is not a field of {parent} in DfE's layout" + (f" (is it {near[0]}?)" if near else "")
+    near = _nearest(parent, tag)
+    return f"is not a field of {parent} in DfE's layout" + (f" (is it {near}?)" if near else "")
 
 
 def read(path: Path, year: int, label: str) -> tuple[dict, list[Problem]]:
@@ -205,6 +218,15 @@ def read(path: Path, year: int, label: str) -> tuple[dict, list[Problem]]:
         ) from None
     if not target.children:
         raise refuse(f"cannot be read as an SSDA903 return: no CHILD element in {ROOT}", None)
+    for (parent, tag), line in target.misnamed.items():
+        near = _nearest(parent, tag)
+        if near in USED and (parent, near) not in target.present:  # misnamed everywhere
+            raise refuse(
+                f"cannot be read: {parent}/{tag}, not a field of DfE's layout, is where "
+                f"{near} should be, and no {parent} has {near}: is it {near} misnamed? (a "
+                "field the figures need, read as blank in every row)",
+                line,
+            )
     tables = {}
     for name in TABLES:
         columns = [col.name for col in FILES[name].cols]
