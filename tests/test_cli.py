@@ -264,3 +264,41 @@ def test_a_negative_number_of_examples_is_refused_by_name(capsys):
         main(["check", "demo/returns", "--examples", "-1"])
     assert stopped.value.code == 2
     assert "argument --examples: '-1' is not a whole number, 0 or more" in capsys.readouterr().err
+
+
+def test_a_build_stopped_with_kill_clears_away_and_leaves_no_worker(tmp_path):
+    """SIGTERM (kill, a scheduler's stop) had ended a build with no word, its staging folder of
+    record-level files left beside --out and its two workers running on (some 200 MB each).
+    Now it says so, exits 143, clears the staging folder, and its workers end with it."""
+    import os
+    import signal
+    import time
+
+    root = Path(__file__).resolve().parents[1]
+    script = "import sys; from carejsna.cli import main; sys.exit(main(sys.argv[1:]))"
+    out = tmp_path / "data"
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, "build", str(root / "demo" / "returns"), "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    workers = []
+    deadline = time.monotonic() + 300
+    while not workers and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)  # until the figures' workers have started
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        workers = children.read_text().split() if children.exists() else []
+    assert workers, "the build ended before its workers started"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 143
+    assert err.decode().strip().endswith("carejsna build: stopped (SIGTERM)")
+    assert not out.exists() and not list(tmp_path.glob(".data-new-*"))
+    time.sleep(1)
+    for pid in workers:
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            continue
+        stat = Path(f"/proc/{pid}/stat").read_text().split()
+        assert stat[2] == "Z", f"worker {pid} still running"  # at most not yet reaped

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -98,6 +100,18 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--costs", type=Path, help="weekly costs by placement category (TOML)")
 
     args = parser.parse_args(argv)
+    # SIGTERM as Ctrl+C: a staging folder cleared away (the server stops its own way)
+    handled = args.command != "serve" and threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _stopped) if handled else None
+    try:
+        return _run(args)
+    finally:
+        if handled:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args) -> int:
+    """The command, its refusals and bugs each said in one line (main's exit codes)."""
     try:
         return {
             "demo": _demo,
@@ -119,9 +133,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"carejsna {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Stopped:
+        print(f"carejsna {args.command}: stopped (SIGTERM)", file=sys.stderr)
+        return 143
     except Exception as error:  # a bug: one line here, the traceback in a private file
         print(f"carejsna {args.command}: {internal_error(error)}", file=sys.stderr)
         return BUG
+
+
+class Stopped(Exception):
+    """The process was asked to stop (SIGTERM)."""
+
+
+def _stopped(*_) -> None:
+    raise Stopped
 
 
 def _count(text: str) -> int:

@@ -689,6 +689,7 @@ def _start(folder: Path, context: Context, worker: bool = False) -> None:
     # some 70 indicator queries read them.
     con = db.connect(folder, load=False, held=solves(context))
     if worker:  # one BLAS (and DuckDB) thread a process: two processes already use both cores
+        audit.die_with_parent()
         threadpool_limits(1)
         con.execute("set threads = 1")
     _worker.update(con=con, context=context)
