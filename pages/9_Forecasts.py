@@ -62,7 +62,7 @@ with st.expander("Scenario: change entries into care and exits from care, by pla
                 changes[what][key] = st.number_input(
                     f"{label}: {name.lower()} (% change)",
                     min_value=-100,
-                    max_value=200,
+                    max_value=forecast.MOST_RISE,
                     value=0,
                     step=5,
                     key=f"forecast-{what}-{key}",

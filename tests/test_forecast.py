@@ -415,7 +415,10 @@ def test_the_command_prints_the_forecast_intervals_scenario_and_back_test(capsys
     assert set(ahead["method"]) == {"Baseline", "Fewer in homes"}
     whole = ahead[(ahead["age_band"] == "All ages") & (ahead["placement"] == "All placements")]
     for row in whole.itertuples():
-        assert float(row.lower_95) < float(row.value) < float(row.upper_95)
+        if row.method == "Baseline":
+            assert float(row.lower_95) < float(row.value) < float(row.upper_95)
+        else:  # the council's categories are withheld (Unknown, Other): so is a scenario
+            assert row.symbol == "c" and str(row.value) in ("", "nan")
     back = printed[printed["section"] == "backtest"]
     assert set(back["method"]) == set(forecast.METHODS.values())
     assert set(back["fitted_to"]) == {"2021"}
@@ -501,23 +504,34 @@ def chart_traces(at: AppTest) -> dict[str, list]:
 
 
 def test_the_page_draws_a_scenario_beside_the_baseline():
-    at = AppTest.from_file(str(ROOT / "pages" / "9_Forecasts.py"), default_timeout=120).run()
+    """Where the selection's placement categories are shown (Ashfield's children aged 10 to
+    15: 5 or more, or none, in each category each year); for the council, withheld."""
+    at = AppTest.from_file(str(ROOT / "pages" / "9_Forecasts.py"), default_timeout=120)
+    at.query_params["district"], at.query_params["age_band"] = ASHFIELD, "10 to 15"
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Synthetic demo data" in w.value for w in at.warning)
     before = chart_traces(at)
     assert set(before) == {"Actual at 31 March", "Forecast (baseline): 95% interval",
                            "Forecast (baseline)"}  # fmt: skip
-    at.number_input(key="forecast-entries-residential").set_value(-50).run()
+    at.number_input(key="forecast-entries-fostering").set_value(-100).run()
     assert not at.exception, [e.value for e in at.exception]
     after = chart_traces(at)
-    scenario = "Scenario: 50% fewer entries into residential"
+    scenario = "Scenario: 100% fewer entries into fostering"
     assert after[scenario] != after["Forecast (baseline)"]
     assert after["Forecast (baseline)"] == before["Forecast (baseline)"]
     assert after[scenario][-1] < after["Forecast (baseline)"][-1]
     text = next(m.value for m in at.markdown if "the model forecasts" in m.value)
-    assert "With 50% fewer entries into residential:" in text
+    assert "With 100% fewer entries into fostering:" in text
     table = next(d.value for d in at.dataframe if "Value" in d.value)
     assert list(table["Forecast"].unique()) == ["Baseline", f"Scenario: {scenario[10:]}"]
+    assert (table["Value"] != "c").all()
+    council = AppTest.from_file(str(ROOT / "pages" / "9_Forecasts.py"), default_timeout=120)
+    council.run().number_input(key="forecast-entries-fostering").set_value(-100).run()
+    table = next(d.value for d in council.dataframe if "Value" in d.value)
+    ours = table[table["Forecast"] != "Baseline"]
+    assert len(ours) and (ours["Value"] == "c").all()
+    assert (table.loc[table["Forecast"] == "Baseline", "Value"] != "c").all()
 
 
 def test_the_page_names_the_confidence_level_chosen_and_its_limits_follow_it():
@@ -859,13 +873,51 @@ def test_no_placement_category_of_1_to_4_children_can_be_worked_out_from_every_f
     assert len(small) > 10  # the demo's districts have many such cells
     a = np.array(rows)
     bounds = [(0, None)] * len(index)
+
+    def extreme(goal):
+        """The goal's least value over every count that fits (inf where it has none)."""
+        found = linprog(goal, A_ub=np.vstack([a, -a]), b_ub=[*high, *(-v for v in low)],
+                        bounds=bounds)  # fmt: skip
+        assert found.status in (0, 3), found.message  # solved, or unbounded; never infeasible
+        return found.fun if found.status == 0 else -np.inf
+
     for cell in small:
         goal = np.zeros(len(index))
         goal[index[cell]] = 1
-        least = linprog(
-            goal, A_ub=np.vstack([a, -a]), b_ub=[*high, *(-v for v in low)], bounds=bounds
-        ).fun
-        most = -linprog(
-            -goal, A_ub=np.vstack([a, -a]), b_ub=[*high, *(-v for v in low)], bounds=bounds
-        ).fun
+        least, most = extreme(goal), -extreme(-goal)
         assert np.ceil(least - 1e-9) < 1 or np.floor(most + 1e-9) > disclosure.THRESHOLD, cell
+
+
+def test_a_scenario_is_gated_as_a_category_and_cannot_multiply_a_rate_past_200_percent():
+    """A scenario that stops every exit and every entry but one category's, multiplied by a
+    million, made all placements that category's entries times a known factor: Ashfield's 2
+    children under 1 who entered into other placements in 2024 came back exactly (5,389.88
+    each). Rates rise by 200% at most, as on the page, and a scenario's numbers are withheld
+    wherever the selection's categories are (here every band but two)."""
+    with pytest.raises(ValueError, match="other = 1000000: a rate can rise by 200% at most"):
+        forecast.Scenario.make("amp", {"other": 1_000_000})
+    amplify = forecast.Scenario.make(
+        "amp", {k: 200 if k == "other" else -100 for k in forecast.KEYS},
+        dict.fromkeys(forecast.KEYS, -100),
+    )  # fmt: skip
+    inputs = forecast.prepare(None, (ASHFIELD,))
+    run = forecast.project(forecast.fitted(inputs, 2024), forecast.march_31(2025), amplify)
+    back = forecast.run_backtest(inputs, 2024)
+    table = forecast.assemble(inputs, [forecast.baseline(inputs, 2024, 1), run], back, 2024)
+    ahead = table[(table["section"] == "forecast") & (table["placement"] == "All placements")]
+    shown = ahead.pivot(index="age_band", columns="method", values="symbol")
+    (by_category,) = forecast.withheld_years(inputs, [("Under 1",)], by_category=True)
+    assert 2024 in by_category
+    assert shown.loc["Under 1", "Baseline"] != "c" and shown.loc["Under 1", "amp"] == "c"
+    for band in inputs.bands.names:
+        (hidden,) = forecast.withheld_years(inputs, [(band,)], by_category=True)
+        assert (shown.loc[band, "amp"] == "c") == (2024 in hidden), band
+
+
+def test_a_forecast_without_a_back_test_has_its_other_sections():
+    """Fewer than four years of returns give no back-test (run_backtest: none): the table
+    had failed on the back-test's missing columns (KeyError 'actual', read as a refusal)."""
+    inputs = forecast.prepare(None, (ASHFIELD,))
+    table = forecast.assemble(inputs, [forecast.baseline(inputs, 2024, 1)], pd.DataFrame(), 2024)
+    assert set(table["section"]) == {"actual", "forecast"}
+    assert list(table.columns) == forecast.COLUMNS

@@ -430,6 +430,9 @@ def _finite(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+MOST_RISE = 200  # per cent: a scenario's largest rise in a rate (the page's too)
+
+
 @dataclass(frozen=True)
 class Scenario:
     """Per cent changes to the entry rates into, and the exit rates from, placement categories
@@ -454,6 +457,10 @@ class Scenario:
                     raise ValueError(f"[{what}] {key} = {value!r} is not a number (per cent)")
                 if value < -100:
                     raise ValueError(f"[{what}] {key} = {value}: a rate cannot fall by over 100%")
+                if value > MOST_RISE:  # a rate multiplied up would show its few children
+                    raise ValueError(
+                        f"[{what}] {key} = {value}: a rate can rise by {MOST_RISE}% at most"
+                    )
             changes[what] = tuple((k, float(v)) for k, v in given.items() if v)
         return cls(str(name), changes["entries"], changes["exits"])
 
@@ -982,16 +989,20 @@ def published(
     inputs: Inputs, rows: pd.DataFrame, reference_from: int,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:  # fmt: skip
-    """Rows (section, year, age_band, placement) protected (see protect) with every number
-    worked out from a year the forecast may not show (withheld_years, built_from) withheld: an
-    actual number, a forecast, a back-test's forecast or error, for its band and placement. A
-    cost, in all placements too, as a category's (a weighted sum of the categories' children).
-    The one gate the command, the page and the chapter all pass their numbers through."""
+    """Rows (section, year, age_band, placement; `scenario`, True where a scenario changed a
+    rate) protected (see protect) with every number worked out from a year the forecast may not
+    show (withheld_years, built_from) withheld: an actual number, a forecast, a back-test's
+    forecast or error, for its band and placement. A cost, and a scenario's number, in all
+    placements too, as a category's: a cost is a weighted sum of the categories' children, and
+    a scenario that changes one category's rates shows that category's flows in the whole. The
+    one gate the command, the page and the chapter all pass their numbers through."""
     hidden = {}
     where = []
-    for section, year, band, placement in zip(rows["section"], rows["year"], rows["age_band"],
-                                               rows["placement"], strict=True):  # fmt: skip
-        by_category = placement != ALL_PLACEMENTS or section == "cost"
+    changed = rows["scenario"] if "scenario" in rows else pd.Series(False, rows.index)
+    for section, year, band, placement, scenario in zip(
+        rows["section"], rows["year"], rows["age_band"], rows["placement"], changed, strict=True
+    ):
+        by_category = placement != ALL_PLACEMENTS or section == "cost" or bool(scenario)
         if (band, by_category) not in hidden:
             chosen = () if band == ALL_AGES else (band,)
             (hidden[band, by_category],) = withheld_years(inputs, [chosen], con, by_category)
@@ -1016,15 +1027,22 @@ def withhold(rows: pd.DataFrame, where) -> pd.DataFrame:
     return out
 
 
-def as_published(actual, forecasts, hidden: set[int], reference_from: int, last: int):
+def as_published(
+    actual, forecasts, hidden: set[int], reference_from: int, last: int,
+    scenario_hidden: set[int] | None = None,
+):  # fmt: skip
     """Actual numbers (by year) and forecasts (by date) with what the figures withhold withheld
     (`hidden`: withheld_years): an actual in a hidden year, and every forecast if any year it is
-    worked out from is (built_from)."""
+    worked out from is (built_from). The forecasts after the first are scenarios', withheld by
+    `scenario_hidden` (withheld_years by category: see published)."""
     actual = withhold(actual, actual["year"].isin(hidden))
-    gone = any(year in hidden for year in range(reference_from, last + 1))
-    forecasts = [None if f is None else withhold(f, pd.Series(gone, f.index))
-                 for f in forecasts]  # fmt: skip
-    return actual, forecasts
+    period = range(reference_from, last + 1)
+    out = []
+    for i, f in enumerate(forecasts):
+        years = hidden if i == 0 or scenario_hidden is None else scenario_hidden
+        gone = any(year in years for year in period)
+        out.append(None if f is None else withhold(f, pd.Series(gone, f.index)))
+    return actual, out
 
 
 # A forecast for the page, the command and the chapter ---------------------------------------
@@ -1267,7 +1285,8 @@ def assemble(
     parts = [protect(actual_rows(inputs)).assign(section="actual", fitted_to=None)]
     for run in runs:
         rows = forecast_rows(run)
-        parts.append(protect(rows).assign(section="forecast", fitted_to=last))
+        scenario = run.scenario.changes
+        parts.append(protect(rows).assign(section="forecast", fitted_to=last, scenario=scenario))
         if costs is not None:
             cost = protect(cost_rows(run, costs))
             parts.append(cost.assign(section="cost", fitted_to=last))
@@ -1281,6 +1300,7 @@ def assemble(
     out = published(inputs, out, reference_from)
     out["area_code"], out["area_name"] = inputs.area_code, inputs.area_name
     out["fitted_to"] = out["fitted_to"].astype("Int64")
+    out = out.reindex(columns=[*out.columns, *(c for c in COLUMNS if c not in out)])
     for column in ("value", "lower_95", "upper_95", "actual", "error"):  # whole numbers
         out[column] = pd.to_numeric(out[column]).round().astype("Int64")
     out["pct_error"] = pd.to_numeric(out["pct_error"]).round(1)

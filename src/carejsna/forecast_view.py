@@ -82,9 +82,10 @@ def view(folder, districts, reference_from, years, scenario, bands, placement, l
     actual = forecast.selected(forecast.actual(read), bands, placement)
     made = projections(folder, districts, reference_from, years, scenario)
     runs = [run.selected(bands, placement, level) for _, run in made]
-    by_category = placement != "all"
-    (hidden,) = forecast.withheld_years(read, [bands], ui.connection(), by_category)
-    actual, runs = forecast.as_published(actual, runs, hidden, reference_from, read.years[-1])
+    con, last = ui.connection(), read.years[-1]
+    (hidden,) = forecast.withheld_years(read, [bands], con, placement != "all")
+    (by_category,) = forecast.withheld_years(read, [bands], con, True)  # a scenario's: published
+    actual, runs = forecast.as_published(actual, runs, hidden, reference_from, last, by_category)
     other = runs[1] if len(runs) > 1 else None
     ages, name = (
         forecast.ages_text(bands),
