@@ -289,3 +289,20 @@ def test_a_repeated_row_is_quoted_as_the_file_writes_it(returns):
     assert [(p.file, p.row, p.value) for p in repeated] == [
         ("2024/episodes.csv", len(lines) + 1, f"{child}, {start}")
     ]  # the day as dd/mm/yyyy, not as the build holds it
+
+
+def test_a_stray_quote_names_every_row_it_swallows(returns):
+    """A quote opened and not closed reads on to the next quote or the end: the rows below it
+    had vanished unreported (one row said cut short, 31 more lost), or the file was refused at
+    a row far below the quote."""
+    path = returns / "2024" / "episodes.csv"
+    lines = path.read_text().splitlines()
+    lines[2] = '"' + lines[2]
+    path.write_text("\n".join(lines) + "\n")
+    _, rows, problems = read_years(returns)
+    lost = [(p.row, p.action) for p in problems if p.file == "2024/episodes.csv"]
+    assert lost == [(row, ROW_NOT_LOADED) for row in range(3, len(lines) + 1)]
+    assert rows["2024/episodes.csv"] == {"read": len(lines) - 1, "loaded": 1}
+    path.write_text("\n".join([lines[0], '"' + lines[1], *(["x" * 70_000] * 3)]) + "\n")
+    [refused] = [p for p in read_years(returns)[2] if p.action == FILE_NOT_LOADED]
+    assert refused.row == 2 and "a quote opened here and not closed?" in refused.problem

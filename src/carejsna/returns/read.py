@@ -138,12 +138,20 @@ def read_csv(
         return FileProblem(Problem(year, label, row, column, value, text, FILE_NOT_LOADED))
 
     reader = csv.reader(io.StringIO(read_text(path, year, label), newline=""))
+    records, lines, start = [], [], 1  # each record's values, and its first and last line
     try:
         with no_gc():
             names = [name.strip() for name in next(reader)]
-            records = list(reader)
+            for values in reader:  # line_num: the record's last line
+                records.append(values)
+                lines.append((start + 1, reader.line_num))
+                start = reader.line_num
     except csv.Error as error:
-        raise refuse(reader.line_num + 1, "", "", f"cannot be read as CSV ({error})") from None
+        # a quote opened and never closed reads on until a value is too long, far below it
+        raise refuse(
+            start + 1, "", "", f"cannot be read as CSV from this row on ({error}): a quote "
+            "opened here and not closed?"
+        ) from None  # fmt: skip
     while names and names[-1] == "":
         names.pop()  # a trailing comma after the column names
     columns = [re.sub(r"\s+", "", name).upper() for name in names]
@@ -169,7 +177,14 @@ def read_csv(
     def problem(row, column, value, text, action):
         problems.append(Problem(year, label, row, column, _shown(value), text, action))
 
-    for row, values in enumerate(records, start=2):
+    for (row, last), values in zip(lines, records, strict=True):
+        if last > row and len(values) != width:  # a quote's value ran over the rows below it
+            why = f"a quote in row {row} opens a value that runs on to row {last} (not closed?)"
+            problem(row, "", "", f"{why}: this row and the {last - row} below not loaded",
+                    ROW_NOT_LOADED)  # fmt: skip
+            for below in range(row + 1, last + 1):
+                problem(below, "", "", f"inside the value {why}", ROW_NOT_LOADED)
+            continue
         if len(values) != width:
             if not "".join(values).strip():
                 continue  # a blank line
