@@ -306,3 +306,16 @@ def test_a_stray_quote_names_every_row_it_swallows(returns):
     path.write_text("\n".join([lines[0], '"' + lines[1], *(["x" * 70_000] * 3)]) + "\n")
     [refused] = [p for p in read_years(returns)[2] if p.action == FILE_NOT_LOADED]
     assert refused.row == 2 and "a quote opened here and not closed?" in refused.problem
+
+
+def test_one_odd_date_in_a_sparse_column_is_its_rows_not_the_files(returns):
+    """A column written another way is refused where a few of its values show it; one slip
+    among fewer is reported in its row and blanked, as before."""
+    edit_csv(returns / "2024" / "header.csv",
+             lambda rows: rows[1].__setitem__(rows[0].index("MC_DOB"), "2019-05-01"))  # fmt: skip
+    problems = read_years(returns)[2]
+    assert refusals(problems) == []
+    assert [(p.file, p.row, p.column, p.value) for p in problems
+            if "not a dd/mm/yyyy date" in p.problem] == [
+        ("2024/header.csv", 2, "MC_DOB", "2019-05-01")
+    ]  # fmt: skip

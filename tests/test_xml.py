@@ -447,3 +447,16 @@ def test_a_field_misnamed_in_every_element_refuses_the_file(tmp_path, old, new, 
     [refused] = [p for p in read_years(as_xml)[2] if p.action == FILE_NOT_LOADED]
     assert refused.file == "2018/fake_903.xml" and said in refused.problem
     assert f"is it {old} misnamed?" in refused.problem
+
+
+def test_only_a_needed_field_misnamed_everywhere_refuses_and_never_another_elements_field():
+    """A UPN copied into every EPISODE, where no placement has a URN, is not a misspelt URN;
+    an optional field misnamed everywhere is said, as a missing optional CSV column is, and
+    only a field whose CSV column must be there (DECOM, DEC, PL...) refuses the file."""
+    from carejsna.returns import xml
+
+    assert xml._nearest("EPISODE", "UPN") is None and xml._nearest("HEADER", "DEC") is None
+    assert xml._nearest("EPISODE", "PLACE") == "PL"
+    assert xml._nearest("EPISODE", "DECOMM") == "DECOM"
+    assert {"DECOM", "DEC", "REC", "PL", "IN_TOUCH"} <= xml.NEEDED
+    assert not {"URN", "HOME_POST", "SDQ_SCORE", "DUC"} & xml.NEEDED

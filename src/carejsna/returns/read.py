@@ -249,6 +249,7 @@ def _shown(value) -> str:
     return value if len(value) <= 200 else value[:200] + "..."
 
 
+FORMAT_SHOWN = 5  # values a column needs before they show it is written another way
 FORMULA = re.compile(r"^[=+@]|^-[^0-9.]")  # what a spreadsheet would run as a formula
 
 
@@ -270,7 +271,7 @@ def check(
         return Problem(year, label, row, names.get(column, column), _shown(value), text, action)
 
     missing = [col.name for col in spec.cols if col.name not in raw.columns]
-    needed = [c.name for c in spec.cols if c.name in missing and (c.required or c.present)]
+    needed = [c.name for c in spec.cols if c.name in missing and c.needed]
     if needed:
         raise FileProblem(
             problem(
@@ -297,12 +298,15 @@ def check(
             value = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
             bad = ~blank & value.isna()
             # a column written another way (2023-04-03, an Excel serial, month first) would be
-            # blanked or, month first, read with day and month swapped: refused whole
+            # blanked or, month first, read with day and month swapped: refused whole where its
+            # values show it (a few of them: one slip in a sparse column is its row's; a key's
+            # unreadable all)
             american = pd.to_datetime(text, format="%m/%d/%Y", errors="coerce")
             swapped = bad & american.notna()
-            if swapped.any() and not (value.notna() & american.isna()).any():
+            few = (~blank).sum() < FORMAT_SHOWN
+            if not few and swapped.any() and not (value.notna() & american.isna()).any():
                 why = "these dates read as month/day/year, not dd/mm/yyyy (day and month swapped)"
-            elif bad.sum() and bad.sum() == (~blank).sum():
+            elif (col.key or not few) and bad.sum() and bad.sum() == (~blank).sum():
                 why = "no value in this date column reads as a dd/mm/yyyy date"
             else:
                 why = ""
@@ -589,7 +593,7 @@ def _year_problems(year: int, read: dict[str, tuple[pd.DataFrame, str]]) -> list
     """A year's return as a whole, each a problem that stops the build: its episodes are
     another year's (none starts or ends inside its own), or its files' ids are written
     differently (most episodes' CHILD in no row of its header: a spreadsheet's 100762.0)."""
-    if "episodes" not in read:
+    if "episodes" not in read or len(read["episodes"][0]) < FORMAT_SHOWN:  # a few say little
         return []
     (episodes, label), out = read["episodes"], []
     dates = pd.to_datetime(pd.concat([episodes["start_date"], episodes["end_date"]])).dropna()

@@ -20,6 +20,12 @@ class Col:
     codes: str | None = None  # the codes.csv field whose codes are valid
     required: bool = False  # a blank value is a problem
     present: bool = False  # blank values are fine, but a file without the column is refused
+
+    @property
+    def needed(self) -> bool:
+        """A file without the column is refused."""
+        return self.required or self.present
+
     key: bool = False  # the row cannot be used without a valid value
     low: float | None = None
     high: float | None = None

@@ -22,6 +22,9 @@ CHUNK = 1 << 16
 # reviews, missing episodes, permanence and adoption are not, and are not said to be skipped.
 GROUPS = {"OC2", "AREVIEW", "AMISSING", "PERMANENCE", "AD_PLACED"}
 USED = {XML_NAMES.get(c.name, c.name) for t in TABLES for c in FILES[t].cols} | {"UASC"}
+# The fields whose absence refuses a CSV file (required, or present: DEC, REC...): misnamed in
+# every element, they refuse the XML
+NEEDED = {XML_NAMES.get(c.name, c.name) for t in TABLES for c in FILES[t].cols if c.needed}
 # The fields DfE's layout has in each element that holds them: those the tables read, and a
 # HEADER's adoption fields, which they do not. Any other is said once a file (a misspelt
 # DECOM would otherwise be reported blank in every episode, a misspelt optional field not at all).
@@ -170,7 +173,10 @@ class _Return:
 
 def _nearest(parent: str, tag: str) -> str | None:
     """The field of `parent` a field DfE's layout does not have may be: the XML's name for a
-    CSV column's (PLACE: PL), or the closest in spelling."""
+    CSV column's (PLACE: PL), or the closest in spelling; none for another element's field
+    (a UPN in an EPISODE is not a misspelt URN)."""
+    if any(tag in fields for fields in FIELDS.values()):
+        return None
     if XML_NAMES.get(tag.upper()) in FIELDS[parent]:
         return XML_NAMES[tag.upper()]
     near = get_close_matches(tag.upper(), sorted(FIELDS[parent]), n=1, cutoff=0.6)
@@ -220,7 +226,7 @@ def read(path: Path, year: int, label: str) -> tuple[dict, list[Problem]]:
         raise refuse(f"cannot be read as an SSDA903 return: no CHILD element in {ROOT}", None)
     for (parent, tag), line in target.misnamed.items():
         near = _nearest(parent, tag)
-        if near in USED and (parent, near) not in target.present:  # misnamed everywhere
+        if near in NEEDED and (parent, near) not in target.present:  # misnamed everywhere
             raise refuse(
                 f"cannot be read: {parent}/{tag}, not a field of DfE's layout, is where "
                 f"{near} should be, and no {parent} has {near}: is it {near} misnamed? (a "
