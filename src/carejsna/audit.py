@@ -210,13 +210,14 @@ def _prctl():
 PRCTL = _prctl()
 
 
-def die_with_parent() -> None:
-    """A worker process's start: on Linux, ask to be killed when the process that started it
-    ends, however it ends (a build stopped with kill or Ctrl+C left its workers running on,
-    some 200 MB each, for as long as their tasks took)."""
+def die_with_parent(parent: int) -> None:
+    """A worker process's start (`parent`: the pid of the process that starts it): SIGTERM as
+    by default (the parent's handler is not the worker's), and on Linux, to be killed when the
+    parent ends, however it ends (a build stopped with kill or Ctrl+C left its workers running
+    on, some 200 MB each, for as long as their tasks took)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if PRCTL is None:
         return
-    parent = os.getppid()
     PRCTL(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
     if os.getppid() != parent:  # the parent ended before that was asked
         os._exit(1)
@@ -229,7 +230,8 @@ def _each(function, keys: list, columns: list, workers: int, witnesses=None, chu
     witnesses = {} if witnesses is None else witnesses
     columns = [*columns, [witnesses.get(key, []) for key in keys]]
     if workers > 1 and len(keys) > 1:
-        with ProcessPoolExecutor(workers, initializer=die_with_parent) as pool:
+        start = {"initializer": die_with_parent, "initargs": (os.getpid(),)}
+        with ProcessPoolExecutor(workers, **start) as pool:
             found = list(pool.map(function, *columns, chunksize=chunksize))
     else:
         found = list(map(function, *columns))

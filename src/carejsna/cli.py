@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args)
     finally:
-        if handled:
+        if handled and previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
 
@@ -141,7 +141,7 @@ def _run(args) -> int:
         return BUG
 
 
-class Stopped(Exception):
+class Stopped(BaseException):  # as KeyboardInterrupt: no `except Exception` takes it for a bug
     """The process was asked to stop (SIGTERM)."""
 
 

@@ -684,12 +684,14 @@ def write_cache(folder: Path, seen: dict, joint: dict) -> None:
 _worker: dict = {}  # each process's own connection and context
 
 
-def _start(folder: Path, context: Context, worker: bool = False) -> None:
+def _start(folder: Path, context: Context, parent: int | None = None) -> None:
+    """A process that protects indicators (`parent`: a worker's, the pid that started it)."""
+    if parent is not None:
+        audit.die_with_parent(parent)
     # Where the build solves (a council, not England), every view is worked out once and held:
     # some 70 indicator queries read them.
     con = db.connect(folder, load=False, held=solves(context))
-    if worker:  # one BLAS (and DuckDB) thread a process: two processes already use both cores
-        audit.die_with_parent()
+    if parent is not None:  # one BLAS (and DuckDB) thread a process: two already use both cores
         threadpool_limits(1)
         con.execute("set threads = 1")
     _worker.update(con=con, context=context)
@@ -706,7 +708,7 @@ def _started(folder: Path, context: Context, workers: int):
     """Where indicators are protected (_protect): a pool of `workers` processes, each started,
     or (None: `workers` is 1) this process, started, and closed after."""
     if workers > 1:
-        start = (folder, context, True)
+        start = (folder, context, os.getpid())
         with ProcessPoolExecutor(workers, initializer=_start, initargs=start) as pool:
             yield pool
         return
