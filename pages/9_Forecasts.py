@@ -1,5 +1,5 @@
-"""Forecasts: children in care 1 to 3 years ahead, scenarios beside the baseline, costs, and how
-the model did on the past against naive forecasts."""
+"""Forecasts: children in care 1 to 3 years ahead, and how the model did on the past against
+naive forecasts."""
 
 import streamlit as st
 
@@ -8,11 +8,10 @@ from carejsna import forecast_view as cached
 
 selection = ui.page(
     "Forecasts",
-    "How many children may be in care in the next one to three years, by placement, for the "
-    "council or the districts and ages in the sidebar: a stock-and-flow model of the kind "
-    "councils use (data-to-insight's demand model), fitted on the council's own returns. "
-    "Change the entry and exit rates to see a scenario beside the baseline, and see how the "
-    "model did when it was tested on years the returns already hold.",
+    "How many children may be in care in the next one to three years, for the council or the "
+    "districts and ages in the sidebar: a stock-and-flow model of the kind councils use "
+    "(data-to-insight's demand model), fitted on the council's own returns; and how the model "
+    "did when it was tested on years the returns already hold.",
 )
 data = ui.context()
 st.caption(
@@ -22,7 +21,9 @@ st.caption(
 FOLDER = str(db.data_dir())
 
 
-costs = forecast.Costs.read()
+UNSHOWN = (
+    f"The {forecast.UNPROTECTED}. They wait for the build to protect them among every other figure."
+)
 try:
     read = cached.inputs(FOLDER, selection.districts)
 except FileNotFoundError as error:  # a published folder: protected figures, no records
@@ -30,9 +31,9 @@ except FileNotFoundError as error:  # a published folder: protected figures, no 
     st.stop()
 
 years = read.years
-left, middle, right = st.columns(3)
+left, right = st.columns(2)
 ahead = left.radio("Years ahead", [1, 2, 3], index=2, horizontal=True, key="forecast-years")
-reference_from = middle.selectbox(
+reference_from = right.selectbox(
     "Rates measured from the year ending 31 March",
     list(years),
     index=list(years).index(forecast.check_years(read, 3, None)),
@@ -40,53 +41,23 @@ reference_from = middle.selectbox(
     help=f"The reference period runs from then to 31 March {years[-1]}: the default is the "
     "last three years of returns.",
 )
-placement = right.selectbox(
-    "Placement",
-    ["all", *forecast.KEYS],
-    format_func=lambda k: forecast.CATEGORIES.get(k, forecast.ALL_PLACEMENTS),
-    key="forecast-placement",
-)
-
-changes = {"entries": {}, "exits": {}}
-with st.expander("Scenario: change entries into care and exits from care, by placement"):
-    st.markdown(
-        "Per cent changes to the rate of entries into care, and of leaving care, from each "
-        "placement category (-10 means ten per cent fewer). The scenario is drawn beside the "
-        "baseline."
-    )
-    for column, key in zip(st.columns(len(forecast.KEYS)), forecast.KEYS, strict=True):
-        name = forecast.CATEGORIES[key]
-        with column:
-            st.markdown(f"**{name}**")
-            for what, label in (("entries", "Entries into care"), ("exits", "Exits from care")):
-                changes[what][key] = st.number_input(
-                    f"{label}: {name.lower()} (% change)",
-                    min_value=-100,
-                    max_value=forecast.MOST_RISE,
-                    value=0,
-                    step=5,
-                    key=f"forecast-{what}-{key}",
-                )
-scenario = forecast.Scenario.make("Scenario", changes["entries"], changes["exits"])
-changed = scenario.changes
 
 districts, bands, level = selection.districts, selection.age_bands, selection.level
 chosen = (FOLDER, districts, reference_from, ahead)
-figure, text, forecast_table = cached.view(*chosen, scenario, bands, placement, level)
+figure, text, forecast_table = cached.view(*chosen, bands, level)
 ages = forecast.ages_text(selection.age_bands)
-placement_name = forecast.CATEGORIES.get(placement, forecast.ALL_PLACEMENTS)
 percent = stats.level_text(level)
 
-st.header(f"Children in care, {read.area_name}, {ages}, {placement_name.lower()}")
+st.header(f"Children in care, {read.area_name}, {ages}")
 st.plotly_chart(
     figure,
     width="stretch",
     key="forecast-chart",
-    config=charts.config(f"forecast_{read.area_code}_{placement}"),
+    config=charts.config(f"forecast_{read.area_code}"),
     theme=None,
-    alt=f"Line chart: children in care in {read.area_name}, {ages}, {placement_name.lower()}, "
-    f"at each 31 March from {years[0]} to {years[-1]}, then the forecast to {years[-1] + ahead} "
-    f"with its {percent} interval" + (", and the scenario beside it." if changed else "."),
+    alt=f"Line chart: children in care in {read.area_name}, {ages}, at each 31 March from "
+    f"{years[0]} to {years[-1]}, then the forecast to {years[-1] + ahead} with its {percent} "
+    "interval.",
 )
 st.markdown(text)
 st.caption(
@@ -96,28 +67,12 @@ st.caption(
 st.dataframe(forecast_table, hide_index=True, key="forecast-table")
 st.caption(
     f"Counts rounded to the nearest 5. {disclosure.FOOTNOTES[disclosure.SUPPRESSED]}: here, "
-    "fewer than 5 children in that group at the start of the forecast, or a year it is worked "
-    f"out from withheld: {forecast.WITHHELD}"
+    "fewer than 5 children in that group at the start of the forecast, or the published "
+    "figures withhold the children in care in a year it is worked out from."
 )
-
-st.header("Cost forecast")
-if costs.example:
-    st.warning(
-        "**Example costs.** The weekly costs below are example values shipped with the "
-        "explorer, not this council's: put your own in `src/carejsna/forecast_costs.toml`.",
-        icon=":material/payments:",
-    )
-st.dataframe(
-    cached.cost_table(*chosen, scenario, costs, level), hide_index=True, key="forecast-costs"
-)
-weekly = ", ".join(f"{forecast.CATEGORIES[k].lower()} £{v:,.0f}" for k, v in costs.weekly.items())
-st.caption(
-    f"All ages in {read.area_name}, whatever the age filter. Weekly cost of a placement: "
-    f"{weekly} ({costs.source or 'src/carejsna/forecast_costs.toml'}). Cost: the forecast "
-    "number each day times the weekly cost over 7, to the nearest £1,000; low and high take "
-    f"each day's {percent} limits instead (a wide range). A cost adds up the placement "
-    "categories at their weekly costs, so it is withheld (c) wherever they are: "
-    "wherever a part of the selection has 1 to 4 children in a category."
+st.info(
+    f"Not shown: the forecast by placement category, its cost and scenarios. {UNSHOWN}",
+    icon=":material/visibility_off:",
 )
 
 st.header("How the model did on the past")
@@ -134,21 +89,22 @@ else:
     )
     # Every band and category only when asked for: a table of hundreds of rows, drawn on
     # every rerun even inside a closed expander.
-    every = st.toggle("Every age band and placement category", key="forecast-backtest-every")
+    every = st.toggle("Every age band", key="forecast-backtest-every")
     table = cached.tested_table(FOLDER, districts, reference_from, every)
     st.dataframe(table, hide_index=True, key="forecast-backtest")
     st.caption(
         "Error: forecast less actual, both rounded to the nearest 5; its percentage of the "
         "actual (blank where the actual is 0). c: withheld where the actual is 1 to 4 "
-        f"children, or a year it is worked out from is withheld: {forecast.WITHHELD}"
+        "children, or the published figures withhold the children in care in a year it is "
+        "worked out from."
     )
 
 st.header("Download")
 st.download_button(
-    "Download the forecast, scenario, costs and back-test (CSV, 95% intervals)",
+    "Download the forecast and back-test (CSV, 95% intervals)",
     # Made when clicked: the table checks every age band against the protected figures, a
     # third of a rerun if made on each.
-    lambda: cached.download(FOLDER, districts, reference_from, ahead, scenario, costs),
+    lambda: cached.download(FOLDER, districts, reference_from, ahead),
     file_name=f"forecast_{read.area_code}_{years[-1]}.csv",
     mime="text/csv",
     key="forecast-csv",

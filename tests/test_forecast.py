@@ -332,17 +332,31 @@ def test_a_weekly_cost_that_is_not_pounds_says_what_and_where(tmp_path, value):
         forecast.Costs.read(path)
 
 
-def test_a_withheld_cost_withholds_the_years_whole_so_no_subtraction_gives_it(tmp_path):
-    """Rushcliffe's supported living forecast is withheld (1 to 4 children at the start): its
-    cost was All placements less the three shown."""
+def test_costs_placement_categories_and_scenarios_are_withheld_whole():
+    """Rushcliffe's supported living cost had been shown beside all placements' (its 2 or so
+    placements came back by subtraction); then, the categories shown where no district had 1
+    to 4 in one, a category beside the published placement types could still give a few
+    children back. The forecast's categories are not among the protected figures: none of them
+    is shown, nor a cost (their weighted sum), nor a scenario (which changes their rates)."""
     inputs = forecast.prepare(None, ("E07000176",))
-    run = forecast.baseline(inputs, inputs.years[0], 3)
-    table = forecast.cost_table(inputs, inputs.years[0], [("Baseline", run)], forecast.Costs.read())
-    for year, rows in table.groupby("Year ending 31 March"):
-        withheld = rows["Cost (£)"] == disclosure.SUPPRESSED
-        assert withheld.any(), year  # as the reviewer found it
-        whole = rows["Placement"] == forecast.ALL_PLACEMENTS
-        assert (withheld & whole).any(), year  # and the whole withheld with it
+    reference_from = 2022
+    runs = [forecast.baseline(inputs, reference_from, 3)]
+    runs.append(
+        forecast.project(
+            forecast.fitted(inputs, reference_from),
+            forecast.march_31(2027),
+            forecast.Scenario.make("fewer", {"residential": -10}),
+        )
+    )
+    back = forecast.run_backtest(inputs, reference_from)
+    table = forecast.assemble(inputs, runs, back, reference_from, forecast.Costs.read())
+    unprotected = (
+        (table["placement"] != forecast.ALL_PLACEMENTS) | (table["section"] == "cost")
+        | (table["method"] == "fewer")
+    )  # fmt: skip
+    assert unprotected.sum() > 100 and (table.loc[unprotected, "symbol"] == "c").all()
+    assert table.loc[unprotected, ["value", "lower_95", "upper_95"]].isna().all().all()
+    assert (table.loc[~unprotected, "symbol"] != "c").any()
 
 
 # The demo returns -----------------------------------------------------------------------------
@@ -441,14 +455,13 @@ def test_a_district_forecast_withholds_small_bases(capsys):
 def test_the_command_forecasts_several_districts_together_as_the_page_does(capsys):
     from carejsna import forecast_view
 
-    chosen, costs = (MANSFIELD, ASHFIELD), forecast.COSTS_FILE
-    args = ["--district", MANSFIELD, "--district", ASHFIELD, "--years", "1", "--costs", str(costs)]
+    chosen = (MANSFIELD, ASHFIELD)
+    args = ["--district", MANSFIELD, "--district", ASHFIELD, "--years", "1"]
     assert main(["forecast", *args]) == 0
     printed = capsys.readouterr().out
     assert set(pd.read_csv(io.StringIO(printed))["area_name"]) == {"Mansfield and Ashfield"}
     reference_from = forecast.check_years(forecast.prepare(None, chosen), 1, None)
-    page = forecast_view.download(str(db.data_dir()), chosen, reference_from, 1,
-                                  forecast.Scenario(), forecast.Costs.read(costs))  # fmt: skip
+    page = forecast_view.download(str(db.data_dir()), chosen, reference_from, 1)
     assert printed.encode() == page  # the page's download for the same two districts
 
 
@@ -503,40 +516,30 @@ def chart_traces(at: AppTest) -> dict[str, list]:
     return out
 
 
-def test_the_page_draws_a_scenario_beside_the_baseline():
-    """Where the selection's placement categories are shown (Ashfield's children aged 10 to
-    15: 5 or more, or none, in each category each year); for the council, withheld."""
-    at = AppTest.from_file(str(ROOT / "pages" / "9_Forecasts.py"), default_timeout=120)
-    at.query_params["district"], at.query_params["age_band"] = ASHFIELD, "10 to 15"
-    at.run()
+def test_the_page_offers_no_placement_category_cost_or_scenario_and_says_why():
+    """The forecast's placement categories are not among the protected figures, nor are their
+    costs and scenarios: the page draws all placements alone, and says why."""
+    at = AppTest.from_file(str(ROOT / "pages" / "9_Forecasts.py"), default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Synthetic demo data" in w.value for w in at.warning)
-    before = chart_traces(at)
-    assert set(before) == {"Actual at 31 March", "Forecast (baseline): 95% interval",
-                           "Forecast (baseline)"}  # fmt: skip
-    at.number_input(key="forecast-entries-fostering").set_value(-100).run()
-    assert not at.exception, [e.value for e in at.exception]
-    after = chart_traces(at)
-    scenario = "Scenario: 100% fewer entries into fostering"
-    assert after[scenario] != after["Forecast (baseline)"]
-    assert after["Forecast (baseline)"] == before["Forecast (baseline)"]
-    assert after[scenario][-1] < after["Forecast (baseline)"][-1]
-    text = next(m.value for m in at.markdown if "the model forecasts" in m.value)
-    assert "With 100% fewer entries into fostering:" in text
+    assert set(chart_traces(at)) == {"Actual at 31 March", "Forecast (baseline): 95% interval",
+                                     "Forecast (baseline)"}  # fmt: skip
+    assert not at.number_input
+    assert "Placement" not in [s.label for s in at.selectbox]
+    said = next(i.value for i in at.info if i.value.startswith("Not shown:"))
+    assert "placement category, its cost and scenarios" in said
+    assert "secure children's home" in said
     table = next(d.value for d in at.dataframe if "Value" in d.value)
-    assert list(table["Forecast"].unique()) == ["Baseline", f"Scenario: {scenario[10:]}"]
-    assert (table["Value"] != "c").all()
-    council = AppTest.from_file(str(ROOT / "pages" / "9_Forecasts.py"), default_timeout=120)
-    council.run().number_input(key="forecast-entries-fostering").set_value(-100).run()
-    table = next(d.value for d in council.dataframe if "Value" in d.value)
-    ours = table[table["Forecast"] != "Baseline"]
-    assert len(ours) and (ours["Value"] == "c").all()
-    assert (table.loc[table["Forecast"] == "Baseline", "Value"] != "c").all()
+    assert set(table["Placement"]) == {"All placements"} and (table["Value"] != "c").all()
+    at.toggle(key="forecast-backtest-every").set_value(True).run()
+    back = next(d.value for d in at.dataframe if "Method" in d.value)
+    assert set(back["Placement"]) == {"All placements"} and back["Age band"].nunique() == 6
 
 
 def test_the_page_names_the_confidence_level_chosen_and_its_limits_follow_it():
-    """At 99.8% the band, its legend, the sentence and the costs' low and high are 99.8%: the
-    page says the confidence level filter sets the forecast's interval."""
+    """At 99.8% the band, its legend and the sentence are 99.8% (and a cost's low and high,
+    which the command works out and withholds): the page says the confidence level filter
+    sets the forecast's interval."""
     shown = {}
     for level in ("95", "99.8"):
         at = AppTest.from_file(str(ROOT / "pages" / "9_Forecasts.py"), default_timeout=120)
@@ -547,17 +550,13 @@ def test_the_page_names_the_confidence_level_chosen_and_its_limits_follow_it():
         assert f"Forecast (baseline): {level}% interval" in traces
         text = next(m.value for m in at.markdown if "the model forecasts" in m.value)
         assert f"({level}% interval" in text
-        assert any(f"each day's {level}% limits" in c.value for c in at.caption)
-        costs = next(d.value for d in at.dataframe if "Low (£)" in d.value)
-        shown[level] = traces, costs
-    (narrow, narrow_costs), (wide, wide_costs) = shown["95"], shown["99.8"]
+        shown[level] = traces
+    narrow, wide = shown["95"], shown["99.8"]
     band = "Forecast (baseline): {}% interval"
     assert wide["Forecast (baseline)"] == narrow["Forecast (baseline)"]
     assert max(wide[band.format("99.8")]) > max(narrow[band.format("95")])
 
-    # the council's costs are withheld (its placement categories are: Unknown and Other have 1
-    # to 4 children in some category every year); their limits follow the level all the same
-    assert (wide_costs["Cost (£)"] == disclosure.SUPPRESSED).all() and len(narrow_costs)
+    # costs are withheld (forecast.UNPROTECTED); their limits follow the level all the same
     inputs = forecast.prepare(None, ())
     run = forecast.baseline(inputs, 2022, 3)
     narrow, wide = (
@@ -601,7 +600,7 @@ def test_what_the_protected_figures_withhold_is_withheld_here_too():
     actual = forecast.selected(
         forecast.in_care(inputs.pieces, inputs.years, inputs.bands), ("1 to 4",)
     )
-    shown, _ = forecast.as_published(actual, [None], hidden, 2022, inputs.years[-1])
+    shown, _ = forecast.as_published(actual, None, hidden, range(2022, inputs.years[-1] + 1))
     assert shown.set_index("year").loc[2018, "symbol"] == "c"
 
 
@@ -797,12 +796,16 @@ def test_a_number_worked_out_from_a_withheld_year_is_withheld():
         table = forecast.table(inputs, years_ahead=1)
         bands = [*inputs.bands.names, forecast.ALL_AGES]
         hidden = forecast.withheld_years(inputs, [(b,) for b in bands])
-        every = forecast.withheld_years(inputs, [(b,) for b in bands], by_category=True)
-        for row in table[table["symbol"] != "c"].itertuples():
-            at = bands.index(row.age_band)
-            category = row.placement != forecast.ALL_PLACEMENTS or row.section == "cost"
+        for row in table.itertuples():
             years = forecast.built_from(row.section, row.year, 2022, inputs)
-            assert not set(years) & (every if category else hidden)[at], row
+            shown = row.placement == forecast.ALL_PLACEMENTS and row.section != "cost"
+            shown &= not set(years) & hidden[bands.index(row.age_band)]
+            assert shown or row.symbol == "c", row  # (a shown one may be c for 1 to 4 itself)
+        if not districts:  # the council's numbers in all placements, all ages, are all shown
+            whole = table[(table["age_band"] == forecast.ALL_AGES)
+                          & (table["placement"] == forecast.ALL_PLACEMENTS)]  # fmt: skip
+            assert set(whole["section"]) == {"actual", "forecast", "backtest"}
+            assert (whole["symbol"] != "c").all() and whole["value"].notna().all()
         if "E07000171" in districts:
             tested = table[(table["section"] == "backtest") & (table["age_band"] == "Under 1")]
             assert 2021 in hidden[0] and 2024 not in hidden[0]
@@ -892,8 +895,8 @@ def test_a_scenario_is_gated_as_a_category_and_cannot_multiply_a_rate_past_200_p
     """A scenario that stops every exit and every entry but one category's, multiplied by a
     million, made all placements that category's entries times a known factor: Ashfield's 2
     children under 1 who entered into other placements in 2024 came back exactly (5,389.88
-    each). Rates rise by 200% at most, as on the page, and a scenario's numbers are withheld
-    wherever the selection's categories are (here every band but two)."""
+    each). Rates rise by 200% at most, and a scenario's numbers are withheld whole, all
+    placements too (the page offers none)."""
     with pytest.raises(ValueError, match="other = 1000000: a rate can rise by 200% at most"):
         forecast.Scenario.make("amp", {"other": 1_000_000})
     amplify = forecast.Scenario.make(
@@ -906,12 +909,7 @@ def test_a_scenario_is_gated_as_a_category_and_cannot_multiply_a_rate_past_200_p
     table = forecast.assemble(inputs, [forecast.baseline(inputs, 2024, 1), run], back, 2024)
     ahead = table[(table["section"] == "forecast") & (table["placement"] == "All placements")]
     shown = ahead.pivot(index="age_band", columns="method", values="symbol")
-    (by_category,) = forecast.withheld_years(inputs, [("Under 1",)], by_category=True)
-    assert 2024 in by_category
-    assert shown.loc["Under 1", "Baseline"] != "c" and shown.loc["Under 1", "amp"] == "c"
-    for band in inputs.bands.names:
-        (hidden,) = forecast.withheld_years(inputs, [(band,)], by_category=True)
-        assert (shown.loc[band, "amp"] == "c") == (2024 in hidden), band
+    assert (shown["Baseline"] != "c").any() and (shown["amp"] == "c").all()
 
 
 def test_a_forecast_without_a_back_test_has_its_other_sections():

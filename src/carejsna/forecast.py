@@ -915,61 +915,33 @@ def protect(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 IN_CARE = "cla_at_31_march"  # the indicator a forecast's actual numbers are (its children in care)
-WITHHELD = (  # when a year is withheld (withheld_years), as a reader is told
-    "the published figures withhold the children in care at 31 March (for any chosen district "
-    "or age band); for a placement category, also wherever a part of the selection (a "
-    "district, Unknown or Other; an age band) has 1 to 4 children in any category that year."
+UNPROTECTED = (  # why a placement category, a cost or a scenario is never shown
+    "forecast's placement categories (and so their costs, and scenarios, which change their "
+    "rates) are not among the protected figures: beside the published placement types, or "
+    "added up over districts and ages, they would give small numbers back (a secure "
+    "children's home's few children: children's homes and semi-independent living less the "
+    "forecast's residential and supported)"
 )
 
 
 def withheld_years(
-    inputs: Inputs, band_sets: list[tuple[str, ...]], con: duckdb.DuckDBPyConnection | None = None,
-    by_category: bool = False,
-) -> list[set[int]]:  # fmt: skip
-    """For each set of age bands (none: all ages), the years in which the forecast may not show
-    its area's children in care at 31 March. All placements: the years the protected figures
-    withhold that number (the build's disclosure control over every district, band and total;
-    queries/read/withheld_years.sql). `by_category`, a placement category: the figures do not
-    hold the forecast's categories, so they are shown only where every part of the selection
-    (each chosen district, or every district of the council, in each chosen band or every
-    band) is shown in the figures and has no category of 1 to THRESHOLD children (none of its
-    categories then appears in any number shown: queries/forecast/small_in_care.sql). No number
-    is shown that is worked out from such a year (see published). `con`: a connection to
-    inputs.folder's figures, where the caller holds one (the page); else one is opened here."""
+    inputs: Inputs, band_sets: list[tuple[str, ...]], con: duckdb.DuckDBPyConnection | None = None
+) -> list[set[int]]:
+    """For each set of age bands (none: all ages), the years whose children in care at 31 March,
+    for the forecast's area, the protected figures withhold (the build's disclosure control over
+    every district, band and total; queries/read/withheld_years.sql): for several districts or
+    bands, where any of them is. No number worked out from such a year is shown (published).
+    `con`: a connection to inputs.folder's figures, where the caller holds one (the page); else
+    one is opened here."""
     con = con or db.shared(inputs.folder, published_only=True)
     db.hold(con, [IN_CARE])  # a server's connection reads an indicator in when first asked
     areas = list(inputs.districts or [inputs.area_code])
-    if by_category and not inputs.districts:
-        areas = db.table(inputs.con, "districts")["district_code"].tolist()
-    out = []
-    for chosen in band_sets:
-        chosen = tuple(b for b in chosen if b != ALL_AGES)
-        bands = list(chosen or ([*inputs.bands.names] if by_category else [ALL_AGES]))
-        years = set(db.read(con, "withheld_years", indicator_id=IN_CARE, areas=areas,
-                            bands=bands, year_from=inputs.years[0],
-                            year_to=inputs.years[-1])["year"].astype(int))  # fmt: skip
-        out.append(years | (_small_years(inputs, areas, bands) if by_category else set()))
-    return out
-
-
-def _small_years(inputs: Inputs, areas: list[str], bands: list[str]) -> set[int]:
-    """The years in which any of the areas has 1 to THRESHOLD children in care at 31 March in a
-    placement category of one of the bands: as the build counted each area (counted), else
-    from each area's pieces now."""
-    first, last, names = inputs.years[0], inputs.years[-1], list(inputs.bands.names)
-    places = [names.index(b) for b in bands]
-    if inputs.counted:
-        rows = db.run_arrow(inputs.con, "small_in_care", QUERIES, areas=areas, bands=places,
-                            band_count=len(names), categories=len(KEYS),
-                            most=disclosure.THRESHOLD, fitted_to=last)  # fmt: skip
-        return {first + int(i) for i in rows["year_index"].to_pylist()}
-    small = set()
-    for area in areas:
-        counts = _in_care_counts(segments(inputs.con, last, (area,), inputs.kept),
-                                 range(first, last + 1), inputs.bands)[:, places]  # fmt: skip
-        small |= {first + int(i) for i in np.flatnonzero(
-            ((counts >= 1) & (counts <= disclosure.THRESHOLD)).any(axis=(1, 2)))}  # fmt: skip
-    return small
+    return [
+        set(db.read(con, "withheld_years", indicator_id=IN_CARE, areas=areas,
+                    bands=list(chosen or [ALL_AGES]), year_from=inputs.years[0],
+                    year_to=inputs.years[-1])["year"].astype(int))
+        for chosen in band_sets
+    ]  # fmt: skip
 
 
 def built_from(section: str, year: int, reference_from: int, inputs: Inputs) -> range | tuple:
@@ -989,25 +961,21 @@ def published(
     inputs: Inputs, rows: pd.DataFrame, reference_from: int,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> pd.DataFrame:  # fmt: skip
-    """Rows (section, year, age_band, placement; `scenario`, True where a scenario changed a
-    rate) protected (see protect) with every number worked out from a year the forecast may not
-    show (withheld_years, built_from) withheld: an actual number, a forecast, a back-test's
-    forecast or error, for its band and placement. A cost, and a scenario's number, in all
-    placements too, as a category's: a cost is a weighted sum of the categories' children, and
-    a scenario that changes one category's rates shows that category's flows in the whole. The
-    one gate the command, the page and the chapter all pass their numbers through."""
+    """Rows (section, year, age_band, placement; `scenario`, True for a scenario's) protected
+    (see protect), with every number worked out from a year the figures withhold for its ages
+    (withheld_years, built_from) withheld: an actual number, a forecast, a back-test's forecast
+    or error. A placement category's number, a cost and a scenario's number are withheld
+    whole (UNPROTECTED). The one gate the command, the page and the chapter pass through."""
+    scenario = rows["scenario"].fillna(False) if "scenario" in rows else False
+    unprotected = (rows["placement"] != ALL_PLACEMENTS) | (rows["section"] == "cost") | scenario
     hidden = {}
     where = []
-    changed = rows["scenario"] if "scenario" in rows else pd.Series(False, rows.index)
-    for section, year, band, placement, scenario in zip(
-        rows["section"], rows["year"], rows["age_band"], rows["placement"], changed, strict=True
-    ):
-        by_category = placement != ALL_PLACEMENTS or section == "cost" or bool(scenario)
-        if (band, by_category) not in hidden:
-            chosen = () if band == ALL_AGES else (band,)
-            (hidden[band, by_category],) = withheld_years(inputs, [chosen], con, by_category)
+    for section, year, band, whole in zip(rows["section"], rows["year"], rows["age_band"],
+                                          unprotected, strict=True):  # fmt: skip
+        if band not in hidden:
+            (hidden[band],) = withheld_years(inputs, [() if band == ALL_AGES else (band,)], con)
         years = built_from(section, int(year), reference_from, inputs)
-        where.append(any(y in hidden[band, by_category] for y in years))
+        where.append(bool(whole) or any(y in hidden[band] for y in years))
     return withhold(rows, pd.Series(where, index=rows.index, dtype=bool))
 
 
@@ -1027,22 +995,15 @@ def withhold(rows: pd.DataFrame, where) -> pd.DataFrame:
     return out
 
 
-def as_published(
-    actual, forecasts, hidden: set[int], reference_from: int, last: int,
-    scenario_hidden: set[int] | None = None,
-):  # fmt: skip
-    """Actual numbers (by year) and forecasts (by date) with what the figures withhold withheld
-    (`hidden`: withheld_years): an actual in a hidden year, and every forecast if any year it is
-    worked out from is (built_from). The forecasts after the first are scenarios', withheld by
-    `scenario_hidden` (withheld_years by category: see published)."""
+def as_published(actual, forecast_rows, hidden: set[int], worked_from):
+    """Actual numbers (by year) and a forecast (by date, all placements) as published does them:
+    an actual in a year withheld (`hidden`: withheld_years), and the whole forecast if any year
+    it is worked out from (`worked_from`: built_from's) is."""
     actual = withhold(actual, actual["year"].isin(hidden))
-    period = range(reference_from, last + 1)
-    out = []
-    for i, f in enumerate(forecasts):
-        years = hidden if i == 0 or scenario_hidden is None else scenario_hidden
-        gone = any(year in years for year in period)
-        out.append(None if f is None else withhold(f, pd.Series(gone, f.index)))
-    return actual, out
+    if forecast_rows is None:
+        return actual, None
+    gone = any(year in hidden for year in worked_from)
+    return actual, withhold(forecast_rows, pd.Series(gone, forecast_rows.index))
 
 
 # A forecast for the page, the command and the chapter ---------------------------------------
@@ -1457,7 +1418,8 @@ def summary_for_chapter(
     if len(back):  # none where the returns are too few
         back = published(inputs, protect(errors(back)).assign(section="backtest"), reference_from)
     (hidden,) = withheld_years(inputs, [tuple(bands)])
-    happened, (shown,) = as_published(happened, [shown], hidden, reference_from, last)
+    period = built_from("forecast", last, reference_from, inputs)
+    happened, shown = as_published(happened, shown, hidden, period)
     band = bands[0] if len(bands) == 1 else ALL_AGES
     text = sentence(inputs.area_name, ages_text(bands), ALL_PLACEMENTS, happened, shown, None,
                     "", (reference_from, last), back, band)  # fmt: skip
@@ -1483,27 +1445,6 @@ def reader_table(runs, area: str, ages: str, placement: str, percent: str) -> pd
                     f"Upper {percent} CI": disclosure.shown(row.upper, row.symbol, 0),
                 }
             )
-    return pd.DataFrame(rows)
-
-
-def cost_table(
-    inputs: Inputs, reference_from: int, runs, costs: Costs, level: float = LEVEL
-) -> pd.DataFrame:
-    """Each projection's cost (`runs`: a name and its Projection, made on reference_from) by
-    year and placement, with its low and high at `level`, as a reader sees them (protected as
-    the forecast numbers are: protect, published)."""
-    rows = []
-    for method, run in runs:
-        shown = protect(cost_rows(run, costs, level)).assign(section="cost")
-        shown = published(inputs, shown, reference_from)
-        symbols = shown["symbol"].tolist()
-        texts = [[disclosure.shown(v, s, 0) for v, s in zip(shown[c], symbols, strict=True)]
-                 for c in ("value", "lower", "upper")]  # fmt: skip
-        for year, placement, value, low, high in zip(shown["year"], shown["placement"], *texts,
-                                                     strict=True):  # fmt: skip
-            rows.append({"Year ending 31 March": year, "Placement": placement,
-                         "Forecast": method, "Cost (£)": value, "Low (£)": low,
-                         "High (£)": high})  # fmt: skip
     return pd.DataFrame(rows)
 
 

@@ -13,18 +13,10 @@ def inputs(folder: str, districts: tuple[str, ...]) -> forecast.Inputs:
     return forecast.prepare(folder, districts)
 
 
-@st.cache_resource(max_entries=64, show_spinner="Fitting the rates…")
-def fitted(folder: str, districts: tuple[str, ...], reference_from: int) -> forecast.Model:
-    return forecast.fitted(inputs(folder, districts), reference_from)
-
-
 @st.cache_resource(max_entries=64, show_spinner="Projecting…")
-def projection(folder, districts, reference_from, years, scenario) -> forecast.Projection:
-    if not scenario.changes:  # the baseline: for an area alone, as the build worked it out
-        return forecast.baseline(inputs(folder, districts), reference_from, years)
-    model = fitted(folder, districts, reference_from)
-    end = forecast.march_31(model.fitted_to + years)
-    return forecast.project(model, end, scenario)
+def projection(folder, districts, reference_from, years) -> forecast.Projection:
+    """The baseline, years ahead: for an area alone, as the build worked it out."""
+    return forecast.baseline(inputs(folder, districts), reference_from, years)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Testing the model on the past…")
@@ -44,73 +36,44 @@ def tested(folder: str, districts: tuple[str, ...], reference_from: int) -> pd.D
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def tested_table(folder, districts, reference_from, every: bool) -> pd.DataFrame:
-    """The back-test as the reader's table: all ages in all placements, or (every) each age
-    band and placement category too."""
+    """The back-test as the reader's table, in all placements: all ages, or (every) each age
+    band too (the placement categories are never shown: forecast.UNPROTECTED)."""
     back = tested(folder, districts, reference_from)
+    back = back[back["placement"] == forecast.ALL_PLACEMENTS]
     if not every:
-        back = back[(back["age_band"] == forecast.ALL_AGES)
-                    & (back["placement"] == forecast.ALL_PLACEMENTS)]  # fmt: skip
+        back = back[back["age_band"] == forecast.ALL_AGES]
     return forecast.backtest_table(back)
 
 
-def projections(folder, districts, reference_from, years, scenario) -> list:
-    """The baseline's projection, and the scenario's beside it where it changes any rate, each
-    with its name."""
-    chosen = (folder, districts, reference_from, years)
-    made = [("Baseline", projection(*chosen, forecast.Scenario()))]
-    if scenario.changes:
-        made.append(("Scenario", projection(*chosen, scenario)))
-    return made
-
-
 @st.cache_resource(max_entries=64, show_spinner=False)
-def cost_table(folder, districts, reference_from, years, scenario, costs, level) -> pd.DataFrame:
-    """The baseline's cost forecast, and the scenario's beside it, as a reader sees them (low
-    and high at the confidence level chosen)."""
-    made = projections(folder, districts, reference_from, years, scenario)
+def view(folder, districts, reference_from, years, bands, level):
+    """The chart, the sentence and the table of the forecast, from the actual numbers and the
+    baseline for the chosen age bands, in all placements, as they may be shown: protected
+    (forecast.selected), and withheld as forecast.published withholds (read as every page
+    reads the figures)."""
     read = inputs(folder, districts)
-    return forecast.cost_table(read, reference_from, made, costs, level)
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def view(folder, districts, reference_from, years, scenario, bands, placement, level):
-    """The chart, the sentence and the table of a forecast, from the actual numbers and the
-    forecasts (the baseline, and the scenario where it changes any rate) for the chosen age
-    bands and placement as they may be shown: protected (forecast.selected), and withheld where
-    the protected figures withhold the actual number (read as every page reads them)."""
-    read = inputs(folder, districts)
-    actual = forecast.selected(forecast.actual(read), bands, placement)
-    made = projections(folder, districts, reference_from, years, scenario)
-    runs = [run.selected(bands, placement, level) for _, run in made]
-    con, last = ui.connection(), read.years[-1]
-    (hidden,) = forecast.withheld_years(read, [bands], con, placement != "all")
-    (by_category,) = forecast.withheld_years(read, [bands], con, True)  # a scenario's: published
-    actual, runs = forecast.as_published(actual, runs, hidden, reference_from, last, by_category)
-    other = runs[1] if len(runs) > 1 else None
-    ages, name = (
-        forecast.ages_text(bands),
-        forecast.CATEGORIES.get(placement, forecast.ALL_PLACEMENTS),
-    )
-    said = scenario.describe()
+    actual = forecast.selected(forecast.actual(read), bands)
+    run = projection(folder, districts, reference_from, years).selected(bands, "all", level)
+    (hidden,) = forecast.withheld_years(read, [bands], ui.connection())
+    period = forecast.built_from("forecast", read.years[-1], reference_from, read)
+    actual, run = forecast.as_published(actual, run, hidden, period)
+    ages = forecast.ages_text(bands)
     percent = stats.level_text(level)
-    figure = forecast_chart.figure(
-        actual, runs[0], other, forecast.source_note(read), said, percent=percent
-    )
+    figure = forecast_chart.figure(actual, run, None, forecast.source_note(read), percent=percent)
     band = bands[0] if len(bands) == 1 else forecast.ALL_AGES
     back = tested(folder, districts, reference_from)
     reference = (reference_from, read.years[-1])
-    text = forecast.sentence(read.area_name, ages, name, actual, runs[0], other, said, reference,
-                             back, band, percent)  # fmt: skip
-    names = ["Baseline", *(["Scenario: " + said] if other is not None else [])]
-    table = forecast.reader_table(list(zip(names, runs, strict=True)), read.area_name, ages, name,
-                                  percent)  # fmt: skip
+    text = forecast.sentence(read.area_name, ages, forecast.ALL_PLACEMENTS, actual, run, None, "",
+                             reference, back, band, percent)  # fmt: skip
+    table = forecast.reader_table([("Baseline", run)], read.area_name, ages,
+                                  forecast.ALL_PLACEMENTS, percent)  # fmt: skip
     return figure, text, table
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def download(folder, districts, reference_from, years, scenario, costs) -> bytes:
-    """The forecast, any scenario, costs and back-test as one protected CSV (forecast.table)."""
-    made = [run for _, run in projections(folder, districts, reference_from, years, scenario)]
+def download(folder, districts, reference_from, years) -> bytes:
+    """The forecast and back-test as one protected CSV (forecast.table, as the command)."""
+    made = [projection(folder, districts, reference_from, years)]
     back = backtest(folder, districts, reference_from)
-    table = forecast.assemble(inputs(folder, districts), made, back, reference_from, costs)
+    table = forecast.assemble(inputs(folder, districts), made, back, reference_from)
     return safe.frame(table).to_csv(index=False).encode()

@@ -1,4 +1,4 @@
-"""The forecasts page in a real chromium: a reader changes a scenario and sees it drawn."""
+"""The forecasts page in a real chromium: the forecast drawn, and its download."""
 
 from __future__ import annotations
 
@@ -14,11 +14,9 @@ from playwright.sync_api import Page, expect
 from tests.browser.helpers import (
     assert_accessible,
     chart,
-    legend,
     no_exception,
     open_page,
     traces,
-    wait_for_app,
 )
 
 pytestmark = pytest.mark.browser
@@ -29,32 +27,25 @@ CHART = "forecast-chart"
 BASELINE = "Forecast (baseline)"
 
 
-def test_a_scenario_is_drawn_beside_the_baseline(page: Page):
+def test_the_forecast_is_drawn_and_the_page_says_what_it_does_not_show(page: Page):
+    """All placements, drawn from the stock it starts from; no placement category, cost or
+    scenario (not among the protected figures), and the page says so."""
     open_page(page, FORECASTS)
-    before = {t["name"]: t["y"] for t in traces(page, CHART)}
-    assert list(before) == ["Actual at 31 March", f"{BASELINE}: 95% interval", BASELINE]
-    assert before[BASELINE][0] == before["Actual at 31 March"][-1]  # it starts from the stock
-
-    page.get_by_text("Scenario: change entries into care and exits from care").click()
-    box = page.get_by_role("spinbutton", name="Entries into care: residential (% change)")
-    box.fill("-50")
-    box.press("Enter")
-    scenario = "Scenario: 50% fewer entries into residential"
-    wait_for_app(page, legend(page, CHART).get_by_text(scenario, exact=True))
+    drawn = {t["name"]: t["y"] for t in traces(page, CHART)}
+    assert list(drawn) == ["Actual at 31 March", f"{BASELINE}: 95% interval", BASELINE]
+    assert drawn[BASELINE][0] == drawn["Actual at 31 March"][-1]  # it starts from the stock
     no_exception(page)
-    after = {t["name"]: t["y"] for t in traces(page, CHART)}
-    assert after[BASELINE] == before[BASELINE]  # the baseline stays as it was
-    assert after[scenario][-1] < after[BASELINE][-1]  # fewer entries: fewer in care
-    expect(page.get_by_text("With 50% fewer entries into residential:")).to_be_visible()
+    expect(page.get_by_text("Not shown: the forecast by placement category")).to_be_visible()
+    expect(page.get_by_role("spinbutton")).to_have_count(0)
     expect(chart(page, CHART)).to_be_visible()
     assert_accessible(page)
 
 
 def test_the_download_is_the_command_lines_forecast_table_saying_it_is_synthetic(page: Page):
     """The page's CSV, made when clicked, is what `carejsna forecast` prints for the same
-    choices (the page's defaults: three years ahead, the shipped costs)."""
+    choices (the page's defaults: three years ahead)."""
     open_page(page, FORECASTS)
-    button = page.get_by_role("button", name="Download the forecast, scenario, costs and back-test")
+    button = page.get_by_role("button", name="Download the forecast and back-test")
     with page.expect_download() as download:
         button.click()
     saved = download.value
@@ -62,13 +53,12 @@ def test_the_download_is_the_command_lines_forecast_table_saying_it_is_synthetic
     text = Path(saved.path()).read_text()
     printed = subprocess.run(
         [sys.executable, "-m", "carejsna.cli", "forecast", "--data", str(ROOT / "data"),
-         "--years", "3", "--costs", str(ROOT / "src/carejsna/forecast_costs.toml")],
+         "--years", "3"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     assert text == printed
     table = pd.read_csv(io.StringIO(text), dtype=str)
-    assert set(table["section"]) == {"actual", "forecast", "cost", "backtest"}
+    assert set(table["section"]) == {"actual", "forecast", "backtest"}
     assert table["source"].str.startswith("SYNTHETIC DEMO DATA, not real children.").all()
-    people = table[table["section"] != "cost"]
-    counts = pd.to_numeric(people["value"], errors="coerce").dropna()
+    counts = pd.to_numeric(table["value"], errors="coerce").dropna()
     assert len(counts) and (counts % 5 == 0).all()  # children to the nearest 5
