@@ -90,3 +90,17 @@ def write(folder: Path) -> Path:
         'code = "E10000024"\nname = "Testshire"\nsynthetic = true\n'
     )
     return folder
+
+
+def a_year_on(folder: Path, year: int) -> Path:
+    """The year before's return copied as `year`'s (the same children, a year on), with one
+    child more who came into care in that year: a return all of whose episodes ended before
+    its year, or are open, is another year's (the build refuses it)."""
+    import shutil
+
+    shutil.copytree(folder / str(year - 1), folder / str(year))
+    with (folder / str(year) / "header.csv").open("a") as f:
+        f.write(f"Z9,{'M' if year >= 2025 else 1},01/01/2015,WBRI,Z123456789012,,\n")
+    with (folder / str(year) / "episodes.csv").open("a") as f:
+        f.write(f"Z9,01/06/{year - 1},S,C2,N1,U4,PR1,,,,{MANSFIELD_POST},{MANSFIELD_POST},\n")
+    return folder / str(year)

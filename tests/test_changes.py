@@ -130,7 +130,7 @@ def test_the_same_returns_built_again_write_no_changes(tmp_path):
 def test_a_year_added_is_the_reason_for_an_earlier_years_change(tmp_path):
     folder = returns(tmp_path / "returns")
     build(folder, tmp_path / "data")
-    shutil.copytree(folder / "2024", folder / "2025")  # the same children, a year on
+    fixture_returns.a_year_on(folder, 2025)  # the same children (and one more), a year on
     added = build(folder, tmp_path / "data").changes
     assert added["years_added"] == [2025] and added["returns_replaced"] == []
     assert all(

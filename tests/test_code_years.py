@@ -42,8 +42,9 @@ def frame(frames, name, year):
 
 
 def test_a_code_of_a_later_year_is_reported_for_its_year_and_accepted_in_its_own(returns):
-    # The 2024 return (2023-24) as it would be a year later, in 2024-25's codes.
-    shutil.copytree(returns / "2024", returns / "2025")
+    # The 2024 return (2023-24) as it would be a year later, in 2024-25's codes (and a child
+    # more, who came into care in 2024-25).
+    fixture_returns.a_year_on(returns, 2025)
     for year in ("2024", "2025"):
         edit(returns / year / "episodes.csv", 2, "PLACE", "K3")  # A1's placement
         edit(returns / year / "header.csv", 2, "SEX", "M")  # A1
@@ -72,10 +73,10 @@ def test_a_code_of_a_later_year_is_reported_for_its_year_and_accepted_in_its_own
     assert code_problems(problems, "2025/episodes.csv") == {}
     assert code_problems(problems, "2025/header.csv") == {}
     # Loaded as today with an invalid code: the row kept, the value blank in the wrong year.
-    for year, place, sex in ((2024, None, None), (2025, "K3", "M")):
+    for year, place, sex, more in ((2024, None, None, 0), (2025, "K3", "M", 1)):
         episodes = frame(frames, "episodes", year).set_index("child_id")
         children = frame(frames, "children", year).set_index("child_id")
-        assert len(episodes) == 9 and len(children) == 7
+        assert len(episodes) == 9 + more and len(children) == 7 + more
         assert blank_as_none(episodes.at["A1", "placement_type"]) == place
         assert blank_as_none(children.at["A1", "sex"]) == sex
 
