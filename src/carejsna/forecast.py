@@ -968,12 +968,12 @@ def published(
     whole (UNPROTECTED). The one gate the command, the page and the chapter pass through."""
     scenario = rows["scenario"].fillna(False) if "scenario" in rows else False
     unprotected = (rows["placement"] != ALL_PLACEMENTS) | (rows["section"] == "cost") | scenario
-    hidden = {}
+    bands = list(dict.fromkeys(rows["age_band"]))
+    chosen = [() if band == ALL_AGES else (band,) for band in bands]
+    hidden = dict(zip(bands, withheld_years(inputs, chosen, con), strict=True))
     where = []
     for section, year, band, whole in zip(rows["section"], rows["year"], rows["age_band"],
                                           unprotected, strict=True):  # fmt: skip
-        if band not in hidden:
-            (hidden[band],) = withheld_years(inputs, [() if band == ALL_AGES else (band,)], con)
         years = built_from(section, int(year), reference_from, inputs)
         where.append(bool(whole) or any(y in hidden[band] for y in years))
     return withhold(rows, pd.Series(where, index=rows.index, dtype=bool))
@@ -1200,12 +1200,8 @@ def cost_rows(projection: Projection, costs: Costs, level: float = LEVEL) -> pd.
     """Each year's cost forecast (pounds, to the nearest thousand), with the base of its
     placement category (all ages: the children in it at the start) for disclosure."""
     frame = projection.costs(costs, level)
-    start = np.array(projection.records[0][1][-1], dtype=float)  # all ages at the start, by
-    # category and in all; where a category is withheld, so is the whole (less the categories
-    # shown, it would give the withheld one's cost back)
-    small = start[:-1][(start[:-1] >= 1) & (start[:-1] <= disclosure.THRESHOLD)]
-    if len(small):
-        start[-1] = small.min()
+    # all ages at the start, by category and in all (every cost is withheld whole: published)
+    start = np.array(projection.records[0][1][-1], dtype=float)
     rounded = {c: np.round(frame[c].to_numpy() / COST_ROUND) * COST_ROUND
                for c in ("cost", "lower", "upper")}  # fmt: skip
     return pd.DataFrame(

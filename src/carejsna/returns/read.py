@@ -596,9 +596,9 @@ def _year_problems(year: int, read: dict[str, tuple[pd.DataFrame, str]]) -> list
     if "episodes" not in read or len(read["episodes"][0]) < FORMAT_SHOWN:  # a few say little
         return []
     (episodes, label), out = read["episodes"], []
-    dates = pd.to_datetime(pd.concat([episodes["start_date"], episodes["end_date"]])).dropna()
+    starts, ended = (pd.to_datetime(episodes[c]).dropna() for c in ("start_date", "end_date"))
+    dates = pd.concat([starts, ended])
     first, last = pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
-    ended = pd.to_datetime(episodes["end_date"]).dropna()
     outside = (ended < first).any() or (dates > last).any()  # not only episodes still open
     if outside and not dates.between(first, last).any():
         why = (
