@@ -95,8 +95,8 @@ else:
     st.caption(
         "Error: forecast less actual, both rounded to the nearest 5; its percentage of the "
         "actual (blank where the actual is 0). c: withheld where the actual is 1 to 4 "
-        "children, or the published figures withhold the children in care in a year it is "
-        "worked out from."
+        "children, or the published figures withhold the children in care, or those who "
+        "started or ceased to be looked after, in a year it is worked out from."
     )
 
 st.header("Download")

@@ -1,14 +1,14 @@
--- withheld_years: the years in which an indicator's figure for the chosen districts (or the
--- council) and age bands is withheld, read from the protected figures the build wrote: a
+-- withheld_years: the years in which any of the indicators' figures for the chosen districts
+-- (or the council) and age bands is withheld, read from the protected figures the build wrote: a
 -- figure over several published ones (their sum) is withheld when any of them is, as in
 -- views.sql's selection view. For a forecast, which shows no number the figures withhold.
 -- $areas: the chosen districts, or the council's code; $bands: the chosen age bands, or
 -- 'All ages'.
--- Parameters: $indicator_id, $areas, $bands, $year_from, $year_to
+-- Parameters: $indicators, $areas, $bands, $year_from, $year_to
 -- Sources: figures (the extract written by `carejsna build`).
 select year,
 from figures
-where indicator_id = $indicator_id
+where list_contains($indicators, indicator_id)
     and list_contains($areas, area_code)
     and list_contains($bands, age_band)
     and year between $year_from and $year_to

@@ -915,6 +915,9 @@ def protect(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 IN_CARE = "cla_at_31_march"  # the indicator a forecast's actual numbers are (its children in care)
+# What the model is fitted on, as the figures publish it: its stock, its entries and its exits
+# (a forecast of the children under 1 a year ahead is mostly the entrants under 1 who stay).
+MODELLED = (IN_CARE, "cla_started", "cla_ceased")
 UNPROTECTED = (  # why a placement category, a cost or a scenario is never shown
     "forecast's placement categories (and so their costs, and scenarios, which change their "
     "rates) are not among the protected figures: beside the published placement types, or "
@@ -925,19 +928,20 @@ UNPROTECTED = (  # why a placement category, a cost or a scenario is never shown
 
 
 def withheld_years(
-    inputs: Inputs, band_sets: list[tuple[str, ...]], con: duckdb.DuckDBPyConnection | None = None
-) -> list[set[int]]:
-    """For each set of age bands (none: all ages), the years whose children in care at 31 March,
-    for the forecast's area, the protected figures withhold (the build's disclosure control over
-    every district, band and total; queries/read/withheld_years.sql): for several districts or
-    bands, where any of them is. No number worked out from such a year is shown (published).
-    `con`: a connection to inputs.folder's figures, where the caller holds one (the page); else
-    one is opened here."""
+    inputs: Inputs, band_sets: list[tuple[str, ...]], con: duckdb.DuckDBPyConnection | None = None,
+    indicators: tuple[str, ...] = (IN_CARE,),
+) -> list[set[int]]:  # fmt: skip
+    """For each set of age bands (none: all ages), the years whose children in care at 31 March
+    (or any of `indicators`: MODELLED for a model's numbers), for the forecast's area, the
+    protected figures withhold (the build's disclosure control over every district, band and
+    total; queries/read/withheld_years.sql): for several districts or bands, where any of them
+    is. No number worked out from such a year is shown (published). `con`: a connection to
+    inputs.folder's figures, where the caller holds one (the page); else one is opened here."""
     con = con or db.shared(inputs.folder, published_only=True)
-    db.hold(con, [IN_CARE])  # a server's connection reads an indicator in when first asked
+    db.hold(con, list(indicators))  # a server's connection reads an indicator in when first asked
     areas = list(inputs.districts or [inputs.area_code])
     return [
-        set(db.read(con, "withheld_years", indicator_id=IN_CARE, areas=areas,
+        set(db.read(con, "withheld_years", indicators=list(indicators), areas=areas,
                     bands=list(chosen or [ALL_AGES]), year_from=inputs.years[0],
                     year_to=inputs.years[-1])["year"].astype(int))
         for chosen in band_sets
@@ -963,19 +967,23 @@ def published(
 ) -> pd.DataFrame:  # fmt: skip
     """Rows (section, year, age_band, placement; `scenario`, True for a scenario's) protected
     (see protect), with every number worked out from a year the figures withhold for its ages
-    (withheld_years, built_from) withheld: an actual number, a forecast, a back-test's forecast
-    or error. A placement category's number, a cost and a scenario's number are withheld
-    whole (UNPROTECTED). The one gate the command, the page and the chapter pass through."""
+    (withheld_years, built_from) withheld: an actual number where its children in care are, a
+    forecast, a back-test's forecast or error where those or the children who started or
+    ceased to be looked after are (MODELLED: what a model is fitted on). A placement category's
+    number, a cost and a scenario's number are withheld whole (UNPROTECTED). The one gate the
+    command, the page and the chapter pass through."""
     scenario = rows["scenario"].fillna(False) if "scenario" in rows else False
     unprotected = (rows["placement"] != ALL_PLACEMENTS) | (rows["section"] == "cost") | scenario
     bands = list(dict.fromkeys(rows["age_band"]))
     chosen = [() if band == ALL_AGES else (band,) for band in bands]
     hidden = dict(zip(bands, withheld_years(inputs, chosen, con), strict=True))
+    modelled = dict(zip(bands, withheld_years(inputs, chosen, con, MODELLED), strict=True))
     where = []
     for section, year, band, whole in zip(rows["section"], rows["year"], rows["age_band"],
                                           unprotected, strict=True):  # fmt: skip
         years = built_from(section, int(year), reference_from, inputs)
-        where.append(bool(whole) or any(y in hidden[band] for y in years))
+        withheld = hidden[band] if section == "actual" else modelled[band]
+        where.append(bool(whole) or any(y in withheld for y in years))
     return withhold(rows, pd.Series(where, index=rows.index, dtype=bool))
 
 
@@ -995,14 +1003,15 @@ def withhold(rows: pd.DataFrame, where) -> pd.DataFrame:
     return out
 
 
-def as_published(actual, forecast_rows, hidden: set[int], worked_from):
+def as_published(actual, forecast_rows, hidden: set[int], worked_from, modelled: set[int]):
     """Actual numbers (by year) and a forecast (by date, all placements) as published does them:
     an actual in a year withheld (`hidden`: withheld_years), and the whole forecast if any year
-    it is worked out from (`worked_from`: built_from's) is."""
+    it is worked out from (`worked_from`: built_from's) is withheld for what the model is
+    fitted on (`modelled`: withheld_years of MODELLED)."""
     actual = withhold(actual, actual["year"].isin(hidden))
     if forecast_rows is None:
         return actual, None
-    gone = any(year in hidden for year in worked_from)
+    gone = any(year in modelled for year in worked_from)
     return actual, withhold(forecast_rows, pd.Series(gone, forecast_rows.index))
 
 
@@ -1341,7 +1350,8 @@ def sentence(
     if last["symbol"] or end["symbol"]:
         return (
             f"{area}, {ages}, {placement.lower()}: the forecast is not shown, as the protected "
-            f"figures withhold a number of children in care it is worked out from (in "
+            f"figures withhold a number it is worked out from (children in care, or who "
+            f"started or ceased to be looked after, in "
             f"{reference[0]} to {reference[1]}: too few children, or to protect another "
             f"figure). {band}"
         )
@@ -1373,7 +1383,8 @@ def backtest_sentence(rows: pd.DataFrame, area: str, band: str = ALL_AGES) -> st
         return (
             f"Tested on the past (fitted on the returns to {fitted_to}), the errors for "
             f"{area}, {ages_text((band,))}, are withheld: the protected figures withhold a "
-            "number of children in care they are worked out from."
+            "number they are worked out from (children in care, or who started or ceased to "
+            "be looked after)."
         )
     size = {m: abs(float(whole.loc[m, "pct_error"])) for m in METHODS}
     naive = {"last_year": "carrying the last year forward", "trend": "a linear trend"}
@@ -1414,8 +1425,9 @@ def summary_for_chapter(
     if len(back):  # none where the returns are too few
         back = published(inputs, protect(errors(back)).assign(section="backtest"), reference_from)
     (hidden,) = withheld_years(inputs, [tuple(bands)])
+    (modelled,) = withheld_years(inputs, [tuple(bands)], indicators=MODELLED)
     period = built_from("forecast", last, reference_from, inputs)
-    happened, shown = as_published(happened, shown, hidden, period)
+    happened, shown = as_published(happened, shown, hidden, period, modelled)
     band = bands[0] if len(bands) == 1 else ALL_AGES
     text = sentence(inputs.area_name, ages_text(bands), ALL_PLACEMENTS, happened, shown, None,
                     "", (reference_from, last), back, band)  # fmt: skip
