@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -70,6 +71,11 @@ def test_each_district_draws_every_district_beside_the_council(fixture_data):
     context = ind.Context.load(con, fixture_data)
     selection = config.selection(context)
     assert selection.districts == tuple(context.own_districts) and not selection.combined
+    mine = chapter.Config.read("[chapter]\nyear_from = 1990\ndistricts = ['E0']\n", "my.toml")
+    with pytest.raises(ValueError, match="^my.toml: years are "):  # the file's own name
+        mine.selection(context)
+    with pytest.raises(ValueError, match="^my.toml: no district 'E0'"):
+        replace(mine, year_from=None).selection(context)
     trend = ind.figures(con, catalogue.get("cla_rate_per_10k"), selection, "trend", context)
     council = context.council_code or "council"
     assert set(trend["area_code"]) == {*context.own_districts, council}
