@@ -58,6 +58,8 @@ class Config:
     comparator: str = ""
     rounded: bool = False
     forecast: bool = True  # children in care forecast (where the data holds record-level extracts)
+    # The file it was read from (Config.read's name), for messages: not a setting.
+    source: str = field(default="chapter.toml", compare=False, repr=False)
 
     @classmethod
     def read(cls, text: str, name: str = "chapter.toml") -> Config:
@@ -71,7 +73,7 @@ class Config:
             found = ", ".join(sorted(set(whole) - {"chapter"})) or "chapter"
             raise ValueError(f"{name}: every setting goes under [chapter]; found {found}")
         entry = whole.get("chapter", {})
-        unknown = set(entry) - set(cls.__dataclass_fields__)
+        unknown = set(entry) - set(SETTINGS)
         if unknown:
             raise ValueError(f"{name}: unknown setting {', '.join(sorted(unknown))}")
         for setting, value in entry.items():
@@ -79,7 +81,8 @@ class Config:
             good = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
             if not good or (kind is list and not all(isinstance(v, str) for v in value)):
                 raise ValueError(f"{name}: {setting} is {said}, not {repr(value)[:60]}")
-        config = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()})
+        settings = {k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()}
+        config = cls(**settings, source=name)
         if not config.themes:
             raise ValueError(f"{name}: themes is empty: name one or more of {', '.join(THEMES)}")
         for theme in config.themes:
@@ -110,7 +113,7 @@ class Config:
             "# A JSNA chapter's selection: carejsna chapter --config chapter.toml",
             "[chapter]",
         ]
-        for name in self.__dataclass_fields__:
+        for name in SETTINGS:
             v = getattr(self, name)
             if v is not None:
                 lines.append(f"{name} = {value(v)}")
@@ -121,16 +124,16 @@ class Config:
         first = self.year_from if self.year_from is not None else years[0]
         last = self.year_to if self.year_to is not None else years[-1]
         if first not in years or last not in years or first > last:
-            raise ValueError(f"chapter.toml: years are {years[0]} to {years[-1]}")
+            raise ValueError(f"{self.source}: years are {years[0]} to {years[-1]}")
         codes = set(context.districts["district_code"])
         for code in self.districts:
             if code not in codes:
-                raise ValueError(f"chapter.toml: no district {code!r}: one of {sorted(codes)}")
+                raise ValueError(f"{self.source}: no district {code!r}: one of {sorted(codes)}")
         for band in self.age_bands:
             if band not in context.age_bands:
-                raise ValueError(f"chapter.toml: no age band {band!r}")
+                raise ValueError(f"{self.source}: no age band {band!r}")
         if self.comparator and self.comparator not in context.comparators:
-            raise ValueError(f"chapter.toml: no comparator {self.comparator!r}")
+            raise ValueError(f"{self.source}: no comparator {self.comparator!r}")
         districts = tuple(context.own_districts) if self.each_district else self.districts
         return ind.Selection(
             first, last, districts, self.age_bands, self.level / 100, self.rounded,
