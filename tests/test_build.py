@@ -478,6 +478,18 @@ def test_without_council_toml_the_council_and_district_names_come_from_ons(tmp_p
     }  # fmt: skip  (Derby is outside the council)
 
 
+def test_a_postcode_cased_or_spaced_differently_by_a_later_return_is_no_revision(tmp_path, capsys):
+    from tests.fixture_returns import MANSFIELD_POST
+
+    returns = _returns(tmp_path)
+    episodes = returns / "2023" / "episodes.csv"  # 2024 writes both as "NG17 4NX"
+    episodes.write_text(
+        episodes.read_text().replace(f"{MANSFIELD_POST},{MANSFIELD_POST}", "ng174nx, Ng17  4nX ")
+    )
+    assert main(["check", str(returns)]) == 0
+    assert "revises" not in capsys.readouterr().out
+
+
 def test_a_later_return_revises_an_episode_and_a_changed_start_date_is_reported(tmp_path):
     from tests.fixture_returns import ASHFIELD_POST, MANSFIELD_POST
 

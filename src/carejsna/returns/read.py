@@ -337,7 +337,10 @@ def check(
             if col.kind == "int":
                 value = value.astype("Int64")
         elif col.kind == "postcode":
-            text = text.str.upper().str.replace(r"\s+", " ", regex=True)
+            # one form of each postcode ("ng11aa", " NG1  1AA" -> "NG1 1AA"), so a later
+            # return that spaces it differently does not revise it
+            text = text.str.upper().str.replace(r"\s+", "", regex=True)
+            text = text.str.replace(r"(\d[A-Z]{2})$", r" \1", regex=True).str.strip()
             bad = text.str.len() > 20  # otherwise checked against the ONS data in the build
             value = text.where(~blank & ~bad)
             why = "too long to be a postcode"
