@@ -189,6 +189,28 @@ def test_a_population_district_code_ons_does_not_know_is_refused(tmp_path):
     ]  # fmt: skip
 
 
+def test_a_population_district_name_another_districts_is_refused_and_a_variant_noted(
+    tmp_path, capsys
+):
+    returns = _returns(tmp_path)
+    path = returns / "2024" / "population.csv"
+    text = path.read_text()
+    path.write_text(text.replace("E07000170,Ashfield,", "E07000170,Mansfield,"))
+    assert main(["check", str(returns)]) == 1
+    assert (
+        "2024/population.csv row 38 DISTRICT_NAME 'Mansfield': 'Mansfield' is ONS's name for "
+        "E07000174, not for E07000170 (Ashfield): E07000170's figures would be shown as "
+        "Mansfield's (file not loaded)"
+    ) in capsys.readouterr().out
+    path.write_text(text.replace("E07000170,Ashfield,", "E07000170,ASHFIELD DC,"))
+    result = build(returns, tmp_path / "data")
+    assert result.written
+    [noted] = [p for p in result.problems if p.column == "DISTRICT_NAME"]
+    assert (noted.row, noted.problem) == (
+        38, "'ASHFIELD DC' is not ONS's name for E07000170 (Ashfield): shown as given"
+    )  # fmt: skip
+
+
 def test_a_population_file_with_no_rows_is_said_to_leave_rates_out(tmp_path):
     returns = _returns(tmp_path)
     path = returns / "2024" / "population.csv"

@@ -111,6 +111,15 @@ RULES: dict[str, Rule] = {
             r"not a valid \S+ code",
         ),
         Rule(
+            "district_name",
+            "A district name that is not ONS's",
+            "A population.csv DISTRICT_NAME is not the name ONS's lookup gives its DISTRICT "
+            "code (case, punctuation and '&' for 'and' aside), or is another district's.",
+            "Another district's name stops the build: that district's figures would be shown "
+            "under it. Any other name is shown as given.",
+            r"ons's name for",
+        ),
+        Rule(
             "number",
             "A number out of range",
             "A number (an SDQ score, Attainment 8, suspensions, a population) is not a number "

@@ -387,24 +387,8 @@ def check(
             )
         drop |= ends_early
 
-    if spec.name == "population":  # a code ONS does not know would be a district of its own,
-        # and the district meant would lose those children: its rates would be wrong
-        from carejsna.returns.names import authorities
-
-        codes = out["district_code"]
-        unknown = out.index[~drop & codes.notna() & ~codes.isin(authorities()["district_code"])]
-        if len(unknown):
-            more = f" ({len(unknown)} rows in all)" if len(unknown) > 1 else ""
-            why = (
-                f"not a district code in ONS's lookup of districts since April 2021{more}: a "
-                "slip, or an older district's (give the one it became): its children would "
-                "count nowhere"
-            )
-            raise FileProblem(
-                problem(rows[unknown[0]], "DISTRICT", codes[unknown[0]], why, FILE_NOT_LOADED)
-            )
-
     if spec.name == "population":
+        problems += _districts(out[~drop], rows[~drop], problem)
         problems += _gaps(out[~drop], rows[~drop], problem)
 
     keys = [next(c.as_name for c in spec.cols if c.name == name) for name in spec.unique]
@@ -424,6 +408,53 @@ def check(
     out = out[~drop].reset_index(drop=True)
     out.insert(0, "source_row", rows[~drop].to_numpy())
     return out, problems
+
+
+def _districts(population: pd.DataFrame, rows: pd.Series, problem) -> list[Problem]:
+    """population.csv's district codes and names against ONS's lookup. A code ONS does not
+    know would be a district of its own, and the district meant would lose those children (its
+    rates wrong): refused, as is another district's name, which would show one district's
+    figures under the other's name. A name ONS writes differently is noted, and shown as given
+    (case, punctuation and "&" for "and" aside: "Newark & Sherwood" is Newark and Sherwood)."""
+    from carejsna.returns.names import authorities
+
+    ons = authorities().set_index("district_code")["district_name"]
+    codes = population["district_code"]
+    unknown = population.index[codes.notna() & ~codes.isin(ons.index)]
+    if len(unknown):
+        more = f" ({len(unknown)} rows in all)" if len(unknown) > 1 else ""
+        why = (
+            f"not a district code in ONS's lookup of districts since April 2021{more}: a "
+            "slip, or an older district's (give the one it became): its children would "
+            "count nowhere"
+        )
+        raise FileProblem(
+            problem(rows[unknown[0]], "DISTRICT", codes[unknown[0]], why, FILE_NOT_LOADED)
+        )
+
+    def plain(names: pd.Series) -> pd.Series:
+        return names.str.lower().str.replace("&", "and").str.replace(r"[^a-z0-9]", "", regex=True)
+
+    of_name = dict(zip(plain(ons), ons.index, strict=True))
+    named = population.dropna(subset=["district_code", "district_name"])
+    named = named.drop_duplicates(["district_code", "district_name"])
+    ons_name = named["district_code"].map(ons)
+    found = []
+    for index in named.index[plain(named["district_name"]) != plain(ons_name)]:
+        code, name = named.at[index, "district_code"], named.at[index, "district_name"]
+        other = of_name.get(plain(pd.Series([name]))[0])
+        if other is not None:
+            raise FileProblem(
+                problem(rows[index], "DISTRICT_NAME", name,
+                        f"{name!r} is ONS's name for {other}, not for {code} ({ons[code]}): "
+                        f"{code}'s figures would be shown as {name}'s", FILE_NOT_LOADED)
+            )  # fmt: skip
+        found.append(
+            problem(rows[index], "DISTRICT_NAME", name,
+                    f"{name!r} is not ONS's name for {code} ({ons[code]}): shown as given",
+                    NOTED)
+        )  # fmt: skip
+    return found
 
 
 def _gaps(population: pd.DataFrame, rows: pd.Series, problem) -> list[Problem]:
