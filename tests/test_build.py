@@ -401,6 +401,25 @@ def test_a_council_toml_that_cannot_be_read_is_named_with_its_line(tmp_path, tex
     assert found.problem.startswith(problem)
 
 
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        ("Notts", "not a council's code in ONS's lookup (E06, E08, E09, E10 or W06 and six "
+         "digits, as E10000024 for Nottinghamshire)"),
+        ("E07000174", "a district of E10000024, not a council: give the council's code"),
+    ],
+)  # fmt: skip
+def test_a_council_code_that_is_not_an_ons_councils_is_refused(tmp_path, capsys, code, said):
+    returns = _returns(tmp_path)
+    council = returns / "council.toml"
+    council.write_text(council.read_text().replace("E10000024", code))
+    assert main(["check", str(returns)]) == 1
+    assert f"council.toml code: {said}" in capsys.readouterr().out
+    assert main(["build", str(returns), "--out", str(tmp_path / "data")]) == 1
+    assert f"council.toml code: {said} (file not loaded)" in capsys.readouterr().out
+    assert not (tmp_path / "data").exists()
+
+
 def test_a_council_build_is_refused_where_git_would_track_it(tmp_path):
     returns = _returns(tmp_path)
     council = returns / "council.toml"

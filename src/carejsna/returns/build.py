@@ -121,7 +121,19 @@ def read_council(returns_dir: Path) -> Council:
         if expected is not None and type(value) is not expected:
             kind = "true or false" if expected is bool else "a quoted text"
             raise problem(None, key, str(value), f"must be {kind}")
-    return Council(**{k: v for k, v in values.items() if k in fields})
+    council = Council(**{k: v for k, v in values.items() if k in fields})
+    if council.code:  # the council's figures are given its code: another's would mislabel them
+        table = ons.authorities()
+        if council.code not in set(table["council_code"]):
+            within = table.loc[table["district_code"] == council.code, "council_code"]
+            why = (
+                f"a district of {within.iloc[0]}, not a council: give the council's code"
+                if len(within)
+                else "not a council's code in ONS's lookup (E06, E08, E09, E10 or W06 and "
+                "six digits, as E10000024 for Nottinghamshire)"
+            )
+            raise problem(None, "code", council.code, why)
+    return council
 
 
 def build(returns_dir: Path, out_dir: Path) -> BuildResult:
