@@ -46,11 +46,11 @@ RETURNS = {
     "2023": {
         "header.csv": [
             HEADER,
-            "Q1,1,01/01/2010,WBRI,Q100,,",  # 2: in the cohort, with an OC2 row
-            "Q2,2,01/01/2012,WBRI,Q200,,",  # 3
-            "Q3,1,01/01/2011,WBRI,Q300,,",  # 4: in the cohort, no OC2 row
-            "S1,1,01/06/2006,WBRI,S100,,",  # 5
-            "S2,2,01/06/2006,WBRI,S200,,",  # 6
+            "Q1,1,01/01/2010,WBRI,A000000000011,,",  # 2: in the cohort, with an OC2 row
+            "Q2,2,01/01/2012,WBRI,A000000000021,,",  # 3
+            "Q3,1,01/01/2011,WBRI,A000000000031,,",  # 4: in the cohort, no OC2 row
+            "S1,1,01/06/2006,WBRI,A000000000013,,",  # 5
+            "S2,2,01/06/2006,WBRI,A000000000023,,",  # 6
         ],
         "episodes.csv": [
             EPISODES,
@@ -65,17 +65,17 @@ RETURNS = {
     "2024": {
         "header.csv": [
             HEADER,
-            "Q1,1,01/01/2010,WBRI,Q100,,",  # 2
-            "Q3,1,01/01/2011,WBRI,Q300,,",  # 3
-            "R1,1,01/01/2015,WBRI,R100,,",  # 4
-            "R2,2,01/01/2014,WBRI,R200,,",  # 5
-            "R3,1,01/01/2013,ZZZZ,R300,,",  # 6: ETHNIC not a code
-            "R4,2,01/01/2012,WBRI,R400,,",  # 7
-            "R4,2,01/01/2012,WBRI,R400,,",  # 8: the same child again
-            "R5,1,01/01/2011,WBRI,R500,,",  # 9: the same UPN as R6
-            "R6,,01/01/2011,WBRI,R500,,",  # 10: the same UPN as R5; SEX blank
-            "R7,1,01/06/2024,WBRI,R700,,",  # 11: born after the return's year
-            "R8,2,31/02/2015,WBRI,R800,,",  # 12: no such day
+            "Q1,1,01/01/2010,WBRI,A000000000011,,",  # 2
+            "Q3,1,01/01/2011,WBRI,A000000000031,,",  # 3
+            "R1,1,01/01/2015,WBRI,UN4,,",  # 4: no UPN, and why
+            "R2,2,01/01/2014,WBRI,UN4,,",  # 5: the same reason: not a shared UPN
+            "R3,1,01/01/2013,ZZZZ,A000000000032,,",  # 6: ETHNIC not a code
+            "R4,2,01/01/2012,WBRI,A000000000042,,",  # 7
+            "R4,2,01/01/2012,WBRI,A000000000042,,",  # 8: the same child again
+            "R5,1,01/01/2011,WBRI,A000000000052,,",  # 9: the same UPN as R6
+            "R6,,01/01/2011,WBRI,A000000000052,,",  # 10: the same UPN as R5; SEX blank
+            "R7,1,01/06/2024,WBRI,123,,",  # 11: born after the return's year; not a UPN
+            "R8,2,31/02/2015,WBRI,A000000000082,,",  # 12: no such day
         ],
         "episodes.csv": [
             EPISODES,
@@ -127,9 +127,10 @@ EXPECTED = {
     ("missing_next_year", 2023, "2023/episodes.csv", 4, "DECOM", "01/02/2021"),
     ("revision", 2024, "2024/episodes.csv", 2, "CIN", "N1 -> N2"),
     ("revision_conflict", 2024, "2024/episodes.csv", 3, "DECOM", "02/02/2021"),
+    ("upn", 2024, "2024/header.csv", 11, "UPN", "123"),
     ("duplicate_child", 2024, "2024/header.csv", 8, "CHILD", "R4"),
-    ("duplicate_child", 2024, "2024/header.csv", 9, "UPN", "R500"),
-    ("duplicate_child", 2024, "2024/header.csv", 10, "UPN", "R500"),
+    ("duplicate_child", 2024, "2024/header.csv", 9, "UPN", "A000000000052"),
+    ("duplicate_child", 2024, "2024/header.csv", 10, "UPN", "A000000000052"),
     ("episode_without_child", 2024, "2024/episodes.csv", 14, "CHILD", "T1"),
     ("oc2_not_in_cohort", 2024, "2024/oc2.csv", 3, "CHILD", "R2"),
     ("oc2_missing", 2023, "2023/oc2.csv", None, "CHILD", "Q3"),
@@ -198,6 +199,9 @@ def test_each_problem_says_what_is_wrong_and_what_the_build_does(checked):
     )
     assert said[("2024/header.csv", 9, "UPN")][0] == (
         "the same UPN as another child in this return (CHILD R5, R6)"
+    )
+    assert said[("2024/header.csv", 11, "UPN")][0] == (
+        "not a UPN (13 characters: a letter, 12 digits or 11 and a letter) nor UN1 to UN5"
     )
 
 

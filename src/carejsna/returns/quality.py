@@ -219,6 +219,14 @@ RULES: dict[str, Rule] = {
             r"header(?:\.\w+|\)) \| child(?:id)? \| repeats an earlier row's key|same upn",
         ),
         Rule(
+            "upn",
+            "A UPN that is not one",
+            "header.csv's UPN is not shaped like DfE's Unique Pupil Number (a letter, 12 digits "
+            "or 11 and a letter) nor one of UN1 to UN5, which say why it is not known.",
+            "Loaded as it is: no figure reads a UPN, and the extracts do not keep it.",
+            r"not a upn",
+        ),
+        Rule(
             "duplicate_row",
             "A row twice",
             "A file repeats a row's key: the same CHILD and DECOM in episodes.csv, the same "
@@ -530,14 +538,29 @@ def _before_birth(episodes: pd.DataFrame, children: pd.DataFrame) -> list[Proble
     return found
 
 
+# DfE's UPN: a letter (not I, O or S), then 12 digits or 11 and a letter; or UN1 to UN5, why it
+# is not known (the validator's rule 168). Checked for shape only: no figure reads a UPN.
+UPN = r"[A-HJ-NP-RT-Z](?:\d{12}|\d{11}[A-Z])|UN[1-5]"
+
+
 def _shared_upn(children: pd.DataFrame) -> list[Problem]:
-    """Two CHILD ids in one year's header.csv with the same UPN: one child twice?"""
+    """A UPN not shaped like one; two CHILD ids in one year's header.csv with the same UPN
+    (UN1 to UN5 aside: they say why there is none): one child twice?"""
     if "upn" not in children:
         return []
-    given = children[children["upn"].notna()]
+    upn = children["upn"].fillna("")
+    unlike = _problems(
+        children[(upn != "") & ~upn.str.fullmatch(UPN)],
+        "header.csv",
+        "UPN",
+        "{upn}",
+        "not a UPN (13 characters: a letter, 12 digits or 11 and a letter) nor UN1 to UN5",
+        NOTED,
+    )
+    given = children[upn.str.fullmatch(UPN) & ~upn.str.startswith("UN")]
     shared = given[given.duplicated(["year", "upn"], keep=False)]
     shared = shared.assign(ids=shared.groupby(["year", "upn"])["child_id"].transform(", ".join))
-    return _problems(
+    return unlike + _problems(
         shared,
         "header.csv",
         "UPN",
