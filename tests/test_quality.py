@@ -349,9 +349,30 @@ def test_rules_are_explained_and_each_problem_text_matches_its_own_rule():
         ),
         ("2024-25", None, "", "not a year folder (named like 2024/): not read"): "file",
         ("2024/x.csv", 5, "X", "something nobody has seen"): "other",
+        ("2024/episodes.csv", 3, "DEC", "ends before DECOM"): "episode_order",
     }
     problems = pd.DataFrame(list(said), columns=["file", "row", "column", "problem"])
     assert list(quality.rule_of(problems)) == list(said.values())
+
+
+def test_an_episode_ending_before_it_starts_is_printed_under_episode_order(tmp_path, capsys):
+    """As the README's table of rules files it, not under 'other'."""
+    folder = write(tmp_path / "returns", {"2024": {
+        "header.csv": [HEADER, "A1,1,15/06/2012,WBRI,,,", "A2,2,15/06/2012,WBRI,,,"],
+        "episodes.csv": [
+            EPISODES, episode("A1", "01/05/2023", "01/04/2023", "E13"), episode("A2", "01/05/2023")
+        ],
+    }})  # fmt: skip
+    assert main(["check", str(folder)]) == 0
+    printed = capsys.readouterr().out
+    assert "episode_order: An episode that ends before it starts: 1" in printed
+    assert (
+        "[episode_order] 2024/episodes.csv row 2 DEC '01/04/2023': ends before DECOM "
+        "(row not loaded)"
+    ) in printed
+    assert "other" not in printed
+    readme = (ROOT / "README.md").read_text()
+    assert "| `episode_order` | DEC before DECOM | row left out |" in readme
 
 
 # The command ---------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ class Rule:
     title: str
     explanation: str  # what is wrong, in plain English
     done: str  # what the build does with the row
-    words: str  # a regular expression matching its problems' "file | column | problem"
+    words: str  # a regular expression, any case, matching its problems' "file | column | problem"
 
 
 RULES: dict[str, Rule] = {
@@ -304,10 +304,11 @@ def rule_of(problems: pd.DataFrame) -> pd.Series:
         + problems["column"]
         + " | "
         + problems["problem"]
-    ).str.lower()
+    )
     rule = pd.Series(None, index=problems.index, dtype=object)
-    for item in RULES.values():
-        rule = rule.where(rule.notna() | ~text.str.contains(item.words, regex=True), item.id)
+    for item in RULES.values():  # whatever the case: "ends before DECOM" is episode_order
+        found = text.str.contains(item.words, case=False, regex=True)
+        rule = rule.where(rule.notna() | ~found, item.id)
     whole_file = problems["row"].isna() & (problems["column"] == "")
     return rule.fillna(pd.Series("file", index=rule.index).where(whole_file, "other"))
 
