@@ -58,6 +58,18 @@ def test_a_repeated_column_name_is_refused(returns):
     assert "the column LS appears 2 times" in refused.problem
 
 
+@pytest.mark.parametrize(("separator", "kind"), [("\t", "tab"), (";", "semicolon")])
+def test_a_file_separated_by_tabs_or_semicolons_is_refused_saying_so(returns, separator, kind):
+    path = returns / "2024" / "episodes.csv"
+    path.write_text(path.read_text().replace(",", separator))
+    [refused] = refusals(read_years(returns)[2])
+    assert (refused.file, refused.row) == ("2024/episodes.csv", 1)
+    assert refused.problem == (
+        f"cannot be read as CSV: the file looks {kind}-separated (its first row holds {kind}s, "
+        "not commas): returns are comma-separated CSV; save it as CSV UTF-8"
+    )
+
+
 def test_two_files_differing_only_in_case_are_refused(returns):
     (returns / "2024" / "HEADER.CSV").write_bytes((returns / "2024" / "header.csv").read_bytes())
     [refused] = refusals(read_years(returns)[2])

@@ -154,6 +154,12 @@ def read_csv(
         ) from None  # fmt: skip
     while names and names[-1] == "":
         names.pop()  # a trailing comma after the column names
+    if len(names) == 1 and (other := re.search(r"[\t;]", names[0])):  # one column, no comma
+        kind = {"\t": "tab", ";": "semicolon"}[other[0]]
+        raise refuse(
+            1, "", "", f"cannot be read as CSV: the file looks {kind}-separated (its first row "
+            f"holds {kind}s, not commas): returns are comma-separated CSV; save it as CSV UTF-8"
+        )  # fmt: skip
     columns = [re.sub(r"\s+", "", name).upper() for name in names]
     if not columns:
         raise refuse(1, "", "", "cannot be read as CSV: the first row holds no column names")
