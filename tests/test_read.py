@@ -70,6 +70,20 @@ def test_a_file_separated_by_tabs_or_semicolons_is_refused_saying_so(returns, se
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "misnamed", "said"),
+    [
+        ("episodes", "episodes.txt", "required file missing"),
+        ("episodes", "episode.csv", "required file missing"),
+        ("population", "Population.txt", "optional file not supplied"),
+    ],
+)
+def test_a_missing_file_names_a_file_named_nearly_like_it(returns, name, misnamed, said):
+    (returns / "2024" / f"{name}.csv").rename(returns / "2024" / misnamed)
+    [missing] = [p for p in read_years(returns)[2] if p.file == f"2024/{name}.csv"]
+    assert missing.problem == f"{said} (found {misnamed}: did you mean {name}.csv?)"
+
+
 def test_two_files_differing_only_in_case_are_refused(returns):
     (returns / "2024" / "HEADER.CSV").write_bytes((returns / "2024" / "header.csv").read_bytes())
     [refused] = refusals(read_years(returns)[2])

@@ -10,6 +10,7 @@ import io
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
+from difflib import get_close_matches
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,20 @@ def find_file(folder: Path, name: str) -> Path | None:
             )
         )
     return found[0] if found else None
+
+
+def misnamed(folder: Path, name: str) -> list[Path]:
+    """The files in folder that may be `name`.csv misnamed (episodes.txt, episode.csv): no file
+    the folder is read for, nor an XML return, and named nearer `name` than any other file's."""
+    read = {f"{other}.csv" for other in FILES}
+    return [
+        path
+        for path in sorted(folder.iterdir())
+        if path.is_file()
+        and path.name.lower() not in read
+        and path.suffix.lower() != ".xml"
+        and get_close_matches(path.name.lower().split(".")[0], FILES, n=1, cutoff=0.75) == [name]
+    ]
 
 
 def _label(path: Path, year: int | None) -> str:
@@ -603,6 +618,9 @@ def read_years(
                             if spec.required
                             else "optional file not supplied"
                         )
+                        if near := misnamed(folder, spec.name):
+                            listed = " and ".join(path.name for path in near)
+                            why += f" (found {listed}: did you mean {spec.name}.csv?)"
                         problems.append(
                             Problem(year, f"{year}/{spec.name}.csv", None, "", "", why, action)
                         )
