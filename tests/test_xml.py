@@ -315,16 +315,30 @@ def test_xml_in_any_declared_encoding_reads_the_same(tmp_path, declared, codec):
     assert problems == []
 
 
-def test_xml_whose_bytes_are_not_its_declared_encoding_is_refused_naming_the_line(tmp_path):
+@pytest.mark.parametrize(
+    ("declaration", "said"),
+    [
+        ("", "declares no encoding, so must be UTF-8"),
+        ("<?xml version='1.0' encoding='utf-8'?>", "declares UTF-8"),
+    ],
+)
+def test_xml_in_windows_1252_read_as_utf_8_is_refused_saying_how_to_mend_it(
+    tmp_path, declaration, said
+):
     from carejsna.returns import xml
     from carejsna.returns.read import FileProblem
 
-    text = "<?xml version='1.0' encoding='utf-8'?>\n<EXPSSDA903>\n<CHILD>\u00c9</CHILD>"
-    (tmp_path / "r.xml").write_bytes(text.encode("latin-1"))
+    text = f"{declaration}\n<EXPSSDA903>\n<CHILD><UPN>O\u2019Brien</UPN></CHILD></EXPSSDA903>"
+    (tmp_path / "r.xml").write_bytes(text.encode("cp1252"))
     with pytest.raises(FileProblem) as refused:
         xml.read(tmp_path / "r.xml", 2024, "2024/r.xml")
-    assert refused.value.problem.row == 3
-    assert "not well-formed (invalid token)" in refused.value.problem.problem
+    offset = len(declaration) + 27  # the byte of the apostrophe
+    assert (refused.value.problem.file, refused.value.problem.row) == ("2024/r.xml", 3)
+    assert refused.value.problem.problem == (
+        f"cannot be read as XML: byte 0x92 on line 3 (offset {offset}) is not UTF-8, and the "
+        f"file {said}: if it is Windows-1252, declare it in the first line "
+        '(<?xml version="1.0" encoding="windows-1252"?>) or save the file as UTF-8'
+    )
 
 
 def test_both_layouts_report_the_same_problems_at_the_same_places(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from difflib import get_close_matches
 from pathlib import Path
 
@@ -192,6 +193,38 @@ def _unknown_field(parent: str, tag: str) -> str:
     return f"is not a field of {parent} in DfE's layout" + (f" (is it {near}?)" if near else "")
 
 
+DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([\w.-]+)")
+
+
+def _not_utf8(path: Path, line: int | None) -> tuple[str, int] | None:
+    """Why expat stopped at `line`, and the line, if it is at a byte that is not UTF-8 in a file
+    read as UTF-8 (none declared, or UTF-8) and that is text in Windows-1252: Excel's and many
+    Windows tools' encoding. A binary file (a NUL byte) is not text."""
+    data = path.read_bytes()
+    declared = DECLARED.match(data)
+    if (declared and declared[1].lower() not in (b"utf-8", b"utf8")) or b"\x00" in data:
+        return None
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError as error:
+        start = error.start
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    at = data[:start].count(b"\n") + 1
+    if line is not None and at > line:  # not well-formed before the byte
+        return None
+    said = "declares UTF-8" if declared else "declares no encoding, so must be UTF-8"
+    return (
+        f"cannot be read as XML: byte 0x{data[start]:02x} on line {at} (offset {start}) is not "
+        f"UTF-8, and the file {said}: if it is Windows-1252, declare it in the first line "
+        '(<?xml version="1.0" encoding="windows-1252"?>) or save the file as UTF-8',
+        at,
+    )
+
+
 def read(path: Path, year: int, label: str) -> tuple[dict, list[Problem]]:
     """Each table's values as text under DfE's CSV column names, with the position of the
     element each row came from (the n-th CHILD, or for episodes the n-th EPISODE), and the
@@ -215,6 +248,8 @@ def read(path: Path, year: int, label: str) -> tuple[dict, list[Problem]]:
             parser.close()
     except ParseError as error:
         line = error.position[0] if error.position else None
+        if not_utf8 := _not_utf8(path, line):
+            raise refuse(*not_utf8) from None
         raise refuse(f"cannot be read as XML (not well-formed: {error})", line) from None
     except DefusedXmlException as error:
         raise refuse(
