@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -263,6 +264,25 @@ def test_a_refusal_is_exit_2_and_names_the_file(capsys, tmp_path):
     assert err == (
         f"carejsna chapter: [Errno 2] No such file or directory: '{tmp_path / 'nope.toml'}'\n"
     )
+
+
+def test_build_out_holding_a_file_not_the_builds_is_refused_naming_it(
+    capsys, tmp_path, fixture_data
+):
+    out = tmp_path / "data"
+    shutil.copytree(fixture_data, out)  # a previous build
+    for name in ("notes.txt", "a.docx", "b.docx", "c.docx"):
+        (out / name).write_text("someone's work")
+    (out / "old").mkdir()
+    before = sorted(p.name for p in out.iterdir())
+    code, _, err = run(capsys, "build", str(fixture_data.parent / "returns"), "--out", str(out))
+    assert code == 2
+    assert err == (
+        f"carejsna build: --out {out} is not empty and not a previous `carejsna build`: it "
+        "holds a.docx, b.docx, c.docx and 2 more (not written by one); it would be replaced "
+        "whole, so give a new or empty folder\n"
+    )
+    assert sorted(p.name for p in out.iterdir()) == before
 
 
 def test_every_distribution_prints_its_categories_as_the_page_shows_them(capsys):

@@ -266,8 +266,12 @@ PACK = {"chapter.docx", "chapter.toml", "README.txt", "chapter_pack.zip", "chart
 
 def is_previous_pack(folder: Path) -> bool:
     """A folder build() wrote: its zip, and nothing a pack does not hold."""
-    names = {path.name for path in folder.iterdir()}
-    return "chapter_pack.zip" in names and names <= PACK
+    return (folder / "chapter_pack.zip").exists() and all(map(in_pack, folder.iterdir()))
+
+
+def in_pack(path: Path) -> bool:
+    """A file or folder a pack holds."""
+    return path.name in PACK
 
 
 def build(

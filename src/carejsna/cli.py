@@ -203,9 +203,9 @@ def internal_error(error: Exception) -> str:
 
 def _demo(args) -> int:
     from carejsna.returns.build import check_replaceable
-    from carejsna.returns.demo import is_previous_demo, write_demo
+    from carejsna.returns.demo import is_demo_file, is_previous_demo, write_demo
 
-    check_replaceable(args.out, is_previous_demo, "a previous `carejsna demo`")
+    check_replaceable(args.out, is_previous_demo, "a previous `carejsna demo`", is_demo_file)
     with staged(args.out) as staging:
         write_demo(staging, seed=args.seed)
     print(f"Synthetic SSDA903 returns written to {args.out}")
@@ -288,7 +288,9 @@ def _chapter(args) -> int:
 
     # A new folder, swapped in whole once the pack is made: a refused selection leaves --out as
     # it was, and a second pack leaves nothing of the first beside it.
-    check_replaceable(args.out, chapter.is_previous_pack, "a previous `carejsna chapter`")
+    check_replaceable(
+        args.out, chapter.is_previous_pack, "a previous `carejsna chapter`", chapter.in_pack
+    )
     check_beside(args.out, args.data or db.data_dir())
     try:
         with staged(args.out, shared=True) as staging:  # a pack is to share

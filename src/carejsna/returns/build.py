@@ -558,7 +558,7 @@ def check_out(out_dir: Path, returns_dir: Path) -> None:
             f"--out {out_dir}: the extracts must go outside the returns folder {returns_dir} "
             "(and not around it): the build replaces the whole --out folder"
         )
-    check_replaceable(Path(out_dir), is_previous_build, "a previous `carejsna build`")
+    check_replaceable(Path(out_dir), is_previous_build, "a previous `carejsna build`", is_built)
 
 
 def check_private(out_dir: Path) -> None:
@@ -644,17 +644,28 @@ def minimised_report(report: pd.DataFrame, key: bytes) -> pd.DataFrame:
     return report
 
 
-def check_replaceable(folder: Path, is_previous, what: str) -> None:
+def check_replaceable(folder: Path, is_previous, what: str, written) -> None:
     """`folder` may be missing, empty, or what is_previous(folder) recognises, since staged()
-    replaces it whole; anything else is refused."""
+    replaces it whole; anything else is refused, naming the first few of its files that are
+    not `written` (what such a folder holds), or of all its files if none."""
     recover(folder)
     if folder.exists() and not folder.is_dir():
         raise FileExistsError(f"--out {folder} is a file, not a folder")
-    if folder.is_dir() and any(folder.iterdir()) and not is_previous(folder):
+    found = sorted(folder.iterdir()) if folder.is_dir() else []
+    if found and not is_previous(folder):
+        strays = [path for path in found if not written(path)]
+        names = [path.name + ("/" if path.is_dir() else "") for path in strays or found]
+        if len(names) > SHOWN:
+            names[SHOWN:] = [f"{len(names) - SHOWN} more"]
+        listed = f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
+        which = " (not written by one)" if strays else ""
         raise FileExistsError(
-            f"--out {folder} is not empty and not {what}: it would be replaced whole, "
-            "so give a new or empty folder"
+            f"--out {folder} is not empty and not {what}: it holds {listed}{which}; it would be "
+            "replaced whole, so give a new or empty folder"
         )
+
+
+SHOWN = 3  # files a refused --out names
 
 
 def check_beside(out: Path, data: Path) -> None:
@@ -675,8 +686,13 @@ def is_previous_build(folder: Path) -> bool:
     return (
         isinstance(metadata, dict)
         and str(metadata.get("built_with", "")).startswith("carejsna ")
-        and all(p.is_file() and p.suffix in (".parquet", ".json", ".csv") for p in folder.iterdir())
+        and all(is_built(path) for path in folder.iterdir())
     )
+
+
+def is_built(path: Path) -> bool:
+    """A file a build writes: Parquet, JSON or CSV."""
+    return path.is_file() and path.suffix in (".parquet", ".json", ".csv")
 
 
 @contextmanager

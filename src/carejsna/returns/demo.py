@@ -794,11 +794,13 @@ def is_previous_demo(folder: Path) -> bool:
     return (
         council.get("synthetic") is True
         and "carejsna demo" in str(council.get("source", ""))
-        and all(
-            (p.is_dir() and re.fullmatch(r"\d{4}", p.name)) or p.name in DEMO_FILES
-            for p in folder.iterdir()
-        )
+        and all(map(is_demo_file, folder.iterdir()))
     )
+
+
+def is_demo_file(path: Path) -> bool:
+    """A year folder or a file write_demo writes beside them."""
+    return bool(path.is_dir() and re.fullmatch(r"\d{4}", path.name)) or path.name in DEMO_FILES
 
 
 def write_demo(
