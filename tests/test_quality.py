@@ -574,6 +574,17 @@ def test_returns_with_nothing_in_a_file_are_checked(tmp_path, monkeypatch, files
     assert f"**2024 return:** {children} child" in " ".join(m.value for m in at.markdown)
 
 
+def test_a_year_of_only_local_files_readable_is_checked_not_a_bug(tmp_path, capsys):
+    """Its header and episodes refused, its population.csv read: no episode at all."""
+    folder = write(tmp_path / "returns", {"2024": {"header.csv": ["x"], "episodes.csv": ["x"]}})
+    assert main(["check", str(folder)]) == 1
+    printed = capsys.readouterr()
+    assert "2024/episodes.csv CHILD, DECOM, RNE, LS, CIN, PLACE, DEC, REC: required column " in (
+        printed.out
+    )
+    assert printed.err == ""
+
+
 def test_a_council_toml_the_build_cannot_read_is_listed(tmp_path):
     folder = write(tmp_path / "returns")
     (folder / "council.toml").write_text('name = "Testshire\n')

@@ -727,9 +727,9 @@ def _checked(returns_dir: Path, tables: dict, rows: dict, problems: list, today)
         synthetic = False
     build._targets(returns_dir, result)
     build._benchmarks(returns_dir, result)
-    for name, table in tables.items():  # ids as text even in a file with no rows
+    for name, table in tables.items():  # ids as text, years as numbers, even with no rows
         if "child_id" in table:
-            tables[name] = table.astype({"child_id": "str"})
+            tables[name] = table.astype({"child_id": "str", "year": "int64"})
     result.problems.extend(cross_checks(tables, rows, today))
     result.problems.extend(relabelled(build.revisions(tables["episodes"]), rows))
     episodes, found = _postcodes(tables)
