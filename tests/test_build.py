@@ -408,6 +408,8 @@ def test_a_council_toml_that_cannot_be_read_is_named_with_its_line(tmp_path, tex
         ("Notts", "not a council's code in ONS's lookup (E06, E08, E09, E10 or W06 and six "
          "digits, as E10000024 for Nottinghamshire)"),
         ("E07000174", "a district of E10000024, not a council: give the council's code"),
+        ("E10000034", "population.csv's districts are Nottinghamshire's (E10000024): give "
+         "E10000024, or leave code out"),  # Worcestershire's: its name on Nottinghamshire's
     ],
 )  # fmt: skip
 def test_a_council_code_that_is_not_an_ons_councils_is_refused(tmp_path, capsys, code, said):

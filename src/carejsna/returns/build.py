@@ -136,6 +136,17 @@ def read_council(returns_dir: Path) -> Council:
     return council
 
 
+def council_problems(council: Council, population: pd.DataFrame) -> list[Problem]:
+    """council.toml's code against the council population.csv's districts are in: another
+    council's code would label this council's figures with it."""
+    found = ons.council_of(population["district_code"].dropna().unique())
+    if not council.code or found is None or found[0] == council.code:
+        return []
+    code, name, _ = found
+    why = f"population.csv's districts are {name}'s ({code}): give {code}, or leave code out"
+    return [Problem(None, "council.toml", None, "code", council.code, why, FILE_NOT_LOADED)]
+
+
 def build(returns_dir: Path, out_dir: Path) -> BuildResult:
     """Validate every return under returns_dir and, if every file can be used, write out_dir."""
     result = BuildResult()
@@ -163,6 +174,9 @@ def build(returns_dir: Path, out_dir: Path) -> BuildResult:
 
     tables = {name: _concat(parts, name) for name, parts in frames.items()}
     del frames  # each stage lets go of the last: at national scale memory is the limit
+    result.problems.extend(council_problems(council, tables["population"]))
+    if result.failed:
+        return result
     result.problems.extend(quality.cross_checks(tables, result.rows))
     result.problems.extend(quality.relabelled(revisions(tables["episodes"]), result.rows))
     _write(tables, targets, comparators, council, result, out_dir, returns_dir, key)

@@ -721,7 +721,9 @@ def _checked(returns_dir: Path, tables: dict, rows: dict, problems: list, today)
 
     result = build.BuildResult(problems=list(problems), rows=rows)
     try:
-        synthetic = build.read_council(returns_dir).synthetic
+        council = build.read_council(returns_dir)
+        result.problems.extend(build.council_problems(council, tables["population"]))
+        synthetic = council.synthetic
     except FileProblem as error:  # as the build reports it
         result.problems.append(error.problem)
         synthetic = False
