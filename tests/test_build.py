@@ -577,3 +577,35 @@ def test_a_later_return_revises_an_episode_and_a_changed_start_date_is_reported(
     assert used.fetchall() == [("C2",)]  # the later return's
     report = pd.read_csv(tmp_path / "data" / "build_report.csv", dtype=str, keep_default_na=False)
     assert "NG17" in set(report.loc[report["column"] == "PL_POST", "value"])  # outward code only
+
+
+def test_a_single_tier_councils_own_area_is_a_district_beside_the_council(tmp_path):
+    """A unitary (metropolitan or London borough) council's one district has the council's own
+    code: the two areas had the same code, and the build failed (an internal error) for most of
+    England's councils. Its own area is now a district (OWN: the children living in it),
+    beside those living outside it and the council's whole."""
+    from tests.fixture_returns import DERBY_POST, MANSFIELD_POST
+
+    returns = _returns(tmp_path)
+    for year in ("2023", "2024"):
+        (returns / year / "population.csv").write_text(
+            "\n".join(fixture_returns.population((("E06000015", "Derby", 100),))) + "\n"
+        )
+        episodes = returns / year / "episodes.csv"  # one child living in Derby
+        episodes.write_text(episodes.read_text().replace(
+            f"{MANSFIELD_POST},{DERBY_POST}", f"{DERBY_POST},{DERBY_POST}", 1))  # fmt: skip
+    (returns / "council.toml").write_text('code = "E06000015"\nname = "Derby"\nsynthetic = true\n')
+    assert build(returns, tmp_path / "data").written
+    districts = pd.read_parquet(tmp_path / "data" / "districts.parquet")
+    assert list(districts["district_code"]) == ["OWN", "OTHER", "UNKNOWN"]
+    assert districts["district_name"].iloc[0] == "Living in Derby"
+    figures = pd.read_parquet(tmp_path / "data" / "figures.parquet")
+    assert set(figures["area_code"]) == {"OWN", "OTHER", "UNKNOWN", "E06000015"}
+    cells = ["indicator_id", "year", "area_code", "age_band", "category"]
+    assert not figures.duplicated(cells).any()
+    episodes = pd.read_parquet(tmp_path / "data" / "episodes.parquet")
+    assert "OWN" in set(episodes["home_district_code"])
+    placed = episodes["placement_district_code"] == "OWN"  # placed in Derby: inside the council
+    assert placed.any() and not episodes.loc[placed, "is_placed_outside_council"].any()
+    population = pd.read_parquet(tmp_path / "data" / "population.parquet")
+    assert set(population["district_code"]) == {"OWN"}

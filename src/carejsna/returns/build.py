@@ -345,6 +345,25 @@ def _recognise(
     return names
 
 
+OWN_AREA = "OWN"  # a single-tier council's own area, as a district: its code is the council's
+
+
+def _own_area(code: str, names: pd.Series, *frames: pd.DataFrame) -> tuple:
+    """A single-tier council's (a unitary, a metropolitan or London borough's) one district,
+    whose code is the council's own, as a district of its own code (OWN_AREA) in `names` and in
+    each frame's district_code: its figures are then the children living in its area, beside
+    those living outside it (Other) and the council's whole (the same code twice had made
+    every figure's areas ambiguous, and the build failed)."""
+    renamed = [
+        frame.assign(district_code=frame["district_code"].astype(object).mask(
+            frame["district_code"].astype(object) == code, OWN_AREA))
+        for frame in frames
+    ]  # fmt: skip
+    names = names.rename(index={code: OWN_AREA})
+    names[OWN_AREA] = f"Living in {names[OWN_AREA]}"
+    return names, *renamed
+
+
 def _district(codes: pd.Series, council_districts: set[str]) -> pd.Series:
     if not council_districts:
         return codes.fillna(postcodes.UNKNOWN)
@@ -374,6 +393,9 @@ def _extracts(
     both = postcodes.lookup(pd.concat([episodes["home_postcode"], episodes["placement_postcode"]]))
     home, placement = both.iloc[: len(episodes)], both.iloc[len(episodes) :]
     names = _recognise(council, names, episodes["child_id"], home["district_code"])
+    if council.code in names.index:  # a single-tier council: its one district is itself
+        names, home, placement, population = _own_area(council.code, names, home, placement,
+                                                       population)  # fmt: skip
     council_districts = set(names.index)
     result.problems += quality.relabelled(
         quality.postcode_problems(episodes, home, placement), result.rows
