@@ -225,7 +225,7 @@ def test_a_bug_gives_one_line_exit_3_and_a_private_file_with_the_details(capsys,
     details.unlink()
 
 
-def test_a_key_or_value_error_inside_a_library_is_a_bug_not_a_refusal(capsys, monkeypatch):
+def test_a_key_error_is_a_bug_unless_it_names_what_is_unknown(capsys, monkeypatch):
     # A KeyError 'actual' from pandas (a forecast without a back-test) read as a refusal:
     # "carejsna forecast: 'actual'", exit 2, as if the input were wrong.
     import carejsna.cli
@@ -237,25 +237,9 @@ def test_a_key_or_value_error_inside_a_library_is_a_bug_not_a_refusal(capsys, mo
     code, _, err = run(capsys, "build", "r", "--out", "d")
     assert code == 3 and err.startswith("carejsna build: internal error (KeyError), a bug")
     Path(err.strip().rsplit(" ", 1)[-1]).unlink()
-    # One we raise ourselves is a refusal, in this process or in a worker's; a library's
-    # ValueError too (the input's: a file not UTF-8, not Parquet).
-    from concurrent.futures import ProcessPoolExecutor
-
-    from carejsna import catalogue
-
-    with pytest.raises(KeyError) as ours:
-        catalogue.get("no_such_indicator")
-    assert carejsna.cli.refusal(ours.value)
-    with pytest.raises(ValueError) as theirs:
-        b"\xe9".decode()
-    assert carejsna.cli.refusal(theirs.value)
-    with ProcessPoolExecutor(1) as pool:
-        with pytest.raises(KeyError) as ours:
-            pool.submit(catalogue.get, "no_such_indicator").result()
-        assert carejsna.cli.refusal(ours.value)
-        with pytest.raises(KeyError) as bug:
-            pool.submit(pd.DataFrame({"value": [1]}).__getitem__, "actual").result()
-        assert not carejsna.cli.refusal(bug.value)
+    # an indicator the catalogue does not know is refused, naming it (carejsna.Unknown)
+    code, _, err = run(capsys, "indicator", "no_such_indicator")
+    assert code == 2 and err.startswith("carejsna indicator: no indicator 'no_such_indicator'")
 
 
 def test_a_refusal_is_exit_2_and_names_the_file(capsys, tmp_path):

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from carejsna import Unknown
+
 CATALOGUE = Path(__file__).with_name("catalogue.toml")
 UNITS = {
     "count": "Number of children",
@@ -141,4 +143,4 @@ def get(indicator_id: str) -> Indicator:
         return catalogue()[indicator_id]
     except KeyError:
         known = ", ".join(catalogue())
-        raise KeyError(f"no indicator {indicator_id!r}; the catalogue has: {known}") from None
+        raise Unknown(f"no indicator {indicator_id!r}; the catalogue has: {known}") from None

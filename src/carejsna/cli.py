@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
-import re
 import signal
 import sys
 import threading
-import traceback
 from dataclasses import replace
 from pathlib import Path
 
-from carejsna import catalogue, db
+from carejsna import Unknown, catalogue, db
 from carejsna import indicators as ind
 from carejsna.returns.build import build, staged, summary
 
@@ -130,7 +127,7 @@ def _run(args) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except (KeyError, ValueError, OSError) as error:  # refused, saying what and where
-        if not refusal(error):  # a library's KeyError: a bug
+        if isinstance(error, KeyError) and not isinstance(error, Unknown):  # a bug of ours
             print(f"carejsna {args.command}: {internal_error(error)}", file=sys.stderr)
             return BUG
         message = error.args[0] if len(error.args) == 1 else str(error)
@@ -152,10 +149,6 @@ class Stopped(BaseException):  # as KeyboardInterrupt: no `except Exception` tak
 
 
 def _stopped(*_) -> None:
-    # Its worker processes end first: one still starting (a pool's initializer reading the
-    # staging folder) failed, with a traceback after "stopped", as the folder was cleared.
-    for child in multiprocessing.active_children():
-        child.kill()
     raise Stopped
 
 
@@ -166,24 +159,6 @@ def _count(text: str) -> int:
     return int(text)
 
 
-PACKAGE = str(Path(__file__).resolve().parent)
-FILE_LINE = re.compile(r'File "([^"]+)", line \d+')
-
-
-def refusal(error: Exception) -> bool:
-    """Is this error a refusal of what the command was given, to say as it is? A KeyError
-    raised inside a library (pandas: a column our code wrongly expected) is a bug of ours, not
-    a message for the user ("carejsna forecast: 'actual'" once read as a refusal); a ValueError
-    or OSError from one is the input's (a file not UTF-8, not Parquet, not JSON). An error from
-    a worker process is judged by where the worker raised it."""
-    if not isinstance(error, KeyError):
-        return True
-    places = [frame.filename for frame in traceback.extract_tb(error.__traceback__)]
-    if error.__cause__ is not None and "concurrent" in (places or [""])[-1]:
-        places = FILE_LINE.findall(str(error.__cause__)) or places  # the worker's traceback
-    return bool(places) and str(Path(places[-1]).resolve()).startswith(PACKAGE)
-
-
 REFUSED, BUG = 2, 3  # exit codes; 1 is a build whose returns cannot be used (problems listed)
 
 
@@ -191,6 +166,7 @@ def internal_error(error: Exception) -> str:
     """Write the traceback to a file only this user can read (it may quote the data) and say
     where."""
     import tempfile
+    import traceback
 
     try:
         handle, path = tempfile.mkstemp(prefix="carejsna-error-", suffix=".txt")

@@ -16,6 +16,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from carejsna import Unknown
+
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES_DIR = ROOT / "queries"
 VIEWS_DIR = QUERIES_DIR / "views"
@@ -45,7 +47,7 @@ def query(name: str, folder: Path = QUERIES_DIR) -> Query:
     """The query in folder/name.sql, checked: it uses exactly the parameters it declares."""
     path = folder / f"{name}.sql"
     if not re.fullmatch(r"[a-z0-9_]+", name) or not path.is_file():
-        raise KeyError(f"no query named {name!r} in {folder}")
+        raise Unknown(f"no query named {name!r} in {folder}")
     sql = path.read_text()
     comments = [line[2:].strip() for line in sql.splitlines() if line.startswith("--")]
     declared = next((c.split(":", 1)[1] for c in comments if c.startswith("Parameters:")), "")
