@@ -423,6 +423,14 @@ def test_a_council_code_that_is_not_an_ons_councils_is_refused(tmp_path, capsys,
     assert not (tmp_path / "data").exists()
 
 
+def test_englands_code_is_allowed_for_every_districts_returns_at_once(tmp_path):
+    # bench/national.py builds every English district's returns as one, as E92000001
+    from carejsna.returns.build import read_council
+
+    (tmp_path / "council.toml").write_text('code = "E92000001"\nname = "England"\n')
+    assert read_council(tmp_path).code == "E92000001"
+
+
 def test_a_council_build_is_refused_where_git_would_track_it(tmp_path):
     returns = _returns(tmp_path)
     council = returns / "council.toml"

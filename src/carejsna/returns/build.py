@@ -6,6 +6,7 @@ import datetime as dt
 import glob
 import hmac
 import json
+import multiprocessing
 import os
 import re
 import secrets
@@ -95,6 +96,9 @@ class BuildResult:
         return any(p.action == FILE_NOT_LOADED for p in self.problems)
 
 
+ENGLAND = "E92000001"
+
+
 def read_council(returns_dir: Path) -> Council:
     """council.toml, if the council keeps one; FileProblem names its line if it can't be read."""
     path = returns_dir / "council.toml"
@@ -122,7 +126,9 @@ def read_council(returns_dir: Path) -> Council:
             kind = "true or false" if expected is bool else "a quoted text"
             raise problem(None, key, str(value), f"must be {kind}")
     council = Council(**{k: v for k, v in values.items() if k in fields})
-    if council.code:  # the council's figures are given its code: another's would mislabel them
+    # The council's figures are given its code: another's would mislabel them. England's
+    # (every district's returns at once: bench/national.py) is no council's, and allowed.
+    if council.code and council.code != ENGLAND:
         table = ons.authorities()
         if council.code not in set(table["council_code"]):
             within = table.loc[table["district_code"] == council.code, "council_code"]
@@ -757,6 +763,14 @@ def staged(out_dir: Path, shared: bool = False):
                 old.rename(out_dir)
             raise
         shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        # Every pool has closed (its workers joined), but a worker forked as the block was
+        # stopped may not have joined its pool: it must not read the folder as it goes (one
+        # printed a traceback after "stopped (SIGTERM)").
+        for child in multiprocessing.active_children():
+            child.kill()
+            child.join()
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
