@@ -72,6 +72,10 @@ def find_file(folder: Path, name: str) -> Path | None:
     return found[0] if found else None
 
 
+# A postcode's outward code and inward code, spaced or not (BFPO 123, NO FIXED ABODE: as given)
+POSTCODE_SHAPE = r"^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$"
+
+
 def misnamed(folder: Path, name: str) -> list[Path]:
     """The files in folder that may be `name`.csv misnamed (episodes.txt, episode.csv): no file
     the folder is read for, nor an XML return, and named nearer `name` than any other file's."""
@@ -360,8 +364,8 @@ def check(
         elif col.kind == "postcode":
             # one form of each postcode ("ng11aa", " NG1  1AA" -> "NG1 1AA"), so a later
             # return that spaces it differently does not revise it
-            text = text.str.upper().str.replace(r"\s+", "", regex=True)
-            text = text.str.replace(r"(\d[A-Z]{2})$", r" \1", regex=True).str.strip()
+            text = text.str.upper().str.replace(r"\s+", " ", regex=True).str.strip()
+            text = text.str.replace(POSTCODE_SHAPE, r"\1 \2", regex=True)  # postcodes alone
             bad = text.str.len() > 20  # otherwise checked against the ONS data in the build
             value = text.where(~blank & ~bad)
             why = "too long to be a postcode"
