@@ -429,6 +429,8 @@ def test_englands_code_is_allowed_for_every_districts_returns_at_once(tmp_path):
 
     (tmp_path / "council.toml").write_text('code = "E92000001"\nname = "England"\n')
     assert read_council(tmp_path).code == "E92000001"
+    (tmp_path / "council.toml").write_text('code = " e10000024"\n')  # a stray space, lower case
+    assert read_council(tmp_path).code == "E10000024"
 
 
 def test_a_council_build_is_refused_where_git_would_track_it(tmp_path):

@@ -79,6 +79,7 @@ def test_a_file_separated_by_tabs_or_semicolons_is_refused_saying_so(returns, se
     ],
 )
 def test_a_missing_file_names_a_file_named_nearly_like_it(returns, name, misnamed, said):
+    (returns / "2024" / f"~${name}.xlsx").write_bytes(b"")  # a spreadsheet's lock file: never
     (returns / "2024" / f"{name}.csv").rename(returns / "2024" / misnamed)
     [missing] = [p for p in read_years(returns)[2] if p.file == f"2024/{name}.csv"]
     assert missing.problem == f"{said} (found {misnamed}: did you mean {name}.csv?)"

@@ -316,14 +316,14 @@ def test_xml_in_any_declared_encoding_reads_the_same(tmp_path, declared, codec):
 
 
 @pytest.mark.parametrize(
-    ("declaration", "said"),
+    ("declaration", "said", "mend"),
     [
-        ("", "declares no encoding, so must be UTF-8"),
-        ("<?xml version='1.0' encoding='utf-8'?>", "declares UTF-8"),
+        ("", "declares no encoding, so must be UTF-8", "declare it in the first line"),
+        ("<?xml version='1.0' encoding='utf-8'?>", "declares UTF-8", "change its declaration to"),
     ],
 )
 def test_xml_in_windows_1252_read_as_utf_8_is_refused_saying_how_to_mend_it(
-    tmp_path, declaration, said
+    tmp_path, declaration, said, mend
 ):
     from carejsna.returns import xml
     from carejsna.returns.read import FileProblem
@@ -336,7 +336,7 @@ def test_xml_in_windows_1252_read_as_utf_8_is_refused_saying_how_to_mend_it(
     assert (refused.value.problem.file, refused.value.problem.row) == ("2024/r.xml", 3)
     assert refused.value.problem.problem == (
         f"cannot be read as XML: byte 0x92 on line 3 (offset {offset}) is not UTF-8, and the "
-        f"file {said}: if it is Windows-1252, declare it in the first line "
+        f"file {said}: if it is Windows-1252, {mend} "
         '(<?xml version="1.0" encoding="windows-1252"?>) or save the file as UTF-8'
     )
 

@@ -126,6 +126,7 @@ def read_council(returns_dir: Path) -> Council:
             kind = "true or false" if expected is bool else "a quoted text"
             raise problem(None, key, str(value), f"must be {kind}")
     council = Council(**{k: v for k, v in values.items() if k in fields})
+    council.code = council.code.strip().upper()  # " e10000024" is E10000024
     # The council's figures are given its code: another's would mislabel them. England's
     # (every district's returns at once: bench/national.py) is no council's, and allowed.
     if council.code and council.code != ENGLAND:

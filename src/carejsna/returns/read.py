@@ -84,6 +84,7 @@ def misnamed(folder: Path, name: str) -> list[Path]:
         path
         for path in sorted(folder.iterdir())
         if path.is_file()
+        and not path.name.startswith(("~$", "."))  # a spreadsheet's lock file, a hidden one
         and path.name.lower() not in read
         and path.suffix.lower() != ".xml"
         and get_close_matches(path.name.lower().split(".")[0], FILES, n=1, cutoff=0.75) == [name]

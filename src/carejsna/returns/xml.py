@@ -217,9 +217,10 @@ def _not_utf8(path: Path, line: int | None) -> tuple[str, int] | None:
     if line is not None and at > line:  # not well-formed before the byte
         return None
     said = "declares UTF-8" if declared else "declares no encoding, so must be UTF-8"
+    mend = "change its declaration to" if declared else "declare it in the first line"
     return (
         f"cannot be read as XML: byte 0x{data[start]:02x} on line {at} (offset {start}) is not "
-        f"UTF-8, and the file {said}: if it is Windows-1252, declare it in the first line "
+        f"UTF-8, and the file {said}: if it is Windows-1252, {mend} "
         '(<?xml version="1.0" encoding="windows-1252"?>) or save the file as UTF-8',
         at,
     )
