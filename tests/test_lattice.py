@@ -21,7 +21,7 @@ from carejsna.audit import ALL_AGES, FEW, SMALL, audit, joint, telling
 from carejsna.bounds import bounded_audit, read_together
 from carejsna.figures import MANIFEST, audit_extract, given_cohorts, protect, withheld_cells
 from carejsna.returns.build import build
-from carejsna.returns.demo import NOTTINGHAMSHIRE, write_demo
+from carejsna.returns.demo import NOTTINGHAMSHIRE, District, write_demo
 from tests.test_disclosure import BANDS, context_for
 
 COUNCIL = "E10000024"
@@ -288,21 +288,24 @@ def test_the_demo_extract_lets_no_other_withheld_count_be_worked_out(demo_leaks)
     assert_none([leak for leak in demo_leaks if worked_out(leak)])
 
 
-SYNTHETIC = {  # seed: the districts, and the share of their children
+SYNTHETIC = {  # seed: the districts, the share of their children [, the council: code, name]
     11: (NOTTINGHAMSHIRE[:3], 0.05),
     12: (NOTTINGHAMSHIRE[2:], 0.1),
     13: (NOTTINGHAMSHIRE, 0.2),
+    # a single-tier council: its own area one district (OWN), beside Other and Unknown
+    14: ([District("E06000018", "Nottingham", 60_000, 1.6)], 0.1, "E06000018", "Nottingham"),
 }
 
 
 @pytest.fixture(scope="session", params=sorted(SYNTHETIC))
 def synthetic_data(request, tmp_path_factory) -> Path:
     """A small random council's build (its extracts and figures), once a session."""
-    districts, scale = SYNTHETIC[request.param]
+    districts, scale, *council = SYNTHETIC[request.param]
     root = tmp_path_factory.mktemp(f"synthetic{request.param}")
+    named = dict(zip(("council_code", "council_name"), council, strict=False))
     write_demo(
         root / "returns", seed=request.param, first_year=2021, last_year=2024,
-        districts=districts, scale=scale,
+        districts=districts, scale=scale, **named,
     )  # fmt: skip
     result = build(root / "returns", root / "data")
     assert not result.failed, result.problems

@@ -428,10 +428,12 @@ def _extracts(
     for frame, column in ((children, "district_code"), (episodes, "home_district_code")):
         frame[column] = quality.without_why(frame[column])
     del tables["children"]
+    single = OWN_AREA in names.index  # a single-tier council: "Living in/outside Derby"
+    outside = f"Living outside {council.name}" if single else "Outside the council's districts"
     districts = pd.DataFrame(
         {
             "district_code": [*names.index, postcodes.OTHER, postcodes.UNKNOWN],
-            "district_name": [*names.to_numpy(), "Outside the council's districts", "Unknown"],
+            "district_name": [*names.to_numpy(), outside, "Unknown"],
             "is_council_district": [True] * len(names) + [False, False],
         }
     )
