@@ -948,6 +948,17 @@ def withheld_years(
     ]  # fmt: skip
 
 
+def gates(
+    inputs: Inputs, bands: tuple[str, ...], con: duckdb.DuckDBPyConnection | None = None
+) -> tuple[set[int], set[int]]:
+    """For one set of age bands: the years withheld for an actual number (its children in
+    care), and for a model's (MODELLED: those and the children who started or ceased), as
+    as_published takes them."""
+    (hidden,) = withheld_years(inputs, [bands], con)
+    (modelled,) = withheld_years(inputs, [bands], con, MODELLED)
+    return hidden, modelled
+
+
 def built_from(section: str, year: int, reference_from: int, inputs: Inputs) -> range | tuple:
     """The years a forecast's number is worked out from: an actual number its own; a forecast
     (or its cost) the reference period to the last return (the stock it starts from, the rates
@@ -1424,8 +1435,7 @@ def summary_for_chapter(
     back = run_backtest(inputs, reference_from)
     if len(back):  # none where the returns are too few
         back = published(inputs, protect(errors(back)).assign(section="backtest"), reference_from)
-    (hidden,) = withheld_years(inputs, [tuple(bands)])
-    (modelled,) = withheld_years(inputs, [tuple(bands)], indicators=MODELLED)
+    hidden, modelled = gates(inputs, tuple(bands))
     period = built_from("forecast", last, reference_from, inputs)
     happened, shown = as_published(happened, shown, hidden, period, modelled)
     band = bands[0] if len(bands) == 1 else ALL_AGES
