@@ -310,7 +310,7 @@ def test_out_holding_other_files_is_refused_and_kept(tmp_path, capsys):
     assert code == 2
     assert capsys.readouterr().err == (
         f"carejsna build: --out {out} is not empty and not a previous `carejsna build`: it "
-        "holds notes.docx (not written by one); it would be replaced whole, so give a new or "
+        "holds notes.docx, which it does not write; it would be replaced whole, so give a new or "
         "empty folder\n"
     )
     assert [p.name for p in out.iterdir()] == ["notes.docx"]

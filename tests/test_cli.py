@@ -263,10 +263,15 @@ def test_build_out_holding_a_file_not_the_builds_is_refused_naming_it(
     assert code == 2
     assert err == (
         f"carejsna build: --out {out} is not empty and not a previous `carejsna build`: it "
-        "holds a.docx, b.docx, c.docx and 2 more (not written by one); it would be replaced "
+        "holds a.docx, b.docx, c.docx and 2 more, which it does not write; it would be replaced "
         "whole, so give a new or empty folder\n"
     )
     assert sorted(p.name for p in out.iterdir()) == before
+    shutil.rmtree(out / "old")  # a build's files alone, without its metadata.json
+    for name in ("notes.txt", "a.docx", "b.docx", "c.docx", "metadata.json"):
+        (out / name).unlink()
+    code, _, err = run(capsys, "build", str(fixture_data.parent / "returns"), "--out", str(out))
+    assert code == 2 and ", but not all of what it writes; it would be replaced" in err
 
 
 def test_every_distribution_prints_its_categories_as_the_page_shows_them(capsys):

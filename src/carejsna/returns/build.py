@@ -703,7 +703,7 @@ def check_replaceable(folder: Path, is_previous, what: str, written) -> None:
         if len(names) > SHOWN:
             names[SHOWN:] = [f"{len(names) - SHOWN} more"]
         listed = f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
-        which = " (not written by one)" if strays else ""
+        which = ", which it does not write" if strays else ", but not all of what it writes"
         raise FileExistsError(
             f"--out {folder} is not empty and not {what}: it holds {listed}{which}; it would be "
             "replaced whole, so give a new or empty folder"
