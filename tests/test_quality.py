@@ -201,7 +201,8 @@ def test_each_problem_says_what_is_wrong_and_what_the_build_does(checked):
         "the same UPN as another child in this return (CHILD R5, R6)"
     )
     assert said[("2024/header.csv", 11, "UPN")][0] == (
-        "not a UPN (13 characters: a letter, 12 digits or 11 and a letter) nor UN1 to UN5"
+        "not a UPN (13 characters in capitals: a letter, 12 digits or 11 and a letter) nor "
+        "UN1 to UN5"
     )
 
 
@@ -619,3 +620,17 @@ def test_malformed_returns_are_checked_or_refused_clearly(layout, data):
         other = result.problems[result.problems["rule"] == "other"]
         assert other.empty, (how, other.to_dict("records"))
         assert len(result.counts) >= 1, how
+
+
+def test_children_sharing_a_malformed_upn_are_said_to_share_it():
+    # Only well-formed UPNs had been compared: two children given the same lower-case one
+    # were one child twice, unsaid. UN codes say why there is none: never shared.
+    from carejsna.returns.quality import _shared_upn
+
+    children = pd.DataFrame({
+        "year": 2024, "source_row": [2, 3, 4, 5], "child_id": ["A", "B", "C", "D"],
+        "upn": ["a123456789012", "a123456789012", "UN2", "UN2"],
+    })  # fmt: skip
+    said = [(p.row, p.problem) for p in _shared_upn(children)]
+    assert (2, "the same UPN as another child in this return (CHILD A, B)") in said
+    assert not [row for row, problem in said if row in (4, 5)]

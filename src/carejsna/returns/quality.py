@@ -555,10 +555,11 @@ def _shared_upn(children: pd.DataFrame) -> list[Problem]:
         "header.csv",
         "UPN",
         "{upn}",
-        "not a UPN (13 characters: a letter, 12 digits or 11 and a letter) nor UN1 to UN5",
+        "not a UPN (13 characters in capitals: a letter, 12 digits or 11 and a letter) nor "
+        "UN1 to UN5",
         NOTED,
     )
-    given = children[upn.str.fullmatch(UPN) & ~upn.str.startswith("UN")]
+    given = children[(upn != "") & ~upn.str.fullmatch(r"UN[1-5]")]  # malformed ones too
     shared = given[given.duplicated(["year", "upn"], keep=False)]
     shared = shared.assign(ids=shared.groupby(["year", "upn"])["child_id"].transform(", ".join))
     return unlike + _problems(
