@@ -7,7 +7,6 @@ import hashlib
 import importlib.metadata
 import itertools
 import json
-import multiprocessing
 import os
 import shutil
 import time
@@ -710,16 +709,8 @@ def _started(folder: Path, context: Context, workers: int):
     or (None: `workers` is 1) this process, started, and closed after."""
     if workers > 1:
         start = (folder, context, os.getpid())
-        try:
-            with ProcessPoolExecutor(workers, initializer=_start, initargs=start) as pool:
-                yield pool
-        except BaseException:  # stopped (SIGTERM, Ctrl+C) or failed: the pool has closed, its
-            # workers joined, but one forked as it stopped may not have joined it: it must not
-            # read the folder as the build clears it (one printed a traceback after "stopped")
-            for child in multiprocessing.active_children():
-                child.kill()
-                child.join()
-            raise
+        with ProcessPoolExecutor(workers, initializer=_start, initargs=start) as pool:
+            yield pool
         return
     _start(folder, context)
     try:
