@@ -354,6 +354,29 @@ def test_a_failed_swap_puts_the_previous_folder_back(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["data"]
 
 
+def test_a_stop_whose_exception_python_lost_still_puts_nothing_in_place(tmp_path, monkeypatch):
+    """SIGTERM's Stopped, raised where Python only prints it (here a __del__, as a weakref's
+    callback can be), had let a build run on to exit 0 with its folder in place (CI, once)."""
+    import signal
+
+    from carejsna import Stopped, stoppable
+
+    class Dropped:
+        def __del__(self):
+            signal.raise_signal(signal.SIGTERM)  # handled here: its exception goes nowhere
+
+    lost = []  # what Python prints as "Exception ignored in ..."
+    monkeypatch.setattr(sys, "unraisablehook", lost.append)
+    out = tmp_path / "data"
+    _previous(out)
+    with pytest.raises(Stopped), stoppable(), staged(out) as staging:
+        (staging / "metadata.json").write_text("new")
+        Dropped()
+    assert [type(x.exc_value) for x in lost] == [Stopped]
+    assert (out / "metadata.json").read_text() == '{"built_with": "carejsna 1"}'
+    assert [p.name for p in tmp_path.iterdir()] == ["data"]
+
+
 KILLED_BETWEEN_RENAMES = """
 import os, sys
 from pathlib import Path

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 import threading
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
-from carejsna import Unknown, catalogue, db
+from carejsna import Stopped, Unknown, catalogue, db, stoppable
 from carejsna import indicators as ind
 from carejsna.returns.build import build, staged, summary
 
@@ -102,12 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # SIGTERM as Ctrl+C: a staging folder cleared away (the server stops its own way)
     handled = args.command != "serve" and threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _stopped) if handled else None
-    try:
+    with stoppable() if handled else nullcontext():
         return _run(args)
-    finally:
-        if handled and previous is not None:
-            signal.signal(signal.SIGTERM, previous)
 
 
 def _run(args) -> int:
@@ -142,14 +138,6 @@ def _run(args) -> int:
     except Exception as error:  # a bug: one line here, the traceback in a private file
         print(f"carejsna {args.command}: {internal_error(error)}", file=sys.stderr)
         return BUG
-
-
-class Stopped(BaseException):  # as KeyboardInterrupt: no `except Exception` takes it for a bug
-    """The process was asked to stop (SIGTERM)."""
-
-
-def _stopped(*_) -> None:
-    raise Stopped
 
 
 def _count(text: str) -> int:

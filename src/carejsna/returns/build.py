@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carejsna import __version__, changes, figures, forecast
+from carejsna import __version__, changes, figures, forecast, if_stopped
 from carejsna.catalogue import catalogue
 from carejsna.returns import benchmarks, postcodes, quality
 from carejsna.returns import names as ons
@@ -756,6 +756,7 @@ def staged(out_dir: Path, shared: bool = False):
         staging.chmod(0o755)
     try:
         yield staging
+        if_stopped()  # a stop whose exception was lost: nothing is put in place
         old = _old(out_dir)
         if out_dir.exists():
             out_dir.rename(old)
