@@ -122,10 +122,8 @@ def _run(args) -> int:
     except BrokenPipeError:  # the reader stopped early (`| head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (KeyError, ValueError, OSError) as error:  # refused, saying what and where
-        if isinstance(error, KeyError) and not isinstance(error, Unknown):  # a bug of ours
-            print(f"carejsna {args.command}: {internal_error(error)}", file=sys.stderr)
-            return BUG
+    except (Unknown, ValueError, OSError) as error:  # refused, saying what and where (any
+        # other KeyError is a bug, below)
         message = error.args[0] if len(error.args) == 1 else str(error)
         print(f"carejsna {args.command}: {message}", file=sys.stderr)
         return REFUSED

@@ -361,12 +361,10 @@ def _own_area(code: str, names: pd.Series, *frames: pd.DataFrame) -> tuple:
     each frame's district_code: its figures are then the children living in its area, beside
     those living outside it (Other) and the council's whole (the same code twice had made
     every figure's areas ambiguous, and the build failed)."""
-    renamed = [
-        frame.assign(district_code=frame["district_code"].astype(object).mask(
-            frame["district_code"].astype(object) == code, OWN_AREA))
-        for frame in frames
-    ]  # fmt: skip
-    names = names.rename(index={code: OWN_AREA})
+    own = {code: OWN_AREA}
+    renamed = [f.assign(district_code=f["district_code"].astype(object).replace(own))
+               for f in frames]  # fmt: skip
+    names = names.rename(index=own)
     names[OWN_AREA] = f"Living in {names[OWN_AREA]}"
     return names, *renamed
 
@@ -400,9 +398,11 @@ def _extracts(
     both = postcodes.lookup(pd.concat([episodes["home_postcode"], episodes["placement_postcode"]]))
     home, placement = both.iloc[: len(episodes)], both.iloc[len(episodes) :]
     names = _recognise(council, names, episodes["child_id"], home["district_code"])
+    elsewhere = "Outside the council's districts"  # the name of OTHER
     if council.code in names.index:  # a single-tier council: its one district is itself
         names, home, placement, population = _own_area(council.code, names, home, placement,
                                                        population)  # fmt: skip
+        elsewhere = f"Living outside {council.name}"
     council_districts = set(names.index)
     result.problems += quality.relabelled(
         quality.postcode_problems(episodes, home, placement), result.rows
@@ -428,12 +428,10 @@ def _extracts(
     for frame, column in ((children, "district_code"), (episodes, "home_district_code")):
         frame[column] = quality.without_why(frame[column])
     del tables["children"]
-    single = OWN_AREA in names.index  # a single-tier council: "Living in/outside Derby"
-    outside = f"Living outside {council.name}" if single else "Outside the council's districts"
     districts = pd.DataFrame(
         {
             "district_code": [*names.index, postcodes.OTHER, postcodes.UNKNOWN],
-            "district_name": [*names.to_numpy(), outside, "Unknown"],
+            "district_name": [*names.to_numpy(), elsewhere, "Unknown"],
             "is_council_district": [True] * len(names) + [False, False],
         }
     )

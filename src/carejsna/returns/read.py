@@ -458,17 +458,17 @@ def _districts(population: pd.DataFrame, rows: pd.Series, problem) -> list[Probl
             problem(rows[unknown[0]], "DISTRICT", codes[unknown[0]], why, FILE_NOT_LOADED)
         )
 
-    def plain(names: pd.Series) -> pd.Series:
-        return names.str.lower().str.replace("&", "and").str.replace(r"[^a-z0-9]", "", regex=True)
+    def plain(name: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", name.lower().replace("&", "and"))
 
-    of_name = dict(zip(plain(ons), ons.index, strict=True))
+    of_name = dict(zip(ons.map(plain), ons.index, strict=True))
     named = population.dropna(subset=["district_code", "district_name"])
     named = named.drop_duplicates(["district_code", "district_name"])
     ons_name = named["district_code"].map(ons)
     found = []
-    for index in named.index[plain(named["district_name"]) != plain(ons_name)]:
+    for index in named.index[named["district_name"].map(plain) != ons_name.map(plain)]:
         code, name = named.at[index, "district_code"], named.at[index, "district_name"]
-        other = of_name.get(plain(pd.Series([name]))[0])
+        other = of_name.get(plain(name))
         if other is not None:
             raise FileProblem(
                 problem(rows[index], "DISTRICT_NAME", name,
