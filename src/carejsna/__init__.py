@@ -36,6 +36,7 @@ def stoppable():
     try:
         yield
     finally:
+        _stop_asked = False
         if previous is not None:  # None: not set from Python, nothing to put back
             signal.signal(signal.SIGTERM, previous)
 

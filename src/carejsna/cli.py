@@ -10,7 +10,7 @@ from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
-from carejsna import Stopped, Unknown, catalogue, db, stoppable
+from carejsna import Stopped, Unknown, catalogue, db, if_stopped, stoppable
 from carejsna import indicators as ind
 from carejsna.returns.build import build, staged, summary
 
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args) -> int:
     """The command, its refusals and bugs each said in one line (main's exit codes)."""
     try:
-        return {
+        code = {
             "demo": _demo,
             "build": _build,
             "check": _check,
@@ -119,6 +119,8 @@ def _run(args) -> int:
             "serve": _serve,
             "forecast": _forecast,
         }[args.command](args)
+        if_stopped()  # a stop whose exception was lost: said, not a success
+        return code
     except BrokenPipeError:  # the reader stopped early (`| head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
