@@ -323,3 +323,35 @@ def test_a_rate_or_percentage_says_its_unit_wherever_a_paragraph_gives_it(item_i
     unit = "%" if item.unit == "percent" else " per 10,000"
     assert re.search(r"(?:up from|down from|the same as) \d[\d,.]*" + re.escape(unit), text), text
     assert re.search(r"highest was [^(]+\(\d[\d,.]*" + re.escape(unit) + r"\)", text), text
+
+
+def test_a_distributions_paragraph_and_alt_text_follow_one_category_over_the_years():
+    """On the demo: a distribution's paragraph had said its last category's share "down from"
+    another category's share of the same year ("0.4% ... down from 15.2% in 2024, a
+    statistically significant change"), and its trend chart's alt text gave one unnamed share.
+    Now the paragraph follows the largest category, named, to its own share the year before;
+    the alt text names each category's latest share."""
+    con = db.connect()
+    context = ind.Context.load(con)
+    item = catalogue.get("cla_by_placement_type")
+    selection = ind.Selection(2015, 2024, level=0.95)
+    frames = ind.all_figures(con, item, selection, context, ind.views(item))
+    blocks = {
+        v: block.build(item, frames[v], selection, v, context, frames.get("district"))
+        for v in ind.views(item)
+    }
+    text = chapter.paragraph(item, blocks, frames, context)
+    trend = frames["trend"]
+    latest = trend[(trend["year"] == 2024) & (trend["symbol"] == "")]
+    largest = latest.nlargest(1, "value").iloc[0]
+    before = trend[(trend["year"] == 2023) & (trend["category"] == largest["category"])].iloc[0]
+    said = re.search(
+        r"2024: (.+) \(the largest group\), ([\d.]+)%.*? from ([\d.]+)% in (\d+)", text
+    )
+    assert said, text
+    assert said[1] == largest["category"] and said[4] == "2023"
+    assert float(said[2]) == round(largest["value"], 1)
+    assert float(said[3]) == round(before["value"], 1)
+    alt = blocks["trend"].alt
+    for row in latest.itertuples():
+        assert f"{row.category} {row.value:.1f} (confidence interval" in alt, alt

@@ -250,13 +250,17 @@ def alt_text(
             f"{subtitle_short(selection, view)}."]  # fmt: skip
     suffix = stats.level_suffix(selection.level)
     if view == "trend":
-        own = frame[frame["area_name"] == frame["area_name"].iloc[0]].sort_values("year")
-        last = own.iloc[-1]
-        said.append(
-            f"{own['area_name'].iloc[0]} in {int(last['year'])}: {value_text(item, last)}"
-            + _interval(item, last, suffix)
-            + "."
-        )
+        own = frame[frame["area_name"] == frame["area_name"].iloc[0]]
+        latest = own[own["year"] == own["year"].max()]  # a distribution's: a row a category
+        named = "category" in latest and latest["category"].astype(bool).any()
+        parts = [
+            (f"{r['category']} " if named else "")
+            + value_text(item, r)
+            + _interval(item, r, suffix)
+            for _, r in latest.iterrows()
+        ]
+        said.append(f"{own['area_name'].iloc[0]} in {int(latest['year'].iloc[0])}: "
+                    + "; ".join(parts[:8]) + ".")  # fmt: skip
         said.append(ind.trend_text(frame, item, selection, plain=True))
         said += _highest_and_lowest(item, districts, context, in_year=True)
     elif view == "district":

@@ -213,17 +213,26 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
     selection = blocks[next(iter(blocks))].selection
     suffix = stats.level_suffix(selection.level)
     if trend is not None and len(trend):
-        own = trend[trend["area_name"] == trend["area_name"].iloc[0]].sort_values("year")
+        own = trend[trend["area_name"] == trend["area_name"].iloc[0]]
+        group = ""  # a distribution's: its largest category in the latest year, followed
+        if "category" in own and own["category"].astype(bool).any():
+            latest = own[own["year"] == own["year"].max()]
+            shown = latest[(latest["symbol"] == "") & latest["value"].notna()]
+            group = (shown.nlargest(1, "value") if len(shown) else latest)["category"].iloc[0]
+            own = own[own["category"] == group]
+        own = own.sort_values("year")
         last = own.iloc[-1]
         name, year = last["area_name"], int(last["year"])
         value = block.value_text(item, last)
         if last["symbol"]:
             why = overview.WITHOUT_VALUE.get(last["symbol"], "is not available")
-            said.append(f"The figure for {name} in {year} {why} ({last['symbol']}).")
+            of = f"{group}, {name}," if group else name
+            said.append(f"The figure for {of} in {year} {why} ({last['symbol']}).")
         else:
             unit = overview.UNIT_WORDS[item.unit]
+            largest = f"{group} (the largest group), " if group else ""
             said.append(
-                f"{item.title}, {name}, year ending 31 March {year}: {value}{unit}"
+                f"{item.title}, {name}, year ending 31 March {year}: {largest}{value}{unit}"
                 f"{block._interval(item, last, suffix)}."
             )
             if len(own) > 1 and not own.iloc[-2]["symbol"] and pd.notna(own.iloc[-2]["value"]):
