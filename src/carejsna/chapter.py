@@ -214,20 +214,19 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
     suffix = stats.level_suffix(selection.level)
     if trend is not None and len(trend):
         own = trend[trend["area_name"] == trend["area_name"].iloc[0]]
-        group = ""  # a distribution's: its largest category in the latest year, followed
+        group = ""  # a distribution's: its largest category shown in the latest year
         if "category" in own and own["category"].astype(bool).any():
             latest = own[own["year"] == own["year"].max()]
             shown = latest[(latest["symbol"] == "") & latest["value"].notna()]
-            group = (shown.nlargest(1, "value") if len(shown) else latest)["category"].iloc[0]
-            own = own[own["category"] == group]
+            group = shown.nlargest(1, "value")["category"].iloc[0] if len(shown) else ""
+            own = own[own["category"] == group] if group else latest  # else all withheld
         own = own.sort_values("year")
         last = own.iloc[-1]
         name, year = last["area_name"], int(last["year"])
         value = block.value_text(item, last)
         if last["symbol"]:
             why = overview.WITHOUT_VALUE.get(last["symbol"], "is not available")
-            of = f"{group}, {name}," if group else name
-            said.append(f"The figure for {of} in {year} {why} ({last['symbol']}).")
+            said.append(f"The figure for {name} in {year} {why} ({last['symbol']}).")
         else:
             unit = overview.UNIT_WORDS[item.unit]
             largest = f"{group} (the largest group), " if group else ""
