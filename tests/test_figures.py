@@ -523,3 +523,15 @@ def test_python_strings_read_the_same_figures_as_arrow_strings(demo):
         pd.testing.assert_frame_equal(
             python_table, table, check_dtype=False, check_column_type=False, obj=view
         )
+
+
+def test_a_districts_distribution_is_not_said_to_be_compared(demo):
+    """A district's distribution has no comparator (none of its rows is compared), yet its charts'
+    and tables' captions had said "compared with Nottinghamshire"."""
+    con, context, _ = demo
+    item = catalogue.get("cla_by_sex")
+    selection = ind.Selection(2020, 2024, (MANSFIELD,))
+    for view, shown in ind.all_figures(con, item, selection, context, ind.views(item)).items():
+        assert set(shown["comparison"]) <= {"no comparator", stats.NOT_COMPARED}, view
+        said = block.subtitle(item, selection, view, context, "England")
+        assert "compared" not in said and said.endswith("95% confidence intervals"), said
