@@ -525,12 +525,14 @@ def test_python_strings_read_the_same_figures_as_arrow_strings(demo):
         )
 
 
-def test_a_districts_distribution_is_not_said_to_be_compared(demo):
-    """A district's distribution has no comparator (none of its rows is compared), yet its charts'
-    and tables' captions had said "compared with Nottinghamshire"."""
+@pytest.mark.parametrize("districts", [(), (MANSFIELD,)])
+def test_a_distribution_is_not_said_to_be_compared(demo, districts):
+    """A distribution has no comparator (none of its rows is compared, for the council or a
+    district), yet its charts' and tables' captions had said "compared with Nottinghamshire"
+    (or England)."""
     con, context, _ = demo
     item = catalogue.get("cla_by_sex")
-    selection = ind.Selection(2020, 2024, (MANSFIELD,))
+    selection = ind.Selection(2020, 2024, districts)
     for view, shown in ind.all_figures(con, item, selection, context, ind.views(item)).items():
         assert set(shown["comparison"]) <= {"no comparator", stats.NOT_COMPARED}, view
         said = block.subtitle(item, selection, view, context, "England")
