@@ -37,7 +37,7 @@ indicators = st.multiselect(
 AREAS = {
     "council": "The council as a whole",
     "chosen": "Chosen districts",
-    "each": "Each district, side by side",
+    "each": "Each district, side by side (by age band and distributions: the council)",
 }
 areas = st.radio(
     "Areas (every 'by district' chart and table has every district whichever you choose)",

@@ -269,6 +269,14 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
     return " ".join(said)
 
 
+def added_up(item) -> tuple[str, ...]:
+    """The views of an indicator that add several districts together: by age band, and every
+    view of a distribution."""
+    return (
+        ind.views(item) if item.breakdown else tuple(v for v in ind.views(item) if v == "age_band")
+    )
+
+
 PACK = {"chapter.docx", "chapter.toml", "README.txt", "chapter_pack.zip", "charts", "tables"}
 
 
@@ -319,9 +327,16 @@ def build(
         started = time.perf_counter()
         own = selection if "age_band" in item.filters else replace(selection, age_bands=())
         views = ind.views(item)
-        frames = ind.all_figures(con, item, own, context, views)
+        # Each district: the views that would add them all together (by age band, a
+        # distribution's) are the council's, not the districts' sum less Other and Unknown
+        whole = added_up(item) if config.each_district else ()
+        chosen = {v: replace(own, districts=()) if v in whole else own for v in views}
+        frames = {}
+        for these in (tuple(v for v in views if v not in whole), whole):
+            if these:
+                frames |= ind.all_figures(con, item, chosen[these[0]], context, these)
         districts = frames.get("district")
-        blocks = {v: block.build(item, frames[v], own, v, context, districts) for v in views}
+        blocks = {v: block.build(item, frames[v], chosen[v], v, context, districts) for v in views}
         section = Section(item, list(blocks.values()), paragraph(item, blocks, frames, context))
         charts = []
         for view, shown in blocks.items():
