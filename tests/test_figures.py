@@ -119,6 +119,24 @@ def test_a_districts_age_bands_are_compared_with_the_councils_same_ages(demo):
     assert council.endswith("compared with England for all ages, none for an age band")
 
 
+@pytest.mark.parametrize("districts", [(), (MANSFIELD,)])
+def test_a_distributions_printed_subtitle_claims_no_comparison(demo, districts):
+    """A distribution's shares (a breakdown's categories, the placed-away groups) are compared
+    with nothing, so its printed chart's subtitle and the chapter's captions do not say they
+    are: they said "compared with Nottinghamshire" (the council compared with itself) or
+    "compared with England", beside tables that say "Not compared" or "No comparator"."""
+    con, context, _ = demo
+    selection = ind.Selection(2020, 2024, districts)
+    for item in [i for i in catalogue.catalogue().values() if i.breakdown]:
+        frames = ind.all_figures(con, item, selection, context, ind.views(item))
+        for view, frame in frames.items():
+            compared = set(frame["comparison"]) - {stats.NOT_COMPARED, "no comparator"}
+            assert not compared, (item.id, view)
+            said = block.subtitle(item, selection, view, context, "England")
+            assert "compared with" not in said, (item.id, view, said)
+            assert said.endswith("95% confidence intervals"), (item.id, view, said)
+
+
 def test_a_sum_over_chosen_districts_and_bands_is_the_sum_of_the_published_figures(demo):
     con, context, figures = demo
     item = catalogue.get("cla_rate_per_10k")
