@@ -257,6 +257,30 @@ def test_back_undoes_one_filter_change_in_one_press(page: Page):
     assert chosen(page, "District") == []
 
 
+def test_back_undoes_the_choice_of_an_indicator_in_one_press(page: Page):
+    """Choosing the indicator shown in full is one step of the browser's history, as a filter
+    change is: it was two (the link written, then written again reordered), so the first Back
+    did nothing; and Back to the link before the choice shows the page's first indicator again
+    (it kept the one chosen, under a link that no longer named it)."""
+    open_page(page, f"{CHILDREN_IN_CARE}?district={MANSFIELD}")
+    shown = page.get_by_role("heading", level=3).first
+    expect(shown).to_have_text("Children in care at 31 March")
+    page.get_by_role("combobox", name="Indicator", exact=True).click()
+    page.get_by_role("option", name="Rate of children in care per 10,000 children").click()
+    wait_for_app(page, shown.filter(has_text="Rate of children in care"))
+    assert url_params(page)["indicator"] == ["cla_rate_per_10k"]
+
+    page.go_back()
+    expect(shown).to_have_text("Children in care at 31 March")
+    wait_for_app(page)
+    assert url_params(page) == {"district": [MANSFIELD]}
+    assert chosen(page, "District") == ["Mansfield"]
+    page.go_forward()
+    expect(shown).to_have_text("Rate of children in care per 10,000 children")
+    wait_for_app(page)
+    assert url_params(page)["indicator"] == ["cla_rate_per_10k"]
+
+
 CUT_OFF = (
     """els => els.filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.textContent)"""
 )
