@@ -81,6 +81,10 @@ class Config:
             good = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
             if not good or (kind is list and not all(isinstance(v, str) for v in value)):
                 raise ValueError(f"{name}: {setting} is {said}, not {repr(value)[:60]}")
+            # A theme twice gave its sections twice; a district, "Mansfield and Mansfield".
+            twice = [v for v in dict.fromkeys(value) if value.count(v) > 1] if kind is list else []
+            if twice:
+                raise ValueError(f"{name}: {setting} gives {twice[0]!r} more than once")
         settings = {k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()}
         config = cls(**settings, source=name)
         if not config.themes:
