@@ -93,7 +93,12 @@ class Config:
             if theme not in THEMES:
                 raise ValueError(f"{name}: no theme {theme!r}: one of {', '.join(THEMES)}")
         for indicator_id in config.indicators:
-            catalogue.get(indicator_id)
+            theme = catalogue.get(indicator_id).theme
+            if theme not in config.themes:  # else left out, and the pack built without it
+                raise ValueError(
+                    f"{name}: indicator {indicator_id!r} is in the theme {theme!r}, not among "
+                    f"themes ({', '.join(config.themes)}): add the theme, or leave it out"
+                )
         if config.level not in (95, 99.8):
             raise ValueError(f"{name}: level is 95 or 99.8")
         if config.each_district and (config.districts or config.combined):
