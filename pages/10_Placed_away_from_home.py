@@ -21,7 +21,9 @@ names = {i.id: catalogue.get(i.groups_of).short_title for i in items}
 differences = ui.placed_away(selection)
 
 st.header("Placed away against placed near")
-sentence = overview.placed_away_sentence(differences, catalogue.catalogue(), area)
+sentence = overview.placed_away_sentence(
+    differences, catalogue.catalogue(), area, selection.age_bands
+)
 st.markdown(sentence)
 st.plotly_chart(
     charts.placed_away(differences, names, data.source_note, selection.level),

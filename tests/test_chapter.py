@@ -54,6 +54,13 @@ def test_the_toml_says_the_selection_back():
         ("chapter = 5", "my.toml: every setting goes under [chapter]; found chapter"),
         ("[chapter]\nthemes = [", "my.toml: not TOML: "),
         ("[chapter]\nthemes = []", "my.toml: themes is empty: name one or more of"),
+        ('[chapter]\nthemes = ["health", "health"]', "my.toml: themes gives 'health' more than"),
+        ('[chapter]\ndistricts = ["E07000174", "E07000174"]', "my.toml: districts gives 'E07"),
+        ('[chapter]\nage_bands = ["Under 1", "Under 1"]', "my.toml: age_bands gives 'Under 1'"),
+        (
+            '[chapter]\nthemes = ["health"]\nindicators = ["cla_at_31_march"]',
+            "my.toml: indicator 'cla_at_31_march' is in the theme 'children_in_care', not among",
+        ),  # an empty pack, built without a word, before
     ],
 )
 def test_a_toml_setting_of_the_wrong_kind_is_named(text, said):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import pytest
 
-from carejsna import block, catalogue, charts, db, export
+from carejsna import block, catalogue, charts, db, disclosure, export
 from carejsna import indicators as ind
 
 MANSFIELD = "E07000174"
@@ -231,6 +231,31 @@ def test_the_print_picture_shows_every_bar_name_whole(demo):
         assert max(map(len, title.split("<br>"))) <= charts.TITLE_LINE  # "Number of<br>..."
         assert charts.one_line(title) == item.unit_label
         assert printed["layout"]["xaxis"]["title"]["text"] == item.unit_label
+
+
+def test_the_print_pictures_notes_are_sentences(demo):
+    """The print picture runs a chart's notes on as one paragraph: each symbol's footnote ends
+    with a full stop, so it does not run into the next ("... worked out from the others x = not
+    available ...", "... from the others ▶ marks the chosen district.", "... from the others The
+    chosen districts added together")."""
+    con, context = demo
+    for item_id, bands, districts in (
+        ("pct_health_assessment", (), (MANSFIELD,)),  # c and x by age band; ▶ by district
+        ("cla_by_placement_type", ("Under 1",), (MANSFIELD, "E07000170")),  # c, then the sum
+    ):
+        item = catalogue.get(item_id)
+        selection = ind.Selection(min(context.years), max(context.years), districts, bands)
+        said = []
+        for view in [v for v in ind.views(item) if v != "trend"]:
+            frame = ind.figures(con, item, selection, view, context)
+            shown = block.build(item, frame, selection, view, context)
+            printed = export.print_figure(shown, context)[0].to_dict()
+            text = charts.one_line(printed["layout"]["annotations"][0]["text"])
+            said.append(text)
+            for note in [disclosure.FOOTNOTES[s] for s in shown.symbols]:
+                assert f"{note}." in text, (item_id, view, text)
+        assert any("x = not available" in t for t in said) or item.breakdown
+        assert any("▶" in t or "added together" in t for t in said)
 
 
 def test_the_print_picture_keys_each_category_on_one_line(demo):

@@ -119,6 +119,24 @@ def test_a_districts_age_bands_are_compared_with_the_councils_same_ages(demo):
     assert council.endswith("compared with England for all ages, none for an age band")
 
 
+@pytest.mark.parametrize("districts", [(), (MANSFIELD,)])
+def test_a_distributions_printed_subtitle_claims_no_comparison(demo, districts):
+    """A distribution's shares (a breakdown's categories, the placed-away groups) are compared
+    with nothing, so its printed chart's subtitle and the chapter's captions do not say they
+    are: they said "compared with Nottinghamshire" (the council compared with itself) or
+    "compared with England", beside tables that say "Not compared" or "No comparator"."""
+    con, context, _ = demo
+    selection = ind.Selection(2020, 2024, districts)
+    for item in [i for i in catalogue.catalogue().values() if i.breakdown]:
+        frames = ind.all_figures(con, item, selection, context, ind.views(item))
+        for view, frame in frames.items():
+            compared = set(frame["comparison"]) - {stats.NOT_COMPARED, "no comparator"}
+            assert not compared, (item.id, view)
+            said = block.subtitle(item, selection, view, context, "England")
+            assert "compared with" not in said, (item.id, view, said)
+            assert said.endswith("95% confidence intervals"), (item.id, view, said)
+
+
 def test_a_sum_over_chosen_districts_and_bands_is_the_sum_of_the_published_figures(demo):
     con, context, figures = demo
     item = catalogue.get("cla_rate_per_10k")
@@ -523,17 +541,3 @@ def test_python_strings_read_the_same_figures_as_arrow_strings(demo):
         pd.testing.assert_frame_equal(
             python_table, table, check_dtype=False, check_column_type=False, obj=view
         )
-
-
-@pytest.mark.parametrize("districts", [(), (MANSFIELD,)])
-def test_a_distribution_is_not_said_to_be_compared(demo, districts):
-    """A distribution has no comparator (none of its rows is compared, for the council or a
-    district), yet its charts' and tables' captions had said "compared with Nottinghamshire"
-    (or England)."""
-    con, context, _ = demo
-    item = catalogue.get("cla_by_sex")
-    selection = ind.Selection(2020, 2024, districts)
-    for view, shown in ind.all_figures(con, item, selection, context, ind.views(item)).items():
-        assert set(shown["comparison"]) <= {"no comparator", stats.NOT_COMPARED}, view
-        said = block.subtitle(item, selection, view, context, "England")
-        assert "compared" not in said and said.endswith("95% confidence intervals"), said

@@ -539,6 +539,24 @@ def test_the_overview_speaks_of_areas_that_are_not_places_and_of_one_measure_pla
     assert "on the one measure tested" in said and " 1 measures" not in said
 
 
+@pytest.mark.parametrize("page", ["app.py", "pages/10_Placed_away_from_home.py"])
+def test_the_placed_away_sentence_names_the_ages_chosen(page):
+    """As every other sentence of the overview names the ages ("in Mansfield (aged under 1)"),
+    so does the placed-away one, saying that the care leavers' measures do not follow them: it
+    read "In Mansfield in 2024, children placed away from home ..." for the under 1s alone, and
+    for 10 to 15 year olds counted as tested the care leavers' two measures only."""
+    said = " ".join(m.value for m in open_page(page, age_band="10 to 15").markdown)
+    assert (
+        "In Nottinghamshire in 2024, children placed away from home (aged 10 to 15; care "
+        "leavers' measures do not follow the age band filter) showed" in said
+    )
+    at = open_page(page, district=MANSFIELD, age_band=["Under 1", "16 and over"])
+    said = " ".join(m.value for m in at.markdown)
+    assert "In Mansfield in 2024, children placed away from home (aged under 1 or 16 and" in said
+    said = " ".join(m.value for m in open_page(page, district="UNKNOWN").markdown)
+    assert "those placed away from home could not" in said  # no ages chosen, none named
+
+
 @pytest.mark.parametrize("page", ["pages/5_Care_leavers.py", "pages/10_Placed_away_from_home.py"])
 def test_a_table_gives_its_longest_name_room_to_show_whole(page):
     """Indicator names run to 100 characters ("Care leavers aged 17 and 18 not in education,

@@ -201,7 +201,8 @@ def subtitle(item: Indicator, selection: ind.Selection, view: str, context, comp
     parts = [area, ages, period]
     if item.unit != "count":
         parts.append(f"{stats.level_text(s.level)} confidence intervals")
-    if item.unit != "count" and not item.breakdown:  # a distribution has no comparator
+    if item.unit != "count" and not item.breakdown:  # a distribution's shares are compared
+        # with nothing (indicators._compared): its tables say "Not compared", "No comparator"
         against = context.council_name if selection.districts or view != "trend" else comparator
         if banded and not selection.districts:
             against = "none for an age band"

@@ -184,7 +184,7 @@ def sentences(selection: ind.Selection, shown: dict[str, pd.DataFrame]) -> None:
         verdict = ind.trend_text(own, item, selection, plain=True)
         lines.append(f"- **{THEMES[item.theme]}.** {text} {verdict}")
     tested = ind.differences(shown, PLACED_AWAY, selection)
-    away = overview.placed_away_sentence(tested, catalogue.catalogue(), area)
+    away = overview.placed_away_sentence(tested, catalogue.catalogue(), area, selection.age_bands)
     lines.append(f"- **{THEMES['placed_away']}.** {away}")
     st.markdown("\n".join(lines))
 

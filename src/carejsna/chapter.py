@@ -81,6 +81,10 @@ class Config:
             good = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
             if not good or (kind is list and not all(isinstance(v, str) for v in value)):
                 raise ValueError(f"{name}: {setting} is {said}, not {repr(value)[:60]}")
+            # A theme twice gave its sections twice; a district, "Mansfield and Mansfield".
+            twice = [v for v in dict.fromkeys(value) if value.count(v) > 1] if kind is list else []
+            if twice:
+                raise ValueError(f"{name}: {setting} gives {twice[0]!r} more than once")
         settings = {k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()}
         config = cls(**settings, source=name)
         if not config.themes:
@@ -89,7 +93,12 @@ class Config:
             if theme not in THEMES:
                 raise ValueError(f"{name}: no theme {theme!r}: one of {', '.join(THEMES)}")
         for indicator_id in config.indicators:
-            catalogue.get(indicator_id)
+            theme = catalogue.get(indicator_id).theme
+            if theme not in config.themes:  # else left out, and the pack built without it
+                raise ValueError(
+                    f"{name}: indicator {indicator_id!r} is in the theme {theme!r}, not among "
+                    f"themes ({', '.join(config.themes)}): add the theme, or leave it out"
+                )
         if config.level not in (95, 99.8):
             raise ValueError(f"{name}: level is 95 or 99.8")
         if config.each_district and (config.districts or config.combined):

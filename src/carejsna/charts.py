@@ -323,7 +323,8 @@ def bars(
             showlegend=False,
         )
     )
-    notes = [FOOTNOTES[s] for s in sorted(set(rows["symbol"]) - {""})]
+    # each a sentence: printed, the notes run on in one paragraph (export.decorated)
+    notes = [f"{FOOTNOTES[s]}." for s in sorted(set(rows["symbol"]) - {""})]
     if any(name in chosen for name in rows[by]):
         notes.append(f"▶ marks the chosen {'age band' if by == 'age_band' else 'district'}.")
     layout = {
@@ -481,7 +482,7 @@ def placed_away(
         left = " and ".join(names[i][0].lower() + names[i][1:] for i in others)
         notes.append(f"Not drawn here, as it is not a percentage: {left} (in the table below).")
     symbols = set(rows["away_symbol"]) | set(rows["near_symbol"])
-    notes += [FOOTNOTES[s] for s in sorted(symbols) if s in FOOTNOTES]
+    notes += [f"{FOOTNOTES[s]}." for s in sorted(symbols) if s in FOOTNOTES]
     layout = {
         "xaxis": _axis("Per cent", range=[0, 115], gridcolor="#E5E6E7"),
         "yaxis": _axis(

@@ -18,6 +18,7 @@ DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO, LEVEL = "district", "age_band", "from", 
 ROUNDED, COMPARATOR, COMBINED = "round", "compare", "combine"
 KEYS = (DISTRICT, AGE_BAND, YEAR_FROM, YEAR_TO, LEVEL, ROUNDED, COMPARATOR, COMBINED)
 LEVELS = {"95": "95%", "99.8": "99.8%"}
+SAME_PAGE = "filters_same_page"  # this run is of the page the last run was of
 PAGE_KEYS = ("indicator",)  # a page's own URL parameters, kept when the filters are written
 
 
@@ -158,6 +159,7 @@ def sidebar(context: Context, page: str, shown: bool = True, reads=PAGE_KEYS) ->
     )
     if "filters" not in state or moved:
         state.filters, state.url_problems = from_url(params, context)
+    state[SAME_PAGE] = state.get("filters_page") == page  # a rerun, not a page opened
     state.filters_page, state.filters_changed = page, False
     for problem in state.url_problems:
         st.warning(problem, icon=":material/link_off:")

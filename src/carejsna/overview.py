@@ -207,7 +207,10 @@ def rag(value: float | None, target: float, tolerance: float, good: str) -> str:
 
 
 def placed_away_sentence(
-    differences: pd.DataFrame, indicators: dict[str, Indicator], area: str
+    differences: pd.DataFrame,
+    indicators: dict[str, Indicator],
+    area: str,
+    bands: tuple[str, ...] = (),
 ) -> str:
     """One plain-English sentence on children placed away from home against those placed near,
     from the tests of their differences (indicators.group_differences): worse or better only
@@ -217,7 +220,9 @@ def placed_away_sentence(
     placed near home on 1 of 7 measures tested (dental check: 61.0% against 80.2%), better on
     none, and showed no statistically significant difference on the other 6; 2 could not be
     tested (too few children, or figures withheld to protect their privacy)."
-    """
+
+    `bands`: the age bands chosen, named after "placed away from home", saying too that the
+    care leavers' measures do not follow them."""
     if not len(differences):
         return ""
     year = int(differences["year"].iloc[0])
@@ -227,6 +232,12 @@ def placed_away_sentence(
     lead = f"In {area} in {year}, children placed away from home"
     if not place.startswith("in "):  # not a place: Unknown, Outside the council's districts
         lead = f"In {year}, of children {place}, those placed away from home"
+    if bands:
+        ages = " or ".join(band[0].lower() + band[1:] for band in bands)
+        unbanded = any("age_band" not in indicators[i].filters for i in differences["indicator_id"])
+        lead += f" (aged {ages}" + (
+            "; care leavers' measures do not follow the age band filter)" if unbanded else ")"
+        )  # as the page says under its table
     cannot = (
         f"{untested} could not be tested (too few children, or figures withheld to protect "
         "their privacy)"

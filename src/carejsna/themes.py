@@ -36,10 +36,15 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
     given = st.query_params.get_all("indicator")
     default = given[0] if given else None  # the first, as for every filter given twice
     key = f"indicator-{theme_id}"
+    linked = f"{key}-linked"  # the indicator the link named at the page's last run
+    # The link named one at this page's last run and names none now: the browser's Back to
+    # the link before one was chosen (arriving from another page, the choice is kept).
+    back = not given and st.session_state.get(filters.SAME_PAGE) and st.session_state.get(linked)
     if default in names and st.session_state.get(key) != default:
         st.session_state[key] = default  # the link, or the browser's Back, names one
-    elif st.session_state.get(key) not in names:
+    elif back or st.session_state.get(key) not in names:
         st.session_state[key] = order[0]
+    st.session_state[linked] = default if default in names else None
     if default is not None and default not in names:  # said once: the link is put right
         shown_now = names[st.session_state[key]]
         st.warning(
@@ -56,7 +61,7 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
         order,
         format_func=names.get,
         key=key,
-        on_change=lambda: st.query_params.update(indicator=st.session_state[key]),
+        on_change=lambda: _link(st.session_state[key]),
         help="Its chart over time, by district and by age band, each with its table and CSV.",
     )
     indicator(choice, selection, (together, wider) if choice in together else ())
@@ -70,6 +75,14 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
         ("Latest year of the selection, with the year before. " if len(years) > 1 else "")
         + " · ".join(disclosure.FOOTNOTES.values())
     )
+
+
+def _link(indicator_id: str) -> None:
+    """The link names the indicator chosen first, as filters.sidebar writes it back: written
+    once, the choice is one step of the browser's history (one Back undoes it). Added last, the
+    rerun wrote the link again reordered: two steps, and the first Back did nothing."""
+    rest = {k: st.query_params.get_all(k) for k in st.query_params if k != "indicator"}
+    st.query_params.from_dict({"indicator": indicator_id, **rest})
 
 
 def summary_table(items: list, shown: dict[str, pd.DataFrame], years: list[int]) -> pd.DataFrame:

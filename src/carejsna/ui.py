@@ -132,9 +132,7 @@ def page(title: str, intro: str, filtered: bool = True, indicators: bool = False
     selection."""
     st.set_page_config(page_title=f"{title} | Children in care JSNA explorer", layout="wide")
     st.html(STYLE)
-    with st.sidebar:
-        for link in offered_pages():  # those offered (public mode hides record-level pages)
-            st.page_link(link)
+    links = st.sidebar.container()  # filled once the filters are known, at the sidebar's top
     data = context()
     st.title(title)
     if data.synthetic:
@@ -145,6 +143,13 @@ def page(title: str, intro: str, filtered: bool = True, indicators: bool = False
         )
     reads = filters.PAGE_KEYS if indicators else ()
     selection = filters.sidebar(data, title, shown=filtered, reads=reads)
+    # Each link carries the filters, as the page it opens writes them back: a page opened is
+    # one step of the browser's history. A bare link was two (the page, then its filters), and
+    # Back went to the bare one, on the same page, which read it as every filter cleared.
+    carried = filters.to_url(st.session_state.filters, data)
+    with links:
+        for link in offered_pages():  # those offered (public mode hides record-level pages)
+            st.page_link(link, query_params=carried)
     st.markdown(intro)
     return selection
 

@@ -136,6 +136,32 @@ def test_filters_survive_a_page_switch(page: Page):
     expect(page).to_have_url(link_to("Children_in_care", district=MANSFIELD))
 
 
+def test_a_sidebar_link_carries_the_filters_and_back_returns_with_them(page: Page):
+    """A page's link in the sidebar carries the filters, as the page it opens writes them back:
+    opened in a new tab, or sent on, it shows the same selection (it was bare: a new tab opened
+    with every filter cleared); and a page opened is one step of the browser's history. Bare,
+    it was at times two (the page, then its filters written back), and Back went to the bare
+    page, which read its link as every filter cleared, the reader left on the page opened."""
+    open_page(page, f"{CHILDREN_IN_CARE}?district={MANSFIELD}")
+    sidebar = page.get_by_test_id("stSidebar")
+    link = sidebar.get_by_role("link", name="Placement stability")
+    expect(link).to_have_attribute(
+        "href", re.compile(rf"Placement_stability\?district={MANSFIELD}$")
+    )
+    steps = page.evaluate("history.length")
+    link.click()
+    wait_for_app(page, page.get_by_role("heading", name="Placement stability", exact=True))
+    expect(page).to_have_url(link_to("Placement_stability", district=MANSFIELD))
+    page.wait_for_timeout(500)  # a second step, if any, is written by then
+    assert page.evaluate("history.length") == steps + 1
+
+    page.go_back()
+    wait_for_app(page, page.get_by_role("heading", name="Children in care", exact=True))
+    expect(page).to_have_url(link_to("Children_in_care", district=MANSFIELD))
+    assert chosen(page, "District") == ["Mansfield"]
+    expect(legend(page)).to_have_text(["Mansfield", COUNCIL])
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -255,6 +281,30 @@ def test_back_undoes_one_filter_change_in_one_press(page: Page):
     wait_for_app(page)
     assert "district" not in url_params(page)
     assert chosen(page, "District") == []
+
+
+def test_back_undoes_the_choice_of_an_indicator_in_one_press(page: Page):
+    """Choosing the indicator shown in full is one step of the browser's history, as a filter
+    change is: it was two (the link written, then written again reordered), so the first Back
+    did nothing; and Back to the link before the choice shows the page's first indicator again
+    (it kept the one chosen, under a link that no longer named it)."""
+    open_page(page, f"{CHILDREN_IN_CARE}?district={MANSFIELD}")
+    shown = page.get_by_role("heading", level=3).first
+    expect(shown).to_have_text("Children in care at 31 March")
+    page.get_by_role("combobox", name="Indicator", exact=True).click()
+    page.get_by_role("option", name="Rate of children in care per 10,000 children").click()
+    wait_for_app(page, shown.filter(has_text="Rate of children in care"))
+    assert url_params(page)["indicator"] == ["cla_rate_per_10k"]
+
+    page.go_back()
+    expect(shown).to_have_text("Children in care at 31 March")
+    wait_for_app(page)
+    assert url_params(page) == {"district": [MANSFIELD]}
+    assert chosen(page, "District") == ["Mansfield"]
+    page.go_forward()
+    expect(shown).to_have_text("Rate of children in care per 10,000 children")
+    wait_for_app(page)
+    assert url_params(page)["indicator"] == ["cla_rate_per_10k"]
 
 
 CUT_OFF = (
