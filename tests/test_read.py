@@ -306,6 +306,27 @@ def test_another_years_return_in_a_year_folder_is_refused(demo_years):
     assert "another year's return in the 2024 folder?" in refused.problem
 
 
+@pytest.mark.parametrize(
+    ("year", "change", "here", "there"),
+    [("2024", lambda c: c + ".0", "100762.0", "100762"),
+     ("2023", lambda c: "00" + c, "100762", "00100762")],
+)  # fmt: skip
+def test_a_years_ids_written_otherwise_than_the_year_befores_are_refused(
+    demo_years, year, change, here, there
+):
+    """A year's ids saved by a spreadsheet (100762.0; 00100762's leading zeros lost), the same
+    in each of its files, so each file matched the others: it built, exit 0, each child two
+    children across the years (2023's placement moves 680 became 1,049), with notes only."""
+    for name in ("header", "episodes", "uasc", "oc2", "oc3", "education"):
+        edit_csv(demo_years / year / f"{name}.csv", lambda rows: column(rows, "CHILD", change))
+    [refused] = refusals(read_years(demo_years)[2])
+    assert (refused.file, refused.row, refused.column, refused.value) == (
+        "2024/episodes.csv", 2, "CHILD", here
+    )  # fmt: skip
+    assert f"in 2023/episodes.csv with their CHILD written otherwise (here '{here}', there " \
+        f"'{there}')" in refused.problem  # fmt: skip
+
+
 def test_a_repeated_row_is_quoted_as_the_file_writes_it(returns):
     path = returns / "2024" / "episodes.csv"
     lines = path.read_text().splitlines()
