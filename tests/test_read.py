@@ -260,13 +260,17 @@ def column(rows, name, change):
          "no value in this date column reads as a dd/mm/yyyy date"),
         ("episodes.csv", lambda rows: column(rows, "CHILD", lambda c: c + ".0"),
          "episodes' CHILD are in no row of the year's header"),
+        # a long id as a spreadsheet shows it: its digits lost, two children made one
+        ("header.csv", lambda rows: column(rows, "CHILD", lambda c: "1.01E+05" if c < "C" else c),
+         "CHILD '1.01E+05': 2 ids written as a spreadsheet shows a long number (1.01E+05)"),
     ],
 )  # fmt: skip
 def test_a_file_that_would_count_wrongly_in_silence_is_refused(returns, file, change, said):
     """Each of these had built (exit 0) with a figure wrong and nothing or a note said: a
     district's population short of its girls doubled its rate; a DEC or REC column misnamed
     left every episode open, or none ceased; dates another way (ISO, month first) were blanked
-    or read with day and month swapped; ids a spreadsheet rewrote matched no child."""
+    or read with day and month swapped; ids a spreadsheet rewrote matched no child, or (in
+    scientific notation) made two children one, the other's header row left out."""
     edit_csv(returns / "2024" / file, change)
     refused = refusals(read_years(returns)[2])
     assert [p.file for p in refused] == [f"2024/{file}"], refused

@@ -276,6 +276,7 @@ def _shown(value) -> str:
 
 
 FORMAT_SHOWN = 5  # values a column needs before they show it is written another way
+SCIENTIFIC = re.compile(r"\d(\.\d+)?E\+\d+", re.IGNORECASE)  # a spreadsheet's 1.01E+05
 FORMULA = re.compile(r"^[=+@]|^-[^0-9.]")  # what a spreadsheet would run as a formula
 
 
@@ -376,6 +377,14 @@ def check(
                 r"[\x00-\x1f\x7f]", regex=True
             )
             value = text.where(~blank & ~bad)
+            rounded = text.str.fullmatch(SCIENTIFIC) & col.key
+            if rounded.any():  # its digits are lost: children would merge, or count twice
+                at = text.index[rounded][0]
+                why = (
+                    f"{rounded.sum()} ids written as a spreadsheet shows a long number "
+                    f"({text[at]}): their digits are lost; save the column as text"
+                )
+                raise FileProblem(problem(rows[at], col.name, text[at], why, FILE_NOT_LOADED))
             what = "an id" if col.kind == "id" else "text"
             why = f"not {what}: too long, or holds control characters"
             for index in text.index[~bad & text.str.contains(FORMULA, regex=True)]:
