@@ -49,6 +49,18 @@ def test_column_names_differing_only_in_case_are_refused(returns):
     assert "'UPN' and 'upn' differ only in case" in refused.problem
 
 
+def test_column_names_with_spaces_for_underscores_are_read(returns):
+    """ "Home Post" had been a column of its own, HOME_POST said missing and read as blank:
+    every child of the year in the Unknown district, with only a note."""
+    path = returns / "2024" / "episodes.csv"
+    lines = path.read_text().splitlines()
+    names = lines[0].replace("HOME_POST", "Home Post").replace("PL_POST", " pl  post ")
+    path.write_text("\n".join([names, *lines[1:]]) + "\n")
+    frames, _, problems = read_years(returns)
+    assert [p for p in problems if p.file == "2024/episodes.csv"] == []
+    assert table(frames, "episodes")["home_postcode"].notna().all()
+
+
 def test_a_repeated_column_name_is_refused(returns):
     path = returns / "2024" / "episodes.csv"
     lines = path.read_text().splitlines()

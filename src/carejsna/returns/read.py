@@ -180,7 +180,8 @@ def read_csv(
             1, "", "", f"cannot be read as CSV: the file looks {kind}-separated (its first row "
             f"holds {kind}s, not commas): returns are comma-separated CSV; save it as CSV UTF-8"
         )  # fmt: skip
-    columns = [re.sub(r"\s+", "", name).upper() for name in names]
+    # HOME_POST whatever its case, spaces or spaces for _ ("Home Post": it had been missing)
+    columns = [re.sub(r"\s*[\s_]\s*", "_", name).upper() for name in names]
     if not columns:
         raise refuse(1, "", "", "cannot be read as CSV: the first row holds no column names")
     if "" in columns:
