@@ -435,6 +435,10 @@ def test_a_council_toml_that_cannot_be_read_is_named_with_its_line(tmp_path, tex
         ("Notts", "not a council's code in ONS's lookup (E06, E08, E09, E10 or W06 and six "
          "digits, as E10000024 for Nottinghamshire)"),
         ("E07000174", "a district of E10000024, not a council: give the council's code"),
+        # shaped as the format says: that it was abolished had gone unsaid
+        ("E10000002", "not a council's code in ONS's lookup of councils since April 2021 (an "
+         "abolished council's, as Buckinghamshire's E10000002 before 2020?): give the code it "
+         "has now, or leave code out"),
         ("E10000034", "population.csv's districts are Nottinghamshire's (E10000024): give "
          "E10000024, or leave code out"),  # Worcestershire's: its name on Nottinghamshire's
     ],

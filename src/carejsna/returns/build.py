@@ -144,6 +144,11 @@ def read_council(returns_dir: Path) -> Council:
             why = (
                 f"a district of {within.iloc[0]}, not a council: give the council's code"
                 if len(within)
+                # shaped like one: an abolished council's, which the format would not explain
+                else "not a council's code in ONS's lookup of councils since April 2021 (an "
+                "abolished council's, as Buckinghamshire's E10000002 before 2020?): give the "
+                "code it has now, or leave code out"
+                if re.fullmatch(r"(E0[689]|E10|W06)\d{6}", council.code)
                 else "not a council's code in ONS's lookup (E06, E08, E09, E10 or W06 and "
                 "six digits, as E10000024 for Nottinghamshire)"
             )
