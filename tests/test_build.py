@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import shutil
 import subprocess
 import sys
@@ -413,6 +414,9 @@ def test_a_swap_cut_short_by_a_killed_process_is_recovered_on_the_next_run(tmp_p
         (b'code = "E10000024"\nname = Testshire\n', 2, "not valid TOML: Invalid value"),
         (b'code = "E10000024"\nname = "Caf\xe9"\n', 2, "not UTF-8 text: save it as UTF-8"),
         (b'code = "E10000024"\nname = "Testshire"\nsynthetic = "yes"\n', None, "must be true or"),
+        # each had been ignored without a word: made-up returns shown as real
+        (b'code = "E10000024"\nsynthetc = true\n', None, "not a setting of council.toml"),
+        (b'[council]\ncode = "E10000024"\nsynthetic = true\n', None, "a [council] section"),
     ],
 )
 def test_a_council_toml_that_cannot_be_read_is_named_with_its_line(tmp_path, text, row, problem):
@@ -431,6 +435,10 @@ def test_a_council_toml_that_cannot_be_read_is_named_with_its_line(tmp_path, tex
         ("Notts", "not a council's code in ONS's lookup (E06, E08, E09, E10 or W06 and six "
          "digits, as E10000024 for Nottinghamshire)"),
         ("E07000174", "a district of E10000024, not a council: give the council's code"),
+        # shaped as the format says: that it was abolished had gone unsaid
+        ("E10000002", "not a council's code in ONS's lookup of councils since April 2021 (an "
+         "abolished council's, as Buckinghamshire's E10000002 before 2020?): give the code it "
+         "has now, or leave code out"),
         ("E10000034", "population.csv's districts are Nottinghamshire's (E10000024): give "
          "E10000024, or leave code out"),  # Worcestershire's: its name on Nottinghamshire's
     ],
@@ -454,6 +462,17 @@ def test_englands_code_is_allowed_for_every_districts_returns_at_once(tmp_path):
     assert read_council(tmp_path).code == "E92000001"
     (tmp_path / "council.toml").write_text('code = " e10000024"\n')  # a stray space, lower case
     assert read_council(tmp_path).code == "E10000024"
+
+
+def test_a_council_toml_saved_by_notepad_is_read(tmp_path):
+    """UTF-8 with a byte-order mark and Windows line ends (Notepad's) had been refused as 'not
+    valid TOML: Invalid statement' on its first line, which looks right."""
+    from carejsna.returns.build import read_council
+
+    text = 'code = "E10000024"\r\nname = "Testshire"\r\nsynthetic = true\r\n'
+    (tmp_path / "council.toml").write_bytes(codecs.BOM_UTF8 + text.encode())
+    council = read_council(tmp_path)
+    assert (council.code, council.name, council.synthetic) == ("E10000024", "Testshire", True)
 
 
 def test_a_council_build_is_refused_where_git_would_track_it(tmp_path):

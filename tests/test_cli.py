@@ -32,6 +32,16 @@ def test_indicator_prints_protected_csv(capsys, fixture_data):
     assert table["source"].str.startswith("SYNTHETIC DEMO DATA").all()
 
 
+def test_indicator_on_a_returns_folder_says_to_build_it(capsys, tmp_path):
+    """It had said to build into the returns folder itself, which the build refuses."""
+    from tests import fixture_returns
+
+    returns = fixture_returns.write(tmp_path / "returns")
+    assert main(["indicator", "cla_at_31_march", "--data", str(returns)]) == 2
+    said = capsys.readouterr().err
+    assert f"{returns} holds returns, not extracts: build them (`carejsna build {returns} " in said
+
+
 def test_indicator_filters_by_year_district_and_band(capsys, fixture_data):
     code, out, _ = run(
         capsys, "indicator", "cla_rate_per_10k", "--data", str(fixture_data),

@@ -586,6 +586,20 @@ def test_a_year_of_only_local_files_readable_is_checked_not_a_bug(tmp_path, caps
     assert printed.err == ""
 
 
+def test_a_refused_episodes_file_is_not_echoed_by_every_row_of_the_years_other_files(tmp_path):
+    """2024's episodes.csv refused (its dates written 2023-04-03, say): the check had listed
+    every OC2 row of 2024 as outside the 12-month cohort (735), and OC3 rows as no care
+    leaver's, as if those files were wrong; a header refused, every episode as without its
+    child."""
+    for year in ("2023", "2024"):
+        shutil.copytree(ROOT / "demo" / "returns" / year, tmp_path / year)
+    (tmp_path / "2024" / "episodes.csv").write_text("CHILD\n")  # refused: columns missing
+    (tmp_path / "2023" / "header.csv").write_text("CHILD\n")
+    result = quality.check(tmp_path)
+    assert result.problems["rule"].unique().tolist() == ["file"]
+    assert [r.split(" ")[0] for r in result.refused] == ["2023/header.csv", "2024/episodes.csv"]
+
+
 def test_a_council_toml_the_build_cannot_read_is_listed(tmp_path):
     folder = write(tmp_path / "returns")
     (folder / "council.toml").write_text('name = "Testshire\n')

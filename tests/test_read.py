@@ -49,6 +49,18 @@ def test_column_names_differing_only_in_case_are_refused(returns):
     assert "'UPN' and 'upn' differ only in case" in refused.problem
 
 
+def test_column_names_with_spaces_for_underscores_are_read(returns):
+    """ "Home Post" had been a column of its own, HOME_POST said missing and read as blank:
+    every child of the year in the Unknown district, with only a note."""
+    path = returns / "2024" / "episodes.csv"
+    lines = path.read_text().splitlines()
+    names = lines[0].replace("HOME_POST", "Home Post").replace("PL_POST", " pl  post ")
+    path.write_text("\n".join([names, *lines[1:]]) + "\n")
+    frames, _, problems = read_years(returns)
+    assert [p for p in problems if p.file == "2024/episodes.csv"] == []
+    assert table(frames, "episodes")["home_postcode"].notna().all()
+
+
 def test_a_repeated_column_name_is_refused(returns):
     path = returns / "2024" / "episodes.csv"
     lines = path.read_text().splitlines()
@@ -260,13 +272,17 @@ def column(rows, name, change):
          "no value in this date column reads as a dd/mm/yyyy date"),
         ("episodes.csv", lambda rows: column(rows, "CHILD", lambda c: c + ".0"),
          "episodes' CHILD are in no row of the year's header"),
+        # a long id as a spreadsheet shows it: its digits lost, two children made one
+        ("header.csv", lambda rows: column(rows, "CHILD", lambda c: "1.01E+05" if c < "C" else c),
+         "CHILD '1.01E+05': 2 ids written as a spreadsheet shows a long number (1.01E+05)"),
     ],
 )  # fmt: skip
 def test_a_file_that_would_count_wrongly_in_silence_is_refused(returns, file, change, said):
     """Each of these had built (exit 0) with a figure wrong and nothing or a note said: a
     district's population short of its girls doubled its rate; a DEC or REC column misnamed
     left every episode open, or none ceased; dates another way (ISO, month first) were blanked
-    or read with day and month swapped; ids a spreadsheet rewrote matched no child."""
+    or read with day and month swapped; ids a spreadsheet rewrote matched no child, or (in
+    scientific notation) made two children one, the other's header row left out."""
     edit_csv(returns / "2024" / file, change)
     refused = refusals(read_years(returns)[2])
     assert [p.file for p in refused] == [f"2024/{file}"], refused
@@ -304,6 +320,27 @@ def test_another_years_return_in_a_year_folder_is_refused(demo_years):
     assert refused.file == "2024/episodes.csv"
     assert "no episode starts or ends in the year to 31 March 2024" in refused.problem
     assert "another year's return in the 2024 folder?" in refused.problem
+
+
+@pytest.mark.parametrize(
+    ("year", "change", "here", "there"),
+    [("2024", lambda c: c + ".0", "100762.0", "100762"),
+     ("2023", lambda c: "00" + c, "100762", "00100762")],
+)  # fmt: skip
+def test_a_years_ids_written_otherwise_than_the_year_befores_are_refused(
+    demo_years, year, change, here, there
+):
+    """A year's ids saved by a spreadsheet (100762.0; 00100762's leading zeros lost), the same
+    in each of its files, so each file matched the others: it built, exit 0, each child two
+    children across the years (2023's placement moves 680 became 1,049), with notes only."""
+    for name in ("header", "episodes", "uasc", "oc2", "oc3", "education"):
+        edit_csv(demo_years / year / f"{name}.csv", lambda rows: column(rows, "CHILD", change))
+    [refused] = refusals(read_years(demo_years)[2])
+    assert (refused.file, refused.row, refused.column, refused.value) == (
+        "2024/episodes.csv", 2, "CHILD", here
+    )  # fmt: skip
+    assert f"in 2023/episodes.csv with their CHILD written otherwise (here '{here}', there " \
+        f"'{there}')" in refused.problem  # fmt: skip
 
 
 def test_a_repeated_row_is_quoted_as_the_file_writes_it(returns):

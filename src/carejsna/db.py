@@ -144,9 +144,16 @@ def published(folder: Path | None = None, load: bool = False) -> duckdb.DuckDBPy
     first run waits for its own indicators, not for every figure of the extract."""
     folder = Path(folder or data_dir())
     if not (folder / "figures.parquet").exists():
-        raise FileNotFoundError(
-            f"no figures in {folder}: run `carejsna build RETURNS_DIR --out {folder}` first"
+        returns = folder.is_dir() and any(  # the returns' folder given for the extracts'
+            p.is_dir() and re.fullmatch(r"\d{4}", p.name) for p in folder.iterdir()
         )
+        run = (
+            f"{folder} holds returns, not extracts: build them (`carejsna build {folder} --out "
+            "DATA`) and read DATA"
+            if returns
+            else f"no figures in {folder}: run `carejsna build RETURNS_DIR --out {folder}` first"
+        )
+        raise FileNotFoundError(run)
     con = duckdb.connect()
     if load:
         con.execute("attach ':memory:' as held (compress)")

@@ -109,8 +109,8 @@ def read_council(returns_dir: Path) -> Council:
         return FileProblem(Problem(None, path.name, line, column, value, why, FILE_NOT_LOADED))
 
     data = path.read_bytes()
-    try:
-        values = tomllib.loads(data.decode("utf-8"))
+    try:  # Notepad's UTF-8 begins with a byte-order mark, which TOML does not allow
+        values = tomllib.loads(data.decode("utf-8").removeprefix("\ufeff"))
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise problem(line, "", "", "not UTF-8 text: save it as UTF-8") from None
@@ -121,8 +121,16 @@ def read_council(returns_dir: Path) -> Council:
         raise problem(line, "", "", f"not valid TOML: {why}") from None
     fields = Council.__dataclass_fields__
     for key, value in values.items():
-        expected = type(fields[key].default) if key in fields else None
-        if expected is not None and type(value) is not expected:
+        if key not in fields:  # a setting misspelt, or in a [section], would be lost unsaid
+            known = ", ".join(fields)
+            why = (
+                f"a [{key}] section: council.toml's settings ({known}) go at its top, in none"
+                if type(value) is dict
+                else f"not a setting of council.toml (its settings: {known})"
+            )
+            raise problem(None, key, "", why)
+        expected = type(fields[key].default)
+        if type(value) is not expected:
             kind = "true or false" if expected is bool else "a quoted text"
             raise problem(None, key, str(value), f"must be {kind}")
     council = Council(**{k: v for k, v in values.items() if k in fields})
@@ -136,6 +144,11 @@ def read_council(returns_dir: Path) -> Council:
             why = (
                 f"a district of {within.iloc[0]}, not a council: give the council's code"
                 if len(within)
+                # shaped like one: an abolished council's, which the format would not explain
+                else "not a council's code in ONS's lookup of councils since April 2021 (an "
+                "abolished council's, as Buckinghamshire's E10000002 before 2020?): give the "
+                "code it has now, or leave code out"
+                if re.fullmatch(r"(E0[689]|E10|W06)\d{6}", council.code)
                 else "not a council's code in ONS's lookup (E06, E08, E09, E10 or W06 and "
                 "six digits, as E10000024 for Nottinghamshire)"
             )

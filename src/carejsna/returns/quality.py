@@ -733,7 +733,7 @@ def _checked(returns_dir: Path, tables: dict, rows: dict, problems: list, today)
     for name, table in tables.items():  # ids as text, years as numbers, even with no rows
         if "child_id" in table:
             tables[name] = table.astype({"child_id": "str", "year": "int64"})
-    result.problems.extend(cross_checks(tables, rows, today))
+    result.problems.extend(_without_echoes(cross_checks(tables, rows, today), tables, rows))
     result.problems.extend(relabelled(build.revisions(tables["episodes"]), rows))
     episodes, found = _postcodes(tables)
     result.problems.extend(relabelled(found, rows))
@@ -746,6 +746,29 @@ def _checked(returns_dir: Path, tables: dict, rows: dict, problems: list, today)
         if p.action == FILE_NOT_LOADED
     ]
     return Check(returns_dir, frame, counts, refused, bool(synthetic))
+
+
+# What a year's refused episodes or header make of every row of its other files
+ECHOES = {
+    "episodes": ("oc2_not_in_cohort", "oc2_missing", "oc3_not_care_leaver"),
+    "children": ("episode_without_child",),
+}
+
+
+def _without_echoes(found: list[Problem], tables: dict, rows: dict) -> list[Problem]:
+    """The cross-checks' problems, less those of a year whose episodes or header were refused
+    that only echo the refusal (2024's 735 OC2 rows 'outside the 12-month cohort', every one,
+    where its episodes.csv could not be read): the refusal says what is wrong."""
+    years = {int(label[:4]) for label in rows if label[:4].isdigit()}
+    lost = {name: years - set(tables[name]["year"]) for name in ECHOES}
+    if not found or not any(lost.values()):
+        return found
+    frame = pd.DataFrame([asdict(p) for p in found])
+    rules = rule_of(frame)
+    echo = pd.Series(False, index=frame.index)
+    for name, echoes in ECHOES.items():
+        echo |= rules.isin(echoes) & frame["year"].isin(lost[name])
+    return [problem for problem, echoed in zip(found, echo, strict=True) if not echoed]
 
 
 def _postcodes(tables: dict) -> tuple[pd.DataFrame, list[Problem]]:

@@ -180,7 +180,8 @@ def read_csv(
             1, "", "", f"cannot be read as CSV: the file looks {kind}-separated (its first row "
             f"holds {kind}s, not commas): returns are comma-separated CSV; save it as CSV UTF-8"
         )  # fmt: skip
-    columns = [re.sub(r"\s+", "", name).upper() for name in names]
+    # HOME_POST whatever its case, spaces or spaces for _ ("Home Post": it had been missing)
+    columns = [re.sub(r"\s*[\s_]\s*", "_", name).upper() for name in names]
     if not columns:
         raise refuse(1, "", "", "cannot be read as CSV: the first row holds no column names")
     if "" in columns:
@@ -276,6 +277,7 @@ def _shown(value) -> str:
 
 
 FORMAT_SHOWN = 5  # values a column needs before they show it is written another way
+SCIENTIFIC = re.compile(r"\d(\.\d+)?E\+\d+", re.IGNORECASE)  # a spreadsheet's 1.01E+05
 FORMULA = re.compile(r"^[=+@]|^-[^0-9.]")  # what a spreadsheet would run as a formula
 
 
@@ -376,6 +378,14 @@ def check(
                 r"[\x00-\x1f\x7f]", regex=True
             )
             value = text.where(~blank & ~bad)
+            rounded = text.str.fullmatch(SCIENTIFIC) & col.key
+            if rounded.any():  # its digits are lost: children would merge, or count twice
+                at = text.index[rounded][0]
+                why = (
+                    f"{rounded.sum()} ids written as a spreadsheet shows a long number "
+                    f"({text[at]}): their digits are lost; save the column as text"
+                )
+                raise FileProblem(problem(rows[at], col.name, text[at], why, FILE_NOT_LOADED))
             what = "an id" if col.kind == "id" else "text"
             why = f"not {what}: too long, or holds control characters"
             for index in text.index[~bad & text.str.contains(FORMULA, regex=True)]:
@@ -594,6 +604,7 @@ def read_years(
     frames: dict[str, list[pd.DataFrame]] = {spec.extract: [] for spec in FILES.values()}
     rows: dict[str, dict[str, int]] = {}
     years, problems = year_folders(returns_dir)
+    before = None  # the last year's episodes read, and their file
     for year, folder in years:
         read = {}  # the year's files read: name -> (frame, label)
         tables = dict.fromkeys(xml.TABLES)  # None: not to be read as CSV, nor from XML
@@ -649,6 +660,9 @@ def read_years(
             frame.insert(0, "year", year)
             frames[spec.extract].append(_codes_as_categories(frame, spec))
         problems.extend(_year_problems(year, read))
+        if "episodes" in read:
+            problems.extend(_ids_rewritten(year, read["episodes"], before))
+            before = read["episodes"]
     return frames, rows, problems
 
 
@@ -683,6 +697,36 @@ def _year_problems(year: int, read: dict[str, tuple[pd.DataFrame, str]]) -> list
             value = ids[unmatched].iloc[0]
             out.append(Problem(year, label, None, "CHILD", value, why, FILE_NOT_LOADED))
     return out
+
+
+def _ids_rewritten(
+    year: int, episodes: tuple[pd.DataFrame, str], before: tuple[pd.DataFrame, str] | None
+) -> list[Problem]:
+    """A problem that stops the build where a year's CHILD ids are the year before's written
+    another way (a spreadsheet's 100762.0, or 100762 for 00100762): each child would be two,
+    its episodes counted twice across the years (placement moves, stability, care leavers)."""
+    if before is None:
+        return []
+    (now, label), (then, earlier) = episodes, before
+
+    def plain(ids: pd.Series) -> pd.Series:
+        return ids.astype(str).str.replace(r"\.0+$", "", regex=True).str.lstrip("0")
+
+    ids, old = now["child_id"].drop_duplicates(), then["child_id"].drop_duplicates()
+    old = old[~old.isin(set(ids))]
+    written = pd.Series(old.to_numpy(), index=plain(old)).groupby(level=0).first()
+    other = plain(ids).map(written).where(~ids.isin(set(then["child_id"])))
+    if other.notna().sum() < FORMAT_SHOWN:  # a few say little
+        return []
+    at = other.first_valid_index()
+    why = (
+        f"{other.notna().sum()} children are in {earlier} with their CHILD written otherwise "
+        f"(here '{ids[at]}', there '{other[at]}'): ids a spreadsheet rewrote (100762.0, or "
+        "100762 for 00100762)? Each would count as two children; write them as the other "
+        "returns do"
+    )
+    row = int(now.at[at, "source_row"])
+    return [Problem(year, label, row, "CHILD", ids[at], why, FILE_NOT_LOADED)]
 
 
 def _codes_as_categories(frame: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
