@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from carejsna import db
+from carejsna import Stopped, audit, db, stoppable
 from carejsna.cli import main
 from carejsna.indicators import SYNTHETIC
 from carejsna.returns import postcodes as postcodes_
@@ -355,17 +356,31 @@ def test_a_failed_swap_puts_the_previous_folder_back(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["data"]
 
 
+class Dropped:
+    """Dropped at once, its __del__ stops the process: Python only prints the exception."""
+
+    def __del__(self):
+        signal.raise_signal(signal.SIGTERM)  # handled here: its exception goes nowhere
+
+
+def _solved(key, witnesses):  # audit._each's function: no leaks, no points
+    return [], []
+
+
+def test_a_lost_stop_ends_the_solving_at_its_next_result(monkeypatch):
+    """A build whose stop was lost had run on to its end (5 minutes on a busy machine) before
+    staged() saw it: the workers' results are where it is seen now."""
+    lost = []
+    monkeypatch.setattr(sys, "unraisablehook", lost.append)
+    with pytest.raises(Stopped), stoppable():
+        Dropped()
+        audit._each(_solved, [1, 2, 3, 4], [[1, 2, 3, 4]], workers=2)
+    assert [type(x.exc_value) for x in lost] == [Stopped]
+
+
 def test_a_stop_whose_exception_python_lost_still_puts_nothing_in_place(tmp_path, monkeypatch):
     """SIGTERM's Stopped, raised where Python only prints it (here a __del__, as a weakref's
     callback can be), had let a build run on to exit 0 with its folder in place (CI, once)."""
-    import signal
-
-    from carejsna import Stopped, stoppable
-
-    class Dropped:
-        def __del__(self):
-            signal.raise_signal(signal.SIGTERM)  # handled here: its exception goes nowhere
-
     lost = []  # what Python prints as "Exception ignored in ..."
     monkeypatch.setattr(sys, "unraisablehook", lost.append)
     out = tmp_path / "data"

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from carejsna import if_stopped
+
 ALL_AGES = "All ages"
 SMALL = 4  # a count of 1 to SMALL children must not be worked out
 FEW = 10  # nor the number of children, under FEW, behind a percentage or average
@@ -232,7 +234,10 @@ def _each(function, keys: list, columns: list, workers: int, witnesses=None, chu
     if workers > 1 and len(keys) > 1:
         start = {"initializer": die_with_parent, "initargs": (os.getpid(),)}
         with ProcessPoolExecutor(workers, **start) as pool:
-            found = list(pool.map(function, *columns, chunksize=chunksize))
+            found = []
+            for result in pool.map(function, *columns, chunksize=chunksize):
+                if_stopped()  # a stop whose exception was lost ends the build here
+                found.append(result)
     else:
         found = list(map(function, *columns))
     witnesses.update((key, points) for key, (_, points) in zip(keys, found, strict=True))

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from threadpoolctl import threadpool_limits
 
-from carejsna import __version__, audit, db, disclosure, stats
+from carejsna import __version__, audit, db, disclosure, if_stopped, stats
 from carejsna.bounds import Bounds
 from carejsna.catalogue import Indicator, catalogue
 from carejsna.indicators import ALL_AGES, Context, area_codes, band_names, comparison, derive
@@ -522,6 +522,7 @@ def _scheduled(pool, items: list, args, workers: int, cost, keep: bool = True):
             item = ready.pop(0)
             running[pool.submit(_protect, *args(item), keep=keep)] = item
         finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        if_stopped()  # a stop whose exception was lost ends the build here, not at its end
         for future in finished:
             item = running.pop(future)
             yield item, future.result()
