@@ -391,3 +391,29 @@ def test_a_distributions_paragraph_and_alt_text_follow_one_category_over_the_yea
     alt = blocks["trend"].alt
     for row in latest.itertuples():
         assert f"{row.category} {row.value:.1f} (confidence interval" in alt, alt
+
+
+@pytest.mark.parametrize(
+    ("item_id", "districts", "bands", "said"),
+    [
+        ("placed_away_3plus_placements", (), (), r"2024: Placed away, [\d.]+% \("),
+        ("cla_by_ethnicity", ("E07000170",), ("Under 1",), r"2024: each group's figure is in"),
+    ],
+)
+def test_a_paragraph_calls_a_group_the_largest_only_where_the_shown_figures_prove_it(
+    item_id, districts, bands, said
+):
+    """A review found "the largest group" said of the placed-away groups (rates, not shares:
+    "Location not known (the largest group), 8.5%") and of a 0.0% share where the largest
+    was withheld ("Asian or Asian British (the largest group), 0.0%", Ashfield's under 1s)."""
+    con = db.connect()
+    context = ind.Context.load(con)
+    item = catalogue.get(item_id)
+    selection = ind.Selection(2020, 2024, districts, bands, level=0.95)
+    frames = ind.all_figures(con, item, selection, context, ind.views(item))
+    blocks = {
+        v: block.build(item, frames[v], selection, v, context, frames.get("district"))
+        for v in ind.views(item)
+    }
+    text = chapter.paragraph(item, blocks, frames, context)
+    assert re.search(said, text) and "largest" not in text, text

@@ -222,25 +222,24 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
     selection = blocks[next(iter(blocks))].selection
     suffix = stats.level_suffix(selection.level)
     if trend is not None and len(trend):
-        own = trend[trend["area_name"] == trend["area_name"].iloc[0]]
-        group = ""  # a distribution's: its largest category shown in the latest year
-        if "category" in own and own["category"].astype(bool).any():
-            latest = own[own["year"] == own["year"].max()]
-            shown = latest[(latest["symbol"] == "") & latest["value"].notna()]
-            group = shown.nlargest(1, "value")["category"].iloc[0] if len(shown) else ""
-            own = own[own["category"] == group] if group else latest  # else all withheld
+        own, called = _followed(item, trend[trend["area_name"] == trend["area_name"].iloc[0]])
         own = own.sort_values("year")
         last = own.iloc[-1]
         name, year = last["area_name"], int(last["year"])
         value = block.value_text(item, last)
-        if last["symbol"]:
+        if called is None and (own["symbol"] == "").any():  # some groups shown, none followed
+            said.append(
+                f"{item.title}, {name}, year ending 31 March {year}: each group's figure is in "
+                "the table, some withheld to protect children's privacy (c)."
+            )
+        elif last["symbol"]:
             why = overview.WITHOUT_VALUE.get(last["symbol"], "is not available")
-            said.append(f"The figure for {name} in {year} {why} ({last['symbol']}).")
+            of = f"{called.rstrip(', ')}, {name}," if called else name  # "Placed away, ..."
+            said.append(f"The figure for {of} in {year} {why} ({last['symbol']}).")
         else:
             unit = overview.UNIT_WORDS[item.unit]
-            largest = f"{group} (the largest group), " if group else ""
             said.append(
-                f"{item.title}, {name}, year ending 31 March {year}: {largest}{value}{unit}"
+                f"{item.title}, {name}, year ending 31 March {year}: {called}{value}{unit}"
                 f"{block._interval(item, last, suffix)}."
             )
             if len(own) > 1 and not own.iloc[-2]["symbol"] and pd.notna(own.iloc[-2]["value"]):
@@ -276,6 +275,32 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
             f"({block.value_text(item, low)}{unit})."
         )
     return " ".join(said)
+
+
+def _followed(item, own: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The rows of one area's trend a paragraph follows over the years, and what to call them
+    before the value: an indicator's own (""); a grouped indicator's first compared group
+    ("Placed away, "); a distribution's largest category, where the shares shown prove it the
+    largest (the withheld ones together are no more): "Foster placements (the largest group), ".
+    Else (None) the latest year's rows: no one category is followed."""
+    if "category" not in own or not own["category"].astype(bool).any():
+        return own, ""
+    latest = own[own["year"] == own["year"].max()]
+    if item.groups_of:  # placed away and near: a rate or average each, not shares
+        group = ind.COMPARED_GROUPS[0]
+        return (
+            (own[own["category"] == group], f"{group}, ")
+            if group in set(latest["category"])
+            else (latest, None)
+        )
+    shown = latest[(latest["symbol"] == "") & latest["value"].notna()]
+    if item.unit == "percent" and len(shown):
+        top = shown.loc[shown["value"].idxmax()]
+        if top["value"] > 0 and top["value"] >= 100 - shown["value"].sum() - 1e-9:
+            return own[
+                own["category"] == top["category"]
+            ], f"{top['category']} (the largest group), "
+    return latest, None
 
 
 def added_up(item) -> tuple[str, ...]:
