@@ -343,6 +343,24 @@ def test_a_years_ids_written_otherwise_than_the_year_befores_are_refused(
         f"'{there}')" in refused.problem  # fmt: skip
 
 
+@pytest.mark.parametrize("years", [("2023", "2024"), ("2022", "2023", "2024")])
+def test_ids_rewritten_are_refused_in_the_file_that_holds_them(tmp_path, years):
+    """A review found the refusal always put on the later year's file: 2023's ids rewritten
+    (100762.0) had 2024's file refused too, or alone where 2023 came first, though 2024's ids
+    were written as the other years'. Now the file with .0 (or without the zeros) is named."""
+    for year in years:
+        shutil.copytree(ROOT / "demo" / "returns" / year, tmp_path / year)
+    shutil.copy(ROOT / "demo" / "returns" / "council.toml", tmp_path)
+    for name in ("header", "episodes", "uasc", "oc2", "oc3", "education"):
+        edit_csv(
+            tmp_path / "2023" / f"{name}.csv",
+            lambda rows: column(rows, "CHILD", lambda c: c + ".0"),
+        )
+    [refused] = refusals(read_years(tmp_path)[2])
+    assert (refused.file, refused.column) == ("2023/episodes.csv", "CHILD")
+    assert refused.value.endswith(".0") and f"here '{refused.value}', there '" in refused.problem
+
+
 def test_a_repeated_row_is_quoted_as_the_file_writes_it(returns):
     path = returns / "2024" / "episodes.csv"
     lines = path.read_text().splitlines()

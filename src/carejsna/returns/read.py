@@ -381,9 +381,10 @@ def check(
             rounded = text.str.fullmatch(SCIENTIFIC) & col.key
             if rounded.any():  # its digits are lost: children would merge, or count twice
                 at = text.index[rounded][0]
+                n = int(rounded.sum())
                 why = (
-                    f"{rounded.sum()} ids written as a spreadsheet shows a long number "
-                    f"({text[at]}): their digits are lost; save the column as text"
+                    f"{n} {'id' if n == 1 else 'ids'} written as a spreadsheet shows a long "
+                    f"number ({text[at]}): the digits are lost; save the column as text"
                 )
                 raise FileProblem(problem(rows[at], col.name, text[at], why, FILE_NOT_LOADED))
             what = "an id" if col.kind == "id" else "text"
@@ -604,7 +605,8 @@ def read_years(
     frames: dict[str, list[pd.DataFrame]] = {spec.extract: [] for spec in FILES.values()}
     rows: dict[str, dict[str, int]] = {}
     years, problems = year_folders(returns_dir)
-    before = None  # the last year's episodes read, and their file
+    before = None  # the last year's episodes read: its year, frame and file
+    rewritten = set()  # the files refused for ids a spreadsheet rewrote
     for year, folder in years:
         read = {}  # the year's files read: name -> (frame, label)
         tables = dict.fromkeys(xml.TABLES)  # None: not to be read as CSV, nor from XML
@@ -661,8 +663,11 @@ def read_years(
             frames[spec.extract].append(_codes_as_categories(frame, spec))
         problems.extend(_year_problems(year, read))
         if "episodes" in read:
-            problems.extend(_ids_rewritten(year, read["episodes"], before))
-            before = read["episodes"]
+            for found in _ids_rewritten((year, *read["episodes"]), before):
+                if found.file not in rewritten:  # the odd year, found beside each neighbour
+                    rewritten.add(found.file)
+                    problems.append(found)
+            before = (year, *read["episodes"])
     return frames, rows, problems
 
 
@@ -699,15 +704,15 @@ def _year_problems(year: int, read: dict[str, tuple[pd.DataFrame, str]]) -> list
     return out
 
 
-def _ids_rewritten(
-    year: int, episodes: tuple[pd.DataFrame, str], before: tuple[pd.DataFrame, str] | None
-) -> list[Problem]:
+def _ids_rewritten(episodes: tuple[int, pd.DataFrame, str], before: tuple | None) -> list[Problem]:
     """A problem that stops the build where a year's CHILD ids are the year before's written
     another way (a spreadsheet's 100762.0, or 100762 for 00100762): each child would be two,
-    its episodes counted twice across the years (placement moves, stability, care leavers)."""
+    its episodes counted twice across the years (placement moves, stability, care leavers).
+    It names the file a spreadsheet rewrote: the one with .0, or without the leading zeros,
+    which may be the year before's (each year is compared with the one before it)."""
     if before is None:
         return []
-    (now, label), (then, earlier) = episodes, before
+    (year, now, label), (earlier, then, there) = episodes, before
 
     def plain(ids: pd.Series) -> pd.Series:
         return ids.astype(str).str.replace(r"\.0+$", "", regex=True).str.lstrip("0")
@@ -719,14 +724,27 @@ def _ids_rewritten(
     if other.notna().sum() < FORMAT_SHOWN:  # a few say little
         return []
     at = other.first_valid_index()
+    pair = [(year, now, label, ids[at], there), (earlier, then, there, other[at], label)]
+    if not _rewritten(ids[at], other[at]):  # the year before's is the spreadsheet's
+        pair.reverse()
+    (year, frame, file, child, elsewhere), (_, _, _, its, _) = pair
     why = (
-        f"{other.notna().sum()} children are in {earlier} with their CHILD written otherwise "
-        f"(here '{ids[at]}', there '{other[at]}'): ids a spreadsheet rewrote (100762.0, or "
+        f"{other.notna().sum()} children are in {elsewhere} with their CHILD written "
+        f"otherwise (here '{child}', there '{its}'): ids a spreadsheet rewrote (100762.0, or "
         "100762 for 00100762)? Each would count as two children; write them as the other "
         "returns do"
     )
-    row = int(now.at[at, "source_row"])
-    return [Problem(year, label, row, "CHILD", ids[at], why, FILE_NOT_LOADED)]
+    row = int(frame.loc[frame["child_id"] == child, "source_row"].iloc[0])
+    return [Problem(year, file, row, "CHILD", child, why, FILE_NOT_LOADED)]
+
+
+def _rewritten(child: str, other: str) -> bool:
+    """Is `child` the form a spreadsheet made of `other` (with .0, or leading zeros lost)?"""
+
+    def zeros(id_: str) -> int:
+        return len(id_) - len(id_.lstrip("0"))
+
+    return bool(re.search(r"\.0+$", child)) or zeros(child) < zeros(other)
 
 
 def _codes_as_categories(frame: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
