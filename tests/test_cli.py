@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from carejsna import cli
 from carejsna.cli import main
 
 
@@ -354,3 +355,21 @@ def test_a_build_stopped_with_kill_clears_away_and_leaves_no_worker(tmp_path):
             continue
         stat = Path(f"/proc/{pid}/stat").read_text().split()
         assert stat[2] == "Z", f"worker {pid} still running"  # at most not yet reaped
+
+
+def test_a_command_whose_stop_was_lost_ends_stopped_not_done(monkeypatch, capsys):
+    """A stop whose exception Python only printed (raised in a __del__) had let any command end
+    with exit 0: it says it was stopped, exit 143, and the next command is not stopped."""
+    from tests.test_build import Dropped
+
+    monkeypatch.setattr(sys, "unraisablehook", lambda _: None)
+
+    def lost(args) -> int:
+        Dropped()
+        return 0
+
+    monkeypatch.setattr(cli, "_indicator", lost)
+    assert main(["indicator", "--list"]) == 143
+    assert capsys.readouterr().err.strip() == "carejsna indicator: stopped (SIGTERM)"
+    monkeypatch.setattr(cli, "_indicator", lambda args: 0)
+    assert main(["indicator", "--list"]) == 0
