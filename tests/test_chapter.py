@@ -342,20 +342,24 @@ def test_the_forecast_looks_ahead_with_its_table_and_chart(pack):
     assert "The forecast" in [t for s, t in paragraphs(doc) if s == "Heading 2"]
 
 
-@pytest.mark.parametrize("item_id", ["pct_health_assessment", "cla_rate_per_10k"])
-def test_a_rate_or_percentage_says_its_unit_wherever_a_paragraph_gives_it(item_id):
-    """On the demo: the year before and the highest and lowest district are said with the
-    unit, as the latest value is ("That is up from 7.2% in 2023", "Mansfield (10.8%)")."""
+def _written(item, selection: ind.Selection) -> tuple[dict, dict, str]:
+    """On the demo: the item's views for the selection, their blocks, and its paragraph."""
     con = db.connect()
     context = ind.Context.load(con)
-    item = catalogue.get(item_id)
-    selection = ind.Selection(2015, 2024, level=0.95)
     frames = ind.all_figures(con, item, selection, context, ind.views(item))
     blocks = {
         v: block.build(item, frames[v], selection, v, context, frames.get("district"))
         for v in ind.views(item)
     }
-    text = chapter.paragraph(item, blocks, frames, context)
+    return frames, blocks, chapter.paragraph(item, blocks, frames, context)
+
+
+@pytest.mark.parametrize("item_id", ["pct_health_assessment", "cla_rate_per_10k"])
+def test_a_rate_or_percentage_says_its_unit_wherever_a_paragraph_gives_it(item_id):
+    """On the demo: the year before and the highest and lowest district are said with the
+    unit, as the latest value is ("That is up from 7.2% in 2023", "Mansfield (10.8%)")."""
+    item = catalogue.get(item_id)
+    frames, _, text = _written(item, ind.Selection(2015, 2024, level=0.95))
     unit = "%" if item.unit == "percent" else " per 10,000"
     assert re.search(r"(?:up from|down from|the same as) \d[\d,.]*" + re.escape(unit), text), text
     assert re.search(r"highest was [^(]+\(\d[\d,.]*" + re.escape(unit) + r"\)", text), text
@@ -367,16 +371,8 @@ def test_a_distributions_paragraph_and_alt_text_follow_one_category_over_the_yea
     statistically significant change"), and its trend chart's alt text gave one unnamed share.
     Now the paragraph follows the largest category, named, to its own share the year before;
     the alt text names each category's latest share."""
-    con = db.connect()
-    context = ind.Context.load(con)
-    item = catalogue.get("cla_by_placement_type")
-    selection = ind.Selection(2015, 2024, level=0.95)
-    frames = ind.all_figures(con, item, selection, context, ind.views(item))
-    blocks = {
-        v: block.build(item, frames[v], selection, v, context, frames.get("district"))
-        for v in ind.views(item)
-    }
-    text = chapter.paragraph(item, blocks, frames, context)
+    frames, blocks, text = _written(catalogue.get("cla_by_placement_type"),
+                                    ind.Selection(2015, 2024, level=0.95))  # fmt: skip
     trend = frames["trend"]
     latest = trend[(trend["year"] == 2024) & (trend["symbol"] == "")]
     largest = latest.nlargest(1, "value").iloc[0]
@@ -406,14 +402,7 @@ def test_a_paragraph_calls_a_group_the_largest_only_where_the_shown_figures_prov
     """A review found "the largest group" said of the placed-away groups (rates, not shares:
     "Location not known (the largest group), 8.5%") and of a 0.0% share where the largest
     was withheld ("Asian or Asian British (the largest group), 0.0%", Ashfield's under 1s)."""
-    con = db.connect()
-    context = ind.Context.load(con)
-    item = catalogue.get(item_id)
-    selection = ind.Selection(2020, 2024, districts, bands, level=0.95)
-    frames = ind.all_figures(con, item, selection, context, ind.views(item))
-    blocks = {
-        v: block.build(item, frames[v], selection, v, context, frames.get("district"))
-        for v in ind.views(item)
-    }
-    text = chapter.paragraph(item, blocks, frames, context)
+    _, _, text = _written(
+        catalogue.get(item_id), ind.Selection(2020, 2024, districts, bands, level=0.95)
+    )
     assert re.search(said, text) and "largest" not in text, text

@@ -163,7 +163,7 @@ def _ages(item, selection: ind.Selection) -> str:
         return ""
     if "age_band" not in item.filters:
         return "age band filter not applied"
-    return "aged " + " or ".join(band[0].lower() + band[1:] for band in selection.age_bands)
+    return ind.aged(selection.age_bands)
 
 
 def sentences(selection: ind.Selection, shown: dict[str, pd.DataFrame]) -> None:

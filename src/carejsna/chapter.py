@@ -234,12 +234,13 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
             )
         elif last["symbol"]:
             why = overview.WITHOUT_VALUE.get(last["symbol"], "is not available")
-            of = f"{called.rstrip(', ')}, {name}," if called else name  # "Placed away, ..."
+            of = f"{called}, {name}," if called else name  # "Placed away, Nottinghamshire,"
             said.append(f"The figure for {of} in {year} {why} ({last['symbol']}).")
         else:
             unit = overview.UNIT_WORDS[item.unit]
             said.append(
-                f"{item.title}, {name}, year ending 31 March {year}: {called}{value}{unit}"
+                f"{item.title}, {name}, year ending 31 March {year}: "
+                f"{called + ', ' if called else ''}{value}{unit}"
                 f"{block._interval(item, last, suffix)}."
             )
             if len(own) > 1 and not own.iloc[-2]["symbol"] and pd.notna(own.iloc[-2]["value"]):
@@ -280,27 +281,26 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
 def _followed(item, own: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     """The rows of one area's trend a paragraph follows over the years, and what to call them
     before the value: an indicator's own (""); a grouped indicator's first compared group
-    ("Placed away, "); a distribution's largest category, where the shares shown prove it the
-    largest (the withheld ones together are no more): "Foster placements (the largest group), ".
+    ("Placed away"); a distribution's largest category, where the shares shown prove it the
+    largest (the withheld ones together are no more): "Foster placements (the largest group)".
     Else (None) the latest year's rows: no one category is followed."""
     if "category" not in own or not own["category"].astype(bool).any():
         return own, ""
     latest = own[own["year"] == own["year"].max()]
-    if item.groups_of:  # placed away and near: a rate or average each, not shares
-        group = ind.COMPARED_GROUPS[0]
-        return (
-            (own[own["category"] == group], f"{group}, ")
-            if group in set(latest["category"])
-            else (latest, None)
-        )
     shown = latest[(latest["symbol"] == "") & latest["value"].notna()]
-    if item.unit == "percent" and len(shown):
+    if item.groups_of:  # placed away and near: a rate or average each, not shares
+        group, called = ind.COMPARED_GROUPS[0], ind.COMPARED_GROUPS[0]
+    elif item.unit == "percent" and len(shown):
         top = shown.loc[shown["value"].idxmax()]
-        if top["value"] > 0 and top["value"] >= 100 - shown["value"].sum() - 1e-9:
-            return own[
-                own["category"] == top["category"]
-            ], f"{top['category']} (the largest group), "
-    return latest, None
+        proven = top["value"] > 0 and top["value"] >= 100 - shown["value"].sum() - 1e-9
+        group, called = top["category"], f"{top['category']} (the largest group)"
+        if not proven:
+            group = None
+    else:
+        group = None
+    if group is None or group not in set(latest["category"]):
+        return latest, None
+    return own[own["category"] == group], called
 
 
 def added_up(item) -> tuple[str, ...]:

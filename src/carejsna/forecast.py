@@ -1341,7 +1341,7 @@ def selected(
 def ages_text(bands: tuple[str, ...]) -> str:
     if not bands or bands == (ALL_AGES,):
         return "all ages"
-    return "aged " + " or ".join(b[0].lower() + b[1:] for b in bands)
+    return ind.aged(bands)
 
 
 def _number(value) -> str:

@@ -143,6 +143,11 @@ def area_codes(context: Context) -> list[str]:
     return [*context.districts["district_code"], context.council_code or "council"]
 
 
+def aged(bands: tuple[str, ...]) -> str:
+    """Age bands in words: "aged under 1 or 1 to 4"."""
+    return "aged " + " or ".join(band[0].lower() + band[1:] for band in bands)
+
+
 def band_names(indicator: Indicator, context: Context) -> list[str]:
     """An indicator's age bands in its figures' order (protect()'s lattice)."""
     if "age_band" not in indicator.filters:

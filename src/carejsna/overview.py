@@ -11,7 +11,7 @@ import pandas as pd
 from carejsna import stats
 from carejsna.catalogue import Indicator
 from carejsna.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED
-from carejsna.indicators import DECIMALS, own_series
+from carejsna.indicators import DECIMALS, aged, own_series
 from carejsna.returns.postcodes import OTHER, UNKNOWN
 
 OUTSIDE = {OTHER, UNKNOWN}  # not districts of the council: never ranked
@@ -233,9 +233,8 @@ def placed_away_sentence(
     if not place.startswith("in "):  # not a place: Unknown, Outside the council's districts
         lead = f"In {year}, of children {place}, those placed away from home"
     if bands:
-        ages = " or ".join(band[0].lower() + band[1:] for band in bands)
         unbanded = any("age_band" not in indicators[i].filters for i in differences["indicator_id"])
-        lead += f" (aged {ages}" + (
+        lead += f" ({aged(bands)}" + (
             "; care leavers' measures do not follow the age band filter)" if unbanded else ")"
         )  # as the page says under its table
     cannot = (
