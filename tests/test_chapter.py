@@ -406,3 +406,29 @@ def test_a_paragraph_calls_a_group_the_largest_only_where_the_shown_figures_prov
         catalogue.get(item_id), ind.Selection(2020, 2024, districts, bands, level=0.95)
     )
     assert re.search(said, text) and "largest" not in text, text
+
+
+@pytest.mark.parametrize("item_id", ["cla_at_31_march", "pct_placed_outside_council", "mean_sdq"])
+def test_districts_side_by_side_are_each_named_with_their_own_latest_figure(item_id):
+    """On the demo, each district side by side: the paragraph had given the first district's
+    figure alone ("Rate of children in care ..., Ashfield, year ending 31 March 2024: 90.9 per
+    10,000 ... It is higher than Nottinghamshire"), as if the chapter were Ashfield's. Now
+    every area drawn is named with its own latest figure, as its trend table shows it, withheld
+    ones said to be."""
+    context = ind.Context.load(db.connect())
+    selection = ind.Selection(2015, 2024, tuple(context.own_districts), level=0.95)
+    item = catalogue.get(item_id)
+    frames, _, text = _written(item, selection)
+    trend = frames["trend"]
+    latest = trend[trend["year"] == 2024]
+    assert set(latest["area_code"]) >= set(context.own_districts)
+    lead = text.split(" Recent trend")[0]
+    assert lead.count("year ending 31 March 2024") == 1, lead
+    shown = 0
+    for row in latest.itertuples():
+        figures = r"(withheld \(.\)|\d[\d,.]*\d|\d)"
+        said = re.search(re.escape(f"{row.area_name} ") + figures, lead)
+        figure = block.value_text(item, row._asdict())
+        assert said and said[1] == (f"withheld ({row.symbol})" if row.symbol else figure), lead
+        shown += not row.symbol
+    assert shown >= 2  # the demo shows several districts' figures of each

@@ -216,55 +216,17 @@ class Section:
 def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFrame], context):
     """The indicator in words, from its figures: latest value and interval, the year before, the
     recent trend, the comparison, the highest and lowest district. Every number said is in the
-    indicator's tables; "significant" only where the test says so."""
+    indicator's tables; "significant" only where the test says so. Districts side by side
+    (each district, or several chosen) are each named with their own latest figure."""
     said = []
     trend = frames.get("trend")
     selection = blocks[next(iter(blocks))].selection
-    suffix = stats.level_suffix(selection.level)
     if trend is not None and len(trend):
-        own, called = _followed(item, trend[trend["area_name"] == trend["area_name"].iloc[0]])
-        own = own.sort_values("year")
-        last = own.iloc[-1]
-        name, year = last["area_name"], int(last["year"])
-        value = block.value_text(item, last)
-        if called is None and (own["symbol"] == "").any():  # some groups shown, none followed
-            said.append(
-                f"{item.title}, {name}, year ending 31 March {year}: each group's figure is in "
-                "the table, some withheld to protect children's privacy (c)."
-            )
-        elif last["symbol"]:
-            why = overview.WITHOUT_VALUE.get(last["symbol"], "is not available")
-            of = f"{called}, {name}," if called else name  # "Placed away, Nottinghamshire,"
-            said.append(f"The figure for {of} in {year} {why} ({last['symbol']}).")
+        names = list(dict.fromkeys(trend["area_name"]))
+        if len(names) == 1:
+            said += _one_area(item, trend, stats.level_suffix(selection.level))
         else:
-            unit = overview.UNIT_WORDS[item.unit]
-            said.append(
-                f"{item.title}, {name}, year ending 31 March {year}: "
-                f"{called + ', ' if called else ''}{value}{unit}"
-                f"{block._interval(item, last, suffix)}."
-            )
-            if len(own) > 1 and not own.iloc[-2]["symbol"] and pd.notna(own.iloc[-2]["value"]):
-                before = own.iloc[-2]
-                tile = overview.tile(own, item)
-                moved = {"up": "up from", "down": "down from", "same": "the same as"}
-                words = moved.get(tile.direction, "compared with")
-                sig = (
-                    " (a statistically significant change)"
-                    if tile.significant
-                    else " (not a statistically significant change)"
-                    if tile.direction in ("up", "down") and tile.change.p_value >= 0
-                    else ""
-                )
-                said.append(
-                    f"That is {words} {block.value_text(item, before)}{unit} in "
-                    f"{int(before['year'])}{sig}."
-                )
-            judged = str(last.get("comparison", ""))
-            against = str(last.get("comparator", ""))
-            if judged in ("better", "worse", "higher", "lower") and against:
-                said.append(f"It is {judged} than {against}.")
-            elif judged == stats.SIMILAR and against:
-                said.append(f"It is similar to {against}.")
+            said += _side_by_side(item, [trend[trend["area_name"] == n] for n in names])
         said.append(ind.trend_text(trend, item, selection, plain=True))
     found = block.extremes(frames.get("district"), context)
     if found:
@@ -276,6 +238,98 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
             f"({block.value_text(item, low)}{unit})."
         )
     return " ".join(said)
+
+
+def _one_area(item, trend: pd.DataFrame, suffix: str) -> list[str]:
+    """One area's latest figure, its interval, its change from the year before and its
+    comparison, in sentences."""
+    own, called = _followed(item, trend)
+    own = own.sort_values("year")
+    last = own.iloc[-1]
+    name, year = last["area_name"], int(last["year"])
+    if called is None and (own["symbol"] == "").any():  # some groups shown, none followed
+        return [
+            f"{item.title}, {name}, year ending 31 March {year}: each group's figure is in the "
+            "table, some withheld to protect children's privacy (c)."
+        ]
+    if last["symbol"]:
+        why = overview.WITHOUT_VALUE.get(last["symbol"], "is not available")
+        of = f"{called}, {name}," if called else name  # "Placed away, Nottinghamshire,"
+        return [f"The figure for {of} in {year} {why} ({last['symbol']})."]
+    unit = overview.UNIT_WORDS[item.unit]
+    said = [
+        f"{item.title}, {name}, year ending 31 March {year}: {called + ', ' if called else ''}"
+        f"{block.value_text(item, last)}{unit}{block._interval(item, last, suffix)}."
+    ]
+    change = _change(item, own)
+    if change:
+        words, significant = change
+        sig = {True: " (a statistically significant change)",
+               False: " (not a statistically significant change)"}.get(significant, "")  # fmt: skip
+        said.append(f"That is {words}{sig}.")
+    judged = str(last.get("comparison", ""))
+    against = str(last.get("comparator", ""))
+    if judged in ("better", "worse", "higher", "lower") and against:
+        said.append(f"It is {judged} than {against}.")
+    elif judged == stats.SIMILAR and against:
+        said.append(f"It is similar to {against}.")
+    return said
+
+
+def _change(item, own: pd.DataFrame) -> tuple[str, bool | None] | None:
+    """The latest figure against the year before's (`own`: the rows followed, by year), both
+    shown: "up from 89.2 per 10,000 in 2023", and whether the change is statistically
+    significant (None: not tested, the same figure)."""
+    if len(own) < 2 or own.iloc[-2]["symbol"] or pd.isna(own.iloc[-2]["value"]):
+        return None
+    before = own.iloc[-2]
+    tile = overview.tile(own, item)
+    words = {"up": "up from", "down": "down from", "same": "the same as"}
+    tested = tile.direction in ("up", "down") and tile.change.p_value >= 0
+    return (
+        f"{words.get(tile.direction, 'compared with')} {block.value_text(item, before)}"
+        f"{overview.UNIT_WORDS[item.unit]} in {int(before['year'])}",
+        bool(tile.significant) if tested or tile.significant else None,
+    )
+
+
+SHORT = {"c": "withheld (c)", "x": "not available (x)", "z": "not applicable (z)"}
+
+
+def _side_by_side(item, areas: list[pd.DataFrame]) -> list[str]:
+    """Several areas drawn side by side (`areas`: each one's trend rows): each named with its
+    latest figure, its change from the year before and its comparison, in one sentence, where
+    one area's sentence had stood for them all (the first district's)."""
+    unit = overview.UNIT_WORDS[item.unit]
+    clauses, tested, significant = [], False, False
+    for rows in areas:
+        own, called = _followed(item, rows)
+        own = own.sort_values("year")
+        last = own.iloc[-1]
+        name = f"{last['area_name']}, {called}," if called else last["area_name"]
+        if called is None and (own["symbol"] == "").any():
+            clauses.append(f"{last['area_name']}: each group's figure is in the table")
+            continue
+        if last["symbol"]:
+            clauses.append(f"{name} {SHORT.get(last['symbol'], 'not available')}")
+            continue
+        clause = f"{name} {block.value_text(item, last)}{unit}"
+        judged, against = str(last.get("comparison", "")), str(last.get("comparator", ""))
+        if judged in ("better", "worse", "higher", "lower") and against:
+            clause += f" ({judged} than {against})"
+        elif judged == stats.SIMILAR and against:
+            clause += f" (similar to {against})"
+        change = _change(item, own)
+        if change:
+            words, sig = change
+            clause += f", {words}" + (" (a statistically significant change)" if sig else "")
+            tested, significant = tested or sig is not None, significant or bool(sig)
+        clauses.append(clause)
+    year = int(max(rows["year"].max() for rows in areas))
+    said = [f"{item.title}, year ending 31 March {year}: {'; '.join(clauses)}."]
+    if tested and not significant:
+        said.append(f"No change from {year - 1} is statistically significant.")
+    return said
 
 
 def _followed(item, own: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
