@@ -110,8 +110,10 @@ def test_each_district_draws_every_district_beside_the_council(fixture_data):
     mine = chapter.Config.read("[chapter]\nyear_from = 1990\ndistricts = ['E0']\n", "my.toml")
     with pytest.raises(ValueError, match="^my.toml: years are "):  # the file's own name
         mine.selection(context)
-    with pytest.raises(ValueError, match="^my.toml: no district 'E0'"):
+    with pytest.raises(ValueError, match=r"^my.toml: district 'E0': not one of .*\(Mansfield\)"):
         replace(mine, year_from=None).selection(context)
+    named = replace(mine, year_from=None, districts=("Mansfield", "e07000170"))
+    assert named.selection(context).districts == ("E07000174", "E07000170")  # name or code
     trend = ind.figures(con, catalogue.get("cla_rate_per_10k"), selection, "trend", context)
     council = context.council_code or "council"
     assert set(trend["area_code"]) == {*context.own_districts, council}

@@ -105,6 +105,16 @@ def test_indicator_prints_several_districts_and_bands_as_the_pages_choose_them(c
             assert int(row["numerator"]) == cells["numerator"].sum()
 
 
+def test_a_district_is_given_by_its_code_or_its_name(capsys, fixture_data):
+    """`--district Mansfield` was refused with a list of codes that did not say which was
+    Mansfield; a name, in any case, now reads as its code."""
+    by_code = run(capsys, "indicator", "cla_started", "--data", str(fixture_data),
+                  "--district", "E07000174", "--district", "E07000170")  # fmt: skip
+    by_name = run(capsys, "indicator", "cla_started", "--data", str(fixture_data),
+                  "--district", "mansfield", "--district", "Ashfield")  # fmt: skip
+    assert by_name == by_code and by_code[0] == 0 and "Mansfield" in by_code[1]
+
+
 def test_bad_arguments_say_what_is_wrong(capsys, fixture_data):
     assert run(capsys, "indicator", "nope", "--data", str(fixture_data))[2].startswith(
         "carejsna indicator: no indicator 'nope'"
@@ -116,10 +126,10 @@ def test_bad_arguments_say_what_is_wrong(capsys, fixture_data):
     code, _, err = run(
         capsys, "indicator", "cla_started", "--data", str(fixture_data), "--district", "X"
     )
-    assert code == 2 and "--district X: not one of" in err
+    assert code == 2 and "--district 'X': not one of" in err and "E07000174 (Mansfield)" in err
     code, _, err = run(capsys, "indicator", "cla_started", "--data", str(fixture_data),
                        "--district", "E07000174", "--district", "X")  # fmt: skip
-    assert code == 2 and "--district X: not one of" in err
+    assert code == 2 and "--district 'X': not one of" in err
     code, _, err = run(capsys, "indicator", "cla_started", "--data", str(fixture_data),
                        "--district", "E07000174", "--together")  # fmt: skip
     assert code == 2 and "--together adds up two or more districts" in err

@@ -459,6 +459,8 @@ def test_the_command_forecasts_several_districts_together_as_the_page_does(capsy
     args = ["--district", MANSFIELD, "--district", ASHFIELD, "--years", "1"]
     assert main(["forecast", *args]) == 0
     printed = capsys.readouterr().out
+    named = ["--district", "mansfield", "--district", "Ashfield", "--years", "1"]
+    assert main(["forecast", *named]) == 0 and capsys.readouterr().out == printed  # by name
     assert set(pd.read_csv(io.StringIO(printed))["area_name"]) == {"Mansfield and Ashfield"}
     reference_from = forecast.check_years(forecast.prepare(None, chosen), 1, None)
     page = forecast_view.download(str(db.data_dir()), chosen, reference_from, 1)

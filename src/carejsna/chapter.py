@@ -134,16 +134,16 @@ class Config:
         last = self.year_to if self.year_to is not None else years[-1]
         if first not in years or last not in years or first > last:
             raise ValueError(f"{self.source}: years are {years[0]} to {years[-1]}")
-        codes = set(context.districts["district_code"])
-        for code in self.districts:
-            if code not in codes:
-                raise ValueError(f"{self.source}: no district {code!r}: one of {sorted(codes)}")
+        names = context.district_names
+        chosen = [
+            ind.district_code(d, names, f"{self.source}: district {d!r}") for d in self.districts
+        ]
         for band in self.age_bands:
             if band not in context.age_bands:
                 raise ValueError(f"{self.source}: no age band {band!r}")
         if self.comparator and self.comparator not in context.comparators:
             raise ValueError(f"{self.source}: no comparator {self.comparator!r}")
-        districts = tuple(context.own_districts) if self.each_district else self.districts
+        districts = tuple(context.own_districts) if self.each_district else tuple(chosen)
         return ind.Selection(
             first, last, districts, self.age_bands, self.level / 100, self.rounded,
             self.comparator or next(iter(context.comparators), ""), self.combined,

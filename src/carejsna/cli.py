@@ -47,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--data", type=Path, default=None, help="the extracts folder (default data/)")
     i.add_argument("--year", type=int, help="one year (ending 31 March); default every year")
     i.add_argument(
-        "--district", action="append", default=[], help="a district code, given again for "
-        "several (each printed); default every district and the council"
+        "--district", action="append", default=[], help="a district code or name, given again "
+        "for several (each printed); default every district and the council"
     )  # fmt: skip
     i.add_argument(
         "--together", action="store_true", help="the chosen districts added together, as one "
@@ -94,8 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         "exits by placement category, forecast beside the baseline"
     )  # fmt: skip
     f.add_argument(
-        "--district", action="append", default=[], help="a district code, given again for "
-        "several together (as the page chooses them); default the whole council"
+        "--district", action="append", default=[], help="a district code or name, given again "
+        "for several together (as the page chooses them); default the whole council"
     )  # fmt: skip
     f.add_argument("--costs", type=Path, help="weekly costs by placement category (TOML)")
 
@@ -207,11 +207,9 @@ def _indicator(args) -> int:
     years = context.years
     if args.year is not None and args.year not in years:
         raise ValueError(f"--year {args.year}: the data covers {years[0]} to {years[-1]}")
-    codes = list(context.districts["district_code"])
-    districts, bands = tuple(dict.fromkeys(args.district)), tuple(dict.fromkeys(args.age_band))
-    for code in districts:
-        if code not in codes:
-            raise ValueError(f"--district {code}: not one of {', '.join(codes)}")
+    names = context.district_names
+    districts = (ind.district_code(d, names, f"--district {d!r}") for d in args.district)
+    districts, bands = tuple(dict.fromkeys(districts)), tuple(dict.fromkeys(args.age_band))
     for band in bands:
         if band not in context.age_bands:
             raise ValueError(f"--age-band {band!r}: not one of {', '.join(context.age_bands)}")

@@ -1085,9 +1085,9 @@ def prepare(folder: Path | None = None, districts: tuple[str, ...] = ()) -> Inpu
 
 def _inputs(con, folder: Path, districts: tuple[str, ...]) -> Inputs:
     meta, names, age_bands = _council(con, folder, (folder / "metadata.json").stat().st_mtime_ns)
-    unknown = [d for d in districts if d not in names]
-    if unknown:
-        raise ValueError(f"district {unknown[0]!r}: not one of {', '.join(names)}")
+    districts = tuple(
+        dict.fromkeys(ind.district_code(d, names, f"district {d!r}") for d in districts)
+    )
     council = meta["council"]
     code = "+".join(districts) if districts else council["code"]
     name = " and ".join(names[d] for d in districts) if districts else council["name"]

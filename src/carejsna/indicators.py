@@ -105,6 +105,21 @@ class Context:
         return f"{SYNTHETIC} {note}" if self.synthetic else note
 
 
+def district_code(given: str, names: dict[str, str], what: str) -> str:
+    """The code of a district given by its code or its name (any case: "Mansfield" as well as
+    E07000174), as a command line or chapter.toml takes it. Else ValueError, beginning with
+    `what` and listing each code with its name: the codes alone did not say which is which."""
+    if given in names:
+        return given
+    by_name = {name.casefold(): code for code, name in names.items()}
+    by_code = {code.casefold(): code for code in names}
+    found = by_code.get(given.strip().casefold()) or by_name.get(given.strip().casefold())
+    if found is None:
+        known = ", ".join(f"{code} ({name})" for code, name in names.items())
+        raise ValueError(f"{what}: not one of {known}")
+    return found
+
+
 @dataclass(frozen=True)
 class Selection:
     """The shared filters: empty districts or age_bands mean all of them."""
