@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
 from carejsna.cli import main
@@ -598,6 +599,34 @@ def test_a_refused_episodes_file_is_not_echoed_by_every_row_of_the_years_other_f
     result = quality.check(tmp_path)
     assert result.problems["rule"].unique().tolist() == ["file"]
     assert [r.split(" ")[0] for r in result.refused] == ["2023/header.csv", "2024/episodes.csv"]
+
+
+@pytest.mark.parametrize("files", [("header", "episodes", "oc2", "oc3"), ("header",)])
+def test_ids_a_spreadsheet_rewrote_are_one_problem_not_a_thousand_echoes(tmp_path, files):
+    """2023's ids saved as 100762.0 (in every file, or its header alone): beside the refusal,
+    the check had listed every 2023 child as missing from 2024's return or 2023's (1,130 rows
+    on the demo's ten years), every OC3 row as no care leaver's, or every episode as without
+    its child, a thousand false problems beside the one real one. Now the refusal, and what
+    else is wrong as with the ids written right: an episode truly left out of 2024's return."""
+    for year in ("2023", "2024"):
+        shutil.copytree(ROOT / "demo" / "returns" / year, tmp_path / year)
+    shutil.copy(ROOT / "demo" / "returns" / "council.toml", tmp_path)
+    episodes = tmp_path / "2024" / "episodes.csv"
+    kept = [line for line in episodes.read_text().splitlines() if line[:17] != "101541,08/03/2023"]
+    episodes.write_text("\n".join(kept) + "\n")  # an episode truly missing from 2024's
+    shown = ["rule", "year", "file", "row", "column", "value", "problem"]
+    right = quality.check(tmp_path).problems[shown]
+    assert "missing_next_year" in set(right["rule"])
+    for name in files:
+        path = tmp_path / "2023" / f"{name}.csv"
+        lines = path.read_text().splitlines()
+        path.write_text("\n".join([lines[0], *(line.replace(",", ".0,", 1) for line in lines[1:])]))
+    result = quality.check(tmp_path)
+    assert len(result.refused) == 1 and "2023/episodes.csv CHILD" in result.refused[0]
+    refusal = result.problems["action"] == "file not loaded"
+    assert result.problems.loc[refusal, "rule"].tolist() == ["file"]  # not 'another problem'
+    else_wrong = result.problems.loc[~refusal, shown].reset_index(drop=True)
+    assert_frame_equal(else_wrong, right.reset_index(drop=True))
 
 
 def test_a_council_toml_the_build_cannot_read_is_listed(tmp_path):

@@ -26,7 +26,9 @@ from carejsna.returns.read import (
     VALUE_BLANKED,
     FileProblem,
     Problem,
+    plain_ids,
     read_years,
+    rewritten_years,
 )
 from carejsna.returns.schema import FILES
 
@@ -66,7 +68,7 @@ RULES: dict[str, Rule] = {
             r"required file missing|optional file not supplied|cannot be read"
             r"|required column missing|no value in this date column|no year folders"
             r"|read as month/day/year|no usable row for|another year's return"
-            r"|ids written differently"
+            r"|ids written differently|ids a spreadsheet rewrote"
             r"|not a year folder|which one to read is unclear|has no name|xml return"
             r"|not an ssda903 return|no rows loaded|not a district code in ons",
         ),
@@ -733,6 +735,7 @@ def _checked(returns_dir: Path, tables: dict, rows: dict, problems: list, today)
     for name, table in tables.items():  # ids as text, years as numbers, even with no rows
         if "child_id" in table:
             tables[name] = table.astype({"child_id": "str", "year": "int64"})
+    tables = _ids_restored(tables, rewritten_years(problems))
     result.problems.extend(_without_echoes(cross_checks(tables, rows, today), tables, rows))
     result.problems.extend(relabelled(build.revisions(tables["episodes"]), rows))
     episodes, found = _postcodes(tables)
@@ -769,6 +772,32 @@ def _without_echoes(found: list[Problem], tables: dict, rows: dict) -> list[Prob
     for name, echoes in ECHOES.items():
         echo |= rules.isin(echoes) & frame["year"].isin(lost[name])
     return [problem for problem, echoed in zip(found, echo, strict=True) if not echoed]
+
+
+def _ids_restored(tables: dict, years: set[int]) -> dict:
+    """The tables with the CHILD ids of `years` (refused: a spreadsheet rewrote them, 100762.0)
+    written as the other files and years write them, so the checks across files and years list
+    what else is wrong, not every child of those years as missing (2023's ids with .0 had
+    1,130 episodes 'missing from the 2023 return' and 448 OC3 rows 'not in care at 16'): the
+    refusal says what is wrong. An id is shown as restored (100762, its row's 100762.0)."""
+    if not years:
+        return tables
+    ids = pd.concat([t["child_id"] for t in tables.values() if "child_id" in t]).unique()
+    ids = pd.Series(ids, dtype=str)
+    kept = ids[~ids.str.contains(r"\.0+$", regex=True)]  # not a spreadsheet's form
+    kept = kept.iloc[kept.str.len().argsort(kind="stable")]  # with its zeros: the longest
+    written = pd.Series(kept.to_numpy(), index=plain_ids(kept)).groupby(level=0).last()
+    restored = {}
+    for name, table in tables.items():
+        at = table["year"].isin(years) if "child_id" in table else None
+        if at is None or not at.any():
+            restored[name] = table
+            continue
+        child = table.loc[at, "child_id"]
+        table = table.copy()
+        table.loc[at, "child_id"] = plain_ids(child).map(written).fillna(child).to_numpy()
+        restored[name] = table
+    return restored
 
 
 def _postcodes(tables: dict) -> tuple[pd.DataFrame, list[Problem]]:

@@ -713,14 +713,10 @@ def _ids_rewritten(episodes: tuple[int, pd.DataFrame, str], before: tuple | None
     if before is None:
         return []
     (year, now, label), (earlier, then, there) = episodes, before
-
-    def plain(ids: pd.Series) -> pd.Series:
-        return ids.astype(str).str.replace(r"\.0+$", "", regex=True).str.lstrip("0")
-
     ids, old = now["child_id"].drop_duplicates(), then["child_id"].drop_duplicates()
     old = old[~old.isin(set(ids))]
-    written = pd.Series(old.to_numpy(), index=plain(old)).groupby(level=0).first()
-    other = plain(ids).map(written).where(~ids.isin(set(then["child_id"])))
+    written = pd.Series(old.to_numpy(), index=plain_ids(old)).groupby(level=0).first()
+    other = plain_ids(ids).map(written).where(~ids.isin(set(then["child_id"])))
     if other.notna().sum() < FORMAT_SHOWN:  # a few say little
         return []
     at = other.first_valid_index()
@@ -736,6 +732,27 @@ def _ids_rewritten(episodes: tuple[int, pd.DataFrame, str], before: tuple | None
     )
     row = int(frame.loc[frame["child_id"] == child, "source_row"].iloc[0])
     return [Problem(year, file, row, "CHILD", child, why, FILE_NOT_LOADED)]
+
+
+def plain_ids(ids: pd.Series) -> pd.Series:
+    """Each CHILD id as a spreadsheet's rewriting leaves it alike: without .0, without
+    leading zeros (100762.0, 00100762 and 100762 are all 100762)."""
+    return ids.astype(str).str.replace(r"\.0+$", "", regex=True).str.lstrip("0")
+
+
+# Said of a year refused because its CHILD ids are written otherwise than its header's or the
+# year before's
+REWRITTEN = re.compile(r"ids a spreadsheet rewrote|ids written differently")
+
+
+def rewritten_years(problems: list[Problem]) -> set[int]:
+    """The years refused for CHILD ids a spreadsheet rewrote (in some of their files, or all):
+    checked across files and years as they are, every child of theirs would be missing."""
+    return {
+        p.year
+        for p in problems
+        if p.action == FILE_NOT_LOADED and p.year is not None and REWRITTEN.search(p.problem)
+    }
 
 
 def _rewritten(child: str, other: str) -> bool:
