@@ -361,6 +361,19 @@ def test_ids_rewritten_are_refused_in_the_file_that_holds_them(tmp_path, years):
     assert refused.value.endswith(".0") and f"here '{refused.value}', there '" in refused.problem
 
 
+def test_a_header_a_spreadsheet_rewrote_is_the_file_refused(demo_years):
+    """2024's header saved as 100762.0, its episodes right: the refusal had named
+    2024/episodes.csv, the file that was right, and no row of the header."""
+    edit_csv(demo_years / "2024" / "header.csv",
+             lambda rows: column(rows, "CHILD", lambda c: c + ".0"))  # fmt: skip
+    [refused] = refusals(read_years(demo_years)[2])
+    assert (refused.file, refused.row, refused.column, refused.value) == (
+        "2024/header.csv", 2, "CHILD", "100762.0"
+    )  # fmt: skip
+    assert "in 2024/episodes.csv are in no row of this header" in refused.problem
+    assert "(here '100762.0', there '100762')" in refused.problem
+
+
 def test_a_repeated_row_is_quoted_as_the_file_writes_it(returns):
     path = returns / "2024" / "episodes.csv"
     lines = path.read_text().splitlines()

@@ -690,18 +690,37 @@ def _year_problems(year: int, read: dict[str, tuple[pd.DataFrame, str]]) -> list
         )
         out.append(Problem(year, label, None, "DECOM", "", why, FILE_NOT_LOADED))
     if "header" in read and len(episodes):
-        header, ids = read["header"][0], episodes["child_id"]
-        unmatched = ~ids.isin(set(header["child_id"]))
-        if 2 * unmatched.sum() > len(ids):
-            listed = f" (header: '{header['child_id'].iloc[0]}')" if len(header) else ""
-            why = (
-                f"{unmatched.sum()} of {len(ids)} episodes' CHILD are in no row of the year's "
-                f"header{listed}: ids written differently in the two files (a spreadsheet's "
-                "100762.0 or 00100762 for 100762)?"
-            )
-            value = ids[unmatched].iloc[0]
-            out.append(Problem(year, label, None, "CHILD", value, why, FILE_NOT_LOADED))
+        out.extend(_not_in_header(year, read["episodes"], read["header"]))
     return out
+
+
+def _not_in_header(year: int, episodes: tuple, header: tuple) -> list[Problem]:
+    """A problem that stops the build where most episodes' CHILD are in no row of the year's
+    header: the ids written differently. It names the file a spreadsheet rewrote, the header
+    where its ids are the ones with .0 or without the leading zeros (the episodes' file had
+    been named, though right, beside a header saved as 100762.0)."""
+    (episodes, label), (header, there) = episodes, header
+    ids, theirs = episodes["child_id"], header["child_id"]
+    unmatched = ~ids.isin(set(theirs))
+    if 2 * unmatched.sum() <= len(ids):
+        return []
+    value = ids[unmatched].iloc[0]
+    same = theirs[plain_ids(theirs) == plain_ids(pd.Series([value])).iloc[0]]
+    if len(same) and _rewritten(same.iloc[0], value):  # the header's are the spreadsheet's
+        why = (
+            f"{unmatched.sum()} of {len(ids)} episodes' CHILD in {label} are in no row of "
+            f"this header, their ids written otherwise (here '{same.iloc[0]}', there "
+            f"'{value}'): ids a spreadsheet rewrote (100762.0, or 100762 for 00100762)?"
+        )
+        row = int(header.loc[same.index[0], "source_row"])
+        return [Problem(year, there, row, "CHILD", same.iloc[0], why, FILE_NOT_LOADED)]
+    listed = f" (header: '{theirs.iloc[0]}')" if len(theirs) else ""
+    why = (
+        f"{unmatched.sum()} of {len(ids)} episodes' CHILD are in no row of the year's "
+        f"header{listed}: ids written differently in the two files (a spreadsheet's "
+        "100762.0 or 00100762 for 100762)?"
+    )
+    return [Problem(year, label, None, "CHILD", value, why, FILE_NOT_LOADED)]
 
 
 def _ids_rewritten(episodes: tuple[int, pd.DataFrame, str], before: tuple | None) -> list[Problem]:
