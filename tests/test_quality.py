@@ -630,6 +630,21 @@ def test_ids_a_spreadsheet_rewrote_are_one_problem_not_a_thousand_echoes(tmp_pat
     assert_frame_equal(else_wrong, right.reset_index(drop=True))
 
 
+def test_header_files_swapped_are_two_refusals_not_their_echoes(tmp_path):
+    """2023's and 2024's header.csv swapped: the check had found nothing to refuse and listed
+    each year's episodes without their child (1,576 on the demo's 2022 and 2023) and a
+    later year's children born after the year's end, as problems of their own."""
+    for year in ("2023", "2024"):
+        shutil.copytree(ROOT / "demo" / "returns" / year, tmp_path / year)
+    shutil.copy(ROOT / "demo" / "returns" / "council.toml", tmp_path)
+    (tmp_path / "2023" / "header.csv").rename(tmp_path / "header.csv")
+    (tmp_path / "2024" / "header.csv").rename(tmp_path / "2023" / "header.csv")
+    (tmp_path / "header.csv").rename(tmp_path / "2024" / "header.csv")
+    result = quality.check(tmp_path)
+    assert [r.split(" ")[0] for r in result.refused] == ["2023/header.csv", "2024/header.csv"]
+    assert result.problems["rule"].tolist() == ["file", "file"]
+
+
 def test_a_council_toml_the_build_cannot_read_is_listed(tmp_path):
     folder = write(tmp_path / "returns")
     (folder / "council.toml").write_text('name = "Testshire\n')

@@ -322,6 +322,31 @@ def test_another_years_return_in_a_year_folder_is_refused(demo_years):
     assert "another year's return in the 2024 folder?" in refused.problem
 
 
+def test_header_files_swapped_between_years_are_refused(demo_years):
+    """2023's header.csv in 2024/ and 2024's in 2023/: it built, exit 0, a fifth to a third
+    of each year's children with sex, age and ethnicity unknown (under the threshold that
+    refuses ids written otherwise), the rest described as the other year's header has them."""
+    for year in ("2023", "2024"):
+        (demo_years / year / "header.csv").rename(demo_years / f"{year}.csv")
+    for year, other in (("2023", "2024"), ("2024", "2023")):
+        (demo_years / f"{other}.csv").rename(demo_years / year / "header.csv")
+    refused = refusals(read_years(demo_years)[2])
+    assert [(p.file, p.column) for p in refused] == [
+        ("2023/header.csv", "CHILD"), ("2024/header.csv", "CHILD")
+    ]  # fmt: skip
+    assert "the 2024 return's header in the 2023 folder (header files swapped or copied " \
+        "between years)?" in refused[0].problem  # fmt: skip
+    assert "275 of the 1586 children in 2023/episodes.csv are in no row of this header, but " \
+        "1645 of the 1645 in 2024/episodes.csv are in it" in refused[0].problem  # fmt: skip
+
+
+def test_a_header_copied_into_the_next_years_folder_is_refused_there_alone(demo_years):
+    shutil.copy(demo_years / "2023" / "header.csv", demo_years / "2024" / "header.csv")
+    [refused] = refusals(read_years(demo_years)[2])
+    assert refused.file == "2024/header.csv"
+    assert "the 2023 return's header in the 2024 folder" in refused.problem
+
+
 @pytest.mark.parametrize(
     ("year", "change", "here", "there"),
     [("2024", lambda c: c + ".0", "100762.0", "100762"),

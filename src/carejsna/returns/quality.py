@@ -68,7 +68,7 @@ RULES: dict[str, Rule] = {
             r"required file missing|optional file not supplied|cannot be read"
             r"|required column missing|no value in this date column|no year folders"
             r"|read as month/day/year|no usable row for|another year's return"
-            r"|ids written differently|ids a spreadsheet rewrote"
+            r"|ids written differently|ids a spreadsheet rewrote|header files swapped"
             r"|not a year folder|which one to read is unclear|has no name|xml return"
             r"|not an ssda903 return|no rows loaded|not a district code in ons",
         ),
@@ -736,7 +736,9 @@ def _checked(returns_dir: Path, tables: dict, rows: dict, problems: list, today)
         if "child_id" in table:
             tables[name] = table.astype({"child_id": "str", "year": "int64"})
     tables = _ids_restored(tables, rewritten_years(problems))
-    result.problems.extend(_without_echoes(cross_checks(tables, rows, today), tables, rows))
+    result.problems.extend(
+        _without_echoes(cross_checks(tables, rows, today), tables, rows, problems)
+    )
     result.problems.extend(relabelled(build.revisions(tables["episodes"]), rows))
     episodes, found = _postcodes(tables)
     result.problems.extend(relabelled(found, rows))
@@ -758,20 +760,37 @@ ECHOES = {
 }
 
 
-def _without_echoes(found: list[Problem], tables: dict, rows: dict) -> list[Problem]:
-    """The cross-checks' problems, less those of a year whose episodes or header were refused
-    that only echo the refusal (2024's 735 OC2 rows 'outside the 12-month cohort', every one,
-    where its episodes.csv could not be read): the refusal says what is wrong."""
+def _without_echoes(
+    found: list[Problem], tables: dict, rows: dict, problems: list[Problem]
+) -> list[Problem]:
+    """The cross-checks' problems, less those that only echo a refusal (`problems`, as read):
+    of a year whose episodes or header were refused (2024's 735 OC2 rows 'outside the 12-month
+    cohort', every one, where its episodes.csv could not be read; 1,576 episodes 'without
+    their child' where 2022's and 2023's headers were swapped), and those in a refused file
+    itself (the 2023 header in 2022/ has children born after 31 March 2022): the refusal says
+    what is wrong. Not a year whose ids a spreadsheet rewrote: they are read as restored."""
     years = {int(label[:4]) for label in rows if label[:4].isdigit()}
+    restored = rewritten_years(problems)
+    refused = {p.file for p in problems if p.action == FILE_NOT_LOADED and p.year not in restored}
     lost = {name: years - set(tables[name]["year"]) for name in ECHOES}
-    if not found or not any(lost.values()):
+    for label in refused:
+        if (extract := _extract_of(label)) in lost:
+            lost[extract].add(int(label[:4]))
+    if not found or not (refused or any(lost.values())):
         return found
     frame = pd.DataFrame([asdict(p) for p in found])
     rules = rule_of(frame)
-    echo = pd.Series(False, index=frame.index)
+    echo = frame["file"].isin(refused)
     for name, echoes in ECHOES.items():
         echo |= rules.isin(echoes) & frame["year"].isin(lost[name])
     return [problem for problem, echoed in zip(found, echo, strict=True) if not echoed]
+
+
+def _extract_of(label: str) -> str | None:
+    """The extract a year's file feeds ("2023/HEADER.CSV", "2018/r.xml (header)": children)."""
+    found = re.fullmatch(r"\d{4}/(?:(\w+)\.csv|.+ \((\w+)\))", label, re.IGNORECASE)
+    spec = FILES.get((found[1] or found[2]).lower()) if found else None
+    return spec.extract if spec else None
 
 
 def _ids_restored(tables: dict, years: set[int]) -> dict:

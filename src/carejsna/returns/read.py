@@ -607,6 +607,7 @@ def read_years(
     years, problems = year_folders(returns_dir)
     before = None  # the last year's episodes read: its year, frame and file
     rewritten = set()  # the files refused for ids a spreadsheet rewrote
+    held = {}  # each year's header and episodes: their CHILD ids and file
     for year, folder in years:
         read = {}  # the year's files read: name -> (frame, label)
         tables = dict.fromkeys(xml.TABLES)  # None: not to be read as CSV, nor from XML
@@ -668,7 +669,8 @@ def read_years(
                     rewritten.add(found.file)
                     problems.append(found)
             before = (year, *read["episodes"])
-    return frames, rows, problems
+        held[year] = _children_held(read)
+    return frames, rows, _headers_of_other_years(held, problems)
 
 
 def _year_problems(year: int, read: dict[str, tuple[pd.DataFrame, str]]) -> list[Problem]:
@@ -692,6 +694,70 @@ def _year_problems(year: int, read: dict[str, tuple[pd.DataFrame, str]]) -> list
     if "header" in read and len(episodes):
         out.extend(_not_in_header(year, read["episodes"], read["header"]))
     return out
+
+
+def _children_held(read: dict[str, tuple[pd.DataFrame, str]]) -> dict[str, tuple[set, str]]:
+    """The CHILD ids of a year's header and episodes, each with its file."""
+    return {
+        name: (set(read[name][0]["child_id"]), read[name][1])
+        for name in ("header", "episodes")
+        if name in read
+    }
+
+
+def _headers_of_other_years(held: dict[int, dict], problems: list[Problem]) -> list[Problem]:
+    """The problems, with one that stops the build for each year's header that holds another
+    year's children (header files swapped between two years' folders, or one copied into
+    both): it had built, exit 0, a fifth to a third of the year's children with sex, age and
+    ethnicity unknown and the rest described as the other year's header has them. It replaces
+    the year's 'in no row of the year's header', whose guess (ids a spreadsheet rewrote) would
+    be wrong."""
+    found = {}
+    for year, files in held.items():
+        if refused := _another_years_header(year, files, held):
+            found[year] = refused
+    kept = [
+        p
+        for p in problems
+        if not (p.year in found and p.action == FILE_NOT_LOADED and NOT_IN_HEADER in p.problem)
+    ]
+    return kept + list(found.values())
+
+
+SHORT = 0.95  # a header holding fewer of its own year's episodes' children is short of them
+CLEARER = 0.10  # and one holding so many more of another year's is that year's
+
+
+def _another_years_header(year: int, files: dict, held: dict[int, dict]) -> Problem | None:
+    """A year's header holds every child of the year's episodes (and care leavers besides),
+    so it holds far fewer of any other year's (a fifth or so of the children change each
+    year): a problem where it is short of its own year's children and holds another year's
+    episodes' children clearly more fully, that year's header in the wrong folder."""
+    if "header" not in files or "episodes" not in files:
+        return None
+    (header, label), (own, there) = files["header"], files["episodes"]
+
+    def cover(ids: set) -> float:
+        return len(ids & header) / len(ids) if len(ids) >= FORMAT_SHOWN else 0.0
+
+    others = {y: f["episodes"] for y, f in held.items() if y != year and "episodes" in f}
+    if not others or len(own) < FORMAT_SHOWN or cover(own) >= SHORT:  # a few say little
+        return None
+    other = max(others, key=lambda y: cover(others[y][0]))
+    theirs, elsewhere = others[other]
+    if cover(theirs) < cover(own) + CLEARER:
+        return None
+    missing = own - header
+    why = (
+        f"{len(missing)} of the {len(own)} children in {there} are {NOT_IN_HEADER} this header, "
+        f"but {len(theirs & header)} of the {len(theirs)} in {elsewhere} are in it: the "
+        f"{other} return's header in the {year} folder (header files swapped or copied "
+        "between years)?"
+    )
+    return Problem(year, label, None, "CHILD", min(missing), why, FILE_NOT_LOADED)
+
+
+NOT_IN_HEADER = "in no row of"  # said of episodes' children a header lacks
 
 
 def _not_in_header(year: int, episodes: tuple, header: tuple) -> list[Problem]:
