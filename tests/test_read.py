@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pandas.testing import assert_frame_equal
 
 from carejsna.returns.read import FILE_NOT_LOADED, NOTED, ROW_NOT_LOADED, read_years
 from tests import fixture_returns
@@ -397,6 +398,25 @@ def test_a_header_a_spreadsheet_rewrote_is_the_file_refused(demo_years):
     )  # fmt: skip
     assert "in 2024/episodes.csv are in no row of this header" in refused.problem
     assert "(here '100762.0', there '100762')" in refused.problem
+
+
+@pytest.mark.parametrize(
+    ("name", "as_name", "number"), [("SEX", "sex", "{}.0"), ("MOTHER", "is_mother", "{}.00")]
+)
+def test_codes_a_spreadsheet_wrote_as_numbers_are_read_as_the_codes(returns, name, as_name, number):
+    """SEX saved as 1.0 and 2.0: every child's sex was blanked as not a code, a note per row
+    (2,093 on the demo's 2024), and the figures by sex built with every child unknown."""
+    right = table(read_years(returns)[0], "children")
+    edit_csv(returns / "2024" / "header.csv",
+             lambda rows: column(rows, name, lambda v: number.format(v)))  # fmt: skip
+    frames, _, problems = read_years(returns)
+    assert_frame_equal(table(frames, "children"), right)
+    [said] = [p for p in problems if p.file == "2024/header.csv"]
+    given = right[as_name].dropna()
+    assert (said.column, said.action) == (name, NOTED)
+    assert f"{len(given)} code" in said.problem and "written as a spreadsheet writes a number" in (
+        said.problem
+    )
 
 
 def test_a_repeated_row_is_quoted_as_the_file_writes_it(returns):

@@ -108,9 +108,11 @@ RULES: dict[str, Rule] = {
             "the return's own year (its year folder): DfE adds and withdraws codes, so a code "
             "valid in another year is reported with the years it is valid in (SEX 1 and 2 "
             "became M, F and U in 2024-25; PLACE K3 is new in 2024-25). education.csv and "
-            "population.csv are local files: their codes are the same every year.",
-            "Loaded with the value blanked (a key field: the row is left out).",
-            r"not a valid \S+ code",
+            "population.csv are local files: their codes are the same every year. A code a "
+            "spreadsheet wrote as a number (1.0 for SEX 1) is noted once for its column.",
+            "Loaded with the value blanked (a key field: the row is left out); a code written "
+            "as a number is read as the code.",
+            r"not a valid \S+ code|codes? written as a spreadsheet writes a number",
         ),
         Rule(
             "district_name",

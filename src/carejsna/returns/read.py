@@ -345,6 +345,15 @@ def check(
             value = _dates(value)
         elif col.kind == "code":
             text = text.str.upper()
+            numbers = _codes_as_numbers(text, codes[col.codes])
+            if len(numbers):
+                at, n = numbers.index[0], len(numbers)
+                why = (
+                    f"{n} {'code' if n == 1 else 'codes'} written as a spreadsheet writes a "
+                    f"number ({text[at]} for {numbers[at]}): read as the codes"
+                )
+                problems.append(problem(rows[at], col.name, text[at], why, NOTED))
+                text = text.where(~text.index.isin(numbers.index), numbers)
             bad = ~blank & ~text.isin(codes[col.codes])
             value = text.where(~blank & ~bad)
             why = f"not a valid {col.name} code"
@@ -445,6 +454,14 @@ def check(
     out = out[~drop].reset_index(drop=True)
     out.insert(0, "source_row", rows[~drop].to_numpy())
     return out, problems
+
+
+def _codes_as_numbers(text: pd.Series, valid: set) -> pd.Series:
+    """The codes a spreadsheet wrote as numbers (1.0 for SEX 1, 0.0 for MOTHER 0), as the
+    codes: each blanked as not a code, a column had lost every child's sex, in silence but
+    for a note per row."""
+    digits = text.str.extract(r"^(\d+)\.0+$", expand=False)
+    return digits[digits.isin(valid) & ~text.isin(valid)]
 
 
 def _districts(population: pd.DataFrame, rows: pd.Series, problem) -> list[Problem]:
