@@ -419,6 +419,38 @@ def test_codes_a_spreadsheet_wrote_as_numbers_are_read_as_the_codes(returns, nam
     )
 
 
+@pytest.mark.parametrize("time", [" 00:00", " 00:00:00"])
+def test_dates_a_spreadsheet_wrote_with_midnight_are_read_as_the_days(returns, time):
+    """DECOM and DEC saved as '27/01/2023 00:00': every episode had been refused, 'no value
+    in this date column reads as a dd/mm/yyyy date', though each held its day as DfE writes."""
+    right = table(read_years(returns)[0], "episodes")
+
+    def midnight(rows):
+        for name in ("DECOM", "DEC"):
+            column(rows, name, lambda d: d + time)
+
+    edit_csv(returns / "2024" / "episodes.csv", midnight)
+    frames, _, problems = read_years(returns)
+    assert refusals(problems) == []
+    assert_frame_equal(table(frames, "episodes"), right)
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [(lambda d: f"{d[6:]}-{d[3:5]}-{d[:2]} 00:00:00", "written year first (2023-04-01)"),
+     (lambda d: d[:6] + d[8:], "written with a two-digit year (01/04/23)"),
+     (lambda d: d.replace("/", "-"), "written with dashes or dots (01-04-2023)")],
+)  # fmt: skip
+def test_a_date_column_written_another_way_is_refused_saying_how(returns, change, said):
+    """The refusal had named the column and a value, not what was wrong with it."""
+    edit_csv(returns / "2024" / "episodes.csv", lambda rows: column(rows, "DECOM", change))
+    [refused] = refusals(read_years(returns)[2])
+    assert (refused.file, refused.column) == ("2024/episodes.csv", "DECOM")
+    assert f"reads as a dd/mm/yyyy date: they are {said}; save the column as dd/mm/yyyy" in (
+        refused.problem
+    )
+
+
 def test_a_repeated_row_is_quoted_as_the_file_writes_it(returns):
     path = returns / "2024" / "episodes.csv"
     lines = path.read_text().splitlines()

@@ -323,6 +323,7 @@ def check(
         blank = text == ""
         reasons = {}  # a row's own problem, where it is not `why`
         if col.kind == "date":
+            written, text = text, text.str.replace(MIDNIGHT, "", regex=True)
             value = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
             bad = ~blank & value.isna()
             # a column written another way (2023-04-03, an Excel serial, month first) would be
@@ -340,7 +341,8 @@ def check(
                 why = ""
             if why:
                 at = text[swapped if swapped.any() else bad].index[0]
-                raise FileProblem(problem(rows[at], col.name, text[at], why, FILE_NOT_LOADED))
+                why += _date_form(text[at])
+                raise FileProblem(problem(rows[at], col.name, written[at], why, FILE_NOT_LOADED))
             why = "not a dd/mm/yyyy date"
             value = _dates(value)
         elif col.kind == "code":
@@ -454,6 +456,22 @@ def check(
     out = out[~drop].reset_index(drop=True)
     out.insert(0, "source_row", rows[~drop].to_numpy())
     return out, problems
+
+
+MIDNIGHT = r"\s+00:00(?::00)?$"  # the time a spreadsheet writes after a date: no information
+DATE_FORMS = (  # how a column a spreadsheet or system rewrote writes its dates
+    (r"^\d{4}-\d{1,2}-\d{1,2}", "written year first (2023-04-01)"),
+    (r"^\d{1,2}/\d{1,2}/\d{2}$", "written with a two-digit year (01/04/23)"),
+    (r"^\d{5}(?:\.\d+)?$", "written as a spreadsheet's day number (45017 for 01/04/2023)"),
+    (r"^\d{1,2}[-.]\d{1,2}[-.]\d{4}$", "written with dashes or dots (01-04-2023)"),
+)
+
+
+def _date_form(value: str) -> str:
+    """How a refused date column is written, where it can be told, and what to do: the
+    refusal had named the column and a value, not why nor how to save it."""
+    form = next((said for shape, said in DATE_FORMS if re.match(shape, value)), "")
+    return f": they are {form}; save the column as dd/mm/yyyy" if form else ""
 
 
 def _codes_as_numbers(text: pd.Series, valid: set) -> pd.Series:
