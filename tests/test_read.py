@@ -163,6 +163,42 @@ def test_folders_that_are_not_plausible_years_are_reported(returns, name, action
 
 
 @pytest.mark.parametrize(
+    ("name", "said"),
+    [("2023-24", ": rename it 2024/"), ("FY 2023_2024", ": rename it 2024/"), ("2023-25", "")],
+)
+def test_a_folder_named_for_the_two_years_it_spans_is_told_its_name(returns, name, said):
+    (returns / name).mkdir()
+    [found] = [p for p in read_years(returns)[2] if p.year is None]
+    assert found.problem.endswith(f"(2024/ for 1 April 2023 to 31 March 2024){said}")
+
+
+@pytest.mark.parametrize(
+    ("names", "said"),
+    [(lambda h: h.replace("ETHNIC", "Ethnicity"), "; ETHNICITY for ETHNIC?"),
+     (lambda h: "SSDA903 header 2023-24\n" + h,
+      ": its first row is not the column names (a title or a blank row above them?)")],
+)  # fmt: skip
+def test_a_required_column_renamed_is_refused_saying_which_it_may_be(returns, names, said):
+    path = returns / "2024" / "header.csv"
+    head, rest = path.read_text().split("\n", 1)
+    path.write_text(names(head) + "\n" + rest)
+    [refused] = refusals(read_years(returns)[2])
+    assert refused.file == "2024/header.csv" and refused.problem.endswith(said)
+
+
+def test_the_column_names_again_inside_a_file_are_one_row_not_loaded(returns):
+    """A file pasted in twice: its second row of column names had been a row of values, each
+    'not a valid SEX code', 'not a dd/mm/yyyy date' and the like."""
+    path = returns / "2024" / "header.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines, lines[0].lower()]) + "\n")
+    problems = read_years(returns)[2]
+    said = [(p.row, p.problem, p.action) for p in problems if p.file == "2024/header.csv"]
+    assert said == [(len(lines) + 1, "the column names again (the file pasted in twice, or files "
+                     "joined?)", ROW_NOT_LOADED)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
     "encode",
     [
         lambda text: codecs.BOM_UTF8 + text.encode(),
@@ -192,8 +228,13 @@ def test_unambiguous_encodings_read_the_same(returns, encode):
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 1, "cannot be read as UTF-8"),
         (b"", None, "the file is empty"),
         (b"\n\n  \n", None, "the file is empty"),
+        # a workbook renamed .csv had been refused as not UTF-8 'byte 0x.. on line ..'
+        (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", None,
+         "it is an Excel workbook (.xlsx) or another zip file, named .csv: open it and save it "
+         "as CSV UTF-8"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", None, "an Excel 97-2003 workbook (.xls)"),
     ],
-)
+)  # fmt: skip
 def test_ambiguous_encodings_binary_and_empty_files_are_refused(returns, content, row, words):
     if isinstance(content, str):
         content = content.encode("latin-1")

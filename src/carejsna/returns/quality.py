@@ -82,7 +82,8 @@ RULES: dict[str, Rule] = {
             "A row that does not fit is left out, rather than read into the wrong columns; a "
             "trailing comma is ignored; of a field given twice the first is read.",
             r"the row has|trailing comma|not a child element|second header|without a header"
-            r"|appears twice in the|here or anywhere|opens a value that runs on",
+            r"|appears twice in the|here or anywhere|opens a value that runs on"
+            r"|the column names again",
         ),
         Rule(
             "value_shape",

@@ -111,6 +111,10 @@ BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+WORKBOOKS = (  # a file's first bytes, where a workbook was renamed .csv, not saved as CSV
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)"),
+)
 MAX_FIELD = 10_000  # characters in one value: more is not a return but something else
 
 
@@ -122,6 +126,9 @@ def read_text(path: Path, year: int | None, label: str) -> str:
         return FileProblem(Problem(year, label, row, "", "", text, FILE_NOT_LOADED))
 
     data = path.read_bytes()
+    if workbook := next((kind for magic, kind in WORKBOOKS if data.startswith(magic)), None):
+        raise refuse(None, f"cannot be read: it is {workbook}, named .csv: open it and save it "
+                     "as CSV UTF-8")  # fmt: skip
     encoding = next((name for bom, name in BOMS if data.startswith(bom)), "utf-8")
     try:
         text = data.decode(encoding)
@@ -230,6 +237,10 @@ def read_csv(
                 why = f"the row has only {len(values)} of the file's {width} values: cut short"
                 problem(row, columns[len(values)], "", why, ROW_NOT_LOADED)
                 continue
+        if [v.strip().upper() for v in values[:width]] == [n.upper() for n in names[:width]]:
+            why = "the column names again (the file pasted in twice, or files joined?)"
+            problem(row, "", "", why, ROW_NOT_LOADED)
+            continue
         kept.append(values)
         rows.append(row)
     if trailing:
@@ -306,7 +317,8 @@ def check(
                 None,
                 ", ".join(needed),
                 "",
-                f"required column missing (the file has: {', '.join(raw.columns)})",
+                f"required column missing (the file has: {', '.join(raw.columns)})"
+                f"{_columns_meant(needed, spec, list(raw.columns))}",
                 FILE_NOT_LOADED,
             )
         )
@@ -474,6 +486,22 @@ def _date_form(value: str) -> str:
     return f": they are {form}; save the column as dd/mm/yyyy" if form else ""
 
 
+def _columns_meant(needed: list[str], spec: FileSpec, columns: list[str]) -> str:
+    """Which of a file's columns may be the required ones it lacks, renamed (ETHNICITY for
+    ETHNIC), or that its first row holds no column of the file's at all (a title above
+    them?); "" where neither can be told."""
+    ours = {col.name for col in spec.cols}
+    if not ours & set(columns):
+        return ": its first row is not the column names (a title or a blank row above them?)"
+    others = [c for c in columns if c not in ours]
+    meant = {
+        name: found[0]
+        for name in needed
+        if (found := get_close_matches(name, others, n=1, cutoff=0.6))
+    }
+    return "".join(f"; {other} for {name}?" for name, other in meant.items())
+
+
 def _codes_as_numbers(text: pd.Series, valid: set) -> pd.Series:
     """The codes a spreadsheet wrote as numbers (1.0 for SEX 1, 0.0 for MOTHER 0), as the
     codes: each blanked as not a code, a column had lost every child's sex, in silence but
@@ -578,6 +606,7 @@ def year_folders(returns_dir: Path) -> tuple[list[tuple[int, Path]], list[Proble
             why = (
                 f"not a year folder: name each year's folder by the year its return ends, "
                 f"from {FIRST_YEAR} to {last} (2024/ for 1 April 2023 to 31 March 2024)"
+                f"{_renamed(name)}"
             )
             problems.append(Problem(None, f"{name}/", None, "", name, why, FILE_NOT_LOADED))
         else:
@@ -596,6 +625,18 @@ def year_folders(returns_dir: Path) -> tuple[list[tuple[int, Path]], list[Proble
             )
         )
     return years, problems
+
+
+def _renamed(name: str) -> str:
+    """What a folder named for the two years a return spans (2023-24, FY 2023_2024) is to be
+    named: the year it ends; "" for any other name."""
+    found = re.search(r"(?<!\d)(\d{4})\s*[-_/ ]\s*(\d{4}|\d{2})(?!\d)", name)
+    if not found:
+        return ""
+    start, end = int(found[1]), found[2]
+    if end != str(start + 1)[-len(end) :]:
+        return ""
+    return f": rename it {start + 1}/"
 
 
 FIRST_YEAR = 2000
