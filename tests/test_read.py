@@ -198,6 +198,21 @@ def test_the_column_names_again_inside_a_file_are_one_row_not_loaded(returns):
                      "joined?)", ROW_NOT_LOADED)]  # fmt: skip
 
 
+def test_files_in_a_folder_inside_the_year_folder_are_said_to_be_there(returns):
+    """A zip file unpacked as 2024/SSDA903/header.csv...: 'required file missing', and the
+    files beside it not supplied, said nothing of where they were."""
+    (returns / "2024" / "SSDA903").mkdir()
+    for path in list((returns / "2024").glob("*.csv")):
+        path.rename(returns / "2024" / "SSDA903" / path.name.upper())
+    refused = refusals(read_years(returns)[2])
+    assert [(p.file, p.problem) for p in refused] == [
+        (f"2024/{name}.csv", f"required file missing (found 2024/SSDA903/{name.upper()}.CSV: "
+         "move the files up into 2024/, as a zip file unpacked into a folder of its own leaves "
+         "them)")
+        for name in ("header", "episodes")
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "encode",
     [

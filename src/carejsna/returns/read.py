@@ -91,6 +91,19 @@ def misnamed(folder: Path, name: str) -> list[Path]:
     ]
 
 
+def nested(folder: Path, name: str) -> str:
+    """Where `name`.csv lies in a folder inside folder (2024/SSDA903/header.csv), whatever its
+    case: "SSDA903/header.csv", or "" if in none. Hidden folders are left alone."""
+    found = sorted(
+        path
+        for path in folder.glob("*/*")
+        if path.is_file()
+        and not path.parent.name.startswith(".")
+        and path.name.lower() == f"{name}.csv"
+    )
+    return found[0].relative_to(folder).as_posix() if found else ""
+
+
 def _label(path: Path, year: int | None) -> str:
     return f"{year}/{path.name}" if year is not None else path.name
 
@@ -716,6 +729,11 @@ def read_years(
                         if near := misnamed(folder, spec.name):
                             listed = " and ".join(path.name for path in near)
                             why += f" (found {listed}: did you mean {spec.name}.csv?)"
+                        elif below := nested(folder, spec.name):
+                            why += (
+                                f" (found {year}/{below}: move the files up into {year}/, as "
+                                "a zip file unpacked into a folder of its own leaves them)"
+                            )
                         problems.append(
                             Problem(year, f"{year}/{spec.name}.csv", None, "", "", why, action)
                         )
