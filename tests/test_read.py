@@ -89,6 +89,10 @@ def test_a_file_separated_by_tabs_or_semicolons_is_refused_saying_so(returns, se
         ("episodes", "episodes.txt", "required file missing"),
         ("episodes", "episode.csv", "required file missing"),
         ("population", "Population.txt", "optional file not supplied"),
+        # the year or the return's name beside it had been said nothing of
+        ("header", "header_2023-24.csv", "required file missing"),
+        ("episodes", "SSDA903_Episodes_2024.csv", "required file missing"),
+        ("population", "903 Population 2024.csv", "optional file not supplied"),
     ],
 )
 def test_a_missing_file_names_a_file_named_nearly_like_it(returns, name, misnamed, said):
@@ -184,6 +188,18 @@ def test_a_required_column_renamed_is_refused_saying_which_it_may_be(returns, na
     path.write_text(names(head) + "\n" + rest)
     [refused] = refusals(read_years(returns)[2])
     assert refused.file == "2024/header.csv" and refused.problem.endswith(said)
+
+
+def test_files_whose_names_are_swapped_are_refused_saying_so(returns):
+    header, episodes = returns / "2024" / "header.csv", returns / "2024" / "episodes.csv"
+    header.rename(returns / "header.csv")
+    episodes.rename(header)
+    (returns / "header.csv").rename(episodes)
+    refused = refusals(read_years(returns)[2])
+    assert [(p.file, p.problem.split("): ")[-1]) for p in refused] == [
+        ("2024/header.csv", "its columns are episodes.csv's (the files' names swapped?)"),
+        ("2024/episodes.csv", "its columns are header.csv's (the files' names swapped?)"),
+    ]
 
 
 def test_the_column_names_again_inside_a_file_are_one_row_not_loaded(returns):

@@ -77,9 +77,16 @@ POSTCODE_SHAPE = r"^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$"
 
 
 def misnamed(folder: Path, name: str) -> list[Path]:
-    """The files in folder that may be `name`.csv misnamed (episodes.txt, episode.csv): no file
-    the folder is read for, nor an XML return, and named nearer `name` than any other file's."""
+    """The files in folder that may be `name`.csv misnamed (episodes.txt, episode.csv, or with
+    the year or the return's name beside it, header_2024.csv, SSDA903_episodes.csv): no file
+    the folder is read for, nor an XML return, and named nearer `name` than any other file's,
+    or with `name` a word of its name."""
     read = {f"{other}.csv" for other in FILES}
+
+    def meant(stem: str) -> bool:
+        words = re.split(r"[^a-z0-9]+", stem)
+        return name in words or get_close_matches(stem, FILES, n=1, cutoff=0.75) == [name]
+
     return [
         path
         for path in sorted(folder.iterdir())
@@ -87,7 +94,7 @@ def misnamed(folder: Path, name: str) -> list[Path]:
         and not path.name.startswith(("~$", "."))  # a spreadsheet's lock file, a hidden one
         and path.name.lower() not in read
         and path.suffix.lower() != ".xml"
-        and get_close_matches(path.name.lower().split(".")[0], FILES, n=1, cutoff=0.75) == [name]
+        and meant(path.name.lower().split(".")[0])
     ]
 
 
@@ -500,10 +507,23 @@ def _date_form(value: str) -> str:
 
 
 def _columns_meant(needed: list[str], spec: FileSpec, columns: list[str]) -> str:
-    """Which of a file's columns may be the required ones it lacks, renamed (ETHNICITY for
+    """Which file's columns these are, where every one is another file's (header.csv holding
+    episodes.csv's), or which may be the required ones it lacks, renamed (ETHNICITY for
     ETHNIC), or that its first row holds no column of the file's at all (a title above
-    them?); "" where neither can be told."""
+    them?); "" where none can be told."""
     ours = {col.name for col in spec.cols}
+    other = next(
+        (
+            name
+            for name, its in FILES.items()
+            if name != spec.name
+            and {c.name for c in its.cols if c.needed} <= set(columns)
+            and set(columns) <= {c.name for c in its.cols}  # each of its columns that file's
+        ),
+        None,
+    )
+    if other:
+        return f": its columns are {other}.csv's (the files' names swapped?)"
     if not ours & set(columns):
         return ": its first row is not the column names (a title or a blank row above them?)"
     others = [c for c in columns if c not in ours]
