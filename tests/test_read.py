@@ -523,6 +523,20 @@ def test_a_date_column_written_another_way_is_refused_saying_how(returns, change
     )
 
 
+def test_numbers_a_spreadsheet_wrote_with_commas_are_read_as_the_numbers(returns):
+    """population.csv's 1,693 (a number formatted for reading): every row had been left out
+    as 'not a whole number', the year's rates lost."""
+    right = table(read_years(returns)[0], "population")
+    edit_csv(returns / "2024" / "population.csv",
+             lambda rows: column(rows, "POPULATION", lambda v: f'"{int(v) + 1000:,}"'))  # fmt: skip
+    frames, _, problems = read_years(returns)
+    read = table(frames, "population")
+    assert (read["population"] == right["population"] + 1000).all() and len(read) == len(right)
+    [said] = [p for p in problems if p.file == "2024/population.csv"]
+    assert (said.column, said.action) == ("POPULATION", NOTED)
+    assert f"{len(right)} numbers written with a comma (" in said.problem
+
+
 def test_a_repeated_row_is_quoted_as_the_file_writes_it(returns):
     path = returns / "2024" / "episodes.csv"
     lines = path.read_text().splitlines()

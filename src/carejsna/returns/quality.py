@@ -128,9 +128,11 @@ RULES: dict[str, Rule] = {
             "number",
             "A number out of range",
             "A number (an SDQ score, Attainment 8, suspensions, a population) is not a number "
-            "or lies outside the range it can take.",
-            "Loaded with the value blanked (a key field: the row is left out).",
-            r"not a (?:whole )?number",
+            "or lies outside the range it can take. A number a spreadsheet wrote with a comma "
+            "(1,693; a decimal comma, 31,8) is noted once for its column.",
+            "Loaded with the value blanked (a key field: the row is left out); a number written "
+            "with a comma is read as the number.",
+            r"not a (?:whole )?number|numbers? written with a comma",
         ),
         Rule(
             "date_unreadable",

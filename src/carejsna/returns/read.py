@@ -397,6 +397,16 @@ def check(
                     # valid in other years: say which
                     reasons[index] = f"{why} for {season(year)}: {validity[code].describe(code)}"
         elif col.kind in ("int", "number"):
+            plain = _numbers_plain(text, col.kind)
+            changed = text.index[plain != text]
+            if len(changed):
+                at, n = changed[0], len(changed)
+                why = (
+                    f"{n} {'number' if n == 1 else 'numbers'} written with a comma ({text[at]}): "
+                    f"read as {plain[at]}"
+                )
+                problems.append(problem(rows[at], col.name, text[at], why, NOTED))
+                text = plain
             number = pd.to_numeric(text, errors="coerce")
             whole = (number % 1 == 0) | number.isna() | (col.kind == "number")
             low = -float("inf") if col.low is None else col.low
@@ -533,6 +543,22 @@ def _columns_meant(needed: list[str], spec: FileSpec, columns: list[str]) -> str
         if (found := get_close_matches(name, others, n=1, cutoff=0.6))
     }
     return "".join(f"; {other} for {name}?" for name, other in meant.items())
+
+
+THOUSANDS = r"^\d{1,3}(?:,\d{3})+$"  # 1,693: a spreadsheet's number formatted for reading
+DECIMAL_COMMA = r"^(\d+),(\d{1,2})$"  # 31,8: a decimal comma (three digits would be thousands)
+
+
+def _numbers_plain(text: pd.Series, kind: str) -> pd.Series:
+    """The numbers as pandas reads them: a whole number's thousands separators left out
+    (population.csv's 1,693 had every row refused, the year's rates lost), and a decimal
+    comma read as the point (Attainment 8's 31,8 had been blanked) where it cannot be a
+    thousands separator."""
+    whole = text.str.fullmatch(THOUSANDS)
+    plain = text.where(~whole, text.str.replace(",", "", regex=False))
+    if kind == "number":
+        plain = plain.str.replace(DECIMAL_COMMA, r"\1.\2", regex=True)
+    return plain
 
 
 def _codes_as_numbers(text: pd.Series, valid: set) -> pd.Series:
