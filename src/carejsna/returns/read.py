@@ -382,9 +382,10 @@ def check(
             numbers = _codes_as_numbers(text, codes[col.codes])
             if len(numbers):
                 at, n = numbers.index[0], len(numbers)
+                noun = "code" if n == 1 else "codes"
                 why = (
-                    f"{n} {'code' if n == 1 else 'codes'} written as a spreadsheet writes a "
-                    f"number ({text[at]} for {numbers[at]}): read as the codes"
+                    f"{n} {noun} written as a spreadsheet writes a number ({text[at]} for "
+                    f"{numbers[at]}): read as the {noun}"
                 )
                 problems.append(problem(rows[at], col.name, text[at], why, NOTED))
                 text = text.where(~text.index.isin(numbers.index), numbers)
