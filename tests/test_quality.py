@@ -304,7 +304,7 @@ def test_every_problem_of_the_public_sample_has_a_rule(tmp_path):
     result = quality.check(tmp_path / "returns")
     rules = result.problems["rule"].value_counts()
     assert "other" not in rules
-    assert rules["code"] == 4  # MOTHER 1.0, ACCOM 01 and 02 (twice)
+    assert rules["code"] == 4  # MOTHER 1.0 (read as 1, noted), ACCOM 01 and 02 (twice)
     assert rules["overlap"] == 72  # 62 starting before the last ends, 10 left open
     assert rules["date_future"] == 12  # DEC 01/04/2018 and later
     assert result.counts["Children"].iloc[0] == 2675

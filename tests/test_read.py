@@ -229,6 +229,19 @@ def test_files_in_a_folder_inside_the_year_folder_are_said_to_be_there(returns):
     ]  # fmt: skip
 
 
+def test_the_folder_above_the_year_folders_given_says_which_to_give(tmp_path, returns):
+    """returns/SSDA903/2024/...: 'SSDA903/: not a year folder: name each year's folder by
+    the year its return ends', as if SSDA903 were to be renamed."""
+    shutil.move(returns, tmp_path / "above" / "SSDA903")
+    [inside, none] = read_years(tmp_path / "above")[2]
+    assert (inside.file, inside.action) == ("SSDA903/", NOTED)
+    assert inside.problem == (
+        "not a year folder, but it holds year folders (2023/, 2024/): not read (to read them, "
+        f"give {tmp_path / 'above' / 'SSDA903'})"
+    )
+    assert none.action == FILE_NOT_LOADED and "no year folders" in none.problem
+
+
 @pytest.mark.parametrize(
     "encode",
     [

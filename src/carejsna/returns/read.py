@@ -652,7 +652,8 @@ def _dates(value: pd.Series) -> pd.Series:
 def year_folders(returns_dir: Path) -> tuple[list[tuple[int, Path]], list[Problem]]:
     """The year folders (named for the year the return ends: 2024/ for 2023-24), and a problem
     for every other folder: one that looks like a year but is not one refused, anything else
-    reported as not read. Hidden folders and benchmarks/ are left alone."""
+    reported as not read, one holding year folders with where to read them (the folder above
+    them given). Hidden folders and benchmarks/ are left alone."""
     last = dt.date.today().year + 1
     years, problems = [], []
     for path in sorted(returns_dir.iterdir()):
@@ -662,7 +663,14 @@ def year_folders(returns_dir: Path) -> tuple[list[tuple[int, Path]], list[Proble
         if re.fullmatch(r"\d{4}", name) and FIRST_YEAR <= int(name) <= last:
             years.append((int(name), path))
             continue
-        if re.search(r"\d", name):
+        if inside := [p.name for p in sorted(path.iterdir()) if re.fullmatch(r"\d{4}", p.name)]:
+            listed = ", ".join(f"{year}/" for year in inside[:3]) + (", ..." if inside[3:] else "")
+            why = (
+                f"not a year folder, but it holds year folders ({listed}): not read (to read "
+                f"them, give {path})"
+            )
+            problems.append(Problem(None, f"{name}/", None, "", name, why, NOTED))
+        elif re.search(r"\d", name):
             why = (
                 f"not a year folder: name each year's folder by the year its return ends, "
                 f"from {FIRST_YEAR} to {last} (2024/ for 1 April 2023 to 31 March 2024)"
