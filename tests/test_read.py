@@ -426,6 +426,18 @@ def test_header_files_swapped_between_years_are_refused(demo_years):
         "1645 of the 1645 in 2024/episodes.csv are in it" in refused[0].problem  # fmt: skip
 
 
+def test_a_header_of_only_the_children_in_care_at_31_march_is_not_another_years(demo_years):
+    """Short of the year's children who left care, it holds neither year's every child: its
+    episodes without a child are noted, as before, and it is not refused as 2023's."""
+    episodes = pd.read_csv(demo_years / "2024" / "episodes.csv", dtype=str)
+    in_care = set(episodes.loc[episodes["DEC"].isna(), "CHILD"])
+    edit_csv(demo_years / "2024" / "header.csv",
+             lambda rows: rows.__setitem__(slice(1, None),
+                                           [r for r in rows[1:] if r[0] in in_care]))  # fmt: skip
+    problems = read_years(demo_years)[2]
+    assert refusals(problems) == []
+
+
 def test_a_header_copied_into_the_next_years_folder_is_refused_there_alone(demo_years):
     shutil.copy(demo_years / "2023" / "header.csv", demo_years / "2024" / "header.csv")
     [refused] = refusals(read_years(demo_years)[2])

@@ -880,8 +880,10 @@ CLEARER = 0.10  # and one holding so many more of another year's is that year's
 def _another_years_header(year: int, files: dict, held: dict[int, dict]) -> Problem | None:
     """A year's header holds every child of the year's episodes (and care leavers besides),
     so it holds far fewer of any other year's (a fifth or so of the children change each
-    year): a problem where it is short of its own year's children and holds another year's
-    episodes' children clearly more fully, that year's header in the wrong folder."""
+    year): a problem where it is short of its own year's children and holds all of another
+    year's episodes' children (or nearly: that year's header in the wrong folder), clearly
+    more fully. A header of only some children (those in care at 31 March, say) holds
+    neither year's all."""
     if "header" not in files or "episodes" not in files:
         return None
     (header, label), (own, there) = files["header"], files["episodes"]
@@ -894,7 +896,7 @@ def _another_years_header(year: int, files: dict, held: dict[int, dict]) -> Prob
         return None
     other = max(others, key=lambda y: cover(others[y][0]))
     theirs, elsewhere = others[other]
-    if cover(theirs) < cover(own) + CLEARER:
+    if cover(theirs) < max(SHORT, cover(own) + CLEARER):  # that year's header holds them all
         return None
     missing = own - header
     why = (
