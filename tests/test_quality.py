@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
 from carejsna.cli import main
@@ -303,7 +304,7 @@ def test_every_problem_of_the_public_sample_has_a_rule(tmp_path):
     result = quality.check(tmp_path / "returns")
     rules = result.problems["rule"].value_counts()
     assert "other" not in rules
-    assert rules["code"] == 4  # MOTHER 1.0, ACCOM 01 and 02 (twice)
+    assert rules["code"] == 4  # MOTHER 1.0 (read as 1, noted), ACCOM 01 and 02 (twice)
     assert rules["overlap"] == 72  # 62 starting before the last ends, 10 left open
     assert rules["date_future"] == 12  # DEC 01/04/2018 and later
     assert result.counts["Children"].iloc[0] == 2675
@@ -598,6 +599,50 @@ def test_a_refused_episodes_file_is_not_echoed_by_every_row_of_the_years_other_f
     result = quality.check(tmp_path)
     assert result.problems["rule"].unique().tolist() == ["file"]
     assert [r.split(" ")[0] for r in result.refused] == ["2023/header.csv", "2024/episodes.csv"]
+
+
+@pytest.mark.parametrize("files", [("header", "episodes", "oc2", "oc3"), ("header",)])
+def test_ids_a_spreadsheet_rewrote_are_one_problem_not_a_thousand_echoes(tmp_path, files):
+    """2023's ids saved as 100762.0 (in every file, or its header alone): beside the refusal,
+    the check had listed every 2023 child as missing from 2024's return or 2023's (1,130 rows
+    on the demo's ten years), every OC3 row as no care leaver's, or every episode as without
+    its child, a thousand false problems beside the one real one. Now the refusal, and what
+    else is wrong as with the ids written right: an episode truly left out of 2024's return."""
+    for year in ("2023", "2024"):
+        shutil.copytree(ROOT / "demo" / "returns" / year, tmp_path / year)
+    shutil.copy(ROOT / "demo" / "returns" / "council.toml", tmp_path)
+    episodes = tmp_path / "2024" / "episodes.csv"
+    kept = [line for line in episodes.read_text().splitlines() if line[:17] != "101541,08/03/2023"]
+    episodes.write_text("\n".join(kept) + "\n")  # an episode truly missing from 2024's
+    shown = ["rule", "year", "file", "row", "column", "value", "problem"]
+    right = quality.check(tmp_path).problems[shown]
+    assert "missing_next_year" in set(right["rule"])
+    for name in files:
+        path = tmp_path / "2023" / f"{name}.csv"
+        lines = path.read_text().splitlines()
+        path.write_text("\n".join([lines[0], *(line.replace(",", ".0,", 1) for line in lines[1:])]))
+    result = quality.check(tmp_path)
+    named = "2023/header.csv" if files == ("header",) else "2023/episodes.csv"
+    assert len(result.refused) == 1 and result.refused[0].startswith(f"{named} CHILD: ")
+    refusal = result.problems["action"] == "file not loaded"
+    assert result.problems.loc[refusal, "rule"].tolist() == ["file"]  # not 'another problem'
+    else_wrong = result.problems.loc[~refusal, shown].reset_index(drop=True)
+    assert_frame_equal(else_wrong, right.reset_index(drop=True))
+
+
+def test_header_files_swapped_are_two_refusals_not_their_echoes(tmp_path):
+    """2023's and 2024's header.csv swapped: the check had found nothing to refuse and listed
+    each year's episodes without their child (1,576 on the demo's 2022 and 2023) and a
+    later year's children born after the year's end, as problems of their own."""
+    for year in ("2023", "2024"):
+        shutil.copytree(ROOT / "demo" / "returns" / year, tmp_path / year)
+    shutil.copy(ROOT / "demo" / "returns" / "council.toml", tmp_path)
+    (tmp_path / "2023" / "header.csv").rename(tmp_path / "header.csv")
+    (tmp_path / "2024" / "header.csv").rename(tmp_path / "2023" / "header.csv")
+    (tmp_path / "header.csv").rename(tmp_path / "2024" / "header.csv")
+    result = quality.check(tmp_path)
+    assert [r.split(" ")[0] for r in result.refused] == ["2023/header.csv", "2024/header.csv"]
+    assert result.problems["rule"].tolist() == ["file", "file"]
 
 
 def test_a_council_toml_the_build_cannot_read_is_listed(tmp_path):

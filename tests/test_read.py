@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pandas.testing import assert_frame_equal
 
 from carejsna.returns.read import FILE_NOT_LOADED, NOTED, ROW_NOT_LOADED, read_years
 from tests import fixture_returns
@@ -88,6 +89,10 @@ def test_a_file_separated_by_tabs_or_semicolons_is_refused_saying_so(returns, se
         ("episodes", "episodes.txt", "required file missing"),
         ("episodes", "episode.csv", "required file missing"),
         ("population", "Population.txt", "optional file not supplied"),
+        # the year or the return's name beside it had been said nothing of
+        ("header", "header_2023-24.csv", "required file missing"),
+        ("episodes", "SSDA903_Episodes_2024.csv", "required file missing"),
+        ("population", "903 Population 2024.csv", "optional file not supplied"),
     ],
 )
 def test_a_missing_file_names_a_file_named_nearly_like_it(returns, name, misnamed, said):
@@ -162,6 +167,82 @@ def test_folders_that_are_not_plausible_years_are_reported(returns, name, action
 
 
 @pytest.mark.parametrize(
+    ("name", "said"),
+    [("2023-24", ": rename it 2024/"), ("FY 2023_2024", ": rename it 2024/"), ("2023-25", "")],
+)
+def test_a_folder_named_for_the_two_years_it_spans_is_told_its_name(returns, name, said):
+    (returns / name).mkdir()
+    [found] = [p for p in read_years(returns)[2] if p.year is None]
+    assert found.problem.endswith(f"(2024/ for 1 April 2023 to 31 March 2024){said}")
+
+
+@pytest.mark.parametrize(
+    ("names", "said"),
+    [(lambda h: h.replace("ETHNIC", "Ethnicity"), "; ETHNICITY for ETHNIC?"),
+     (lambda h: "SSDA903 header 2023-24\n" + h,
+      ": its first row is not the column names (a title or a blank row above them?)")],
+)  # fmt: skip
+def test_a_required_column_renamed_is_refused_saying_which_it_may_be(returns, names, said):
+    path = returns / "2024" / "header.csv"
+    head, rest = path.read_text().split("\n", 1)
+    path.write_text(names(head) + "\n" + rest)
+    [refused] = refusals(read_years(returns)[2])
+    assert refused.file == "2024/header.csv" and refused.problem.endswith(said)
+
+
+def test_files_whose_names_are_swapped_are_refused_saying_so(returns):
+    header, episodes = returns / "2024" / "header.csv", returns / "2024" / "episodes.csv"
+    header.rename(returns / "header.csv")
+    episodes.rename(header)
+    (returns / "header.csv").rename(episodes)
+    refused = refusals(read_years(returns)[2])
+    assert [(p.file, p.problem.split("): ")[-1]) for p in refused] == [
+        ("2024/header.csv", "its columns are episodes.csv's (the files' names swapped?)"),
+        ("2024/episodes.csv", "its columns are header.csv's (the files' names swapped?)"),
+    ]
+
+
+def test_the_column_names_again_inside_a_file_are_one_row_not_loaded(returns):
+    """A file pasted in twice: its second row of column names had been a row of values, each
+    'not a valid SEX code', 'not a dd/mm/yyyy date' and the like."""
+    path = returns / "2024" / "header.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines, lines[0].lower()]) + "\n")
+    problems = read_years(returns)[2]
+    said = [(p.row, p.problem, p.action) for p in problems if p.file == "2024/header.csv"]
+    assert said == [(len(lines) + 1, "the column names again (the file pasted in twice, or files "
+                     "joined?)", ROW_NOT_LOADED)]  # fmt: skip
+
+
+def test_files_in_a_folder_inside_the_year_folder_are_said_to_be_there(returns):
+    """A zip file unpacked as 2024/SSDA903/header.csv...: 'required file missing', and the
+    files beside it not supplied, said nothing of where they were."""
+    (returns / "2024" / "SSDA903").mkdir()
+    for path in list((returns / "2024").glob("*.csv")):
+        path.rename(returns / "2024" / "SSDA903" / path.name.upper())
+    refused = refusals(read_years(returns)[2])
+    assert [(p.file, p.problem) for p in refused] == [
+        (f"2024/{name}.csv", f"required file missing (found 2024/SSDA903/{name.upper()}.CSV: "
+         "move the files up into 2024/, as a zip file unpacked into a folder of its own leaves "
+         "them)")
+        for name in ("header", "episodes")
+    ]  # fmt: skip
+
+
+def test_the_folder_above_the_year_folders_given_says_which_to_give(tmp_path, returns):
+    """returns/SSDA903/2024/...: 'SSDA903/: not a year folder: name each year's folder by
+    the year its return ends', as if SSDA903 were to be renamed."""
+    shutil.move(returns, tmp_path / "above" / "SSDA903")
+    [inside, none] = read_years(tmp_path / "above")[2]
+    assert (inside.file, inside.action) == ("SSDA903/", NOTED)
+    assert inside.problem == (
+        "not a year folder, but it holds year folders (2023/, 2024/): not read (to read them, "
+        f"give {tmp_path / 'above' / 'SSDA903'})"
+    )
+    assert none.action == FILE_NOT_LOADED and "no year folders" in none.problem
+
+
+@pytest.mark.parametrize(
     "encode",
     [
         lambda text: codecs.BOM_UTF8 + text.encode(),
@@ -191,8 +272,13 @@ def test_unambiguous_encodings_read_the_same(returns, encode):
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 1, "cannot be read as UTF-8"),
         (b"", None, "the file is empty"),
         (b"\n\n  \n", None, "the file is empty"),
+        # a workbook renamed .csv had been refused as not UTF-8 'byte 0x.. on line ..'
+        (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", None,
+         "it is an Excel workbook (.xlsx) or another zip file, named .csv: open it and save it "
+         "as CSV UTF-8"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", None, "an Excel 97-2003 workbook (.xls)"),
     ],
-)
+)  # fmt: skip
 def test_ambiguous_encodings_binary_and_empty_files_are_refused(returns, content, row, words):
     if isinstance(content, str):
         content = content.encode("latin-1")
@@ -322,6 +408,43 @@ def test_another_years_return_in_a_year_folder_is_refused(demo_years):
     assert "another year's return in the 2024 folder?" in refused.problem
 
 
+def test_header_files_swapped_between_years_are_refused(demo_years):
+    """2023's header.csv in 2024/ and 2024's in 2023/: it built, exit 0, a fifth to a third
+    of each year's children with sex, age and ethnicity unknown (under the threshold that
+    refuses ids written otherwise), the rest described as the other year's header has them."""
+    for year in ("2023", "2024"):
+        (demo_years / year / "header.csv").rename(demo_years / f"{year}.csv")
+    for year, other in (("2023", "2024"), ("2024", "2023")):
+        (demo_years / f"{other}.csv").rename(demo_years / year / "header.csv")
+    refused = refusals(read_years(demo_years)[2])
+    assert [(p.file, p.column) for p in refused] == [
+        ("2023/header.csv", "CHILD"), ("2024/header.csv", "CHILD")
+    ]  # fmt: skip
+    assert "the 2024 return's header in the 2023 folder (header files swapped or copied " \
+        "between years)?" in refused[0].problem  # fmt: skip
+    assert "275 of the 1586 children in 2023/episodes.csv are in no row of this header, but " \
+        "1645 of the 1645 in 2024/episodes.csv are in it" in refused[0].problem  # fmt: skip
+
+
+def test_a_header_of_only_the_children_in_care_at_31_march_is_not_another_years(demo_years):
+    """Short of the year's children who left care, it holds neither year's every child: its
+    episodes without a child are noted, as before, and it is not refused as 2023's."""
+    episodes = pd.read_csv(demo_years / "2024" / "episodes.csv", dtype=str)
+    in_care = set(episodes.loc[episodes["DEC"].isna(), "CHILD"])
+    edit_csv(demo_years / "2024" / "header.csv",
+             lambda rows: rows.__setitem__(slice(1, None),
+                                           [r for r in rows[1:] if r[0] in in_care]))  # fmt: skip
+    problems = read_years(demo_years)[2]
+    assert refusals(problems) == []
+
+
+def test_a_header_copied_into_the_next_years_folder_is_refused_there_alone(demo_years):
+    shutil.copy(demo_years / "2023" / "header.csv", demo_years / "2024" / "header.csv")
+    [refused] = refusals(read_years(demo_years)[2])
+    assert refused.file == "2024/header.csv"
+    assert "the 2023 return's header in the 2024 folder" in refused.problem
+
+
 @pytest.mark.parametrize(
     ("year", "change", "here", "there"),
     [("2024", lambda c: c + ".0", "100762.0", "100762"),
@@ -359,6 +482,84 @@ def test_ids_rewritten_are_refused_in_the_file_that_holds_them(tmp_path, years):
     [refused] = refusals(read_years(tmp_path)[2])
     assert (refused.file, refused.column) == ("2023/episodes.csv", "CHILD")
     assert refused.value.endswith(".0") and f"here '{refused.value}', there '" in refused.problem
+
+
+def test_a_header_a_spreadsheet_rewrote_is_the_file_refused(demo_years):
+    """2024's header saved as 100762.0, its episodes right: the refusal had named
+    2024/episodes.csv, the file that was right, and no row of the header."""
+    edit_csv(demo_years / "2024" / "header.csv",
+             lambda rows: column(rows, "CHILD", lambda c: c + ".0"))  # fmt: skip
+    [refused] = refusals(read_years(demo_years)[2])
+    assert (refused.file, refused.row, refused.column, refused.value) == (
+        "2024/header.csv", 2, "CHILD", "100762.0"
+    )  # fmt: skip
+    assert "in 2024/episodes.csv are in no row of this header" in refused.problem
+    assert "(here '100762.0', there '100762')" in refused.problem
+
+
+@pytest.mark.parametrize(
+    ("name", "as_name", "number"), [("SEX", "sex", "{}.0"), ("MOTHER", "is_mother", "{}.00")]
+)
+def test_codes_a_spreadsheet_wrote_as_numbers_are_read_as_the_codes(returns, name, as_name, number):
+    """SEX saved as 1.0 and 2.0: every child's sex was blanked as not a code, a note per row
+    (2,093 on the demo's 2024), and the figures by sex built with every child unknown."""
+    right = table(read_years(returns)[0], "children")
+    edit_csv(returns / "2024" / "header.csv",
+             lambda rows: column(rows, name, lambda v: number.format(v)))  # fmt: skip
+    frames, _, problems = read_years(returns)
+    assert_frame_equal(table(frames, "children"), right)
+    [said] = [p for p in problems if p.file == "2024/header.csv"]
+    given = right[as_name].dropna()
+    assert (said.column, said.action) == (name, NOTED)
+    assert f"{len(given)} code" in said.problem and "written as a spreadsheet writes a number" in (
+        said.problem
+    )
+
+
+@pytest.mark.parametrize("time", [" 00:00", " 00:00:00"])
+def test_dates_a_spreadsheet_wrote_with_midnight_are_read_as_the_days(returns, time):
+    """DECOM and DEC saved as '27/01/2023 00:00': every episode had been refused, 'no value
+    in this date column reads as a dd/mm/yyyy date', though each held its day as DfE writes."""
+    right = table(read_years(returns)[0], "episodes")
+
+    def midnight(rows):
+        for name in ("DECOM", "DEC"):
+            column(rows, name, lambda d: d + time)
+
+    edit_csv(returns / "2024" / "episodes.csv", midnight)
+    frames, _, problems = read_years(returns)
+    assert refusals(problems) == []
+    assert_frame_equal(table(frames, "episodes"), right)
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [(lambda d: f"{d[6:]}-{d[3:5]}-{d[:2]} 00:00:00", "written year first (2023-04-01)"),
+     (lambda d: d[:6] + d[8:], "written with a two-digit year (01/04/23)"),
+     (lambda d: d.replace("/", "-"), "written with dashes or dots (01-04-2023)")],
+)  # fmt: skip
+def test_a_date_column_written_another_way_is_refused_saying_how(returns, change, said):
+    """The refusal had named the column and a value, not what was wrong with it."""
+    edit_csv(returns / "2024" / "episodes.csv", lambda rows: column(rows, "DECOM", change))
+    [refused] = refusals(read_years(returns)[2])
+    assert (refused.file, refused.column) == ("2024/episodes.csv", "DECOM")
+    assert f"reads as a dd/mm/yyyy date: they are {said}; save the column as dd/mm/yyyy" in (
+        refused.problem
+    )
+
+
+def test_numbers_a_spreadsheet_wrote_with_commas_are_read_as_the_numbers(returns):
+    """population.csv's 1,693 (a number formatted for reading): every row had been left out
+    as 'not a whole number', the year's rates lost."""
+    right = table(read_years(returns)[0], "population")
+    edit_csv(returns / "2024" / "population.csv",
+             lambda rows: column(rows, "POPULATION", lambda v: f'"{int(v) + 1000:,}"'))  # fmt: skip
+    frames, _, problems = read_years(returns)
+    read = table(frames, "population")
+    assert (read["population"] == right["population"] + 1000).all() and len(read) == len(right)
+    [said] = [p for p in problems if p.file == "2024/population.csv"]
+    assert (said.column, said.action) == ("POPULATION", NOTED)
+    assert f"{len(right)} numbers written with a comma (" in said.problem
 
 
 def test_a_repeated_row_is_quoted_as_the_file_writes_it(returns):

@@ -26,7 +26,9 @@ from carejsna.returns.read import (
     VALUE_BLANKED,
     FileProblem,
     Problem,
+    plain_ids,
     read_years,
+    rewritten_years,
 )
 from carejsna.returns.schema import FILES
 
@@ -66,7 +68,7 @@ RULES: dict[str, Rule] = {
             r"required file missing|optional file not supplied|cannot be read"
             r"|required column missing|no value in this date column|no year folders"
             r"|read as month/day/year|no usable row for|another year's return"
-            r"|ids written differently"
+            r"|ids written differently|ids a spreadsheet rewrote|header files swapped"
             r"|not a year folder|which one to read is unclear|has no name|xml return"
             r"|not an ssda903 return|no rows loaded|not a district code in ons",
         ),
@@ -80,7 +82,8 @@ RULES: dict[str, Rule] = {
             "A row that does not fit is left out, rather than read into the wrong columns; a "
             "trailing comma is ignored; of a field given twice the first is read.",
             r"the row has|trailing comma|not a child element|second header|without a header"
-            r"|appears twice in the|here or anywhere|opens a value that runs on",
+            r"|appears twice in the|here or anywhere|opens a value that runs on"
+            r"|the column names again",
         ),
         Rule(
             "value_shape",
@@ -106,9 +109,11 @@ RULES: dict[str, Rule] = {
             "the return's own year (its year folder): DfE adds and withdraws codes, so a code "
             "valid in another year is reported with the years it is valid in (SEX 1 and 2 "
             "became M, F and U in 2024-25; PLACE K3 is new in 2024-25). education.csv and "
-            "population.csv are local files: their codes are the same every year.",
-            "Loaded with the value blanked (a key field: the row is left out).",
-            r"not a valid \S+ code",
+            "population.csv are local files: their codes are the same every year. A code a "
+            "spreadsheet wrote as a number (1.0 for SEX 1) is noted once for its column.",
+            "Loaded with the value blanked (a key field: the row is left out); a code written "
+            "as a number is read as the code.",
+            r"not a valid \S+ code|codes? written as a spreadsheet writes a number",
         ),
         Rule(
             "district_name",
@@ -123,9 +128,11 @@ RULES: dict[str, Rule] = {
             "number",
             "A number out of range",
             "A number (an SDQ score, Attainment 8, suspensions, a population) is not a number "
-            "or lies outside the range it can take.",
-            "Loaded with the value blanked (a key field: the row is left out).",
-            r"not a (?:whole )?number",
+            "or lies outside the range it can take. A number a spreadsheet wrote with a comma "
+            "(1,693; a decimal comma, 31,8) is noted once for its column.",
+            "Loaded with the value blanked (a key field: the row is left out); a number written "
+            "with a comma is read as the number.",
+            r"not a (?:whole )?number|numbers? written with a comma",
         ),
         Rule(
             "date_unreadable",
@@ -733,7 +740,10 @@ def _checked(returns_dir: Path, tables: dict, rows: dict, problems: list, today)
     for name, table in tables.items():  # ids as text, years as numbers, even with no rows
         if "child_id" in table:
             tables[name] = table.astype({"child_id": "str", "year": "int64"})
-    result.problems.extend(_without_echoes(cross_checks(tables, rows, today), tables, rows))
+    tables = _ids_restored(tables, rewritten_years(problems))
+    result.problems.extend(
+        _without_echoes(cross_checks(tables, rows, today), tables, rows, problems)
+    )
     result.problems.extend(relabelled(build.revisions(tables["episodes"]), rows))
     episodes, found = _postcodes(tables)
     result.problems.extend(relabelled(found, rows))
@@ -755,20 +765,63 @@ ECHOES = {
 }
 
 
-def _without_echoes(found: list[Problem], tables: dict, rows: dict) -> list[Problem]:
-    """The cross-checks' problems, less those of a year whose episodes or header were refused
-    that only echo the refusal (2024's 735 OC2 rows 'outside the 12-month cohort', every one,
-    where its episodes.csv could not be read): the refusal says what is wrong."""
+def _without_echoes(
+    found: list[Problem], tables: dict, rows: dict, problems: list[Problem]
+) -> list[Problem]:
+    """The cross-checks' problems, less those that only echo a refusal (`problems`, as read):
+    of a year whose episodes or header were refused (2024's 735 OC2 rows 'outside the 12-month
+    cohort', every one, where its episodes.csv could not be read; 1,576 episodes 'without
+    their child' where 2022's and 2023's headers were swapped), and those in a refused file
+    itself (the 2023 header in 2022/ has children born after 31 March 2022): the refusal says
+    what is wrong. Not a year whose ids a spreadsheet rewrote: they are read as restored."""
     years = {int(label[:4]) for label in rows if label[:4].isdigit()}
+    restored = rewritten_years(problems)
+    refused = {p.file for p in problems if p.action == FILE_NOT_LOADED and p.year not in restored}
     lost = {name: years - set(tables[name]["year"]) for name in ECHOES}
-    if not found or not any(lost.values()):
+    for label in refused:
+        if (extract := _extract_of(label)) in lost:
+            lost[extract].add(int(label[:4]))
+    if not found or not (refused or any(lost.values())):
         return found
     frame = pd.DataFrame([asdict(p) for p in found])
     rules = rule_of(frame)
-    echo = pd.Series(False, index=frame.index)
+    echo = frame["file"].isin(refused)
     for name, echoes in ECHOES.items():
         echo |= rules.isin(echoes) & frame["year"].isin(lost[name])
     return [problem for problem, echoed in zip(found, echo, strict=True) if not echoed]
+
+
+def _extract_of(label: str) -> str | None:
+    """The extract a year's file feeds ("2023/HEADER.CSV", "2018/r.xml (header)": children)."""
+    found = re.fullmatch(r"\d{4}/(?:(\w+)\.csv|.+ \((\w+)\))", label, re.IGNORECASE)
+    spec = FILES.get((found[1] or found[2]).lower()) if found else None
+    return spec.extract if spec else None
+
+
+def _ids_restored(tables: dict, years: set[int]) -> dict:
+    """The tables with the CHILD ids of `years` (refused: a spreadsheet rewrote them, 100762.0)
+    written as the other files and years write them, so the checks across files and years list
+    what else is wrong, not every child of those years as missing (2023's ids with .0 had
+    1,130 episodes 'missing from the 2023 return' and 448 OC3 rows 'not in care at 16'): the
+    refusal says what is wrong. An id is shown as restored (100762, its row's 100762.0)."""
+    if not years:
+        return tables
+    ids = pd.concat([t["child_id"] for t in tables.values() if "child_id" in t]).unique()
+    ids = pd.Series(ids, dtype=str)
+    kept = ids[~ids.str.contains(r"\.0+$", regex=True)]  # not a spreadsheet's form
+    kept = kept.iloc[kept.str.len().argsort(kind="stable")]  # with its zeros: the longest
+    written = pd.Series(kept.to_numpy(), index=plain_ids(kept)).groupby(level=0).last()
+    restored = {}
+    for name, table in tables.items():
+        at = table["year"].isin(years) if "child_id" in table else None
+        if at is None or not at.any():
+            restored[name] = table
+            continue
+        child = table.loc[at, "child_id"]
+        table = table.copy()
+        table.loc[at, "child_id"] = plain_ids(child).map(written).fillna(child).to_numpy()
+        restored[name] = table
+    return restored
 
 
 def _postcodes(tables: dict) -> tuple[pd.DataFrame, list[Problem]]:

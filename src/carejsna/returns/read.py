@@ -77,9 +77,16 @@ POSTCODE_SHAPE = r"^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$"
 
 
 def misnamed(folder: Path, name: str) -> list[Path]:
-    """The files in folder that may be `name`.csv misnamed (episodes.txt, episode.csv): no file
-    the folder is read for, nor an XML return, and named nearer `name` than any other file's."""
+    """The files in folder that may be `name`.csv misnamed (episodes.txt, episode.csv, or with
+    the year or the return's name beside it, header_2024.csv, SSDA903_episodes.csv): no file
+    the folder is read for, nor an XML return, and named nearer `name` than any other file's,
+    or with `name` a word of its name."""
     read = {f"{other}.csv" for other in FILES}
+
+    def meant(stem: str) -> bool:
+        words = re.split(r"[^a-z0-9]+", stem)
+        return name in words or get_close_matches(stem, FILES, n=1, cutoff=0.75) == [name]
+
     return [
         path
         for path in sorted(folder.iterdir())
@@ -87,8 +94,21 @@ def misnamed(folder: Path, name: str) -> list[Path]:
         and not path.name.startswith(("~$", "."))  # a spreadsheet's lock file, a hidden one
         and path.name.lower() not in read
         and path.suffix.lower() != ".xml"
-        and get_close_matches(path.name.lower().split(".")[0], FILES, n=1, cutoff=0.75) == [name]
+        and meant(path.name.lower().split(".")[0])
     ]
+
+
+def nested(folder: Path, name: str) -> str:
+    """Where `name`.csv lies in a folder inside folder (2024/SSDA903/header.csv), whatever its
+    case: "SSDA903/header.csv", or "" if in none. Hidden folders are left alone."""
+    found = sorted(
+        path
+        for path in folder.glob("*/*")
+        if path.is_file()
+        and not path.parent.name.startswith(".")
+        and path.name.lower() == f"{name}.csv"
+    )
+    return found[0].relative_to(folder).as_posix() if found else ""
 
 
 def _label(path: Path, year: int | None) -> str:
@@ -111,6 +131,10 @@ BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+WORKBOOKS = (  # a file's first bytes, where a workbook was renamed .csv, not saved as CSV
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)"),
+)
 MAX_FIELD = 10_000  # characters in one value: more is not a return but something else
 
 
@@ -122,6 +146,9 @@ def read_text(path: Path, year: int | None, label: str) -> str:
         return FileProblem(Problem(year, label, row, "", "", text, FILE_NOT_LOADED))
 
     data = path.read_bytes()
+    if workbook := next((kind for magic, kind in WORKBOOKS if data.startswith(magic)), None):
+        raise refuse(None, f"cannot be read: it is {workbook}, named .csv: open it and save it "
+                     "as CSV UTF-8")  # fmt: skip
     encoding = next((name for bom, name in BOMS if data.startswith(bom)), "utf-8")
     try:
         text = data.decode(encoding)
@@ -230,6 +257,10 @@ def read_csv(
                 why = f"the row has only {len(values)} of the file's {width} values: cut short"
                 problem(row, columns[len(values)], "", why, ROW_NOT_LOADED)
                 continue
+        if [v.strip().upper() for v in values[:width]] == [n.upper() for n in names[:width]]:
+            why = "the column names again (the file pasted in twice, or files joined?)"
+            problem(row, "", "", why, ROW_NOT_LOADED)
+            continue
         kept.append(values)
         rows.append(row)
     if trailing:
@@ -306,7 +337,8 @@ def check(
                 None,
                 ", ".join(needed),
                 "",
-                f"required column missing (the file has: {', '.join(raw.columns)})",
+                f"required column missing (the file has: {', '.join(raw.columns)})"
+                f"{_columns_meant(needed, spec, list(raw.columns))}",
                 FILE_NOT_LOADED,
             )
         )
@@ -323,6 +355,7 @@ def check(
         blank = text == ""
         reasons = {}  # a row's own problem, where it is not `why`
         if col.kind == "date":
+            written, text = text, text.str.replace(MIDNIGHT, "", regex=True)
             value = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
             bad = ~blank & value.isna()
             # a column written another way (2023-04-03, an Excel serial, month first) would be
@@ -340,11 +373,22 @@ def check(
                 why = ""
             if why:
                 at = text[swapped if swapped.any() else bad].index[0]
-                raise FileProblem(problem(rows[at], col.name, text[at], why, FILE_NOT_LOADED))
+                why += _date_form(text[at])
+                raise FileProblem(problem(rows[at], col.name, written[at], why, FILE_NOT_LOADED))
             why = "not a dd/mm/yyyy date"
             value = _dates(value)
         elif col.kind == "code":
             text = text.str.upper()
+            numbers = _codes_as_numbers(text, codes[col.codes])
+            if len(numbers):
+                at, n = numbers.index[0], len(numbers)
+                noun = "code" if n == 1 else "codes"
+                why = (
+                    f"{n} {noun} written as a spreadsheet writes a number ({text[at]} for "
+                    f"{numbers[at]}): read as the {noun}"
+                )
+                problems.append(problem(rows[at], col.name, text[at], why, NOTED))
+                text = text.where(~text.index.isin(numbers.index), numbers)
             bad = ~blank & ~text.isin(codes[col.codes])
             value = text.where(~blank & ~bad)
             why = f"not a valid {col.name} code"
@@ -354,6 +398,16 @@ def check(
                     # valid in other years: say which
                     reasons[index] = f"{why} for {season(year)}: {validity[code].describe(code)}"
         elif col.kind in ("int", "number"):
+            plain = _numbers_plain(text, col.kind)
+            changed = text.index[plain != text]
+            if len(changed):
+                at, n = changed[0], len(changed)
+                why = (
+                    f"{n} {'number' if n == 1 else 'numbers'} written with a comma ({text[at]}): "
+                    f"read as {plain[at]}"
+                )
+                problems.append(problem(rows[at], col.name, text[at], why, NOTED))
+                text = plain
             number = pd.to_numeric(text, errors="coerce")
             whole = (number % 1 == 0) | number.isna() | (col.kind == "number")
             low = -float("inf") if col.low is None else col.low
@@ -447,6 +501,75 @@ def check(
     return out, problems
 
 
+MIDNIGHT = r"\s+00:00(?::00)?$"  # the time a spreadsheet writes after a date: no information
+DATE_FORMS = (  # how a column a spreadsheet or system rewrote writes its dates
+    (r"^\d{4}-\d{1,2}-\d{1,2}", "written year first (2023-04-01)"),
+    (r"^\d{1,2}/\d{1,2}/\d{2}$", "written with a two-digit year (01/04/23)"),
+    (r"^\d{5}(?:\.\d+)?$", "written as a spreadsheet's day number (45017 for 01/04/2023)"),
+    (r"^\d{1,2}[-.]\d{1,2}[-.]\d{4}$", "written with dashes or dots (01-04-2023)"),
+)
+
+
+def _date_form(value: str) -> str:
+    """How a refused date column is written, where it can be told, and what to do: the
+    refusal had named the column and a value, not why nor how to save it."""
+    form = next((said for shape, said in DATE_FORMS if re.match(shape, value)), "")
+    return f": they are {form}; save the column as dd/mm/yyyy" if form else ""
+
+
+def _columns_meant(needed: list[str], spec: FileSpec, columns: list[str]) -> str:
+    """Which file's columns these are, where every one is another file's (header.csv holding
+    episodes.csv's), or which may be the required ones it lacks, renamed (ETHNICITY for
+    ETHNIC), or that its first row holds no column of the file's at all (a title above
+    them?); "" where none can be told."""
+    ours = {col.name for col in spec.cols}
+    other = next(
+        (
+            name
+            for name, its in FILES.items()
+            if name != spec.name
+            and {c.name for c in its.cols if c.needed} <= set(columns)
+            and set(columns) <= {c.name for c in its.cols}  # each of its columns that file's
+        ),
+        None,
+    )
+    if other:
+        return f": its columns are {other}.csv's (the files' names swapped?)"
+    if not ours & set(columns):
+        return ": its first row is not the column names (a title or a blank row above them?)"
+    others = [c for c in columns if c not in ours]
+    meant = {
+        name: found[0]
+        for name in needed
+        if (found := get_close_matches(name, others, n=1, cutoff=0.6))
+    }
+    return "".join(f"; {other} for {name}?" for name, other in meant.items())
+
+
+THOUSANDS = r"^\d{1,3}(?:,\d{3})+$"  # 1,693: a spreadsheet's number formatted for reading
+DECIMAL_COMMA = r"^(\d+),(\d{1,2})$"  # 31,8: a decimal comma (three digits would be thousands)
+
+
+def _numbers_plain(text: pd.Series, kind: str) -> pd.Series:
+    """The numbers as pandas reads them: a whole number's thousands separators left out
+    (population.csv's 1,693 had every row refused, the year's rates lost), and a decimal
+    comma read as the point (Attainment 8's 31,8 had been blanked) where it cannot be a
+    thousands separator."""
+    whole = text.str.fullmatch(THOUSANDS)
+    plain = text.where(~whole, text.str.replace(",", "", regex=False))
+    if kind == "number":
+        plain = plain.str.replace(DECIMAL_COMMA, r"\1.\2", regex=True)
+    return plain
+
+
+def _codes_as_numbers(text: pd.Series, valid: set) -> pd.Series:
+    """The codes a spreadsheet wrote as numbers (1.0 for SEX 1, 0.0 for MOTHER 0), as the
+    codes: each blanked as not a code, a column had lost every child's sex, in silence but
+    for a note per row."""
+    digits = text.str.extract(r"^(\d+)\.0+$", expand=False)
+    return digits[digits.isin(valid) & ~text.isin(valid)]
+
+
 def _districts(population: pd.DataFrame, rows: pd.Series, problem) -> list[Problem]:
     """population.csv's district codes and names against ONS's lookup. A code ONS does not
     know would be a district of its own, and the district meant would lose those children (its
@@ -529,7 +652,8 @@ def _dates(value: pd.Series) -> pd.Series:
 def year_folders(returns_dir: Path) -> tuple[list[tuple[int, Path]], list[Problem]]:
     """The year folders (named for the year the return ends: 2024/ for 2023-24), and a problem
     for every other folder: one that looks like a year but is not one refused, anything else
-    reported as not read. Hidden folders and benchmarks/ are left alone."""
+    reported as not read, one holding year folders with where to read them (the folder above
+    them given). Hidden folders and benchmarks/ are left alone."""
     last = dt.date.today().year + 1
     years, problems = [], []
     for path in sorted(returns_dir.iterdir()):
@@ -539,10 +663,18 @@ def year_folders(returns_dir: Path) -> tuple[list[tuple[int, Path]], list[Proble
         if re.fullmatch(r"\d{4}", name) and FIRST_YEAR <= int(name) <= last:
             years.append((int(name), path))
             continue
-        if re.search(r"\d", name):
+        if inside := [p.name for p in sorted(path.iterdir()) if re.fullmatch(r"\d{4}", p.name)]:
+            listed = ", ".join(f"{year}/" for year in inside[:3]) + (", ..." if inside[3:] else "")
+            why = (
+                f"not a year folder, but it holds year folders ({listed}): not read (to read "
+                f"them, give {path})"
+            )
+            problems.append(Problem(None, f"{name}/", None, "", name, why, NOTED))
+        elif re.search(r"\d", name):
             why = (
                 f"not a year folder: name each year's folder by the year its return ends, "
                 f"from {FIRST_YEAR} to {last} (2024/ for 1 April 2023 to 31 March 2024)"
+                f"{_renamed(name)}"
             )
             problems.append(Problem(None, f"{name}/", None, "", name, why, FILE_NOT_LOADED))
         else:
@@ -561,6 +693,18 @@ def year_folders(returns_dir: Path) -> tuple[list[tuple[int, Path]], list[Proble
             )
         )
     return years, problems
+
+
+def _renamed(name: str) -> str:
+    """What a folder named for the two years a return spans (2023-24, FY 2023_2024) is to be
+    named: the year it ends; "" for any other name."""
+    found = re.search(r"(?<!\d)(\d{4})\s*[-_/ ]\s*(\d{4}|\d{2})(?!\d)", name)
+    if not found:
+        return ""
+    start, end = int(found[1]), found[2]
+    if end != str(start + 1)[-len(end) :]:
+        return ""
+    return f": rename it {start + 1}/"
 
 
 FIRST_YEAR = 2000
@@ -607,6 +751,7 @@ def read_years(
     years, problems = year_folders(returns_dir)
     before = None  # the last year's episodes read: its year, frame and file
     rewritten = set()  # the files refused for ids a spreadsheet rewrote
+    held = {}  # each year's header and episodes: their CHILD ids and file
     for year, folder in years:
         read = {}  # the year's files read: name -> (frame, label)
         tables = dict.fromkeys(xml.TABLES)  # None: not to be read as CSV, nor from XML
@@ -639,6 +784,11 @@ def read_years(
                         if near := misnamed(folder, spec.name):
                             listed = " and ".join(path.name for path in near)
                             why += f" (found {listed}: did you mean {spec.name}.csv?)"
+                        elif below := nested(folder, spec.name):
+                            why += (
+                                f" (found {year}/{below}: move the files up into {year}/, as "
+                                "a zip file unpacked into a folder of its own leaves them)"
+                            )
                         problems.append(
                             Problem(year, f"{year}/{spec.name}.csv", None, "", "", why, action)
                         )
@@ -668,7 +818,8 @@ def read_years(
                     rewritten.add(found.file)
                     problems.append(found)
             before = (year, *read["episodes"])
-    return frames, rows, problems
+        held[year] = _children_held(read)
+    return frames, rows, _headers_of_other_years(held, problems)
 
 
 def _year_problems(year: int, read: dict[str, tuple[pd.DataFrame, str]]) -> list[Problem]:
@@ -690,18 +841,103 @@ def _year_problems(year: int, read: dict[str, tuple[pd.DataFrame, str]]) -> list
         )
         out.append(Problem(year, label, None, "DECOM", "", why, FILE_NOT_LOADED))
     if "header" in read and len(episodes):
-        header, ids = read["header"][0], episodes["child_id"]
-        unmatched = ~ids.isin(set(header["child_id"]))
-        if 2 * unmatched.sum() > len(ids):
-            listed = f" (header: '{header['child_id'].iloc[0]}')" if len(header) else ""
-            why = (
-                f"{unmatched.sum()} of {len(ids)} episodes' CHILD are in no row of the year's "
-                f"header{listed}: ids written differently in the two files (a spreadsheet's "
-                "100762.0 or 00100762 for 100762)?"
-            )
-            value = ids[unmatched].iloc[0]
-            out.append(Problem(year, label, None, "CHILD", value, why, FILE_NOT_LOADED))
+        out.extend(_not_in_header(year, read["episodes"], read["header"]))
     return out
+
+
+def _children_held(read: dict[str, tuple[pd.DataFrame, str]]) -> dict[str, tuple[set, str]]:
+    """The CHILD ids of a year's header and episodes, each with its file."""
+    return {
+        name: (set(read[name][0]["child_id"]), read[name][1])
+        for name in ("header", "episodes")
+        if name in read
+    }
+
+
+def _headers_of_other_years(held: dict[int, dict], problems: list[Problem]) -> list[Problem]:
+    """The problems, with one that stops the build for each year's header that holds another
+    year's children (header files swapped between two years' folders, or one copied into
+    both): it had built, exit 0, a fifth to a third of the year's children with sex, age and
+    ethnicity unknown and the rest described as the other year's header has them. It replaces
+    the year's 'in no row of the year's header', whose guess (ids a spreadsheet rewrote) would
+    be wrong."""
+    found = {}
+    for year, files in held.items():
+        if refused := _another_years_header(year, files, held):
+            found[year] = refused
+    kept = [
+        p
+        for p in problems
+        if not (p.year in found and p.action == FILE_NOT_LOADED and NOT_IN_HEADER in p.problem)
+    ]
+    return kept + list(found.values())
+
+
+SHORT = 0.95  # a header holding fewer of its own year's episodes' children is short of them
+CLEARER = 0.10  # and one holding so many more of another year's is that year's
+
+
+def _another_years_header(year: int, files: dict, held: dict[int, dict]) -> Problem | None:
+    """A year's header holds every child of the year's episodes (and care leavers besides),
+    so it holds far fewer of any other year's (a fifth or so of the children change each
+    year): a problem where it is short of its own year's children and holds all of another
+    year's episodes' children (or nearly: that year's header in the wrong folder), clearly
+    more fully. A header of only some children (those in care at 31 March, say) holds
+    neither year's all."""
+    if "header" not in files or "episodes" not in files:
+        return None
+    (header, label), (own, there) = files["header"], files["episodes"]
+
+    def cover(ids: set) -> float:
+        return len(ids & header) / len(ids) if len(ids) >= FORMAT_SHOWN else 0.0
+
+    others = {y: f["episodes"] for y, f in held.items() if y != year and "episodes" in f}
+    if not others or len(own) < FORMAT_SHOWN or cover(own) >= SHORT:  # a few say little
+        return None
+    other = max(others, key=lambda y: cover(others[y][0]))
+    theirs, elsewhere = others[other]
+    if cover(theirs) < max(SHORT, cover(own) + CLEARER):  # that year's header holds them all
+        return None
+    missing = own - header
+    why = (
+        f"{len(missing)} of the {len(own)} children in {there} are {NOT_IN_HEADER} this header, "
+        f"but {len(theirs & header)} of the {len(theirs)} in {elsewhere} are in it: the "
+        f"{other} return's header in the {year} folder (header files swapped or copied "
+        "between years)?"
+    )
+    return Problem(year, label, None, "CHILD", min(missing), why, FILE_NOT_LOADED)
+
+
+NOT_IN_HEADER = "in no row of"  # said of episodes' children a header lacks
+
+
+def _not_in_header(year: int, episodes: tuple, header: tuple) -> list[Problem]:
+    """A problem that stops the build where most episodes' CHILD are in no row of the year's
+    header: the ids written differently. It names the file a spreadsheet rewrote, the header
+    where its ids are the ones with .0 or without the leading zeros (the episodes' file had
+    been named, though right, beside a header saved as 100762.0)."""
+    (episodes, label), (header, there) = episodes, header
+    ids, theirs = episodes["child_id"], header["child_id"]
+    unmatched = ~ids.isin(set(theirs))
+    if 2 * unmatched.sum() <= len(ids):
+        return []
+    value = ids[unmatched].iloc[0]
+    same = theirs[plain_ids(theirs) == plain_ids(pd.Series([value])).iloc[0]]
+    if len(same) and _rewritten(same.iloc[0], value):  # the header's are the spreadsheet's
+        why = (
+            f"{unmatched.sum()} of {len(ids)} episodes' CHILD in {label} are in no row of "
+            f"this header, their ids written otherwise (here '{same.iloc[0]}', there "
+            f"'{value}'): ids a spreadsheet rewrote (100762.0, or 100762 for 00100762)?"
+        )
+        row = int(header.loc[same.index[0], "source_row"])
+        return [Problem(year, there, row, "CHILD", same.iloc[0], why, FILE_NOT_LOADED)]
+    listed = f" (header: '{theirs.iloc[0]}')" if len(theirs) else ""
+    why = (
+        f"{unmatched.sum()} of {len(ids)} episodes' CHILD are in no row of the year's "
+        f"header{listed}: ids written differently in the two files (a spreadsheet's "
+        "100762.0 or 00100762 for 100762)?"
+    )
+    return [Problem(year, label, None, "CHILD", value, why, FILE_NOT_LOADED)]
 
 
 def _ids_rewritten(episodes: tuple[int, pd.DataFrame, str], before: tuple | None) -> list[Problem]:
@@ -713,14 +949,10 @@ def _ids_rewritten(episodes: tuple[int, pd.DataFrame, str], before: tuple | None
     if before is None:
         return []
     (year, now, label), (earlier, then, there) = episodes, before
-
-    def plain(ids: pd.Series) -> pd.Series:
-        return ids.astype(str).str.replace(r"\.0+$", "", regex=True).str.lstrip("0")
-
     ids, old = now["child_id"].drop_duplicates(), then["child_id"].drop_duplicates()
     old = old[~old.isin(set(ids))]
-    written = pd.Series(old.to_numpy(), index=plain(old)).groupby(level=0).first()
-    other = plain(ids).map(written).where(~ids.isin(set(then["child_id"])))
+    written = pd.Series(old.to_numpy(), index=plain_ids(old)).groupby(level=0).first()
+    other = plain_ids(ids).map(written).where(~ids.isin(set(then["child_id"])))
     if other.notna().sum() < FORMAT_SHOWN:  # a few say little
         return []
     at = other.first_valid_index()
@@ -736,6 +968,27 @@ def _ids_rewritten(episodes: tuple[int, pd.DataFrame, str], before: tuple | None
     )
     row = int(frame.loc[frame["child_id"] == child, "source_row"].iloc[0])
     return [Problem(year, file, row, "CHILD", child, why, FILE_NOT_LOADED)]
+
+
+def plain_ids(ids: pd.Series) -> pd.Series:
+    """Each CHILD id as a spreadsheet's rewriting leaves it alike: without .0, without
+    leading zeros (100762.0, 00100762 and 100762 are all 100762)."""
+    return ids.astype(str).str.replace(r"\.0+$", "", regex=True).str.lstrip("0")
+
+
+# Said of a year refused because its CHILD ids are written otherwise than its header's or the
+# year before's
+REWRITTEN = re.compile(r"ids a spreadsheet rewrote|ids written differently")
+
+
+def rewritten_years(problems: list[Problem]) -> set[int]:
+    """The years refused for CHILD ids a spreadsheet rewrote (in some of their files, or all):
+    checked across files and years as they are, every child of theirs would be missing."""
+    return {
+        p.year
+        for p in problems
+        if p.action == FILE_NOT_LOADED and p.year is not None and REWRITTEN.search(p.problem)
+    }
 
 
 def _rewritten(child: str, other: str) -> bool:
