@@ -298,7 +298,7 @@ def test_a_trend_charts_alt_text_names_the_highest_and_lowest_district(fixture_d
     alt = block.alt_text(item, frames["trend"], selection, "trend", context, districts)
     assert (
         f"Highest district in {selection.year_to}: {high['area_name']} ({high['value']:.1f}); "
-        f"lowest: {low['area_name']} ({low['value']:.1f})." in alt
+        f"lowest: {low['area_name']} ({low['value']:.1f}), of the {len(ranked)} districts." in alt
     )
     # the same words as the district chart's, and none without the district view
     shown = block.alt_text(item, districts, selection, "district", context)
@@ -432,3 +432,20 @@ def test_districts_side_by_side_are_each_named_with_their_own_latest_figure(item
         assert said and said[1] == (f"withheld ({row.symbol})" if row.symbol else figure), lead
         shown += not row.symbol
     assert shown >= 2  # the demo shows several districts' figures of each
+
+
+def test_a_paragraph_ranks_only_the_districts_shown_and_never_a_tie():
+    """On the demo, 10 to 15 year olds in 2024: a paragraph had named the highest and lowest of
+    "the districts" with 4 of 7 withheld (any of which may be higher or lower), and "the highest
+    was Ashfield (0) and the lowest Ashfield (0)" where every district shown was 0."""
+    selection = ind.Selection(2015, 2024, ("E07000174", "E07000170"), ("10 to 15",), 0.95)
+    frames, _, text = _written(catalogue.get("pct_placed_outside_council"), selection)
+    district = frames["district"]
+    own = district[~district["area_code"].isin(["OTHER", "UNKNOWN", "E10000024"])]
+    withheld = int((own["symbol"] == "c").sum())
+    assert withheld, "the case needs districts withheld"
+    shown = len(own) - withheld
+    assert f"Among the {shown} districts with a figure shown ({withheld} withheld) in 2024" in text
+    frames, _, text = _written(catalogue.get("uasc_at_31_march"), selection)
+    assert set(frames["district"]["value"].dropna()) == {0}
+    assert "highest" not in text, text

@@ -230,12 +230,12 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
         said.append(ind.trend_text(trend, item, selection, plain=True))
     found = block.extremes(frames.get("district"), context)
     if found:
-        high, low = found
         unit = overview.UNIT_WORDS[item.unit]
+        high, low = (found.end(item, end, unit) for end in ("high", "low"))
         said.append(
-            f"Among the districts in {selection.year_to}, the highest was {high['area_name']} "
-            f"({block.value_text(item, high)}{unit}) and the lowest {low['area_name']} "
-            f"({block.value_text(item, low)}{unit})."
+            f"Among {found.among()} in {selection.year_to}, the "
+            f"{'highest was' if len(found.high) == 1 else 'highest were'} {high} and the "
+            f"lowest {low}."
         )
     return " ".join(said)
 
