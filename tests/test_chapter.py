@@ -126,6 +126,9 @@ def test_headings_follow_the_selection(pack):
     assert [t for t in twos if t in titles] == titles
     texts = " ".join(t for _, t in paragraphs(doc))
     assert "SYNTHETIC DEMO DATA" in texts and "Testshire" in texts
+    said = "Area: Testshire. Ages: all ages. Period: years ending 31 March"
+    assert said in texts  # the selection, on the front page and in README.txt
+    assert said in (pack / "README.txt").read_text().splitlines()[1]
 
 
 def test_every_picture_has_alt_text(pack):
@@ -449,3 +452,27 @@ def test_a_paragraph_ranks_only_the_districts_shown_and_never_a_tie():
     frames, _, text = _written(catalogue.get("uasc_at_31_march"), selection)
     assert set(frames["district"]["value"].dropna()) == {0}
     assert "highest" not in text, text
+
+
+def test_a_paragraph_and_the_front_page_name_the_ages_chosen():
+    """On the demo, 10 to 15 year olds: a paragraph had read "Children in care at 31 March,
+    year ending 31 March 2024: Mansfield 107 ...; Nottinghamshire 450", the council's 450 of
+    10 to 15 beside its 1,128 of all ages on every other page, and the front page and
+    README.txt named no ages."""
+    bands = ("10 to 15",)
+    side = ind.Selection(2015, 2024, ("E07000174", "E07000170"), bands, 0.95)
+    _, _, text = _written(catalogue.get("cla_at_31_march"), side)
+    assert text.startswith("Children in care at 31 March (aged 10 to 15), year ending 31 March"), (
+        text
+    )
+    _, _, text = _written(catalogue.get("cla_at_31_march"), ind.Selection(2015, 2024, (), bands))
+    assert text.startswith("Children in care at 31 March, Nottinghamshire (aged 10 to 15), "), text
+    _, _, text = _written(catalogue.get("pct_eet_19to21"), ind.Selection(2015, 2024, (), bands))
+    assert "aged 10 to 15" not in text  # care leavers keep their own ages
+    context = ind.Context.load(db.connect())
+    config = chapter.Config(themes=("children_in_care", "care_leavers"), age_bands=bands)
+    said = chapter.selected(config, ind.Selection(2015, 2024, (), bands), context)
+    assert said == (
+        "Area: Nottinghamshire. Ages: 10 to 15 (the care leavers' measures keep their own "
+        "ages, 17 to 21). Period: years ending 31 March 2015 to 2024."
+    )
