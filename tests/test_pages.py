@@ -515,6 +515,32 @@ def test_rounded_figures_say_so_on_screen_in_the_csv_and_under_a_printed_chart()
     assert not any(disclosure.ROUNDED in c.value for c in plain.caption)
 
 
+def test_a_downloads_file_name_names_the_ages_chosen_and_rounding():
+    """Two age bands' CSVs (or PNGs), or rounded and exact, had had one file name:
+    cla_rate_per_10k_trend_mansfield_2015-2024.csv for the under 1s and the 16 and overs."""
+    from carejsna import block, db
+    from carejsna import indicators as ind
+
+    con = db.published(load=True)
+    context = ind.Context.load(con)
+    item = catalogue.get("cla_rate_per_10k")
+
+    def stem(view, bands=(), rounded=False):
+        selection = ind.Selection(2015, 2024, (MANSFIELD,), bands, rounded=rounded)
+        frame = ind.all_figures(con, item, selection, context, (view,))[view]
+        return block.build(item, frame, selection, view, context).stem(context)
+
+    assert stem("trend") == "cla_rate_per_10k_trend_mansfield_2015-2024"
+    assert stem("trend", ("Under 1",)) == "cla_rate_per_10k_trend_mansfield_under_1_2015-2024"
+    assert (
+        stem("district", ("16 and over",)) == "cla_rate_per_10k_district_mansfield_16_and_over_2024"
+    )
+    assert (
+        stem("age_band", ("Under 1",)) == "cla_rate_per_10k_age_band_mansfield_2024"
+    )  # every band
+    assert stem("trend", rounded=True) == "cla_rate_per_10k_trend_mansfield_2015-2024_rounded"
+
+
 def test_districts_side_by_side_say_where_a_view_adds_them_together():
     two = {"district": [MANSFIELD, "E07000170"], "indicator": "cla_rate_per_10k"}
     at = open_tab(open_page("pages/1_Children_in_care.py", **two), "cla_rate_per_10k",

@@ -72,14 +72,23 @@ class Block:
         return f"{self.item.title}: {VIEW_NAMES[self.view]}"
 
     def stem(self, context: ind.Context) -> str:
-        """A file name saying what it is: cla_rate_per_10k_trend_mansfield_2015-2024."""
-        _, area = self.selection.area(context)
-        area = "".join(c if c.isalnum() else "_" for c in area.lower()).strip("_")
-        while "__" in area:
-            area = area.replace("__", "_")
+        """A file name saying what it is: cla_rate_per_10k_trend_mansfield_2015-2024, with the
+        ages chosen where the view follows them (_10_to_15) and _rounded: the downloads of two
+        age bands, or rounded and not, had had one name (the browser's "(1)" told them apart)."""
         s = self.selection
+        _, area = s.area(context)
+        if s.age_bands and "age_band" in self.item.filters and self.view != "age_band":
+            area += " " + " ".join(s.age_bands)
         years = f"{s.year_from}-{s.year_to}" if self.view == "trend" else str(s.year_to)
-        return f"{self.item.id}_{self.view}_{area}_{years}"
+        return _file_name(f"{self.item.id}_{self.view}_{area}_{years}" + "_rounded" * s.rounded)
+
+
+def _file_name(text: str) -> str:
+    """Lower case letters, digits, '-' and single '_' (for every other character)."""
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in text.lower()).strip("_")
+    while "__" in name:
+        name = name.replace("__", "_")
+    return name
 
 
 def build(
