@@ -90,7 +90,7 @@ else:
     # Every band and category only when asked for: a table of hundreds of rows, drawn on
     # every rerun even inside a closed expander.
     every = st.toggle("Every age band", key="forecast-backtest-every")
-    table = cached.tested_table(FOLDER, districts, reference_from, every)
+    table = cached.tested_table(FOLDER, districts, reference_from, every, bands)
     st.dataframe(table, hide_index=True, key="forecast-backtest")
     st.caption(
         "Error: forecast less actual, both rounded to the nearest 5; its percentage of the "

@@ -930,3 +930,19 @@ def test_a_forecast_without_a_back_test_has_its_other_sections():
     table = forecast.assemble(inputs, [forecast.baseline(inputs, 2024, 1)], pd.DataFrame(), 2024)
     assert set(table["section"]) == {"actual", "forecast"}
     assert list(table.columns) == forecast.COLUMNS
+
+
+def test_the_back_test_table_shows_the_age_bands_chosen():
+    """With 10 to 15 chosen the back-test's table had shown all ages alone, under a sentence
+    giving the 10 to 15s' errors; every age band, when asked for, is every band still."""
+    at = AppTest.from_file(str(ROOT / "pages" / "9_Forecasts.py"), default_timeout=120)
+    at.query_params["age_band"] = "10 to 15"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = next(m.value for m in at.markdown if "Tested on the past" in m.value)
+    assert "Nottinghamshire, aged 10 to 15 (the actual" in text
+    back = next(d.value for d in at.dataframe if "Method" in d.value)
+    assert set(back["Age band"]) == {"10 to 15"}
+    at.toggle(key="forecast-backtest-every").set_value(True).run()
+    back = next(d.value for d in at.dataframe if "Method" in d.value)
+    assert back["Age band"].nunique() == 6
