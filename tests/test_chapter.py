@@ -476,3 +476,17 @@ def test_a_paragraph_and_the_front_page_name_the_ages_chosen():
         "Area: Nottinghamshire. Ages: 10 to 15 (the care leavers' measures keep their own "
         "ages, 17 to 21). Period: years ending 31 March 2015 to 2024."
     )
+
+
+def test_a_paragraph_names_whose_recent_trend_it_gives():
+    """On the demo, Mansfield and Ashfield added together: "...; Nottinghamshire 3.1% (similar
+    to England), up from 2.2% in 2023. ... Recent trend: not tested" had read as the council's
+    trend; it is the districts' together, and says so. The council alone is not named."""
+    both = ind.Selection(2015, 2024, ("E07000174", "E07000170"), (), 0.95, combined=True)
+    _, _, text = _written(catalogue.get("pct_convicted"), both)
+    assert "Nottinghamshire 3.1%" in text
+    assert "Recent trend: Mansfield and Ashfield not tested (it needs five years" in text, text
+    _, _, text = _written(catalogue.get("cla_at_31_march"), both)
+    assert "Recent trend (2020 to 2024): Mansfield and Ashfield increasing, statist" in text
+    _, _, text = _written(catalogue.get("cla_at_31_march"), ind.Selection(2015, 2024))
+    assert "Recent trend (2020 to 2024): increasing, statistically significant." in text

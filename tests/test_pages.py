@@ -474,8 +474,9 @@ def test_districts_side_by_side_each_get_their_own_recent_trend_named():
     ]
     strict = open_page("pages/1_Children_in_care.py", district=MANSFIELD, ci="99.8")
     said = [c.value for c in strict.caption if c.value.startswith("Recent trend")]
-    assert said == [
-        "Recent trend (2020 to 2024): no statistically significant change at the 99.8% level."
+    assert said == [  # named: the council's line is drawn beside it
+        "Recent trend (2020 to 2024): Mansfield no statistically significant change at the "
+        "99.8% level."
     ]
 
 
