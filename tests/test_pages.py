@@ -542,6 +542,24 @@ def test_a_downloads_file_name_names_the_ages_chosen_and_rounding():
     assert stem("trend", rounded=True) == "cla_rate_per_10k_trend_mansfield_2015-2024_rounded"
 
 
+def test_a_themes_table_of_every_indicator_says_whose_figures_it_gives():
+    """The table of every indicator named no area or ages: Mansfield and Ashfield's figures
+    added together, for 10 to 15 year olds, read as the council's of all ages."""
+
+    def said(page, **params):
+        at = open_page(page, **params)
+        return next(c.value for c in at.caption if "the latest year of the selection" in c.value)
+
+    both = {"district": [MANSFIELD, "E07000170"], "age_band": "10 to 15"}
+    assert said("pages/2_Placement_stability.py", **both).startswith(
+        "Mansfield and Ashfield added together, aged 10 to 15: the latest year of the selection"
+    )
+    assert said("pages/5_Care_leavers.py", age_band="10 to 15").startswith(
+        "Nottinghamshire (age band filter not applied): the latest year"
+    )
+    assert said("pages/4_Education.py").startswith("Nottinghamshire: the latest year")
+
+
 def test_districts_side_by_side_say_where_a_view_adds_them_together():
     two = {"district": [MANSFIELD, "E07000170"], "indicator": "cla_rate_per_10k"}
     at = open_tab(open_page("pages/1_Children_in_care.py", **two), "cla_rate_per_10k",
