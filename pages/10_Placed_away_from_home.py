@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from carejsna import catalogue, charts, overview, themes, ui
+from carejsna import block, catalogue, charts, overview, themes, ui
 from carejsna import indicators as ind
 
 selection = ui.page(
@@ -42,11 +42,12 @@ if selection.age_bands:
         "Care leavers' measures do not follow the age band filter: they are for care leavers "
         "aged 19 to 21."
     )
-csv = ind.difference_table(differences, names, data, selection.level, False)
+csv = ind.difference_csv(differences, names, data, selection)
+ages = " ".join(selection.age_bands)
 st.download_button(
     f"Download this table (CSV, {len(csv)} rows)",
     csv.to_csv(index=False).encode(),
-    file_name=f"placed_away_{selection.year_to}.csv",
+    file_name=f"{block.file_name(f'placed_away_{area}_{ages}_{selection.year_to}')}.csv",
     mime="text/csv",
     key="placed-away-csv",
     icon=":material/download:",

@@ -80,10 +80,10 @@ class Block:
         if s.age_bands and "age_band" in self.item.filters and self.view != "age_band":
             area += " " + " ".join(s.age_bands)
         years = f"{s.year_from}-{s.year_to}" if self.view == "trend" else str(s.year_to)
-        return _file_name(f"{self.item.id}_{self.view}_{area}_{years}" + "_rounded" * s.rounded)
+        return file_name(f"{self.item.id}_{self.view}_{area}_{years}" + "_rounded" * s.rounded)
 
 
-def _file_name(text: str) -> str:
+def file_name(text: str) -> str:
     """Lower case letters, digits, '-' and single '_' (for every other character)."""
     name = "".join(c if c.isalnum() or c in "-_" else "_" for c in text.lower()).strip("_")
     while "__" in name:

@@ -10,7 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from carejsna import db, disclosure, safe, stats
+from carejsna import catalogue, db, disclosure, safe, stats
 from carejsna.catalogue import Indicator
 from carejsna.returns.postcodes import OTHER, UNKNOWN
 
@@ -734,6 +734,23 @@ def differences(
             "p_value": result.p_value, "method": result.method, "verdict": result.verdict,
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def difference_csv(
+    differences: pd.DataFrame, names: dict[str, str], context: Context, selection: Selection
+) -> pd.DataFrame:
+    """difference_table as its CSV, each row naming its area and ages first: the file had named
+    neither (placed_away_2024.csv, Newark and Sherwood's 10 to 15 year olds or the council's
+    all ages alike). A measure that does not follow the age bands (care leavers') says so."""
+    csv = difference_table(differences, names, context, selection.level, False)
+    _, area = selection.area(context)
+    if len(selection.districts) > 1:
+        area += " added together"
+    chosen = aged(selection.age_bands) if selection.age_bands else "all ages"
+    follows = ["age_band" in catalogue.get(i).filters for i in differences["indicator_id"].tolist()]
+    kept = "its own ages (age band filter not applied)" if selection.age_bands else chosen
+    ages = [chosen if f else kept for f in follows]
+    return pd.concat([pd.DataFrame({"Area": area, "Ages": ages}), csv], axis=1)
 
 
 def difference_table(
