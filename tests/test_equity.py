@@ -307,3 +307,18 @@ def test_the_comparisons_csv_names_its_area_and_ages():
     assert set(csv["Ages"]) == {"all ages"}
     at = open_page(PAGE, district="E07000175", age_band="10 to 15")  # the page builds it
     assert at.download_button(key="placed-away-csv").label == "Download this table (CSV, 10 rows)"
+
+
+def test_the_comparisons_chart_names_its_area_ages_and_year():
+    """The chart named no area, ages or year: saved from its toolbar (placed_away_2024.png) it
+    was Newark and Sherwood's 10 to 15 year olds or the council's all ages alike."""
+    at = open_page(PAGE, district="E07000175", age_band="10 to 15")
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    notes = " ".join(a["text"] for a in chart["layout"]["annotations"]).replace("<br>", " ")
+    assert (
+        "Newark and Sherwood, aged 10 to 15 (care leavers: 19 to 21); year ending 31 March 2024"
+        in notes
+    )
+    chart = json.loads(open_page(PAGE).get("plotly_chart")[0].proto.spec)
+    notes = " ".join(a["text"] for a in chart["layout"]["annotations"]).replace("<br>", " ")
+    assert "Nottinghamshire, all ages; year ending 31 March 2024." in notes
