@@ -3,7 +3,7 @@ naive forecasts."""
 
 import streamlit as st
 
-from carejsna import charts, db, disclosure, forecast, stats, ui
+from carejsna import block, charts, db, disclosure, forecast, stats, ui
 from carejsna import forecast_view as cached
 
 selection = ui.page(
@@ -53,7 +53,7 @@ st.plotly_chart(
     figure,
     width="stretch",
     key="forecast-chart",
-    config=charts.config(f"forecast_{read.area_code}"),
+    config=charts.config(block.file_name(f"forecast_{read.area_code}_{' '.join(bands)}")),
     theme=None,
     alt=f"Line chart: children in care in {read.area_name}, {ages}, at each 31 March from "
     f"{years[0]} to {years[-1]}, then the forecast to {years[-1] + ahead} with its {percent} "

@@ -946,3 +946,15 @@ def test_the_back_test_table_shows_the_age_bands_chosen():
     at.toggle(key="forecast-backtest-every").set_value(True).run()
     back = next(d.value for d in at.dataframe if "Method" in d.value)
     assert back["Age band"].nunique() == 6
+
+
+def test_the_forecast_chart_says_whose_it_is():
+    """The chart named no area or ages: saved from its toolbar (forecast_E10000024.png) the 10
+    to 15s' forecast and all ages' were alike."""
+    at = AppTest.from_file(str(ROOT / "pages" / "9_Forecasts.py"), default_timeout=120)
+    at.query_params["age_band"] = "10 to 15"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    notes = " ".join(a["text"] for a in chart["layout"]["annotations"]).replace("<br>", " ")
+    assert "Nottinghamshire, aged 10 to 15." in notes

@@ -61,7 +61,10 @@ def view(folder, districts, reference_from, years, bands, level):
     actual, run = forecast.as_published(actual, run, hidden, period, modelled)
     ages = forecast.ages_text(bands)
     percent = stats.level_text(level)
-    figure = forecast_chart.figure(actual, run, None, forecast.source_note(read), percent=percent)
+    whose = (f"{read.area_name}, {ages}.",)  # saved from its toolbar, the chart says whose
+    figure = forecast_chart.figure(
+        actual, run, None, forecast.source_note(read), notes=whose, percent=percent
+    )
     band = bands[0] if len(bands) == 1 else forecast.ALL_AGES
     back = tested(folder, districts, reference_from)
     reference = (reference_from, read.years[-1])
