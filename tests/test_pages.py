@@ -642,3 +642,19 @@ def test_chapter_builder_says_when_its_choice_leaves_the_council_or_nothing():
     assert not any("chapter.docx" in c.value for c in at.caption)
     assert at.button(key="chapter-build").disabled
     assert at.download_button(key="chapter-toml").disabled  # its toml would build nothing
+
+
+def test_chapter_builder_themes_read_in_the_chapters_order_when_stacked():
+    """The theme boxes were dealt across three columns: on a phone, where columns stack, they
+    read Children in care, Education, Placement stability, ... under "Themes, in the chapter's
+    order". Column after column, they read in that order now."""
+    from carejsna import chapter
+
+    at = open_page("pages/7_Chapter_builder.py")
+    stacked = [
+        box.key.removeprefix("chapter-theme-")
+        for column in at.columns
+        for box in column.checkbox
+        if box.key.startswith("chapter-theme-")
+    ]
+    assert stacked == list(chapter.THEMES)
