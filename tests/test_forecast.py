@@ -946,6 +946,11 @@ def test_the_back_test_table_shows_the_age_bands_chosen():
     at.toggle(key="forecast-backtest-every").set_value(True).run()
     back = next(d.value for d in at.dataframe if "Method" in d.value)
     assert back["Age band"].nunique() == 6
+    # each year's bands youngest first, each band's three forecasts together
+    first = back[back["31 March"] == back["31 March"].min()]
+    bands = ["Under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over", "All ages"]
+    assert first["Age band"].tolist() == [b for b in bands for _ in range(3)]
+    assert first["Method"].tolist()[:3] == ["Model", "Last year carried forward", "Linear trend"]
 
 
 def test_the_forecast_chart_says_whose_it_is():
