@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from carejsna import catalogue, charts, overview, themes, ui
+from carejsna import block, catalogue, charts, overview, themes, ui
 from carejsna import indicators as ind
 
 selection = ui.page(
@@ -25,11 +25,19 @@ sentence = overview.placed_away_sentence(
     differences, catalogue.catalogue(), area, selection.age_bands
 )
 st.markdown(sentence)
+ages = " ".join(selection.age_bands)
+stem = block.file_name(f"placed_away_{area}_{ages}_{selection.year_to}")
+where = (
+    f"{area}{' added together' if len(selection.districts) > 1 else ''}, "
+    f"{ind.aged(selection.age_bands) if selection.age_bands else 'all ages'}"
+    f"{' (care leavers: 19 to 21)' if selection.age_bands else ''}; "
+    f"year ending 31 March {selection.year_to}."
+)
 st.plotly_chart(
-    charts.placed_away(differences, names, data.source_note, selection.level),
+    charts.placed_away(differences, names, data.source_note, selection.level, where),
     width="stretch",
     key="placed-away-chart",
-    config=charts.config(f"placed_away_{selection.year_to}"),
+    config=charts.config(stem),
     theme=None,
     alt=f"Bar chart of children placed away from home beside those placed near, each "
     f"percentage with its confidence interval, {area}, year ending 31 March "
@@ -42,11 +50,11 @@ if selection.age_bands:
         "Care leavers' measures do not follow the age band filter: they are for care leavers "
         "aged 19 to 21."
     )
-csv = ind.difference_table(differences, names, data, selection.level, False)
+csv = ind.difference_csv(differences, names, data, selection)
 st.download_button(
     f"Download this table (CSV, {len(csv)} rows)",
     csv.to_csv(index=False).encode(),
-    file_name=f"placed_away_{selection.year_to}.csv",
+    file_name=f"{stem}.csv",
     mime="text/csv",
     key="placed-away-csv",
     icon=":material/download:",

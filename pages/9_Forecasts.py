@@ -3,7 +3,7 @@ naive forecasts."""
 
 import streamlit as st
 
-from carejsna import charts, db, disclosure, forecast, stats, ui
+from carejsna import block, charts, db, disclosure, forecast, stats, ui
 from carejsna import forecast_view as cached
 
 selection = ui.page(
@@ -53,7 +53,7 @@ st.plotly_chart(
     figure,
     width="stretch",
     key="forecast-chart",
-    config=charts.config(f"forecast_{read.area_code}"),
+    config=charts.config(block.file_name(f"forecast_{read.area_code}_{' '.join(bands)}")),
     theme=None,
     alt=f"Line chart: children in care in {read.area_name}, {ages}, at each 31 March from "
     f"{years[0]} to {years[-1]}, then the forecast to {years[-1] + ahead} with its {percent} "
@@ -90,7 +90,7 @@ else:
     # Every band and category only when asked for: a table of hundreds of rows, drawn on
     # every rerun even inside a closed expander.
     every = st.toggle("Every age band", key="forecast-backtest-every")
-    table = cached.tested_table(FOLDER, districts, reference_from, every)
+    table = cached.tested_table(FOLDER, districts, reference_from, every, bands)
     st.dataframe(table, hide_index=True, key="forecast-backtest")
     st.caption(
         "Error: forecast less actual, both rounded to the nearest 5; its percentage of the "

@@ -128,6 +128,9 @@ def test_headings_follow_the_selection(pack):
     assert [t for t in twos if t in titles] == titles
     texts = " ".join(t for _, t in paragraphs(doc))
     assert "SYNTHETIC DEMO DATA" in texts and "Testshire" in texts
+    said = "Area: Testshire. Ages: all ages. Period: years ending 31 March"
+    assert said in texts  # the selection, on the front page and in README.txt
+    assert said in (pack / "README.txt").read_text().splitlines()[1]
 
 
 def test_every_picture_has_alt_text(pack):
@@ -300,7 +303,7 @@ def test_a_trend_charts_alt_text_names_the_highest_and_lowest_district(fixture_d
     alt = block.alt_text(item, frames["trend"], selection, "trend", context, districts)
     assert (
         f"Highest district in {selection.year_to}: {high['area_name']} ({high['value']:.1f}); "
-        f"lowest: {low['area_name']} ({low['value']:.1f})." in alt
+        f"lowest: {low['area_name']} ({low['value']:.1f}), of the {len(ranked)} districts." in alt
     )
     # the same words as the district chart's, and none without the district view
     shown = block.alt_text(item, districts, selection, "district", context)
@@ -434,3 +437,58 @@ def test_districts_side_by_side_are_each_named_with_their_own_latest_figure(item
         assert said and said[1] == (f"withheld ({row.symbol})" if row.symbol else figure), lead
         shown += not row.symbol
     assert shown >= 2  # the demo shows several districts' figures of each
+
+
+def test_a_paragraph_ranks_only_the_districts_shown_and_never_a_tie():
+    """On the demo, 10 to 15 year olds in 2024: a paragraph had named the highest and lowest of
+    "the districts" with 4 of 7 withheld (any of which may be higher or lower), and "the highest
+    was Ashfield (0) and the lowest Ashfield (0)" where every district shown was 0."""
+    selection = ind.Selection(2015, 2024, ("E07000174", "E07000170"), ("10 to 15",), 0.95)
+    frames, _, text = _written(catalogue.get("pct_placed_outside_council"), selection)
+    district = frames["district"]
+    own = district[~district["area_code"].isin(["OTHER", "UNKNOWN", "E10000024"])]
+    withheld = int((own["symbol"] == "c").sum())
+    assert withheld, "the case needs districts withheld"
+    shown = len(own) - withheld
+    assert f"Among the {shown} districts with a figure shown ({withheld} withheld) in 2024" in text
+    frames, _, text = _written(catalogue.get("uasc_at_31_march"), selection)
+    assert set(frames["district"]["value"].dropna()) == {0}
+    assert "highest" not in text, text
+
+
+def test_a_paragraph_and_the_front_page_name_the_ages_chosen():
+    """On the demo, 10 to 15 year olds: a paragraph had read "Children in care at 31 March,
+    year ending 31 March 2024: Mansfield 107 ...; Nottinghamshire 450", the council's 450 of
+    10 to 15 beside its 1,128 of all ages on every other page, and the front page and
+    README.txt named no ages."""
+    bands = ("10 to 15",)
+    side = ind.Selection(2015, 2024, ("E07000174", "E07000170"), bands, 0.95)
+    _, _, text = _written(catalogue.get("cla_at_31_march"), side)
+    assert text.startswith("Children in care at 31 March (aged 10 to 15), year ending 31 March"), (
+        text
+    )
+    _, _, text = _written(catalogue.get("cla_at_31_march"), ind.Selection(2015, 2024, (), bands))
+    assert text.startswith("Children in care at 31 March, Nottinghamshire (aged 10 to 15), "), text
+    _, _, text = _written(catalogue.get("pct_eet_19to21"), ind.Selection(2015, 2024, (), bands))
+    assert "aged 10 to 15" not in text  # care leavers keep their own ages
+    context = ind.Context.load(db.connect())
+    config = chapter.Config(themes=("children_in_care", "care_leavers"), age_bands=bands)
+    said = chapter.selected(config, ind.Selection(2015, 2024, (), bands), context)
+    assert said == (
+        "Area: Nottinghamshire. Ages: 10 to 15 (the care leavers' measures keep their own "
+        "ages, 17 to 21). Period: years ending 31 March 2015 to 2024."
+    )
+
+
+def test_a_paragraph_names_whose_recent_trend_it_gives():
+    """On the demo, Mansfield and Ashfield added together: "...; Nottinghamshire 3.1% (similar
+    to England), up from 2.2% in 2023. ... Recent trend: not tested" had read as the council's
+    trend; it is the districts' together, and says so. The council alone is not named."""
+    both = ind.Selection(2015, 2024, ("E07000174", "E07000170"), (), 0.95, combined=True)
+    _, _, text = _written(catalogue.get("pct_convicted"), both)
+    assert "Nottinghamshire 3.1%" in text
+    assert "Recent trend: Mansfield and Ashfield not tested (it needs five years" in text, text
+    _, _, text = _written(catalogue.get("cla_at_31_march"), both)
+    assert "Recent trend (2020 to 2024): Mansfield and Ashfield increasing, statist" in text
+    _, _, text = _written(catalogue.get("cla_at_31_march"), ind.Selection(2015, 2024))
+    assert "Recent trend (2020 to 2024): increasing, statistically significant." in text

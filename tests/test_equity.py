@@ -284,3 +284,41 @@ def test_the_overview_has_a_sentence_on_children_placed_away():
     assert overview.placed_away_sentence(shown, catalogue.catalogue(), context.council_name) in (
         brief
     )
+
+
+def test_the_comparisons_csv_names_its_area_and_ages():
+    """The CSV (placed_away_2024.csv) had named neither: Newark and Sherwood's 10 to 15 year
+    olds and the council's all ages gave files alike. Each row names them now, a care
+    leavers' measure saying it keeps its own ages."""
+    context = ind.Context.load(db.published())
+    selection = ind.Selection(2015, 2024, ("E07000175",), ("10 to 15",))
+    items = [i for i in catalogue.catalogue().values() if i.groups_of]
+    names = {i.id: catalogue.get(i.groups_of).short_title for i in items}
+    csv = ind.difference_csv(differences_for(selection), names, context, selection)
+    assert list(csv.columns[:3]) == ["Area", "Ages", "Measure"]
+    assert set(csv["Area"]) == {"Newark and Sherwood"}
+    leavers = csv["Measure"].str.contains("19-21")
+    assert set(csv.loc[~leavers, "Ages"]) == {"aged 10 to 15"}
+    assert set(csv.loc[leavers, "Ages"]) == {"its own ages (age band filter not applied)"}
+    assert csv["source"].str.startswith("SYNTHETIC").all()
+    whole = ind.Selection(2015, 2024, (MANSFIELD, "E07000170"))
+    csv = ind.difference_csv(differences_for(whole), names, context, whole)
+    assert set(csv["Area"]) == {"Mansfield and Ashfield added together"}
+    assert set(csv["Ages"]) == {"all ages"}
+    at = open_page(PAGE, district="E07000175", age_band="10 to 15")  # the page builds it
+    assert at.download_button(key="placed-away-csv").label == "Download this table (CSV, 10 rows)"
+
+
+def test_the_comparisons_chart_names_its_area_ages_and_year():
+    """The chart named no area, ages or year: saved from its toolbar (placed_away_2024.png) it
+    was Newark and Sherwood's 10 to 15 year olds or the council's all ages alike."""
+    at = open_page(PAGE, district="E07000175", age_band="10 to 15")
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    notes = " ".join(a["text"] for a in chart["layout"]["annotations"]).replace("<br>", " ")
+    assert (
+        "Newark and Sherwood, aged 10 to 15 (care leavers: 19 to 21); year ending 31 March 2024"
+        in notes
+    )
+    chart = json.loads(open_page(PAGE).get("plotly_chart")[0].proto.spec)
+    notes = " ".join(a["text"] for a in chart["layout"]["annotations"]).replace("<br>", " ")
+    assert "Nottinghamshire, all ages; year ending 31 March 2024." in notes

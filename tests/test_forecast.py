@@ -932,3 +932,36 @@ def test_a_forecast_without_a_back_test_has_its_other_sections():
     table = forecast.assemble(inputs, [forecast.baseline(inputs, 2024, 1)], pd.DataFrame(), 2024)
     assert set(table["section"]) == {"actual", "forecast"}
     assert list(table.columns) == forecast.COLUMNS
+
+
+def test_the_back_test_table_shows_the_age_bands_chosen():
+    """With 10 to 15 chosen the back-test's table had shown all ages alone, under a sentence
+    giving the 10 to 15s' errors; every age band, when asked for, is every band still."""
+    at = AppTest.from_file(str(ROOT / "pages" / "9_Forecasts.py"), default_timeout=120)
+    at.query_params["age_band"] = "10 to 15"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = next(m.value for m in at.markdown if "Tested on the past" in m.value)
+    assert "Nottinghamshire, aged 10 to 15 (the actual" in text
+    back = next(d.value for d in at.dataframe if "Method" in d.value)
+    assert set(back["Age band"]) == {"10 to 15"}
+    at.toggle(key="forecast-backtest-every").set_value(True).run()
+    back = next(d.value for d in at.dataframe if "Method" in d.value)
+    assert back["Age band"].nunique() == 6
+    # each year's bands youngest first, each band's three forecasts together
+    first = back[back["31 March"] == back["31 March"].min()]
+    bands = ["Under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over", "All ages"]
+    assert first["Age band"].tolist() == [b for b in bands for _ in range(3)]
+    assert first["Method"].tolist()[:3] == ["Model", "Last year carried forward", "Linear trend"]
+
+
+def test_the_forecast_chart_says_whose_it_is():
+    """The chart named no area or ages: saved from its toolbar (forecast_E10000024.png) the 10
+    to 15s' forecast and all ages' were alike."""
+    at = AppTest.from_file(str(ROOT / "pages" / "9_Forecasts.py"), default_timeout=120)
+    at.query_params["age_band"] = "10 to 15"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    notes = " ".join(a["text"] for a in chart["layout"]["annotations"]).replace("<br>", " ")
+    assert "Nottinghamshire, aged 10 to 15." in notes

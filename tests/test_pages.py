@@ -474,8 +474,9 @@ def test_districts_side_by_side_each_get_their_own_recent_trend_named():
     ]
     strict = open_page("pages/1_Children_in_care.py", district=MANSFIELD, ci="99.8")
     said = [c.value for c in strict.caption if c.value.startswith("Recent trend")]
-    assert said == [
-        "Recent trend (2020 to 2024): no statistically significant change at the 99.8% level."
+    assert said == [  # named: the council's line is drawn beside it
+        "Recent trend (2020 to 2024): Mansfield no statistically significant change at the "
+        "99.8% level."
     ]
 
 
@@ -513,6 +514,50 @@ def test_rounded_figures_say_so_on_screen_in_the_csv_and_under_a_printed_chart()
         assert ("counts rounded to the nearest 5" in shown.subtitle) is rounded
     plain = open_page("pages/1_Children_in_care.py")
     assert not any(disclosure.ROUNDED in c.value for c in plain.caption)
+
+
+def test_a_downloads_file_name_names_the_ages_chosen_and_rounding():
+    """Two age bands' CSVs (or PNGs), or rounded and exact, had had one file name:
+    cla_rate_per_10k_trend_mansfield_2015-2024.csv for the under 1s and the 16 and overs."""
+    from carejsna import block, db
+    from carejsna import indicators as ind
+
+    con = db.published(load=True)
+    context = ind.Context.load(con)
+    item = catalogue.get("cla_rate_per_10k")
+
+    def stem(view, bands=(), rounded=False):
+        selection = ind.Selection(2015, 2024, (MANSFIELD,), bands, rounded=rounded)
+        frame = ind.all_figures(con, item, selection, context, (view,))[view]
+        return block.build(item, frame, selection, view, context).stem(context)
+
+    assert stem("trend") == "cla_rate_per_10k_trend_mansfield_2015-2024"
+    assert stem("trend", ("Under 1",)) == "cla_rate_per_10k_trend_mansfield_under_1_2015-2024"
+    assert (
+        stem("district", ("16 and over",)) == "cla_rate_per_10k_district_mansfield_16_and_over_2024"
+    )
+    assert (
+        stem("age_band", ("Under 1",)) == "cla_rate_per_10k_age_band_mansfield_2024"
+    )  # every band
+    assert stem("trend", rounded=True) == "cla_rate_per_10k_trend_mansfield_2015-2024_rounded"
+
+
+def test_a_themes_table_of_every_indicator_says_whose_figures_it_gives():
+    """The table of every indicator named no area or ages: Mansfield and Ashfield's figures
+    added together, for 10 to 15 year olds, read as the council's of all ages."""
+
+    def said(page, **params):
+        at = open_page(page, **params)
+        return next(c.value for c in at.caption if "the latest year of the selection" in c.value)
+
+    both = {"district": [MANSFIELD, "E07000170"], "age_band": "10 to 15"}
+    assert said("pages/2_Placement_stability.py", **both).startswith(
+        "Mansfield and Ashfield added together, aged 10 to 15: the latest year of the selection"
+    )
+    assert said("pages/5_Care_leavers.py", age_band="10 to 15").startswith(
+        "Nottinghamshire (age band filter not applied): the latest year"
+    )
+    assert said("pages/4_Education.py").startswith("Nottinghamshire: the latest year")
 
 
 def test_districts_side_by_side_say_where_a_view_adds_them_together():
@@ -597,3 +642,19 @@ def test_chapter_builder_says_when_its_choice_leaves_the_council_or_nothing():
     assert not any("chapter.docx" in c.value for c in at.caption)
     assert at.button(key="chapter-build").disabled
     assert at.download_button(key="chapter-toml").disabled  # its toml would build nothing
+
+
+def test_chapter_builder_themes_read_in_the_chapters_order_when_stacked():
+    """The theme boxes were dealt across three columns: on a phone, where columns stack, they
+    read Children in care, Education, Placement stability, ... under "Themes, in the chapter's
+    order". Column after column, they read in that order now."""
+    from carejsna import chapter
+
+    at = open_page("pages/7_Chapter_builder.py")
+    stacked = [
+        box.key.removeprefix("chapter-theme-")
+        for column in at.columns
+        for box in column.checkbox
+        if box.key.startswith("chapter-theme-")
+    ]
+    assert stacked == list(chapter.THEMES)

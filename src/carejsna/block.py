@@ -72,14 +72,23 @@ class Block:
         return f"{self.item.title}: {VIEW_NAMES[self.view]}"
 
     def stem(self, context: ind.Context) -> str:
-        """A file name saying what it is: cla_rate_per_10k_trend_mansfield_2015-2024."""
-        _, area = self.selection.area(context)
-        area = "".join(c if c.isalnum() else "_" for c in area.lower()).strip("_")
-        while "__" in area:
-            area = area.replace("__", "_")
+        """A file name saying what it is: cla_rate_per_10k_trend_mansfield_2015-2024, with the
+        ages chosen where the view follows them (_10_to_15) and _rounded: the downloads of two
+        age bands, or rounded and not, had had one name (the browser's "(1)" told them apart)."""
         s = self.selection
+        _, area = s.area(context)
+        if s.age_bands and "age_band" in self.item.filters and self.view != "age_band":
+            area += " " + " ".join(s.age_bands)
         years = f"{s.year_from}-{s.year_to}" if self.view == "trend" else str(s.year_to)
-        return f"{self.item.id}_{self.view}_{area}_{years}"
+        return file_name(f"{self.item.id}_{self.view}_{area}_{years}" + "_rounded" * s.rounded)
+
+
+def file_name(text: str) -> str:
+    """Lower case letters, digits, '-' and single '_' (for every other character)."""
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in text.lower()).strip("_")
+    while "__" in name:
+        name = name.replace("__", "_")
+    return name
 
 
 def build(
@@ -222,17 +231,46 @@ def value_text(item: Indicator, row) -> str:
     return disclosure.shown(row["value"], row["symbol"], ind.DECIMALS[item.unit])
 
 
-def extremes(frame: pd.DataFrame | None, context) -> tuple[pd.Series, pd.Series] | None:
+@dataclass(frozen=True)
+class Ranked:
+    """The council's districts with a figure shown in a district view, at the top and the
+    bottom: each end names every district at its value (a tie is not a highest), and the words
+    say how many were ranked and how many withheld, which may lie either side of both ends."""
+
+    high: pd.DataFrame
+    low: pd.DataFrame
+    shown: int
+    withheld: int
+
+    def among(self) -> str:
+        """ "the 7 districts", or "the 3 districts with a figure shown (4 withheld)"."""
+        words = f"the {self.shown} districts"
+        if self.withheld:
+            words += f" with a figure shown ({self.withheld} withheld)"
+        return words
+
+    def end(self, item: Indicator, which: str, unit: str = "") -> str:
+        """ "Mansfield (10.8%)", or "Ashfield and Mansfield (0)" for a tie."""
+        rows = self.high if which == "high" else self.low
+        names = list(rows["area_name"])
+        joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        return f"{joined} ({value_text(item, rows.iloc[0])}{unit})"
+
+
+def extremes(frame: pd.DataFrame | None, context) -> Ranked | None:
     """The highest and lowest of the council's districts with a value in a district view (None
-    where fewer than two have one)."""
+    where fewer than two have one, or all have the same: there is nothing to rank)."""
     if frame is None or not len(frame):
         return None
     own = context.own_district_set  # not Series.isin: a millisecond for 300 text codes
     ours = np.fromiter((code in own for code in frame["area_code"].tolist()), bool, len(frame))
     shown = frame[ours & frame["value"].notna().to_numpy()]
-    if len(shown) < 2:
+    if len(shown) < 2 or shown["value"].max() == shown["value"].min():
         return None
-    return shown.loc[shown["value"].idxmax()], shown.loc[shown["value"].idxmin()]
+    withheld = int((frame.loc[ours, "symbol"] == disclosure.SUPPRESSED).sum())
+    high = shown[shown["value"] == shown["value"].max()]
+    low = shown[shown["value"] == shown["value"].min()]
+    return Ranked(high, low, len(shown), withheld)
 
 
 def alt_text(
@@ -304,14 +342,13 @@ def _interval(item: Indicator, row, suffix: str) -> str:
 
 
 def _highest_and_lowest(item, districts, context, in_year: bool = False) -> list[str]:
-    """ "Highest district [in 2024]: Ashfield (241); lowest: Rushcliffe (65)." for alt text, or
-    nothing where there are not districts enough to rank."""
+    """ "Highest district [in 2024]: Ashfield (241); lowest: Rushcliffe (65), of the 7
+    districts." for alt text, or nothing where there are not districts enough to rank."""
     found = extremes(districts, context)
     if not found:
         return []
-    high, low = found
-    when = f" in {int(high['year'])}" if in_year else ""
+    when = f" in {int(found.high['year'].iloc[0])}" if in_year else ""
     return [
-        f"Highest district{when}: {high['area_name']} ({value_text(item, high)}); "
-        f"lowest: {low['area_name']} ({value_text(item, low)})."
+        f"Highest district{when}: {found.end(item, 'high')}; "
+        f"lowest: {found.end(item, 'low')}, of {found.among()}."
     ]

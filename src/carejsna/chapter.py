@@ -223,34 +223,44 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
     selection = blocks[next(iter(blocks))].selection
     if trend is not None and len(trend):
         names = list(dict.fromkeys(trend["area_name"]))
+        ages = _ages(item, selection)
         if len(names) == 1:
-            said += _one_area(item, trend, stats.level_suffix(selection.level))
+            said += _one_area(item, trend, stats.level_suffix(selection.level), ages)
         else:
-            said += _side_by_side(item, [trend[trend["area_name"] == n] for n in names])
+            said += _side_by_side(item, [trend[trend["area_name"] == n] for n in names], ages)
         said.append(ind.trend_text(trend, item, selection, plain=True))
     found = block.extremes(frames.get("district"), context)
     if found:
-        high, low = found
         unit = overview.UNIT_WORDS[item.unit]
+        high, low = (found.end(item, end, unit) for end in ("high", "low"))
         said.append(
-            f"Among the districts in {selection.year_to}, the highest was {high['area_name']} "
-            f"({block.value_text(item, high)}{unit}) and the lowest {low['area_name']} "
-            f"({block.value_text(item, low)}{unit})."
+            f"Among {found.among()} in {selection.year_to}, the "
+            f"{'highest was' if len(found.high) == 1 else 'highest were'} {high} and the "
+            f"lowest {low}."
         )
     return " ".join(said)
 
 
-def _one_area(item, trend: pd.DataFrame, suffix: str) -> list[str]:
+def _ages(item, selection: ind.Selection) -> str:
+    """The ages chosen, where the indicator's figures follow them (" (aged 10 to 15)"), to
+    follow the area's name: a paragraph had given the council's 450 children of 10 to 15 as
+    "Nottinghamshire 450", beside its 1,128 of all ages on every other page."""
+    if selection.age_bands and "age_band" in item.filters:
+        return f" ({ind.aged(selection.age_bands)})"
+    return ""
+
+
+def _one_area(item, trend: pd.DataFrame, suffix: str, ages: str) -> list[str]:
     """One area's latest figure, its interval, its change from the year before and its
-    comparison, in sentences."""
+    comparison, in sentences (`ages`: those chosen, _ages)."""
     own, called = _followed(item, trend)
     own = own.sort_values("year")
     last = own.iloc[-1]
     name, year = last["area_name"], int(last["year"])
     if called is None and (own["symbol"] == "").any():  # some groups shown, none followed
         return [
-            f"{item.title}, {name}, year ending 31 March {year}: each group's figure is in the "
-            "table, some withheld to protect children's privacy (c)."
+            f"{item.title}, {name}{ages}, year ending 31 March {year}: each group's figure is "
+            "in the table, some withheld to protect children's privacy (c)."
         ]
     if last["symbol"]:
         why = overview.WITHOUT_VALUE.get(last["symbol"], "is not available")
@@ -258,7 +268,8 @@ def _one_area(item, trend: pd.DataFrame, suffix: str) -> list[str]:
         return [f"The figure for {of} in {year} {why} ({last['symbol']})."]
     unit = overview.UNIT_WORDS[item.unit]
     said = [
-        f"{item.title}, {name}, year ending 31 March {year}: {called + ', ' if called else ''}"
+        f"{item.title}, {name}{ages}, year ending 31 March {year}: "
+        f"{called + ', ' if called else ''}"
         f"{block.value_text(item, last)}{unit}{block._interval(item, last, suffix)}."
     ]
     change = _change(item, own)
@@ -296,7 +307,7 @@ def _change(item, own: pd.DataFrame) -> tuple[str, bool | None] | None:
 SHORT = {"c": "withheld (c)", "x": "not available (x)", "z": "not applicable (z)"}
 
 
-def _side_by_side(item, areas: list[pd.DataFrame]) -> list[str]:
+def _side_by_side(item, areas: list[pd.DataFrame], ages: str) -> list[str]:
     """Several areas drawn side by side (`areas`: each one's trend rows): each named with its
     latest figure, its change from the year before and its comparison, in one sentence, where
     one area's sentence had stood for them all (the first district's)."""
@@ -326,7 +337,7 @@ def _side_by_side(item, areas: list[pd.DataFrame]) -> list[str]:
             tested, significant = tested or sig is not None, significant or bool(sig)
         clauses.append(clause)
     year = int(max(rows["year"].max() for rows in areas))
-    said = [f"{item.title}, year ending 31 March {year}: {'; '.join(clauses)}."]
+    said = [f"{item.title}{ages}, year ending 31 March {year}: {'; '.join(clauses)}."]
     if tested and not significant:
         said.append(f"No change from {year - 1} is statistically significant.")
     return said
@@ -476,6 +487,7 @@ def build(
     (out / "chapter.toml").write_text(config.write())
     files = [("chapter.docx", config.title), *files, ("chapter.toml", "The selection")]
     lines = [f"{config.title}: JSNA chapter pack, {context.council_name}"]
+    lines.append(selected(config, selection, context))
     if context.synthetic:
         lines.append("SYNTHETIC DEMO DATA: every figure is made up; none describes a real child.")
     lines += [*warnings, "", "Files:"]
@@ -563,16 +575,26 @@ def _picture(doc, image: bytes, title: str, alt: str, ids) -> None:
     doc.add_paragraph().add_run()._r.add_drawing(inline)
 
 
+def selected(config: Config, selection: ind.Selection, context) -> str:
+    """The pack's selection in words, at the top of the document and of README.txt: area, ages
+    and years (the front page had named the area and years alone, as if every figure were of
+    all ages, and README.txt only the council)."""
+    _, area = selection.area(context)
+    ages = ind.aged(selection.age_bands)[len("aged ") :] if selection.age_bands else "all ages"
+    if selection.age_bands and any("age_band" not in i.filters for i in config.items()):
+        ages += " (the care leavers' measures keep their own ages, 17 to 21)"
+    period = block.subtitle_short(selection, "trend")
+    return f"Area: {area}. Ages: {ages}. Period: {period}."
+
+
 def document(config, selection, context, con, sections, out, drawing, warnings, ahead=None):
     doc = Document()
     doc.core_properties.title = config.title
     ids = itertools.count(doc.part.next_id)
     doc.core_properties.author = context.council_name
-    _, area = selection.area(context)
-    period = block.subtitle_short(selection, "trend")
     doc.add_heading(config.title, level=0)
     doc.add_paragraph(f"Joint Strategic Needs Assessment chapter: {context.council_name}")
-    doc.add_paragraph(f"Area: {area}. Period: {period}.")
+    doc.add_paragraph(selected(config, selection, context))
     doc.add_paragraph(f"Data: {context.source_note.replace('`', '')} {context.licence}")
     if context.synthetic:
         doc.add_paragraph().add_run(
@@ -628,7 +650,8 @@ def document(config, selection, context, con, sections, out, drawing, warnings, 
             )
         _table(doc, pd.DataFrame(card))
         doc.add_paragraph(
-            f"The council as a whole, all ages, against its own targets; {period}.",
+            "The council as a whole, all ages, against its own targets; "
+            f"{block.subtitle_short(selection, 'trend')}.",
             style="Caption",
         )
 

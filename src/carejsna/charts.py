@@ -421,12 +421,14 @@ def placed_away(
     names: dict[str, str],
     source_note: str,
     level: float = 0.95,
+    where: str = "",
 ) -> go.Figure:
     """Children placed away from home beside those placed near, one pair of bars per
     percentage (`differences`: indicators.group_differences; `names`: each indicator's name),
     with confidence intervals, each value written beyond its whisker and, in each label, the
     test's verdict: worse or better only where the difference is statistically significant. A
-    withheld bar is labelled with its symbol, not drawn."""
+    withheld bar is labelled with its symbol, not drawn. `where`: whose figures, and when
+    (its first note: the chart, saved from its toolbar, had named neither)."""
     rows = differences[differences["unit"] == "percent"].iloc[::-1]  # the first on top
     labels = []
     for row in rows.itertuples():
@@ -471,7 +473,8 @@ def placed_away(
                 showlegend=False,
             )
         )  # fmt: skip
-    notes = [
+    notes = [where] if where else []
+    notes += [
         f"Bars: each group's percentage with its {stats.level_text(level)} confidence interval. "
         "The verdict is for children placed away against those placed near: better or worse only "
         "where the difference is statistically significant (two-proportion z test, or Fisher's "

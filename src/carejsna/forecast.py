@@ -1468,9 +1468,15 @@ def reader_table(runs, area: str, ages: str, placement: str, percent: str) -> pd
 
 def backtest_table(back: pd.DataFrame) -> pd.DataFrame:
     """The back-test (protected errors) as a reader's table: each year, age band, placement and
-    method, the forecast, actual and error, and whether the actual fell inside the interval."""
+    method, the forecast, actual and error, and whether the actual fell inside the interval.
+    By year, then age band (youngest first, as the model lists them), then method: the naive
+    forecasts' bands had come in another order (1 to 4, 16 and over, ..., Under 1 last), each
+    band's three forecasts apart."""
     order = back["method"].map({m: i for i, m in enumerate(METHODS)}).to_numpy()
-    detail = back.iloc[np.lexsort((order, back["year"].to_numpy()))]  # by year, then method
+    bands = list(dict.fromkeys(back.loc[back["method"] == "model", "age_band"]))
+    band = back["age_band"].map({b: i for i, b in enumerate(bands)}).fillna(len(bands))
+    years = back["year"].to_numpy()
+    detail = back.iloc[np.lexsort((order, band.to_numpy(), years))]
     symbols = detail["symbol"].tolist()
 
     def texts(column: str, decimals: int = 0) -> list[str]:

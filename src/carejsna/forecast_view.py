@@ -35,13 +35,15 @@ def tested(folder: str, districts: tuple[str, ...], reference_from: int) -> pd.D
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def tested_table(folder, districts, reference_from, every: bool) -> pd.DataFrame:
-    """The back-test as the reader's table, in all placements: all ages, or (every) each age
-    band too (the placement categories are never shown: forecast.UNPROTECTED)."""
+def tested_table(folder, districts, reference_from, every: bool, bands=()) -> pd.DataFrame:
+    """The back-test as the reader's table, in all placements: the age bands chosen (all ages
+    where none is), or (every) each age band and all ages (the placement categories are never
+    shown: forecast.UNPROTECTED). With the under 1s chosen it had shown all ages alone, under
+    a sentence giving the under 1s' errors."""
     back = tested(folder, districts, reference_from)
     back = back[back["placement"] == forecast.ALL_PLACEMENTS]
     if not every:
-        back = back[back["age_band"] == forecast.ALL_AGES]
+        back = back[back["age_band"].isin(bands or (forecast.ALL_AGES,))]
     return forecast.backtest_table(back)
 
 
@@ -59,7 +61,10 @@ def view(folder, districts, reference_from, years, bands, level):
     actual, run = forecast.as_published(actual, run, hidden, period, modelled)
     ages = forecast.ages_text(bands)
     percent = stats.level_text(level)
-    figure = forecast_chart.figure(actual, run, None, forecast.source_note(read), percent=percent)
+    whose = (f"{read.area_name}, {ages}.",)  # saved from its toolbar, the chart says whose
+    figure = forecast_chart.figure(
+        actual, run, None, forecast.source_note(read), notes=whose, percent=percent
+    )
     band = bands[0] if len(bands) == 1 else forecast.ALL_AGES
     back = tested(folder, districts, reference_from)
     reference = (reference_from, read.years[-1])

@@ -10,7 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from carejsna import db, disclosure, safe, stats
+from carejsna import catalogue, db, disclosure, safe, stats
 from carejsna.catalogue import Indicator
 from carejsna.returns.postcodes import OTHER, UNKNOWN
 
@@ -642,13 +642,13 @@ def own_series(trend: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]
 
 
 def trend_sentence(
-    result: stats.Trend, years: pd.Series, plain: bool = False, level: float = 0.95
+    result: stats.Trend, years: pd.Series, plain: bool = False, level: float = 0.95, area=""
 ) -> str:
     """'Recent trend (2020 to 2024): increasing, statistically significant (p = 0.012).' Never
     significant unless it is; `plain` leaves the p-value out, for readers who want the words;
-    a level other than 95% is named."""
+    a level other than 95% is named; `area`, whose trend it is, named before the words."""
     span = f"{int(years.max()) - 4} to {int(years.max())}" if len(years) else ""
-    words = _trend_words(result, plain, level)
+    words = (f"{area} " if area else "") + _trend_words(result, plain, level)
     if result.direction in (stats.INCREASING, stats.DECREASING, stats.NO_CHANGE):
         return f"Recent trend ({span}): {words}."
     return f"Recent trend: {words}."
@@ -658,12 +658,16 @@ def trend_text(
     frame: pd.DataFrame, indicator: Indicator, selection: Selection, plain: bool = False
 ) -> str:
     """A trend view's recent trend in words (trend_sentence), at the selection's confidence
-    level: of its one area, or, for districts drawn side by side, of each, named."""
+    level: of its one area, or, for districts drawn side by side, of each, named. One area
+    drawn beside the council is named too: a chapter's "Mansfield and Ashfield 463 ...;
+    Nottinghamshire 1,128 .... Recent trend: not tested" had read as the council's."""
     level = selection.level
     codes = list(dict.fromkeys(frame["area_code"]))
     chosen = [] if selection.combined else [c for c in codes if c in selection.districts]
     if len(chosen) < 2:
-        return trend_sentence(recent_trend(frame, indicator, level), frame["year"], plain, level)
+        area = frame["area_name"].iloc[0] if len(codes) > 1 else ""
+        result = recent_trend(frame, indicator, level)
+        return trend_sentence(result, frame["year"], plain, level, area)
     said = []
     for code in chosen:
         own = frame[frame["area_code"] == code]
@@ -745,6 +749,23 @@ def differences(
             "p_value": result.p_value, "method": result.method, "verdict": result.verdict,
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def difference_csv(
+    differences: pd.DataFrame, names: dict[str, str], context: Context, selection: Selection
+) -> pd.DataFrame:
+    """difference_table as its CSV, each row naming its area and ages first: the file had named
+    neither (placed_away_2024.csv, Newark and Sherwood's 10 to 15 year olds or the council's
+    all ages alike). A measure that does not follow the age bands (care leavers') says so."""
+    csv = difference_table(differences, names, context, selection.level, False)
+    _, area = selection.area(context)
+    if len(selection.districts) > 1:
+        area += " added together"
+    chosen = aged(selection.age_bands) if selection.age_bands else "all ages"
+    follows = ["age_band" in catalogue.get(i).filters for i in differences["indicator_id"].tolist()]
+    kept = "its own ages (age band filter not applied)" if selection.age_bands else chosen
+    ages = [chosen if f else kept for f in follows]
+    return pd.concat([pd.DataFrame({"Area": area, "Ages": ages}), csv], axis=1)
 
 
 def difference_table(

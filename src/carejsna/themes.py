@@ -71,10 +71,27 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
     st.header(f"All {THEMES[theme_id].lower()} indicators")
     summary = summary_table(summarised, shown, years)
     st.dataframe(summary, hide_index=True, key=f"{theme_id}-summary", column_config=wide(summary))
+    when = "the latest year of the selection, with the year before" if len(years) > 1 else ""
     st.caption(
-        ("Latest year of the selection, with the year before. " if len(years) > 1 else "")
+        f"{whose(selection, summarised)}{': ' + when if when else ''}. "
         + " · ".join(disclosure.FOOTNOTES.values())
     )
+
+
+def whose(selection: ind.Selection, items: list) -> str:
+    """Whose figures a theme's table gives: area, added together, and ages ("Mansfield and
+    Ashfield added together, aged 10 to 15"). It had named none: a district's figures, or
+    several districts' added together, read as the council's, of all ages."""
+    _, area = selection.area(context())
+    said = area + (" added together" if len(selection.districts) > 1 else "")
+    if not selection.age_bands:
+        return said
+    follow = sum("age_band" in i.filters for i in items)
+    if follow:
+        said += f", {ind.aged(selection.age_bands)}"
+    if follow < len(items):
+        said += f" (age band filter not applied{f' to {len(items) - follow}' if follow else ''})"
+    return said
 
 
 def _link(indicator_id: str) -> None:
