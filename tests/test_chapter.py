@@ -492,3 +492,12 @@ def test_a_paragraph_names_whose_recent_trend_it_gives():
     assert "Recent trend (2020 to 2024): Mansfield and Ashfield increasing, statist" in text
     _, _, text = _written(catalogue.get("cla_at_31_march"), ind.Selection(2015, 2024))
     assert "Recent trend (2020 to 2024): increasing, statistically significant." in text
+
+
+def test_a_paragraph_names_a_region_compared_with_as_the_east_midlands():
+    """A board member read "It is similar to East Midlands.": the chapter's sentence now says
+    "the East Midlands", as one would say it."""
+    selection = ind.Selection(2015, 2024, comparator="E12000004")
+    _, _, text = _written(catalogue.get("pct_3plus_placements"), selection)
+    assert re.search(r"(similar to|than) the East Midlands\.", text), text
+    assert not re.search(r"(to|than) East Midlands", text), text

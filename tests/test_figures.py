@@ -541,3 +541,17 @@ def test_python_strings_read_the_same_figures_as_arrow_strings(demo):
         pd.testing.assert_frame_equal(
             python_table, table, check_dtype=False, check_column_type=False, obj=view
         )
+
+
+def test_a_region_is_named_with_the_in_every_sentence_a_comparator_is_put_into(demo):
+    """A board member read "similar to East Midlands" (a slip): a region named by a point of
+    the compass reads "the East Midlands" in tables, subtitles, legends and the chapter's
+    sentences; England, and a council such as North Yorkshire, take no "the"."""
+    _, context, _ = demo
+    item = catalogue.get("cla_rate_per_10k")
+    said = block.subtitle(item, ind.Selection(2020, 2024), "trend", context, "East Midlands")
+    assert said.endswith("compared with the East Midlands")
+    assert ind._compared_text("similar", "East Midlands") == "Similar to the East Midlands"
+    assert ind._compared_text("better", "South West") == "Better than the South West"
+    assert ind._compared_text("similar", "England") == "Similar to England"
+    assert ind._compared_text("worse", "North Yorkshire") == "Worse than North Yorkshire"

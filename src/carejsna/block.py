@@ -212,14 +212,18 @@ def subtitle(item: Indicator, selection: ind.Selection, view: str, context, comp
         parts.append(f"{stats.level_text(s.level)} confidence intervals")
     if item.unit != "count" and not item.breakdown:  # a distribution's shares are compared
         # with nothing (indicators._compared): its tables say "Not compared", "No comparator"
-        against = context.council_name if selection.districts or view != "trend" else comparator
+        against = (
+            context.council_name
+            if selection.districts or view != "trend"
+            else stats.in_sentence(comparator)
+        )
         if banded and not selection.districts:
             against = "none for an age band"
         if view == "age_band":  # each band of a district with the council's same ages
             against = (
                 f"{context.council_name} for the same ages"
                 if selection.districts
-                else f"{comparator} for all ages, none for an age band"
+                else f"{stats.in_sentence(comparator)} for all ages, none for an age band"
             )
         parts.append(f"compared with {against}")
     if selection.rounded:

@@ -281,9 +281,9 @@ def _one_area(item, trend: pd.DataFrame, suffix: str, ages: str) -> list[str]:
     judged = str(last.get("comparison", ""))
     against = str(last.get("comparator", ""))
     if judged in ("better", "worse", "higher", "lower") and against:
-        said.append(f"It is {judged} than {against}.")
+        said.append(f"It is {judged} than {stats.in_sentence(against)}.")
     elif judged == stats.SIMILAR and against:
-        said.append(f"It is similar to {against}.")
+        said.append(f"It is similar to {stats.in_sentence(against)}.")
     return said
 
 
@@ -327,9 +327,9 @@ def _side_by_side(item, areas: list[pd.DataFrame], ages: str) -> list[str]:
         clause = f"{name} {block.value_text(item, last)}{unit}"
         judged, against = str(last.get("comparison", "")), str(last.get("comparator", ""))
         if judged in ("better", "worse", "higher", "lower") and against:
-            clause += f" ({judged} than {against})"
+            clause += f" ({judged} than {stats.in_sentence(against)})"
         elif judged == stats.SIMILAR and against:
-            clause += f" (similar to {against})"
+            clause += f" (similar to {stats.in_sentence(against)})"
         change = _change(item, own)
         if change:
             words, sig = change

@@ -275,9 +275,12 @@ def bars(
         for i, c in enumerate(comparison)
     ]
     name_of = {
-        c: f"{c.capitalize()} than {n}" for c, n in zip(comparison, comparators, strict=True)
+        c: f"{c.capitalize()} than {stats.in_sentence(n)}"
+        for c, n in zip(comparison, comparators, strict=True)
     }
-    name_of.update(similar=f"Similar to {next((n for n in comparators if n), '')}")
+    name_of.update(
+        similar=f"Similar to {stats.in_sentence(next((n for n in comparators if n), ''))}"
+    )
     name_of.update(whole=str(rows[by].iloc[-1]) if whole else "", other="Not compared")
     traces = []
     for cls in dict.fromkeys(reversed(classes)):  # the legend in the order read, top down

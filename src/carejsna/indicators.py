@@ -590,9 +590,9 @@ def table(
 def _compared_text(comparison: str, comparator: str) -> str:
     """'Higher than England', 'Similar to Nottinghamshire', 'No comparator', 'Not compared'."""
     if comparison in ("better", "worse", "higher", "lower"):
-        return f"{comparison.capitalize()} than {comparator}"
+        return f"{comparison.capitalize()} than {stats.in_sentence(comparator)}"
     if comparison == stats.SIMILAR:
-        return f"Similar to {comparator}"
+        return f"Similar to {stats.in_sentence(comparator)}"
     return comparison.capitalize()
 
 

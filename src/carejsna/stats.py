@@ -559,3 +559,17 @@ def t_isf(p: float, df: float) -> float:
         if high - low < 1e-12 * max(1.0, high):
             break
     return (low + high) / 2
+
+
+# England's regions that take "the" in a sentence ("similar to the East Midlands"); England,
+# London, Yorkshire and The Humber and councils do not, North Yorkshire or West Sussex included.
+REGIONS_WITH_THE = frozenset(
+    ("North East", "North West", "East Midlands", "West Midlands", "East of England",
+     "South East", "South West")
+)  # fmt: skip
+
+
+def in_sentence(area: str) -> str:
+    """An area's name as a sentence needs it: "the East Midlands", but "England" (a board
+    member reads "similar to East Midlands" as a slip, and a comparator's name is data)."""
+    return f"the {area}" if area in REGIONS_WITH_THE else area
