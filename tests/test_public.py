@@ -166,6 +166,26 @@ def test_carejsna_serve_refuses_what_it_may_not_serve(tmp_path, capsys):
     assert "is not a published folder" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("manifest", ['{\n  "files": {', '{"files": ["a"]}', "[]", '{"x": 1}'])
+def test_carejsna_serve_on_a_damaged_manifest_names_it_and_the_folder(
+    published, tmp_path, capsys, manifest
+):
+    """An officer's hand-edit left published.json unreadable: `carejsna serve` printed only
+    "Expecting property name enclosed in double quotes: line 2 column 1 (char 2)", naming
+    neither the file nor the folder nor what to do (a manifest of another shape: a KeyError)."""
+    folder = tmp_path / "board"
+    shutil.copytree(published, folder)
+    (folder / "published.json").write_text(manifest)
+    assert main(["serve", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert f"{folder} is not as it was published" in err
+    assert "published.json: damaged" in err and "into a new folder" in err
+    new = tmp_path / "new"
+    assert main(["publish", "--data", str(DATA), "--out", str(new)]) == 0  # as advised
+    assert main(["publish", "--data", str(DATA), "--out", str(folder)]) == 2  # not over it
+    assert "(age_bands.parquet, benchmarks.parquet" in capsys.readouterr().err  # named
+
+
 def test_carejsna_serve_serves_a_published_folder_in_public_mode(published, tmp_path):
     port = serve.free_port()
     log = tmp_path / "serve.log"

@@ -112,8 +112,10 @@ def _check_out(out: Path) -> None:
     except (OSError, ValueError):
         previous = {}
     if not isinstance(previous, dict) or previous.get("published_by") != MARK:
+        held = sorted(p.name for p in out.iterdir())
         raise FileExistsError(
-            f"--out {out} holds files that are not a previous `carejsna publish`: "
+            f"--out {out} holds files that are not a previous `carejsna publish` "
+            f"({', '.join(held[:5])}{', ...' if len(held) > 5 else ''}): "
             "choose an empty or new folder"
         )
     unknown = {p.name for p in out.iterdir()} - {*previous.get("files", {}), MANIFEST}
@@ -124,11 +126,32 @@ def _check_out(out: Path) -> None:
         )
 
 
+DAMAGED = f"{MANIFEST}: damaged, not as `carejsna publish` wrote it"
+
+
+def verify_damaged(problems: list[str]) -> bool:
+    """Whether verify found the manifest itself unreadable (so nothing else could be checked)."""
+    return DAMAGED in problems
+
+
+def _listed(folder: Path) -> dict | None:
+    """The files and checksums the folder's manifest lists; None if it is no longer readable
+    JSON of that shape (an edit gone wrong): the server said only "Expecting property name
+    enclosed in double quotes: line 2 column 1", naming neither the file nor the folder."""
+    try:
+        files = json.loads((folder / MANIFEST).read_text())["files"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    ok = isinstance(files, dict) and all(isinstance(d, str) for d in files.values())
+    return files if ok else None
+
+
 def verify(folder: Path) -> list[str]:
     """What is wrong with a published folder: a file missing, changed or not in its manifest."""
     folder = Path(folder)
-    manifest = json.loads((folder / MANIFEST).read_text())
-    files = manifest["files"]
+    files = _listed(folder)
+    if files is None:
+        return [DAMAGED]
     problems = [f"{n}: missing" for n in files if not (folder / n).exists()]
     problems += [
         f"{n}: changed since it was published"

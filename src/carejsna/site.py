@@ -67,9 +67,14 @@ def refusal(folder: Path) -> str:
         )
     problems = publish.verify(folder)
     if problems:
+        again = (  # publish writes only over a folder its manifest shows it wrote
+            "into a new folder: `carejsna publish --data DATA_DIR --out NEW_DIR`"
+            if publish.verify_damaged(problems)
+            else "with `carejsna publish`"
+        )
         return (
             f"Public mode will not start: {folder} is not as it was published "
-            f"({'; '.join(problems)}). Publish it again with `carejsna publish`."
+            f"({'; '.join(problems)}). Publish it again {again}."
         )
     return ""
 
