@@ -167,6 +167,38 @@ def published_on() -> str:
     return f"{published.day} {published:%B %Y}"
 
 
+def _record_level_labels() -> dict[str, str]:
+    """Each record-level page's link path and label ("Data_quality": "Data quality")."""
+    from carejsna.ui import PAGES
+
+    return {
+        Path(p).stem.split("_", 1)[1]: label for p, label, _ in PAGES if p in RECORD_LEVEL_PAGES
+    }
+
+
+def _not_offered_here() -> None:
+    """In public mode, say which pages this explorer leaves out and why; and, to a reader who
+    followed an analyst's link to one, that this is why the overview opened. A board member
+    had seen only Streamlit's "The page that you have requested does not seem to exist" and
+    the overview, and no word anywhere of the Data quality and Forecasts pages."""
+    if not public():
+        return
+    labels = _record_level_labels()
+    ctx = get_script_run_ctx()
+    asked = (ctx.pages_manager.intended_page_name or "") if ctx else ""
+    if asked.strip("/") in labels:
+        st.info(
+            f"**The {labels[asked.strip('/')]} page is not part of this public explorer**, "
+            "so the overview opened instead. It reads children's individual records, which "
+            "are never published; the council's analysts have it in their own explorer.",
+            icon=":material/info:",
+        )
+    st.caption(
+        f"This public explorer leaves out the {' and '.join(labels.values())} pages: they "
+        "read children's individual records, which are never published."
+    )
+
+
 def overview() -> None:
     """The overview for board members: headline figures, a sentence per theme, the scorecard."""
     from carejsna import board, ui
@@ -177,6 +209,7 @@ def overview() -> None:
         "and the board's key performance indicators against their targets. Every figure comes "
         "from the council's SSDA903 returns; counts of fewer than 5 children are never shown.",
     )
+    _not_offered_here()
     board.board(selection)
     data = ui.context()
     published = published_on()

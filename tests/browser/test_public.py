@@ -92,3 +92,20 @@ def test_public_mode_on_record_level_extracts_shows_why_and_nothing_else(
         expect(page.get_by_test_id("stPageLink")).to_have_count(0)
         expect(page.get_by_test_id("stPlotlyChart")).to_have_count(0)
         no_exception(page)
+
+
+@pytest.mark.parametrize("path", site.RECORD_LEVEL_PAGES)
+def test_a_link_to_a_record_level_page_says_why_the_overview_opened(
+    page: Page, public_url: str, path: str
+):
+    """A board member following an analyst's link to Data quality or Forecasts saw only "The
+    page that you have requested does not seem to exist" and the overview, and no page said
+    these two are left out of the public explorer, nor why."""
+    label = next(label for p, label, _ in ui.PAGES if p == path)
+    page.goto(f"{public_url}/{Path(path).stem.split('_', 1)[1]}")
+    said = page.get_by_text(f"The {label} page is not part of this public explorer")
+    wait_for_app(page, said)
+    expect(page.get_by_text("leaves out the Data quality and Forecasts pages")).to_be_visible()
+    page.goto(public_url)
+    wait_for_app(page, page.get_by_text("leaves out the Data quality and Forecasts pages"))
+    expect(page.get_by_text("is not part of this public explorer")).to_have_count(0)
