@@ -146,3 +146,15 @@ def test_a_bound_written_wrong_says_what_and_where(tmp_path, monkeypatch, writte
         assert "pct_placed_outside_council: bound" in str(raised.value)
     finally:
         catalogue.catalogue.cache_clear()
+
+
+def test_a_headline_tile_says_what_it_counts():
+    """A board member read the overview's tiles "Rate per 10,000" and "Started in year": a
+    rate or a start of what? Each headline's short title names its subject."""
+    from carejsna import changes
+
+    for indicator in map(catalogue.get, changes.HEADLINES):
+        short = indicator.short_title
+        assert not short.lower().startswith(("rate", "started in")), short
+        if indicator.unit == "rate_per_10k":
+            assert short.startswith("Children") and short.endswith("per 10,000 children"), short
