@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from carejsna import catalogue, chapter, filters, ui
+from carejsna import catalogue, chapter, filters, site, ui
 from carejsna import indicators as ind
 
 ui.page(
@@ -79,12 +79,19 @@ rounded = st.checkbox(
     value=bool(st.session_state.get(filters.ROUNDED)),  # as the pages' sidebar, to start with
     key="chapter-rounded",
 )
-forecast = st.checkbox(
+# A published folder holds no record-level extract: public mode offers no forecast (the box
+# had been ticked there, the contents promised the forecast, and the pack left it out).
+forecast = not site.public() and st.checkbox(
     "Add a forecast of children in care for the next three years, with its back-test (needs the "
     "record-level extracts; for several districts side by side, the council's)",
     value=True,
     key="chapter-forecast",
 )
+if site.public():
+    st.caption(
+        "This public explorer's chapter has no forecast: a forecast is worked out from "
+        "children's individual records, which are never published."
+    )
 config = chapter.Config(
     title=title.strip() or chapter.Config.title, themes=tuple(themes),
     indicators=tuple(indicators), districts=tuple(districts), combined=combined,

@@ -109,6 +109,21 @@ def test_every_public_page_opens_and_the_overview_says_when_it_was_published(pub
         assert any("Synthetic demo data" in w.value for w in at.warning)
 
 
+def test_the_public_chapter_builder_offers_no_forecast(published, mode):
+    """The public Chapter builder had its forecast box ticked and listed "the forecast's table
+    and chart" in the pack, which then left the forecast out with a warning: a published
+    folder has no record-level extracts to forecast from. Now it says so and offers none."""
+    mode(published)
+    at = opened("pages/7_Chapter_builder.py")
+    assert not at.exception
+    assert not [box for box in at.checkbox if box.key == "chapter-forecast"]
+    said = " ".join(c.value for c in at.caption)
+    assert "forecast's table" not in said and "chapter has no forecast" in said
+    mode(DATA, public=False)
+    at = opened("pages/7_Chapter_builder.py")
+    assert [box.value for box in at.checkbox if box.key == "chapter-forecast"] == [True]
+
+
 def test_the_analysts_overview_on_data_says_nothing_of_publishing(mode):
     mode(DATA, public=False)
     assert not any("Published on" in c.value for c in opened().caption)
