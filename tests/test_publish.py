@@ -384,3 +384,17 @@ def test_a_server_on_the_published_folder_is_healthy_and_xsrf_protected(publishe
         with urllib.request.urlopen(url, timeout=5) as response:
             assert response.status == 200
         assert "External URL" not in log.read_text()
+
+
+def test_publish_refuses_a_folder_inside_a_published_one(tmp_path, capsys):
+    """A folder published inside a served one (board/sub) had been written without a word,
+    and `carejsna serve board` then refused to start ("sub: not published")."""
+    board = tmp_path / "board"
+    assert main(["publish", "--data", str(DATA), "--out", str(board)]) == 0
+    capsys.readouterr()
+    assert main(["publish", "--data", str(DATA), "--out", str(board / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert f"inside the published folder {board.resolve()}" in err and "beside it" in err
+    assert not (board / "sub").exists()
+    assert not list(tmp_path.glob("board/*sub*"))  # nor a staging folder left in it
+    assert site.refusal(board) == ""  # still served

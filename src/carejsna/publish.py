@@ -51,6 +51,7 @@ def publish(data: Path, out: Path) -> dict:
             f"no built figures in {data}: run `carejsna build RETURNS_DIR --out {data}` first"
         )
     check_beside(out, data)
+    _check_not_inside_a_publish(out)
     _check_out(out)
     for name in REQUIRED:
         if not (data / f"{name}.parquet").exists():
@@ -99,6 +100,27 @@ def publish(data: Path, out: Path) -> dict:
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
+
+
+def _check_not_inside_a_publish(out: Path) -> None:
+    """`out` must not be inside a published folder: one written into /tmp/board/sub published
+    without a word, and the explorer serving /tmp/board then refused to start ("sub: not
+    published"), the board's explorer down at its next restart."""
+    for parent in Path(out).resolve().parents:
+        if _is_publish(parent):
+            raise FileExistsError(
+                f"--out {out} is inside the published folder {parent}, which must hold only "
+                "what was published (its explorer would refuse to start): write it beside it"
+            )
+
+
+def _is_publish(folder: Path) -> bool:
+    """Whether `folder` is one `carejsna publish` wrote (its manifest says so)."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("published_by") == MARK
 
 
 def _check_out(out: Path) -> None:
