@@ -151,7 +151,9 @@ def test_public_mode_will_not_start_on_a_published_folder_with_an_extract_added(
     shutil.copytree(published, folder)
     shutil.copyfile(DATA / "children.parquet", folder / "children.parquet")
     mode(folder)
-    assert "children.parquet" in _refused(opened())
+    said = _refused(opened())  # advised to publish again from the published folder, it was
+    assert "children.parquet" in said and "Move them out of it" in said
+    assert f"--data {folder}" not in said
     (folder / "children.parquet").unlink()
     (folder / "targets.parquet").write_bytes(b"changed")
     mode(folder)

@@ -55,10 +55,17 @@ def refusal(folder: Path) -> str:
         p.name for p in folder.glob("*.parquet") if p.stem not in publish.COLUMNS
     )  # e.g. children.parquet: a child's own rows
     if extracts:
+        # A published folder with an extract copied in: publishing from it (the advice given
+        # for a data folder) would only copy it again; the extract must go.
+        fix = (
+            "Move them out of it: a published folder holds only what `carejsna publish` wrote."
+            if publish._is_publish(folder)
+            else f"Publish what the public may see with `carejsna publish --data {folder} "
+            "--out PUBLISHED_DIR` and serve that folder."
+        )
         return (
             f"Public mode will not start: {folder} holds record-level extracts "
-            f"({', '.join(extracts)}). Publish what the public may see with "
-            f"`carejsna publish --data {folder} --out PUBLISHED_DIR` and serve that folder."
+            f"({', '.join(extracts)}). {fix}"
         )
     if not (folder / publish.MANIFEST).exists():
         return (
