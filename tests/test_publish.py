@@ -198,6 +198,8 @@ def test_publish_replaces_a_previous_publish_whole_and_never_half_writes(tmp_pat
     assert "Published Nottinghamshire 2015 to 2024" in capsys.readouterr().out
     first = json.loads((out / "published.json").read_text())
     assert main(["publish", "--data", str(DATA), "--out", str(out)]) == 0  # again: replaced
+    said = capsys.readouterr().out  # and the officer is told it was
+    assert f"(replacing the publish of {first['published'][:16].replace('T', ' ')} UTC)" in said
     assert json.loads((out / "published.json").read_text())["files"] == first["files"]
     # A folder with a column nobody has checked is refused, and the previous publish is kept.
     bad = tmp_path / "data"

@@ -267,12 +267,14 @@ def _chapter(args) -> int:
 
 
 def _publish(args) -> int:
-    from carejsna.publish import publish
+    from carejsna.publish import previously, publish
 
+    before = previously(args.out)  # an officer publishing onto a served folder is told so
     manifest = publish(args.data or db.data_dir(), args.out)
     print(
         f"Published {manifest['council']['name']} {manifest['years'][0]} to "
         f"{manifest['years'][-1]} to {args.out}: {', '.join(manifest['files'])}"
+        + (f" (replacing the publish of {before})" if before else "")
     )
     return 0
 

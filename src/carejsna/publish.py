@@ -114,6 +114,16 @@ def _check_not_inside_a_publish(out: Path) -> None:
             )
 
 
+def previously(out: Path) -> str:
+    """When `out` was last published ("2026-12-07 16:10 UTC"), or "" if it is no publish: a
+    publish onto an existing one replaced it without a word, the officer not told a served
+    explorer's figures had just changed."""
+    if not _is_publish(Path(out)):
+        return ""
+    stamp = str(json.loads((Path(out) / MANIFEST).read_text()).get("published", ""))
+    return stamp[:16].replace("T", " ") + " UTC" if stamp else "an unknown date"
+
+
 def _is_publish(folder: Path) -> bool:
     """Whether `folder` is one `carejsna publish` wrote (its manifest says so)."""
     try:
