@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+from carejsna.returns import read as read_mod
 from carejsna.returns.read import FILE_NOT_LOADED, NOTED, ROW_NOT_LOADED, read_years
 from tests import fixture_returns
 
@@ -560,6 +561,34 @@ def test_numbers_a_spreadsheet_wrote_with_commas_are_read_as_the_numbers(returns
     [said] = [p for p in problems if p.file == "2024/population.csv"]
     assert (said.column, said.action) == ("POPULATION", NOTED)
     assert f"{len(right)} numbers written with a comma (" in said.problem
+
+
+def test_a_comma_is_read_only_where_it_can_mean_one_thing(returns):
+    """A count's thousands (1,693) and a score's decimal comma (31,8) are read; what could be
+    either, or neither, is refused as written: a review found 0,075 read as 75 (a score in
+    range, loaded with one note for the column), and 45,125 refused as '45125'."""
+    counts = pd.Series(["1,693", "12,345,678", "0,075", "1,69", "693"])
+    assert list(read_mod._numbers_plain(counts, "int")) == [
+        "1693",
+        "12345678",
+        "0,075",
+        "1,69",
+        "693",
+    ]
+    scores = pd.Series(["31,8", "31,85", "0,075", "45,125", "31.8"])
+    assert list(read_mod._numbers_plain(scores, "number")) == [
+        "31.8",
+        "31.85",
+        "0,075",
+        "45,125",
+        "31.8",
+    ]
+    written = lambda v: f'"0,{int(v) % 1000:03d}"'  # noqa: E731
+    edit_csv(returns / "2024" / "population.csv", lambda rows: column(rows, "POPULATION", written))
+    problems = read_years(returns)[2]
+    said = [p for p in problems if (p.file, p.column) == ("2024/population.csv", "POPULATION")]
+    assert len(said) > 1 and NOTED not in {p.action for p in said}  # each refused, not read
+    assert all(p.value.startswith("0,") for p in said)  # quoted as the file writes it
 
 
 def test_a_repeated_row_is_quoted_as_the_file_writes_it(returns):

@@ -407,8 +407,7 @@ def check(
                     f"read as {plain[at]}"
                 )
                 problems.append(problem(rows[at], col.name, text[at], why, NOTED))
-                text = plain
-            number = pd.to_numeric(text, errors="coerce")
+            number = pd.to_numeric(plain, errors="coerce")  # a problem quotes it as written
             whole = (number % 1 == 0) | number.isna() | (col.kind == "number")
             low = -float("inf") if col.low is None else col.low
             high = float("inf") if col.high is None else col.high
@@ -546,20 +545,20 @@ def _columns_meant(needed: list[str], spec: FileSpec, columns: list[str]) -> str
     return "".join(f"; {other} for {name}?" for name, other in meant.items())
 
 
-THOUSANDS = r"^\d{1,3}(?:,\d{3})+$"  # 1,693: a spreadsheet's number formatted for reading
+THOUSANDS = r"^[1-9]\d{0,2}(?:,\d{3})+$"  # 1,693: a spreadsheet's number formatted for reading
 DECIMAL_COMMA = r"^(\d+),(\d{1,2})$"  # 31,8: a decimal comma (three digits would be thousands)
 
 
 def _numbers_plain(text: pd.Series, kind: str) -> pd.Series:
-    """The numbers as pandas reads them: a whole number's thousands separators left out
-    (population.csv's 1,693 had every row refused, the year's rates lost), and a decimal
-    comma read as the point (Attainment 8's 31,8 had been blanked) where it cannot be a
-    thousands separator."""
-    whole = text.str.fullmatch(THOUSANDS)
-    plain = text.where(~whole, text.str.replace(",", "", regex=False))
-    if kind == "number":
-        plain = plain.str.replace(DECIMAL_COMMA, r"\1.\2", regex=True)
-    return plain
+    """The numbers as pandas reads them: a whole number's ("int") thousands separators left
+    out (population.csv's 1,693 had every row refused, the year's rates lost), a number's
+    decimal comma read as the point (Attainment 8's 31,8 had been blanked). Anything else
+    with a comma is left as written, to be refused: 0,075 is no count, and a score's 45,125
+    could be either."""
+    if kind == "int":
+        whole = text.str.fullmatch(THOUSANDS)
+        return text.where(~whole, text.str.replace(",", "", regex=False))
+    return text.str.replace(DECIMAL_COMMA, r"\1.\2", regex=True)
 
 
 def _codes_as_numbers(text: pd.Series, valid: set) -> pd.Series:
