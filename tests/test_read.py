@@ -191,6 +191,16 @@ def test_a_required_column_renamed_is_refused_saying_which_it_may_be(returns, na
     assert refused.file == "2024/header.csv" and refused.problem.endswith(said)
 
 
+def test_a_file_short_of_a_column_is_not_said_to_be_another_file(returns):
+    """A review found header.csv without ETHNIC (CHILD, SEX, DOB left, as uasc.csv has them)
+    refused as "its columns are uasc.csv's (the files' names swapped?)"."""
+    path = returns / "2024" / "header.csv"
+    edit_csv(path, lambda rows: rows.__setitem__(slice(None), [r[:3] for r in rows]))
+    [refused] = refusals(read_years(returns)[2])
+    assert refused.file == "2024/header.csv" and "ETHNIC" in refused.column
+    assert "swapped" not in refused.problem, refused.problem
+
+
 def test_files_whose_names_are_swapped_are_refused_saying_so(returns):
     header, episodes = returns / "2024" / "header.csv", returns / "2024" / "episodes.csv"
     header.rename(returns / "header.csv")

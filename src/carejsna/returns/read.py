@@ -517,10 +517,10 @@ def _date_form(value: str) -> str:
 
 
 def _columns_meant(needed: list[str], spec: FileSpec, columns: list[str]) -> str:
-    """Which file's columns these are, where every one is another file's (header.csv holding
-    episodes.csv's), or which may be the required ones it lacks, renamed (ETHNICITY for
-    ETHNIC), or that its first row holds no column of the file's at all (a title above
-    them?); "" where none can be told."""
+    """Which file's columns these are, where every one is another file's and one is not this
+    file's (header.csv holding episodes.csv's), or which may be the required ones it lacks,
+    renamed (ETHNICITY for ETHNIC), or that its first row holds no column of the file's at all
+    (a title above them?); "" where none can be told."""
     ours = {col.name for col in spec.cols}
     other = next(
         (
@@ -529,7 +529,8 @@ def _columns_meant(needed: list[str], spec: FileSpec, columns: list[str]) -> str
             if name != spec.name
             and {c.name for c in its.cols if c.needed} <= set(columns)
             and set(columns) <= {c.name for c in its.cols}  # each of its columns that file's
-        ),
+            and set(columns) - ours  # and one not this file's: header.csv short of ETHNIC
+        ),  # (CHILD, SEX, DOB) is uasc.csv's columns too, but no file of its
         None,
     )
     if other:
