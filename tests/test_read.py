@@ -449,6 +449,27 @@ def test_a_header_of_only_the_children_in_care_at_31_march_is_not_another_years(
     assert refusals(problems) == []
 
 
+def test_a_header_of_some_children_beside_a_part_year_of_the_same_is_not_another_years(
+    demo_years,
+):
+    """A review found 2024's header of the children in care at 31 March (short of its own
+    year's) refused as 2025's where 2025's folder holds a part year of children nearly all
+    still in care from 2024: 2025's own header holds them as fully."""
+    episodes = pd.read_csv(demo_years / "2024" / "episodes.csv", dtype=str)
+    in_care = set(episodes.loc[episodes["DEC"].isna(), "CHILD"])
+    shutil.copytree(demo_years / "2024", demo_years / "2025")
+    edit_csv(demo_years / "2024" / "header.csv",
+             lambda rows: rows.__setitem__(slice(1, None),
+                                           [r for r in rows[1:] if r[0] in in_care]))  # fmt: skip
+
+    def still_open(rows):  # 2025's episodes: 2024's open at 31 March
+        rows[1:] = [r for r in rows[1:] if r[0] in in_care and not r[7]]
+
+    edit_csv(demo_years / "2025" / "episodes.csv", still_open)
+    problems = read_years(demo_years)[2]
+    assert "2024/header.csv" not in {p.file for p in refusals(problems)}, refusals(problems)
+
+
 def test_a_header_copied_into_the_next_years_folder_is_refused_there_alone(demo_years):
     shutil.copy(demo_years / "2023" / "header.csv", demo_years / "2024" / "header.csv")
     [refused] = refusals(read_years(demo_years)[2])

@@ -898,6 +898,12 @@ def _another_years_header(year: int, files: dict, held: dict[int, dict]) -> Prob
     theirs, elsewhere = others[other]
     if cover(theirs) < max(SHORT, cover(own) + CLEARER):  # that year's header holds them all
         return None
+    # and holds them better than that year's own header does, or is a copy of it: a header of
+    # only some children beside a part year of children nearly all still in care (each in
+    # both headers) is its own year's
+    their_header = held[other].get("header", (set(), ""))[0]
+    if header != their_header and len(theirs & header) <= len(theirs & their_header):
+        return None
     missing = own - header
     why = (
         f"{len(missing)} of the {len(own)} children in {there} are {NOT_IN_HEADER} this header, "
