@@ -955,6 +955,19 @@ def test_the_back_test_table_shows_the_age_bands_chosen():
     assert first["Method"].tolist()[:3] == ["Model", "Last year carried forward", "Linear trend"]
 
 
+def test_the_back_test_table_of_several_bands_has_the_all_ages_rows_its_sentence_gives():
+    """A review found 10 to 15 and 16 and over chosen gave the sentence all ages' errors (the
+    back-test has no sum of bands) beside a table of the two bands' rows alone."""
+    at = AppTest.from_file(str(ROOT / "pages" / "9_Forecasts.py"), default_timeout=120)
+    at.query_params["age_band"] = ["10 to 15", "16 and over"]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = next(m.value for m in at.markdown if "Tested on the past" in m.value)
+    assert "Nottinghamshire, all ages (the actual" in text
+    back = next(d.value for d in at.dataframe if "Method" in d.value)
+    assert set(back["Age band"]) == {"10 to 15", "16 and over", "All ages"}
+
+
 def test_the_forecast_chart_says_whose_it_is():
     """The chart named no area or ages: saved from its toolbar (forecast_E10000024.png) the 10
     to 15s' forecast and all ages' were alike."""

@@ -37,13 +37,15 @@ def tested(folder: str, districts: tuple[str, ...], reference_from: int) -> pd.D
 @st.cache_resource(max_entries=32, show_spinner=False)
 def tested_table(folder, districts, reference_from, every: bool, bands=()) -> pd.DataFrame:
     """The back-test as the reader's table, in all placements: the age bands chosen (all ages
-    where none is), or (every) each age band and all ages (the placement categories are never
-    shown: forecast.UNPROTECTED). With the under 1s chosen it had shown all ages alone, under
-    a sentence giving the under 1s' errors."""
+    where none is; with several, all ages too, whose errors the sentence gives: the back-test
+    has no sum of bands), or (every) each age band and all ages (the placement categories are
+    never shown: forecast.UNPROTECTED). With the under 1s chosen it had shown all ages alone,
+    under a sentence giving the under 1s' errors."""
     back = tested(folder, districts, reference_from)
     back = back[back["placement"] == forecast.ALL_PLACEMENTS]
     if not every:
-        back = back[back["age_band"].isin(bands or (forecast.ALL_AGES,))]
+        chosen = bands if len(bands) == 1 else (*bands, forecast.ALL_AGES)
+        back = back[back["age_band"].isin(chosen)]
     return forecast.backtest_table(back)
 
 
