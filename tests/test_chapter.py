@@ -114,6 +114,8 @@ def test_each_district_draws_every_district_beside_the_council(fixture_data):
         replace(mine, year_from=None).selection(context)
     named = replace(mine, year_from=None, districts=("Mansfield", "e07000170"))
     assert named.selection(context).districts == ("E07000174", "E07000170")  # name or code
+    twice = replace(named, districts=("Mansfield", "E07000174"))
+    assert twice.selection(context).districts == ("E07000174",)  # not "Mansfield and Mansfield"
     trend = ind.figures(con, catalogue.get("cla_rate_per_10k"), selection, "trend", context)
     council = context.council_code or "council"
     assert set(trend["area_code"]) == {*context.own_districts, council}
@@ -478,6 +480,10 @@ def test_a_paragraph_and_the_front_page_name_the_ages_chosen():
         "Area: Nottinghamshire. Ages: 10 to 15 (the care leavers' measures keep their own "
         "ages, 17 to 21). Period: years ending 31 March 2015 to 2024."
     )
+    # the placed-away theme's care leavers' measures are of 19 to 21 year olds alone (a review
+    # found them said to be 17 to 21 as well)
+    placed = replace(config, themes=("placed_away",))
+    assert "keep their own ages, 19 to 21)." in chapter.selected(placed, side, context)
 
 
 def test_a_paragraph_names_whose_recent_trend_it_gives():
@@ -501,3 +507,21 @@ def test_a_paragraph_names_a_region_compared_with_as_the_east_midlands():
     _, _, text = _written(catalogue.get("pct_3plus_placements"), selection)
     assert re.search(r"(similar to|than) the East Midlands\.", text), text
     assert not re.search(r"(to|than) East Midlands", text), text
+
+
+def test_districts_are_ranked_as_their_figures_are_shown():
+    """Districts at 20.96% and 21.04% had been ranked "highest A (21.0%) ... lowest B
+    (21.0%)"."""
+    context = ind.Context.load(db.connect())
+    item = catalogue.get("pct_placed_outside_council")
+    a, b, c = context.own_districts[:3]
+    names = context.district_names
+
+    def frame(values):
+        return pd.DataFrame({"area_code": [a, b, c], "area_name": [names[x] for x in (a, b, c)],
+                             "value": values, "symbol": "", "year": 2024})  # fmt: skip
+
+    assert block.extremes(item, frame([21.04, 20.96, None]), context) is None
+    found = block.extremes(item, frame([21.04, 20.96, 19.0]), context)
+    assert found.end(item, "high", "%") == f"{names[a]} and {names[b]} (21.0%)"
+    assert found.end(item, "low", "%") == f"{names[c]} (19.0%)"

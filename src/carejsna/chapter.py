@@ -5,6 +5,7 @@ protected figures the pages show (block.py), never a second way of computing the
 from __future__ import annotations
 
 import itertools
+import re
 import time
 import tomllib
 import zipfile
@@ -143,7 +144,9 @@ class Config:
                 raise ValueError(f"{self.source}: no age band {band!r}")
         if self.comparator and self.comparator not in context.comparators:
             raise ValueError(f"{self.source}: no comparator {self.comparator!r}")
-        districts = tuple(context.own_districts) if self.each_district else tuple(chosen)
+        districts = (
+            tuple(context.own_districts) if self.each_district else tuple(dict.fromkeys(chosen))
+        )
         return ind.Selection(
             first, last, districts, self.age_bands, self.level / 100, self.rounded,
             self.comparator or next(iter(context.comparators), ""), self.combined,
@@ -229,7 +232,7 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
         else:
             said += _side_by_side(item, [trend[trend["area_name"] == n] for n in names], ages)
         said.append(ind.trend_text(trend, item, selection, plain=True))
-    found = block.extremes(frames.get("district"), context)
+    found = block.extremes(item, frames.get("district"), context)
     if found:
         unit = overview.UNIT_WORDS[item.unit]
         high, low = (found.end(item, end, unit) for end in ("high", "low"))
@@ -581,10 +584,21 @@ def selected(config: Config, selection: ind.Selection, context) -> str:
     all ages, and README.txt only the council)."""
     _, area = selection.area(context)
     ages = ind.aged(selection.age_bands)[len("aged ") :] if selection.age_bands else "all ages"
-    if selection.age_bands and any("age_band" not in i.filters for i in config.items()):
-        ages += " (the care leavers' measures keep their own ages, 17 to 21)"
+    own = [i.id for i in config.items() if "age_band" not in i.filters]
+    if selection.age_bands and own:
+        ages += f" (the care leavers' measures keep their own ages{_own_ages(own)})"
     period = block.subtitle_short(selection, "trend")
     return f"Area: {area}. Ages: {ages}. Period: {period}."
+
+
+def _own_ages(ids: list[str]) -> str:
+    """The ages the care leavers' measures among `ids` cover, from their ids (..._17to18,
+    ..._19to21): ", 17 to 21", or ", 19 to 21" for the placed-away theme's alone, which had
+    been said to be 17 to 21 as well; "" where an id names none."""
+    spans = [re.search(r"_(\d+)to(\d+)$", i) for i in ids]
+    if not all(spans):
+        return ""
+    return f", {min(int(m[1]) for m in spans)} to {max(int(m[2]) for m in spans)}"
 
 
 def document(config, selection, context, con, sections, out, drawing, warnings, ahead=None):

@@ -663,7 +663,7 @@ def year_folders(returns_dir: Path) -> tuple[list[tuple[int, Path]], list[Proble
         if re.fullmatch(r"\d{4}", name) and FIRST_YEAR <= int(name) <= last:
             years.append((int(name), path))
             continue
-        if inside := [p.name for p in sorted(path.iterdir()) if re.fullmatch(r"\d{4}", p.name)]:
+        if inside := _years_inside(path):
             listed = ", ".join(f"{year}/" for year in inside[:3]) + (", ..." if inside[3:] else "")
             why = (
                 f"not a year folder, but it holds year folders ({listed}): not read (to read "
@@ -693,6 +693,15 @@ def year_folders(returns_dir: Path) -> tuple[list[tuple[int, Path]], list[Proble
             )
         )
     return years, problems
+
+
+def _years_inside(path: Path) -> list[str]:
+    """The year folders' names in a folder (the folder above them given), none if it cannot be
+    listed: it is then reported as any other folder is."""
+    try:
+        return [p.name for p in sorted(path.iterdir()) if re.fullmatch(r"\d{4}", p.name)]
+    except OSError:
+        return []
 
 
 def _renamed(name: str) -> str:
