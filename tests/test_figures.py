@@ -551,7 +551,7 @@ def test_a_region_is_named_with_the_in_every_sentence_a_comparator_is_put_into(d
     item = catalogue.get("cla_rate_per_10k")
     said = block.subtitle(item, ind.Selection(2020, 2024), "trend", context, "East Midlands")
     assert said.endswith("compared with the East Midlands")
-    assert ind._compared_text("similar", "East Midlands") == "Similar to the East Midlands"
-    assert ind._compared_text("better", "South West") == "Better than the South West"
-    assert ind._compared_text("similar", "England") == "Similar to England"
-    assert ind._compared_text("worse", "North Yorkshire") == "Worse than North Yorkshire"
+    assert ind.compared_text("similar", "East Midlands") == "Similar to the East Midlands"
+    assert ind.compared_text("better", "South West") == "Better than the South West"
+    assert ind.compared_text("similar", "England") == "Similar to England"
+    assert ind.compared_text("worse", "North Yorkshire") == "Worse than North Yorkshire"

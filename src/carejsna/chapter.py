@@ -281,13 +281,19 @@ def _one_area(item, trend: pd.DataFrame, suffix: str, ages: str) -> list[str]:
         sig = {True: " (a statistically significant change)",
                False: " (not a statistically significant change)"}.get(significant, "")  # fmt: skip
         said.append(f"That is {words}{sig}.")
-    judged = str(last.get("comparison", ""))
-    against = str(last.get("comparator", ""))
-    if judged in ("better", "worse", "higher", "lower") and against:
-        said.append(f"It is {judged} than {stats.in_sentence(against)}.")
-    elif judged == stats.SIMILAR and against:
-        said.append(f"It is similar to {stats.in_sentence(against)}.")
+    if compared := _compared(last):
+        said.append(f"It is {compared}.")
     return said
+
+
+def _compared(last) -> str:
+    """A figure's comparison in words ("higher than England", "similar to the East
+    Midlands"), or "" where it was not compared or has no comparator's figure."""
+    judged, against = str(last.get("comparison", "")), str(last.get("comparator", ""))
+    if not against or judged not in ("better", "worse", "higher", "lower", stats.SIMILAR):
+        return ""
+    text = ind.compared_text(judged, against)
+    return text[0].lower() + text[1:]
 
 
 def _change(item, own: pd.DataFrame) -> tuple[str, bool | None] | None:
@@ -328,11 +334,8 @@ def _side_by_side(item, areas: list[pd.DataFrame], ages: str) -> list[str]:
             clauses.append(f"{name} {SHORT.get(last['symbol'], 'not available')}")
             continue
         clause = f"{name} {block.value_text(item, last)}{unit}"
-        judged, against = str(last.get("comparison", "")), str(last.get("comparator", ""))
-        if judged in ("better", "worse", "higher", "lower") and against:
-            clause += f" ({judged} than {stats.in_sentence(against)})"
-        elif judged == stats.SIMILAR and against:
-            clause += f" (similar to {stats.in_sentence(against)})"
+        if compared := _compared(last):
+            clause += f" ({compared})"
         change = _change(item, own)
         if change:
             words, sig = change

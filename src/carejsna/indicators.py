@@ -576,7 +576,7 @@ def table(
             "comparator_source": given("comparator_source", ""),
             "comparison": comparisons,
             "compared": [
-                _compared_text(c, n) for c, n in zip(comparisons, comparators, strict=True)
+                compared_text(c, n) for c, n in zip(comparisons, comparators, strict=True)
             ],
             "source": context.source_note,
         },
@@ -587,7 +587,7 @@ def table(
     return out if thousands else safe.frame(out)
 
 
-def _compared_text(comparison: str, comparator: str) -> str:
+def compared_text(comparison: str, comparator: str) -> str:
     """'Higher than England', 'Similar to Nottinghamshire', 'No comparator', 'Not compared'."""
     if comparison in ("better", "worse", "higher", "lower"):
         return f"{comparison.capitalize()} than {stats.in_sentence(comparator)}"
