@@ -598,23 +598,18 @@ def test_a_comma_is_read_only_where_it_can_mean_one_thing(returns):
     """A count's thousands (1,693) and a score's decimal comma (31,8) are read; what could be
     either, or neither, is refused as written: a review found 0,075 read as 75 (a score in
     range, loaded with one note for the column), and 45,125 refused as '45125'."""
-    counts = pd.Series(["1,693", "12,345,678", "0,075", "1,69", "693"])
-    assert list(read_mod._numbers_plain(counts, "int")) == [
-        "1693",
-        "12345678",
-        "0,075",
-        "1,69",
-        "693",
-    ]
-    scores = pd.Series(["31,8", "31,85", "0,075", "45,125", "31.8"])
-    assert list(read_mod._numbers_plain(scores, "number")) == [
-        "31.8",
-        "31.85",
-        "0,075",
-        "45,125",
-        "31.8",
-    ]
-    written = lambda v: f'"0,{int(v) % 1000:03d}"'  # noqa: E731
+    read_as = {
+        "int": {"1,693": "1693", "12,345,678": "12345678", "0,075": "0,075", "1,69": "1,69",
+                "693": "693"},
+        "number": {"31,8": "31.8", "31,85": "31.85", "0,075": "0,075", "45,125": "45,125",
+                   "31.8": "31.8"},
+    }  # fmt: skip
+    for kind, pairs in read_as.items():
+        assert list(read_mod._numbers_plain(pd.Series(list(pairs)), kind)) == list(pairs.values())
+
+    def written(value):
+        return f'"0,{int(value) % 1000:03d}"'
+
     edit_csv(returns / "2024" / "population.csv", lambda rows: column(rows, "POPULATION", written))
     problems = read_years(returns)[2]
     said = [p for p in problems if (p.file, p.column) == ("2024/population.csv", "POPULATION")]

@@ -118,19 +118,25 @@ def previously(out: Path) -> str:
     """When `out` was last published ("2026-12-07 16:10 UTC"), or "" if it is no publish: a
     publish onto an existing one replaced it without a word, the officer not told a served
     explorer's figures had just changed."""
-    if not _is_publish(Path(out)):
+    manifest = _publish_manifest(Path(out))
+    if manifest is None:
         return ""
-    stamp = str(json.loads((Path(out) / MANIFEST).read_text()).get("published", ""))
+    stamp = str(manifest.get("published", ""))
     return stamp[:16].replace("T", " ") + " UTC" if stamp else "an unknown date"
+
+
+def _publish_manifest(folder: Path) -> dict | None:
+    """The manifest of a folder `carejsna publish` wrote (its manifest says so), else None."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("published_by") == MARK else None
 
 
 def _is_publish(folder: Path) -> bool:
     """Whether `folder` is one `carejsna publish` wrote (its manifest says so)."""
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return False
-    return isinstance(manifest, dict) and manifest.get("published_by") == MARK
+    return _publish_manifest(folder) is not None
 
 
 def _check_out(out: Path) -> None:
@@ -139,11 +145,8 @@ def _check_out(out: Path) -> None:
         raise FileExistsError(f"--out {out} is a file, not a folder")
     if not out.exists() or not any(out.iterdir()):
         return
-    try:
-        previous = json.loads((out / MANIFEST).read_text())
-    except (OSError, ValueError):
-        previous = {}
-    if not isinstance(previous, dict) or previous.get("published_by") != MARK:
+    previous = _publish_manifest(out)
+    if previous is None:
         held = sorted(p.name for p in out.iterdir())
         raise FileExistsError(
             f"--out {out} holds files that are not a previous `carejsna publish` "

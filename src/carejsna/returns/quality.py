@@ -29,6 +29,7 @@ from carejsna.returns.read import (
     plain_ids,
     read_years,
     rewritten_years,
+    written_as,
 )
 from carejsna.returns.schema import FILES
 
@@ -810,7 +811,7 @@ def _ids_restored(tables: dict, years: set[int]) -> dict:
     ids = pd.Series(ids, dtype=str)
     kept = ids[~ids.str.contains(r"\.0+$", regex=True)]  # not a spreadsheet's form
     kept = kept.iloc[kept.str.len().argsort(kind="stable")]  # with its zeros: the longest
-    written = pd.Series(kept.to_numpy(), index=plain_ids(kept)).groupby(level=0).last()
+    written = written_as(kept, last=True)
     restored = {}
     for name, table in tables.items():
         at = table["year"].isin(years) if "child_id" in table else None

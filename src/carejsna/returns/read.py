@@ -966,8 +966,7 @@ def _ids_rewritten(episodes: tuple[int, pd.DataFrame, str], before: tuple | None
     (year, now, label), (earlier, then, there) = episodes, before
     ids, old = now["child_id"].drop_duplicates(), then["child_id"].drop_duplicates()
     old = old[~old.isin(set(ids))]
-    written = pd.Series(old.to_numpy(), index=plain_ids(old)).groupby(level=0).first()
-    other = plain_ids(ids).map(written).where(~ids.isin(set(then["child_id"])))
+    other = plain_ids(ids).map(written_as(old)).where(~ids.isin(set(then["child_id"])))
     if other.notna().sum() < FORMAT_SHOWN:  # a few say little
         return []
     at = other.first_valid_index()
@@ -989,6 +988,13 @@ def plain_ids(ids: pd.Series) -> pd.Series:
     """Each CHILD id as a spreadsheet's rewriting leaves it alike: without .0, without
     leading zeros (100762.0, 00100762 and 100762 are all 100762)."""
     return ids.astype(str).str.replace(r"\.0+$", "", regex=True).str.lstrip("0")
+
+
+def written_as(ids: pd.Series, last: bool = False) -> pd.Series:
+    """How `ids` write each plain id (plain_ids), the first of its forms (or the last), to
+    map another file's or year's ids onto them."""
+    by_plain = pd.Series(ids.to_numpy(), index=plain_ids(ids)).groupby(level=0)
+    return by_plain.last() if last else by_plain.first()
 
 
 # Said of a year refused because its CHILD ids are written otherwise than its header's or the
