@@ -28,7 +28,7 @@ st.markdown(sentence)
 ages = " ".join(selection.age_bands)
 stem = block.file_name(f"placed_away_{area}_{ages}_{selection.year_to}")
 where = (
-    f"{area}{' added together' if len(selection.districts) > 1 else ''}, "
+    f"{ind.area_words(selection, data)}, "
     f"{ind.aged(selection.age_bands) if selection.age_bands else 'all ages'}"
     f"{' (care leavers: 19 to 21)' if selection.age_bands else ''}; "
     f"year ending 31 March {selection.year_to}."

@@ -751,6 +751,13 @@ def differences(
     return pd.DataFrame(rows)
 
 
+def area_words(selection: Selection, context: Context) -> str:
+    """The selection's area as a caption or file names it: "Mansfield and Ashfield added
+    together" where several districts are chosen, else the area's name."""
+    _, area = selection.area(context)
+    return area + (" added together" if len(selection.districts) > 1 else "")
+
+
 def difference_csv(
     differences: pd.DataFrame, names: dict[str, str], context: Context, selection: Selection
 ) -> pd.DataFrame:
@@ -758,9 +765,7 @@ def difference_csv(
     neither (placed_away_2024.csv, Newark and Sherwood's 10 to 15 year olds or the council's
     all ages alike). A measure that does not follow the age bands (care leavers') says so."""
     csv = difference_table(differences, names, context, selection.level, False)
-    _, area = selection.area(context)
-    if len(selection.districts) > 1:
-        area += " added together"
+    area = area_words(selection, context)
     chosen = aged(selection.age_bands) if selection.age_bands else "all ages"
     follows = ["age_band" in catalogue.get(i).filters for i in differences["indicator_id"].tolist()]
     kept = "its own ages (age band filter not applied)" if selection.age_bands else chosen

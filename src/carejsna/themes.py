@@ -82,8 +82,7 @@ def whose(selection: ind.Selection, items: list) -> str:
     """Whose figures a theme's table gives: area, added together, and ages ("Mansfield and
     Ashfield added together, aged 10 to 15"). It had named none: a district's figures, or
     several districts' added together, read as the council's, of all ages."""
-    _, area = selection.area(context())
-    said = area + (" added together" if len(selection.districts) > 1 else "")
+    said = ind.area_words(selection, context())
     if not selection.age_bands:
         return said
     follow = sum("age_band" in i.filters for i in items)
