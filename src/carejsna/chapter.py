@@ -256,11 +256,9 @@ def _ages(item, selection: ind.Selection) -> str:
 def _one_area(item, trend: pd.DataFrame, suffix: str, ages: str) -> list[str]:
     """One area's latest figure, its interval, its change from the year before and its
     comparison, in sentences (`ages`: those chosen, _ages)."""
-    own, called = _followed(item, trend)
-    own = own.sort_values("year")
-    last = own.iloc[-1]
+    own, called, last, groups_only = _latest(item, trend)
     name, year = last["area_name"], int(last["year"])
-    if called is None and (own["symbol"] == "").any():  # some groups shown, none followed
+    if groups_only:
         return [
             f"{item.title}, {name}{ages}, year ending 31 March {year}: each group's figure is "
             "in the table, some withheld to protect children's privacy (c)."
@@ -284,6 +282,14 @@ def _one_area(item, trend: pd.DataFrame, suffix: str, ages: str) -> list[str]:
     if compared := _compared(last):
         said.append(f"It is {compared}.")
     return said
+
+
+def _latest(item, trend: pd.DataFrame) -> tuple[pd.DataFrame, str | None, pd.Series, bool]:
+    """One area's rows a paragraph follows, by year (_followed), what to call them, the latest
+    of them, and whether only its groups can be said (some shown, none followed)."""
+    own, called = _followed(item, trend)
+    own = own.sort_values("year")
+    return own, called, own.iloc[-1], called is None and bool((own["symbol"] == "").any())
 
 
 def _compared(last) -> str:
@@ -323,11 +329,9 @@ def _side_by_side(item, areas: list[pd.DataFrame], ages: str) -> list[str]:
     unit = overview.UNIT_WORDS[item.unit]
     clauses, tested, significant = [], False, False
     for rows in areas:
-        own, called = _followed(item, rows)
-        own = own.sort_values("year")
-        last = own.iloc[-1]
+        own, called, last, groups_only = _latest(item, rows)
         name = f"{last['area_name']}, {called}," if called else last["area_name"]
-        if called is None and (own["symbol"] == "").any():
+        if groups_only:
             clauses.append(f"{last['area_name']}: each group's figure is in the table")
             continue
         if last["symbol"]:
