@@ -9,4 +9,4 @@ from carejsna import site
 st.set_page_config(page_icon=site.FAVICON)
 site.guard()
 site.resumed()
-st.navigation(site.pages(), position="hidden").run()
+st.navigation(site.routes(), position="hidden").run()

@@ -39,10 +39,40 @@ def pages() -> list[st.Page]:
     offered = []
     for path, label, icon in PAGES:
         if path == "app.py":
-            offered.append(st.Page(overview, title=label, icon=icon, url_path="", default=True))
+            offered.append(_overview_page())
         elif (ROOT / path).exists() and not (public() and path in RECORD_LEVEL_PAGES):
             offered.append(st.Page(ROOT / path, title=label, icon=icon))
     return offered
+
+
+def routes() -> list[st.Page]:
+    """What the explorer answers: the pages offered and, in public mode, each record-level
+    page's link, which opens the overview saying why that page is left out. A board member
+    following an analyst's link had met Streamlit's pop-up "Page not found: the page that you
+    have requested does not seem to exist" over the overview."""
+    if not public():
+        return pages()
+    left_out = [
+        st.Page(_opens_overview(label), title=label, url_path=link)
+        for link, label in _record_level_labels().items()
+    ]
+    return pages() + left_out
+
+
+def _overview_page() -> st.Page:
+    from carejsna.ui import PAGES
+
+    _, label, icon = PAGES[0]  # app.py's
+    return st.Page(overview, title=label, icon=icon, url_path="", default=True)
+
+
+def _opens_overview(label: str):
+    def left_out() -> None:
+        st.session_state.left_out = label  # said by the overview (_not_offered_here)
+        kept = {key: st.query_params.get_all(key) for key in st.query_params}
+        st.switch_page(_overview_page(), query_params=kept)
+
+    return left_out
 
 
 def refusal(folder: Path) -> str:
@@ -185,17 +215,15 @@ def _record_level_labels() -> dict[str, str]:
 
 def _not_offered_here() -> None:
     """In public mode, say which pages this explorer leaves out and why; and, to a reader who
-    followed an analyst's link to one, that this is why the overview opened. A board member
-    had seen only Streamlit's "The page that you have requested does not seem to exist" and
-    the overview, and no word anywhere of the Data quality and Forecasts pages."""
+    followed an analyst's link to one (routes), that this is why the overview opened. A board
+    member had seen no word anywhere of the Data quality and Forecasts pages."""
     if not public():
         return
     labels = _record_level_labels()
-    ctx = get_script_run_ctx()
-    asked = (ctx.pages_manager.intended_page_name or "") if ctx else ""
-    if asked.strip("/") in labels:
+    asked = st.session_state.pop("left_out", None)
+    if asked:
         st.info(
-            f"**The {labels[asked.strip('/')]} page is not part of this public explorer**, "
+            f"**The {asked} page is not part of this public explorer**, "
             "so the overview opened instead. It reads children's individual records, which "
             "are never published; the council's analysts have it in their own explorer.",
             icon=":material/info:",

@@ -98,14 +98,19 @@ def test_public_mode_on_record_level_extracts_shows_why_and_nothing_else(
 def test_a_link_to_a_record_level_page_says_why_the_overview_opened(
     page: Page, public_url: str, path: str
 ):
-    """A board member following an analyst's link to Data quality or Forecasts saw only "The
-    page that you have requested does not seem to exist" and the overview, and no page said
-    these two are left out of the public explorer, nor why."""
+    """A board member following an analyst's link to Data quality or Forecasts saw Streamlit's
+    pop-up "Page not found: the page that you have requested does not seem to exist" over the
+    overview, and no page said these two are left out of the public explorer, nor why. Now the
+    overview opens at its own address, with the link's filters, saying why."""
     label = next(label for p, label, _ in ui.PAGES if p == path)
-    page.goto(f"{public_url}/{Path(path).stem.split('_', 1)[1]}")
+    page.goto(f"{public_url}/{Path(path).stem.split('_', 1)[1]}?district=E07000175")
     said = page.get_by_text(f"The {label} page is not part of this public explorer")
     wait_for_app(page, said)
     expect(page.get_by_text("leaves out the Data quality and Forecasts pages")).to_be_visible()
+    expect(page.get_by_text("does not seem to exist")).to_have_count(0)
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    assert page.url == f"{public_url}/?district=E07000175"
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("Newark and Sherwood")
     page.goto(public_url)
     wait_for_app(page, page.get_by_text("leaves out the Data quality and Forecasts pages"))
     expect(page.get_by_text("is not part of this public explorer")).to_have_count(0)
