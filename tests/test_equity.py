@@ -305,6 +305,10 @@ def test_the_comparisons_csv_names_its_area_and_ages():
     csv = ind.difference_csv(differences_for(whole), names, context, whole)
     assert set(csv["Area"]) == {"Mansfield and Ashfield added together"}
     assert set(csv["Ages"]) == {"all ages"}
+    newark = ind.Selection(2015, 2024, ("E07000175", "E07000170"))
+    csv = ind.difference_csv(differences_for(newark), names, context, newark)
+    # "Newark and Sherwood and Ashfield" had read as three districts
+    assert set(csv["Area"]) == {"Newark and Sherwood, and Ashfield added together"}
     at = open_page(PAGE, district="E07000175", age_band="10 to 15")  # the page builds it
     assert at.download_button(key="placed-away-csv").label == "Download this table (CSV, 10 rows)"
 

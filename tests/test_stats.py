@@ -689,3 +689,14 @@ def test_a_tile_testing_a_mean_does_not_load_scipy_stats():
         ").method, 'scipy.stats' in sys.modules)"
     )
     assert _printed(code) == "Welch's t-test False"
+
+
+def test_names_in_a_sentence_keep_a_name_with_its_own_and_whole():
+    assert stats.listed(["Ashfield"]) == "Ashfield"
+    assert stats.listed(["Ashfield", "Mansfield"]) == "Ashfield and Mansfield"
+    assert stats.listed(["Ashfield", "Gedling", "Mansfield"]) == "Ashfield, Gedling and Mansfield"
+    assert stats.listed(["Newark and Sherwood", "Ashfield"]) == "Newark and Sherwood, and Ashfield"
+    assert (
+        stats.listed(["Ashfield", "Gedling", "Newark and Sherwood"])
+        == "Ashfield, Gedling, and Newark and Sherwood"
+    )

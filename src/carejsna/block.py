@@ -256,9 +256,7 @@ class Ranked:
     def end(self, item: Indicator, which: str, unit: str = "") -> str:
         """ "Mansfield (10.8%)", or "Ashfield and Mansfield (0)" for a tie."""
         rows = self.high if which == "high" else self.low
-        names = list(rows["area_name"])
-        joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-        return f"{joined} ({value_text(item, rows.iloc[0])}{unit})"
+        return f"{stats.listed(list(rows['area_name']))} ({value_text(item, rows.iloc[0])}{unit})"
 
 
 def extremes(item: Indicator, frame: pd.DataFrame | None, context) -> Ranked | None:

@@ -1090,7 +1090,7 @@ def _inputs(con, folder: Path, districts: tuple[str, ...]) -> Inputs:
     )
     council = meta["council"]
     code = "+".join(districts) if districts else council["code"]
-    name = " and ".join(names[d] for d in districts) if districts else council["name"]
+    name = stats.listed([names[d] for d in districts]) if districts else council["name"]
     years = tuple(meta["years"])
     # what the build kept, as the connection sees it: a view of each file there when it opened
     cursor = con.cursor()

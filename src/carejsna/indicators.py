@@ -148,8 +148,7 @@ class Selection:
         if not self.districts:
             return context.council_code or "council", context.council_name
         names = [context.district_names.get(d, d) for d in self.districts]
-        joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-        return AREAS_JOINED.join(self.districts), joined
+        return AREAS_JOINED.join(self.districts), stats.listed(names)
 
 
 def area_codes(context: Context) -> list[str]:

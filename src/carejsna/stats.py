@@ -573,3 +573,14 @@ def in_sentence(area: str) -> str:
     """An area's name as a sentence needs it: "the East Midlands", but "England" (a board
     member reads "similar to East Midlands" as a slip, and a comparator's name is data)."""
     return f"the {area}" if area in REGIONS_WITH_THE else area
+
+
+def listed(names: list[str]) -> str:
+    """Names in a sentence: "Ashfield", "Ashfield and Mansfield", "Ashfield, Gedling and
+    Mansfield"; with a comma before the last "and" where a name has an "and" of its own
+    ("Ashfield, and Newark and Sherwood"): "Newark and Sherwood and Ashfield" had read as three
+    districts, or as Newark with "Sherwood and Ashfield"."""
+    if len(names) < 2:
+        return "".join(names)
+    comma = "," if any(" and " in name for name in names) else ""
+    return f"{', '.join(names[:-1])}{comma} and {names[-1]}"
