@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from carejsna import block, catalogue, charts, overview, themes, ui
+from carejsna import block, catalogue, charts, overview, stats, themes, ui
 from carejsna import indicators as ind
 
 selection = ui.page(
@@ -26,11 +26,12 @@ sentence = overview.placed_away_sentence(
 )
 st.markdown(sentence)
 ages = " ".join(selection.age_bands)
+leavers = stats.listed(sorted({i.ages for i in items if i.ages}))  # their own ages: "19 to 21"
 stem = block.file_name(f"placed_away_{area}_{ages}_{selection.year_to}")
 where = (
     f"{ind.area_words(selection, data)}, "
     f"{ind.aged(selection.age_bands) if selection.age_bands else 'all ages'}"
-    f"{' (care leavers: 19 to 21)' if selection.age_bands else ''}; "
+    f"{f' (care leavers: {leavers})' if selection.age_bands else ''}; "
     f"year ending 31 March {selection.year_to}."
 )
 st.plotly_chart(
@@ -48,7 +49,7 @@ st.dataframe(table, hide_index=True, key="placed-away-table", column_config=ui.w
 if selection.age_bands:
     st.caption(
         "Care leavers' measures do not follow the age band filter: they are for care leavers "
-        "aged 19 to 21."
+        f"aged {leavers}."
     )
 csv = ind.difference_csv(differences, names, data, selection)
 st.download_button(

@@ -383,3 +383,14 @@ def test_a_command_whose_stop_was_lost_ends_stopped_not_done(monkeypatch, capsys
     assert capsys.readouterr().err.strip() == "carejsna indicator: stopped (SIGTERM)"
     monkeypatch.setattr(cli, "_indicator", lambda args: 0)
     assert main(["indicator", "--list"]) == 0
+
+
+def test_a_care_leavers_measure_names_its_own_ages_not_all_ages(capsys):
+    """Care leavers aged 19 to 21 had been printed, downloaded and subtitled "All ages"."""
+    for indicator, ages in [("pct_eet_19to21", "19 to 21"), ("pct_in_touch_17to18", "17 and 18")]:
+        code, out, _ = run(capsys, "indicator", indicator, "--year", "2024")
+        table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+        assert code == 0 and set(table["age_band"]) == {ages}
+    code, out, _ = run(capsys, "indicator", "cla_rate_per_10k", "--year", "2024")
+    table = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    assert set(table["age_band"]) == {"All ages"}

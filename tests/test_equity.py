@@ -299,12 +299,14 @@ def test_the_comparisons_csv_names_its_area_and_ages():
     assert set(csv["Area"]) == {"Newark and Sherwood"}
     leavers = csv["Measure"].str.contains("19-21")
     assert set(csv.loc[~leavers, "Ages"]) == {"aged 10 to 15"}
-    assert set(csv.loc[leavers, "Ages"]) == {"its own ages (age band filter not applied)"}
+    assert set(csv.loc[leavers, "Ages"]) == {"aged 19 to 21 (age band filter not applied)"}
     assert csv["source"].str.startswith("SYNTHETIC").all()
     whole = ind.Selection(2015, 2024, (MANSFIELD, "E07000170"))
     csv = ind.difference_csv(differences_for(whole), names, context, whole)
     assert set(csv["Area"]) == {"Mansfield and Ashfield added together"}
-    assert set(csv["Ages"]) == {"all ages"}
+    leavers = csv["Measure"].str.contains("19-21")  # their own ages, which had read all ages
+    assert set(csv.loc[~leavers, "Ages"]) == {"all ages"}
+    assert set(csv.loc[leavers, "Ages"]) == {"aged 19 to 21"}
     newark = ind.Selection(2015, 2024, ("E07000175", "E07000170"))
     csv = ind.difference_csv(differences_for(newark), names, context, newark)
     # "Newark and Sherwood and Ashfield" had read as three districts

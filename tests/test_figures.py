@@ -137,6 +137,20 @@ def test_a_distributions_printed_subtitle_claims_no_comparison(demo, districts):
             assert said.endswith("95% confidence intervals"), (item.id, view, said)
 
 
+def test_a_care_leavers_printed_subtitle_names_their_ages(demo):
+    """A care leavers' chart, printed or saved, had said "all ages", and its table's Age band
+    column "All ages", under a title of care leavers aged 19 to 21."""
+    con, context, _ = demo
+    item = catalogue.get("pct_eet_19to21")
+    for bands in [(), ("10 to 15",)]:
+        selection = ind.Selection(2020, 2024, (), bands)
+        said = block.subtitle(item, selection, "trend", context, "England")
+        assert said.startswith("Nottinghamshire; 19 to 21; years ending"), said
+        frame = ind.all_figures(con, item, selection, context, ("trend",))["trend"]
+        shown = block.build(item, frame, selection, "trend", context)
+        assert set(shown.table["Age band"]) == {"19 to 21"}
+
+
 def test_a_sum_over_chosen_districts_and_bands_is_the_sum_of_the_published_figures(demo):
     con, context, figures = demo
     item = catalogue.get("cla_rate_per_10k")

@@ -197,7 +197,7 @@ def subtitle(item: Indicator, selection: ind.Selection, view: str, context, comp
     if view == "district":
         area = f"Each district and {context.council_name}"
     banded = selection.age_bands and "age_band" in item.filters
-    ages = ", ".join(selection.age_bands) if banded else "all ages"
+    ages = ", ".join(selection.age_bands) if banded else (item.ages or "all ages")
     if view == "age_band":
         ages = "each age band and all ages"
     s = selection

@@ -53,6 +53,15 @@ class Indicator:
     bounds: tuple[str, ...] = ()
 
     @property
+    def ages(self) -> str:
+        """The ages a measure that keeps its own (a care leavers') covers: "17 and 18", "19 to
+        21"; "" for one that follows the age bands."""
+        if "age_band" in self.filters or "min_age" not in self.params:
+            return ""
+        low, high = self.params["min_age"], self.params["max_age"]
+        return f"{low} and {high}" if high == low + 1 else f"{low} to {high}"
+
+    @property
     def unit_label(self) -> str:
         return f"Number of {self.counted}" if self.counted else UNITS[self.unit]
 

@@ -5,7 +5,6 @@ protected figures the pages show (block.py), never a second way of computing the
 from __future__ import annotations
 
 import itertools
-import re
 import time
 import tomllib
 import zipfile
@@ -591,21 +590,12 @@ def selected(config: Config, selection: ind.Selection, context) -> str:
     all ages, and README.txt only the council)."""
     _, area = selection.area(context)
     ages = ind.aged(selection.age_bands)[len("aged ") :] if selection.age_bands else "all ages"
-    own = [i.id for i in config.items() if "age_band" not in i.filters]
+    own = [i for i in config.items() if i.ages]
     if selection.age_bands and own:
-        ages += f" (the care leavers' measures keep their own ages{_own_ages(own)})"
+        low, high = min(i.params["min_age"] for i in own), max(i.params["max_age"] for i in own)
+        ages += f" (the care leavers' measures keep their own ages, {low} to {high})"
     period = block.subtitle_short(selection, "trend")
     return f"Area: {area}. Ages: {ages}. Period: {period}."
-
-
-def _own_ages(ids: list[str]) -> str:
-    """The ages the care leavers' measures among `ids` cover, from their ids (..._17to18,
-    ..._19to21): ", 17 to 21", or ", 19 to 21" for the placed-away theme's alone, which had
-    been said to be 17 to 21 as well; "" where an id names none."""
-    spans = [re.search(r"_(\d+)to(\d+)$", i) for i in ids]
-    if not all(spans):
-        return ""
-    return f", {min(int(m[1]) for m in spans)} to {max(int(m[2]) for m in spans)}"
 
 
 def document(config, selection, context, con, sections, out, drawing, warnings, ahead=None):

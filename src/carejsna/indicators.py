@@ -557,7 +557,8 @@ def table(
             "area_code": figures["area_code"].to_numpy(),
             "area_name": figures["area_name"].to_numpy(),
             "year": figures["year"].to_numpy().astype(int),
-            "age_band": figures["age_band"].to_numpy(),
+            # a care leavers' measure's own ages, which had read "All ages"
+            "age_band": indicator.ages or figures["age_band"].to_numpy(),
             **({"category": figures["category"].to_numpy()} if "category" in figures else {}),
             "indicator_id": indicator.id,
             "indicator": indicator.title,
@@ -762,13 +763,13 @@ def difference_csv(
 ) -> pd.DataFrame:
     """difference_table as its CSV, each row naming its area and ages first: the file had named
     neither (placed_away_2024.csv, Newark and Sherwood's 10 to 15 year olds or the council's
-    all ages alike). A measure that does not follow the age bands (care leavers') says so."""
+    all ages alike). A measure that keeps its own ages (care leavers') names them."""
     csv = difference_table(differences, names, context, selection.level, False)
     area = area_words(selection, context)
     chosen = aged(selection.age_bands) if selection.age_bands else "all ages"
-    follows = ["age_band" in catalogue.get(i).filters for i in differences["indicator_id"].tolist()]
-    kept = "its own ages (age band filter not applied)" if selection.age_bands else chosen
-    ages = [chosen if f else kept for f in follows]
+    own = [catalogue.get(i).ages for i in differences["indicator_id"].tolist()]
+    kept = " (age band filter not applied)" if selection.age_bands else ""
+    ages = [f"aged {o}{kept}" if o else chosen for o in own]
     return pd.concat([pd.DataFrame({"Area": area, "Ages": ages}), csv], axis=1)
 
 
