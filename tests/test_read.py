@@ -516,6 +516,26 @@ def test_ids_rewritten_are_refused_in_the_file_that_holds_them(tmp_path, years):
     assert refused.value.endswith(".0") and f"here '{refused.value}', there '" in refused.problem
 
 
+def test_every_year_whose_ids_were_rewritten_is_refused_at_once(tmp_path):
+    """2023's and 2024's ids both rewritten (100762.0): 2024's matched 2023's, so only 2023
+    was refused, and a data officer who wrote 2023's again was refused a second time, for
+    2024."""
+    for year in ("2022", "2023", "2024"):
+        shutil.copytree(ROOT / "demo" / "returns" / year, tmp_path / year)
+    shutil.copy(ROOT / "demo" / "returns" / "council.toml", tmp_path)
+    for year in ("2023", "2024"):
+        for name in ("header", "episodes", "uasc", "oc2", "oc3", "education"):
+            edit_csv(
+                tmp_path / year / f"{name}.csv",
+                lambda rows: column(rows, "CHILD", lambda c: c + ".0"),
+            )
+    refused = refusals(read_years(tmp_path)[2])
+    assert [(r.file, r.column) for r in refused] == [
+        ("2023/episodes.csv", "CHILD"), ("2024/episodes.csv", "CHILD")
+    ]  # fmt: skip
+    assert "in 2022/episodes.csv with their CHILD written otherwise" in refused[1].problem
+
+
 def test_a_header_a_spreadsheet_rewrote_is_the_file_refused(demo_years):
     """2024's header saved as 100762.0, its episodes right: the refusal had named
     2024/episodes.csv, the file that was right, and no row of the header."""

@@ -826,7 +826,9 @@ def read_years(
                 if found.file not in rewritten:  # the odd year, found beside each neighbour
                     rewritten.add(found.file)
                     problems.append(found)
-            before = (year, *read["episodes"])
+            if read["episodes"][1] not in rewritten:  # the next year is compared with the last
+                before = (year, *read["episodes"])  # written right: 2023's and 2024's both
+                # rewritten, 2024 had matched 2023 and only 2023 was refused
         held[year] = _children_held(read)
     return frames, rows, _headers_of_other_years(held, problems)
 
