@@ -693,3 +693,28 @@ def test_children_sharing_a_malformed_upn_are_said_to_share_it():
     said = [(p.row, p.problem) for p in _shared_upn(children)]
     assert (2, "the same UPN as another child in this return (CHILD A, B)") in said
     assert not [row for row, problem in said if row in (4, 5)]
+
+
+def test_a_return_holding_its_childrens_earlier_episodes_counts_the_years_own(tmp_path):
+    """A system's export of every episode its children ever had: 2024's episodes.csv also held
+    2023's 1,888 closed episodes. Kept as each child's history, they had also made 2,368
+    children of 2024's 2,093 (their districts counted Unknown or outside the council) and 468
+    notes of an episode's child not in the header. Now the year's children are its own, and
+    the check says how many episodes are history."""
+    for year in ("2023", "2024"):
+        shutil.copytree(ROOT / "demo" / "returns" / year, tmp_path / "clean" / year)
+    shutil.copy(ROOT / "demo" / "returns" / "council.toml", tmp_path / "clean")
+    shutil.copytree(tmp_path / "clean", tmp_path / "history")
+    episodes = tmp_path / "history" / "2024" / "episodes.csv"
+    earlier = pd.read_csv(tmp_path / "clean" / "2023" / "episodes.csv", dtype=str)
+    closed = earlier[earlier["DEC"].notna()]
+    pd.concat([closed, pd.read_csv(episodes, dtype=str)]).to_csv(episodes, index=False)
+    clean, history = (quality.check(tmp_path / name) for name in ("clean", "history"))
+    assert history.problems.empty and clean.problems.empty
+    counts, own = (r.counts.set_index("Year") for r in (history, clean))
+    assert counts.loc[2024, quality.EARLIER] == len(closed) == 1888
+    assert counts.loc[2024, "Episodes loaded"] == own.loc[2024, "Episodes loaded"] + len(closed)
+    same = counts.columns.difference(
+        [quality.EARLIER, "Episodes loaded", "Short-break episodes (counted in no figure)"]
+    )
+    assert_frame_equal(counts[same], own[same])  # children, districts, Unknown: the year's

@@ -494,13 +494,14 @@ def _extracts(
 
 
 def _children(tables: dict[str, pd.DataFrame], episodes: pd.DataFrame) -> pd.DataFrame:
-    """One row per child per year: everyone in any of the year's files, with a home district.
+    """One row per child per year: everyone in any of the year's files (in episodes.csv, with
+    an episode in the year: quality.in_its_year), with a home district.
 
     District: HOME_POST of the child's latest non-short-break episode in the year; failing that,
     of the latest such episode in the most recent earlier return; failing that, Unknown.
     """
     header = tables["children"].drop(columns=["source_row", "upn"])
-    files = tables | {"episodes": episodes}
+    files = tables | {"episodes": episodes[quality.in_its_year(episodes)]}
     ids = (
         pd.concat(
             [
