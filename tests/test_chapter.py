@@ -133,6 +133,11 @@ def test_headings_follow_the_selection(pack):
     said = "Area: Testshire. Ages: all ages. Period: years ending 31 March"
     assert said in texts  # the selection, on the front page and in README.txt
     assert said in (pack / "README.txt").read_text().splitlines()[1]
+    # the summary's and the scorecard's tables say whose figures they are, and of which year
+    # (the scorecard's had given the chapter's years for its latest)
+    captions = [t for s, t in paragraphs(doc) if s == "Caption"]
+    assert any(c.startswith("Testshire, all ages: each measure's latest year (year ending "
+                            "31 March 2024)") for c in captions), captions  # fmt: skip
 
 
 def test_every_picture_has_alt_text(pack):

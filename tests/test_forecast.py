@@ -978,3 +978,22 @@ def test_the_forecast_chart_says_whose_it_is():
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     notes = " ".join(a["text"] for a in chart["layout"]["annotations"]).replace("<br>", " ")
     assert "Nottinghamshire, aged 10 to 15." in notes
+
+
+def test_the_forecasts_sentence_says_its_counts_are_rounded():
+    """A chapter's "105 children were in care on 31 March 2024" stood beside its own table's
+    107: the forecast's counts are to the nearest 5, and its sentence did not say so."""
+    actual = pd.DataFrame({"year": [2024], "value": [105.0], "symbol": [""]})
+    ahead = pd.DataFrame(
+        {"date": ["2027-03-31"], "value": [120.0], "lower": [95.0], "upper": [145.0],
+         "symbol": [""]}
+    )  # fmt: skip
+    said = forecast.sentence(
+        "Mansfield", "aged 10 to 15", "All placements", actual, ahead, None, "", (2022, 2024),
+        pd.DataFrame(),
+    )  # fmt: skip
+    assert said.startswith(
+        "Mansfield, aged 10 to 15, all placements: about 105 children were in care on 31 March "
+        "2024 (every count here to the nearest five, so not always a table's exact count)."
+    )
+    assert "the model forecasts 120 on 31 March 2027 (95% interval 95 to 145)" in said

@@ -584,18 +584,38 @@ def _picture(doc, image: bytes, title: str, alt: str, ids) -> None:
     doc.add_paragraph().add_run()._r.add_drawing(inline)
 
 
+def _years(years: list[str]) -> str:
+    """The years a table's rows are of: "year ending 31 March 2024", or "years ending 31 March
+    2023 and 2024" where measures' latest years differ."""
+    shown = sorted(set(years))
+    if len(shown) == 1:
+        return f"year ending 31 March {shown[0]}"
+    return f"years ending 31 March {stats.listed(shown)}"
+
+
+def _full_stop(text: str) -> str:
+    """A sentence ended: "...not ended by it)" had run on into "Source: ..."."""
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 def selected(config: Config, selection: ind.Selection, context) -> str:
     """The pack's selection in words, at the top of the document and of README.txt: area, ages
     and years (the front page had named the area and years alone, as if every figure were of
     all ages, and README.txt only the council)."""
     _, area = selection.area(context)
+    period = block.subtitle_short(selection, "trend")
+    return f"Area: {area}. Ages: {_ages_chosen(config.items(), selection)}. Period: {period}."
+
+
+def _ages_chosen(items, selection: ind.Selection) -> str:
+    """The ages chosen, in words, for `items`: "10 to 15 (the care leavers' measures keep their
+    own ages, 17 to 21)", or "all ages"."""
     ages = ind.aged(selection.age_bands)[len("aged ") :] if selection.age_bands else "all ages"
-    own = [i for i in config.items() if i.ages]
+    own = [i for i in items if i.ages]
     if selection.age_bands and own:
         low, high = min(i.params["min_age"] for i in own), max(i.params["max_age"] for i in own)
         ages += f" (the care leavers' measures keep their own ages, {low} to {high})"
-    period = block.subtitle_short(selection, "trend")
-    return f"Area: {area}. Ages: {ages}. Period: {period}."
+    return ages
 
 
 def document(config, selection, context, con, sections, out, drawing, warnings, ahead=None):
@@ -620,7 +640,10 @@ def document(config, selection, context, con, sections, out, drawing, warnings, 
     doc.add_heading("Summary", level=1)
     headline = [s for s in sections if not s.item.breakdown]
     rows = []
-    shown = ind.trends(con, [s.item for s in headline], selection, context)
+    # districts side by side: the council's, as their views by age band (a sum of them all is
+    # the council less Other and Unknown, withheld wherever those are few)
+    summed = replace(selection, districts=()) if selection.apart else selection
+    shown = ind.trends(con, [s.item for s in headline], summed, context)
     for section in headline:
         if not len(shown[section.item.id]):
             continue
@@ -639,6 +662,12 @@ def document(config, selection, context, con, sections, out, drawing, warnings, 
         )
     if rows:
         _table(doc, pd.DataFrame(rows))
+        doc.add_paragraph(  # whose: it had said nothing, above the council's KPI scorecard
+            f"{_first_up(ind.area_words(summed, context))}, "
+            f"{_ages_chosen([s.item for s in headline], selection)}: each measure's latest year "
+            f"({_years([r['Year'] for r in rows])}) and its change on the year before.",
+            style="Caption",
+        )
     targets = db.table(con, "targets")
     if not targets.empty:
         doc.add_heading("KPI scorecard", level=2)
@@ -654,15 +683,14 @@ def document(config, selection, context, con, sections, out, drawing, warnings, 
                     "KPI": item.title,
                     "Year": str(tile.year),
                     "Value": tile.value_text,
-                    "Target": f"{'at least' if target.good == 'higher' else 'at most'} "
-                    + overview.shown(target.target, item),
+                    "Target": overview.target_text(target, item),
                     "Status": overview.RAG_LABELS[status],
                 }
             )
         _table(doc, pd.DataFrame(card))
-        doc.add_paragraph(
-            "The council as a whole, all ages, against its own targets; "
-            f"{block.subtitle_short(selection, 'trend')}.",
+        doc.add_paragraph(  # it had given the chapter's years, 2015 to 2024, for its latest
+            "The council as a whole, all ages, against its own targets: each KPI's latest year "
+            f"({_years([c['Year'] for c in card])}).",
             style="Caption",
         )
 
@@ -690,11 +718,10 @@ def document(config, selection, context, con, sections, out, drawing, warnings, 
                 _table(doc, shown.table)
                 for note in [*shown.notes, *shown.footnotes]:
                     doc.add_paragraph(note, style="Caption")
-            doc.add_paragraph(
-                f"Definition: {item.definition} Numerator: {item.numerator}"
-                + (f" Denominator: {item.denominator}" if item.denominator else "")
-                + f" Source: {context.source_note.replace('`', '')}"
-            )
+            said = [f"Definition: {item.definition}", f"Numerator: {item.numerator}"]
+            said += [f"Denominator: {item.denominator}"] * bool(item.denominator)
+            said += [context.source_note.replace("`", "")]  # "Source: ...", the demo's warned
+            doc.add_paragraph(" ".join(_full_stop(part) for part in said))
 
     if ahead is not None:
         doc.add_heading("Looking ahead", level=1)

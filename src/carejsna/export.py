@@ -175,7 +175,10 @@ def decorated(
     for note in symbols:
         if note not in text:
             lines += textwrap.wrap(note, 100)
-    lines += textwrap.wrap(f"{src} Years ending 31 March {years[0]} to {years[-1]}.", 100)
+    # the returns' years, not the chart's ("Years ending 31 March 2015 to 2024" under a
+    # chart of 2024 alone had read as its own): its subtitle gives those
+    held = f"The returns held: years ending 31 March {years[0]} to {years[-1]}."
+    lines += textwrap.wrap(f"{src} {held}", 100)
     footer = {**footer, "text": "<br>".join(escape(line, quote=False) for line in lines)}
     footer["font"] = dict(size=10, color="#505A5F")
     # The key's names were wrapped for a phone's stacked key: each on one line again in print

@@ -1367,8 +1367,9 @@ def sentence(
             f"figure). {band}"
         )
     text = (
-        f"{area}, {ages}, {placement.lower()}: {_number(last['value'])} children were in care "
-        f"on 31 March {int(last['year'])}. On the rates of {reference[0]} to {reference[1]}, "
+        f"{area}, {ages}, {placement.lower()}: about {_number(last['value'])} children were "
+        f"in care on 31 March {int(last['year'])} (every count here to the nearest five, so not "
+        f"always a table's exact count). On the rates of {reference[0]} to {reference[1]}, "
         f"the model forecasts {_number(end['value'])} on 31 March {year} ({percent} interval "
         f"{_number(end['lower'])} to {_number(end['upper'])})."
     )

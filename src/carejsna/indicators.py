@@ -687,7 +687,7 @@ def _trend_words(result: stats.Trend, plain: bool, level: float) -> str:
     if result.direction == stats.NO_CHANGE:
         return f"no statistically significant change{at}"
     if result.direction == stats.NOT_ENOUGH_DATA:
-        return "not tested (it needs five years, none of them suppressed)"
+        return "not tested (it needs five years of figures, none of them withheld or missing)"
     return result.direction
 
 
