@@ -210,6 +210,9 @@ def test_scorecard_status_follows_the_targets(capsys):
         shown = re.sub(r"[^0-9.]", "", row.Value.split(" per ")[0])  # "68.0 per 10,000"
         assert shown == (value if value not in "cxz" else "")
         assert "Example target" in row.Note
+        # its tolerance given: "within tolerance" had been said of one given nowhere
+        unit = {"percent": " points", "rate_per_10k": " per 10,000"}.get(item.unit, "")
+        assert row.Target.endswith(f"(tolerance {target.TOLERANCE:.1f}{unit})"), row.Target
 
 
 @pytest.mark.parametrize(
@@ -351,11 +354,24 @@ def test_the_scorecard_is_the_councils_whatever_the_filters():
     assert not any("does not follow" in i.value for i in whole.info)
 
 
+def test_a_chart_says_whose_figures_it_draws_and_their_ages():
+    """The chart on screen named no ages: with 10 to 15 chosen, its line read "Mansfield" as if
+    of all ages; a care leavers' chart names its own ages, not the band chosen."""
+    at = open_page(
+        "pages/1_Children_in_care.py", district=MANSFIELD, age_band="10 to 15",
+        indicator="cla_rate_per_10k",
+    )  # fmt: skip
+    assert "Mansfield; 10 to 15; years ending 31 March 2015 to 2024; 95% confidence intervals; " \
+        "compared with Nottinghamshire." in [c.value for c in at.caption]  # fmt: skip
+    at = open_page("pages/5_Care_leavers.py", district=MANSFIELD, age_band="10 to 15")
+    assert any(c.value.startswith("Mansfield; 19 to 21; years ending") for c in at.caption)
+
+
 def test_a_tile_colours_only_a_significant_change():
     at = open_page("app.py", district=MANSFIELD)
     leavers = next(m for m in at.metric if "(19-21)" in m.label)
     assert leavers.delta == "-0.2 points on 2023"
-    assert leavers.proto.delta_description == "no significant change"
+    assert leavers.proto.delta_description == "change not significant"
     assert leavers.proto.color == 2  # grey ("off"): neither better nor worse
     assert "not significant (p = " in leavers.help
     for tile in at.metric:  # a coloured change is a significant one

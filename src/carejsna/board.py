@@ -74,7 +74,9 @@ def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.S
         delta, colour, said, arrow = None, "off", None, "off"
         if tile.direction in ("up", "down"):
             delta, arrow = f"{tile.short_change} on {tile.year - 1}", tile.direction
-            said = "no significant change"
+            # of the change on the year before: "no significant change" had read as the
+            # recent trend's verdict, beside a trend "increasing, statistically significant"
+            said = "change not significant"
             if tile.significant:  # coloured only when significant
                 said = "significant" + (
                     f", {tile.judgement}" if tile.judgement in ("better", "worse") else ""
@@ -248,8 +250,7 @@ def scorecard_table(whole: ind.Selection) -> pd.DataFrame:
                 "KPI": item.title,
                 "Year": tile.year,
                 "Value": tile.value_text,
-                "Target": f"{'at least' if target.good == 'higher' else 'at most'} "
-                + overview.shown(target.target, item),
+                "Target": overview.target_text(target, item),
                 "Status": overview.RAG_LABELS[status],
                 "Note": target.note or "",
             }

@@ -196,6 +196,15 @@ RAG_LABELS = {  # a label and a symbol beside the colour, so the scorecard reads
 }
 
 
+def target_text(target, item: Indicator) -> str:
+    """A KPI's target as a scorecard gives it, with its tolerance: "at most 65.0 per 10,000
+    (tolerance 5.0)". "Within tolerance" had been said of a tolerance given nowhere."""
+    side = "at least" if target.good == "higher" else "at most"
+    unit = {"percent": " points", "rate_per_10k": " per 10,000"}.get(item.unit, "")
+    tolerance = f"{target.tolerance:,.{DECIMALS[item.unit]}f}{unit}"
+    return f"{side} {shown(target.target, item)} (tolerance {tolerance})"
+
+
 def rag(value: float | None, target: float, tolerance: float, good: str) -> str:
     """Red, amber or green: on target, within tolerance of it, or beyond."""
     if value is None or pd.isna(value):

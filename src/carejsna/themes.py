@@ -161,7 +161,9 @@ def _view(shown: block.Block, selection, data) -> None:
             theme=None,
             alt=shown.alt,
         )
-        for note in shown.notes:
+        # whose, as a printed chart's subtitle says: the chart named no ages (a band chosen,
+        # "Nottinghamshire" read as all ages), nor years or the interval's level
+        for note in [f"{shown.subtitle[0].upper()}{shown.subtitle[1:]}.", *shown.notes]:
             st.caption(note)
     else:
         st.info(shown.empty, icon=":material/info:")
