@@ -502,6 +502,11 @@ def test_a_chapter_gets_a_figure_a_paragraph_and_its_table():
     for number in re.findall(numbers, paragraph):
         assert number in words, number  # every number said is in the table
     assert list(table["Figure"].drop_duplicates())[:2] == ["Actual", "Forecast"]
+    # the back-test's model row gives the interval its paragraph judges the actual against
+    model = table[table["Figure"].str.endswith(": Model")]
+    assert len(model) == 1 and re.fullmatch(r"(\d+ to \d+|c)", model["95% interval"].iloc[0])
+    naive = table[table["Figure"].str.startswith("Back-test") & ~table.index.isin(model.index)]
+    assert len(naive) == 2 and (naive["95% interval"] == "").all()
 
 
 # The page -------------------------------------------------------------------------------------

@@ -1534,6 +1534,13 @@ def chapter_table(
                     "Figure": f"Back-test (fitted to {int(r.fitted_to)}): {METHODS[r.method]}",
                     "31 March": str(int(r.year)),
                     "Children": _number(r.value),
+                    # the model's, which its paragraph says the actual fell inside or outside
+                    # of (the naive forecasts have none): the column had been blank
+                    "95% interval": ""
+                    if r.method != "model"
+                    else disclosure.SUPPRESSED
+                    if r.symbol
+                    else f"{_number(r.lower)} to {_number(r.upper)}",
                     "Actual": _number(r.actual),
                     "Out by (%)": out or disclosure.SUPPRESSED,
                 }
