@@ -200,7 +200,7 @@ def target_text(target, item: Indicator) -> str:
     """A KPI's target as a scorecard gives it, with its tolerance: "at most 65.0 per 10,000
     (tolerance 5.0)". "Within tolerance" had been said of a tolerance given nowhere."""
     side = "at least" if target.good == "higher" else "at most"
-    unit = {"percent": " points", "rate_per_10k": " per 10,000"}.get(item.unit, "")
+    unit = " points" if item.unit == "percent" else UNIT_WORDS[item.unit]
     tolerance = f"{target.tolerance:,.{DECIMALS[item.unit]}f}{unit}"
     return f"{side} {shown(target.target, item)} (tolerance {tolerance})"
 
