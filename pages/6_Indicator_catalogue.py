@@ -2,14 +2,15 @@
 
 import streamlit as st
 
-from carejsna import catalogue_view, ui
+from carejsna import catalogue_view, disclosure, stats, ui
 
 ui.page(
     "Indicator catalogue",
     "Every indicator the explorer computes, as the catalogue (`src/carejsna/catalogue.toml`) "
     "defines it: the same definitions stand under each chart, in every download and behind "
     "`carejsna indicator`. Definitions follow DfE's published methodology; where we had to "
-    "choose, the choice is written down.",
+    "choose, the choice is written down. How intervals, comparisons, trends and small numbers "
+    "are worked out is at the foot of the page.",
     filtered=False,
 )
 table = catalogue_view.catalogue_table()
@@ -36,3 +37,15 @@ st.download_button(
     icon=":material/download:",
 )
 st.dataframe(table, hide_index=True, key="catalogue")
+
+st.subheader("How the figures are worked out")
+second = stats.LEVELS[-1]
+st.markdown(
+    f"{stats.methods_text()} With the {stats.level_text(second)} level chosen (for comparing "
+    f"many areas at once) the intervals are wider and a test is significant only when "
+    f"p < {round(1 - second, 6):g}."
+)
+st.markdown(
+    f"{disclosure.DISCLOSURE} With **Round counts to the nearest 5** on: {disclosure.ROUNDED}"
+)
+st.markdown("\n".join(f"- {note}" for note in disclosure.FOOTNOTES.values()))

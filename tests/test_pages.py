@@ -425,6 +425,16 @@ def test_the_catalogue_shows_every_definition_in_full_and_searches():
     assert at.caption[0].value.startswith(f"2 of {len(every)} indicators")
 
 
+def test_the_catalogue_says_how_every_figure_is_worked_out():
+    at = open_page("pages/6_Indicator_catalogue.py")
+    assert at.subheader[-1].value == "How the figures are worked out"
+    said = " ".join(m.value for m in at.markdown)
+    assert "Wilson's score interval" in said and "p < 0.05" in said and "p < 0.002" in said
+    # Why a count's recent trend can be significant where its rate's is not.
+    assert "a count can rise significantly while its rate does not" in said
+    assert "c = suppressed" in said and "nearest 5" in said
+
+
 def test_chapter_builder_gives_the_commands_pack(tmp_path):
     import zipfile
 

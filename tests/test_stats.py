@@ -448,6 +448,13 @@ def test_levels_and_suffixes():
         stats.z_for(95)
 
 
+def test_the_methods_give_the_significance_threshold_of_the_level_chosen():
+    # The chapter's appendix had said "p < 0.05" under a 99.8% pack whose trends need p < 0.002.
+    assert stats.methods_text(0.998).endswith("only when its test gives p < 0.002.")
+    assert "99.8% confidence interval" in stats.methods_text(0.998)
+    assert stats.methods_text(0.95).endswith("p < 0.05.")
+
+
 def test_recent_trend_is_only_called_significant_when_it_is():
     import pandas as pd
 

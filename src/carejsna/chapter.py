@@ -632,7 +632,7 @@ def document(config, selection, context, con, sections, out, drawing, warnings, 
             "SYNTHETIC DEMO DATA. Every figure in this document is made up by carejsna demo; "
             "none describes a real child."
         ).bold = True
-    doc.add_paragraph(DISCLOSURE)
+    doc.add_paragraph(disclosure.DISCLOSURE)
     for warning in warnings:
         doc.add_paragraph(warning)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
@@ -746,24 +746,17 @@ def document(config, selection, context, con, sections, out, drawing, warnings, 
             text += f" Our choices: {item.choices}"
         doc.add_paragraph(text, style="List Bullet")
     doc.add_heading("Confidence intervals and significance", level=2)
-    doc.add_paragraph(METHODS.format(level=f"{selection.level * 100:g}"))
+    doc.add_paragraph(stats.methods_text(selection.level))
     if ahead is not None:
         doc.add_heading("The forecast", level=2)
         doc.add_paragraph(FORECAST_METHOD)
     doc.add_heading("Disclosure control", level=2)
-    doc.add_paragraph(DISCLOSURE)
+    doc.add_paragraph(disclosure.DISCLOSURE)
     for note in disclosure.FOOTNOTES.values():
         doc.add_paragraph(note, style="List Bullet")
     doc.save(out / "chapter.docx")
 
 
-DISCLOSURE = (
-    "Small numbers are never shown. Counts of 1 to 4 children, and percentages or averages of "
-    "fewer than 10 children, are withheld and shown as c, as is any figure that would let a "
-    "withheld one be worked out from the others (over every district, age band, category and "
-    "year at once). x means not available, z not applicable, low more than zero but rounding "
-    "to zero."
-)
 FORECAST_NOTE = (
     "Counts rounded to the nearest 5; c where fewer than 5 children were in care at the start. "
     "The interval allows for chance alone, not for rates changing."
@@ -777,15 +770,4 @@ FORECAST_METHOD = (
     "carried forward, for a central forecast and a 95% interval. A back-test fits the model on "
     "earlier returns and compares its forecast of later years the returns hold with two naive "
     "forecasts (the last year carried forward, and a linear trend). docs/forecast.md says more."
-)
-METHODS = (
-    "Every figure carries its {level}% confidence interval, worked out by OHID's methods: "
-    "Wilson's score interval for percentages, the exact Poisson interval (Byar's approximation "
-    "for larger counts) for rates and counts, and the t distribution for averages. A figure is "
-    "better or worse (or higher or lower) than its comparator when its interval lies wholly "
-    "above or below the comparator's value, and similar otherwise; a district is compared with "
-    "the council, the council with the published figure for England (or the chosen "
-    "comparator). The recent trend is the last five years, tested with the chi-square test for "
-    "linear trend (percentages) or a Poisson test (rates and counts); a trend or a change on "
-    "the year before is called statistically significant only when its test gives p < 0.05."
 )

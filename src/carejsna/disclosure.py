@@ -30,6 +30,14 @@ FOOTNOTES = {
     "(e.g. no resident population for an Unknown district)",
     LOW: "low = more than zero, but rounds to zero",
 }
+# Disclosure control in a paragraph: the chapter's and the catalogue page's.
+DISCLOSURE = (
+    "Small numbers are never shown. Counts of 1 to 4 children are withheld and shown as c, as "
+    "are percentages where 1 to 4 children are in the count or outside it, percentages or "
+    "averages of fewer than 10 children, and any figure that would let a withheld one be worked "
+    "out from the others (over every district, age band, category and year at once). x means "
+    "not available, z not applicable, low more than zero but rounding to zero."
+)
 
 # The smallest safe count of each kind a figure rests on (or what a reader can work out of the
 # withheld ones): (count, lowest unsafe, highest unsafe).

@@ -141,6 +141,25 @@ def level_text(level: float) -> str:
     return f"{level * 100:g}%"
 
 
+def methods_text(level: float = 0.95) -> str:
+    """How every figure's interval, comparison and trend is worked out, at a confidence level:
+    the chapter's appendix and the catalogue page say it so."""
+    return (
+        f"Every figure carries its {level_text(level)} confidence interval, worked out by "
+        "OHID's methods: Wilson's score interval for percentages, the exact Poisson interval "
+        "(Byar's approximation for larger counts) for rates and counts, and the t distribution "
+        "for averages. A figure is better or worse (or higher or lower) than its comparator "
+        "when its interval lies wholly above or below the comparator's value, and similar "
+        "otherwise; a district is compared with the council, the council with the published "
+        "figure for England (or the chosen comparator). The recent trend is the last five "
+        "years, tested with the chi-square test for linear trend (percentages) or a Poisson "
+        "test (rates and counts). A rate's test allows for the population's own change and a "
+        "count's does not, so a count can rise significantly while its rate does not. A trend "
+        "or a change on the year before is called statistically significant only when its "
+        f"test gives p < {round(1 - level, 6):g}."
+    )
+
+
 def limits(unit: str, numerator, denominator=None, sum_squares=None, levels=LEVELS) -> pd.DataFrame:
     """Value and limits at each level (columns value, lower_95, upper_95, ...) for a unit:
     percent (numerator/denominator x 100), rate_per_10k, mean (numerator = sum of values,
