@@ -180,6 +180,18 @@ def test_publish_refuses_a_folder_that_is_not_a_previous_publish(tmp_path, capsy
     assert (DATA / "children.parquet").exists()
 
 
+def test_a_build_never_writes_childrens_records_into_a_published_folder(
+    published, tmp_path, capsys
+):
+    # A mistyped --out had replaced the board's folder with the record-level extracts.
+    board = tmp_path / "board"
+    shutil.copytree(published, board)
+    before = {p.name: p.read_bytes() for p in board.iterdir()}
+    assert main(["build", str(RETURNS), "--out", str(board)]) == 2
+    assert "is a published folder" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in board.iterdir()} == before
+
+
 def test_publish_refuses_the_extracts_folder_and_a_folder_inside_it(tmp_path, capsys):
     data = tmp_path / "data"
     data.mkdir()

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from carejsna import __version__, changes, figures, forecast, if_stopped
+from carejsna import __version__, changes, db, figures, forecast, if_stopped
 from carejsna.catalogue import catalogue
 from carejsna.returns import benchmarks, postcodes, quality
 from carejsna.returns import names as ons
@@ -615,6 +615,12 @@ def check_out(out_dir: Path, returns_dir: Path) -> None:
             f"--out {out_dir}: the extracts must go outside the returns folder {returns_dir} "
             "(and not around it): the build replaces the whole --out folder"
         )
+    if (Path(out_dir) / db.PUBLISHED_MANIFEST).exists():
+        raise FileExistsError(
+            f"--out {out_dir} is a published folder (`carejsna publish` wrote it): a build "
+            "there would put children's records where the public explorer reads, so give the "
+            "extracts their own folder (e.g. --out data)"
+        )
     check_replaceable(Path(out_dir), is_previous_build, "a previous `carejsna build`", is_built)
 
 
@@ -734,8 +740,8 @@ def check_beside(out: Path, data: Path) -> None:
 
 
 def is_previous_build(folder: Path) -> bool:
-    """A folder a build wrote: its metadata.json says so, and it holds only Parquet, JSON and
-    CSV files."""
+    """A folder a build wrote: its metadata.json says so, it holds only Parquet, JSON and CSV
+    files, and it was not published (a publish has a metadata.json and such files too)."""
     try:
         metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -743,6 +749,7 @@ def is_previous_build(folder: Path) -> bool:
     return (
         isinstance(metadata, dict)
         and str(metadata.get("built_with", "")).startswith("carejsna ")
+        and not (folder / db.PUBLISHED_MANIFEST).exists()
         and all(is_built(path) for path in folder.iterdir())
     )
 
