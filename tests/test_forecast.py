@@ -103,6 +103,14 @@ def test_rates_equal_the_observed_transitions():
     assert list(np.flatnonzero(rates.entry_ages)) == [8, 11]  # a at 8, b at 11
 
 
+def test_a_blank_reason_for_a_new_episode_begins_no_period_of_care():
+    # `check` lets a blank RNE through ("loaded as it is"); the build had then stopped on it.
+    episodes = [e if e[1] != "b" else (*e[:4], None, *e[5:]) for e in EPISODES]
+    rates = forecast.fit(forecast.segments(history(episodes, BORN), 2024), BANDS, *YEAR)
+    assert rates.entries.sum() == 1  # a's; b's first episode has no RNE, so no entry
+    assert rates.exposure[band("10 to 15"), FOSTERING] == 336 + 335  # b still in care
+
+
 def test_a_temporary_placement_is_no_move_and_a_birthday_starts_a_band():
     pieces = forecast.segments(history(EPISODES, BORN), 2024)
     c = pieces[pieces["child_id"] == "c"]

@@ -161,7 +161,8 @@ segments as (
         any_value(category) as category,
         min(start_date) as start_date,
         arg_max_null(end_date, start_date) as end_date,
-        arg_min(reason_new_episode, start_date) = 'S' as is_entry,
+        -- a first episode's blank RNE (check names it) begins no period of care, as a wrong code
+        coalesce(arg_min_null(reason_new_episode, start_date) = 'S', false) as is_entry,
         arg_max(episode_end, start_date) as segment_end,
         arg_max_null(next_category, start_date) as next_category,
     from numbered
