@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,15 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from carejsna.returns import read as read_mod
-from carejsna.returns.read import FILE_NOT_LOADED, NOTED, ROW_NOT_LOADED, read_years
+from carejsna.returns.quality import rule_of
+from carejsna.returns.read import (
+    FILE_NOT_LOADED,
+    NOT_SUPPLIED,
+    NOTED,
+    ROW_NOT_LOADED,
+    read_years,
+    year_folders,
+)
 from tests import fixture_returns
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,12 +178,32 @@ def test_folders_that_are_not_plausible_years_are_reported(returns, name, action
 
 @pytest.mark.parametrize(
     ("name", "said"),
-    [("2023-24", ": rename it 2024/"), ("FY 2023_2024", ": rename it 2024/"), ("2023-25", "")],
-)
+    [("2023-24", ": rename it 2024/"), ("FY 2023_2024", ": rename it 2024/"), ("2023-25", ""),
+     ("FY2024", ": rename it 2024/ if it holds the return ending 31 March 2024, or move it out "
+      "of the returns folder"),
+     ("2023_old", ": rename it 2023/ if it holds the return ending 31 March 2023, or move it "
+      "out of the returns folder")],
+)  # fmt: skip
 def test_a_folder_named_for_the_two_years_it_spans_is_told_its_name(returns, name, said):
     (returns / name).mkdir()
     [found] = [p for p in read_years(returns)[2] if p.year is None]
     assert found.problem.endswith(f"(2024/ for 1 April 2023 to 31 March 2024){said}")
+
+
+def test_a_year_missing_between_two_held_is_said(tmp_path):
+    for year in (2021, 2024):
+        (tmp_path / str(year)).mkdir()
+    years, problems = year_folders(tmp_path)
+    assert [y for y, _ in years] == [2021, 2024]
+    assert [(p.file, p.action) for p in problems] == [
+        ("2022/", NOT_SUPPLIED),
+        ("2023/", NOT_SUPPLIED),
+    ]
+    assert problems[1].problem == (
+        "no return for this year, between the years held (2021 to 2024): 2024's figures are "
+        "not compared with the year before"
+    )
+    assert rule_of(pd.DataFrame([asdict(p) for p in problems])).tolist() == ["file", "file"]
 
 
 @pytest.mark.parametrize(
@@ -189,6 +218,17 @@ def test_a_required_column_renamed_is_refused_saying_which_it_may_be(returns, na
     path.write_text(names(head) + "\n" + rest)
     [refused] = refusals(read_years(returns)[2])
     assert refused.file == "2024/header.csv" and refused.problem.endswith(said)
+
+
+def test_a_file_without_its_postcodes_is_refused_not_read_as_every_child_unknown(returns):
+    # Read as blank, HOME_POST renamed had put every child in the Unknown district, with only a
+    # note; the build had gone on to show every district's figure as 0.
+    path = returns / "2024" / "episodes.csv"
+    head, rest = path.read_text().split("\n", 1)
+    path.write_text(head.replace("HOME_POST", "HOME_POSTCODE") + "\n" + rest)
+    [refused] = refusals(read_years(returns)[2])
+    assert (refused.file, refused.column) == ("2024/episodes.csv", "HOME_POST")
+    assert refused.problem.endswith("; HOME_POSTCODE for HOME_POST?")
 
 
 def test_a_file_short_of_a_column_is_not_said_to_be_another_file(returns):

@@ -472,5 +472,5 @@ def test_only_a_needed_field_misnamed_everywhere_refuses_and_never_another_eleme
     assert xml._nearest("EPISODE", "UPN") is None and xml._nearest("HEADER", "DEC") is None
     assert xml._nearest("EPISODE", "PLACE") == "PL"
     assert xml._nearest("EPISODE", "DECOMM") == "DECOM"
-    assert {"DECOM", "DEC", "REC", "PL", "IN_TOUCH"} <= xml.NEEDED
-    assert not {"URN", "HOME_POST", "SDQ_SCORE", "DUC"} & xml.NEEDED
+    assert {"DECOM", "DEC", "REC", "PL", "IN_TOUCH", "HOME_POST", "SDQ_SCORE"} <= xml.NEEDED
+    assert not {"URN", "UPN", "DUC"} & xml.NEEDED

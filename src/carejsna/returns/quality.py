@@ -63,18 +63,20 @@ RULES: dict[str, Rule] = {
             "column readable, or its dates month first, two files for one, no row loaded from "
             "a required file, a population.csv district code ONS does not know or a district "
             "without every age and sex), a year's episodes all outside its year, or most "
-            "episodes' CHILD not in its header), or a folder is not a year. An optional file not "
+            "episodes' CHILD not in its header), or a folder is not a year, or a year between two "
+            "held has no folder. An optional file not "
             "supplied leaves its indicators out for the year.",
             "A required file that cannot be used stops the build, which writes nothing, as "
             "does a population.csv district code ONS does not know or a district short of "
             "rows; an optional file not supplied: its indicators are not available for that "
-            "year.",
+            "year, nor any figure of a year with no folder.",
             r"required file missing|optional file not supplied|cannot be read"
             r"|required column missing|no value in this date column|no year folders"
             r"|read as month/day/year|no usable row for|another year's return"
             r"|ids written differently|ids a spreadsheet rewrote|header files swapped"
             r"|not a year folder|which one to read is unclear|has no name|xml return"
-            r"|not an ssda903 return|no rows loaded|not a district code in ons",
+            r"|not an ssda903 return|no rows loaded|not a district code in ons"
+            r"|no return for this year",
         ),
         Rule(
             "row_shape",

@@ -680,6 +680,13 @@ def year_folders(returns_dir: Path) -> tuple[list[tuple[int, Path]], list[Proble
         else:
             why = "not a year folder (named like 2024/): not read"
             problems.append(Problem(None, f"{name}/", None, "", name, why, NOTED))
+    held = [year for year, _ in years]
+    for year in sorted(set(range(min(held, default=0), max(held, default=0))) - set(held)):
+        why = (
+            f"no return for this year, between the years held ({held[0]} to {held[-1]}): "
+            f"{year + 1}'s figures are not compared with the year before"
+        )
+        problems.append(Problem(None, f"{year}/", None, "", "", why, NOT_SUPPLIED))
     if not years:
         problems.append(
             Problem(
@@ -709,6 +716,12 @@ def _renamed(name: str) -> str:
     named: the year it ends; "" for any other name."""
     found = re.search(r"(?<!\d)(\d{4})\s*[-_/ ]\s*(\d{4}|\d{2})(?!\d)", name)
     if not found:
+        one = re.findall(r"(?<!\d)(20\d\d)(?!\d)", name)  # FY2024, 2024_final, 2023_old
+        if len(one) == 1:
+            return (
+                f": rename it {one[0]}/ if it holds the return ending 31 March {one[0]}, or "
+                "move it out of the returns folder"
+            )
         return ""
     start, end = int(found[1]), found[2]
     if end != str(start + 1)[-len(end) :]:

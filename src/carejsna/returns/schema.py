@@ -42,7 +42,9 @@ class FileSpec:
 
 
 def _flag(name: str, as_name: str) -> Col:
-    return Col(name, as_name, "code", codes="FLAG")
+    """A 0/1 measure: its column must be there (without it every figure of it would read as
+    withheld, not as missing), a blank value is fine."""
+    return Col(name, as_name, "code", codes="FLAG", present=True)
 
 
 CHILD = Col("CHILD", "child_id", "id", required=True, key=True)
@@ -84,8 +86,10 @@ FILES: dict[str, FileSpec] = {
                     "code",
                     codes="REASON_PLACE_CHANGE",
                 ),
-                Col("HOME_POST", "home_postcode", "postcode"),
-                Col("PL_POST", "placement_postcode", "postcode"),
+                # blank for a child is fine; a file without them would put every child in
+                # the Unknown district, and no placement anywhere
+                Col("HOME_POST", "home_postcode", "postcode", present=True),
+                Col("PL_POST", "placement_postcode", "postcode", present=True),
                 Col("URN", "ofsted_urn", "text"),
             ),
             unique=("CHILD", "DECOM"),
@@ -108,8 +112,8 @@ FILES: dict[str, FileSpec] = {
             (
                 CHILD,
                 Col("DOB", "birth_date", "date"),
-                Col("SDQ_SCORE", "sdq_score", "int", low=0, high=40),
-                Col("SDQ_REASON", "sdq_reason", "code", codes="SDQ_REASON"),
+                Col("SDQ_SCORE", "sdq_score", "int", low=0, high=40, present=True),
+                Col("SDQ_REASON", "sdq_reason", "code", codes="SDQ_REASON", present=True),
                 _flag("CONVICTED", "is_convicted"),
                 _flag("HEALTH_CHECK", "has_development_check"),
                 _flag("IMMUNISATIONS", "has_immunisations"),
@@ -139,11 +143,11 @@ FILES: dict[str, FileSpec] = {
             (
                 CHILD,
                 _flag("KS2_RWM_EXPECTED", "ks2_rwm_expected"),
-                Col("KS4_ATTAINMENT8", "ks4_attainment8", "number", low=0, high=90),
+                Col("KS4_ATTAINMENT8", "ks4_attainment8", "number", low=0, high=90, present=True),
                 _flag("KS4_ENG_MATHS_4", "ks4_eng_maths_4"),
                 _flag("PERSISTENT_ABSENCE", "is_persistently_absent"),
-                Col("SUSPENSIONS", "suspensions", "int", low=0, high=365),
-                Col("SEN_PROVISION", "sen_provision", "code", codes="SEN_PROVISION"),
+                Col("SUSPENSIONS", "suspensions", "int", low=0, high=365, present=True),
+                Col("SEN_PROVISION", "sen_provision", "code", codes="SEN_PROVISION", present=True),
             ),
             dfe=False,
         ),
