@@ -687,6 +687,41 @@ def test_welchs_test_is_scipys_to_the_last_bit(means, variances, sizes):
     np.testing.assert_array_equal(got, (float(expected.statistic), float(expected.pvalue)))
 
 
+def test_a_tile_compares_only_with_the_year_before():
+    # With 2023's return missing, a tile had compared 2024 with 2022 and said "on 2023".
+    import pandas as pd
+
+    from carejsna import catalogue, overview
+
+    item = catalogue.get("cla_at_31_march")
+    trend = pd.DataFrame(
+        {"area_name": "Mansfield", "year": [2022, 2024], "value": [100.0, 140.0],
+         "symbol": "", "numerator": [100.0, 140.0], "denominator": None, "sum_squares": None}
+    )  # fmt: skip
+    tile = overview.tile(trend, item)
+    assert (tile.year, tile.value, tile.previous, tile.direction) == (2024, 140.0, None, "unknown")
+    tile = overview.tile(trend.assign(year=[2023, 2024]), item)
+    assert (tile.previous, tile.direction) == (100.0, "up")
+
+
+def test_a_tiles_change_is_the_one_its_shown_figures_give():
+    # 67.14 and 67.96 are shown as 67.1 and 68.0: the tile had said +0.8.
+    import pandas as pd
+
+    from carejsna import catalogue, overview
+
+    item = catalogue.get("cla_rate_per_10k")
+    trend = pd.DataFrame(
+        {"area_name": "Nottinghamshire", "year": [2023, 2024], "value": [67.14, 67.96],
+         "symbol": "", "numerator": [1100.0, 1128.0], "denominator": [163834.0, 165978.0],
+         "sum_squares": None}
+    )  # fmt: skip
+    tile = overview.tile(trend, item)
+    assert (tile.value_text, tile.short_change) == ("68.0 per 10,000", "+0.9")
+    tile = overview.tile(trend.assign(value=[67.96, 68.04]), item)
+    assert tile.direction == "same"  # both shown as 68.0
+
+
 def test_a_tile_testing_a_mean_does_not_load_scipy_stats():
     # scipy.special is enough for Welch's test: scipy.stats would cost a page's first run ~1 s.
     code = (
@@ -696,6 +731,10 @@ def test_a_tile_testing_a_mean_does_not_load_scipy_stats():
         ").method, 'scipy.stats' in sys.modules)"
     )
     assert _printed(code) == "Welch's t-test False"
+
+
+def test_a_downloads_rows_are_counted_as_read():
+    assert [stats.rows_text(n) for n in (1, 2, 1234)] == ["1 row", "2 rows", "1,234 rows"]
 
 
 def test_names_in_a_sentence_keep_a_name_with_its_own_and_whole():

@@ -308,6 +308,8 @@ def _change(item, own: pd.DataFrame) -> tuple[str, bool | None] | None:
     if len(own) < 2 or own.iloc[-2]["symbol"] or pd.isna(own.iloc[-2]["value"]):
         return None
     before = own.iloc[-2]
+    if int(before["year"]) != int(own.iloc[-1]["year"]) - 1:  # that year's return missing
+        return None
     tile = overview.tile(own, item)
     words = {"up": "up from", "down": "down from", "same": "the same as"}
     tested = tile.direction in ("up", "down") and tile.change.p_value >= 0

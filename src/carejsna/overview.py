@@ -17,8 +17,8 @@ from carejsna.returns.postcodes import OTHER, UNKNOWN
 OUTSIDE = {OTHER, UNKNOWN}  # not districts of the council: never ranked
 LEADS = {"count": "number of ", "percent": "percentage of ", "rate_per_10k": "", "mean": ""}
 WITHOUT_VALUE = {  # why a sentence has no figure to give, by the figure's symbol
-    SUPPRESSED: "is withheld to protect children's privacy: it rests on fewer than 5 children, "
-    "or would let a figure about so few be worked out",
+    SUPPRESSED: "is withheld to protect children's privacy: it rests on 1 to 4 children (in it "
+    "or, for a percentage, outside it), or would let a figure about so few be worked out",
     NOT_AVAILABLE: "is not available: the returns hold no data for it",
     NOT_APPLICABLE: "does not apply to this selection",
 }
@@ -78,13 +78,16 @@ def tile(trend: pd.DataFrame, indicator: Indicator) -> Tile:
     if not len(own["year"]):
         raise ValueError(f"{indicator.id}: no figures for this selection to make a tile of")
     last, before = ({c: v[i] for c, v in own.items()} for i in (-1, -2 % len(own["year"])))
-    value = None if pd.isna(last["value"]) else float(last["value"])
-    previous = None
-    if len(own["year"]) > 1 and pd.notna(before["value"]):
-        previous = float(before["value"])
+    # As shown (to DECIMALS): a tile's change is the one its table's two figures give (it had
+    # said +0.8 beside 67.1 and 68.0)
+    places = DECIMALS[indicator.unit]
+    value = None if pd.isna(last["value"]) else float(f"{last['value']:.{places}f}")
+    previous = None  # the year before's, only: with a year's return missing, none
+    if int(before["year"]) == int(last["year"]) - 1 and pd.notna(before["value"]):
+        previous = float(f"{before['value']:.{places}f}")
     if value is None or previous is None:
         direction = "unknown"
-    elif math.isclose(value, previous, abs_tol=10 ** -DECIMALS[indicator.unit] / 2):
+    elif math.isclose(value, previous, abs_tol=10**-places / 10):
         direction = "same"
     else:
         direction = "up" if value > previous else "down"
