@@ -53,7 +53,7 @@ if selection.age_bands:
     )
 csv = ind.difference_csv(differences, names, data, selection)
 st.download_button(
-    f"Download this table (CSV, {len(csv)} rows)",
+    f"Download this table (CSV, {stats.rows_text(len(csv))})",
     csv.to_csv(index=False).encode(),
     file_name=f"{stem}.csv",
     mime="text/csv",

@@ -30,7 +30,7 @@ for theme, rows in found.groupby("Theme", sort=False):
         with st.expander(f"{row.Indicator} ({row.Unit.lower()})"):
             st.markdown(catalogue_view.catalogue_entry(row._asdict()))
 st.download_button(
-    f"Download the catalogue (CSV, {len(table)} rows)",
+    f"Download the catalogue (CSV, {stats.rows_text(len(table))})",
     table.to_csv(index=False).encode(),
     file_name="indicator_catalogue.csv",
     mime="text/csv",

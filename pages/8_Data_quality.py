@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from carejsna import db, site, ui
+from carejsna import db, site, stats, ui
 from carejsna.returns import quality
 
 TITLE = "Data quality"
@@ -135,7 +135,7 @@ else:
     st.dataframe(quality.problems_table(shown), hide_index=True, key="quality-problems")
     csv = quality.export(shown, result.synthetic).to_csv(index=False).encode()
     st.download_button(
-        f"Download these problems (CSV, {len(shown):,} rows, {len(csv) / 1024:.1f} KB)",
+        f"Download these problems (CSV, {stats.rows_text(len(shown))}, {len(csv) / 1024:.1f} KB)",
         csv,
         file_name="data_quality_problems.csv",
         mime="text/csv",

@@ -177,7 +177,7 @@ def test_overview_says_which_ages_its_figures_are_for(capsys):
     assert "(age band filter not applied)" in leavers.label
     text = at.markdown[1].value
     assert "in Mansfield (aged under 1)" in text
-    withheld = [line for line in text.splitlines() if "rests on fewer than 5 children" in line]
+    withheld = [line for line in text.splitlines() if "rests on 1 to 4 children" in line]
     assert [line.split(".**")[0] for line in withheld] == ["- **Placement stability"]
     printed = cli(capsys, "pct_3plus_placements", "--year", "2024", "--district", MANSFIELD,
                   "--age-band", "Under 1")  # fmt: skip

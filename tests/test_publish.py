@@ -351,6 +351,7 @@ def test_the_page_download_uses_the_same_neutralised_csv(published, tmp_path):
 HARDENED = {
     "client.showErrorDetails": "none",  # no traceback, message or exception type for a viewer
     "client.toolbarMode": "minimal",  # no developer menu or deploy button
+    "client.disableDataExport": True,  # a table's own CSV had no source nor synthetic warning
     "server.enableXsrfProtection": True,
     "server.enableCORS": True,
     "browser.gatherUsageStats": False,  # no outbound usage statistics

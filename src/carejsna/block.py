@@ -33,7 +33,8 @@ VIEW_NAMES = {"trend": "trend", "district": "by district", "age_band": "by age b
               "category": "by category"}  # fmt: skip
 EMPTY = {
     disclosure.SUPPRESSED: "Every figure in this selection is suppressed (c) to protect children's "
-    "privacy: each rests on fewer than 5 children, or would let such a figure be worked out. "
+    "privacy: each rests on 1 to 4 children (in it or, for a percentage, outside it), or would let "
+    "such a figure be worked out. "
     "Widen the selection (more districts, ages or years) to see figures.",
     disclosure.NOT_AVAILABLE: "No data for this selection (x): the returns hold nothing for it.",
     disclosure.NOT_APPLICABLE: "Not applicable to this selection (z): there is no denominator "

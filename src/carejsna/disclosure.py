@@ -22,9 +22,9 @@ NOT_AVAILABLE = "x"
 NOT_APPLICABLE = "z"
 LOW = "low"
 FOOTNOTES = {
-    SUPPRESSED: "c = suppressed: fewer than 5 children (a percentage or average of fewer than "
-    "10), computed from such a count, or withheld so that a suppressed figure cannot be worked "
-    "out from the others",
+    SUPPRESSED: "c = suppressed: 1 to 4 children in it (or, for a percentage, outside it), a "
+    "percentage or average of fewer than 10, or withheld so that a suppressed figure cannot be "
+    "worked out from the others",
     NOT_AVAILABLE: "x = not available: no data for this year or area",
     NOT_APPLICABLE: "z = not applicable: no denominator for this area "
     "(e.g. no resident population for an Unknown district)",

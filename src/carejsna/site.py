@@ -242,7 +242,7 @@ def overview() -> None:
         "Children in care and care leavers: overview",
         "Headline figures for the selection in the sidebar, how they moved on the year before, "
         "and the board's key performance indicators against their targets. Every figure comes "
-        "from the council's SSDA903 returns; counts of fewer than 5 children are never shown.",
+        "from the council's SSDA903 returns; a count of 1 to 4 children is never shown.",
     )
     _not_offered_here()
     board.board(selection)

@@ -136,6 +136,11 @@ def level_suffix(level: float) -> str:
     return f"{level * 100:g}".replace(".", "_")
 
 
+def rows_text(n: int) -> str:
+    """A download's rows as a reader reads them: "1 row", "1,234 rows"."""
+    return f"{n:,} row" + ("" if n == 1 else "s")
+
+
 def level_text(level: float) -> str:
     """A level as a reader reads it: 0.95 -> "95%", 0.998 -> "99.8%"."""
     return f"{level * 100:g}%"

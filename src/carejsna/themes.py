@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from carejsna import block, catalogue, charts, disclosure, downloads, filters
+from carejsna import block, catalogue, charts, disclosure, downloads, filters, stats
 from carejsna import indicators as ind
 from carejsna.board import tiles
 from carejsna.ui import THEMES, context, trends, wide, with_year_before
@@ -179,7 +179,7 @@ def _view(shown: block.Block, selection, data) -> None:
         st.caption(" · ".join(shown.footnotes))
     csv = shown.csv.to_csv(index=False).encode()
     st.download_button(
-        f"Download this table (CSV, {len(table)} rows, {len(csv) / 1024:.1f} KB)",
+        f"Download this table (CSV, {stats.rows_text(len(table))}, {len(csv) / 1024:.1f} KB)",
         csv,
         file_name=f"{shown.stem(data)}.csv",  # names the area and years, as the images do
         mime="text/csv",
