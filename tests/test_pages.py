@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from carejsna import catalogue, overview
+from carejsna import block, catalogue, overview
 from carejsna.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -684,3 +684,17 @@ def test_chapter_builder_themes_read_in_the_chapters_order_when_stacked():
         if box.key.startswith("chapter-theme-")
     ]
     assert stacked == list(chapter.THEMES)
+
+
+def test_a_districts_rate_against_the_councils_says_why_they_cannot_add_up():
+    # The council's rate counts its Unknown and outside children: four of seven districts
+    # "lower" than it had read as a county doing better in most places.
+    at = open_page("pages/1_Children_in_care.py", indicator="cla_rate_per_10k")
+    title = block.VIEW_TITLES["district"].format(year=2024, breakdown="")
+    said = [c.value for c in open_tab(at, "cla_rate_per_10k", title).caption]
+    assert "Nottinghamshire's rate counts every child in its care" in " ".join(said)
+    overall = [c.value for c in open_page("pages/1_Children_in_care.py").caption]
+    assert not any("rate counts every child" in c for c in overall)  # the council alone
+    share = open_page("pages/1_Children_in_care.py", indicator="pct_uasc")
+    share = open_tab(share, "pct_uasc", title)
+    assert not any("rate counts every child" in c.value for c in share.caption)

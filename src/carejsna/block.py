@@ -31,6 +31,15 @@ VIEW_TITLES = {
 }
 VIEW_NAMES = {"trend": "trend", "district": "by district", "age_band": "by age band",
               "category": "by category"}  # fmt: skip
+# Under a rate compared district by district with the council's: its districts' rates cannot add
+# up to it (a review found four districts "lower" and two "higher", the seven together 61.3 per
+# 10,000 against the council's 68.0), and a reader must know why.
+OWN_CHILDREN = (
+    "{council}'s rate counts every child in its care, those whose home is in no district of it "
+    "(Unknown, or outside the council) too; a district's counts only the children whose home is "
+    "in it. So the districts' rates together come below the council's, and a district compared "
+    "with it is the more often lower: compare the districts with each other too."
+)
 EMPTY = {
     disclosure.SUPPRESSED: "Every figure in this selection is suppressed (c) to protect children's "
     "privacy: each rests on 1 to 4 children (in it or, for a percentage, outside it), or would let "
@@ -140,6 +149,8 @@ def build(
             own = "" if item.breakdown else ": over time and by district, each is drawn alone"
             area = selection.area(context)[1]
             notes.append(f"The chosen districts added together ({area}){own}.")
+        if item.unit == "rate_per_10k" and (view == "district" or selection.districts):
+            notes.append(OWN_CHILDREN.format(council=context.council_name))
         if selection.rounded:
             notes.append(disclosure.ROUNDED)
     else:
