@@ -12,6 +12,7 @@ ui.page(
     "choose, the choice is written down. How intervals, comparisons, trends and small numbers "
     "are worked out is at the foot of the page.",
     filtered=False,
+    indicators=True,  # ?indicator=ID opens its entry: a definition can be linked to
 )
 table = catalogue_view.catalogue_table()
 words = st.text_input(
@@ -22,13 +23,22 @@ words = st.text_input(
     key="catalogue-search",
 )
 found = table[catalogue_view.catalogue_matches(table, words)]
+linked = st.query_params.get("indicator")
+if linked and linked not in set(table["Id"]):
+    st.warning(
+        f"The link's indicator `{linked[:40]}` is not in the catalogue: every indicator is "
+        "listed below.",
+        icon=":material/link_off:",
+    )
 said = catalogue_view.plain_markdown(words[:40])
 st.caption(f"{len(found)} of {len(table)} indicators" + (f" match '{said}'" if words else "."))
 for theme, rows in found.groupby("Theme", sort=False):
     st.subheader(theme)
-    for row in rows.itertuples():
-        with st.expander(f"{row.Indicator} ({row.Unit.lower()})"):
-            st.markdown(catalogue_view.catalogue_entry(row._asdict()))
+    for row in rows.to_dict("records"):  # by column name: "Our choices" too
+        with st.expander(
+            f"{row['Indicator']} ({row['Unit'].lower()})", expanded=row["Id"] == linked
+        ):
+            st.markdown(catalogue_view.catalogue_entry(row))
 st.download_button(
     f"Download the catalogue (CSV, {stats.rows_text(len(table))})",
     table.to_csv(index=False).encode(),

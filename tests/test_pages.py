@@ -425,6 +425,20 @@ def test_the_catalogue_shows_every_definition_in_full_and_searches():
     assert at.caption[0].value.startswith(f"2 of {len(every)} indicators")
 
 
+def test_the_catalogue_finds_a_tiles_label_links_to_an_entry_and_gives_its_choices():
+    item = catalogue.get("pct_long_term_stability")
+    at = open_page("pages/6_Indicator_catalogue.py", indicator=item.id)
+    [opened] = [e for e in at.expander if e.proto.expanded]  # a definition can be linked to
+    assert opened.label.startswith(item.title)
+    entry = opened.markdown[0].value.replace("\\", "")
+    assert f"**Our choices:** {item.choices[:40]}" in entry  # the entry had left them out
+    at.text_input(key="catalogue-search").input(item.short_title).run()  # a tile's label
+    assert [e.label.split(" (")[0] for e in at.expander] == [item.title]
+    wrong = open_page("pages/6_Indicator_catalogue.py", indicator="pct_long_term")
+    assert any("`pct_long_term` is not in the catalogue" in w.value for w in wrong.warning)
+    assert not [e for e in wrong.expander if e.proto.expanded]
+
+
 def test_the_catalogue_says_how_every_figure_is_worked_out():
     at = open_page("pages/6_Indicator_catalogue.py")
     assert at.subheader[-1].value == "How the figures are worked out"

@@ -16,6 +16,7 @@ def catalogue_table() -> pd.DataFrame:
             {
                 "Theme": THEMES[i.theme],
                 "Indicator": i.title,
+                "Short title": i.short_title,  # a tile's label: what a board member searches for
                 "Id": i.id,
                 "Definition": i.definition,
                 "Numerator": i.numerator,
@@ -32,7 +33,16 @@ def catalogue_table() -> pd.DataFrame:
     )
 
 
-SEARCHED = ("Indicator", "Id", "Definition", "Numerator", "Denominator", "Matches", "Our choices")
+SEARCHED = (
+    "Indicator",
+    "Short title",
+    "Id",
+    "Definition",
+    "Numerator",
+    "Denominator",
+    "Matches",
+    "Our choices",
+)
 
 
 def catalogue_matches(table: pd.DataFrame, words: str) -> pd.Series:
@@ -46,12 +56,11 @@ def catalogue_matches(table: pd.DataFrame, words: str) -> pd.Series:
 
 def catalogue_entry(row: dict) -> str:
     """One indicator's catalogue entry in full, as markdown: every field, wrapped to read."""
-    fields = ["Definition", "Numerator", "Denominator", "Unit", "Polarity", "Filters"]
+    fields = ["Short title", "Definition", "Numerator", "Denominator", "Unit", "Polarity"]
+    fields += ["Filters"]
     fields += ["Matches", "Our choices", "Query", "Id"]
     return "\n".join(
-        f"- **{name}:** {plain_markdown(str(row[name.replace(' ', '_')]))}"
-        for name in fields
-        if row.get(name.replace(" ", "_"))
+        f"- **{name}:** {plain_markdown(str(row[name]))}" for name in fields if row.get(name)
     )
 
 
