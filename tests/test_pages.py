@@ -712,3 +712,15 @@ def test_a_districts_rate_against_the_councils_says_why_they_cannot_add_up():
     share = open_page("pages/1_Children_in_care.py", indicator="pct_uasc")
     share = open_tab(share, "pct_uasc", title)
     assert not any("rate counts every child" in c.value for c in share.caption)
+
+
+def test_a_measure_that_does_not_cover_the_ages_chosen_says_so_not_that_data_is_missing():
+    at = open_page("app.py", district=MANSFIELD, age_band="Under 1")
+    said = " ".join(m.value for m in at.markdown)
+    title = catalogue.get("pct_health_assessment").title
+    assert (
+        f"- **Health and wellbeing.** The percentage of {title[0].lower()}{title[1:]} in "
+        "Mansfield (aged under 1): there is none in any year, as the measure does not cover "
+        "these ages.\n"
+    ) in said
+    assert "the returns hold no data for it" not in said  # read as a gap in the returns

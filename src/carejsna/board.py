@@ -183,8 +183,9 @@ def sentences(selection: ind.Selection, shown: dict[str, pd.DataFrame]) -> None:
         districts = ranked.get(ranked_id)
         own = shown[indicator_id]
         text = overview.sentence(own, item, area, districts, ranked_on, _ages(item, selection))
-        verdict = ind.trend_text(own, item, selection, plain=True)
-        lines.append(f"- **{THEMES[item.theme]}.** {text} {verdict}")
+        if overview.NOT_COVERED not in text:  # else no trend to test, and none missing
+            text += " " + ind.trend_text(own, item, selection, plain=True)
+        lines.append(f"- **{THEMES[item.theme]}.** {text}")
     tested = ind.differences(shown, PLACED_AWAY, selection)
     away = overview.placed_away_sentence(tested, catalogue.catalogue(), area, selection.age_bands)
     lines.append(f"- **{THEMES['placed_away']}.** {away}")

@@ -16,6 +16,7 @@ from carejsna.returns.postcodes import OTHER, UNKNOWN
 
 OUTSIDE = {OTHER, UNKNOWN}  # not districts of the council: never ranked
 LEADS = {"count": "number of ", "percent": "percentage of ", "rate_per_10k": "", "mean": ""}
+NOT_COVERED = "there is none in any year, as the measure does not cover these ages"
 WITHOUT_VALUE = {  # why a sentence has no figure to give, by the figure's symbol
     SUPPRESSED: "is withheld to protect children's privacy: it rests on 1 to 4 children (in it "
     "or, for a percentage, outside it), or would let a figure about so few be worked out",
@@ -145,6 +146,8 @@ def sentence(
     what = indicator.title[0].lower() + indicator.title[1:]
     lead = f"The {LEADS[indicator.unit]}{what} {in_area(area)}" + (f" ({ages})" if ages else "")
     if t.value is None:
+        if ages and (trend["symbol"] == NOT_AVAILABLE).all():  # "no data" read as missing data
+            return f"{lead}: {NOT_COVERED}."
         return f"{lead} in {t.year} {WITHOUT_VALUE.get(t.symbol, WITHOUT_VALUE[NOT_AVAILABLE])}."
     if t.direction == "unknown":
         change = f"was {t.value_text} in {t.year}"
