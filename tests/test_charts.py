@@ -281,6 +281,23 @@ def test_the_print_picture_keys_each_category_on_one_line(demo):
     assert printed["layout"]["margin"]["t"] == 40 + 17 * subtitle + 26 * rows + 10
 
 
+def test_a_printed_chart_drawing_englands_line_cites_its_release(demo):
+    # England's line was drawn with only the returns cited under it; the subtitle said
+    # "compared with Nottinghamshire" though the council's own line is compared with England.
+    con, context = demo
+    item = catalogue.get("cla_rate_per_10k")
+    mansfield = context.districts["district_code"].iloc[0]
+    selection = ind.Selection(2015, 2024, districts=(mansfield,))
+    frame = ind.figures(con, item, selection, "trend", context)
+    shown = block.build(item, frame, selection, "trend", context)
+    assert shown.cited.startswith("England's figures: ") and shown.cited in shown.notes
+    footer = export.print_figure(shown, context)[0].to_dict()["layout"]["annotations"][0]["text"]
+    assert shown.cited[:60] in charts.one_line(footer.replace("<br>", " "))
+    assert shown.subtitle.endswith("compared with Nottinghamshire, Nottinghamshire with England"), (
+        shown.subtitle
+    )
+
+
 def joined(names: list[str]) -> list[str]:
     """Names drawn on lines of their own (<br>), each as one line."""
     return [charts.one_line(name) for name in names]

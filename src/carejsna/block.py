@@ -76,6 +76,7 @@ class Block:
     alt: str  # the chart in words, from the data
     subtitle: str  # areas, ages, period, confidence level, comparator
     symbols: list[str] = field(default_factory=list)
+    cited: str = ""  # the comparator's releases (one of `notes`), cited under a printed chart too
 
     @property
     def title(self) -> str:
@@ -116,7 +117,7 @@ def build(
     table = ind.table(frame, item, context, level=level)
     csv = ind.table(frame, item, context, False, level)
     symbols = sorted(set(frame["symbol"]) - {""})
-    figure, empty, notes = None, "", []
+    figure, empty, notes, cited = None, "", [], ""
     banded = bool(selection.age_bands) and "age_band" in item.filters
     comparator = context.comparators.get(
         selection.comparator or next(iter(context.comparators), ""), "England"
@@ -136,7 +137,8 @@ def build(
             sources = sorted(set(frame.get("comparator_source", [])) - {""})
             if sources:
                 name = context.comparators.get(selection.comparator, "England")
-                notes.append(f"{name}'s figures: " + " · ".join(sources) + ".")
+                cited = f"{name}'s figures: " + " · ".join(sources) + "."
+                notes.append(cited)
             if banded and item.unit != "count":
                 notes.append(
                     "No comparator for this age band: the published figures for England and "
@@ -184,6 +186,7 @@ def build(
         alt="" if figure is None else alt_text(item, frame, selection, view, context, districts),
         subtitle=subtitle(item, selection, view, context, comparator),
         symbols=symbols,
+        cited=cited,
     )
 
 
@@ -229,6 +232,8 @@ def subtitle(item: Indicator, selection: ind.Selection, view: str, context, comp
             if selection.districts or view != "trend"
             else stats.in_sentence(comparator)
         )
+        if selection.districts and view == "trend" and not banded:  # the council's line too
+            against += f", {context.council_name} with {stats.in_sentence(comparator)}"
         if banded and not selection.districts:
             against = "none for an age band"
         if view == "age_band":  # each band of a district with the council's same ages
