@@ -192,6 +192,14 @@ def test_a_build_never_writes_childrens_records_into_a_published_folder(
     assert {p.name: p.read_bytes() for p in board.iterdir()} == before
 
 
+def test_publish_given_the_returns_says_to_build_them_elsewhere(tmp_path, capsys):
+    # It had said to build RETURNS_DIR into the returns' own folder, which build refuses.
+    assert main(["publish", "--data", str(RETURNS), "--out", str(tmp_path / "pub")]) == 2
+    said = capsys.readouterr().err
+    assert f"{RETURNS} holds returns, not extracts: build them (`carejsna build {RETURNS}" in said
+    assert not (tmp_path / "pub").exists()
+
+
 def test_publish_refuses_the_extracts_folder_and_a_folder_inside_it(tmp_path, capsys):
     data = tmp_path / "data"
     data.mkdir()

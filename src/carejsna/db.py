@@ -68,9 +68,7 @@ def connect(
     hold them)."""
     folder = Path(folder or data_dir())
     if not (folder / "metadata.json").exists():
-        raise FileNotFoundError(
-            f"no extracts in {folder}: run `carejsna build RETURNS_DIR --out {folder}` first"
-        )
+        raise FileNotFoundError(build_first(folder, "extracts"))
     con = duckdb.connect()
     for path in sorted(folder.glob("*.parquet")):
         extract = con.read_parquet(str(path))
@@ -133,6 +131,20 @@ class _Held:
 _HELD: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # connection: _Held
 
 
+def build_first(folder: Path, what: str) -> str:
+    """Why a folder given for the extracts cannot be read, and what to run: the returns' own
+    folder given for them is told to be built elsewhere (it cannot be built into itself)."""
+    returns = folder.is_dir() and any(
+        p.is_dir() and re.fullmatch(r"\d{4}", p.name) for p in folder.iterdir()
+    )
+    if returns:
+        return (
+            f"{folder} holds returns, not extracts: build them (`carejsna build {folder} --out "
+            "DATA`) and read DATA"
+        )
+    return f"no {what} in {folder}: run `carejsna build RETURNS_DIR --out {folder}` first"
+
+
 def published(folder: Path | None = None, load: bool = False) -> duckdb.DuckDBPyConnection:
     """An in-memory database of what readers are shown, built by `carejsna build`: the
     protected figures and their lookups (districts, age bands, published comparators, targets),
@@ -144,16 +156,7 @@ def published(folder: Path | None = None, load: bool = False) -> duckdb.DuckDBPy
     first run waits for its own indicators, not for every figure of the extract."""
     folder = Path(folder or data_dir())
     if not (folder / "figures.parquet").exists():
-        returns = folder.is_dir() and any(  # the returns' folder given for the extracts'
-            p.is_dir() and re.fullmatch(r"\d{4}", p.name) for p in folder.iterdir()
-        )
-        run = (
-            f"{folder} holds returns, not extracts: build them (`carejsna build {folder} --out "
-            "DATA`) and read DATA"
-            if returns
-            else f"no figures in {folder}: run `carejsna build RETURNS_DIR --out {folder}` first"
-        )
-        raise FileNotFoundError(run)
+        raise FileNotFoundError(build_first(folder, "figures"))
     con = duckdb.connect()
     if load:
         con.execute("attach ':memory:' as held (compress)")

@@ -47,9 +47,7 @@ def publish(data: Path, out: Path) -> dict:
     neither empty nor a previous publish. Returns the manifest written."""
     data, out = Path(data), Path(out)
     if not (data / "metadata.json").exists() or not (data / "figures.parquet").exists():
-        raise FileNotFoundError(
-            f"no built figures in {data}: run `carejsna build RETURNS_DIR --out {data}` first"
-        )
+        raise FileNotFoundError(db.build_first(data, "built figures"))
     check_beside(out, data)
     _check_not_inside_a_publish(out)
     _check_out(out)
