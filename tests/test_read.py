@@ -428,6 +428,18 @@ def test_a_file_that_would_count_wrongly_in_silence_is_refused(returns, file, ch
     ), refused[0]
 
 
+def test_every_date_column_written_another_way_is_said_at_once(returns):
+    # A data officer had fixed DECOM to be refused for DEC on the next run.
+    iso = lambda d: f"{d[6:]}-{d[3:5]}-{d[:2]}"  # noqa: E731
+    edit_csv(returns / "2024" / "episodes.csv", lambda rows: column(rows, "DECOM", iso))
+    edit_csv(returns / "2024" / "episodes.csv", lambda rows: column(rows, "DEC", iso))
+    refused = refusals(read_years(returns)[2])
+    assert [(p.file, p.column) for p in refused] == [
+        ("2024/episodes.csv", "DECOM"),
+        ("2024/episodes.csv", "DEC"),
+    ]
+
+
 @pytest.fixture
 def demo_years(tmp_path):
     """The demo's last two years' returns."""

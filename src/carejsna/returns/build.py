@@ -183,7 +183,7 @@ def build(returns_dir: Path, out_dir: Path) -> BuildResult:
             check_private(out_dir)
         key = secret_key(returns_dir)
     except FileProblem as error:
-        result.problems.append(error.problem)
+        result.problems.extend(error.problems)
     frames, rows, problems = read_years(returns_dir)
     result.rows.update(rows)
     result.problems.extend(problems)
@@ -211,7 +211,7 @@ def _benchmarks(returns_dir: Path, result: BuildResult) -> pd.DataFrame:
     try:
         frame, problems = benchmarks.load([benchmarks.SHIPPED, *added])
     except FileProblem as error:
-        result.problems.append(error.problem)
+        result.problems.extend(error.problems)
         return pd.DataFrame()
     result.problems.extend(problems)
     return frame
@@ -226,7 +226,7 @@ def _targets(returns_dir: Path, result: BuildResult) -> pd.DataFrame:
             return empty
         frame, problems = read_file(path, TARGETS, None)
     except FileProblem as error:
-        result.problems.append(error.problem)
+        result.problems.extend(error.problems)
         return empty
     result.problems.extend(problems)
     known = set(catalogue())

@@ -752,7 +752,7 @@ def _checked(returns_dir: Path, tables: dict, rows: dict, problems: list, today)
         result.problems.extend(build.council_problems(council, tables["population"]))
         synthetic = council.synthetic
     except FileProblem as error:  # as the build reports it
-        result.problems.append(error.problem)
+        result.problems.extend(error.problems)
         synthetic = False
     build._targets(returns_dir, result)
     build._benchmarks(returns_dir, result)

@@ -38,11 +38,13 @@ class Problem:
 
 
 class FileProblem(Exception):
-    """A file that cannot be used at all."""
+    """A file that cannot be used at all: `problem`, and any more found with it (every date
+    column written another way, not one a run)."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem, *more: Problem):
         super().__init__(f"{problem.file}: {problem.column}: {problem.problem}")
         self.problem = problem
+        self.problems = [problem, *more]
 
 
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
@@ -349,6 +351,7 @@ def check(
     drop = pd.Series(False, index=raw.index)
     # DfE's codes for the return's year; a local file's (education.csv...) whatever the year
     codes = valid_codes(year if spec.dfe else None)
+    refused = []  # date columns written another way: each said, then the file refused
 
     for col in spec.cols:
         text = raw[col.name].str.strip() if col.name in raw.columns else pd.Series("", raw.index)
@@ -374,7 +377,8 @@ def check(
             if why:
                 at = text[swapped if swapped.any() else bad].index[0]
                 why += _date_form(text[at])
-                raise FileProblem(problem(rows[at], col.name, written[at], why, FILE_NOT_LOADED))
+                refused.append(problem(rows[at], col.name, written[at], why, FILE_NOT_LOADED))
+                continue
             why = "not a dd/mm/yyyy date"
             value = _dates(value)
         elif col.kind == "code":
@@ -465,6 +469,8 @@ def check(
         if col.key:
             drop |= blank | bad
         out[col.as_name] = value
+    if refused:
+        raise FileProblem(*refused)
 
     if spec.name == "episodes":
         ends, starts = pd.to_datetime(out["end_date"]), pd.to_datetime(out["start_date"])
@@ -785,7 +791,7 @@ def read_years(
                 tables, found = xml.read(path, year, _label(path, year))
                 problems.extend(found)
         except FileProblem as error:
-            problems.append(error.problem)
+            problems.extend(error.problems)
         for spec in FILES.values():
             names = {}
             try:
@@ -819,7 +825,7 @@ def read_years(
                     raw, at, shape = read_csv(found, year, label)
                 frame, checked = check(raw, at, spec, year, label, names)
             except FileProblem as error:
-                problems.append(error.problem)
+                problems.extend(error.problems)
                 continue
             problems.extend(shape + checked)
             if frame.empty and spec.required:  # nothing to count that year from
