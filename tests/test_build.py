@@ -677,3 +677,18 @@ def test_a_single_tier_councils_own_area_is_a_district_beside_the_council(tmp_pa
     assert placed.any() and not episodes.loc[placed, "is_placed_outside_council"].any()
     population = pd.read_parquet(tmp_path / "data" / "population.parquet")
     assert set(population["district_code"]) == {"OWN"}
+
+
+def test_the_summary_gives_a_whole_files_problem_in_one_line():
+    from carejsna.returns.build import BuildResult
+    from carejsna.returns.read import NOTED, Problem
+
+    whole = Problem(2024, "2024/episodes.csv", None, "URN", "", "optional column missing", NOTED)
+    row = Problem(2024, "2024/header.csv", 7, "ETHNIC", "WBRX", "not a valid ETHNIC code", NOTED)
+    lines = summary(BuildResult(problems=[whole, row])).splitlines()
+    assert lines == [
+        "Problems found: 2",
+        "  2024/episodes.csv URN: optional column missing (loaded as it is): 1",  # no "file"
+        "  2024/header.csv ETHNIC: not a valid ETHNIC code (loaded as it is): 1",
+        "      row 7 value 'WBRX'",
+    ]

@@ -440,6 +440,17 @@ def test_every_date_column_written_another_way_is_said_at_once(returns):
     ]
 
 
+def test_a_wrong_code_is_said_as_the_file_has_it(returns):
+    # "ETHNIC 'WHITE BRITISH'" had sent a data officer looking for capitals the file lacks.
+    edit_csv(
+        returns / "2024" / "header.csv",
+        lambda rows: column(rows, "ETHNIC", lambda _: "White British"),
+    )
+    found = [p for p in read_years(returns)[2] if p.column == "ETHNIC"]
+    assert found and {p.value for p in found} == {"White British"}
+    assert found[0].problem.startswith("not a valid ETHNIC code")
+
+
 @pytest.fixture
 def demo_years(tmp_path):
     """The demo's last two years' returns."""

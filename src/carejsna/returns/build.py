@@ -836,6 +836,8 @@ def summary(result: BuildResult, examples: int = 3) -> str:
             where = f"{file} {column}".strip()
             lines.append(f"  {where}: {problem} ({action}): {len(group)}")
             for row in group.head(examples).itertuples():
+                if pd.isna(row.row) and not row.value:
+                    continue  # the whole file's: its line above says all there is
                 at = f"row {row.row}" if pd.notna(row.row) else "file"
                 value = f" value {row.value!r}" if row.value else ""
                 lines.append(f"      {at}{value}")

@@ -356,6 +356,7 @@ def check(
     for col in spec.cols:
         text = raw[col.name].str.strip() if col.name in raw.columns else pd.Series("", raw.index)
         blank = text == ""
+        said = None  # the values problems give, where not `text` as checked
         reasons = {}  # a row's own problem, where it is not `why`
         if col.kind == "date":
             written, text = text, text.str.replace(MIDNIGHT, "", regex=True)
@@ -382,6 +383,7 @@ def check(
             why = "not a dd/mm/yyyy date"
             value = _dates(value)
         elif col.kind == "code":
+            said = text  # a wrong code as the file has it ("White British", not upper-cased)
             text = text.str.upper()
             numbers = _codes_as_numbers(text, codes[col.codes])
             if len(numbers):
@@ -459,9 +461,10 @@ def check(
                 )
 
         action = ROW_NOT_LOADED if col.key else VALUE_BLANKED
+        said = text if said is None else said
         for index in text.index[bad]:
             reason = reasons.get(index, why)
-            problems.append(problem(rows[index], col.name, text[index], reason, action))
+            problems.append(problem(rows[index], col.name, said[index], reason, action))
         if col.required and col.name in raw.columns:
             action = ROW_NOT_LOADED if col.key else NOTED
             for index in text.index[blank]:
