@@ -581,9 +581,10 @@ def test_a_year_of_only_local_files_readable_is_checked_not_a_bug(tmp_path, caps
     folder = write(tmp_path / "returns", {"2024": {"header.csv": ["x"], "episodes.csv": ["x"]}})
     assert main(["check", str(folder)]) == 1
     printed = capsys.readouterr()
-    assert "2024/episodes.csv CHILD, DECOM, RNE, LS, CIN, PLACE, DEC, REC: required column " in (
-        printed.out
-    )
+    assert (
+        "2024/episodes.csv CHILD, DECOM, RNE, LS, CIN, PLACE, DEC, REC, HOME_POST, PL_POST: "
+        "required column "
+    ) in printed.out
     assert printed.err == ""
 
 
