@@ -117,8 +117,17 @@ def test_a_district_is_given_by_its_code_or_its_name(capsys, fixture_data):
 
 def test_bad_arguments_say_what_is_wrong(capsys, fixture_data):
     assert run(capsys, "indicator", "nope", "--data", str(fixture_data))[2].startswith(
-        "carejsna indicator: no indicator 'nope'"
+        "carejsna indicator: no indicator 'nope'; the catalogue has: cla_at_31_march, "
     )
+    assert run(capsys, "indicator", "cla_rate_per10k", "--data", str(fixture_data))[2].startswith(
+        "carejsna indicator: no indicator 'cla_rate_per10k' (did you mean cla_rate_per_10k?); "
+    )
+    # an id or an age band in any case, as a district's name is
+    upper = run(capsys, "indicator", "CLA_STARTED", "--data", str(fixture_data),
+                "--age-band", "under 1")  # fmt: skip
+    assert upper == run(capsys, "indicator", "cla_started", "--data", str(fixture_data),
+                        "--age-band", "Under 1")  # fmt: skip
+    assert upper[0] == 0 and "Under 1" in upper[1]
     code, _, err = run(
         capsys, "indicator", "cla_started", "--data", str(fixture_data), "--year", "1999"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from functools import cache
 from pathlib import Path
 
@@ -148,8 +149,13 @@ def _bound(text: str, indicator: Indicator, indicators: dict) -> Bound:
 
 
 def get(indicator_id: str) -> Indicator:
-    try:
-        return catalogue()[indicator_id]
-    except KeyError:
-        known = ", ".join(catalogue())
-        raise Unknown(f"no indicator {indicator_id!r}; the catalogue has: {known}") from None
+    """An indicator by its id, in any case ("CLA_RATE_PER_10K" too); else Unknown, with the
+    nearest ids ("did you mean cla_rate_per_10k?") before the whole catalogue's."""
+    items = catalogue()
+    found = items.get(indicator_id) or items.get(str(indicator_id).strip().lower())
+    if found is not None:
+        return found
+    near = get_close_matches(str(indicator_id).strip().lower(), list(items), n=2, cutoff=0.8)
+    meant = f" (did you mean {' or '.join(near)}?)" if near else ""
+    known = ", ".join(items)
+    raise Unknown(f"no indicator {indicator_id!r}{meant}; the catalogue has: {known}")

@@ -209,10 +209,12 @@ def _indicator(args) -> int:
         raise ValueError(f"--year {args.year}: the data covers {years[0]} to {years[-1]}")
     names = context.district_names
     districts = (ind.district_code(d, names, f"--district {d!r}") for d in args.district)
-    districts, bands = tuple(dict.fromkeys(districts)), tuple(dict.fromkeys(args.age_band))
-    for band in bands:
-        if band not in context.age_bands:
+    named = {band.casefold(): band for band in context.age_bands}  # any case: "under 1"
+    for band in args.age_band:
+        if band.strip().casefold() not in named:
             raise ValueError(f"--age-band {band!r}: not one of {', '.join(context.age_bands)}")
+    bands = tuple(dict.fromkeys(named[band.strip().casefold()] for band in args.age_band))
+    districts = tuple(dict.fromkeys(districts))
     if bands and "age_band" not in indicator.filters:
         raise ValueError(f"--age-band: {indicator.id} is not broken down by age band")
     if args.together and len(districts) < 2:
