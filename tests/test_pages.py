@@ -724,3 +724,5 @@ def test_a_measure_that_does_not_cover_the_ages_chosen_says_so_not_that_data_is_
         "these ages.\n"
     ) in said
     assert "the returns hold no data for it" not in said  # read as a gap in the returns
+    tile = next(m for m in at.metric if m.label.startswith("Health assessment"))
+    assert tile.value == "Not for these ages (x)"

@@ -87,10 +87,13 @@ def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.S
         elif tile.direction == "same":
             delta = f"no change on {tile.year - 1}"
         ages = _ages(item, selection)
+        value = tile.value_text.replace(" per 10,000", "")
+        if overview.uncovered(own, ages):  # "Not available (x)" had read as missing data
+            value = "Not for these ages (x)"
         with columns[i % 4], st.container(border=True):
             st.metric(
                 f"{item.short_title}, {area}{f' ({ages})' if ages else ''}, {tile.year}",
-                tile.value_text.replace(" per 10,000", ""),
+                value,
                 delta=delta,
                 delta_color=colour,
                 delta_arrow=arrow,  # none for "no change" (a string delta would get one)

@@ -25,7 +25,7 @@ FOOTNOTES = {
     SUPPRESSED: "c = suppressed: 1 to 4 children in it (or, for a percentage, outside it), a "
     "percentage or average of fewer than 10, or withheld so that a suppressed figure cannot be "
     "worked out from the others",
-    NOT_AVAILABLE: "x = not available: no data for this year or area",
+    NOT_AVAILABLE: "x = not available: no data for this year, area or ages",
     NOT_APPLICABLE: "z = not applicable: no denominator for this area "
     "(e.g. no resident population for an Unknown district)",
     LOW: "low = more than zero, but rounds to zero",

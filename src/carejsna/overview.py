@@ -127,6 +127,12 @@ def in_area(area: str) -> str:
     return f"in {area}"
 
 
+def uncovered(trend: pd.DataFrame, ages: str) -> bool:
+    """Ages chosen (`ages`, in words) that have no figure in any year: the measure does not
+    cover them (health assessments for the under 1s), rather than a year's data missing."""
+    return bool(ages) and len(trend) > 0 and (trend["symbol"] == NOT_AVAILABLE).all()
+
+
 def sentence(
     trend: pd.DataFrame,
     indicator: Indicator,
@@ -146,7 +152,7 @@ def sentence(
     what = indicator.title[0].lower() + indicator.title[1:]
     lead = f"The {LEADS[indicator.unit]}{what} {in_area(area)}" + (f" ({ages})" if ages else "")
     if t.value is None:
-        if ages and (trend["symbol"] == NOT_AVAILABLE).all():  # "no data" read as missing data
+        if uncovered(trend, ages):  # "the returns hold no data for it" read as missing data
             return f"{lead}: {NOT_COVERED}."
         return f"{lead} in {t.year} {WITHOUT_VALUE.get(t.symbol, WITHOUT_VALUE[NOT_AVAILABLE])}."
     if t.direction == "unknown":
