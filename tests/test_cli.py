@@ -205,7 +205,8 @@ def test_publish_writes_only_the_published_files(capsys, fixture_data, tmp_path)
         capsys, "publish", "--data", str(fixture_data), "--out", str(tmp_path / "board")
     )
     assert code == 0
-    assert "Published Testshire" in out
+    said = f"Published Testshire (synthetic demo data) 2023 to 2024 from {fixture_data} to "
+    assert said + f"{tmp_path / 'board'}:" in out
     names = {p.name for p in (tmp_path / "board").iterdir()}
     assert "figures.parquet" in names and "published.json" in names
     record_level = {"children.parquet", "episodes.parquet", "build_report.csv", "build_counts.csv"}

@@ -272,10 +272,12 @@ def _publish(args) -> int:
     from carejsna.publish import previously, publish
 
     before = previously(args.out)  # an officer publishing onto a served folder is told so
-    manifest = publish(args.data or db.data_dir(), args.out)
+    data = args.data or db.data_dir()  # named: without --data, the repository's (the demo's)
+    manifest = publish(data, args.out)
+    made_up = " (synthetic demo data)" if manifest["synthetic"] else ""
     print(
-        f"Published {manifest['council']['name']} {manifest['years'][0]} to "
-        f"{manifest['years'][-1]} to {args.out}: {', '.join(manifest['files'])}"
+        f"Published {manifest['council']['name']}{made_up} {manifest['years'][0]} to "
+        f"{manifest['years'][-1]} from {data} to {args.out}: {', '.join(manifest['files'])}"
         + (f" (replacing the publish of {before})" if before else "")
     )
     return 0
