@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from carejsna import catalogue_view, disclosure, stats, ui
+from carejsna import catalogue_view, disclosure, filters, stats, ui
 
 ui.page(
     "Indicator catalogue",
@@ -26,8 +26,8 @@ found = table[catalogue_view.catalogue_matches(table, words)]
 linked = st.query_params.get("indicator")
 if linked and linked not in set(table["Id"]):
     st.warning(
-        f"The link's indicator `{linked[:40]}` is not in the catalogue: every indicator is "
-        "listed below.",
+        f"The link's indicator `{filters.plain(linked)}` is not in the catalogue: every "
+        "indicator is listed below.",
         icon=":material/link_off:",
     )
 said = catalogue_view.plain_markdown(words[:40])

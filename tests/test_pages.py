@@ -435,8 +435,11 @@ def test_the_catalogue_finds_a_tiles_label_links_to_an_entry_and_gives_its_choic
     at.text_input(key="catalogue-search").input(item.short_title).run()  # a tile's label
     assert [e.label.split(" (")[0] for e in at.expander] == [item.title]
     wrong = open_page("pages/6_Indicator_catalogue.py", indicator="pct_long_term")
-    assert any("`pct_long_term` is not in the catalogue" in w.value for w in wrong.warning)
+    assert any("`'pct_long_term'` is not in the catalogue" in w.value for w in wrong.warning)
     assert not [e for e in wrong.expander if e.proto.expanded]
+    evil = open_page("pages/6_Indicator_catalogue.py", indicator="x`[Log in](https://e.x)")
+    [said] = [w.value for w in evil.warning if "not in the catalogue" in w.value]
+    assert said.count("`") == 2 and "[Log in](https://e.x)" in said.split("`")[1]  # code, no link
 
 
 def test_the_catalogue_says_how_every_figure_is_worked_out():

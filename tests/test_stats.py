@@ -722,6 +722,20 @@ def test_a_tiles_change_is_the_one_its_shown_figures_give():
     assert tile.direction == "same"  # both shown as 68.0
 
 
+def test_ages_a_measure_does_not_cover_are_told_from_data_missing():
+    from carejsna import catalogue, overview
+
+    health = catalogue.get("pct_health_assessment")
+    covered = frozenset({(health.id, "All ages"), (health.id, "1 to 4")})
+    assert overview.uncovered(health, ("Under 1",), covered)
+    assert not overview.uncovered(health, ("Under 1", "1 to 4"), covered)
+    assert not overview.uncovered(health, (), covered)
+    # no OC2 in any year: nothing for all ages either, so data missing, not ages uncovered
+    assert not overview.uncovered(health, ("Under 1",), frozenset())
+    leavers = catalogue.get("pct_eet_19to21")  # no age band filter: its own ages
+    assert not overview.uncovered(leavers, ("Under 1",), frozenset({(leavers.id, "All ages")}))
+
+
 def test_a_tile_testing_a_mean_does_not_load_scipy_stats():
     # scipy.special is enough for Welch's test: scipy.stats would cost a page's first run ~1 s.
     code = (

@@ -11,7 +11,7 @@ import streamlit as st
 
 from carejsna import catalogue, changes, disclosure, overview, stats
 from carejsna import indicators as ind
-from carejsna.ui import THEMES, by_district, context, figure_changes, targets, trends
+from carejsna.ui import THEMES, by_district, context, covered, figure_changes, targets, trends
 
 
 def board(selection: ind.Selection) -> None:
@@ -88,7 +88,7 @@ def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.S
             delta = f"no change on {tile.year - 1}"
         ages = _ages(item, selection)
         value = tile.value_text.replace(" per 10,000", "")
-        if overview.uncovered(own, ages):  # "Not available (x)" had read as missing data
+        if overview.uncovered(item, selection.age_bands, covered(ids)):  # not missing data
             value = "Not for these ages (x)"
         with columns[i % 4], st.container(border=True):
             st.metric(
@@ -180,12 +180,13 @@ def sentences(selection: ind.Selection, shown: dict[str, pd.DataFrame]) -> None:
     if len(selection.districts) == 1:
         every = replace(selection, districts=(), combined=False, year_from=selection.year_to)
         ranked = by_district(tuple(r for _, r, _ in THEME_SENTENCES), every)
-    lines = []
+    lines, ids = [], tuple(i for i, _, _ in THEME_SENTENCES)
     for indicator_id, ranked_id, ranked_on in THEME_SENTENCES:
         item = catalogue.get(indicator_id)
         districts = ranked.get(ranked_id)
         own = shown[indicator_id]
-        text = overview.sentence(own, item, area, districts, ranked_on, _ages(item, selection))
+        gap = overview.uncovered(item, selection.age_bands, covered(ids))
+        text = overview.sentence(own, item, area, districts, ranked_on, _ages(item, selection), gap)
         if overview.NOT_COVERED not in text:  # else no trend to test, and none missing
             text += " " + ind.trend_text(own, item, selection, plain=True)
         lines.append(f"- **{THEMES[item.theme]}.** {text}")

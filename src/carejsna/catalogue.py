@@ -149,12 +149,11 @@ def _bound(text: str, indicator: Indicator, indicators: dict) -> Bound:
 
 
 def get(indicator_id: str) -> Indicator:
-    """An indicator by its id, in any case ("CLA_RATE_PER_10K" too); else Unknown, with the
-    nearest ids ("did you mean cla_rate_per_10k?") before the whole catalogue's."""
+    """An indicator by its id; else Unknown, with the nearest ids ("did you mean
+    cla_rate_per_10k?", for CLA_RATE_PER_10K too) before the whole catalogue's."""
     items = catalogue()
-    found = items.get(indicator_id) or items.get(str(indicator_id).strip().lower())
-    if found is not None:
-        return found
+    if indicator_id in items:
+        return items[indicator_id]
     near = get_close_matches(str(indicator_id).strip().lower(), list(items), n=2, cutoff=0.8)
     meant = f" (did you mean {' or '.join(near)}?)" if near else ""
     known = ", ".join(items)

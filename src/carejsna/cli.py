@@ -201,7 +201,8 @@ def _indicator(args) -> int:
         return 0
     if not args.id:
         raise ValueError("give an indicator id, or --list to see them")
-    indicator = catalogue.get(args.id)
+    given = args.id.strip().lower()  # any case on a command line, as a district's name
+    indicator = catalogue.get(given if given in catalogue.catalogue() else args.id)
     con = db.published(args.data)
     context = ind.Context.load(con, args.data)
     years = context.years

@@ -11,7 +11,7 @@ import pandas as pd
 from carejsna import stats
 from carejsna.catalogue import Indicator
 from carejsna.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED
-from carejsna.indicators import DECIMALS, aged, own_series
+from carejsna.indicators import ALL_AGES, DECIMALS, aged, own_series
 from carejsna.returns.postcodes import OTHER, UNKNOWN
 
 OUTSIDE = {OTHER, UNKNOWN}  # not districts of the council: never ranked
@@ -127,10 +127,17 @@ def in_area(area: str) -> str:
     return f"in {area}"
 
 
-def uncovered(trend: pd.DataFrame, ages: str) -> bool:
-    """Ages chosen (`ages`, in words) that have no figure in any year: the measure does not
-    cover them (health assessments for the under 1s), rather than a year's data missing."""
-    return bool(ages) and len(trend) > 0 and (trend["symbol"] == NOT_AVAILABLE).all()
+def uncovered(indicator: Indicator, bands: tuple[str, ...], covered: frozenset) -> bool:
+    """Age bands chosen that the measure has no figure for in any year while it has figures
+    for all ages (`covered`: the (indicator, age band) pairs the council has a figure for,
+    ui.covered): it does not cover those ages (health assessments for the under 1s), rather
+    than a year's or a file's data missing."""
+    return (
+        bool(bands)
+        and "age_band" in indicator.filters
+        and (indicator.id, ALL_AGES) in covered
+        and not any((indicator.id, band) in covered for band in bands)
+    )
 
 
 def sentence(
@@ -140,6 +147,7 @@ def sentence(
     districts: pd.DataFrame | None = None,
     ranked_on: str = "",
     ages: str = "",
+    not_covered: bool = False,
 ) -> str:
     """One plain-English sentence about an indicator for the selection, from its figures.
 
@@ -152,7 +160,7 @@ def sentence(
     what = indicator.title[0].lower() + indicator.title[1:]
     lead = f"The {LEADS[indicator.unit]}{what} {in_area(area)}" + (f" ({ages})" if ages else "")
     if t.value is None:
-        if uncovered(trend, ages):  # "the returns hold no data for it" read as missing data
+        if not_covered:  # "the returns hold no data for it" had read as missing data
             return f"{lead}: {NOT_COVERED}."
         return f"{lead} in {t.year} {WITHOUT_VALUE.get(t.symbol, WITHOUT_VALUE[NOT_AVAILABLE])}."
     if t.direction == "unknown":

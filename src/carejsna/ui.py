@@ -28,6 +28,17 @@ def connection():
     return db.published(load=True)
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def covered(ids: tuple[str, ...]) -> frozenset[tuple[str, str]]:
+    """The (indicator, age band) pairs of these indicators the council has a figure for in
+    some year (queries/read/covered.sql): overview.uncovered tells ages a measure does not
+    cover from data missing."""
+    con = connection()
+    db.hold(con, list(ids))
+    frame = db.read(con, "covered", indicators=list(ids))
+    return frozenset(zip(frame["indicator_id"], frame["age_band"], strict=True))
+
+
 @st.cache_resource
 def context() -> ind.Context:
     return ind.Context.load(connection())
