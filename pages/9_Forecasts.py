@@ -3,7 +3,7 @@ naive forecasts."""
 
 import streamlit as st
 
-from carejsna import block, charts, db, disclosure, forecast, stats, ui
+from carejsna import block, charts, db, forecast, stats, ui
 from carejsna import forecast_view as cached
 
 selection = ui.page(
@@ -66,9 +66,9 @@ st.caption(
 )
 st.dataframe(forecast_table, hide_index=True, key="forecast-table")
 st.caption(
-    f"Counts rounded to the nearest 5. {disclosure.FOOTNOTES[disclosure.SUPPRESSED]}: here, "
-    "fewer than 5 children in that group at the start of the forecast, or the published "
-    "figures withhold the children in care in a year it is worked out from."
+    "Counts rounded to the nearest 5. c = withheld: 1 to 4 children in that group at the start "
+    "of the forecast, or the published figures withhold the children in care in a year it is "
+    "worked out from."
 )
 st.info(
     f"Not shown: the forecast by placement category, its cost and scenarios. {UNSHOWN}",

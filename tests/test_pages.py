@@ -182,7 +182,7 @@ def test_overview_says_which_ages_its_figures_are_for(capsys):
     printed = cli(capsys, "pct_3plus_placements", "--year", "2024", "--district", MANSFIELD,
                   "--age-band", "Under 1")  # fmt: skip
     assert printed["value"].tolist() == ["c"]  # said only where it is true
-    assert "is not available: the returns hold no data for it" in text
+    assert "(aged under 1): there is none in any year, as the measure does not cover" in text
 
 
 def scorecard(at: AppTest) -> pd.DataFrame:

@@ -215,7 +215,7 @@ def test_publish_refuses_the_extracts_folder_and_a_folder_inside_it(tmp_path, ca
 def test_publish_replaces_a_previous_publish_whole_and_never_half_writes(tmp_path, capsys):
     out = tmp_path / "board"
     assert main(["publish", "--data", str(DATA), "--out", str(out)]) == 0
-    assert "Published Nottinghamshire 2015 to 2024" in capsys.readouterr().out
+    assert "Published Nottinghamshire (synthetic demo data) 2015 to 2024" in capsys.readouterr().out
     first = json.loads((out / "published.json").read_text())
     assert main(["publish", "--data", str(DATA), "--out", str(out)]) == 0  # again: replaced
     said = capsys.readouterr().out  # and the officer is told it was

@@ -195,15 +195,15 @@ def test_a_year_missing_between_two_held_is_said(tmp_path):
         (tmp_path / str(year)).mkdir()
     years, problems = year_folders(tmp_path)
     assert [y for y, _ in years] == [2021, 2024]
-    assert [(p.file, p.action) for p in problems] == [
-        ("2022/", NOT_SUPPLIED),
-        ("2023/", NOT_SUPPLIED),
-    ]
-    assert problems[1].problem == (
-        "no return for this year, between the years held (2021 to 2024): 2024's figures are "
+    assert [(p.file, p.action) for p in problems] == [("2022/ to 2023/", NOT_SUPPLIED)]
+    assert problems[0].problem == (
+        "no return for 2022 to 2023, between the years held (2021 to 2024): 2024's figures are "
         "not compared with the year before"
     )
-    assert rule_of(pd.DataFrame([asdict(p) for p in problems])).tolist() == ["file", "file"]
+    assert rule_of(pd.DataFrame([asdict(p) for p in problems])).tolist() == ["file"]
+    (tmp_path / "2023").mkdir()
+    [problem] = year_folders(tmp_path)[1]
+    assert problem.file == "2022/" and problem.problem.startswith("no return for 2022, between")
 
 
 @pytest.mark.parametrize(

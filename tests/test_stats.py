@@ -702,6 +702,10 @@ def test_a_tile_compares_only_with_the_year_before():
     assert (tile.year, tile.value, tile.previous, tile.direction) == (2024, 140.0, None, "unknown")
     tile = overview.tile(trend.assign(year=[2023, 2024]), item)
     assert (tile.previous, tile.direction) == (100.0, "up")
+    # 100 to 135: p = 0.022, significant at 95%, not at 99.8% (the chapter had said so anyway)
+    rise = trend.assign(year=[2023, 2024], value=[100.0, 135.0], numerator=[100.0, 135.0])
+    assert overview.tile(rise, item).significant
+    assert not overview.tile(rise, item, 0.998).significant
 
 
 def test_a_tiles_change_is_the_one_its_shown_figures_give():

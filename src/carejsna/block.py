@@ -37,14 +37,14 @@ VIEW_NAMES = {"trend": "trend", "district": "by district", "age_band": "by age b
 OWN_CHILDREN = (
     "{council}'s rate counts every child in its care, those whose home is in no district of it "
     "(Unknown, or outside the council) too; a district's counts only the children whose home is "
-    "in it. So the districts' rates together come below the council's, and a district compared "
-    "with it is the more often lower: compare the districts with each other too."
+    "in it. So, wherever such children are counted, the districts' rates together come below "
+    "the council's, and a district compared with it is the more often lower: compare the "
+    "districts with each other too."
 )
 EMPTY = {
     disclosure.SUPPRESSED: "Every figure in this selection is suppressed (c) to protect children's "
-    "privacy: each rests on 1 to 4 children (in it or, for a percentage, outside it), or would let "
-    "such a figure be worked out. "
-    "Widen the selection (more districts, ages or years) to see figures.",
+    f"privacy: each {disclosure.RESTS_ON}. Widen the selection (more districts, ages or years) "
+    "to see figures.",
     disclosure.NOT_AVAILABLE: "No data for this selection (x): the returns hold nothing for it.",
     disclosure.NOT_APPLICABLE: "Not applicable to this selection (z): there is no denominator "
     "for it, e.g. no resident population for an Unknown district.",

@@ -69,7 +69,7 @@ def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.S
         item = catalogue.get(indicator_id)
         own = shown[indicator_id]
         own = own[own["year"].between(selection.year_from, selection.year_to)]
-        tile = overview.tile(own, item)
+        tile = overview.tile(own, item, selection.level)
         verdict = ind.trend_text(own, item, selection)
         delta, colour, said, arrow = None, "off", None, "off"
         if tile.direction in ("up", "down"):
@@ -155,6 +155,7 @@ def _change_note(tile: overview.Tile) -> str:
         return "The change on the year before could not be tested."
     p = "p < 0.001" if tile.change.p_value < 0.001 else f"p = {tile.change.p_value:.3f}"
     verdict = "statistically significant" if tile.significant else "not significant"
+    verdict += stats.at_level(tile.level)
     return (
         f"The change on the year before is {verdict} ({p}, {tile.change.method}); it is "
         "coloured better or worse only when significant."
@@ -248,7 +249,7 @@ def scorecard_table(whole: ind.Selection) -> pd.DataFrame:
     rows = []
     for target in targets().itertuples():
         item = catalogue.get(target.indicator_id)
-        tile = overview.tile(shown[item.id], item)
+        tile = overview.tile(shown[item.id], item, whole.level)
         status = overview.rag(tile.value, target.target, target.tolerance, target.good)
         rows.append(
             {

@@ -227,9 +227,10 @@ def paragraph(item, blocks: dict[str, block.Block], frames: dict[str, pd.DataFra
         names = list(dict.fromkeys(trend["area_name"]))
         ages = _ages(item, selection)
         if len(names) == 1:
-            said += _one_area(item, trend, stats.level_suffix(selection.level), ages)
+            said += _one_area(item, trend, selection.level, ages)
         else:
-            said += _side_by_side(item, [trend[trend["area_name"] == n] for n in names], ages)
+            areas = [trend[trend["area_name"] == n] for n in names]
+            said += _side_by_side(item, areas, ages, selection.level)
         said.append(ind.trend_text(trend, item, selection, plain=True))
     found = block.extremes(item, frames.get("district"), context)
     if found:
@@ -252,7 +253,7 @@ def _ages(item, selection: ind.Selection) -> str:
     return ""
 
 
-def _one_area(item, trend: pd.DataFrame, suffix: str, ages: str) -> list[str]:
+def _one_area(item, trend: pd.DataFrame, level: float, ages: str) -> list[str]:
     """One area's latest figure, its interval, its change from the year before and its
     comparison, in sentences (`ages`: those chosen, _ages)."""
     own, called, last, groups_only = _latest(item, trend)
@@ -270,13 +271,16 @@ def _one_area(item, trend: pd.DataFrame, suffix: str, ages: str) -> list[str]:
     said = [
         f"{item.title}, {name}{ages}, year ending 31 March {year}: "
         f"{called + ', ' if called else ''}"
-        f"{block.value_text(item, last)}{unit}{block._interval(item, last, suffix)}."
+        f"{block.value_text(item, last)}{unit}"
+        f"{block._interval(item, last, stats.level_suffix(level))}."
     ]
-    change = _change(item, own)
+    change = _change(item, own, level)
     if change:
         words, significant = change
-        sig = {True: " (a statistically significant change)",
-               False: " (not a statistically significant change)"}.get(significant, "")  # fmt: skip
+        sig = ""  # not tested: nothing said of it
+        if significant is not None:
+            a = "a" if significant else "not a"
+            sig = f" ({a} statistically significant change{stats.at_level(level)})"
         said.append(f"That is {words}{sig}.")
     if compared := _compared(last):
         said.append(f"It is {compared}.")
@@ -301,16 +305,16 @@ def _compared(last) -> str:
     return text[0].lower() + text[1:]
 
 
-def _change(item, own: pd.DataFrame) -> tuple[str, bool | None] | None:
+def _change(item, own: pd.DataFrame, level: float) -> tuple[str, bool | None] | None:
     """The latest figure against the year before's (`own`: the rows followed, by year), both
     shown: "up from 89.2 per 10,000 in 2023", and whether the change is statistically
     significant (None: not tested, the same figure)."""
     if len(own) < 2 or own.iloc[-2]["symbol"] or pd.isna(own.iloc[-2]["value"]):
         return None
     before = own.iloc[-2]
-    if int(before["year"]) != int(own.iloc[-1]["year"]) - 1:  # that year's return missing
+    tile = overview.tile(own, item, level)
+    if tile.previous is None:  # the year before's return missing: no change to give
         return None
-    tile = overview.tile(own, item)
     words = {"up": "up from", "down": "down from", "same": "the same as"}
     tested = tile.direction in ("up", "down") and tile.change.p_value >= 0
     return (
@@ -323,7 +327,7 @@ def _change(item, own: pd.DataFrame) -> tuple[str, bool | None] | None:
 SHORT = {"c": "withheld (c)", "x": "not available (x)", "z": "not applicable (z)"}
 
 
-def _side_by_side(item, areas: list[pd.DataFrame], ages: str) -> list[str]:
+def _side_by_side(item, areas: list[pd.DataFrame], ages: str, level: float) -> list[str]:
     """Several areas drawn side by side (`areas`: each one's trend rows): each named with its
     latest figure, its change from the year before and its comparison, in one sentence, where
     one area's sentence had stood for them all (the first district's)."""
@@ -341,10 +345,11 @@ def _side_by_side(item, areas: list[pd.DataFrame], ages: str) -> list[str]:
         clause = f"{name} {block.value_text(item, last)}{unit}"
         if compared := _compared(last):
             clause += f" ({compared})"
-        change = _change(item, own)
+        change = _change(item, own, level)
         if change:
             words, sig = change
-            clause += f", {words}" + (" (a statistically significant change)" if sig else "")
+            significance = f" (a statistically significant change{stats.at_level(level)})"
+            clause += f", {words}" + (significance if sig else "")
             tested, significant = tested or sig is not None, significant or bool(sig)
         clauses.append(clause)
     year = int(max(rows["year"].max() for rows in areas))
@@ -649,7 +654,7 @@ def document(config, selection, context, con, sections, out, drawing, warnings, 
     for section in headline:
         if not len(shown[section.item.id]):
             continue
-        tile = overview.tile(shown[section.item.id], section.item)
+        tile = overview.tile(shown[section.item.id], section.item, selection.level)
         rows.append(
             {
                 "Indicator": section.item.title,
@@ -678,7 +683,7 @@ def document(config, selection, context, con, sections, out, drawing, warnings, 
         card = []
         for target in targets.itertuples():
             item = catalogue.get(target.indicator_id)
-            tile = overview.tile(kpis[item.id], item)
+            tile = overview.tile(kpis[item.id], item, selection.level)
             status = overview.rag(tile.value, target.target, target.tolerance, target.good)
             card.append(
                 {
@@ -760,7 +765,7 @@ def document(config, selection, context, con, sections, out, drawing, warnings, 
 
 
 FORECAST_NOTE = (
-    "Counts rounded to the nearest 5; c where fewer than 5 children were in care at the start. "
+    "Counts rounded to the nearest 5; c where 1 to 4 children were in care at the start. "
     "The interval allows for chance alone, not for rates changing."
 )
 FORECAST_METHOD = (

@@ -30,6 +30,11 @@ FOOTNOTES = {
     "(e.g. no resident population for an Unknown district)",
     LOW: "low = more than zero, but rounds to zero",
 }
+# Why a figure is withheld, as a sentence says it: "... is withheld: it rests on ...".
+RESTS_ON = (
+    "rests on 1 to 4 children (in it or, for a percentage, outside it) or, for a percentage or "
+    "average, on fewer than ten, or would let such a figure be worked out"
+)
 # Disclosure control in a paragraph: the chapter's and the catalogue page's.
 DISCLOSURE = (
     "Small numbers are never shown. Counts of 1 to 4 children are withheld and shown as c, as "

@@ -95,7 +95,7 @@ def figure(
     }  # fmt: skip
     notes = (
         f"Shaded: the {percent} interval of each forecast. Counts rounded to the nearest 5; c = "
-        "withheld (fewer than 5 children at the start).",
+        "withheld (1 to 4 children at the start).",
         *notes,
     )
     return charts._figure(traces, layout, source_note, list(notes))

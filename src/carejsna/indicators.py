@@ -680,7 +680,7 @@ def trend_text(
 def _trend_words(result: stats.Trend, plain: bool, level: float) -> str:
     """What trend_sentence says of a trend after its span: 'increasing, statistically
     significant (p = 0.012)'."""
-    at = "" if level == 0.95 else f" at the {stats.level_text(level)} level"
+    at = stats.at_level(level)
     if result.direction in (stats.INCREASING, stats.DECREASING):
         p = "p < 0.001" if result.p_value < 0.001 else f"p = {result.p_value:.3f}"
         return f"{result.direction}, statistically significant{at}" + ("" if plain else f" ({p})")

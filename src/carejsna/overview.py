@@ -10,7 +10,7 @@ import pandas as pd
 
 from carejsna import stats
 from carejsna.catalogue import Indicator
-from carejsna.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, SUPPRESSED
+from carejsna.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, RESTS_ON, SUPPRESSED
 from carejsna.indicators import ALL_AGES, DECIMALS, aged, own_series
 from carejsna.returns.postcodes import OTHER, UNKNOWN
 
@@ -18,8 +18,7 @@ OUTSIDE = {OTHER, UNKNOWN}  # not districts of the council: never ranked
 LEADS = {"count": "number of ", "percent": "percentage of ", "rate_per_10k": "", "mean": ""}
 NOT_COVERED = "there is none in any year, as the measure does not cover these ages"
 WITHOUT_VALUE = {  # why a sentence has no figure to give, by the figure's symbol
-    SUPPRESSED: "is withheld to protect children's privacy: it rests on 1 to 4 children (in it "
-    "or, for a percentage, outside it), or would let a figure about so few be worked out",
+    SUPPRESSED: f"is withheld to protect children's privacy: it {RESTS_ON}",
     NOT_AVAILABLE: "is not available: the returns hold no data for it",
     NOT_APPLICABLE: "does not apply to this selection",
 }
@@ -42,10 +41,11 @@ class Tile:
     direction: str  # up | down | same | unknown
     judgement: str  # better | worse | no judgement | unknown
     change: stats.Trend = stats.Trend(stats.NOT_ENOUGH_DATA)  # the change on the year before
+    level: float = 0.95  # the confidence level its change is tested at
 
     @property
     def significant(self) -> bool:
-        """The change on the year before is statistically significant (p < 0.05)."""
+        """The change on the year before is statistically significant (p below 1 - level)."""
         return self.change.direction in (stats.INCREASING, stats.DECREASING)
 
     @property
@@ -72,8 +72,9 @@ class Tile:
         return sign + size.replace(UNIT_WORDS["rate_per_10k"], "")
 
 
-def tile(trend: pd.DataFrame, indicator: Indicator) -> Tile:
-    """A tile from an indicator's protected trend figures (the selection's own rows)."""
+def tile(trend: pd.DataFrame, indicator: Indicator, level: float = 0.95) -> Tile:
+    """A tile from an indicator's protected trend figures (the selection's own rows), its
+    change tested at the confidence level chosen (p below 0.002 at 99.8%)."""
     columns = ["year", "value", "symbol", "numerator", "denominator", "sum_squares"]
     own = own_series(trend, columns)
     if not len(own["year"]):
@@ -94,7 +95,7 @@ def tile(trend: pd.DataFrame, indicator: Indicator) -> Tile:
         direction = "up" if value > previous else "down"
     change = stats.Trend(stats.NOT_ENOUGH_DATA)
     if direction in ("up", "down"):
-        change = stats.year_on_year(indicator.unit, before, last)
+        change = stats.year_on_year(indicator.unit, before, last, alpha=round(1 - level, 6))
     return Tile(
         indicator,
         int(last["year"]),
@@ -104,6 +105,7 @@ def tile(trend: pd.DataFrame, indicator: Indicator) -> Tile:
         direction,
         judge(direction, indicator.polarity),
         change,
+        level,
     )
 
 

@@ -141,6 +141,11 @@ def rows_text(n: int) -> str:
     return f"{n:,} row" + ("" if n == 1 else "s")
 
 
+def at_level(level: float) -> str:
+    """What a verdict adds at a level other than the usual 95%: " at the 99.8% level"."""
+    return "" if level == 0.95 else f" at the {level_text(level)} level"
+
+
 def level_text(level: float) -> str:
     """A level as a reader reads it: 0.95 -> "95%", 0.998 -> "99.8%"."""
     return f"{level * 100:g}%"

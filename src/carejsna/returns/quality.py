@@ -67,7 +67,8 @@ RULES: dict[str, Rule] = {
             "held has no folder. An optional file not "
             "supplied leaves its indicators out for the year.",
             "A required file that cannot be used stops the build, which writes nothing, as "
-            "does a population.csv district code ONS does not know or a district short of "
+            "does a supplied optional file that cannot be used (a column it must have missing), "
+            "a population.csv district code ONS does not know or a district short of "
             "rows; an optional file not supplied: its indicators are not available for that "
             "year, nor any figure of a year with no folder.",
             r"required file missing|optional file not supplied|cannot be read"
@@ -76,7 +77,7 @@ RULES: dict[str, Rule] = {
             r"|ids written differently|ids a spreadsheet rewrote|header files swapped"
             r"|not a year folder|which one to read is unclear|has no name|xml return"
             r"|not an ssda903 return|no rows loaded|not a district code in ons"
-            r"|no return for this year",
+            r"|no return for \d{4}",
         ),
         Rule(
             "row_shape",

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import gc
 import io
+import itertools
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -690,12 +691,16 @@ def year_folders(returns_dir: Path) -> tuple[list[tuple[int, Path]], list[Proble
             why = "not a year folder (named like 2024/): not read"
             problems.append(Problem(None, f"{name}/", None, "", name, why, NOTED))
     held = [year for year, _ in years]
-    for year in sorted(set(range(min(held, default=0), max(held, default=0))) - set(held)):
-        why = (
-            f"no return for this year, between the years held ({held[0]} to {held[-1]}): "
-            f"{year + 1}'s figures are not compared with the year before"
-        )
-        problems.append(Problem(None, f"{year}/", None, "", "", why, NOT_SUPPLIED))
+    for before, after in itertools.pairwise(held):  # each gap once: 2022 to 2023, say
+        if after - before > 1:
+            first, last = before + 1, after - 1
+            which = f"{first}" if first == last else f"{first} to {last}"
+            why = (
+                f"no return for {which}, between the years held ({held[0]} to {held[-1]}): "
+                f"{after}'s figures are not compared with the year before"
+            )
+            folder = f"{first}/" if first == last else f"{first}/ to {last}/"
+            problems.append(Problem(None, folder, None, "", "", why, NOT_SUPPLIED))
     if not years:
         problems.append(
             Problem(

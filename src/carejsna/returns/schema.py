@@ -113,7 +113,7 @@ FILES: dict[str, FileSpec] = {
                 CHILD,
                 Col("DOB", "birth_date", "date"),
                 Col("SDQ_SCORE", "sdq_score", "int", low=0, high=40, present=True),
-                Col("SDQ_REASON", "sdq_reason", "code", codes="SDQ_REASON", present=True),
+                Col("SDQ_REASON", "sdq_reason", "code", codes="SDQ_REASON"),  # no figure's
                 _flag("CONVICTED", "is_convicted"),
                 _flag("HEALTH_CHECK", "has_development_check"),
                 _flag("IMMUNISATIONS", "has_immunisations"),
