@@ -729,3 +729,16 @@ def test_a_measure_that_does_not_cover_the_ages_chosen_says_so_not_that_data_is_
     assert "the returns hold no data for it" not in said  # read as a gap in the returns
     tile = next(m for m in at.metric if m.label.startswith("Health assessment"))
     assert tile.value == "Not for these ages (x)"
+
+
+def test_a_rate_of_the_unknown_district_has_no_trend_to_test_and_nothing_missing():
+    from carejsna import db
+    from carejsna import indicators as ind
+
+    con = db.published(load=True)
+    context = ind.Context.load(con)
+    item = catalogue.get("cla_rate_per_10k")
+    selection = ind.Selection(2015, 2024, districts=("UNKNOWN",))
+    frame = ind.all_figures(con, item, selection, context, ("trend",))["trend"]
+    # it had said "not tested (it needs five years of figures, none of them withheld or missing)"
+    assert ind.trend_text(frame, item, selection) == "Recent trend: Unknown not applicable (z)."

@@ -617,6 +617,8 @@ def recent_trend(trend: pd.DataFrame, indicator: Indicator, level: float = 0.95)
     alpha = round(1 - level, 6)
     own = own_series(trend, ["year", "numerator", "denominator", "symbol", "trend", "trend_p"])
     own = {column: values[-5:] for column, values in own.items()}
+    if len(own["year"]) and (own["symbol"] == disclosure.NOT_APPLICABLE).all():
+        return stats.Trend("not applicable (z)")  # an Unknown district's rate: nothing missing
     stored = own["trend"][-1] if "trend" in own and len(own["year"]) == 5 else None
     if isinstance(stored, str):  # worked out by the build (at 95%), from the same five figures
         p_value = float(own["trend_p"][-1])
