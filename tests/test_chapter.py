@@ -530,3 +530,16 @@ def test_districts_are_ranked_as_their_figures_are_shown():
     found = block.extremes(item, frame([21.04, 20.96, 19.0]), context)
     assert found.end(item, "high", "%") == f"{names[a]} and {names[b]} (21.0%)"
     assert found.end(item, "low", "%") == f"{names[c]} (19.0%)"
+
+
+def test_the_summary_says_a_measure_does_not_cover_the_ages_chosen(tmp_path, monkeypatch):
+    # health assessments of the under 1s: "Not available (x)" had read as the returns' gap
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chromium"))
+    ids = ("cla_at_31_march", "pct_health_assessment")
+    config = chapter.Config(themes=("children_in_care", "health"), indicators=ids,
+                            age_bands=("Under 1",))  # fmt: skip
+    chapter.build(config, None, tmp_path / "out")  # the demo's data/
+    doc = Document(tmp_path / "out" / "chapter.docx")
+    rows = {r.cells[0].text: r.cells[2].text for r in doc.tables[0].rows[1:]}
+    assert rows[catalogue.get("pct_health_assessment").title] == "Not for these ages (x)"
+    assert rows[catalogue.get("cla_at_31_march").title] not in ("Not for these ages (x)", "x")

@@ -89,7 +89,7 @@ def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.S
         ages = _ages(item, selection)
         value = tile.value_text.replace(" per 10,000", "")
         if overview.uncovered(item, selection.age_bands, covered(ids)):  # not missing data
-            value = "Not for these ages (x)"
+            value = overview.NOT_FOR_AGES
         with columns[i % 4], st.container(border=True):
             st.metric(
                 f"{item.short_title}, {area}{f' ({ages})' if ages else ''}, {tile.year}",

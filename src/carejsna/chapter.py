@@ -651,15 +651,17 @@ def document(config, selection, context, con, sections, out, drawing, warnings, 
     # the council less Other and Unknown, withheld wherever those are few)
     summed = replace(selection, districts=()) if selection.apart else selection
     shown = ind.trends(con, [s.item for s in headline], summed, context)
+    covered = overview.covered(con, [s.item.id for s in headline])
     for section in headline:
         if not len(shown[section.item.id]):
             continue
         tile = overview.tile(shown[section.item.id], section.item, selection.level)
+        uncovered = overview.uncovered(section.item, summed.age_bands, covered)
         rows.append(
             {
                 "Indicator": section.item.title,
                 "Year": str(tile.year),
-                "Value": tile.value_text,
+                "Value": overview.NOT_FOR_AGES if uncovered else tile.value_text,
                 "Change on the year before": (
                     "significant" if tile.significant else "not significant"
                 )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from carejsna import stats
+from carejsna import db, stats
 from carejsna.catalogue import Indicator
 from carejsna.disclosure import NOT_APPLICABLE, NOT_AVAILABLE, RESTS_ON, SUPPRESSED
 from carejsna.indicators import ALL_AGES, DECIMALS, aged, own_series
@@ -127,6 +127,17 @@ def in_area(area: str) -> str:
     if area.startswith("Outside"):
         return "from " + area[0].lower() + area[1:]
     return f"in {area}"
+
+
+NOT_FOR_AGES = "Not for these ages (x)"  # a tile's value where uncovered(): not missing data
+
+
+def covered(con, ids: list[str]) -> frozenset[tuple[str, str]]:
+    """The (indicator, age band) pairs of these indicators the council has a figure for in
+    some year (queries/read/covered.sql), for uncovered()."""
+    db.hold(con, list(ids))
+    frame = db.read(con, "covered", indicators=list(ids))
+    return frozenset(zip(frame["indicator_id"], frame["age_band"], strict=True))
 
 
 def uncovered(indicator: Indicator, bands: tuple[str, ...], covered: frozenset) -> bool:

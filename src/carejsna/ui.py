@@ -10,7 +10,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from carejsna import block, catalogue, changes, charts, db, filters
+from carejsna import block, catalogue, changes, charts, db, filters, overview
 from carejsna import indicators as ind
 from carejsna.site import pages as offered_pages
 
@@ -33,10 +33,7 @@ def covered(ids: tuple[str, ...]) -> frozenset[tuple[str, str]]:
     """The (indicator, age band) pairs of these indicators the council has a figure for in
     some year (queries/read/covered.sql): overview.uncovered tells ages a measure does not
     cover from data missing."""
-    con = connection()
-    db.hold(con, list(ids))
-    frame = db.read(con, "covered", indicators=list(ids))
-    return frozenset(zip(frame["indicator_id"], frame["age_band"], strict=True))
+    return overview.covered(connection(), list(ids))
 
 
 @st.cache_resource
