@@ -426,7 +426,11 @@ def test_a_swap_cut_short_by_a_killed_process_is_recovered_on_the_next_run(tmp_p
 @pytest.mark.parametrize(
     ("text", "row", "problem"),
     [
-        (b'code = "E10000024"\nname = Testshire\n', 2, "not valid TOML: Invalid value"),
+        (
+            b'code = "E10000024"\nname = Testshire\n',
+            2,
+            'not valid TOML: Invalid value (text goes in double quotes: name = "Nottinghamshire")',
+        ),
         (b'code = "E10000024"\nname = "Caf\xe9"\n', 2, "not UTF-8 text: save it as UTF-8"),
         (b'code = "E10000024"\nname = "Testshire"\nsynthetic = "yes"\n', None, "must be true or"),
         # each had been ignored without a word: made-up returns shown as real

@@ -118,6 +118,8 @@ def read_council(returns_dir: Path) -> Council:
         at = re.search(r"\(at line (\d+), column \d+\)|\(at end of document\)", str(error))
         line = int(at[1]) if at and at[1] else data.count(b"\n") + 1
         why = str(error)[: at.start()].strip() if at else str(error)
+        if why.startswith("Invalid value"):  # name = Nottinghamshire: text unquoted, mostly
+            why += ' (text goes in double quotes: name = "Nottinghamshire")'
         raise problem(line, "", "", f"not valid TOML: {why}") from None
     fields = Council.__dataclass_fields__
     for key, value in values.items():
