@@ -740,6 +740,20 @@ def test_ages_a_measure_does_not_cover_are_told_from_data_missing():
     assert not overview.uncovered(leavers, ("Under 1",), frozenset({(leavers.id, "All ages")}))
 
 
+def test_a_recent_trend_across_a_missing_year_says_which_years_it_rests_on():
+    # With 2023's return missing its five points are 2019 to 2024: it had said "2020 to 2024".
+    import pandas as pd
+
+    from carejsna import indicators as ind
+
+    years = pd.Series([2017, 2018, 2019, 2020, 2021, 2022, 2024])
+    result = stats.Trend(stats.NO_CHANGE, p_value=0.4, points=5)
+    assert ind.trend_sentence(result, years) == (
+        "Recent trend (2019 to 2024, without 2023): no statistically significant change."
+    )
+    assert ind.recent_span(pd.Series(range(2015, 2025))) == "2020 to 2024"
+
+
 def test_a_tile_testing_a_mean_does_not_load_scipy_stats():
     # scipy.special is enough for Welch's test: scipy.stats would cost a page's first run ~1 s.
     code = (

@@ -643,13 +643,25 @@ def own_series(trend: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]
     return {c: trend[c].to_numpy()[rows] for c in columns if c in trend}
 
 
+def recent_span(years) -> str:
+    """The years a recent trend rests on, its last five points: "2020 to 2024", or with a
+    year's return missing "2019 to 2024, without 2023" (the five points then span six years)."""
+    held = sorted({int(y) for y in years})[-5:]
+    if not held:
+        return ""
+    missing = sorted(set(range(held[0], held[-1] + 1)) - set(held))
+    return f"{held[0]} to {held[-1]}" + (
+        f", without {stats.listed([str(y) for y in missing])}" if missing else ""
+    )
+
+
 def trend_sentence(
     result: stats.Trend, years: pd.Series, plain: bool = False, level: float = 0.95, area=""
 ) -> str:
     """'Recent trend (2020 to 2024): increasing, statistically significant (p = 0.012).' Never
     significant unless it is; `plain` leaves the p-value out, for readers who want the words;
     a level other than 95% is named; `area`, whose trend it is, named before the words."""
-    span = f"{int(years.max()) - 4} to {int(years.max())}" if len(years) else ""
+    span = recent_span(years)
     words = (f"{area} " if area else "") + _trend_words(result, plain, level)
     if result.direction in (stats.INCREASING, stats.DECREASING, stats.NO_CHANGE):
         return f"Recent trend ({span}): {words}."
@@ -675,8 +687,7 @@ def trend_text(
         own = frame[frame["area_code"] == code]
         words = _trend_words(recent_trend(own, indicator, level), plain, level)
         said.append(f"{own['area_name'].iloc[0]} {words}")
-    last = int(frame["year"].max())
-    return f"Recent trend ({last - 4} to {last}): {'; '.join(said)}."
+    return f"Recent trend ({recent_span(frame['year'])}): {'; '.join(said)}."
 
 
 def _trend_words(result: stats.Trend, plain: bool, level: float) -> str:
