@@ -940,12 +940,14 @@ def withheld_years(
     con = con or db.shared(inputs.folder, published_only=True)
     db.hold(con, list(indicators))  # a server's connection reads an indicator in when first asked
     areas = list(inputs.districts or [inputs.area_code])
-    return [
-        set(db.read(con, "withheld_years", indicators=list(indicators), areas=areas,
-                    bands=list(chosen or [ALL_AGES]), year_from=inputs.years[0],
-                    year_to=inputs.years[-1])["year"].astype(int))
-        for chosen in band_sets
-    ]  # fmt: skip
+    sets = [tuple(chosen or [ALL_AGES]) for chosen in band_sets]
+    found = db.read(con, "withheld_years", indicators=list(indicators), areas=areas,
+                    bands=sorted({band for chosen in sets for band in chosen}),
+                    year_from=inputs.years[0], year_to=inputs.years[-1])  # fmt: skip
+    by_band = {}  # one read for every set: a set's years are its bands' together
+    for band, year in zip(found["age_band"], found["year"], strict=True):
+        by_band.setdefault(band, set()).add(int(year))
+    return [set().union(*(by_band.get(band, set()) for band in chosen)) for chosen in sets]
 
 
 def gates(
