@@ -53,7 +53,7 @@ second = stats.LEVELS[-1]
 st.markdown(
     f"{stats.methods_text()} With the {stats.level_text(second)} level chosen (for comparing "
     f"many areas at once) the intervals are wider and a test is significant only when "
-    f"p < {round(1 - second, 6):g}."
+    f"p < {stats.alpha(second):g}."
 )
 st.markdown(
     f"{disclosure.DISCLOSURE} With **Round counts to the nearest 5** on: {disclosure.ROUNDED}"

@@ -64,7 +64,7 @@ def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.S
             f"Each tile adds the chosen districts together ({area}); an indicator in full draws "
             "each district on its own line."
         )
-    columns = st.columns(4)
+    columns, held = st.columns(4), covered(ids)
     for i, indicator_id in enumerate(ids):
         item = catalogue.get(indicator_id)
         own = shown[indicator_id]
@@ -88,7 +88,7 @@ def tiles(ids: tuple[str, ...], shown: dict[str, pd.DataFrame], selection: ind.S
             delta = f"no change on {tile.year - 1}"
         ages = _ages(item, selection)
         value = tile.value_text.replace(" per 10,000", "")
-        if overview.uncovered(item, selection.age_bands, covered(ids)):  # not missing data
+        if overview.uncovered(item, selection.age_bands, held):  # not missing data
             value = overview.NOT_FOR_AGES
         with columns[i % 4], st.container(border=True):
             st.metric(
@@ -181,14 +181,14 @@ def sentences(selection: ind.Selection, shown: dict[str, pd.DataFrame]) -> None:
     if len(selection.districts) == 1:
         every = replace(selection, districts=(), combined=False, year_from=selection.year_to)
         ranked = by_district(tuple(r for _, r, _ in THEME_SENTENCES), every)
-    lines, ids = [], tuple(i for i, _, _ in THEME_SENTENCES)
+    lines, held = [], covered(tuple(i for i, _, _ in THEME_SENTENCES))
     for indicator_id, ranked_id, ranked_on in THEME_SENTENCES:
         item = catalogue.get(indicator_id)
         districts = ranked.get(ranked_id)
         own = shown[indicator_id]
-        gap = overview.uncovered(item, selection.age_bands, covered(ids))
+        gap = overview.uncovered(item, selection.age_bands, held)
         text = overview.sentence(own, item, area, districts, ranked_on, _ages(item, selection), gap)
-        if overview.NOT_COVERED not in text:  # else no trend to test, and none missing
+        if not gap:  # else no trend to test, and none missing
             text += " " + ind.trend_text(own, item, selection, plain=True)
         lines.append(f"- **{THEMES[item.theme]}.** {text}")
     tested = ind.differences(shown, PLACED_AWAY, selection)

@@ -54,13 +54,14 @@ def catalogue_matches(table: pd.DataFrame, words: str) -> pd.Series:
     return found
 
 
+ENTRY = ("Short title", "Definition", "Numerator", "Denominator", "Unit", "Polarity", "Filters",
+         "Matches", "Our choices", "Query", "Id")  # fmt: skip
+
+
 def catalogue_entry(row: dict) -> str:
     """One indicator's catalogue entry in full, as markdown: every field, wrapped to read."""
-    fields = ["Short title", "Definition", "Numerator", "Denominator", "Unit", "Polarity"]
-    fields += ["Filters"]
-    fields += ["Matches", "Our choices", "Query", "Id"]
     return "\n".join(
-        f"- **{name}:** {plain_markdown(str(row[name]))}" for name in fields if row.get(name)
+        f"- **{name}:** {plain_markdown(str(row[name]))}" for name in ENTRY if row.get(name)
     )
 
 

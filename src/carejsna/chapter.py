@@ -277,10 +277,7 @@ def _one_area(item, trend: pd.DataFrame, level: float, ages: str) -> list[str]:
     change = _change(item, own, level)
     if change:
         words, significant = change
-        sig = ""  # not tested: nothing said of it
-        if significant is not None:
-            a = "a" if significant else "not a"
-            sig = f" ({a} statistically significant change{stats.at_level(level)})"
+        sig = "" if significant is None else _significance(significant, level)  # None: untested
         said.append(f"That is {words}{sig}.")
     if compared := _compared(last):
         said.append(f"It is {compared}.")
@@ -309,12 +306,11 @@ def _change(item, own: pd.DataFrame, level: float) -> tuple[str, bool | None] | 
     """The latest figure against the year before's (`own`: the rows followed, by year), both
     shown: "up from 89.2 per 10,000 in 2023", and whether the change is statistically
     significant (None: not tested, the same figure)."""
-    if len(own) < 2 or own.iloc[-2]["symbol"] or pd.isna(own.iloc[-2]["value"]):
+    tile = overview.tile(own, item, level)
+    # none: one year, the year before's figure missing or its return, or a symbol beside it
+    if tile.previous is None or own.iloc[-2]["symbol"]:
         return None
     before = own.iloc[-2]
-    tile = overview.tile(own, item, level)
-    if tile.previous is None:  # the year before's return missing: no change to give
-        return None
     words = {"up": "up from", "down": "down from", "same": "the same as"}
     tested = tile.direction in ("up", "down") and tile.change.p_value >= 0
     return (
@@ -322,6 +318,12 @@ def _change(item, own: pd.DataFrame, level: float) -> tuple[str, bool | None] | 
         f"{overview.UNIT_WORDS[item.unit]} in {int(before['year'])}",
         bool(tile.significant) if tested or tile.significant else None,
     )
+
+
+def _significance(significant: bool, level: float) -> str:
+    """' (a statistically significant change)', or not, with a level other than 95% named."""
+    a = "a" if significant else "not a"
+    return f" ({a} statistically significant change{stats.at_level(level)})"
 
 
 SHORT = {"c": "withheld (c)", "x": "not available (x)", "z": "not applicable (z)"}
@@ -348,8 +350,7 @@ def _side_by_side(item, areas: list[pd.DataFrame], ages: str, level: float) -> l
         change = _change(item, own, level)
         if change:
             words, sig = change
-            significance = f" (a statistically significant change{stats.at_level(level)})"
-            clause += f", {words}" + (significance if sig else "")
+            clause += f", {words}" + (_significance(True, level) if sig else "")
             tested, significant = tested or sig is not None, significant or bool(sig)
         clauses.append(clause)
     year = int(max(rows["year"].max() for rows in areas))

@@ -152,7 +152,7 @@ def print_figure(shown: Block, context) -> tuple[go.Figure, int]:
     period, confidence level, comparator) above; below, its notes, the disclosure symbols it
     uses, the data's years and source (saying when the data is synthetic). Returns the figure
     and its height in CSS pixels."""
-    notes = [*shown.notes[:1], *[shown.cited] * bool(shown.cited)]  # verdict, England's source
+    notes = shown.notes[:1] + ([shown.cited] if shown.cited else [])  # verdict, England's source
     return decorated(shown.figure, shown.item.title, shown.subtitle, notes, shown.symbols, context)
 
 

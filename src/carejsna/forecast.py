@@ -1519,9 +1519,7 @@ def chapter_table(
             "Figure": "Forecast",
             "31 March": str(pd.Timestamp(r.date).year),
             "Children": _number(r.value),
-            "95% interval": disclosure.SUPPRESSED
-            if r.symbol
-            else f"{_number(r.lower)} to {_number(r.upper)}",
+            "95% interval": _interval(r),
         }
         for r in ahead.itertuples()
     ]
@@ -1538,16 +1536,17 @@ def chapter_table(
                     "Children": _number(r.value),
                     # the model's, which its paragraph says the actual fell inside or outside
                     # of (the naive forecasts have none): the column had been blank
-                    "95% interval": ""
-                    if r.method != "model"
-                    else disclosure.SUPPRESSED
-                    if r.symbol
-                    else f"{_number(r.lower)} to {_number(r.upper)}",
+                    "95% interval": _interval(r) if r.method == "model" else "",
                     "Actual": _number(r.actual),
                     "Out by (%)": out or disclosure.SUPPRESSED,
                 }
             )
     return pd.DataFrame(rows).fillna("")
+
+
+def _interval(row) -> str:
+    """A forecast's 95% interval as its table gives it: c where the forecast is withheld."""
+    return disclosure.SUPPRESSED if row.symbol else f"{_number(row.lower)} to {_number(row.upper)}"
 
 
 def _source(inputs: Inputs) -> str:

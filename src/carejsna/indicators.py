@@ -614,7 +614,7 @@ def recent_trend(trend: pd.DataFrame, indicator: Indicator, level: float = 0.95)
     """
     if indicator.unit == "mean" or indicator.breakdown:
         return stats.Trend("not tested for this kind of indicator")
-    alpha = round(1 - level, 6)
+    alpha = stats.alpha(level)
     own = own_series(trend, ["year", "numerator", "denominator", "symbol", "trend", "trend_p"])
     own = {column: values[-5:] for column, values in own.items()}
     if len(own["year"]) and (own["symbol"] == disclosure.NOT_APPLICABLE).all():

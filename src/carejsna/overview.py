@@ -95,7 +95,7 @@ def tile(trend: pd.DataFrame, indicator: Indicator, level: float = 0.95) -> Tile
         direction = "up" if value > previous else "down"
     change = stats.Trend(stats.NOT_ENOUGH_DATA)
     if direction in ("up", "down"):
-        change = stats.year_on_year(indicator.unit, before, last, alpha=round(1 - level, 6))
+        change = stats.year_on_year(indicator.unit, before, last, alpha=stats.alpha(level))
     return Tile(
         indicator,
         int(last["year"]),

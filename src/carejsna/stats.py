@@ -141,6 +141,12 @@ def rows_text(n: int) -> str:
     return f"{n:,} row" + ("" if n == 1 else "s")
 
 
+def alpha(level: float) -> float:
+    """The p-value a test must fall below at a confidence level: 0.95 -> 0.05, 0.998 -> 0.002
+    (rounded: 1 - 0.998 is 0.0020000000000000018)."""
+    return round(1 - level, 6)
+
+
 def at_level(level: float) -> str:
     """What a verdict adds at a level other than the usual 95%: " at the 99.8% level"."""
     return "" if level == 0.95 else f" at the {level_text(level)} level"
@@ -166,7 +172,7 @@ def methods_text(level: float = 0.95) -> str:
         "test (rates and counts). A rate's test allows for the population's own change and a "
         "count's does not, so a count can rise significantly while its rate does not. A trend "
         "or a change on the year before is called statistically significant only when its "
-        f"test gives p < {round(1 - level, 6):g}."
+        f"test gives p < {alpha(level):g}."
     )
 
 

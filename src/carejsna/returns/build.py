@@ -742,8 +742,8 @@ def check_beside(out: Path, data: Path) -> None:
 
 
 def is_previous_build(folder: Path) -> bool:
-    """A folder a build wrote: its metadata.json says so, it holds only Parquet, JSON and CSV
-    files, and it was not published (a publish has a metadata.json and such files too)."""
+    """A folder a build wrote: its metadata.json says so, and it holds only Parquet, JSON and
+    CSV files (a publish does too: check_out refuses it first, saying so)."""
     try:
         metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -751,7 +751,6 @@ def is_previous_build(folder: Path) -> bool:
     return (
         isinstance(metadata, dict)
         and str(metadata.get("built_with", "")).startswith("carejsna ")
-        and not (folder / db.PUBLISHED_MANIFEST).exists()
         and all(is_built(path) for path in folder.iterdir())
     )
 
