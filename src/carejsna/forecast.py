@@ -938,16 +938,29 @@ def withheld_years(
     is. No number worked out from such a year is shown (published). `con`: a connection to
     inputs.folder's figures, where the caller holds one (the page); else one is opened here."""
     con = con or db.shared(inputs.folder, published_only=True)
-    db.hold(con, list(indicators))  # a server's connection reads an indicator in when first asked
+    built = (inputs.folder / "figures.parquet").stat().st_mtime_ns
+    by_area_band = _withheld(con, tuple(indicators), inputs.years[0], inputs.years[-1], built)
     areas = list(inputs.districts or [inputs.area_code])
     sets = [tuple(chosen or [ALL_AGES]) for chosen in band_sets]
-    found = db.read(con, "withheld_years", indicators=list(indicators), areas=areas,
-                    bands=sorted({band for chosen in sets for band in chosen}),
-                    year_from=inputs.years[0], year_to=inputs.years[-1])  # fmt: skip
-    by_band = {}  # one read for every set: a set's years are its bands' together
-    for band, year in zip(found["age_band"], found["year"], strict=True):
-        by_band.setdefault(band, set()).add(int(year))
-    return [set().union(*(by_band.get(band, set()) for band in chosen)) for chosen in sets]
+    none = frozenset()
+    return [
+        set().union(*(by_area_band.get((area, band), none) for area in areas for band in chosen))
+        for chosen in sets
+    ]
+
+
+@lru_cache(maxsize=8)
+def _withheld(con, indicators: tuple[str, ...], year_from: int, year_to: int, built: int) -> dict:
+    """(area, age band): the years the figures withhold any of `indicators` for, every area and
+    band in one read, once for each build of the figures (`built`: when they were written), so
+    that a new selection reads nothing."""
+    db.hold(con, list(indicators))  # a server's connection reads an indicator in when first asked
+    found = db.read(con, "withheld_years", indicators=list(indicators), year_from=year_from,
+                    year_to=year_to)  # fmt: skip
+    by_area_band = {}
+    for area, band, year in zip(found["area_code"], found["age_band"], found["year"], strict=True):
+        by_area_band.setdefault((area, band), set()).add(int(year))
+    return by_area_band
 
 
 def gates(
