@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from carejsna import catalogue, chapter, filters, site, ui
-from carejsna import indicators as ind
 
 ui.page(
     "Chapter builder",
@@ -105,13 +104,13 @@ contents = pd.DataFrame(
         {
             "Theme": chapter.THEMES[item.theme],
             "Indicator": item.title,
-            "Charts and tables": ", ".join(ind.views(item)).replace("_", " "),
+            "Charts and tables": ", ".join(chapter.views_of(item)).replace("_", " "),
         }
         for item in config.items()
     ]
 )
 st.dataframe(contents, hide_index=True, key="chapter-contents", column_config=ui.wide(contents))
-views = sum(len(ind.views(item)) for item in config.items())
+views = sum(len(chapter.views_of(item)) for item in config.items())
 if views:
     st.caption(
         f"{len(contents)} indicators: {views} tables (CSV) and up to {views} charts (PNG and "

@@ -31,6 +31,8 @@ def drawn(demo, indicator_id: str, districts=(MANSFIELD,)) -> dict[str, go.Figur
         if view == "trend":
             published = context.published(item.id)
             out[view] = charts.trend(frame, item, context.source_note, 0.95, published)
+        elif view == "age_bands":
+            out[view] = charts.trend(frame, item, context.source_note, by_band=True)
         else:
             out[view] = charts.bars(frame, item, BARS_BY[view], context.source_note)
     return out

@@ -569,3 +569,23 @@ def test_a_region_is_named_with_the_in_every_sentence_a_comparator_is_put_into(d
     assert ind.compared_text("better", "South West") == "Better than the South West"
     assert ind.compared_text("similar", "England") == "Similar to England"
     assert ind.compared_text("worse", "North Yorkshire") == "Worse than North Yorkshire"
+
+
+@pytest.mark.parametrize("rounded", [False, True])
+@pytest.mark.parametrize("districts", [(), (MANSFIELD,), (MANSFIELD, ASHFIELD)])
+def test_each_age_band_over_time_is_each_years_age_band_view(demo, districts, rounded):
+    """By age band over time shows nothing a reader could not see already: each of its years is
+    the age band view with that year as the latest (its figures, symbols, limits and comparison
+    with the council's same ages), so the lattice the audit protects is the same."""
+    con, context, _ = demo
+    for item_id in ("cla_rate_per_10k", "pct_health_assessment", "mean_sdq"):
+        item = catalogue.get(item_id)
+        selection = ind.Selection(2015, 2024, districts, ("10 to 15",), rounded=rounded)
+        over_time = ind.figures(con, item, selection, "age_bands", context)
+        assert sorted(set(over_time["year"])) == list(range(2015, 2025))
+        for year, shown in over_time.groupby("year"):
+            latest = ind.figures(con, item, replace(selection, year_to=year), "age_band", context)
+            pd.testing.assert_frame_equal(
+                shown.reset_index(drop=True), latest, check_exact=True, obj=f"{item_id} {year}"
+            )
+        assert set(over_time["age_band"]) >= {*context.age_bands, ind.ALL_AGES}

@@ -742,3 +742,25 @@ def test_a_rate_of_the_unknown_district_has_no_trend_to_test_and_nothing_missing
     frame = ind.all_figures(con, item, selection, context, ("trend",))["trend"]
     # it had said "not tested (it needs five years of figures, none of them withheld or missing)"
     assert ind.trend_text(frame, item, selection) == "Recent trend: Unknown not applicable (z)."
+
+
+def test_each_age_band_over_time_is_a_line_a_band_with_its_trend_and_table():
+    """Which ages: each age band over the years, a line each (all ages last, as the whole), its
+    recent trend band by band, and its table every band and year, compared with the council's
+    same ages where a district is chosen."""
+    at = open_tab(open_page("pages/1_Children_in_care.py", district=MANSFIELD,
+                            indicator="cla_rate_per_10k"),
+                  "cla_rate_per_10k", "By age band over time")  # fmt: skip
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [trace["name"] for trace in spec["data"]]
+    assert names == ["Under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over", "All ages"]
+    assert all(len(trace["x"]) == 10 for trace in spec["data"])
+    said = [c.value for c in at.caption]
+    assert any(c.startswith("Recent trend (2020 to 2024): under 1 ") for c in said)
+    assert any("each age band and all ages; years ending 31 March 2015 to 2024" in c for c in said)
+    table = next(t.value for t in at.dataframe if "Age band" in t.value)
+    assert len(table) == 60 and set(table["Area"]) == {"Mansfield"}
+    # withheld: not compared; the council's same ages withheld that year: no comparator
+    compared = set(table["Compared with"]) - {"Not compared", "No comparator"}
+    assert compared and all(c.endswith("than Nottinghamshire") or c.endswith("to Nottinghamshire")
+                            for c in compared)  # fmt: skip

@@ -7,7 +7,8 @@
 --   district:  each district and the council, for the chosen age bands, in each year;
 --   age_band:  each age band and all ages, for the chosen districts, in the latest year;
 --   council_band: each age band and all ages of the whole council, in the latest year (what
---              a district's bands are compared with).
+--              a district's bands are compared with);
+--   age_bands, council_bands: the same two in every year (each age band over time).
 -- A figure over several published ones (parts > 1) is their sum, withheld when any part is: the
 -- caller works out its value and limits from the summed counts. A figure of one part is as built.
 -- Rounded ($rounded), each part's counts of children are rounded to the nearest 5 (half to
@@ -78,6 +79,8 @@ in_views as (
                 if(in_bands, 'district', null),
                 if(year = $latest and in_areas, 'age_band', null),
                 if(year = $latest and area_code = $council, 'council_band', null),
+                if(in_areas, 'age_bands', null),
+                if(area_code = $council, 'council_bands', null),
             ],
             lambda view: list_contains($views, view)
         )) as view,
@@ -92,7 +95,8 @@ summed as (
         view,
         year,
         if(view in ('council', 'each', 'district'), area_code, null) as area_code,
-        if(view in ('age_band', 'council_band'), age_band, null) as age_band,
+        if(view in ('age_band', 'council_band', 'age_bands', 'council_bands'), age_band, null)
+            as age_band,
         category,
         count(*) as parts,
         bool_or(symbol = 'c') as withheld,

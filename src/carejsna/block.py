@@ -27,10 +27,13 @@ VIEW_TITLES = {
     "trend": "Over time",
     "district": "By district, {year}",
     "age_band": "By age band, {year}",
+    "age_bands": "By age band over time",
     "category": "{breakdown}, {year}",
 }
 VIEW_NAMES = {"trend": "trend", "district": "by district", "age_band": "by age band",
-              "category": "by category"}  # fmt: skip
+              "age_bands": "by age band over time", "category": "by category"}  # fmt: skip
+BANDED = ("age_band", "age_bands")  # the views of each age band, whichever are chosen
+OVER_TIME = ("trend", "age_bands")  # the views of every year chosen, drawn as lines
 # Under a rate compared district by district with the council's: its districts' rates cannot add
 # up to it (a review found four districts "lower" and two "higher", the seven together 61.3 per
 # 10,000 against the council's 68.0), and a reader must know why.
@@ -56,7 +59,7 @@ MISSING = {
 }
 BARS_BY = {"district": "area_name", "age_band": "age_band", "category": "category"}
 KINDS = {"trend": "Line chart", "district": "Bar chart", "age_band": "Bar chart",
-         "category": "Bar chart"}  # fmt: skip
+         "age_bands": "Line chart", "category": "Bar chart"}  # fmt: skip
 
 
 @dataclass
@@ -88,9 +91,9 @@ class Block:
         age bands, or rounded and not, had had one name (the browser's "(1)" told them apart)."""
         s = self.selection
         _, area = s.area(context)
-        if s.age_bands and "age_band" in self.item.filters and self.view != "age_band":
+        if s.age_bands and "age_band" in self.item.filters and self.view not in BANDED:
             area += " " + " ".join(s.age_bands)
-        years = f"{s.year_from}-{s.year_to}" if self.view == "trend" else str(s.year_to)
+        years = f"{s.year_from}-{s.year_to}" if self.view in OVER_TIME else str(s.year_to)
         return file_name(f"{self.item.id}_{self.view}_{area}_{years}" + "_rounded" * s.rounded)
 
 
@@ -144,10 +147,13 @@ def build(
                     "No comparator for this age band: the published figures for England and "
                     "the regions are for all ages, so they are not drawn beside it."
                 )
+        elif view == "age_bands":
+            figure = charts.trend(frame, item, context.source_note, level, by_band=True)
+            notes.append(ind.band_trends_text(frame, item, selection))
         else:
             chosen = tuple(context.district_names.get(d, d) for d in selection.districts)
             figure = charts.bars(frame, item, BARS_BY[view], context.source_note, level, chosen)
-        if selection.apart and (item.breakdown or view == "age_band"):  # one line or bar each
+        if selection.apart and (item.breakdown or view in BANDED):  # one line or bar each
             own = "" if item.breakdown else ": over time and by district, each is drawn alone"
             area = selection.area(context)[1]
             notes.append(f"The chosen districts added together ({area}){own}.")
@@ -157,7 +163,7 @@ def build(
             notes.append(disclosure.ROUNDED)
     else:
         shown = symbols or [disclosure.NOT_AVAILABLE]
-        if shown == [disclosure.NOT_AVAILABLE] and selection.age_bands and view != "age_band":
+        if shown == [disclosure.NOT_AVAILABLE] and selection.age_bands and view not in BANDED:
             empty = (
                 f"No data for the chosen ages (x): {', '.join(selection.age_bands)}. This "
                 "indicator covers only the ages its definition (above) names."
@@ -213,10 +219,10 @@ def subtitle(item: Indicator, selection: ind.Selection, view: str, context, comp
         area = f"Each district and {context.council_name}"
     banded = selection.age_bands and "age_band" in item.filters
     ages = ", ".join(selection.age_bands) if banded else (item.ages or "all ages")
-    if view == "age_band":
+    if view in BANDED:
         ages = "each age band and all ages"
     s = selection
-    several = view == "trend" and s.year_from < s.year_to
+    several = view in OVER_TIME and s.year_from < s.year_to
     period = (
         f"years ending 31 March {s.year_from} to {s.year_to}"
         if several
@@ -236,7 +242,7 @@ def subtitle(item: Indicator, selection: ind.Selection, view: str, context, comp
             against += f", {context.council_name} with {stats.in_sentence(comparator)}"
         if banded and not selection.districts:
             against = "none for an age band"
-        if view == "age_band":  # each band of a district with the council's same ages
+        if view in BANDED:  # each band of a district with the council's same ages
             against = (
                 f"{context.council_name} for the same ages"
                 if selection.districts
@@ -322,6 +328,14 @@ def alt_text(
                     + "; ".join(parts[:8]) + ".")  # fmt: skip
         said.append(ind.trend_text(frame, item, selection, plain=True))
         said += _highest_and_lowest(item, districts, context, in_year=True)
+    elif view == "age_bands":
+        latest = frame[frame["year"] == frame["year"].max()]
+        parts = [f"{r['age_band']} {value_text(item, r)}" for _, r in latest.iterrows()]
+        said.append(f"In {int(latest['year'].iloc[0])}: " + "; ".join(parts) + ".")
+        said.append(ind.band_trends_text(frame, item, selection, plain=True))
+        withheld = int((frame["symbol"] == disclosure.SUPPRESSED).sum())
+        if withheld:
+            said.append(f"{withheld} withheld (c) to protect children's privacy.")
     elif view == "district":
         whole = frame[~frame["area_code"].isin(context.districts["district_code"])]
         if len(whole):
@@ -347,7 +361,7 @@ def alt_text(
 
 
 def subtitle_short(selection: ind.Selection, view: str) -> str:
-    if view == "trend" and selection.year_from < selection.year_to:
+    if view in OVER_TIME and selection.year_from < selection.year_to:
         return f"years ending 31 March {selection.year_from} to {selection.year_to}"
     return f"year ending 31 March {selection.year_to}"
 

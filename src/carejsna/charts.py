@@ -25,7 +25,10 @@ COMPARATOR = "#6B6B6B"
 ENGLAND = "#3D3D3D"
 # Compared with the comparator: a text label always, beside the colour (_comparison_colours).
 COMPARISON_COLOURS = ("better", "worse", "higher", "lower", "similar")
-SYMBOLS = ("circle", "square", "triangle-up", "x")  # a line told apart without colour too
+SYMBOLS = ("circle", "square", "triangle-up", "x", "star", "hexagon")  # told apart without colour
+# Each age band over time: five bands and Unknown, a colour each (the Analysis Function's six
+# categorical colours; no England line is drawn beside the bands, so its grey is free).
+BAND_PALETTE = (*PALETTE, "#A285D1", "#3D3D3D")
 FONT = dict(family="Arial, Helvetica, sans-serif", size=14, color="#0B0C0C")
 # Streamlit's chart theme greys tick labels and axis titles to #808495, 3.7:1 on white (WCAG AA
 # asks 4.5:1); this grey, also the notes', is 7:1.
@@ -133,11 +136,13 @@ def trend(
     level: float = 0.95,
     published: pd.DataFrame | None = None,
     published_name: str = "England",
+    by_band: bool = False,
 ) -> go.Figure:
-    """A line per area (or, for a distribution, per one of its four largest categories) over the
-    years; suppressed years are gaps, never numbers."""
+    """A line per area (or, for a distribution, per one of its four largest categories; or
+    `by_band`, per age band, all ages last) over the years; suppressed years are gaps, never
+    numbers."""
     traces, notes = [], []
-    series = "area_name"
+    series, palette = ("age_band", BAND_PALETTE) if by_band else ("area_name", PALETTE)
     if "category" in figures:
         series = "category"
         largest = figures.groupby("category")["numerator"].sum().nlargest(len(PALETTE)).index
@@ -146,12 +151,14 @@ def trend(
         figures = figures[figures["category"].isin(largest)]
     groups = list(figures.groupby(series, sort=False))
     for i, (area, rows) in enumerate(groups):
-        # Areas: the chosen one (or each chosen district), then the whole council, in grey.
-        comparator = series == "area_name" and len(groups) > 1 and i == len(groups) - 1
-        colour = COMPARATOR if comparator else PALETTE[i % len(PALETTE)]
+        # Areas: the chosen one (or each chosen district), then the whole council, in grey (age
+        # bands: all ages).
+        comparator = series != "category" and len(groups) > 1 and i == len(groups) - 1
+        colour = COMPARATOR if comparator else palette[i % len(palette)]
         years = [int(y) for y in rows["year"]]
+        who = f"{rows['area_name'].iloc[0]}, {area.lower()}" if by_band else area
         hover = [
-            _tip(f"{area}, year ending 31 March {y}", indicator, label)
+            _tip(f"{who}, year ending 31 March {y}", indicator, label)
             for y, label in zip(years, _safe_labels(rows, indicator, level), strict=True)
         ]
         traces.append(
@@ -170,12 +177,14 @@ def trend(
                     width=2 if comparator else 3,
                     dash="dash" if comparator else "solid",
                 ),
-                marker=dict(size=7, symbol="diamond" if comparator else SYMBOLS[i % 4]),
+                marker=dict(size=7, symbol="diamond" if comparator else SYMBOLS[i % len(SYMBOLS)]),
             )
         )
         if (rows["symbol"] == SUPPRESSED).any():
             missing = ", ".join(str(y) for y in rows.loc[rows["value"].isna(), "year"])
-            notes.append(f"{area}: suppressed in {missing} ({FOOTNOTES[SUPPRESSED]}).")
+            notes.append(f"{area}: suppressed in {missing} (c).")
+    if any(note.endswith(" (c).") for note in notes):  # the symbol said once, not a line each
+        notes.append(f"{FOOTNOTES[SUPPRESSED]}.")
     if published is not None and len(published):
         # Every year of the chart, a gap where nothing was published: never a line across it.
         # The hover names the release (release's text before its first "; ") and says whether

@@ -172,8 +172,8 @@ def decorated(
     years = context.years
     lines = textwrap.wrap(text, 100) if text else []
     for note in symbols:
-        if note not in text:
-            lines += textwrap.wrap(note, 100)
+        if note not in text:  # a sentence, not run into the source's line after it
+            lines += textwrap.wrap(f"{note}.", 100)
     # the returns' years, not the chart's ("Years ending 31 March 2015 to 2024" under a
     # chart of 2024 alone had read as its own): its subtitle gives those
     held = f"The returns held: years ending 31 March {years[0]} to {years[-1]}."

@@ -21,7 +21,7 @@ DECIMALS = {"count": 0, "percent": 1, "rate_per_10k": 1, "mean": 1}
 ALL_AGES = "All ages"
 NO_BAND_COMPARATOR = "no comparator for this age band"  # published figures are all ages
 AREAS_JOINED, BANDS_JOINED = "+", ", "  # how a figure over chosen districts or bands is named
-VIEWS = ("trend", "district", "age_band", "category")
+VIEWS = ("trend", "district", "age_band", "age_bands", "category")
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ def views(indicator: Indicator) -> tuple[str, ...]:
     """The views an indicator offers: a distribution has no district or age band comparison."""
     if indicator.breakdown:
         return ("category", "trend")
-    return ("trend", "district", "age_band") if "age_band" in indicator.filters else VIEWS[:2]
+    return VIEWS[:4] if "age_band" in indicator.filters else VIEWS[:2]
 
 
 def figures(
@@ -211,6 +211,7 @@ def all_figures(
     district: each district and the council for the latest selected year (districts: for
     every selected year, year by year);
     age_band: each age band and all ages, for the selected districts, for the latest year;
+    age_bands: the same for every selected year (each age band over time);
     category: each category of a distribution, for the selection, for the latest year.
     Columns: area_code, area_name, year, age_band, [category,] numerator, denominator, value,
     symbol, limits at both levels, the build's trend verdict (trend, trend_p) where a figure is
@@ -226,6 +227,8 @@ def all_figures(
     needed = {source.get(view, view) for view in wanted} | {"council"}  # the comparator
     if "age_band" in wanted and selection.districts:  # a district's bands: the council's
         needed.add("council_band")
+    if "age_bands" in wanted and selection.districts:  # and so in every year
+        needed.add("council_bands")
     needed = tuple(v for v in VIEW_ROWS if v in needed)
     if rows is not None and set(needed) <= set(rows["view"]):
         years = rows["year"].between(selection.year_from, selection.year_to)
@@ -245,6 +248,9 @@ def all_figures(
     if "council_band" in needed:
         bands = of.get("council_band", empty).assign(area_code=council)
         frames["council_band"] = bands.assign(area_name=context.council_name)[columns]
+    if "council_bands" in needed:
+        bands = of.get("council_bands", empty).assign(area_code=council)
+        frames["council_bands"] = bands.assign(area_name=context.council_name)[columns]
     for view in wanted:
         if view == "trend":
             out = chosen
@@ -260,19 +266,20 @@ def all_figures(
             out = out[out["year"] == selection.year_to] if view == "district" else out
             some = (out["numerator"] > 0) | (out["symbol"] == disclosure.SUPPRESSED)
             out = out[out["area_code"].isin([*context.own_districts, council]) | some]
-        else:
-            out = of.get("age_band", empty).assign(area_code=code, area_name=name)
+        else:  # by age band: in the latest year, or every year
+            out = of.get(view, empty).assign(area_code=code, area_name=name)
             some = (out["numerator"] > 0) | (out["symbol"] == disclosure.SUPPRESSED)
             out = out[out["age_band"].isin([*context.age_bands, ALL_AGES]) | some]
         frames[view] = out[columns].reset_index(drop=True)
     if selection.rounded:
         frames = {view: _rounded(frame, indicator) for view, frame in frames.items()}
     whole = frames.pop("council")
-    bands = frames.pop("council_band", None)
+    bands = {view: frames.pop(f"council_{view[4:]}", None) for view in ("age_band", "age_bands")}
     return _compared(frames, whole, indicator, selection, context, bands)
 
 
-VIEW_ROWS = ("selection", "council", "each", "district", "age_band", "council_band")  # views.sql
+VIEW_ROWS = ("selection", "council", "each", "district", "age_band", "council_band", "age_bands",
+             "council_bands")  # fmt: skip  # views.sql's views
 
 
 def _side_by_side(
@@ -439,7 +446,8 @@ def _rounded(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
 def _compared(frames, whole, indicator, selection, context, bands=None) -> dict[str, pd.DataFrame]:
     """Each figure against its comparator, the public health way (its confidence interval
     against the comparator's value): a district against the council for the same ages (`whole`,
-    by year; in the age band view, `bands`: the council's each band and all ages), the
+    by year; in the views by age band, `bands`, by view: the council's each band and all ages,
+    in the latest year or every year), the
     council's all-ages figure against the chosen published one (England's unless another is
     chosen). Adds comparator, comparator_value and comparison (at the selection's level)."""
     council = (context.council_code or "council", context.council_name)
@@ -450,8 +458,10 @@ def _compared(frames, whole, indicator, selection, context, bands=None) -> dict[
     by_year, by_band = {}, {}  # a distribution's districts have no comparator
     if not indicator.breakdown:
         by_year = dict(zip(whole["year"], whole["value"], strict=True))
-        if bands is not None:
-            by_band = dict(zip(bands["age_band"], bands["value"], strict=True))
+        for view, frame in (bands or {}).items():
+            if frame is not None:
+                keys = zip(frame["age_band"], frame["year"], strict=True)
+                by_band[view] = dict(zip(keys, frame["value"], strict=True))
     name = context.comparators.get(area, "England")
     suffix = stats.level_suffix(selection.level)
     out = {}
@@ -460,11 +470,10 @@ def _compared(frames, whole, indicator, selection, context, bands=None) -> dict[
         all_ages = (frame["age_band"] == ALL_AGES).to_numpy()
         is_council = (frame["area_code"] == council[0]).to_numpy()
         on = np.full(len(frame), indicator.unit != "count" and view != "category")
-        council_value = (  # a district's: the council's for the same ages
-            [by_band.get(b, np.nan) for b in frame["age_band"]]
-            if view == "age_band"
-            else [by_year.get(y, np.nan) for y in year]
-        )
+        council_value = [by_year.get(y, np.nan) for y in year]
+        if view in ("age_band", "age_bands"):  # a district's: the council's for the same ages
+            same = by_band.get(view, {})
+            council_value = [same.get(k, np.nan) for k in zip(frame["age_band"], year, strict=True)]
         value = np.where(
             is_council,
             np.where(all_ages, [published.get(y, np.nan) for y in year], np.nan),
@@ -688,6 +697,23 @@ def trend_text(
         words = _trend_words(recent_trend(own, indicator, level), plain, level)
         said.append(f"{own['area_name'].iloc[0]} {words}")
     return f"Recent trend ({recent_span(frame['year'])}): {'; '.join(said)}."
+
+
+def band_trends_text(
+    frame: pd.DataFrame, indicator: Indicator, selection: Selection, plain: bool = False
+) -> str:
+    """Each age band's recent trend (and all ages'), in words, in a by age band over time view:
+    "Recent trend (2020 to 2024): under 1 no statistically significant change; 16 and over
+    increasing, statistically significant (p = 0.004); all ages ..."."""
+    said, untested = [], False
+    for band, rows in frame.groupby("age_band", sort=False):
+        result = recent_trend(rows, indicator, selection.level)
+        untested |= result.direction == stats.NOT_ENOUGH_DATA
+        words = "not tested" if result.direction == stats.NOT_ENOUGH_DATA else None
+        said.append(f"{band[0].lower() + band[1:]} "
+                    + (words or _trend_words(result, plain, selection.level)))  # fmt: skip
+    why = " (not tested: a test needs five years of figures, none withheld or missing)"
+    return f"Recent trend ({recent_span(frame['year'])}): {'; '.join(said)}{why * untested}."
 
 
 def _trend_words(result: stats.Trend, plain: bool, level: float) -> str:

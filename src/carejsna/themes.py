@@ -62,7 +62,8 @@ def theme(theme_id: str, selection: ind.Selection, headlines: tuple[str, ...]) -
         format_func=names.get,
         key=key,
         on_change=lambda: _link(st.session_state[key]),
-        help="Its chart over time, by district and by age band, each with its table and CSV.",
+        help="Its chart over time, by district, by age band and by age band over time, each with "
+        "its table and CSV.",
     )
     indicator(choice, selection, (together, wider) if choice in together else ())
     if not summarised:  # groups of other figures (placed away): their page compares them

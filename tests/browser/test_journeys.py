@@ -250,6 +250,22 @@ def test_only_the_open_tab_is_drawn_and_another_draws_when_chosen(page: Page):
     no_exception(page)
 
 
+def test_each_age_band_over_time_is_a_line_a_band_keyed_and_tabled(page: Page):
+    """Which ages: the analyst opens each age band over time for a district and reads a line
+    per band (all ages last), keyed, with its table of every band and year beneath."""
+    open_page(page, f"{CHILDREN_IN_CARE}?district=E07000174&indicator=cla_rate_per_10k")
+    page.get_by_role("tab", name="By age band over time").first.click()
+    key = "cla_rate_per_10k-age_bands"
+    wait_for_app(page, chart(page, key))
+    expect(legend(page, key)).to_have_text(
+        ["Under 1", "1 to 4", "5 to 9", "10 to 15", "16 and over", "All ages"]
+    )
+    assert [len(t["x"]) for t in traces(page, key)] == [10] * 6
+    expect(first_cell(page, key)).to_have_text("Mansfield")
+    assert {row["Age band"] for row in table_rows(page, key)} >= {"Under 1", "1 to 4"}
+    no_exception(page)
+
+
 def test_a_link_value_is_never_a_link_or_an_image(page: Page):
     outside = []
     page.on("request", lambda r: outside.append(r.url) if "evil" in urlsplit(r.url).netloc else 0)
