@@ -704,7 +704,10 @@ def band_trends_text(
 ) -> str:
     """Each age band's recent trend (and all ages'), in words, in a by age band over time view:
     "Recent trend (2020 to 2024): under 1 no statistically significant change; 16 and over
-    increasing, statistically significant (p = 0.004); all ages ..."."""
+    increasing, statistically significant (p = 0.004); all ages ...". An average's, not tested,
+    said once."""
+    if indicator.unit == "mean":
+        return trend_sentence(recent_trend(frame, indicator), frame["year"], plain)
     said, untested = [], False
     for band, rows in frame.groupby("age_band", sort=False):
         result = recent_trend(rows, indicator, selection.level)

@@ -60,12 +60,15 @@ def poisson_count(count, level: float = 0.95):
     (o,) = _floats(count)
     alpha = 1 - level
     z = z_for(level)
+    small = o < BYAR_FROM
+    # the exact limits only where they are used: their quantiles cost some 15 times Byar's
+    exact_lower, exact_upper = np.zeros(o.shape), np.full(o.shape, np.nan)
+    few = small & (o >= 0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        exact_lower = np.where(o > 0, _chi2_ppf(alpha / 2, 2 * o) / 2, 0.0)
-        exact_upper = _chi2_isf(alpha / 2, 2 * o + 2) / 2
+        exact_lower[few] = np.where(o[few] > 0, _chi2_ppf(alpha / 2, 2 * o[few]) / 2, 0.0)
+        exact_upper[few] = _chi2_isf(alpha / 2, 2 * o[few] + 2) / 2
         byar_lower = o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3
         byar_upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
-    small = o < BYAR_FROM
     valid = o >= 0
     lower = np.where(valid, np.where(small, exact_lower, byar_lower), np.nan)
     upper = np.where(valid, np.where(small, exact_upper, byar_upper), np.nan)
