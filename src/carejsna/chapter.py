@@ -387,8 +387,8 @@ def _followed(item, own: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
 
 def views_of(item) -> tuple[str, ...]:
     """The views of an indicator a chapter draws: each the page offers but by age band over time
-    (a line a band, which the page draws and downloads: 31 more charts would lengthen a whole
-    chapter's pack by about a fifth)."""
+    (a line a band, which the page draws and downloads: a whole chapter would draw 200 charts
+    and tables, not 169, and its pack take about that much longer)."""
     return tuple(v for v in ind.views(item) if v != "age_bands")
 
 
