@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from carejsna import catalogue, chapter, filters, site, ui
+from carejsna import block, catalogue, chapter, filters, site, ui
 
 ui.page(
     "Chapter builder",
@@ -78,6 +78,11 @@ rounded = st.checkbox(
     value=bool(st.session_state.get(filters.ROUNDED)),  # as the pages' sidebar, to start with
     key="chapter-rounded",
 )
+over_time = st.checkbox(
+    "Add each age band over time: a chart and table more for every indicator by age band (a "
+    "whole chapter then has 200, not 169)",
+    key="chapter-bands-over-time",
+)
 # A published folder holds no record-level extract: public mode offers no forecast (the box
 # had been ticked there, the contents promised the forecast, and the pack left it out).
 forecast = not site.public() and st.checkbox(
@@ -96,6 +101,7 @@ config = chapter.Config(
     indicators=tuple(indicators), districts=tuple(districts), combined=combined,
     each_district=areas == "each", age_bands=tuple(bands), year_from=first, year_to=last,
     level=float(level), comparator=comparator or "", rounded=rounded, forecast=forecast,
+    bands_over_time=over_time,
 )  # fmt: skip
 
 st.header("What the pack will contain")
@@ -104,13 +110,15 @@ contents = pd.DataFrame(
         {
             "Theme": chapter.THEMES[item.theme],
             "Indicator": item.title,
-            "Charts and tables": ", ".join(chapter.views_of(item)).replace("_", " "),
+            "Charts and tables": ", ".join(
+                block.VIEW_NAMES[v] for v in chapter.views_of(item, over_time)
+            ),
         }
         for item in config.items()
     ]
 )
 st.dataframe(contents, hide_index=True, key="chapter-contents", column_config=ui.wide(contents))
-views = sum(len(chapter.views_of(item)) for item in config.items())
+views = sum(len(chapter.views_of(item, over_time)) for item in config.items())
 if views:
     st.caption(
         f"{len(contents)} indicators: {views} tables (CSV) and up to {views} charts (PNG and "

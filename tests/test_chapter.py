@@ -78,7 +78,7 @@ def test_each_district_s_age_bands_and_distributions_are_the_councils(fixture_da
     config.write_text(
         chapter.Config(
             indicators=("cla_at_31_march", "cla_by_sex"), themes=("children_in_care",),
-            each_district=True, forecast=False,
+            each_district=True, forecast=False, bands_over_time=True,
         ).write()
     )  # fmt: skip
     out = tmp_path / "pack"
@@ -92,7 +92,8 @@ def test_each_district_s_age_bands_and_distributions_are_the_councils(fixture_da
     own = {context.district_names[c] for c in context.own_districts}
     assert names["cla_at_31_march_trend"] >= own  # side by side, beside the council
     assert names["cla_at_31_march_district"] > own
-    for view in ("cla_at_31_march_age_band", "cla_by_sex_category", "cla_by_sex_trend"):
+    for view in ("cla_at_31_march_age_band", "cla_at_31_march_age_bands", "cla_by_sex_category",
+                 "cla_by_sex_trend"):  # fmt: skip
         assert names[view] == {context.council_name}, view
     text = " ".join(p.text for p in Document(out / "chapter.docx").paragraphs)
     assert "added together" not in text
@@ -543,3 +544,16 @@ def test_the_summary_says_a_measure_does_not_cover_the_ages_chosen(tmp_path, mon
     rows = {r.cells[0].text: r.cells[2].text for r in doc.tables[0].rows[1:]}
     assert rows[catalogue.get("pct_health_assessment").title] == "Not for these ages (x)"
     assert rows[catalogue.get("cla_at_31_march").title] not in ("Not for these ages (x)", "x")
+
+
+def test_each_age_band_over_time_is_in_a_pack_only_when_asked_for(pack):
+    """By age band over time, a chart and table for every indicator by age band, is a chapter's
+    when its selection asks (bands_over_time), as the Chapter builder's box does."""
+    assert not list((pack / "tables").glob("*_age_bands.csv"))
+    asked = chapter.Config.read(replace(CONFIG, bands_over_time=True).write())
+    assert asked.bands_over_time and asked == replace(CONFIG, bands_over_time=True)
+    item = catalogue.get("cla_rate_per_10k")
+    assert chapter.views_of(item) == ("trend", "district", "age_band")
+    assert chapter.views_of(item, True) == ("trend", "district", "age_band", "age_bands")
+    with pytest.raises(ValueError, match="bands_over_time is true or false"):
+        chapter.Config.read("[chapter]\nbands_over_time = 1\n")

@@ -672,6 +672,21 @@ def test_a_themes_summary_of_the_first_year_shows_no_year_the_data_does_not_hold
     assert [c for c in summary.columns if c.isdigit()] == ["2015", "2016"]
 
 
+def test_chapter_builder_adds_each_age_band_over_time_when_ticked():
+    at = open_page("pages/7_Chapter_builder.py")
+    contents = at.dataframe[0].value.set_index("Indicator")["Charts and tables"]
+    rate = catalogue.get("cla_rate_per_10k").title
+    assert contents[rate] == "trend, by district, by age band"
+    said = next(c.value for c in at.caption if "tables (CSV)" in c.value)
+    at.checkbox(key="chapter-bands-over-time").check().run()
+    contents = at.dataframe[0].value.set_index("Indicator")["Charts and tables"]
+    assert contents[rate] == "trend, by district, by age band, by age band over time"
+    more = next(c.value for c in at.caption if "tables (CSV)" in c.value)
+    assert (int(re.search(r"(\d+) tables", more)[1]) - int(re.search(r"(\d+) tables", said)[1])
+            == 31)  # fmt: skip
+    assert at.session_state["chapter-bands-over-time"]
+
+
 def test_chapter_builder_says_when_its_choice_leaves_the_council_or_nothing():
     at = open_page("pages/7_Chapter_builder.py")
     at.radio(key="chapter-areas").set_value("chosen").run()

@@ -38,6 +38,7 @@ SETTINGS = {  # each chapter.toml setting's type, and how a message says it
     "age_bands": TEXTS, "year_from": (int, "a year"), "year_to": (int, "a year"),
     "level": ((int, float), "95 or 99.8"), "comparator": (str, "an area code in quotes"),
     "rounded": (bool, "true or false"), "forecast": (bool, "true or false"),
+    "bands_over_time": (bool, "true or false"),
 }  # fmt: skip
 
 
@@ -58,6 +59,7 @@ class Config:
     comparator: str = ""
     rounded: bool = False
     forecast: bool = True  # children in care forecast (where the data holds record-level extracts)
+    bands_over_time: bool = False  # each age band over time too, for every indicator by age band
     # The file it was read from (Config.read's name), for messages: not a setting.
     source: str = field(default="chapter.toml", compare=False, repr=False)
 
@@ -385,17 +387,18 @@ def _followed(item, own: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     return own[own["category"] == group], called
 
 
-def views_of(item) -> tuple[str, ...]:
-    """The views of an indicator a chapter draws: each the page offers but by age band over time
-    (a line a band, which the page draws and downloads: a whole chapter would draw 200 charts
-    and tables, not 169, and its pack take about that much longer)."""
-    return tuple(v for v in ind.views(item) if v != "age_bands")
+def views_of(item, bands_over_time: bool = False) -> tuple[str, ...]:
+    """The views of an indicator a chapter draws: each the page offers, by age band over time
+    only when asked (a whole chapter draws 200 charts and tables with it, 169 without, and its
+    pack takes about that much longer)."""
+    return tuple(v for v in ind.views(item) if bands_over_time or v != "age_bands")
 
 
-def added_up(item) -> tuple[str, ...]:
-    """The views of an indicator that add several districts together: by age band, and every
-    view of a distribution."""
-    return views_of(item) if item.breakdown else tuple(v for v in views_of(item) if v == "age_band")
+def added_up(item, bands_over_time: bool = False) -> tuple[str, ...]:
+    """The views of an indicator that add several districts together: by age band (in the
+    latest year and over time), and every view of a distribution."""
+    views = views_of(item, bands_over_time)
+    return views if item.breakdown else tuple(v for v in views if v in block.BANDED)
 
 
 PACK = {"chapter.docx", "chapter.toml", "README.txt", "chapter_pack.zip", "charts", "tables"}
@@ -447,10 +450,10 @@ def build(
         progress(0.05 + 0.75 * count / max(len(items), 1), f"Figures and charts: {item.title}")
         started = time.perf_counter()
         own = selection if "age_band" in item.filters else replace(selection, age_bands=())
-        views = views_of(item)
+        views = views_of(item, config.bands_over_time)
         # Each district: the views that would add them all together (by age band, a
         # distribution's) are the council's, not the districts' sum less Other and Unknown
-        whole = added_up(item) if config.each_district else ()
+        whole = added_up(item, config.bands_over_time) if config.each_district else ()
         chosen = {v: replace(own, districts=()) if v in whole else own for v in views}
         frames = {}
         for these in (tuple(v for v in views if v not in whole), whole):
